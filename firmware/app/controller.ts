@@ -1,0 +1,167 @@
+// The application loop: reads the tick counter, asks the core what to do, and applies it to the
+// stepper. One cycle per wake: stop the segment in flight (so its count is final), book the
+// emitted steps, run any command, apply the new plan, set the next wake. The same controller
+// runs on the ESP32 (real drivers) and on the virtual rig (mock pins, virtual clock).
+
+import { type ProgramFlags } from '../core/checks';
+import { fail, type Result } from '../core/errors';
+import { type PumpEvent } from '../core/events';
+import { readLibrary } from '../core/library';
+import { readMechanics } from '../core/mechanics';
+import { type Plan, Pump } from '../core/pump';
+import { type PumpStatus } from '../core/status';
+import { MonotonicClock } from '../core/ticks';
+import { type StepperPort } from '../ports/stepper';
+import { type TickSource, type TimerHandle, type TimerService } from '../ports/timebase';
+
+export interface ControllerPorts {
+  readonly stepper: StepperPort;
+  readonly ticks: TickSource;
+  readonly timer: TimerService;
+}
+
+export interface ControllerConfig {
+  readonly mechanics: unknown;
+  readonly library: unknown;
+  readonly prescription?: unknown;
+  /** Drug in the reservoir at start (default: a full syringe). */
+  readonly reservoirNl?: number;
+  readonly timeOfDayMs?: number;
+}
+
+export type EventListener = (event: PumpEvent) => void;
+
+/** The longest single timer the loop sets; it wakes at least hourly anyway. */
+const MAX_SLEEP_MS = 3_600_000;
+
+export class Controller {
+  readonly pump: Pump;
+  readonly #ports: ControllerPorts;
+  readonly #clock: MonotonicClock;
+  #lastPosition: number;
+  #timer: TimerHandle | undefined;
+  #wakeAtMs = 0;
+  readonly #listeners: EventListener[] = [];
+
+  constructor(ports: ControllerPorts, pump: Pump, clock: MonotonicClock) {
+    this.#ports = ports;
+    this.pump = pump;
+    this.#clock = clock;
+    this.#lastPosition = ports.stepper.position;
+  }
+
+  subscribe(listener: EventListener): void {
+    this.#listeners.push(listener);
+  }
+
+  /** Monotonic ms now (reads the tick counter). */
+  now(): number {
+    return this.#clock.update(this.#ports.ticks.ticks);
+  }
+
+  /** When the loop will next wake by itself (monotonic ms). */
+  get wakeAtMs(): number {
+    return this.#wakeAtMs;
+  }
+
+  start(): void {
+    this.#ports.stepper.setDirection(1);
+    this.#cycle(undefined);
+  }
+
+  program(input: unknown, flags?: ProgramFlags): ReturnType<Pump['program']> {
+    return this.#cycle((now) => this.pump.program(now, input, flags));
+  }
+
+  pause(): Result<true> {
+    return this.#cycle((now) => this.pump.pause(now));
+  }
+
+  resume(): Result<true> {
+    return this.#cycle((now) => this.pump.resume(now));
+  }
+
+  patientBolus(): ReturnType<Pump['patientBolus']> {
+    return this.#cycle((now) => this.pump.patientBolus(now));
+  }
+
+  clinicianBolus(request: unknown): ReturnType<Pump['clinicianBolus']> {
+    return this.#cycle((now) => this.pump.clinicianBolus(now, request));
+  }
+
+  prime(): ReturnType<Pump['prime']> {
+    return this.#cycle((now) => this.pump.prime(now));
+  }
+
+  refill(volumeNl: unknown): Result<true> {
+    return this.#cycle((now) => this.pump.refill(now, volumeNl));
+  }
+
+  setTimeOfDay(timeOfDayMs: unknown): Result<true> {
+    return this.#cycle((now) => this.pump.setTimeOfDay(now, timeOfDayMs));
+  }
+
+  status(): PumpStatus {
+    return this.pump.status(this.now());
+  }
+
+  #cycle<T>(command: ((now: number) => T) | undefined): T {
+    const stepper = this.#ports.stepper;
+    const now = this.now();
+    // Freeze the segment in flight so the emitted count is final before it is booked.
+    stepper.stop();
+    const position = stepper.position;
+    const emitted = position - this.#lastPosition;
+    this.#lastPosition = position;
+    let plan = this.pump.update(now, emitted);
+    let result: T | undefined;
+    if (command) {
+      result = command(now);
+      plan = this.pump.update(now, 0);
+    }
+    this.#apply(plan, now);
+    this.#publish();
+    return result as T;
+  }
+
+  #apply(plan: Plan, now: number): void {
+    const { stepper, timer } = this.#ports;
+    stepper.enable(plan.enable);
+    if (plan.segment) stepper.run(plan.segment);
+    timer.clear(this.#timer);
+    this.#wakeAtMs = plan.wakeAtMs;
+    const delay = Math.max(0, Math.min(MAX_SLEEP_MS, plan.wakeAtMs - now));
+    this.#timer = timer.set(() => {
+      this.#timer = undefined;
+      this.#cycle(undefined);
+    }, delay);
+  }
+
+  #publish(): void {
+    for (const e of this.pump.takeEvents()) for (const l of this.#listeners) l(e);
+  }
+}
+
+/** Checks the configuration and builds a controller; nothing runs until `start()`. */
+export function createController(ports: ControllerPorts, config: ControllerConfig): Result<Controller> {
+  const mechanics = readMechanics(config.mechanics);
+  if (!mechanics.ok) return mechanics;
+  const library = readLibrary(config.library);
+  if (!library.ok) return library;
+  const clock = new MonotonicClock(ports.ticks.ticks);
+  const now = clock.nowMs;
+  const pump = new Pump(
+    {
+      mechanics: mechanics.value,
+      library: library.value,
+      reservoirNl: config.reservoirNl ?? mechanics.value.syringe.capacityNl,
+      ...(config.timeOfDayMs !== undefined && { timeOfDayMs: config.timeOfDayMs }),
+    },
+    now,
+  );
+  if (config.prescription !== undefined) {
+    const programmed = pump.program(now, config.prescription);
+    if (!programmed.ok) return fail(programmed.error);
+  }
+  return { ok: true, value: new Controller(ports, pump, clock) };
+}

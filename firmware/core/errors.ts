@@ -1,0 +1,86 @@
+// The numbered error table. Every refusal the firmware gives (a bad prescription, mechanics
+// description or library entry, a command it will not carry out) is one of these codes with
+// a message naming the field and the limit. docs/errors.md is generated from this table
+// (`npm run docs`) and a test keeps the two in step.
+
+export interface ErrorSpec {
+  readonly code: number;
+  readonly meaning: string;
+  readonly action: string;
+}
+
+export const ERRORS = {
+  // E100-E109: the shape of any input record.
+  FIELD_MISSING: { code: 100, meaning: 'A required field is missing.', action: 'Add the field named in the message.' },
+  FIELD_TYPE: { code: 101, meaning: 'A field has the wrong type (for example text where a number belongs).', action: 'Give the field the type the message names.' },
+  FIELD_NOT_INTEGER: { code: 102, meaning: 'A field that counts nanolitres, microsteps or milliseconds is not a whole number.', action: 'Enter a whole number in the unit named by the field (for example rateNlPerDay).' },
+  FIELD_RANGE: { code: 103, meaning: 'A field is outside the range the device can represent or act on.', action: 'Enter a value within the range given in the message.' },
+  FIELD_UNKNOWN: { code: 104, meaning: 'A field is not part of the format (often a misspelt name).', action: 'Remove or correct the field; nothing is ignored silently.' },
+  FIELD_CHOICE: { code: 105, meaning: 'A field names a choice that does not exist (a mode, kind or syringe).', action: 'Use one of the choices listed in the message.' },
+  // E110-E119: the structure of a prescription.
+  SCHEDULE_STEPS: { code: 110, meaning: 'A flexible schedule has no steps, or more than 24.', action: 'Give between 1 and 24 rate steps.' },
+  SCHEDULE_ORDER: { code: 111, meaning: 'Flexible schedule steps are not in increasing order of start time, or two start at the same time.', action: 'Sort the steps by start time, each within 00:00 to 23:59:59.999.' },
+  LOCKOUT_SHORTER_THAN_BOLUS: { code: 112, meaning: 'The patient bolus lockout is shorter than the bolus itself, so two boluses could overlap.', action: 'Make lockoutMs at least durationMs.' },
+  PATIENT_LIMITS_INCONSISTENT: { code: 113, meaning: 'The patient bolus dose is larger than the 24-hour volume maximum, so no bolus could ever be given.', action: 'Raise maxVolumeNlPer24h or lower the dose.' },
+  TRIAL_DOSES: { code: 114, meaning: 'Trial doses are not in time order, overlap, or there are more than 24.', action: 'List at most 24 doses in time order, each ending before the next starts.' },
+  MODE_CONTENT: { code: 115, meaning: 'A part of the prescription does not belong to its mode (for example a trial dose list in continuous mode).', action: 'Remove the part or choose the mode it belongs to.' },
+  RATE_ABOVE_MECHANICS: { code: 116, meaning: 'A rate (basal plus boluses that can run at once) is faster than the mechanics can drive.', action: 'Lower the rate, lengthen the bolus, or use a syringe with more volume per microstep.' },
+  // E120-E129: checks against the drug library.
+  DRUG_UNKNOWN: { code: 120, meaning: 'The drug is not in the drug library.', action: 'Choose a drug from the library, or add it to the library first.' },
+  CONCENTRATION_UNKNOWN: { code: 121, meaning: 'The concentration is not one the library allows for this drug.', action: 'Use one of the concentrations listed for the drug.' },
+  HARD_LIMIT: { code: 122, meaning: 'The prescription breaks a hard limit of the drug library.', action: 'Change the value named in the message; hard limits cannot be overridden.' },
+  SOFT_LIMIT: { code: 123, meaning: 'The prescription is outside a soft limit of the drug library.', action: 'Check the value; if it is intended, program again with the soft-limit override.' },
+  LARGE_INCREASE: { code: 124, meaning: 'The new prescription delivers ten or more times the running one (the key-bounce and decimal-point error).', action: 'Check the decimal point; if it is intended, program again with the large-increase confirmation.' },
+  // E200-E209: mechanics and calibration.
+  SYRINGE_UNKNOWN: { code: 200, meaning: 'The syringe is not in the syringe table.', action: 'Use a listed syringe or give innerDiameterUm and capacityNl.' },
+  MECHANICS_STEP_VOLUME: { code: 201, meaning: 'The volume of one microstep is outside 0.1 nl to 100 uL: the geometry or calibration is implausible.', action: 'Check diameter, lead, steps per revolution, microstepping and calibration factor.' },
+  CALIBRATION_DEVIATION: { code: 202, meaning: 'The calibration factor differs from the geometry by more than 20 percent.', action: 'Repeat the gravimetric calibration, or check the syringe and lead-screw entries.' },
+  // E300-E309: the drug library itself.
+  LIBRARY_DUPLICATE: { code: 300, meaning: 'The drug library lists the same drug twice.', action: 'Merge the entries.' },
+  LIBRARY_LIMITS: { code: 301, meaning: 'A soft limit in the drug library is wider than its hard limit, or a range has min above max.', action: 'Make every soft limit lie within its hard limit.' },
+  // E400-E429: commands the pump refuses in its current state.
+  NOT_PROGRAMMED: { code: 400, meaning: 'There is no running prescription.', action: 'Program a prescription first.' },
+  PAUSED: { code: 401, meaning: 'Delivery is paused.', action: 'Resume delivery first.' },
+  NOT_PAUSED: { code: 402, meaning: 'Delivery is not paused.', action: 'Nothing to resume.' },
+  NO_PATIENT_BOLUS: { code: 410, meaning: 'The prescription allows no patient bolus.', action: 'Program patient bolus settings first.' },
+  BOLUS_LOCKOUT: { code: 411, meaning: 'The patient bolus lockout interval has not passed.', action: 'Wait until the time given in the message.' },
+  BOLUS_MAX_COUNT: { code: 412, meaning: 'The patient bolus count allowed in 24 hours is used up.', action: 'Wait until the time given in the message.' },
+  BOLUS_MAX_VOLUME: { code: 413, meaning: 'Another patient bolus would exceed the 24-hour volume maximum.', action: 'Wait until the time given in the message.' },
+  BOLUS_ACTIVE: { code: 414, meaning: 'A bolus of the same kind is already running.', action: 'Wait until it ends, or stop it.' },
+  RESERVOIR_TOO_LOW: { code: 420, meaning: 'The reservoir holds less than the bolus or priming volume asked for.', action: 'Refill the reservoir.' },
+  REFILL_OVER_CAPACITY: { code: 421, meaning: 'The refill volume is more than the reservoir holds.', action: 'Enter the volume actually in the reservoir, at most its capacity.' },
+  TRIAL_OVER: { code: 422, meaning: 'The trial program has finished.', action: 'Program a new prescription.' },
+} as const satisfies Record<string, ErrorSpec>;
+
+export type ErrorName = keyof typeof ERRORS;
+
+/** A refusal: a numbered code, the table name, and a message naming the field and limit. */
+export interface PumpError {
+  readonly code: number;
+  readonly name: ErrorName;
+  readonly message: string;
+  /** Path of the offending field, for example `basal.steps[3].rateNlPerDay`. */
+  readonly field?: string;
+}
+
+export function pumpError(name: ErrorName, message: string, field?: string): PumpError {
+  const spec = ERRORS[name];
+  return field === undefined
+    ? { code: spec.code, name, message }
+    : { code: spec.code, name, message, field };
+}
+
+export type Result<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: PumpError };
+
+export function ok<T>(value: T): Result<T> {
+  return { ok: true, value };
+}
+
+export function fail<T>(error: PumpError): Result<T> {
+  return { ok: false, error };
+}
+
+/** `E123 SOFT_LIMIT: message` - the one-line form used in logs, the CLI and the protocol. */
+export function formatError(error: PumpError): string {
+  return `E${error.code} ${error.name}: ${error.message}`;
+}

@@ -1,0 +1,71 @@
+// Patient bolus limits: lockout from the start of the last bolus, and a maximum count and
+// volume in any 24 hours. A bolus counts against the 24-hour maxima from its start until 24 h
+// after it ends, so whatever window of 24 hours one looks at, the boluses delivering in it
+// were all counted when the last of them was allowed. The ledger belongs to the pump, not to
+// a prescription: reprogramming does not reset it.
+
+import { fail, ok, pumpError, type Result } from './errors';
+import { type PatientBolus } from './prescription';
+import { MS_PER_DAY, MS_PER_MINUTE, MS_PER_SECOND } from './units';
+
+export interface PatientRecord {
+  readonly startMs: number;
+  endMs: number;
+  /** The dose while it runs; the delivered part once interrupted. */
+  countedNl: number;
+  readonly bolusId: number;
+}
+
+function inMinutes(ms: number): string {
+  const m = Math.floor(ms / MS_PER_MINUTE);
+  const s = Math.ceil((ms % MS_PER_MINUTE) / MS_PER_SECOND);
+  return m > 0 ? `${m} min ${s} s` : `${s} s`;
+}
+
+export class PatientLedger {
+  readonly records: PatientRecord[] = [];
+
+  /** Drops records that no longer count (ended more than 24 h ago). */
+  #prune(now: number): void {
+    while (this.records.length > 0 && this.records[0]!.endMs <= now - MS_PER_DAY) this.records.shift();
+  }
+
+  /** Whether a patient bolus may start now under `limits`; the refusal says until when. */
+  check(now: number, limits: PatientBolus): Result<true> {
+    this.#prune(now);
+    const last = this.records[this.records.length - 1];
+    if (last && now < last.startMs + limits.lockoutMs) {
+      return fail(pumpError('BOLUS_LOCKOUT', `lockout of ${inMinutes(limits.lockoutMs)} runs for another ${inMinutes(last.startMs + limits.lockoutMs - now)}`));
+    }
+    // Records are in start order; each frees its count and volume 24 h after it ends.
+    if (this.records.length >= limits.maxPer24h) {
+      const frees = this.records[this.records.length - limits.maxPer24h]!.endMs + MS_PER_DAY;
+      return fail(pumpError('BOLUS_MAX_COUNT', `${this.records.length} of ${limits.maxPer24h} boluses allowed in 24 h are used; the next is allowed in ${inMinutes(frees - now)}`));
+    }
+    let used = 0;
+    for (const r of this.records) used += r.countedNl;
+    if (used + limits.volumeNl > limits.maxVolumeNlPer24h) {
+      let freed = used;
+      let frees = now;
+      for (const r of this.records) {
+        freed -= r.countedNl;
+        frees = r.endMs + MS_PER_DAY;
+        if (freed + limits.volumeNl <= limits.maxVolumeNlPer24h) break;
+      }
+      return fail(pumpError('BOLUS_MAX_VOLUME', `${used} nl of ${limits.maxVolumeNlPer24h} nl allowed in 24 h are used and a bolus is ${limits.volumeNl} nl; the next is allowed in ${inMinutes(frees - now)}`));
+    }
+    return ok(true);
+  }
+
+  add(bolusId: number, startMs: number, durationMs: number, volumeNl: number): void {
+    this.records.push({ bolusId, startMs, endMs: startMs + durationMs, countedNl: volumeNl });
+  }
+
+  /** An interrupted bolus counts what it delivered, and stops counting 24 h after it stopped. */
+  settle(bolusId: number, endedMs: number, deliveredNl: number): void {
+    const r = this.records.find((x) => x.bolusId === bolusId);
+    if (!r) return;
+    r.endMs = endedMs;
+    r.countedNl = deliveredNl;
+  }
+}
