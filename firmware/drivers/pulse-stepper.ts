@@ -1,0 +1,279 @@
+// STEP/DIR/EN stepper driver (A4988, DRV8825, TMC2209 in step mode): slow segments pulse from
+// one-shot timers anchored to the segment start; fast ones run LEDC PWM on the STEP pin for a
+// measured time and credit the pulses that time holds. The IO classes come in through options
+// (the Moddable habit), so the same code drives the board and the virtual rig.
+
+import { MonotonicClock } from '../core/ticks';
+import { type DigitalConstructor, type DigitalOutput, type PwmConstructor, type PwmOutput } from '../ports/io';
+import { type Direction, type StepperFault, type StepperPort, type StepSegment } from '../ports/stepper';
+import { type TickSource, type TimerHandle, type TimerService } from '../ports/timebase';
+
+export interface PulseStepperOptions {
+  Digital: DigitalConstructor;
+  /** LEDC for fast segments; without it, timer stepping only. */
+  PWM?: PwmConstructor;
+  timer: TimerService;
+  /** Time.ticks (ms). */
+  ticks: TickSource;
+  /** Finer clock for timing a PWM run (on the device: `() => Time.microseconds`). */
+  microseconds?: () => number;
+  pins: { step: number; dir: number; enable: number };
+  /** A4988/DRV8825/TMC2209 EN is active low; default true. */
+  enableActiveLow?: boolean;
+}
+
+/**
+ * Segments with at least this interval (at most 100 steps/s) are stepped from timers: with the
+ * 1 ms FreeRTOS tick their jitter stays at 10% of an interval or less. Faster ones use PWM.
+ */
+export const SLOW_STEP_INTERVAL_US = 10_000;
+/** Timer stepping never spaces pulses closer than one timer tick. */
+export const MIN_TIMER_STEP_US = 1_000;
+/** LEDC resolution for the step train: at 10 bits it spans about 16 Hz to 78 kHz. */
+export const PWM_RESOLUTION_BITS = 10;
+/** Longest single timer armed; longer waits re-arm, so the tick clock is read often enough. */
+const MAX_TIMER_DELAY_MS = 0x4000_0000;
+
+type Phase =
+  | { readonly kind: 'idle' }
+  /** Pulse k of the phase is due at startMs + offsetMs(k, spacingUs) (segment-clock ms). */
+  | { readonly kind: 'timer'; readonly startMs: number; readonly spacingUs: number; k: number }
+  | { readonly kind: 'pwm'; readonly pwm: PwmOutput; readonly hz: number; readonly startMs: number; readonly startUs: number };
+
+type PwmPhase = Extract<Phase, { kind: 'pwm' }>;
+
+const IDLE: Phase = { kind: 'idle' };
+
+/** floor(k * spacingUs / 1000) without forming a product that could lose precision. */
+function offsetMs(k: number, spacingUs: number): number {
+  const wholeMs = Math.floor(spacingUs / 1_000);
+  const restUs = spacingUs - wholeMs * 1_000;
+  return k * wholeMs + Math.floor((k * restUs) / 1_000);
+}
+
+export class PulseStepper implements StepperPort {
+  onFault: ((fault: StepperFault) => void) | undefined = undefined;
+
+  readonly #Digital: DigitalConstructor;
+  readonly #PWM: PwmConstructor | undefined;
+  readonly #timer: TimerService;
+  readonly #ticks: TickSource;
+  readonly #microseconds: (() => number) | undefined;
+  readonly #pins: { readonly step: number; readonly dir: number; readonly enable: number };
+  readonly #enLevelOn: 0 | 1;
+  readonly #dirPin: DigitalOutput;
+  readonly #enPin: DigitalOutput;
+  #stepPin: DigitalOutput | undefined;
+
+  #enabled = false;
+  #direction: Direction = 1;
+  #position = 0;
+  #phase: Phase = IDLE;
+  #handle: TimerHandle | undefined;
+  /** Pulses of the segment in flight, and how many of them are emitted (credited). */
+  #count = 0;
+  #emitted = 0;
+  /** Milliseconds since the segment started, wrap-safe; made afresh for each segment. */
+  #clock: MonotonicClock | undefined;
+
+  constructor(options: PulseStepperOptions) {
+    this.#Digital = options.Digital;
+    this.#PWM = options.PWM;
+    this.#timer = options.timer;
+    this.#ticks = options.ticks;
+    this.#microseconds = options.microseconds;
+    this.#pins = { ...options.pins };
+    this.#enLevelOn = options.enableActiveLow === false ? 1 : 0;
+    // Power stage off first: an output opens low, which is "enabled" on an active-low EN.
+    this.#enPin = new this.#Digital({ pin: this.#pins.enable, mode: this.#Digital.Output });
+    this.#enPin.write(this.#enLevelOn === 0 ? 1 : 0);
+    this.#dirPin = new this.#Digital({ pin: this.#pins.dir, mode: this.#Digital.Output });
+    this.#dirPin.write(1);
+    this.#openStep();
+  }
+
+  get busy(): boolean {
+    return this.#phase.kind !== 'idle';
+  }
+
+  /** During a PWM run, includes the whole periods elapsed so far (as `stop()` would credit). */
+  get position(): number {
+    const phase = this.#phase;
+    if (phase.kind !== 'pwm') return this.#position;
+    return this.#position + this.#direction * this.#pwmCredit(phase);
+  }
+
+  /**
+   * Off also stops the segment in flight: a disabled stage lets the motor turn freely, so a
+   * pulse sent then would count in `position` without moving the plunger.
+   */
+  enable(on: boolean): void {
+    if (!on) this.stop();
+    this.#enabled = on;
+    this.#enPin.write(on ? this.#enLevelOn : this.#enLevelOn === 0 ? 1 : 0);
+  }
+
+  /**
+   * DIR 1 for +1. A change of direction stops the segment in flight first, so every pulse
+   * already credited keeps the sign it was emitted with.
+   */
+  setDirection(direction: Direction): void {
+    if (direction !== this.#direction) this.stop();
+    this.#direction = direction;
+    this.#dirPin.write(direction === 1 ? 1 : 0);
+  }
+
+  /** Replaces any segment in flight. Ignored while disabled (nothing could move). */
+  run(segment: StepSegment): void {
+    const { count, intervalUs } = segment;
+    if (!Number.isInteger(count) || count < 0) throw new RangeError(`step count ${count}`);
+    if (!Number.isFinite(intervalUs) || intervalUs <= 0) throw new RangeError(`step interval ${intervalUs} us`);
+    this.stop();
+    if (!this.#enabled || count === 0) return;
+    this.#count = count;
+    this.#emitted = 0;
+    this.#clock = new MonotonicClock(this.#ticks.ticks);
+    if (intervalUs < SLOW_STEP_INTERVAL_US && this.#PWM !== undefined) {
+      const hz = Math.round(1_000_000 / intervalUs);
+      // The run lasts whole ms T with T * hz / 1000 <= count: even counting the rising edge at
+      // the very start (LEDC starts its period high), the train holds at most `count` pulses.
+      const durationMs = Math.floor((count * 1_000) / hz);
+      if (Math.floor((durationMs * hz) / 1_000) > 0 && this.#startPwm(hz, durationMs)) return;
+    }
+    this.#startTimerPhase(0, Math.max(intervalUs, MIN_TIMER_STEP_US));
+  }
+
+  /** Stops at once. A PWM run is credited with the whole periods its elapsed time held. */
+  stop(): void {
+    if (this.#handle !== undefined) {
+      this.#timer.clear(this.#handle);
+      this.#handle = undefined;
+    }
+    if (this.#phase.kind === 'pwm') this.#stopPwm(this.#phase);
+    this.#finish();
+  }
+
+  /** Stops, disables the stage and releases the pins. */
+  close(): void {
+    this.enable(false);
+    this.#closeStep();
+    this.#dirPin.close();
+    this.#enPin.close();
+  }
+
+  #now(): number {
+    return this.#clock!.update(this.#ticks.ticks);
+  }
+
+  #finish(): void {
+    this.#phase = IDLE;
+    this.#clock = undefined;
+    this.#count = 0;
+    this.#emitted = 0;
+  }
+
+  /** Calls `then` once the segment clock reaches `dueMs`, in steps of at most 2^30 ms. */
+  #armAt(dueMs: number, then: () => void): void {
+    const delay = Math.min(MAX_TIMER_DELAY_MS, Math.max(0, dueMs - this.#now()));
+    this.#handle = this.#timer.set(() => {
+      // A one-shot that has fired is no timer any more: never clear it again.
+      this.#handle = undefined;
+      if (this.#now() < dueMs) this.#armAt(dueMs, then);
+      else then();
+    }, delay);
+  }
+
+  // Timer stepping: every pulse's time comes from the phase start, so rounding never adds up.
+
+  #startTimerPhase(firstOffsetMs: number, spacingUs: number): void {
+    this.#phase = { kind: 'timer', startMs: this.#now() + firstOffsetMs, spacingUs, k: 0 };
+    this.#stepDue();
+  }
+
+  #stepDue(): void {
+    const phase = this.#phase;
+    if (phase.kind !== 'timer') return;
+    const now = this.#now();
+    // A late wake emits every pulse already due rather than letting the train slip.
+    while (this.#emitted < this.#count && phase.startMs + offsetMs(phase.k, phase.spacingUs) <= now) {
+      this.#pulse();
+      phase.k++;
+      // Something the pulse woke (on the rig, a listener) stopped or replaced the segment.
+      if (this.#phase !== phase) return;
+    }
+    if (this.#emitted >= this.#count) this.#finish();
+    else this.#armAt(phase.startMs + offsetMs(phase.k, phase.spacingUs), () => this.#stepDue());
+  }
+
+  #pulse(): void {
+    // A4988 needs 1 us high and 1 us low; two JS writes take far longer than that.
+    const step = this.#stepPin!;
+    step.write(1);
+    step.write(0);
+    this.#position += this.#direction;
+    this.#emitted++;
+  }
+
+  // PWM stepping: the STEP pin leaves Digital for LEDC and comes back afterwards.
+
+  #startPwm(hz: number, durationMs: number): boolean {
+    const PWM = this.#PWM!;
+    this.#closeStep();
+    let pwm: PwmOutput;
+    try {
+      pwm = new PWM({ pin: this.#pins.step, hz, resolution: PWM_RESOLUTION_BITS });
+    } catch {
+      // No LEDC channel free or a frequency it cannot make: step from timers instead.
+      this.#openStep();
+      return false;
+    }
+    pwm.write(2 ** (pwm.resolution - 1)); // 50% duty
+    const startMs = this.#now();
+    const startUs = this.#microseconds?.() ?? 0;
+    this.#phase = { kind: 'pwm', pwm, hz, startMs, startUs };
+    this.#armAt(startMs + durationMs, () => this.#endPwm());
+    return true;
+  }
+
+  #endPwm(): void {
+    const phase = this.#phase;
+    if (phase.kind !== 'pwm') return;
+    this.#stopPwm(phase);
+    if (this.#phase !== IDLE) return; // replaced from inside the stop
+    // What the run fell short by (whole ms rarely hold exactly `count` periods) follows at the
+    // timer's pace, from 1 ms after the last PWM period.
+    if (this.#emitted < this.#count) this.#startTimerPhase(1, MIN_TIMER_STEP_US);
+    else this.#finish();
+  }
+
+  /** Whole periods the run has made so far, never more than the segment still owes. */
+  #pwmCredit(phase: PwmPhase): number {
+    const periods =
+      this.#microseconds !== undefined
+        ? Math.floor(((this.#microseconds() - phase.startUs) * phase.hz) / 1_000_000)
+        : Math.floor(((this.#now() - phase.startMs) * phase.hz) / 1_000);
+    return Math.max(0, Math.min(this.#count - this.#emitted, periods));
+  }
+
+  #stopPwm(phase: PwmPhase): void {
+    const credit = this.#pwmCredit(phase);
+    this.#position += credit * this.#direction;
+    this.#emitted += credit;
+    this.#phase = IDLE;
+    phase.pwm.write(0);
+    phase.pwm.close();
+    // Drive STEP low again at once: a floating STEP input can pick up noise as steps.
+    this.#openStep();
+  }
+
+  #openStep(): void {
+    if (this.#stepPin !== undefined) return;
+    this.#stepPin = new this.#Digital({ pin: this.#pins.step, mode: this.#Digital.Output });
+    this.#stepPin.write(0);
+  }
+
+  #closeStep(): void {
+    this.#stepPin?.close();
+    this.#stepPin = undefined;
+  }
+}

@@ -1,0 +1,161 @@
+// The device build and the layer rules: rollup.config.mjs makes one ES module whose imports
+// XS on the ESP32 can satisfy, and no file in firmware/ reaches past its layer (only
+// firmware/drivers touches `embedded:*`, nothing imports Node, core stays pure).
+
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { builtinModules } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { rollup, type RollupOptions } from 'rollup';
+import { parseAst } from 'rollup/parseAst';
+import ts from 'typescript';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+/**
+ * Modules the Moddable SDK provides by name. Deliberately a list of its own, not the one in
+ * rollup.config.mjs: widening what the bundle may import takes a change here too.
+ */
+const MODDABLE_BUILTINS = new Set(['timer', 'time', 'preference', 'instrumentation', 'flash', 'mc/config']);
+
+const isRelative = (spec: string): boolean => spec.startsWith('./') || spec.startsWith('../');
+const isNode = (spec: string): boolean => spec.startsWith('node:') || builtinModules.includes(spec);
+const isDevice = (spec: string): boolean => spec.startsWith('embedded:') || MODDABLE_BUILTINS.has(spec);
+
+/** Every import, export-from, `import()` and `require()` specifier in a source file. */
+function sourceImports(text: string): string[] {
+  return ts.preProcessFile(text, true, true).importedFiles.map((f) => f.fileName);
+}
+
+async function sourceFiles(dir: string): Promise<string[]> {
+  const files: string[] = [];
+  for (const e of await readdir(dir, { withFileTypes: true })) {
+    const path = join(dir, e.name);
+    if (e.isDirectory()) files.push(...(await sourceFiles(path)));
+    else if (/\.[cm]?[tj]s$/.test(e.name) && !e.name.endsWith('.d.ts')) files.push(path);
+  }
+  return files.sort();
+}
+
+/**
+ * The layer rules over `<root>/firmware`, one line per breach. Declaration files are skipped:
+ * they carry no runtime imports.
+ */
+async function layerViolations(root: string): Promise<string[]> {
+  const firmware = join(root, 'firmware');
+  const found: string[] = [];
+  for (const file of await sourceFiles(firmware)) {
+    const rel = relative(root, file).split('\\').join('/');
+    const layer = rel.split('/')[1];
+    for (const spec of sourceImports(await readFile(file, 'utf8'))) {
+      if (isNode(spec)) found.push(`${rel}: imports the Node module ${spec}`);
+      else if (isRelative(spec)) {
+        const target = relative(firmware, resolve(dirname(file), spec)).split('\\').join('/');
+        if (layer === 'core' && !/^(core|ports)\//.test(target)) {
+          found.push(`${rel}: core imports ${spec}, outside firmware/core and firmware/ports`);
+        }
+      } else if (layer !== 'drivers') {
+        found.push(`${rel}: imports ${spec}; only firmware/drivers may import platform modules`);
+      } else if (!isDevice(spec)) {
+        found.push(`${rel}: imports ${spec}, which is neither embedded:* nor a Moddable module`);
+      }
+    }
+  }
+  return found;
+}
+
+type AstNode = { type: string; [key: string]: unknown };
+
+function* walk(node: unknown): Generator<AstNode> {
+  if (Array.isArray(node)) for (const n of node) yield* walk(n);
+  else if (node !== null && typeof node === 'object' && typeof (node as AstNode).type === 'string') {
+    yield node as AstNode;
+    for (const value of Object.values(node)) if (typeof value === 'object') yield* walk(value);
+  }
+}
+
+describe('device bundle (rollup.config.mjs)', () => {
+  let dir = '';
+  let file = '';
+  let code = '';
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'pump-build-'));
+    file = join(dir, 'main.js');
+    // The config is plain JS outside the host tsconfig; import it by URL and type it here.
+    const configUrl = pathToFileURL(join(ROOT, 'rollup.config.mjs')).href;
+    const config = ((await import(/* @vite-ignore */ configUrl)) as { default: RollupOptions }).default;
+    const bundle = await rollup(config);
+    try {
+      await bundle.write({ ...config.output, file });
+    } finally {
+      await bundle.close();
+    }
+    code = await readFile(file, 'utf8');
+  });
+
+  afterAll(async () => {
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('writes one non-empty file', async () => {
+    expect((await stat(file)).size).toBeGreaterThan(0);
+  });
+
+  it('is an ES module that imports only what XS on the ESP32 provides', () => {
+    // parseAst reads the module goal: CommonJS wrappers or Node-only syntax would not pass.
+    const nodes = [...walk(parseAst(code))];
+    const specs: string[] = [];
+    for (const n of nodes) {
+      const source = n['source'] as { value?: unknown } | null | undefined;
+      if (/^(Import|ExportNamed|ExportAll)Declaration$/.test(n.type) && typeof source?.value === 'string') specs.push(source.value);
+      if (n.type === 'ImportExpression') specs.push(typeof source?.value === 'string' ? source.value : '<computed import()>');
+    }
+    expect(nodes.some((n) => n.type === 'ImportDeclaration')).toBe(true);
+    expect(specs).toContain('embedded:io/digital');
+    expect(specs.filter((s) => !isRelative(s) && !isDevice(s))).toEqual([]);
+
+    const nodeGlobals = nodes.filter((n) => {
+      const callee = n['callee'] as AstNode | undefined;
+      const object = n['object'] as AstNode | undefined;
+      if (n.type === 'CallExpression' && callee?.type === 'Identifier') return callee['name'] === 'require';
+      if (n.type === 'MemberExpression' && object?.type === 'Identifier') {
+        return ['process', 'module', 'exports', 'Buffer'].includes(object['name'] as string);
+      }
+      return false;
+    });
+    expect(nodeGlobals).toEqual([]);
+  });
+});
+
+describe('layer rules over firmware/', () => {
+  it('holds for the sources in the repository', async () => {
+    expect(await layerViolations(ROOT)).toEqual([]);
+  });
+
+  it('catches Node and embedded:* imports in the wrong place', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'pump-layers-'));
+    const put = async (rel: string, text: string): Promise<void> => {
+      await mkdir(dirname(join(root, rel)), { recursive: true });
+      await writeFile(join(root, rel), text);
+    };
+    try {
+      await put('firmware/core/leak.ts', "import fs from 'node:fs';\nexport const x = fs;\n");
+      await put('firmware/core/pure.ts', "import { type StepSegment } from '../ports/stepper';\nimport { a } from './units';\n");
+      await put('firmware/core/reach.ts', "import { Digital } from '../drivers/esp32-io';\n");
+      await put('firmware/app/pin.ts', "import Digital from 'embedded:io/digital';\n");
+      await put('firmware/drivers/io.ts', "import Digital from 'embedded:io/digital';\nimport Timer from 'timer';\nconst p = require('path');\n");
+      await put('firmware/types/x.d.ts', "declare module 'embedded:storage/key-value' {}\n");
+      expect(await layerViolations(root)).toEqual([
+        'firmware/app/pin.ts: imports embedded:io/digital; only firmware/drivers may import platform modules',
+        'firmware/core/leak.ts: imports the Node module node:fs',
+        'firmware/core/reach.ts: core imports ../drivers/esp32-io, outside firmware/core and firmware/ports',
+        'firmware/drivers/io.ts: imports the Node module path',
+      ]);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,297 @@
+// The virtual bench rig: a STEP/DIR/EN driver stage and a syringe with ideal mechanics, wired to
+// the PinBus. It counts what reaches the motor (STEP rising edges and PWM periods while EN is
+// active, signed by DIR), moves the plunger with the true volume per microstep, and keeps a
+// time-stamped record of the pulses. Line physics and sensors hook onto `onPulses`. No Node.
+
+import { type Direction } from '../../firmware/ports/stepper';
+import { type MsSource, type PinBus, type PinKind } from './io-mocks';
+
+export interface RigPins {
+  readonly step: number;
+  readonly dir: number;
+  readonly enable: number;
+}
+
+export interface VirtualRigOptions {
+  readonly bus: PinBus;
+  readonly clock: MsSource;
+  readonly pins: RigPins;
+  /** EN active low (A4988, DRV8825, TMC2209); default true. */
+  readonly enableActiveLow?: boolean;
+  /** The true volume of one microstep in femtolitres (may be fractional): the real mechanics. */
+  readonly flPerMicrostep: number;
+  /** Drug in the syringe at the start. */
+  readonly reservoirNl: number;
+  /** Pulse records kept (the oldest are dropped beyond it); default 100,000. */
+  readonly pulseLogLimit?: number;
+}
+
+/** Pulses the motor took in one go: one STEP edge, or the whole periods of a stretch of PWM. */
+export interface PulseBatch {
+  readonly source: 'step' | 'pwm';
+  /** When they were counted (for PWM, the end of the stretch). */
+  readonly atMs: number;
+  readonly count: number;
+  readonly direction: Direction;
+}
+
+/** The pulse log: STEP edges of one ms merged, PWM stretches kept whole with their timing. */
+export interface PulseRecord extends PulseBatch {
+  /** 0 for STEP edges. */
+  readonly hz: number;
+  /** PWM: when the run started (its duty went above 0), and its pulses before this record. */
+  readonly runStartMs: number;
+  readonly firstIndex: number;
+}
+
+interface PwmRun {
+  readonly hz: number;
+  readonly startMs: number;
+  /** Whole periods of the run already counted (or ignored while disabled). */
+  counted: number;
+}
+
+const FL_PER_NL = 1_000_000;
+
+export class VirtualRig {
+  readonly pins: RigPins;
+  readonly flPerMicrostep: number;
+  readonly #clock: MsSource;
+  readonly #enActiveLevel: 0 | 1;
+  /** Drug put in at the last fill, the plunger position then, and what was pushed before. */
+  #fillFl: number;
+  #fillPosition = 0;
+  #pushedBeforeFillFl = 0;
+  /** The first plunger position at which the syringe is empty. */
+  #emptyAt: number;
+  readonly #logLimit: number;
+  readonly #log: PulseRecord[] = [];
+  readonly #listeners: ((batch: PulseBatch) => void)[] = [];
+  readonly #unsubscribe: () => void;
+
+  // What the wires say now. Until something drives EN the stage counts as disabled.
+  #stepLevel: 0 | 1 = 0;
+  #dirLevel: 0 | 1 = 0;
+  #enLevel: 0 | 1;
+  #pwm: PwmRun | undefined;
+
+  #position = 0;
+  #pulsesCounted = 0;
+  #stepsPastEmpty = 0;
+  #pulsesWhileDisabled = 0;
+  #dropped = 0;
+
+  constructor(options: VirtualRigOptions) {
+    if (!(options.flPerMicrostep > 0)) throw new RangeError(`flPerMicrostep ${options.flPerMicrostep}`);
+    if (!(options.reservoirNl >= 0)) throw new RangeError(`reservoirNl ${options.reservoirNl}`);
+    this.pins = { ...options.pins };
+    this.flPerMicrostep = options.flPerMicrostep;
+    this.#clock = options.clock;
+    this.#enActiveLevel = options.enableActiveLow === false ? 1 : 0;
+    this.#enLevel = this.#enActiveLevel === 0 ? 1 : 0;
+    this.#fillFl = options.reservoirNl * FL_PER_NL;
+    this.#emptyAt = Math.ceil(this.#fillFl / this.flPerMicrostep);
+    this.#logLimit = options.pulseLogLimit ?? 100_000;
+    this.#unsubscribe = options.bus.subscribe((pin, kind, value, hz, atMs) => this.#onPin(pin, kind, value, hz, atMs));
+  }
+
+  /** Stops listening to the bus. */
+  dispose(): void {
+    this.#sync();
+    this.#unsubscribe();
+  }
+
+  /** Listens to every batch of pulses the motor takes (after the plunger has moved). */
+  onPulses(listener: (batch: PulseBatch) => void): () => void {
+    this.#listeners.push(listener);
+    return () => {
+      const i = this.#listeners.indexOf(listener);
+      if (i >= 0) this.#listeners.splice(i, 1);
+    };
+  }
+
+  get enabled(): boolean {
+    return this.#enLevel === this.#enActiveLevel;
+  }
+
+  get direction(): Direction {
+    return this.#dirLevel === 1 ? 1 : -1;
+  }
+
+  /** Net pulses the motor took while enabled, signed (those past empty included). */
+  get pulsesCounted(): number {
+    this.#sync();
+    return this.#pulsesCounted;
+  }
+
+  /** Plunger travel in microsteps from the start (+ pushes). */
+  get positionMicrosteps(): number {
+    this.#sync();
+    return this.#position;
+  }
+
+  /** Same as positionMicrosteps. */
+  get position(): number {
+    return this.positionMicrosteps;
+  }
+
+  /** Forward pulses taken with the syringe already empty: the plunger did not move. */
+  get stepsPastEmpty(): number {
+    this.#sync();
+    return this.#stepsPastEmpty;
+  }
+
+  /** Pulses that reached the STEP pin while EN was inactive (the motor was free). */
+  get pulsesWhileDisabled(): number {
+    this.#sync();
+    return this.#pulsesWhileDisabled;
+  }
+
+  /**
+   * The reservoir is refilled to `reservoirNl` where the plunger now stands (as an implant's
+   * reservoir is topped up through its port): delivery can go on from here.
+   */
+  refill(reservoirNl: number): void {
+    if (!(reservoirNl >= 0)) throw new RangeError(`reservoirNl ${reservoirNl}`);
+    this.#pushedBeforeFillFl = this.pushedFl;
+    this.#fillPosition = this.#position;
+    this.#fillFl = reservoirNl * FL_PER_NL;
+    this.#emptyAt = this.#fillPosition + Math.ceil(this.#fillFl / this.flPerMicrostep);
+  }
+
+  /** Volume pushed since this fill (negative if drawn back past where it stood). */
+  #pushedThisFillFl(): number {
+    return Math.min((this.#position - this.#fillPosition) * this.flPerMicrostep, this.#fillFl);
+  }
+
+  /** Volume pushed out of the syringe (negative if drawn back past the start). */
+  get pushedFl(): number {
+    this.#sync();
+    return this.#pushedBeforeFillFl + this.#pushedThisFillFl();
+  }
+
+  get pushedNl(): number {
+    return this.pushedFl / FL_PER_NL;
+  }
+
+  /** Drug left in the syringe; never below 0. */
+  get reservoirFl(): number {
+    this.#sync();
+    return Math.max(0, this.#fillFl - this.#pushedThisFillFl());
+  }
+
+  get reservoirNl(): number {
+    return this.reservoirFl / FL_PER_NL;
+  }
+
+  /** The newest pulse records (at most `pulseLogLimit`). */
+  get pulseLog(): readonly PulseRecord[] {
+    this.#sync();
+    return this.#log.slice(-this.#logLimit);
+  }
+
+  /** Records dropped from the front of the log. */
+  get droppedRecords(): number {
+    return this.#dropped + Math.max(0, this.#log.length - this.#logLimit);
+  }
+
+  /**
+   * The ms of every pulse in the log, in order. A PWM period counts at the ms it completes:
+   * pulse j of a run (1-based) at start + ceil(j * 1000 / hz), the same floor rule as the count.
+   */
+  get pulseTimes(): number[] {
+    const times: number[] = [];
+    for (const r of this.pulseLog) {
+      if (r.source === 'step') {
+        for (let i = 0; i < r.count; i++) times.push(r.atMs);
+      } else {
+        for (let j = r.firstIndex + 1; j <= r.firstIndex + r.count; j++) times.push(r.runStartMs + Math.ceil((j * 1_000) / r.hz));
+      }
+    }
+    return times;
+  }
+
+  #onPin(pin: number, kind: PinKind, value: number, hz: number, atMs: number): void {
+    const { step, dir, enable } = this.pins;
+    if (pin === step) {
+      if (kind === 'pwm') this.#onStepPwm(value, hz, atMs);
+      else {
+        this.#endPwm(atMs);
+        const level = value ? 1 : 0;
+        if (level === 1 && this.#stepLevel === 0) this.#take('step', 1, atMs, 0, atMs, 0);
+        this.#stepLevel = level;
+      }
+    } else if (kind === 'digital' && (pin === dir || pin === enable)) {
+      // Periods of a PWM run before the change belong to the old direction or power state.
+      this.#splitPwm(atMs);
+      const level = value ? 1 : 0;
+      if (pin === dir) this.#dirLevel = level;
+      else this.#enLevel = level;
+    }
+  }
+
+  #onStepPwm(duty: number, hz: number, atMs: number): void {
+    // Duty 0 holds the pin low and full scale holds it high: neither makes pulses.
+    const pulsing = duty > 0 && duty < 1 && hz > 0;
+    if (this.#pwm && (!pulsing || this.#pwm.hz !== hz)) this.#endPwm(atMs);
+    if (pulsing && !this.#pwm) this.#pwm = { hz, startMs: atMs, counted: 0 };
+    // The pin under PWM ends low once the run stops (duty 0 or close).
+    this.#stepLevel = duty >= 1 ? 1 : 0;
+  }
+
+  /** Counts the whole periods of the PWM run completed by `atMs` that are not counted yet. */
+  #splitPwm(atMs: number): void {
+    const run = this.#pwm;
+    if (!run) return;
+    const periods = Math.floor(((atMs - run.startMs) * run.hz) / 1_000);
+    const fresh = periods - run.counted;
+    if (fresh <= 0) return;
+    const firstIndex = run.counted;
+    run.counted = periods;
+    this.#take('pwm', fresh, atMs, run.hz, run.startMs, firstIndex);
+  }
+
+  #endPwm(atMs: number): void {
+    this.#splitPwm(atMs);
+    this.#pwm = undefined;
+  }
+
+  #sync(): void {
+    this.#splitPwm(this.#clock.nowMs);
+  }
+
+  /** The one place the motor moves. */
+  #take(source: 'step' | 'pwm', count: number, atMs: number, hz: number, runStartMs: number, firstIndex: number): void {
+    if (!this.enabled) {
+      this.#pulsesWhileDisabled += count;
+      return;
+    }
+    const direction = this.direction;
+    this.#pulsesCounted += direction * count;
+    if (direction === 1) {
+      const moved = Math.min(count, Math.max(0, this.#emptyAt - this.#position));
+      this.#position += moved;
+      this.#stepsPastEmpty += count - moved;
+    } else {
+      this.#position -= count;
+    }
+    this.#record({ source, atMs, count, direction, hz, runStartMs, firstIndex });
+    const batch: PulseBatch = { source, atMs, count, direction };
+    for (const l of this.#listeners.slice()) l(batch);
+  }
+
+  #record(r: PulseRecord): void {
+    const log = this.#log;
+    const last = log[log.length - 1];
+    if (r.source === 'step' && last && last.source === 'step' && last.atMs === r.atMs && last.direction === r.direction) {
+      log[log.length - 1] = { ...last, count: last.count + r.count };
+      return;
+    }
+    log.push(r);
+    if (log.length > 2 * this.#logLimit) {
+      const drop = log.length - this.#logLimit;
+      log.splice(0, drop);
+      this.#dropped += drop;
+    }
+  }
+}
