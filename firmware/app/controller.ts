@@ -101,8 +101,20 @@ export class Controller {
     return this.#cycle((now) => this.pump.setTimeOfDay(now, timeOfDayMs));
   }
 
+  /** Status with every pulse emitted so far booked (the segment in flight keeps running). */
   status(): PumpStatus {
-    return this.pump.status(this.now());
+    const now = this.now();
+    this.pump.book(now, this.#takeEmitted());
+    this.#publish();
+    return this.pump.status(now);
+  }
+
+  /** Steps the stepper emitted since they were last booked. */
+  #takeEmitted(): number {
+    const position = this.#ports.stepper.position;
+    const emitted = position - this.#lastPosition;
+    this.#lastPosition = position;
+    return emitted;
   }
 
   #cycle<T>(command: ((now: number) => T) | undefined): T {
@@ -110,10 +122,7 @@ export class Controller {
     const now = this.now();
     // Freeze the segment in flight so the emitted count is final before it is booked.
     stepper.stop();
-    const position = stepper.position;
-    const emitted = position - this.#lastPosition;
-    this.#lastPosition = position;
-    let plan = this.pump.update(now, emitted);
+    let plan = this.pump.update(now, this.#takeEmitted());
     let result: T | undefined;
     if (command) {
       result = command(now);

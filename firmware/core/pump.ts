@@ -96,13 +96,9 @@ export class Pump {
    * delivery to `now`, and say what to run and when to come back.
    */
   update(now: number, emittedSteps: number): Plan {
-    this.#now = now;
+    this.book(now, emittedSteps);
     const fl = this.mechanics.flPerMicrostep;
     const engine = this.#engine;
-    // Steps emitted since the last update happened before `now`: book them in the hour they
-    // fell in before closing it (the loop always wakes on the hour).
-    this.accounting.credit(emittedSteps, fl, now, this.#emit);
-    engine?.confirm(emittedSteps);
     this.accounting.rollTo(now, this.#todOffsetMs, this.#emit);
     const hourEnd = this.accounting.hourEndMs(this.#todOffsetMs);
     if (!engine || this.#state !== 'running') return { segment: undefined, enable: false, wakeAtMs: hourEnd };
@@ -129,6 +125,18 @@ export class Pump {
     const minIntervalUs = Math.ceil(1_000_000 / this.mechanics.maxStepHz);
     const spanUs = Math.min(STEP_WINDOW_MS, wake - now) * 1_000;
     return { segment: { count: owed, intervalUs: Math.max(minIntervalUs, Math.floor(spanUs / owed)) }, enable: true, wakeAtMs: wake };
+  }
+
+  /**
+   * Books steps the stepper emitted since they were last booked. Called by `update`, and by
+   * the app before reading status so the account matches the motor even mid-segment. Steps
+   * emitted before `now` belong to the hour they fell in: book before closing that hour (the
+   * loop always wakes on the hour).
+   */
+  book(now: number, emittedSteps: number): void {
+    this.#now = now;
+    this.accounting.credit(emittedSteps, this.mechanics.flPerMicrostep, now, this.#emit);
+    this.#engine?.confirm(emittedSteps);
   }
 
   /** Checks and commits a prescription whole, replacing the running one. */
