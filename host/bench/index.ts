@@ -1,0 +1,26 @@
+// `npm run bench`: runs every benchmark, prints a table with targets, and writes
+// build/bench.json as one flat object of named figures (later issues add theirs here).
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { benchDeliveryAccuracy } from './delivery';
+import { benchSimSpeed } from './sim-speed';
+
+/** Figure name -> [comparison, target]. Figures without a target are context. */
+const TARGETS: Record<string, ['<=' | '>=', number]> = {
+  'delivery.maxErrorMicrosteps': ['<=', 1],
+  'sim.speedup': ['>=', 100_000],
+};
+
+const figures: Record<string, number> = { ...benchDeliveryAccuracy(), ...benchSimSpeed() };
+
+const rows = Object.entries(figures).map(([name, value]) => {
+  const t = TARGETS[name];
+  const verdict = !t ? '' : (t[0] === '<=' ? value <= t[1] : value >= t[1]) ? 'ok' : 'MISSED';
+  return { figure: name, value, target: t ? `${t[0]} ${t[1]}` : '', verdict };
+});
+console.table(rows);
+
+const out = new URL('../../build/bench.json', import.meta.url);
+mkdirSync(new URL('.', out), { recursive: true });
+writeFileSync(out, JSON.stringify(figures, null, 2) + '\n');
+console.log('wrote build/bench.json');
+if (rows.some((r) => r.verdict === 'MISSED')) process.exitCode = 1;
