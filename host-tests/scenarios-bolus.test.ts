@@ -70,6 +70,23 @@ describe('patient bolus', () => {
     expect(!over.ok && over.error.code).toBe(413);
   });
 
+  it('counts an interrupted bolus by what it delivered against the 24-hour volume', () => {
+    const limits = { ...PATIENT, maxVolumeNlPer24h: 75_000 }; // one and a half doses
+    const whole = pump(continuous(0, { patientBolus: limits }));
+    whole.controller.patientBolus();
+    whole.runFor(PATIENT.lockoutMs);
+    const refused = whole.controller.patientBolus();
+    expect(!refused.ok && refused.error.code).toBe(413);
+
+    const cut = pump(continuous(0, { patientBolus: limits }));
+    cut.controller.patientBolus();
+    cut.runFor(PATIENT.durationMs * 0.4);
+    cut.controller.pause(); // about 20 uL delivered
+    cut.controller.resume();
+    cut.runFor(PATIENT.lockoutMs);
+    expect(cut.controller.patientBolus().ok).toBe(true);
+  });
+
   it('keeps the lockout and maxima across a new prescription', () => {
     const vp = pump(continuous(1_000_000, { patientBolus: PATIENT }));
     expect(vp.controller.patientBolus().ok).toBe(true);

@@ -152,15 +152,16 @@ export class DeliveryEngine {
       const take = Math.min(droppedNl, b.commandedNl);
       b.commandedNl -= take;
       droppedNl -= take;
-      this.#end(i, b, at, why);
+      this.#end(i, b, at, why, take);
     }
   }
 
-  #end(index: number, b: Bolus, at: number, why: ReasonCode): void {
+  /** `droppedNl`: commanded, then dropped unemitted (the 24-hour limits still count it). */
+  #end(index: number, b: Bolus, at: number, why: ReasonCode, droppedNl: number): void {
     b.status = 'interrupted';
     b.endedMs = at;
     this.boluses.splice(index, 1);
-    this.#emit(at, 'bolus-interrupted', reason(why), { id: b.id, kind: b.kind, volumeNl: b.volumeNl, deliveredNl: b.commandedNl });
+    this.#emit(at, 'bolus-interrupted', reason(why), { id: b.id, kind: b.kind, volumeNl: b.volumeNl, deliveredNl: b.commandedNl, droppedNl });
   }
 
   /**
@@ -179,7 +180,7 @@ export class DeliveryEngine {
     for (let i = 0; i < this.boluses.length; ) {
       const b = this.boluses[i]!;
       if (b.status === 'pending' && b.startMs < now) {
-        this.#end(i, b, now, 'INTERRUPTED_BY_PAUSE');
+        this.#end(i, b, now, 'INTERRUPTED_BY_PAUSE', 0);
         skipped++;
       } else i++;
     }

@@ -318,9 +318,10 @@ export class Pump {
   }
 
   #record(at: number, type: EventType, why: Reason, data: EventData): void {
-    // An interrupted patient bolus counts what it delivered against the 24-hour maxima.
+    // An interrupted patient bolus counts against the 24-hour maxima what it may have
+    // delivered: its delivered part plus steps commanded and dropped unemitted (erring high).
     if (type === 'bolus-interrupted' && data['kind'] === 'patient') {
-      this.ledger.settle(data['id'] as number, at, data['deliveredNl'] as number);
+      this.ledger.settle(data['id'] as number, at, (data['deliveredNl'] as number) + (data['droppedNl'] as number));
     }
     this.#events.push({ at, type, reason: why, data });
   }
