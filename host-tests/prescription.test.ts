@@ -85,6 +85,17 @@ describe('drug library and mechanics checks', () => {
   });
 });
 
+describe('doses in drug mass', () => {
+  it('reports the scheduled and worst-case daily dose in ug when a prescription starts', () => {
+    const p = pump();
+    // baclofen 2 mg/mL at 0.3 mL/day = 600 ug/day; with 4 x 20 uL patient boluses, 760 ug at most
+    const rx = continuous(300_000, { drug: { name: 'baclofen', concentrationUgPerMl: 2000 }, patientBolus: { volumeNl: 20_000, durationMs: 300_000, lockoutMs: 3_600_000, maxPer24h: 4, maxVolumeNlPer24h: 80_000 } });
+    expect(p.program(0, rx).ok).toBe(true);
+    const e = p.takeEvents().find((x) => x.type === 'program');
+    expect(e?.data).toMatchObject({ scheduledUgPerDay: 600, worstUgPer24h: 760, drug: 'baclofen' });
+  });
+});
+
 describe('ten-fold increase confirmation', () => {
   it('needs the confirmation flag for a tenfold rate, and accepts it with the flag', () => {
     const p = pump();

@@ -50,7 +50,7 @@ function checkMechanics(rx: Prescription, mechanics: Mechanics): Result<true> {
 }
 
 /** Scheduled drug per day (basal and periodic), in ng: what a decimal-point slip multiplies. */
-function scheduledNgPerDay(rx: Prescription): number {
+export function scheduledNgPerDay(rx: Prescription): number {
   let nl = basalDailyNl(rx.basal);
   if (rx.periodicBolus) nl += Math.ceil(MS_PER_DAY / rx.periodicBolus.everyMs) * rx.periodicBolus.volumeNl;
   return doseNg(nl, rx.drug.concentrationUgPerMl);

@@ -3,7 +3,7 @@
 // refusals with numbered errors come out. It never reads a clock or touches a pin.
 
 import { Accounting, DEFAULT_LOW_RESERVOIR_NL } from './accounting';
-import { type Accepted, checkPrescription, peakRateNlPerDay, type ProgramFlags } from './checks';
+import { type Accepted, checkPrescription, peakRateNlPerDay, type ProgramFlags, scheduledNgPerDay } from './checks';
 import { DeliveryEngine, type Emit } from './delivery';
 import { fail, ok, pumpError, type Result } from './errors';
 import { type EventData, type EventType, type PumpEvent, type Reason, reason } from './events';
@@ -156,6 +156,9 @@ export class Pump {
       mode: rx.basal.mode,
       drug: rx.drug.name,
       concentrationUgPerMl: rx.drug.concentrationUgPerMl,
+      // The same prescription in drug mass: what is scheduled, and the most any 24 h can hold.
+      scheduledUgPerDay: Math.floor(scheduledNgPerDay(rx) / 1_000),
+      worstUgPer24h: doseUg(worstCaseDailyNl(rx), rx.drug.concentrationUgPerMl),
       warnings: checked.value.warnings.length,
     });
     return checked;
