@@ -54,6 +54,8 @@ describe('flexible schedule', () => {
       [25.5 * HOUR, 12_000_000],
       [26 * HOUR, 6_000_000],
     ]);
+    expect(vp.events.filter((e) => e.type === 'rate').map((e) => e.reason.code)).toEqual(['SCHEDULE_IN_FORCE', ...Array(5).fill('SCHEDULE_STEP')]);
+    expect(vp.events[0]?.type).toBe('program');
     const pieces = rateEvents.map(([at, r]) => ({ fromMs: at as number, rateNlPerDay: r as number }));
     const end = DAY + 2 * HOUR;
     expect(Math.abs(vp.rig.position - stepsDue(pieces, end, fl))).toBeLessThanOrEqual(1);

@@ -4,7 +4,7 @@
 // runs on the ESP32 (real drivers) and on the virtual rig (mock pins, virtual clock).
 
 import { type ProgramFlags } from '../core/checks';
-import { fail, type Result } from '../core/errors';
+import { fail, pumpError, type Result } from '../core/errors';
 import { type PumpEvent } from '../core/events';
 import { readLibrary } from '../core/library';
 import { readMechanics } from '../core/mechanics';
@@ -157,13 +157,21 @@ export function createController(ports: ControllerPorts, config: ControllerConfi
   if (!mechanics.ok) return mechanics;
   const library = readLibrary(config.library);
   if (!library.ok) return library;
+  const capacityNl = mechanics.value.syringe.capacityNl;
+  const reservoirNl = config.reservoirNl ?? capacityNl;
+  if (!Number.isInteger(reservoirNl) || reservoirNl < 0) {
+    return fail(pumpError('FIELD_NOT_INTEGER', `reservoirNl is ${reservoirNl}; it must be a whole number of nl, at least 0`, 'reservoirNl'));
+  }
+  if (reservoirNl > capacityNl) {
+    return fail(pumpError('REFILL_OVER_CAPACITY', `reservoirNl ${reservoirNl} is more than the ${capacityNl} nl the ${mechanics.value.syringe.name} syringe holds`, 'reservoirNl'));
+  }
   const clock = new MonotonicClock(ports.ticks.ticks);
   const now = clock.nowMs;
   const pump = new Pump(
     {
       mechanics: mechanics.value,
       library: library.value,
-      reservoirNl: config.reservoirNl ?? mechanics.value.syringe.capacityNl,
+      reservoirNl,
       ...(config.timeOfDayMs !== undefined && { timeOfDayMs: config.timeOfDayMs }),
     },
     now,

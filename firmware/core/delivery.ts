@@ -277,7 +277,12 @@ export class DeliveryEngine {
 
   #emitRate(t: number): void {
     const b = this.#basal;
-    const detail = b.step >= 0 ? `step ${b.step + 1} from ${formatTimeOfDay(t + this.timebase.todOffsetMs)}` : undefined;
-    this.#emit(t, 'rate', reason(b.reason, detail), { rateNlPerDay: b.rateNlPerDay, step: b.step });
+    let why = reason(b.reason);
+    if (this.rx.basal.mode === 'flexible' && b.step >= 0) {
+      const steps = this.rx.basal.steps;
+      const detail = `step ${b.step + 1} of ${steps.length}, from ${formatTimeOfDay(steps[b.step]!.startMs)}`;
+      why = reason(t === this.timebase.startMs ? 'SCHEDULE_IN_FORCE' : 'SCHEDULE_STEP', detail);
+    }
+    this.#emit(t, 'rate', why, { rateNlPerDay: b.rateNlPerDay, step: b.step });
   }
 }

@@ -5,6 +5,7 @@
 export const REASONS = {
   PROGRAM_STARTED: 'a new prescription was committed',
   SCHEDULE_STEP: 'the flexible schedule reached a step start time',
+  SCHEDULE_IN_FORCE: 'the flexible schedule step in force when the prescription started',
   CONTINUOUS_RATE: 'the continuous rate applies',
   TRIAL_CONTINUOUS: 'the continuous trial rate applies',
   TRIAL_ENDED: 'the trial program has finished',

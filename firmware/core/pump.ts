@@ -148,9 +148,6 @@ export class Pump {
       const dropped = this.#engine.dropOwed();
       this.#engine.interruptBoluses(now, 'INTERRUPTED_BY_PROGRAM', dropped, true);
     }
-    this.#engine = new DeliveryEngine(rx, { startMs: now, todOffsetMs: this.#todOffsetMs }, this.mechanics.flPerMicrostep, this.#nextBolusId, this.#emit);
-    this.#state = 'running';
-    this.#pauseReason = '';
     this.#record(now, 'program', reason('PROGRAM_STARTED', rx.name), {
       name: rx.name,
       mode: rx.basal.mode,
@@ -158,9 +155,13 @@ export class Pump {
       concentrationUgPerMl: rx.drug.concentrationUgPerMl,
       // The same prescription in drug mass: what is scheduled, and the most any 24 h can hold.
       scheduledUgPerDay: Math.floor(scheduledNgPerDay(rx) / 1_000),
-      worstUgPer24h: doseUg(worstCaseDailyNl(rx), rx.drug.concentrationUgPerMl),
+      worstUgPer24h: Math.floor(doseUg(worstCaseDailyNl(rx), rx.drug.concentrationUgPerMl)),
       warnings: checked.value.warnings.length,
     });
+    // Built after the program event, so the stream reads: program, then the rate in force.
+    this.#engine = new DeliveryEngine(rx, { startMs: now, todOffsetMs: this.#todOffsetMs }, this.mechanics.flPerMicrostep, this.#nextBolusId, this.#emit);
+    this.#state = 'running';
+    this.#pauseReason = '';
     return checked;
   }
 

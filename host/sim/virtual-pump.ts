@@ -4,7 +4,7 @@
 
 import pinmap from '../../hardware/pinmap.json';
 import { Controller, type ControllerConfig, createController } from '../../firmware/app/controller';
-import { formatError } from '../../firmware/core/errors';
+import { formatError, type PumpError } from '../../firmware/core/errors';
 import { type PumpEvent } from '../../firmware/core/events';
 import { readMechanics } from '../../firmware/core/mechanics';
 import { PulseStepper } from '../../firmware/drivers/pulse-stepper';
@@ -39,10 +39,19 @@ export interface VirtualPump {
   readonly nowMs: number;
 }
 
-/** Builds and starts a virtual pump; a bad configuration throws with its numbered error. */
+/** The firmware refused the configuration: `error` is its numbered error. */
+export class ConfigRefused extends Error {
+  readonly error: PumpError;
+  constructor(error: PumpError) {
+    super(formatError(error));
+    this.error = error;
+  }
+}
+
+/** Builds and starts a virtual pump; a refused configuration throws ConfigRefused. */
 export function createVirtualPump(options: VirtualPumpOptions): VirtualPump {
   const mechanics = readMechanics(options.mechanics);
-  if (!mechanics.ok) throw new Error(formatError(mechanics.error));
+  if (!mechanics.ok) throw new ConfigRefused(mechanics.error);
   const clock = new VirtualClock(options.startTick === undefined ? {} : { startTick: options.startTick });
   const bus = new PinBus();
   const io = createIoMocks(clock, bus, { historyLimit: 16 });
@@ -65,7 +74,7 @@ export function createVirtualPump(options: VirtualPumpOptions): VirtualPump {
     enableActiveLow: board.pins.enable.activeLow,
   });
   const created = createController({ stepper, ticks: clock, timer: clock }, options);
-  if (!created.ok) throw new Error(formatError(created.error));
+  if (!created.ok) throw new ConfigRefused(created.error);
   const controller = created.value;
   const events: PumpEvent[] = [];
   if (options.keepEvents !== false) controller.subscribe((e) => events.push(e));
