@@ -8,15 +8,11 @@ export const MS_PER_MINUTE = 60_000;
 export const MS_PER_HOUR = 3_600_000;
 export const MS_PER_DAY = 86_400_000;
 
-export const NL_PER_UL = 1_000;
 export const NL_PER_ML = 1_000_000;
 export const FL_PER_NL = 1_000_000;
 
-/**
- * One cubic micrometre is one femtolitre (1 um^3 = 1e-18 m^3 = 1e-15 L), so syringe geometry
- * in micrometres gives the volume of a microstep directly in femtolitres.
- */
-export const FL_PER_CUBIC_UM = 1;
+// One cubic micrometre is one femtolitre (1 um^3 = 1e-18 m^3 = 1e-15 L), so syringe geometry
+// in micrometres gives the volume of a microstep directly in femtolitres (mechanics.ts).
 
 /** Rate-time: nl/day multiplied by ms. One nanolitre is MS_PER_DAY units of it. */
 export const RATE_TIME_PER_NL = MS_PER_DAY;
@@ -25,9 +21,6 @@ export function mlToNl(ml: number): number {
   return Math.round(ml * NL_PER_ML);
 }
 
-export function ulToNl(ul: number): number {
-  return Math.round(ul * NL_PER_UL);
-}
 
 export function nlToMl(nl: number): number {
   return nl / NL_PER_ML;
@@ -105,10 +98,6 @@ export function doseUg(volumeNl: number, concentrationUgPerMl: number): number {
   return doseNg(volumeNl, concentrationUgPerMl) / 1_000;
 }
 
-/** Volume in nl that holds `ug` micrograms at a concentration (rounded down). */
-export function volumeForDoseNl(ug: number, concentrationUgPerMl: number): number {
-  return Math.floor((ug * NL_PER_ML) / concentrationUgPerMl);
-}
 
 /** Formats a millisecond time of day as HH:MM:SS.mmm (for reasons and status lines). */
 export function formatTimeOfDay(ms: number): string {

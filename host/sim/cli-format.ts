@@ -9,7 +9,7 @@ import { type Mechanics } from '../../firmware/core/mechanics';
 import { type Prescription } from '../../firmware/core/prescription';
 import { timeOfDay } from '../../firmware/core/schedule';
 import { type PumpStatus } from '../../firmware/core/status';
-import { doseUg, formatTimeOfDay, MS_PER_DAY, MS_PER_HOUR, MS_PER_MINUTE, MS_PER_SECOND, NL_PER_ML } from '../../firmware/core/units';
+import { doseUg, flToNl, formatTimeOfDay, MS_PER_DAY, MS_PER_HOUR, MS_PER_MINUTE, MS_PER_SECOND, nlPerDayToMlPerDay, nlPerDayToMlPerHour, nlToMl } from '../../firmware/core/units';
 
 export const EXIT = { ok: 0, internal: 1, usage: 2, file: 3, refused: 4 } as const;
 /** Status redraws on a terminal at most this often, and the loop's period when keeping up. */
@@ -169,10 +169,10 @@ export function clockAt(ms: number, todOffsetMs: number): string {
   return formatTimeOfDay(t - (t % MS_PER_SECOND));
 }
 
-export const ml = (nl: number): string => `${(nl / NL_PER_ML).toFixed(4)} mL`;
+export const ml = (nl: number): string => `${nlToMl(nl).toFixed(4)} mL`;
 export const mg = (nl: number, ugPerMl: number): string => `${(doseUg(nl, ugPerMl) / 1_000).toFixed(3)} mg`;
-export const mlPerDay = (nlPerDay: number): string => `${(nlPerDay / NL_PER_ML).toFixed(3)} mL/day`;
-export const mlPerHour = (nlPerDay: number): string => `${(nlPerDay / NL_PER_ML / 24).toFixed(4)} mL/h`;
+export const mlPerDay = (nlPerDay: number): string => `${nlPerDayToMlPerDay(nlPerDay).toFixed(3)} mL/day`;
+export const mlPerHour = (nlPerDay: number): string => `${nlPerDayToMlPerHour(nlPerDay).toFixed(4)} mL/h`;
 
 /** An event's data with units: `rateNlPerDay: 400000` becomes `rate 0.400 mL/day`. */
 export function formatData(data: PumpEvent['data']): string {
@@ -252,7 +252,7 @@ export function describePrescription(rx: Prescription): string[] {
 
 export function describeSyringe(m: Mechanics): string {
   const kind = m.calibrated ? 'calibrated' : 'geometry';
-  return `${m.syringe.name} (${(m.syringe.innerDiameterUm / 1_000).toFixed(3)} mm bore, ${ml(m.syringe.capacityNl)}), lead ${m.leadUm / 1_000} mm, ${m.fullStepsPerRev}x${m.microsteps} microsteps/rev: ${(m.flPerMicrostep / 1e6).toFixed(3)} nl/microstep (${kind}), max ${m.maxStepHz} Hz = ${mlPerHour(m.maxRateNlPerDay)}`;
+  return `${m.syringe.name} (${(m.syringe.innerDiameterUm / 1_000).toFixed(3)} mm bore, ${ml(m.syringe.capacityNl)}), lead ${m.leadUm / 1_000} mm, ${m.fullStepsPerRev}x${m.microsteps} microsteps/rev: ${flToNl(m.flPerMicrostep).toFixed(3)} nl/microstep (${kind}), max ${m.maxStepHz} Hz = ${mlPerHour(m.maxRateNlPerDay)}`;
 }
 
 /**
