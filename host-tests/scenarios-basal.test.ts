@@ -100,22 +100,26 @@ describe('the 32-bit millisecond wrap', () => {
 });
 
 describe('reservoir', () => {
-  it('stops when empty, says why, and resumes only after a refill', () => {
+  it('stops when empty through the alarm path, and resumes only after refill and acknowledgement', () => {
     const vp = createVirtualPump({ mechanics: RIG, library: LIBRARY_JSON, prescription: continuous(24_000_000), reservoirNl: 1_000_000 });
     vp.runFor(2 * HOUR); // 1 mL at 1 mL/h lasts one hour
     const fl = mechanics().flPerMicrostep;
     expect(vp.rig.position).toBe(Math.floor(1e12 / fl));
-    const empty = vp.events.find((e) => e.type === 'reservoir-empty');
-    expect(empty?.reason.code).toBe('RESERVOIR_EMPTY');
-    expect(empty!.at).toBeGreaterThan(HOUR - 60_000);
-    expect(empty!.at).toBeLessThanOrEqual(HOUR + 2000);
-    expect(vp.events.some((e) => e.type === 'reservoir-low')).toBe(true);
-    expect(vp.controller.status().state).toBe('paused');
-    const r = vp.controller.resume();
-    expect(!r.ok && r.error.code).toBe(420);
+    const alarms = vp.events.filter((e) => e.type === 'alarm').map((e) => e.reason.code);
+    expect(alarms).toEqual(['RESERVOIR_LOW', 'RESERVOIR_EMPTY']);
+    const empty = vp.events.find((e) => e.type === 'alarm' && e.data['alarm'] === 'RESERVOIR_EMPTY')!;
+    expect(empty.at).toBeGreaterThan(HOUR - 60_000);
+    expect(empty.at).toBeLessThanOrEqual(HOUR + 2000);
+    expect(vp.events.find((e) => e.type === 'safe-state')?.data['alarm']).toBe('RESERVOIR_EMPTY');
+    expect(vp.controller.status().state).toBe('alarm');
+    expect(vp.rig.enabled).toBe(false);
+    const early = vp.controller.resume();
+    expect(!early.ok && early.error.code).toBe(431);
     expect(vp.controller.refill(5_000_000).ok).toBe(true);
     vp.rig.refill(5_000_000);
-    expect(vp.controller.resume().ok).toBe(true);
+    expect(vp.controller.status().state).toBe('alarm'); // latched until acknowledged
+    expect(vp.controller.acknowledge(31).ok).toBe(true);
+    expect(vp.controller.status().state).toBe('running');
     const before = vp.rig.position;
     vp.runFor(HOUR);
     // No catch-up for the hour it stood empty: one hour at 1 mL/h.

@@ -8,9 +8,13 @@ import { fail, pumpError, type Result } from '../core/errors';
 import { type PumpEvent } from '../core/events';
 import { readLibrary } from '../core/library';
 import { readMechanics } from '../core/mechanics';
-import { type Plan, Pump } from '../core/pump';
+import { type Plan, Pump, type SensorInputs } from '../core/pump';
 import { type PumpStatus } from '../core/status';
 import { MonotonicClock } from '../core/ticks';
+import { type MonitorConfig } from '../core/monitor';
+import { type AnnunciatorPort, type AnnunciatorPriority } from '../ports/annunciator';
+import { type FlowSensorPort } from '../ports/flow-sensor';
+import { type BatteryPort, type EndStopsPort, type ForceSensorPort } from '../ports/sensors';
 import { type StepperPort } from '../ports/stepper';
 import { type TickSource, type TimerHandle, type TimerService } from '../ports/timebase';
 
@@ -18,7 +22,21 @@ export interface ControllerPorts {
   readonly stepper: StepperPort;
   readonly ticks: TickSource;
   readonly timer: TimerService;
+  /** Optional inputs and outputs, where fitted. */
+  readonly flow?: FlowSensorPort;
+  readonly force?: ForceSensorPort;
+  readonly battery?: BatteryPort;
+  readonly endStops?: EndStopsPort;
+  readonly annunciator?: AnnunciatorPort;
 }
+
+/** How often the sensors are read. */
+export interface Sampling {
+  readonly flowMs: number;
+  readonly batteryMs: number;
+}
+
+export const DEFAULT_SAMPLING: Sampling = { flowMs: 1_000, batteryMs: 60_000 };
 
 export interface ControllerConfig {
   readonly mechanics: unknown;
@@ -26,7 +44,10 @@ export interface ControllerConfig {
   readonly prescription?: unknown;
   /** Drug in the reservoir at start (default: a full syringe). */
   readonly reservoirNl?: number;
+  readonly lowReservoirNl?: number;
   readonly timeOfDayMs?: number;
+  readonly monitor?: MonitorConfig;
+  readonly sampling?: Sampling;
 }
 
 export type EventListener = (event: PumpEvent) => void;
@@ -42,11 +63,14 @@ export class Controller {
   #timer: TimerHandle | undefined;
   #wakeAtMs = 0;
   readonly #listeners: EventListener[] = [];
+  readonly #sampling: Sampling;
+  #sounding: AnnunciatorPriority | undefined;
 
-  constructor(ports: ControllerPorts, pump: Pump, clock: MonotonicClock) {
+  constructor(ports: ControllerPorts, pump: Pump, clock: MonotonicClock, sampling: Sampling = DEFAULT_SAMPLING) {
     this.#ports = ports;
     this.pump = pump;
     this.#clock = clock;
+    this.#sampling = sampling;
     this.#lastPosition = ports.stepper.position;
   }
 
@@ -65,8 +89,40 @@ export class Controller {
   }
 
   start(): void {
-    this.#ports.stepper.setDirection(1);
+    const { stepper, flow, force, battery, endStops, timer } = this.#ports;
+    stepper.setDirection(1);
+    // Fault inputs act at once, through the same cycle as everything else.
+    stepper.onFault = (fault) => this.#cycle((now) => this.pump.stepperFault(now, fault));
+    if (endStops) {
+      endStops.onChange = () => {
+        if (endStops.syringeEmpty) this.#cycle((now) => this.pump.syringeEmpty(now));
+      };
+    }
+    flow?.start();
+    if (flow || force) timer.repeat(() => this.#sample({ ...(flow && { flow: flow.read() }), ...(force && { force: force.read() }) }), this.#sampling.flowMs);
+    if (battery) timer.repeat(() => this.#sample({ batteryMillivolts: battery.readMillivolts() }), this.#sampling.batteryMs);
     this.#cycle(undefined);
+    if (endStops?.syringeEmpty) this.#cycle((now) => this.pump.syringeEmpty(now));
+  }
+
+  acknowledge(code?: number): ReturnType<Pump['acknowledge']> {
+    return this.#cycle((now) => this.pump.acknowledge(now, code));
+  }
+
+  setLowReservoirThreshold(volumeNl: unknown): Result<true> {
+    return this.#cycle((now) => this.pump.setLowReservoirThreshold(now, volumeNl));
+  }
+
+  batteryReplaced(): Result<true> {
+    return this.#cycle((now) => this.pump.batteryReplaced(now));
+  }
+
+  /** A sensor sample: booked against the steps emitted so far; re-plans only if it mattered. */
+  #sample(inputs: SensorInputs): void {
+    const now = this.now();
+    this.pump.book(now, this.#takeEmitted());
+    if (this.pump.sense(now, inputs)) this.#cycle(undefined);
+    else this.#publish();
   }
 
   program(input: unknown, flags?: ProgramFlags): ReturnType<Pump['program']> {
@@ -136,6 +192,7 @@ export class Controller {
   #apply(plan: Plan, now: number): void {
     const { stepper, timer } = this.#ports;
     stepper.enable(plan.enable);
+    stepper.setDirection(plan.direction);
     if (plan.segment) stepper.run(plan.segment);
     timer.clear(this.#timer);
     this.#wakeAtMs = plan.wakeAtMs;
@@ -148,6 +205,11 @@ export class Controller {
 
   #publish(): void {
     for (const e of this.pump.takeEvents()) for (const l of this.#listeners) l(e);
+    const sound = this.pump.alarms.annunciation;
+    if (sound !== this.#sounding) {
+      this.#sounding = sound;
+      this.#ports.annunciator?.show(sound);
+    }
   }
 }
 
@@ -172,7 +234,9 @@ export function createController(ports: ControllerPorts, config: ControllerConfi
       mechanics: mechanics.value,
       library: library.value,
       reservoirNl,
+      ...(config.lowReservoirNl !== undefined && { lowReservoirNl: config.lowReservoirNl }),
       ...(config.timeOfDayMs !== undefined && { timeOfDayMs: config.timeOfDayMs }),
+      ...(config.monitor !== undefined && { monitor: config.monitor }),
     },
     now,
   );
@@ -180,5 +244,5 @@ export function createController(ports: ControllerPorts, config: ControllerConfi
     const programmed = pump.program(now, config.prescription);
     if (!programmed.ok) return fail(programmed.error);
   }
-  return { ok: true, value: new Controller(ports, pump, clock) };
+  return { ok: true, value: new Controller(ports, pump, clock, config.sampling) };
 }

@@ -21,9 +21,8 @@ export class Accounting {
   #dayStartNl = 0;
   /** Totals of the last 24 closed hours, newest last. */
   readonly lastHoursNl: number[] = [];
-  readonly lowReservoirNl: number;
+  lowReservoirNl: number;
   #lowRaised = false;
-  #emptyRaised = false;
 
   constructor(reservoirNl: number, lowReservoirNl: number, now: number, todOffsetMs: number) {
     this.reservoirFl = reservoirNl * FL_PER_NL;
@@ -56,32 +55,32 @@ export class Accounting {
     return Math.floor(this.reservoirFl / flPerMicrostep);
   }
 
-  /** Books `steps` confirmed microsteps; raises the low-reservoir event once per fill. */
-  credit(steps: number, flPerMicrostep: number, at: number, emit: Emit): void {
-    if (steps <= 0) return;
+  /**
+   * Books `steps` microsteps the stepper emitted (negative when the plunger backed off: that
+   * volume returns to the reservoir). Returns true when this crossed the low threshold.
+   */
+  credit(steps: number, flPerMicrostep: number): boolean {
+    if (steps === 0) return false;
     const fl = steps * flPerMicrostep;
     this.reservoirFl = Math.max(0, this.reservoirFl - fl);
     this.#deliveredRemFl += fl;
     const nl = Math.floor(this.#deliveredRemFl / FL_PER_NL);
     this.#deliveredRemFl -= nl * FL_PER_NL;
     this.deliveredNl += nl;
-    if (!this.#lowRaised && this.reservoirNl <= this.lowReservoirNl) {
-      this.#lowRaised = true;
-      emit(at, 'reservoir-low', reason('RESERVOIR_LOW', `${this.reservoirNl} nl left`), { reservoirNl: this.reservoirNl, thresholdNl: this.lowReservoirNl });
-    }
+    if (this.#lowRaised || this.reservoirNl > this.lowReservoirNl) return false;
+    this.#lowRaised = true;
+    return true;
   }
 
-  /** Records an empty reservoir once per fill; returns true the first time. */
-  markEmpty(): boolean {
-    if (this.#emptyRaised) return false;
-    this.#emptyRaised = true;
-    return true;
+  /** The low threshold (programmable); a reservoir already below it raises at the next step. */
+  setLowThreshold(nl: number): void {
+    this.lowReservoirNl = nl;
+    this.#lowRaised = false;
   }
 
   refill(reservoirNl: number): void {
     this.reservoirFl = reservoirNl * FL_PER_NL;
     this.#lowRaised = this.reservoirNl <= this.lowReservoirNl;
-    this.#emptyRaised = false;
   }
 
   /** Closes every clock hour (and day) that ended by `now`, each with its total event. */

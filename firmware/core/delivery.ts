@@ -6,14 +6,14 @@
 // moves forward from `lastMs`: paused time is skipped, never delivered later.
 
 import { type Bolus, type BolusKind, bolusEndMs, bolusReachesMs, bolusTargetNl } from './bolus';
-import { type EventData, type EventType, type Reason, type ReasonCode, reason } from './events';
+import { type EventData, type EventType, type Reason, reason, type TableReason } from './events';
 import { type BolusSpec, type Prescription } from './prescription';
 import { type BasalSegment, basalAt, type Timebase } from './schedule';
 import { addRateTime, FL_PER_NL, formatTimeOfDay, MS_PER_DAY, RATE_TIME_PER_NL } from './units';
 
 export type Emit = (at: number, type: EventType, why: Reason, data: EventData) => void;
 
-const START_REASON: Record<BolusKind, ReasonCode> = {
+const START_REASON: Record<BolusKind, TableReason> = {
   patient: 'PATIENT_REQUEST',
   clinician: 'CLINICIAN_REQUEST',
   periodic: 'PERIODIC_DUE',
@@ -141,7 +141,7 @@ export class DeliveryEngine {
    * this one). Steps dropped at the same moment are taken from the boluses first (they were
    * the last volume commanded), so no bolus is recorded as delivering more than it did.
    */
-  interruptBoluses(at: number, why: ReasonCode, droppedSteps: number, everything: boolean): void {
+  interruptBoluses(at: number, why: TableReason, droppedSteps: number, everything: boolean): void {
     let droppedNl = Math.ceil((droppedSteps * this.flPerMicrostep) / FL_PER_NL);
     for (let i = 0; i < this.boluses.length; ) {
       const b = this.boluses[i]!;
@@ -157,7 +157,7 @@ export class DeliveryEngine {
   }
 
   /** `droppedNl`: commanded, then dropped unemitted (the 24-hour limits still count it). */
-  #end(index: number, b: Bolus, at: number, why: ReasonCode, droppedNl: number): void {
+  #end(index: number, b: Bolus, at: number, why: TableReason, droppedNl: number): void {
     b.status = 'interrupted';
     b.endedMs = at;
     this.boluses.splice(index, 1);

@@ -50,6 +50,10 @@ export const ERRORS = {
   RESERVOIR_TOO_LOW: { code: 420, meaning: 'The reservoir holds less than the bolus or priming volume asked for.', action: 'Refill the reservoir.' },
   REFILL_OVER_CAPACITY: { code: 421, meaning: 'The refill volume is more than the reservoir holds.', action: 'Enter the volume actually in the reservoir, at most its capacity.' },
   TRIAL_OVER: { code: 422, meaning: 'The trial program has finished.', action: 'Program a new prescription.' },
+  // E430-E439: alarms.
+  ALARM_UNACKNOWLEDGED: { code: 430, meaning: 'An alarm must be acknowledged before anything else changes.', action: 'Read the alarm, deal with its cause, acknowledge it, then repeat the command.' },
+  ALARM_ACTIVE: { code: 431, meaning: 'An alarm that stops delivery is still active.', action: 'Deal with its cause and acknowledge it: delivery resumes by itself when the last such alarm clears.' },
+  NO_SUCH_ALARM: { code: 432, meaning: 'The alarm named is not active.', action: 'Read the active alarms and acknowledge one of them (or all).' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorName = keyof typeof ERRORS;

@@ -2,6 +2,8 @@
 // a short code a test can assert on, plus text a person can read). Events are what the log,
 // the protocol's event lines and the tests see; `at` is monotonic milliseconds.
 
+import { type AlarmName } from './alarms';
+
 export const REASONS = {
   PROGRAM_STARTED: 'a new prescription was committed',
   SCHEDULE_STEP: 'the flexible schedule reached a step start time',
@@ -23,15 +25,24 @@ export const REASONS = {
   INTERRUPTED_BY_EMPTY: 'the reservoir ran empty',
   OPERATOR_PAUSE: 'paused on request',
   OPERATOR_RESUME: 'resumed on request; missed time is not delivered',
-  RESERVOIR_LOW: 'the reservoir fell to the low threshold',
-  RESERVOIR_EMPTY: 'the reservoir is empty; delivery stopped',
+  INTERRUPTED_BY_ALARM: 'an alarm stopped delivery; the bolus will not resume by itself',
+  ALARM_CLEARED: 'the alarm condition is gone and the alarm is acknowledged or does not latch',
+  ALARM_ACKNOWLEDGED: 'the alarm was acknowledged',
+  SAFE_STATE: 'an alarm put the motor into the safe state: stopped, owed steps dropped',
+  BACKOFF: 'the plunger backs off to relieve the pressure the occlusion built',
+  ALARM_RESUME: 'the last delivery-stopping alarm cleared; delivery resumes without catching up',
+  BATTERY_REPLACED: 'the battery was replaced',
+  THRESHOLD_SET: 'the low-reservoir threshold was set',
   REFILLED: 'the reservoir was refilled',
   HOUR_CLOSED: 'an hour of delivery was totalled',
   DAY_CLOSED: 'a day of delivery was totalled',
   CLOCK_SET: 'the time of day was set',
 } as const;
 
-export type ReasonCode = keyof typeof REASONS;
+export type TableReason = keyof typeof REASONS;
+
+/** A reason is a table entry above, or for an `alarm` event the alarm's name (alarms.ts). */
+export type ReasonCode = TableReason | AlarmName;
 
 export interface Reason {
   readonly code: ReasonCode;
@@ -48,8 +59,13 @@ export type EventType =
   | 'pause'
   | 'resume'
   | 'stop'
-  | 'reservoir-low'
-  | 'reservoir-empty'
+  | 'alarm'
+  | 'alarm-cleared'
+  | 'alarm-ack'
+  | 'safe-state'
+  | 'backoff'
+  | 'battery'
+  | 'setting'
   | 'refill'
   | 'hour-total'
   | 'day-total'
@@ -66,6 +82,11 @@ export interface PumpEvent {
 }
 
 /** A reason with the table's text, or a more specific text naming the numbers involved. */
-export function reason(code: ReasonCode, detail?: string): Reason {
+export function reason(code: TableReason, detail?: string): Reason {
   return { code, text: detail === undefined ? REASONS[code] : `${REASONS[code]}: ${detail}` };
+}
+
+/** The reason of an `alarm` event: the alarm's name, and what the detector saw. */
+export function alarmReason(name: AlarmName, detail: string): Reason {
+  return { code: name, text: detail };
 }

@@ -1,21 +1,27 @@
-// The pump's brain, pure: commands and `update(now, emittedSteps)` go in; a plan (the step
-// segment to run, whether the driver is powered, when to wake next), events with reasons and
-// refusals with numbered errors come out. It never reads a clock or touches a pin.
+// The pump's brain, pure: commands, sensor reads and `update(now, emittedSteps)` go in; a plan
+// (the step segment to run and its direction, whether the driver is powered, when to wake
+// next), events with reasons and refusals with numbered errors come out. It never reads a
+// clock or touches a pin. Every alarm that stops delivery goes through `#enterSafeState`.
 
 import { Accounting, DEFAULT_LOW_RESERVOIR_NL } from './accounting';
-import { type Accepted, checkPrescription, peakRateNlPerDay, type ProgramFlags, scheduledNgPerDay } from './checks';
+import { ALARMS, AlarmBoard, type AlarmName } from './alarms';
+import { checkClinicianBolus } from './bolus-checks';
+import { type Accepted, checkPrescription, type ProgramFlags, scheduledNgPerDay } from './checks';
 import { DeliveryEngine, type Emit } from './delivery';
 import { fail, ok, pumpError, type Result } from './errors';
-import { type EventData, type EventType, type PumpEvent, type Reason, reason } from './events';
-import { FieldReader, readRecord, refuse } from './fields';
+import { alarmReason, type EventData, type EventType, type PumpEvent, type Reason, reason } from './events';
+import { readRecord, refuse } from './fields';
 import { type DrugLibrary } from './library';
 import { type Mechanics } from './mechanics';
+import { DEFAULT_MONITOR, type Finding, Monitor, type MonitorConfig } from './monitor';
 import { PatientLedger } from './patient';
-import { bolusRateNlPerDay, type BolusSpec, type Prescription } from './prescription';
+import { type BolusSpec, type Prescription } from './prescription';
 import { timeOfDay, worstCaseDailyNl } from './schedule';
 import { type PumpStatus, readStatus } from './status';
-import { doseUg, MS_PER_DAY } from './units';
-import { type StepSegment } from '../ports/stepper';
+import { doseUg, FL_PER_NL, MS_PER_DAY } from './units';
+import { type FlowRead } from '../ports/flow-sensor';
+import { type ForceRead } from '../ports/sensors';
+import { type Direction, type StepperFault, type StepSegment } from '../ports/stepper';
 
 export interface PumpConfig {
   readonly mechanics: Mechanics;
@@ -25,22 +31,26 @@ export interface PumpConfig {
   readonly lowReservoirNl?: number;
   /** Time of day at `now` when the pump is created (ms after midnight). */
   readonly timeOfDayMs?: number;
+  readonly monitor?: MonitorConfig;
 }
 
-export type PumpState = 'idle' | 'running' | 'paused' | 'stopped';
+export type PumpState = 'idle' | 'running' | 'paused' | 'alarm' | 'stopped';
 
 /** What the app should do after an update. */
 export interface Plan {
   /** Steps to run now, replacing whatever segment is in flight; undefined means stop. */
   readonly segment: StepSegment | undefined;
+  readonly direction: Direction;
   readonly enable: boolean;
   /** Monotonic ms of the next update the core needs. */
   readonly wakeAtMs: number;
 }
 
-export interface ClinicianBolusRequest extends BolusSpec {
-  readonly delayMs: number;
-  readonly overrideSoftLimits: boolean;
+/** A sensor sample: any of the three, as the app's timers read them. */
+export interface SensorInputs {
+  readonly flow?: FlowRead;
+  readonly force?: ForceRead;
+  readonly batteryMillivolts?: number;
 }
 
 /**
@@ -48,14 +58,24 @@ export interface ClinicianBolusRequest extends BolusSpec {
  * the app wakes at most this often, and the driver gets one segment per wake.
  */
 export const STEP_WINDOW_MS = 100;
+/** Back-off after an occlusion also takes what the line holds at the rate: rate x this. */
+const BACKOFF_LINE_MS = 30_000;
 
 export class Pump {
   readonly mechanics: Mechanics;
   readonly library: DrugLibrary;
   readonly accounting: Accounting;
   readonly ledger = new PatientLedger();
+  readonly alarms = new AlarmBoard();
+  readonly monitor: Monitor;
+  /** How many times the single fault path ran: tests watch it. */
+  safeStateEntries = 0;
   #state: PumpState = 'idle';
-  #pauseReason = '';
+  #why = '';
+  /** The operator paused: after the alarms clear, delivery stays paused. */
+  #operatorPaused = false;
+  /** Reverse microsteps still to run to relieve line pressure. */
+  #backoffSteps = 0;
   #engine: DeliveryEngine | undefined;
   #todOffsetMs: number;
   #events: PumpEvent[] = [];
@@ -69,6 +89,8 @@ export class Pump {
     this.#now = now;
     this.#todOffsetMs = timeOfDay(config.timeOfDayMs ?? 0, -now);
     this.accounting = new Accounting(config.reservoirNl, config.lowReservoirNl ?? DEFAULT_LOW_RESERVOIR_NL, now, this.#todOffsetMs);
+    const radiusMm = config.mechanics.syringe.innerDiameterUm / 2_000;
+    this.monitor = new Monitor(now, Math.PI * radiusMm * radiusMm, config.monitor ?? DEFAULT_MONITOR);
     this.#emit = (at, type, why, data) => this.#record(at, type, why, data);
   }
 
@@ -92,55 +114,109 @@ export class Pump {
   }
 
   /**
-   * The loop's one entry: book the steps the stepper emitted since the last update, integrate
-   * delivery to `now`, and say what to run and when to come back.
+   * Books steps the stepper emitted since they were last booked (negative: backing off).
+   * Called by `update`, and by the app before a sensor sample or a status read, so the account
+   * matches the motor even mid-segment. Steps emitted before `now` belong to the hour they fell
+   * in: book before closing that hour (the loop always wakes on the hour).
    */
+  book(now: number, emittedSteps: number): void {
+    this.#now = now;
+    if (emittedSteps === 0) return;
+    const fl = this.mechanics.flPerMicrostep;
+    if (this.accounting.credit(emittedSteps, fl)) this.#raise(now, 'RESERVOIR_LOW', `${this.accounting.reservoirNl} nl left, threshold ${this.accounting.lowReservoirNl} nl`);
+    if (emittedSteps > 0) this.#engine?.confirm(emittedSteps);
+    else this.#backoffSteps = Math.max(0, this.#backoffSteps + emittedSteps);
+    this.monitor.pushed((emittedSteps * fl) / FL_PER_NL);
+    this.monitor.battery.spend(now, emittedSteps);
+  }
+
+  /** The loop's one entry: book, integrate delivery to `now`, say what to run and when. */
   update(now: number, emittedSteps: number): Plan {
     this.book(now, emittedSteps);
     const fl = this.mechanics.flPerMicrostep;
     const engine = this.#engine;
     this.accounting.rollTo(now, this.#todOffsetMs, this.#emit);
     const hourEnd = this.accounting.hourEndMs(this.#todOffsetMs);
-    if (!engine || this.#state !== 'running') return { segment: undefined, enable: false, wakeAtMs: hourEnd };
+    const idle: Plan = { segment: undefined, direction: 1, enable: false, wakeAtMs: hourEnd };
+    if (this.#backoffSteps > 0) {
+      const intervalUs = Math.ceil(2_000_000 / this.mechanics.maxStepHz); // half speed
+      const wake = Math.min(hourEnd, now + Math.ceil((this.#backoffSteps * intervalUs) / 1_000) + 1);
+      return { segment: { count: this.#backoffSteps, intervalUs }, direction: -1, enable: true, wakeAtMs: wake };
+    }
+    if (!engine || this.#state !== 'running') return idle;
 
     engine.advance(now);
     const left = this.accounting.stepsLeft(fl);
     if (engine.owedSteps > left) engine.owedSteps = left;
     if (left === 0) {
-      this.#halt(now, 'paused', 'reservoir empty', 'INTERRUPTED_BY_EMPTY');
-      if (this.accounting.markEmpty()) this.#record(now, 'reservoir-empty', reason('RESERVOIR_EMPTY'), { reservoirNl: this.accounting.reservoirNl });
-      return { segment: undefined, enable: false, wakeAtMs: hourEnd };
+      this.#raise(now, 'RESERVOIR_EMPTY', `the reservoir holds ${this.accounting.reservoirNl} nl, less than one microstep`);
+      return idle;
     }
     if (engine.trialEnded && engine.owedSteps === 0) {
       this.#state = 'stopped';
-      this.#pauseReason = 'trial finished';
-      return { segment: undefined, enable: false, wakeAtMs: hourEnd };
+      this.#why = 'trial finished';
+      return idle;
     }
-
     const owed = engine.owedSteps;
     const boundary = Math.min(engine.nextBoundaryMs(), hourEnd);
     let wake = Math.min(engine.nextStepMs(), boundary);
     if (owed > 0) wake = Math.min(boundary, Math.max(wake, now + STEP_WINDOW_MS));
-    if (owed === 0) return { segment: undefined, enable: true, wakeAtMs: wake };
+    if (owed === 0) return { segment: undefined, direction: 1, enable: true, wakeAtMs: wake };
     const minIntervalUs = Math.ceil(1_000_000 / this.mechanics.maxStepHz);
     const spanUs = Math.min(STEP_WINDOW_MS, wake - now) * 1_000;
-    return { segment: { count: owed, intervalUs: Math.max(minIntervalUs, Math.floor(spanUs / owed)) }, enable: true, wakeAtMs: wake };
+    return { segment: { count: owed, intervalUs: Math.max(minIntervalUs, Math.floor(spanUs / owed)) }, direction: 1, enable: true, wakeAtMs: wake };
   }
 
-  /**
-   * Books steps the stepper emitted since they were last booked. Called by `update`, and by
-   * the app before reading status so the account matches the motor even mid-segment. Steps
-   * emitted before `now` belong to the hour they fell in: book before closing that hour (the
-   * loop always wakes on the hour).
-   */
-  book(now: number, emittedSteps: number): void {
-    this.#now = now;
-    this.accounting.credit(emittedSteps, this.mechanics.flPerMicrostep, now, this.#emit);
-    this.#engine?.confirm(emittedSteps);
+  /** Sensor samples. Returns true when the plan may have changed (an alarm came or went). */
+  sense(now: number, inputs: SensorInputs): boolean {
+    const before = this.#events.length;
+    const delivering = this.#state === 'running' || this.#state === 'paused';
+    const rate = this.#state === 'running' && this.#engine ? this.#engine.totalRateNlPerDay() : 0;
+    if (inputs.flow) this.#apply(now, this.monitor.flow(now, inputs.flow, rate, delivering));
+    if (inputs.force) this.#apply(now, this.monitor.force(inputs.force, this.#state === 'running'));
+    if (inputs.batteryMillivolts !== undefined) {
+      const rx = this.#engine?.rx;
+      const stepsPerDay = rx ? (worstCaseDailyNl(rx) * FL_PER_NL) / this.mechanics.flPerMicrostep : 0;
+      this.#apply(now, this.monitor.batteryReading(now, inputs.batteryMillivolts, stepsPerDay));
+    }
+    return this.#events.length !== before;
+  }
+
+  /** The stepper driver's fault or stall output went active. */
+  stepperFault(now: number, fault: StepperFault): void {
+    this.#raise(now, fault.kind === 'stall' ? 'MOTOR_STALL' : 'DRIVER_FAULT', fault.detail);
+  }
+
+  /** The syringe-empty end-stop closed: the plunger cannot go further. */
+  syringeEmpty(now: number): void {
+    this.#raise(now, 'RESERVOIR_EMPTY', 'the syringe-empty end-stop closed');
+  }
+
+  /** For the boot sequence and storage: raise an alarm no sensor raises. */
+  raiseAlarm(now: number, name: 'UNEXPECTED_RESET' | 'STORAGE_FAULT', detail: string): void {
+    this.#raise(now, name, detail);
+  }
+
+  /** Acknowledges one alarm by code, or every active alarm. */
+  acknowledge(now: number, code?: number): Result<{ cleared: number }> {
+    const targets = this.alarms.list().filter((a) => code === undefined || a.code === code);
+    if (targets.length === 0) return fail(pumpError('NO_SUCH_ALARM', code === undefined ? 'no alarm is active' : `alarm A${code} is not active`, 'code'));
+    let cleared = 0;
+    for (const a of targets) {
+      this.#record(now, 'alarm-ack', reason('ALARM_ACKNOWLEDGED', `A${a.code} ${a.name}`), { alarm: a.name, code: a.code });
+      if (this.alarms.acknowledge(a.name)) {
+        cleared++;
+        this.#record(now, 'alarm-cleared', reason('ALARM_CLEARED', `A${a.code} ${a.name}`), { alarm: a.name, code: a.code });
+      }
+    }
+    this.#resumeIfClear(now);
+    return ok({ cleared });
   }
 
   /** Checks and commits a prescription whole, replacing the running one. */
   program(now: number, input: unknown, flags: ProgramFlags = {}): Result<Accepted> {
+    const gate = this.#gate();
+    if (!gate.ok) return gate;
     const checked = checkPrescription(input, { library: this.library, mechanics: this.mechanics, running: this.#engine?.rx }, flags);
     if (!checked.ok) return checked;
     const rx = checked.value.prescription;
@@ -160,28 +236,34 @@ export class Pump {
     });
     // Built after the program event, so the stream reads: program, then the rate in force.
     this.#engine = new DeliveryEngine(rx, { startMs: now, todOffsetMs: this.#todOffsetMs }, this.mechanics.flPerMicrostep, this.#nextBolusId, this.#emit);
-    this.#state = 'running';
-    this.#pauseReason = '';
+    this.monitor.restartLine();
+    this.#operatorPaused = false;
+    this.#setState(this.alarms.holdsDelivery ? 'alarm' : 'running', '');
     return checked;
   }
 
   pause(now: number): Result<true> {
     if (!this.#engine) return fail(pumpError('NOT_PROGRAMMED', 'no prescription is running'));
-    if (this.#state !== 'running') return fail(pumpError('PAUSED', `delivery is already ${this.#state}`));
-    this.#halt(now, 'paused', 'paused by request', 'INTERRUPTED_BY_PAUSE');
+    if (this.#state === 'alarm') {
+      this.#operatorPaused = true; // already stopped: stay paused once the alarms clear
+    } else {
+      if (this.#state !== 'running') return fail(pumpError('PAUSED', `delivery is already ${this.#state}`));
+      this.#halt(now, 'paused', 'paused by request', 'INTERRUPTED_BY_PAUSE');
+      this.#operatorPaused = true;
+    }
     this.#record(now, 'pause', reason('OPERATOR_PAUSE'), {});
     return ok(true);
   }
 
   resume(now: number): Result<true> {
     if (!this.#engine) return fail(pumpError('NOT_PROGRAMMED', 'no prescription is running'));
+    const gate = this.#gate();
+    if (!gate.ok) return gate;
     if (this.#state === 'stopped') return fail(pumpError('TRIAL_OVER', 'the trial has finished; program a new prescription'));
+    if (this.#state === 'alarm') return fail(pumpError('ALARM_ACTIVE', `alarm ${this.alarms.list().map((a) => `A${a.code} ${a.name}`).join(', ')} holds delivery`));
     if (this.#state !== 'paused') return fail(pumpError('NOT_PAUSED', 'delivery is running'));
-    if (this.accounting.stepsLeft(this.mechanics.flPerMicrostep) === 0) return fail(pumpError('RESERVOIR_TOO_LOW', 'the reservoir is empty'));
-    const skipped = this.#engine.resumeAt(now);
-    this.#state = 'running';
-    this.#pauseReason = '';
-    this.#record(now, 'resume', reason('OPERATOR_RESUME'), { skippedDoses: skipped });
+    this.#operatorPaused = false;
+    this.#restart(now, reason('OPERATOR_RESUME'));
     return ok(true);
   }
 
@@ -210,32 +292,14 @@ export class Pump {
 
   /** A clinician bolus: volume over a duration, optionally after a delay. */
   clinicianBolus(now: number, input: unknown): Result<{ bolusId: number }> {
-    const read = readRecord((): ClinicianBolusRequest => {
-      const r = new FieldReader(input, '');
-      const req = {
-        volumeNl: r.int('volumeNl', 1, 100_000_000),
-        durationMs: r.int('durationMs', 1_000, MS_PER_DAY),
-        delayMs: r.optInt('delayMs', 0, MS_PER_DAY) ?? 0,
-        overrideSoftLimits: r.optBool('overrideSoftLimits') ?? false,
-      };
-      r.finish();
-      return req;
-    });
-    if (!read.ok) return read;
-    const req = read.value;
     const engine = this.#runningEngine();
     if (!engine.ok) return engine;
-    const rx = engine.value.rx;
+    const req = checkClinicianBolus(input, engine.value.rx, this.library, this.mechanics);
+    if (!req.ok) return req;
     if (engine.value.boluses.some((b) => b.kind === 'clinician')) return fail(pumpError('BOLUS_ACTIVE', 'a clinician bolus is already scheduled or running'));
-    const entry = this.library.drugs.find((d) => d.name === rx.drug.name);
-    const ug = doseUg(req.volumeNl, rx.drug.concentrationUgPerMl);
-    if (entry && ug > entry.hard.maxBolusUg) return fail(pumpError('HARD_LIMIT', `a bolus of ${ug} ug is above the hard limit ${entry.hard.maxBolusUg} ug for ${entry.name} (library hard.maxBolusUg)`, 'volumeNl'));
-    if (entry && ug > entry.soft.maxBolusUg && !req.overrideSoftLimits) return fail(pumpError('SOFT_LIMIT', `a bolus of ${ug} ug is above the soft limit ${entry.soft.maxBolusUg} ug for ${entry.name} (library soft.maxBolusUg)`, 'volumeNl'));
-    const peak = peakRateNlPerDay(rx) + bolusRateNlPerDay(req);
-    if (peak > this.mechanics.maxRateNlPerDay) return fail(pumpError('RATE_ABOVE_MECHANICS', `the bolus with everything else the prescription can run reaches ${peak} nl/day; the mechanics allow at most ${this.mechanics.maxRateNlPerDay} nl/day`, 'durationMs'));
-    const room = this.#reservoirRoom(req.volumeNl);
+    const room = this.#reservoirRoom(req.value.volumeNl);
     if (!room.ok) return room;
-    return ok({ bolusId: this.#startBolus(engine.value, 'clinician', req, now + req.delayMs) });
+    return ok({ bolusId: this.#startBolus(engine.value, 'clinician', req.value, now + req.value.delayMs) });
   }
 
   /** Fills the catheter dead volume at the priming rate the prescription sets. */
@@ -253,22 +317,41 @@ export class Pump {
 
   /** Records the drug now in the reservoir after a refill. */
   refill(now: number, volumeNl: unknown): Result<true> {
-    const read = readRecord(() => {
-      if (typeof volumeNl !== 'number' || !Number.isInteger(volumeNl)) refuse('FIELD_NOT_INTEGER', 'volumeNl must be a whole number of nl', 'volumeNl');
-      if (volumeNl < 0) refuse('FIELD_RANGE', 'volumeNl cannot be negative', 'volumeNl');
-      return volumeNl;
-    });
+    const gate = this.#gate();
+    if (!gate.ok) return gate;
+    const read = readVolume(volumeNl, 'volumeNl');
     if (!read.ok) return read;
     const capacity = this.mechanics.syringe.capacityNl;
     if (read.value > capacity) return fail(pumpError('REFILL_OVER_CAPACITY', `${read.value} nl is more than the ${capacity} nl the ${this.mechanics.syringe.name} syringe holds`, 'volumeNl'));
     const before = this.accounting.reservoirNl;
     this.accounting.refill(read.value);
     this.#record(now, 'refill', reason('REFILLED'), { beforeNl: before, afterNl: read.value });
+    if (this.accounting.reservoirNl > this.accounting.lowReservoirNl) this.#gone(now, 'RESERVOIR_LOW');
+    if (this.accounting.stepsLeft(this.mechanics.flPerMicrostep) > 0) this.#gone(now, 'RESERVOIR_EMPTY');
+    return ok(true);
+  }
+
+  /** Sets the low-reservoir threshold (default 2 mL). */
+  setLowReservoirThreshold(now: number, volumeNl: unknown): Result<true> {
+    const read = readVolume(volumeNl, 'lowReservoirNl');
+    if (!read.ok) return read;
+    this.accounting.setLowThreshold(read.value);
+    this.#record(now, 'setting', reason('THRESHOLD_SET'), { lowReservoirNl: read.value });
+    if (this.accounting.reservoirNl > read.value) this.#gone(now, 'RESERVOIR_LOW');
+    return ok(true);
+  }
+
+  /** A new battery is in: the charge count starts full again. */
+  batteryReplaced(now: number): Result<true> {
+    this.monitor.battery.replaced(now);
+    this.#record(now, 'battery', reason('BATTERY_REPLACED'), {});
     return ok(true);
   }
 
   /** Sets the time of day; a flexible schedule follows the new clock from now on. */
   setTimeOfDay(now: number, timeOfDayMs: unknown): Result<true> {
+    const gate = this.#gate();
+    if (!gate.ok) return gate;
     if (typeof timeOfDayMs !== 'number' || !Number.isInteger(timeOfDayMs) || timeOfDayMs < 0 || timeOfDayMs >= MS_PER_DAY) {
       return fail(pumpError('FIELD_RANGE', `timeOfDayMs must be a whole number from 0 to ${MS_PER_DAY - 1}`, 'timeOfDayMs'));
     }
@@ -281,21 +364,90 @@ export class Pump {
 
   status(now: number): PumpStatus {
     const rx = this.#engine?.rx;
+    const worstDailyNl = rx ? worstCaseDailyNl(rx) : 0;
     return readStatus({
       now,
       state: this.#state,
-      why: this.#pauseReason,
+      why: this.#why,
       engine: this.#engine,
       accounting: this.accounting,
       todOffsetMs: this.#todOffsetMs,
-      worstDailyNl: rx ? worstCaseDailyNl(rx) : 0,
+      worstDailyNl,
+      alarms: this.alarms.list(),
+      batteryMsToEri: this.monitor.battery.msToEri((worstDailyNl * FL_PER_NL) / this.mechanics.flPerMicrostep),
     });
   }
 
+  #apply(now: number, findings: readonly Finding[]): void {
+    for (const f of findings) {
+      if ('raise' in f) this.#raise(now, f.raise, f.detail, f.storedNl);
+      else this.#gone(now, f.gone);
+    }
+  }
+
+  #raise(now: number, name: AlarmName, detail: string, storedNl = 0): void {
+    const alarm = this.alarms.raise(name, now, detail);
+    if (!alarm) return;
+    const spec = ALARMS[name];
+    this.#record(now, 'alarm', alarmReason(name, detail), { alarm: name, code: spec.code, priority: spec.priority, stopsDelivery: spec.stopsDelivery });
+    if (spec.stopsDelivery) this.#enterSafeState(now, name, storedNl);
+  }
+
+  #gone(now: number, name: AlarmName): void {
+    if (!this.alarms.conditionGone(name)) return;
+    this.#record(now, 'alarm-cleared', reason('ALARM_CLEARED', `A${ALARMS[name].code} ${name}`), { alarm: name, code: ALARMS[name].code });
+    this.#resumeIfClear(now);
+  }
+
+  /**
+   * The single fault path: delivery stops, steps owed are dropped (never caught up), boluses
+   * end as interrupted, and after an occlusion the plunger backs off by what the line holds.
+   */
+  #enterSafeState(now: number, alarm: AlarmName, storedNl: number): void {
+    this.safeStateEntries++;
+    if (this.#state === 'running') this.#halt(now, 'alarm', `alarm ${alarm}`, 'INTERRUPTED_BY_ALARM');
+    else if (this.#state === 'paused') this.#setState('alarm', `alarm ${alarm}`);
+    this.#record(now, 'safe-state', reason('SAFE_STATE', alarm), { alarm, entries: this.safeStateEntries });
+    if (alarm === 'OCCLUSION') {
+      const rate = this.#engine ? this.#engine.totalRateNlPerDay() : 0;
+      const nl = storedNl + (rate * BACKOFF_LINE_MS) / MS_PER_DAY;
+      this.#backoffSteps = Math.ceil((nl * FL_PER_NL) / this.mechanics.flPerMicrostep);
+      if (this.#backoffSteps > 0) this.#record(now, 'backoff', reason('BACKOFF'), { microsteps: this.#backoffSteps, volumeNl: Math.round(nl) });
+    }
+  }
+
+  /** When no alarm holds delivery any more, delivery resumes (or stays paused if paused). */
+  #resumeIfClear(now: number): void {
+    if (this.#state !== 'alarm' || this.alarms.holdsDelivery) return;
+    if (this.#operatorPaused) this.#setState('paused', 'paused by request');
+    else this.#restart(now, reason('ALARM_RESUME'));
+  }
+
+  #restart(now: number, why: Reason): void {
+    const skipped = this.#engine!.resumeAt(now);
+    this.monitor.restartLine();
+    this.#setState('running', '');
+    this.#record(now, 'resume', why, { skippedDoses: skipped });
+  }
+
+  #setState(state: PumpState, why: string): void {
+    this.#state = state;
+    this.#why = why;
+  }
+
+  /** Refuses state changes while an alarm waits for its acknowledgement. */
+  #gate(): Result<true> {
+    const a = this.alarms.awaitingAck;
+    return a ? fail(pumpError('ALARM_UNACKNOWLEDGED', `alarm A${a.code} ${a.name} must be acknowledged first`)) : ok(true);
+  }
+
   #runningEngine(): Result<DeliveryEngine> {
+    const gate = this.#gate();
+    if (!gate.ok) return gate;
     if (!this.#engine || this.#state === 'idle') return fail(pumpError('NOT_PROGRAMMED', 'no prescription is running'));
     if (this.#state === 'stopped') return fail(pumpError('TRIAL_OVER', 'the trial has finished'));
-    if (this.#state !== 'running') return fail(pumpError('PAUSED', `delivery is paused (${this.#pauseReason})`));
+    if (this.#state === 'alarm') return fail(pumpError('ALARM_ACTIVE', `delivery is held by ${this.#why}`));
+    if (this.#state !== 'running') return fail(pumpError('PAUSED', `delivery is paused (${this.#why})`));
     return ok(this.#engine);
   }
 
@@ -312,13 +464,12 @@ export class Pump {
   }
 
   /** Stops delivery: steps due but not emitted are dropped (never caught up later). */
-  #halt(now: number, state: PumpState, why: string, interrupted: 'INTERRUPTED_BY_PAUSE' | 'INTERRUPTED_BY_EMPTY'): void {
+  #halt(now: number, state: PumpState, why: string, interrupted: 'INTERRUPTED_BY_PAUSE' | 'INTERRUPTED_BY_ALARM'): void {
     const engine = this.#engine!;
     engine.advance(now);
     const dropped = engine.dropOwed();
     engine.interruptBoluses(now, interrupted, dropped, false);
-    this.#state = state;
-    this.#pauseReason = why;
+    this.#setState(state, why);
   }
 
   #record(at: number, type: EventType, why: Reason, data: EventData): void {
@@ -329,4 +480,12 @@ export class Pump {
     }
     this.#events.push({ at, type, reason: why, data });
   }
+}
+
+function readVolume(value: unknown, field: string): Result<number> {
+  return readRecord(() => {
+    if (typeof value !== 'number' || !Number.isInteger(value)) refuse('FIELD_NOT_INTEGER', `${field} must be a whole number of nl`, field);
+    if (value < 0) refuse('FIELD_RANGE', `${field} cannot be negative`, field);
+    return value;
+  });
 }

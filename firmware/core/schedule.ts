@@ -2,7 +2,7 @@
 // every day) or a continuous trial that ends. Each answer comes with the exact millisecond the
 // rate next changes, so the engine can integrate piecewise and switch at that millisecond.
 
-import { type ReasonCode } from './events';
+import { type TableReason } from './events';
 import { type Basal, type Prescription } from './prescription';
 import { MS_PER_DAY, volumeAtRateNl } from './units';
 
@@ -18,7 +18,7 @@ export interface BasalSegment {
   readonly rateNlPerDay: number;
   /** Monotonic ms at which this rate stops applying (Infinity when it never changes). */
   readonly untilMs: number;
-  readonly reason: ReasonCode;
+  readonly reason: TableReason;
   /** Index of the flexible step in force, or -1. */
   readonly step: number;
 }

@@ -3,6 +3,7 @@
 // patient took every bolus the prescription allows (the worst case).
 
 import { type Accounting } from './accounting';
+import { type ActiveAlarm } from './alarms';
 import { type DeliveryEngine } from './delivery';
 import { timeOfDay } from './schedule';
 import { doseUg, MS_PER_DAY } from './units';
@@ -19,7 +20,7 @@ export interface BolusStatus {
 
 export interface PumpStatus {
   readonly nowMs: number;
-  readonly state: 'idle' | 'running' | 'paused' | 'stopped';
+  readonly state: 'idle' | 'running' | 'paused' | 'alarm' | 'stopped';
   /** Why delivery is paused or stopped (empty when running). */
   readonly why: string;
   readonly timeOfDayMs: number;
@@ -41,6 +42,20 @@ export interface PumpStatus {
   readonly projectedEmptyMs: number | null;
   /** Next moment the rates change or a bolus starts or ends, or null. */
   readonly nextChangeMs: number | null;
+  /** Active alarms, highest priority first. */
+  readonly alarms: readonly AlarmStatus[];
+  /** Time until the battery's elective replacement indicator at the running prescription. */
+  readonly batteryMsToEri: number;
+}
+
+export interface AlarmStatus {
+  readonly code: number;
+  readonly name: string;
+  readonly priority: string;
+  readonly sinceMs: number;
+  readonly detail: string;
+  readonly acknowledged: boolean;
+  readonly conditionPresent: boolean;
 }
 
 export interface StatusInputs {
@@ -51,6 +66,8 @@ export interface StatusInputs {
   readonly accounting: Accounting;
   readonly todOffsetMs: number;
   readonly worstDailyNl: number;
+  readonly alarms: readonly ActiveAlarm[];
+  readonly batteryMsToEri: number;
 }
 
 export function readStatus(s: StatusInputs): PumpStatus {
@@ -89,5 +106,7 @@ export function readStatus(s: StatusInputs): PumpStatus {
     todayUg: doseUg(a.todayNl, c),
     projectedEmptyMs,
     nextChangeMs: next === Infinity ? null : next,
+    alarms: s.alarms.map((a) => ({ code: a.code, name: a.name, priority: a.priority, sinceMs: a.sinceMs, detail: a.detail, acknowledged: a.acknowledged, conditionPresent: a.conditionPresent })),
+    batteryMsToEri: s.batteryMsToEri,
   };
 }

@@ -1,0 +1,124 @@
+// The alarm table: every alarm as data (after the People's Ventilator Project): its number,
+// priority, whether it latches, whether it stops delivery, whether it must be acknowledged
+// before anything else may change, what raises it and how it clears. docs/alarms.md is
+// generated from this table, and the scenario tests walk it. The AlarmBoard keeps which
+// alarms are active; the pump's single fault path acts on what it reports.
+
+import { type AnnunciatorPriority } from '../ports/annunciator';
+
+export type AlarmPriority = 'high' | 'medium' | 'low';
+
+export interface AlarmSpec {
+  readonly code: number;
+  readonly priority: AlarmPriority;
+  /** Stays active after its condition clears, until acknowledged. */
+  readonly latching: boolean;
+  /** Puts the motor into the safe state (delivery stopped, owed steps dropped). */
+  readonly stopsDelivery: boolean;
+  /** Until acknowledged, only acknowledge, stop, status and read commands are accepted. */
+  readonly ackBeforeChange: boolean;
+  /** What raises it, and within what time of the cause (the scenario tests check the time). */
+  readonly raisedBy: string;
+  /** How it clears. */
+  readonly clears: string;
+}
+
+export const ALARMS = {
+  OCCLUSION: { code: 10, priority: 'high', latching: true, stopsDelivery: true, ackBeforeChange: true, raisedBy: 'The flow sensor measures far less than the plunger pushed (cumulative deficit over the noise allowance) and the measured flow is below a fifth of the commanded one; or the plunger force passes the occlusion threshold where a load cell is fitted. At 1 mL/h within 120 s, at 0.1 mL/h within 900 s of a full occlusion. The plunger backs off by the volume stored in the line.', clears: 'Clear the blockage, then acknowledge: delivery resumes without catching up.' },
+  UNDER_DELIVERY: { code: 11, priority: 'medium', latching: true, stopsDelivery: false, ackBeforeChange: false, raisedBy: 'The cumulative deficit passes its threshold while some flow still passes (a partial occlusion or a kinked catheter).', clears: 'Acknowledge after checking the line; delivery carries on meanwhile.' },
+  OVER_DELIVERY: { code: 12, priority: 'high', latching: true, stopsDelivery: true, ackBeforeChange: true, raisedBy: 'The flow sensor measures more than the plunger pushed, beyond the noise allowance (free flow or siphoning, a disconnection releasing the line).', clears: 'Check the syringe clamp and the line, then acknowledge.' },
+  AIR_IN_LINE: { code: 13, priority: 'high', latching: true, stopsDelivery: true, ackBeforeChange: true, raisedBy: 'The flow sensor flags air in two consecutive samples.', clears: 'Purge the air, then acknowledge.' },
+  FLOW_SENSOR_FAULT: { code: 14, priority: 'medium', latching: true, stopsDelivery: false, ackBeforeChange: false, raisedBy: 'Five consecutive flow readings fail (no answer, bad CRC, impossible value), or the reading stays identical for 60 samples while the plunger moves. Bad readings never feed the detectors.', clears: 'Reconnect or replace the sensor, then acknowledge. Delivery continues without flow-based occlusion detection meanwhile.' },
+  FORCE_SENSOR_FAULT: { code: 15, priority: 'low', latching: true, stopsDelivery: false, ackBeforeChange: false, raisedBy: 'Five consecutive load-cell readings fail (where one is fitted).', clears: 'Check the load cell and amplifier, then acknowledge.' },
+  MOTOR_STALL: { code: 20, priority: 'high', latching: true, stopsDelivery: true, ackBeforeChange: true, raisedBy: "The stepper driver's stall output (for example TMC2209 DIAG) becomes active; at once.", clears: 'Free the mechanism, then acknowledge.' },
+  DRIVER_FAULT: { code: 21, priority: 'high', latching: true, stopsDelivery: true, ackBeforeChange: true, raisedBy: "The stepper driver's fault output becomes active (over-temperature, over-current, under-voltage); at once.", clears: 'Find the cause, then acknowledge.' },
+  RESERVOIR_LOW: { code: 30, priority: 'low', latching: false, stopsDelivery: false, ackBeforeChange: false, raisedBy: 'The reservoir falls to the low threshold (programmable, default 2 mL); at the microstep that crosses it.', clears: 'Clears by itself on refill.' },
+  RESERVOIR_EMPTY: { code: 31, priority: 'high', latching: true, stopsDelivery: true, ackBeforeChange: false, raisedBy: 'The reservoir cannot give another microstep, or the syringe-empty end-stop closes; at once.', clears: 'Refill, then acknowledge: delivery resumes without catching up.' },
+  BATTERY_ERI: { code: 40, priority: 'medium', latching: false, stopsDelivery: false, ackBeforeChange: false, raisedBy: 'Elective replacement indicator: the charge left falls to the replacement reserve, or the voltage stays below the ERI voltage for three readings. Reports the projected days to end of service.', clears: 'Clears when the battery is replaced (voltage and charge above the thresholds).' },
+  BATTERY_EOS: { code: 41, priority: 'high', latching: true, stopsDelivery: true, ackBeforeChange: false, raisedBy: 'End of service: the voltage stays below the end-of-service voltage for three readings.', clears: 'Replace the battery, then acknowledge.' },
+  UNEXPECTED_RESET: { code: 50, priority: 'high', latching: true, stopsDelivery: true, ackBeforeChange: true, raisedBy: 'The controller started after a shutdown that was not clean (power cut, watchdog, crash).', clears: 'Acknowledge: delivery holds until then, and never catches up or resumes a bolus.' },
+  STORAGE_FAULT: { code: 51, priority: 'high', latching: true, stopsDelivery: true, ackBeforeChange: true, raisedBy: 'A stored record failed its checks in both slots and safe defaults were used.', clears: 'Program the prescription and mechanics again, then acknowledge.' },
+} as const satisfies Record<string, AlarmSpec>;
+
+export type AlarmName = keyof typeof ALARMS;
+
+export interface ActiveAlarm {
+  readonly name: AlarmName;
+  readonly code: number;
+  readonly priority: AlarmPriority;
+  readonly sinceMs: number;
+  readonly detail: string;
+  /** The raising condition is still present. */
+  conditionPresent: boolean;
+  acknowledged: boolean;
+}
+
+const RANK: Record<AlarmPriority, number> = { high: 3, medium: 2, low: 1 };
+
+/** Which alarms are active. Pure bookkeeping: the pump decides what each change does. */
+export class AlarmBoard {
+  readonly #active = new Map<AlarmName, ActiveAlarm>();
+
+  isActive(name: AlarmName): boolean {
+    return this.#active.has(name);
+  }
+
+  /** Raises `name`; returns the new alarm, or undefined if it was already active. */
+  raise(name: AlarmName, now: number, detail: string): ActiveAlarm | undefined {
+    const existing = this.#active.get(name);
+    if (existing) {
+      existing.conditionPresent = true;
+      return undefined;
+    }
+    const spec = ALARMS[name];
+    const alarm: ActiveAlarm = { name, code: spec.code, priority: spec.priority, sinceMs: now, detail, conditionPresent: true, acknowledged: false };
+    this.#active.set(name, alarm);
+    return alarm;
+  }
+
+  /** The condition went away: a non-latching alarm clears (returns true); a latching one waits. */
+  conditionGone(name: AlarmName): boolean {
+    const a = this.#active.get(name);
+    if (!a) return false;
+    a.conditionPresent = false;
+    if (ALARMS[name].latching && !a.acknowledged) return false;
+    this.#active.delete(name);
+    return true;
+  }
+
+  /**
+   * Acknowledges `name`: it clears if its condition is gone; otherwise it stays active,
+   * acknowledged, and clears when the condition goes. Returns whether it cleared.
+   */
+  acknowledge(name: AlarmName): boolean {
+    const a = this.#active.get(name);
+    if (!a) return false;
+    a.acknowledged = true;
+    if (a.conditionPresent) return false;
+    this.#active.delete(name);
+    return true;
+  }
+
+  /** Active alarms, highest priority first, then oldest first. */
+  list(): ActiveAlarm[] {
+    return [...this.#active.values()].sort((a, b) => RANK[b.priority] - RANK[a.priority] || a.sinceMs - b.sinceMs);
+  }
+
+  /** Some active alarm stops delivery. */
+  get holdsDelivery(): boolean {
+    for (const a of this.#active.values()) if (ALARMS[a.name].stopsDelivery) return true;
+    return false;
+  }
+
+  /** An active alarm that must be acknowledged before anything else changes, if any. */
+  get awaitingAck(): ActiveAlarm | undefined {
+    for (const a of this.list()) if (!a.acknowledged && ALARMS[a.name].ackBeforeChange) return a;
+    return undefined;
+  }
+
+  /** The pattern to sound: the highest unacknowledged priority. */
+  get annunciation(): AnnunciatorPriority {
+    for (const a of this.list()) if (!a.acknowledged) return a.priority;
+    return 'none';
+  }
+}

@@ -1,0 +1,141 @@
+// Turns raw sensor reads into alarm findings. Every read is checked first: a failed or
+// implausible read is counted (and past a limit raises a sensor fault) but never reaches a
+// detector; a frame repeated unchanged while the plunger moves means a stuck sensor. Valid
+// samples feed the flow and force checks; battery readings feed the battery monitor.
+
+import { type AlarmName } from './alarms';
+import { BatteryMonitor, type BatteryConfig, DEFAULT_BATTERY, formatDays } from './battery';
+import { DEFAULT_FLOW_CHECK, FlowCheck, type FlowCheckConfig } from './flow-check';
+import { DEFAULT_FORCE_CHECK, ForceCheck, type ForceCheckConfig } from './force-check';
+import { MS_PER_MINUTE } from './units';
+import { type FlowRead } from '../ports/flow-sensor';
+import { type ForceRead } from '../ports/sensors';
+
+export interface MonitorConfig {
+  /** Flow-based checks; null turns them off (no sensor fitted, or the baseline benchmark). */
+  readonly flow: FlowCheckConfig | null;
+  /** Force-threshold occlusion check where a load cell is fitted; null turns it off. */
+  readonly force: ForceCheckConfig | null;
+  readonly battery: BatteryConfig;
+  /** Consecutive failed reads that make a sensor fault. */
+  readonly faultReads: number;
+  /** Identical frames in a row, with the plunger moving, that make a stuck sensor. */
+  readonly stuckReads: number;
+  /** Consecutive samples flagging air that make an air-in-line alarm. */
+  readonly airReads: number;
+}
+
+export const DEFAULT_MONITOR: MonitorConfig = {
+  flow: DEFAULT_FLOW_CHECK,
+  force: DEFAULT_FORCE_CHECK,
+  battery: DEFAULT_BATTERY,
+  faultReads: 5,
+  stuckReads: 60,
+  airReads: 2,
+};
+
+export type Finding =
+  | { readonly raise: AlarmName; readonly detail: string; readonly storedNl?: number }
+  | { readonly gone: AlarmName };
+
+export class Monitor {
+  readonly config: MonitorConfig;
+  readonly flowCheck: FlowCheck | undefined;
+  readonly forceCheck: ForceCheck | undefined;
+  readonly battery: BatteryMonitor;
+  #flowFails = 0;
+  #forceFails = 0;
+  #air = 0;
+  #same = 0;
+  #lastFrame = '';
+  #lastGoodFlowMs: number | undefined;
+  /** Plunger volume since the last good flow sample. */
+  #pushedNl = 0;
+
+  constructor(now: number, plungerAreaMm2: number, config: MonitorConfig = DEFAULT_MONITOR) {
+    this.config = config;
+    this.flowCheck = config.flow ? new FlowCheck(config.flow) : undefined;
+    this.forceCheck = config.force ? new ForceCheck(plungerAreaMm2, config.force) : undefined;
+    this.battery = new BatteryMonitor(now, config.battery);
+  }
+
+  /** The plunger moved `nl` (negative when backing off): counted into the next flow sample. */
+  pushed(nl: number): void {
+    this.#pushedNl += nl;
+  }
+
+  /** Delivery (re)starts: the line checks learn afresh. */
+  restartLine(): void {
+    this.flowCheck?.reset();
+    this.forceCheck?.reset();
+    this.#pushedNl = 0;
+    this.#lastGoodFlowMs = undefined;
+  }
+
+  /**
+   * A flow read. `check` is false while the pump is in an alarm (the line is being relieved
+   * and will restart afresh); reads are still validated so a sensor fault is seen.
+   */
+  flow(now: number, read: FlowRead, rateNlPerDay: number, check: boolean): Finding[] {
+    const out: Finding[] = [];
+    if (!read.ok) {
+      this.#flowFails++;
+      this.#air = 0;
+      if (this.#flowFails === this.config.faultReads) out.push({ raise: 'FLOW_SENSOR_FAULT', detail: `${this.#flowFails} failed reads in a row, last: ${read.fault} (${read.detail})` });
+      return out;
+    }
+    if (this.#flowFails >= this.config.faultReads) out.push({ gone: 'FLOW_SENSOR_FAULT' });
+    this.#flowFails = 0;
+    const s = read.sample;
+    const frame = `${s.flowNlPerMin}/${s.temperatureCentiC}/${s.airInLine}/${s.highFlow}`;
+    this.#same = frame === this.#lastFrame && this.#pushedNl !== 0 ? this.#same + 1 : 0;
+    this.#lastFrame = frame;
+    if (this.#same === this.config.stuckReads) {
+      out.push({ raise: 'FLOW_SENSOR_FAULT', detail: `the reading stayed at ${s.flowNlPerMin} nl/min for ${this.#same + 1} samples while the plunger moved` });
+    }
+    if (this.#same >= this.config.stuckReads) return out; // a stuck value is not a measurement
+
+    this.#air = s.airInLine ? this.#air + 1 : 0;
+    if (this.#air === this.config.airReads) out.push({ raise: 'AIR_IN_LINE', detail: `the flow sensor flagged air in ${this.#air} samples in a row` });
+    else if (this.#air === 0) out.push({ gone: 'AIR_IN_LINE' });
+
+    const since = this.#lastGoodFlowMs;
+    this.#lastGoodFlowMs = now;
+    const pushed = this.#pushedNl;
+    this.#pushedNl = 0;
+    if (!this.flowCheck || !check || since === undefined || now <= since) return out;
+    // The sensor reports the mean flow of its last interval; over a gap of failed reads the
+    // same mean is taken to hold (a failed read never contributes a value of its own).
+    const dt = now - since;
+    const finding = this.flowCheck.sample(now, dt, pushed, (s.flowNlPerMin * dt) / MS_PER_MINUTE, rateNlPerDay);
+    if (finding.verdict === 'occlusion') out.push({ raise: 'OCCLUSION', detail: finding.detail, storedNl: finding.storedEstimateNl });
+    else if (finding.verdict === 'under-delivery') out.push({ raise: 'UNDER_DELIVERY', detail: finding.detail });
+    else if (finding.verdict === 'over-delivery') out.push({ raise: 'OVER_DELIVERY', detail: finding.detail });
+    return out;
+  }
+
+  /** A plunger-force read (only checked while delivering). */
+  force(read: ForceRead, check: boolean): Finding[] {
+    if (!read.ok) {
+      this.#forceFails++;
+      return this.#forceFails === this.config.faultReads ? [{ raise: 'FORCE_SENSOR_FAULT', detail: `${this.#forceFails} failed reads in a row, last: ${read.fault} (${read.detail})` }] : [];
+    }
+    const out: Finding[] = this.#forceFails >= this.config.faultReads ? [{ gone: 'FORCE_SENSOR_FAULT' }] : [];
+    this.#forceFails = 0;
+    const said = check ? this.forceCheck?.sample(read.forceMilliNewton) : undefined;
+    if (said) out.push({ raise: 'OCCLUSION', detail: said });
+    return out;
+  }
+
+  /** A battery reading; `microstepsPerDay` is the running prescription's worst case. */
+  batteryReading(now: number, millivolts: number, microstepsPerDay: number): Finding[] {
+    this.battery.spend(now, 0);
+    const verdict = this.battery.reading(millivolts);
+    if (verdict === 'eos') return [{ raise: 'BATTERY_EOS', detail: `battery at ${millivolts} mV, end of service at ${this.config.battery.eosMillivolts} mV` }];
+    if (verdict === 'eri') {
+      const left = this.battery.msToEmpty(microstepsPerDay);
+      return [{ raise: 'BATTERY_ERI', detail: `battery at ${millivolts} mV; about ${formatDays(left)} left at the current prescription` }];
+    }
+    return [{ gone: 'BATTERY_ERI' }, { gone: 'BATTERY_EOS' }];
+  }
+}
