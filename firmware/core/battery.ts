@@ -19,14 +19,19 @@ export interface BatteryConfig {
   readonly consecutive: number;
 }
 
-/** A 1S Li-ion pack of 2500 mAh (bench rigs run from one; implants use Li-SVO cells). */
+/**
+ * A 2.6 Ah lithium thionyl chloride primary cell (AA bobbin type), like an implant's primary
+ * lithium cell: flat near 3.6 V for most of its life, so ERI comes from the counted charge (10%
+ * left) or the knee (3.4 V); end of service at 3.1 V, past the knee. Idle 1 mA (an ESP32 in
+ * light sleep between timer wake-ups plus sensors), 500 uC per microstep (1 A for 0.5 ms).
+ */
 export const DEFAULT_BATTERY: BatteryConfig = {
-  capacityMah: 2_500,
-  idleMicroA: 45_000,
-  microCoulombPerMicrostep: 250,
+  capacityMah: 2_600,
+  idleMicroA: 1_000,
+  microCoulombPerMicrostep: 500,
   eriReservePercent: 10,
-  eriMillivolts: 3_500,
-  eosMillivolts: 3_300,
+  eriMillivolts: 3_400,
+  eosMillivolts: 3_100,
   consecutive: 3,
 };
 

@@ -47,8 +47,17 @@ export class FlowCheck {
   /** Since the deficit sum last stood at zero: pushed and measured volume. */
   #pushedSince = 0;
   #measuredSince = 0;
+  /** Peak rate for the deficit side: held for a few time constants after a rate drop. */
   #peakRate = 0;
   #peakUntilMs = 0;
+  /**
+   * Peak rate for the excess side: also held until the excess sum has drained, because after
+   * a rate drop the line gives back what it held at the old rate. (The deficit side must not
+   * hold it so: a deficit that never drains is an occlusion, and must meet the current rate's
+   * threshold.)
+   */
+  #excessPeakRate = 0;
+  #excessPeakUntilMs = 0;
 
   constructor(config: FlowCheckConfig = DEFAULT_FLOW_CHECK) {
     this.config = config;
@@ -82,13 +91,17 @@ export class FlowCheck {
       this.#peakRate = rateNlPerDay;
       this.#peakUntilMs = now + 3 * c.lagMs;
     }
-    const peakNlPerMin = this.#peakRate / (MS_PER_DAY / MS_PER_MINUTE);
-    const allowance = ((c.allowanceNlPerMin + (peakNlPerMin * c.allowancePercent) / 100) * dtMs) / MS_PER_MINUTE;
-    const threshold = c.thresholdNl + (peakNlPerMin * c.lagMs) / MS_PER_MINUTE;
+    if (rateNlPerDay >= this.#excessPeakRate || (now > this.#excessPeakUntilMs && this.#excess === 0)) {
+      this.#excessPeakRate = rateNlPerDay;
+      this.#excessPeakUntilMs = now + 3 * c.lagMs;
+    }
+    const deficitSide = this.#limits(this.#peakRate, dtMs);
+    const excessSide = this.#limits(this.#excessPeakRate, dtMs);
 
     const gap = pushedNl - measuredNl;
-    this.#deficit = Math.max(0, this.#deficit + gap - allowance);
-    this.#excess = Math.max(0, this.#excess - gap - allowance);
+    this.#deficit = Math.max(0, this.#deficit + gap - deficitSide.allowance);
+    this.#excess = Math.max(0, this.#excess - gap - excessSide.allowance);
+    const threshold = deficitSide.threshold;
     if (this.#deficit === 0) {
       this.#pushedSince = 0;
       this.#measuredSince = 0;
@@ -103,9 +116,19 @@ export class FlowCheck {
       const verdict = arrived < c.occlusionFlowPercent ? 'occlusion' : 'under-delivery';
       return { verdict, storedEstimateNl: Math.max(0, this.#pushedSince - this.#measuredSince), detail };
     }
-    if (this.#excess > threshold) {
-      return { verdict: 'over-delivery', storedEstimateNl: 0, detail: `${Math.round(this.#excess)} nl more measured than pushed (threshold ${Math.round(threshold)} nl)` };
+    if (this.#excess > excessSide.threshold) {
+      return { verdict: 'over-delivery', storedEstimateNl: 0, detail: `${Math.round(this.#excess)} nl more measured than pushed (threshold ${Math.round(excessSide.threshold)} nl)` };
     }
     return { verdict: 'ok', storedEstimateNl: 0, detail: '' };
+  }
+
+  /** Allowance over `dtMs` and threshold for a given peak rate. */
+  #limits(peakNlPerDay: number, dtMs: number): { allowance: number; threshold: number } {
+    const c = this.config;
+    const peakNlPerMin = peakNlPerDay / (MS_PER_DAY / MS_PER_MINUTE);
+    return {
+      allowance: ((c.allowanceNlPerMin + (peakNlPerMin * c.allowancePercent) / 100) * dtMs) / MS_PER_MINUTE,
+      threshold: c.thresholdNl + (peakNlPerMin * c.lagMs) / MS_PER_MINUTE,
+    };
   }
 }

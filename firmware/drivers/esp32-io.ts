@@ -2,21 +2,48 @@
 // that imports `embedded:*`, `timer` and `time`: everything else receives these through
 // options, so the virtual rig can pass its mocks in the same places.
 
+import SdkAnalog from 'embedded:io/analog';
 import SdkDigital from 'embedded:io/digital';
+import SdkI2C from 'embedded:io/i2c';
 import SdkPWM from 'embedded:io/pwm';
 import Time from 'time';
 import Timer from 'timer';
 
-import { type DigitalConstructor, type PwmConstructor, type PwmOptions, type PwmOutput } from '../ports/io';
+import {
+  type AnalogConstructor,
+  type AnalogInput,
+  type AnalogOptions,
+  type DigitalConstructor,
+  type DigitalInputConstructor,
+  type I2cConstructor,
+  type I2cDevice,
+  type I2cOptions,
+  type PwmConstructor,
+  type PwmOptions,
+  type PwmOutput,
+} from '../ports/io';
 import { type TickSource, type TimerService } from '../ports/timebase';
 
-export const Digital: DigitalConstructor = SdkDigital;
+// One class, two port shapes: outputs for the stepper and LED, inputs with edge callbacks for
+// switches, fault lines and pulse sensors.
+export const Digital: DigitalConstructor & DigitalInputConstructor = SdkDigital;
 
 // @moddable/typings 5.6.0 declares neither PWM's close() nor its `resolution` option, though
 // the ESP32 implementation has both (modules/io/pwm/esp32 in the SDK). Everything else is
 // checked against the typings here; only close() is taken on trust.
 const pwmChecked: new (options: PwmOptions) => Omit<PwmOutput, 'close'> = SdkPWM;
 export const PWM = pwmChecked as PwmConstructor;
+
+// Neither I2C's nor Analog's close() is in @moddable/typings 5.6.0, though the ESP32
+// implementations have both (modules/io/i2c/esp32, modules/io/analog/esp32 in the SDK); as for
+// PWM, only close() is taken on trust. On ESP32, I2C read and write throw ("read failed",
+// "write failed") when the device does not acknowledge.
+const i2cChecked: new (options: I2cOptions) => Omit<I2cDevice, 'close'> = SdkI2C;
+export const I2C = i2cChecked as I2cConstructor;
+
+const analogChecked: new (options: AnalogOptions) => Omit<AnalogInput, 'close'> = SdkAnalog;
+/** 12-bit on ESP32, scaled against the attenuation's full scale (see AnalogInput). */
+export const Analog = analogChecked as AnalogConstructor;
 
 // Timer.clear's parameter is the SDK's branded Timer, which the port's opaque handle cannot
 // name; the handles it receives are the ones Timer.set returned. Only that parameter is

@@ -1,14 +1,23 @@
 // STEP/DIR/EN stepper driver (A4988, DRV8825, TMC2209 in step mode): slow segments pulse from
 // one-shot timers anchored to the segment start; fast ones run LEDC PWM on the STEP pin for a
 // measured time and credit the pulses that time holds. The IO classes come in through options
-// (the Moddable habit), so the same code drives the board and the virtual rig.
+// (the Moddable habit), so the same code drives the board and the virtual rig. Optional fault
+// and stall inputs report through onFault; stopping the motor is the controller's job.
 
 import { MonotonicClock } from '../core/ticks';
-import { type DigitalConstructor, type DigitalOutput, type PwmConstructor, type PwmOutput } from '../ports/io';
-import { type Direction, type StepperFault, type StepperPort, type StepSegment } from '../ports/stepper';
+import {
+  type DigitalConstructor,
+  type DigitalInput,
+  type DigitalInputConstructor,
+  type DigitalOutput,
+  type InputPin,
+  type PwmConstructor,
+  type PwmOutput,
+} from '../ports/io';
+import { type Direction, type StepperFault, type StepperFaultKind, type StepperPort, type StepSegment } from '../ports/stepper';
 import { type TickSource, type TimerHandle, type TimerService } from '../ports/timebase';
 
-export interface PulseStepperOptions {
+export interface PulseStepperBaseOptions {
   Digital: DigitalConstructor;
   /** LEDC for fast segments; without it, timer stepping only. */
   PWM?: PwmConstructor;
@@ -20,6 +29,24 @@ export interface PulseStepperOptions {
   pins: { step: number; dir: number; enable: number };
   /** A4988/DRV8825/TMC2209 EN is active low; default true. */
   enableActiveLow?: boolean;
+}
+
+/** The fault inputs need a Digital class that also opens inputs with edge callbacks. */
+export interface PulseStepperInputOptions {
+  Digital: DigitalConstructor & DigitalInputConstructor;
+  /** The driver's fault output, e.g. DRV8825 nFAULT (open drain, active low: the default). */
+  faultPin?: InputPin;
+  /** Stall detection, e.g. TMC2209 DIAG (push-pull, active high: pass activeLow false). */
+  stallPin?: InputPin;
+}
+
+export type PulseStepperOptions =
+  | (PulseStepperBaseOptions & { faultPin?: undefined; stallPin?: undefined })
+  | (PulseStepperBaseOptions & PulseStepperInputOptions);
+
+interface FaultLine {
+  readonly input: DigitalInput;
+  readonly activeLevel: 0 | 1;
 }
 
 /**
@@ -64,6 +91,8 @@ export class PulseStepper implements StepperPort {
   readonly #dirPin: DigitalOutput;
   readonly #enPin: DigitalOutput;
   #stepPin: DigitalOutput | undefined;
+  readonly #faultLine: FaultLine | undefined;
+  readonly #stallLine: FaultLine | undefined;
 
   #enabled = false;
   #direction: Direction = 1;
@@ -90,6 +119,18 @@ export class PulseStepper implements StepperPort {
     this.#dirPin = new this.#Digital({ pin: this.#pins.dir, mode: this.#Digital.Output });
     this.#dirPin.write(1);
     this.#openStep();
+    if (options.faultPin !== undefined) this.#faultLine = this.#openFaultLine(options.Digital, options.faultPin, 'driver-fault');
+    if (options.stallPin !== undefined) this.#stallLine = this.#openFaultLine(options.Digital, options.stallPin, 'stall');
+  }
+
+  /** The fault input is active now (false without one): for the app to poll at boot. */
+  get faultActive(): boolean {
+    return isActive(this.#faultLine);
+  }
+
+  /** The stall input is active now (false without one). */
+  get stallActive(): boolean {
+    return isActive(this.#stallLine);
   }
 
   get busy(): boolean {
@@ -159,6 +200,30 @@ export class PulseStepper implements StepperPort {
     this.#closeStep();
     this.#dirPin.close();
     this.#enPin.close();
+    this.#faultLine?.input.close();
+    this.#stallLine?.input.close();
+  }
+
+  /**
+   * Only the active edge calls back, so a pulse shorter than the JS loop's latency is still
+   * reported (the level may be inactive again by then; the detail says so).
+   */
+  #openFaultLine(Digital: DigitalInputConstructor, pin: InputPin, kind: StepperFaultKind): FaultLine {
+    const activeLow = pin.activeLow ?? true;
+    const line: FaultLine = {
+      activeLevel: activeLow ? 0 : 1,
+      input: new Digital({
+        pin: pin.gpio,
+        mode: activeLow ? Digital.InputPullUp : Digital.InputPullDown,
+        edge: activeLow ? Digital.Falling : Digital.Rising,
+        onReadable: () => {
+          const still = isActive(line) ? 'still active' : 'inactive again';
+          const what = kind === 'stall' ? 'stall' : 'driver fault';
+          this.onFault?.({ kind, detail: `${what} input GPIO ${pin.gpio} went ${activeLow ? 'low' : 'high'} (${still})` });
+        },
+      }),
+    };
+    return line;
   }
 
   #now(): number {
@@ -276,4 +341,8 @@ export class PulseStepper implements StepperPort {
     this.#stepPin?.close();
     this.#stepPin = undefined;
   }
+}
+
+function isActive(line: FaultLine | undefined): boolean {
+  return line !== undefined && line.input.read() === line.activeLevel;
 }

@@ -1,9 +1,12 @@
 // Mock ECMA-419 Digital and PWM classes for the virtual rig: the drivers receive them through
 // their options exactly as they receive the real ones on the device. Every level or duty change
-// goes out on a PinBus with its virtual time, where the rig (and tests) listen. No Node imports.
+// goes out on a PinBus with its virtual time, where the rig (and tests) listen. Inputs read what
+// PinBus.setInput last set, and call their onReadable on a matching edge. No Node imports.
 
 import {
   type DigitalConstructor,
+  type DigitalInputConstructor,
+  type DigitalInputOptions,
   type DigitalOutput,
   type DigitalOutputOptions,
   type PwmConstructor,
@@ -29,6 +32,7 @@ export class PinBus {
   readonly #listeners: PinListener[] = [];
   readonly #owners = new Map<number, string>();
   readonly #inputs = new Map<number, 0 | 1>();
+  readonly #inputWatchers = new Map<number, (() => void)[]>();
 
   /** Returns a function that removes the listener. */
   subscribe(listener: PinListener): () => void {
@@ -59,9 +63,21 @@ export class PinBus {
     return this.#owners.get(pin);
   }
 
-  /** Drives an input pin from outside (a sensor, a fault line). */
+  /** Drives an input pin from outside (a sensor, a fault line); inputs with edges hear it. */
   setInput(pin: number, level: 0 | 1): void {
     this.#inputs.set(pin, level);
+    for (const w of this.#inputWatchers.get(pin)?.slice() ?? []) w();
+  }
+
+  /** Calls `watcher` after every setInput on `pin`; returns a function that removes it. */
+  watchInput(pin: number, watcher: () => void): () => void {
+    const list = this.#inputWatchers.get(pin) ?? [];
+    list.push(watcher);
+    this.#inputWatchers.set(pin, list);
+    return () => {
+      const i = list.indexOf(watcher);
+      if (i >= 0) list.splice(i, 1);
+    };
   }
 
   inputLevel(pin: number): 0 | 1 | undefined {
@@ -105,6 +121,8 @@ const INPUT = 'input';
 const INPUT_PULL_UP = 'input-pull-up';
 const INPUT_PULL_DOWN = 'input-pull-down';
 const MODES: readonly unknown[] = [OUTPUT, INPUT, INPUT_PULL_UP, INPUT_PULL_DOWN];
+const RISING = 1;
+const FALLING = 2;
 
 /** A mock `embedded:io/digital`. Construct it through `createIoMocks`. */
 export class MockDigital implements DigitalOutput {
@@ -112,6 +130,8 @@ export class MockDigital implements DigitalOutput {
   static readonly Input: unknown = INPUT;
   static readonly InputPullUp: unknown = INPUT_PULL_UP;
   static readonly InputPullDown: unknown = INPUT_PULL_DOWN;
+  static readonly Rising: number = RISING;
+  static readonly Falling: number = FALLING;
 
   readonly pin: number;
   readonly mode: unknown;
@@ -120,8 +140,13 @@ export class MockDigital implements DigitalOutput {
   #level: 0 | 1 = 0;
   #writeCount = 0;
   #closed = false;
+  #unwatch: (() => void) | undefined;
 
-  constructor(options: DigitalOutputOptions, ctx: IoContext) {
+  /**
+   * An input with `edge` and `onReadable` calls it at once (synchronously inside setInput) on
+   * each matching edge; the device would call it later, and collapse edges that come close.
+   */
+  constructor(options: DigitalOutputOptions | DigitalInputOptions, ctx: IoContext) {
     if (!MODES.includes(options.mode)) throw new RangeError(`Digital: unknown mode ${String(options.mode)} on pin ${options.pin}`);
     ctx.bus.claim(options.pin, 'digital');
     this.pin = options.pin;
@@ -130,6 +155,16 @@ export class MockDigital implements DigitalOutput {
     ctx.digitals.push(this);
     // An ESP32 GPIO configured as an output starts low.
     if (this.mode === OUTPUT) ctx.bus.emit(this.pin, 'digital', 0, 0, ctx.clock.nowMs);
+    const { edge, onReadable } = options as DigitalInputOptions;
+    if (this.mode !== OUTPUT && edge !== undefined && onReadable !== undefined) {
+      let last = this.read();
+      this.#unwatch = ctx.bus.watchInput(this.pin, () => {
+        const level = this.read();
+        if (level === last) return;
+        last = level;
+        if (edge & (level === 1 ? RISING : FALLING)) onReadable.call(this);
+      });
+    }
   }
 
   write(value: 0 | 1): void {
@@ -152,6 +187,7 @@ export class MockDigital implements DigitalOutput {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#unwatch?.();
     this.#ctx.bus.release(this.pin);
   }
 
@@ -239,8 +275,8 @@ export class MockPwm implements PwmOutput {
   }
 }
 
-export interface MockDigitalConstructor extends DigitalConstructor {
-  new (options: DigitalOutputOptions): MockDigital;
+export interface MockDigitalConstructor extends DigitalConstructor, DigitalInputConstructor {
+  new (options: DigitalOutputOptions | DigitalInputOptions): MockDigital;
 }
 
 export interface MockPwmConstructor extends PwmConstructor {
@@ -262,7 +298,7 @@ export interface IoMocks {
 export function createIoMocks(clock: MsSource, bus: PinBus, options: IoMockOptions = {}): IoMocks {
   const ctx: IoContext = { clock, bus, historyLimit: options.historyLimit ?? 4_096, digitals: [], pwms: [] };
   class Digital extends MockDigital {
-    constructor(o: DigitalOutputOptions) {
+    constructor(o: DigitalOutputOptions | DigitalInputOptions) {
       super(o, ctx);
     }
   }

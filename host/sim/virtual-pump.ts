@@ -1,15 +1,26 @@
-// The virtual board: the firmware's controller and pulse driver on mock pins, a virtual clock,
-// and the virtual rig counting what reaches the motor. Tests, benchmarks and `npm start` all
-// build the pump this way. No Node imports: it is bundled into the XS engine later.
+// The virtual board: the firmware's controller and drivers on mock IO, a virtual clock, and
+// the virtual rig: pulses move the plunger, the plunger pushes into a fluid line with
+// compliance and resistance, and the sensors read that line. Faults are injected on a
+// schedule. Tests, benchmarks and `npm start` all build the pump this way. No Node imports:
+// it is bundled into the XS engine later.
 
-import pinmap from '../../hardware/pinmap.json';
+import { boardPin } from '../../firmware/app/board';
 import { Controller, type ControllerConfig, createController } from '../../firmware/app/controller';
 import { formatError, type PumpError } from '../../firmware/core/errors';
 import { type PumpEvent } from '../../firmware/core/events';
 import { readMechanics } from '../../firmware/core/mechanics';
+import { BuzzerLed } from '../../firmware/drivers/annunciator';
+import { AdcBattery } from '../../firmware/drivers/battery-adc';
+import { EndStops } from '../../firmware/drivers/end-stops';
+import { Hx711Force } from '../../firmware/drivers/hx711';
 import { PulseStepper } from '../../firmware/drivers/pulse-stepper';
+import { Sf06Flow } from '../../firmware/drivers/sf06-lf';
+import { FaultSchedule } from './faults';
 import { createIoMocks, PinBus } from './io-mocks';
+import { connectLine, FluidLine, type FluidLineOptions } from './line';
 import { VirtualRig } from './rig';
+import { createAnalogMocks, Hx711Device, I2cBus, Sf06Device } from './sensor-mocks';
+import { BatteryModel, DriveFaultModel, FlowSensorModel, ForceModel } from './sensor-models';
 import { VirtualClock } from './virtual-clock';
 
 export interface VirtualPumpOptions extends ControllerConfig {
@@ -19,24 +30,19 @@ export interface VirtualPumpOptions extends ControllerConfig {
   readonly trueFlPerMicrostep?: number;
   /** Keep every event in `events` (default true; long benchmarks turn it off). */
   readonly keepEvents?: boolean;
-}
-
-const board = pinmap.boards[pinmap.default as keyof typeof pinmap.boards];
-export const SIM_PINS = { step: board.pins.step.gpio, dir: board.pins.dir.gpio, enable: board.pins.enable.gpio };
-
-export interface VirtualPump {
-  readonly clock: VirtualClock;
-  readonly rig: VirtualRig;
-  readonly stepper: PulseStepper;
-  readonly controller: Controller;
-  /** Every event the firmware published, oldest first. */
-  readonly events: PumpEvent[];
-  /** Monotonic ms the rig counted each microstep at. */
-  readonly pulseTimes: number[];
-  /** Runs the virtual clock forward by `ms` (timers due at the end run too). */
-  runFor(ms: number): void;
-  /** Virtual ms since the pump was created. */
-  readonly nowMs: number;
+  /** Faults such as `occlusion@2h` (host/sim/faults.ts). */
+  readonly faults?: readonly string[];
+  /** Seed of every noise source (default 1). */
+  readonly seed?: number;
+  readonly line?: FluidLineOptions;
+  /** Flow sensor noise, nl/min rms at 1 s (default: the model's). */
+  readonly flowNoiseNlPerMin?: number;
+  /** Fit a load cell on the pusher (default false: its 10 Hz conversions slow long runs). */
+  readonly loadCell?: boolean;
+  /** Fit the buzzer and LED (default false, for the same reason). */
+  readonly annunciator?: boolean;
+  /** Charge already used from the battery at the start (fraction, default 0). */
+  readonly batteryUsedFraction?: number;
 }
 
 /** The firmware refused the configuration: `error` is its numbered error. */
@@ -48,22 +54,86 @@ export class ConfigRefused extends Error {
   }
 }
 
+const pin = (name: string): number => boardPin(name).gpio;
+const DIVIDER = boardPin('battery').divider ?? [2, 1];
+const HX711_COUNTS_PER_MN = 2; // a 5 kg cell at gain 128 gives about 2 counts per mN
+
+export const SIM_PINS = { step: pin('step'), dir: pin('dir'), enable: pin('enable') };
+
+export interface VirtualPump {
+  readonly clock: VirtualClock;
+  readonly rig: VirtualRig;
+  readonly line: FluidLine;
+  readonly flowModel: FlowSensorModel;
+  readonly battery: BatteryModel;
+  readonly drive: DriveFaultModel;
+  readonly forceModel: ForceModel | undefined;
+  readonly annunciator: BuzzerLed | undefined;
+  readonly stepper: PulseStepper;
+  readonly controller: Controller;
+  readonly faults: FaultSchedule;
+  readonly bus: PinBus;
+  /** Every event the firmware published, oldest first. */
+  readonly events: PumpEvent[];
+  /** Monotonic ms the rig counted each microstep at. */
+  readonly pulseTimes: number[];
+  /** Runs the virtual clock forward by `ms` (timers due at the end run too). */
+  runFor(ms: number): void;
+  /** Virtual ms since the pump was created. */
+  readonly nowMs: number;
+}
+
 /** Builds and starts a virtual pump; a refused configuration throws ConfigRefused. */
 export function createVirtualPump(options: VirtualPumpOptions): VirtualPump {
   const mechanics = readMechanics(options.mechanics);
   if (!mechanics.ok) throw new ConfigRefused(mechanics.error);
+  const seed = options.seed ?? 1;
   const clock = new VirtualClock(options.startTick === undefined ? {} : { startTick: options.startTick });
   const bus = new PinBus();
   const io = createIoMocks(clock, bus, { historyLimit: 16 });
+  const enableActiveLow = boardPin('enable').activeLow ?? true;
   const rig = new VirtualRig({
     bus,
     clock,
     pins: SIM_PINS,
-    enableActiveLow: board.pins.enable.activeLow,
+    enableActiveLow,
     flPerMicrostep: options.trueFlPerMicrostep ?? mechanics.value.flPerMicrostep,
     reservoirNl: options.reservoirNl ?? mechanics.value.syringe.capacityNl,
     pulseLogLimit: 10_000_000,
   });
+
+  // The fluid path and what the sensors make of it.
+  const line = new FluidLine({ ...options.line, startMs: clock.nowMs });
+  const drive = new DriveFaultModel();
+  connectLine(line, rig, { stalled: () => drive.motionBlocked });
+  const flowModel = new FlowSensorModel({ line, seed, ...(options.flowNoiseNlPerMin !== undefined && { noiseSigmaNlPerMin: options.flowNoiseNlPerMin }) });
+  const battery = new BatteryModel({ usedFraction: options.batteryUsedFraction ?? 0, startMs: clock.nowMs });
+  rig.onPulses((b) => battery.addMicrosteps(b.count));
+  const i2c = new I2cBus();
+  const sf06 = new Sf06Device({ model: 'SLF3S-0600F', source: () => flowModel.sample(clock.nowMs) });
+  i2c.attach(0x08, sf06);
+  // The device mock applies the model's fault switches at each read.
+  const syncSensorFaults = (): void => {
+    sf06.unplugged = flowModel.unplugged;
+    sf06.corruptCrc = flowModel.crcError;
+    sf06.stuck = flowModel.stuck;
+  };
+  const analog = createAnalogMocks({ [pin('battery')]: () => Math.round((battery.millivolts(clock.nowMs) * DIVIDER[1]!) / DIVIDER[0]!) });
+
+  // Fault and stall lines follow the drive model (active levels from the pin map).
+  const setLine = (name: 'fault' | 'stall', active: boolean): void => {
+    const p = boardPin(name);
+    bus.setInput(p.gpio, active === !(p.activeLow ?? true) ? 1 : 0);
+  };
+  setLine('fault', false);
+  setLine('stall', false);
+  drive.onChange = (s) => {
+    setLine('stall', s.stalled);
+    setLine('fault', s.driverFault);
+  };
+  bus.setInput(pin('syringeEmpty'), 1);
+  bus.setInput(pin('plungerHome'), 1);
+
   const stepper = new PulseStepper({
     Digital: io.Digital,
     PWM: io.PWM,
@@ -71,19 +141,66 @@ export function createVirtualPump(options: VirtualPumpOptions): VirtualPump {
     ticks: clock,
     microseconds: clock.microseconds,
     pins: SIM_PINS,
-    enableActiveLow: board.pins.enable.activeLow,
+    enableActiveLow,
+    faultPin: boardPin('fault'),
+    stallPin: boardPin('stall'),
   });
-  const created = createController({ stepper, ticks: clock, timer: clock }, options);
+  const sensor = new Sf06Flow({ I2C: i2c.I2C, data: pin('i2cSda'), clock: pin('i2cScl'), model: 'SLF3S-0600F' });
+  const flow = {
+    model: sensor.model,
+    fullScaleNlPerMin: sensor.fullScaleNlPerMin,
+    start: () => sensor.start(),
+    stop: () => sensor.stop(),
+    read: () => {
+      syncSensorFaults();
+      return sensor.read();
+    },
+  };
+  let forceModel: ForceModel | undefined;
+  let force: Hx711Force | undefined;
+  if (options.loadCell) {
+    const fm = new ForceModel({ line, boreDiameterUm: mechanics.value.syringe.innerDiameterUm, seed });
+    forceModel = fm;
+    const hx = { sck: pin('hx711Sck'), dout: pin('hx711Dout') };
+    new Hx711Device({ bus, timer: clock, pins: hx, source: () => fm.sample(clock.nowMs), countsPerMilliNewton: HX711_COUNTS_PER_MN });
+    force = new Hx711Force({ Digital: io.Digital, pins: hx, ticks: clock, scaleMilliNewtonPerCount: 1 / HX711_COUNTS_PER_MN });
+  }
+  const annunciator = options.annunciator ? new BuzzerLed({ PWM: io.PWM, Digital: io.Digital, timer: clock, pins: { buzzer: pin('buzzer'), led: pin('led') } }) : undefined;
+
+  const created = createController(
+    {
+      stepper,
+      ticks: clock,
+      timer: clock,
+      flow,
+      battery: new AdcBattery({ Analog: analog.Analog, pin: pin('battery'), divider: { numerator: DIVIDER[0]!, denominator: DIVIDER[1]! } }),
+      endStops: new EndStops({ Digital: io.Digital, pins: { syringeEmpty: boardPin('syringeEmpty'), plungerHome: boardPin('plungerHome') } }),
+      ...(force && { force }),
+      ...(annunciator && { annunciator }),
+    },
+    options,
+  );
   if (!created.ok) throw new ConfigRefused(created.error);
   const controller = created.value;
+  const faults = FaultSchedule.parse(options.faults ?? [], { line, flowSensor: flowModel, drive, battery });
+  if (!faults.ok) throw new Error(faults.message);
+  faults.schedule.attach(clock);
   const events: PumpEvent[] = [];
   if (options.keepEvents !== false) controller.subscribe((e) => events.push(e));
   controller.start();
   return {
     clock,
     rig,
+    line,
+    flowModel,
+    battery,
+    drive,
+    forceModel,
+    annunciator,
     stepper,
     controller,
+    faults: faults.schedule,
+    bus,
     events,
     get pulseTimes() {
       return rig.pulseTimes;

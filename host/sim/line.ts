@@ -1,0 +1,510 @@
+// The fluid path from the plunger to the outlet, as a lumped RC circuit solved exactly between
+// events (no fixed time step: a day without pushes is one exponential). The plunger pushes
+// volume into a compliance C (barrel, plunger seal, tubing) upstream of the flow sensor; the
+// stored volume S drains through the sensor into the catheter resistance R (and, with a leak,
+// a parallel path to `leaked`). Pressure P = S / C, flow through the sensor S / tau with
+// tau = R C. Faults change R, add the leak, a free-flow source or an air bubble.
+// Volumes are kept as whole femtolitres so that the mass balance holds exactly:
+//   pushed + free-flow in = stored + through the sensor; through = outlet + leaked + air.
+// No Node APIs: this is bundled into the XS engine with the rest of host/sim.
+
+import { expm1Det } from './prng';
+
+const FL_PER_NL = 1_000_000;
+/** fl per ms to nl per min. */
+const NL_PER_MIN_PER_FL_PER_MS = 60_000 / FL_PER_NL;
+
+/** About 1 uL per mmHg (7.5 uL/kPa): see DEFAULT_LINE for the reasoning. */
+export const DEFAULT_COMPLIANCE_NL_PER_KPA = 7_500;
+export const DEFAULT_TAU_MS = 35_000;
+
+/**
+ * Defaults, and why:
+ * - Compliance 7.5 uL/kPa (1 uL/mmHg). With it, the published behaviour of hospital syringe
+ *   pumps falls out: an occlusion alarm at about 500 mmHg (67 kPa) needs 500 uL pushed into a
+ *   closed line, which takes 5 h at 0.1 mL/h and 1 h at 0.5 mL/h (domain.md: 5 h and 50 min
+ *   to 2 h), and the release bolus is the same 0.5 mL, ECRI's limit.
+ * - tau = R C of 35 s, so R = 4.7 kPa s/uL: Poiseuille for water through 1 m of 0.31 mm bore
+ *   (8 mu L / (pi r^4)), a microbore extension plus catheter. R (kPa s/uL) x C (nl/kPa) is ms.
+ *   At 1 mL/day the steady line pressure is then Q R = 0.05 kPa: pressure only tells
+ *   something once the line is blocked.
+ */
+export const DEFAULT_LINE = {
+  complianceNlPerKpa: DEFAULT_COMPLIANCE_NL_PER_KPA,
+  resistanceKpaSPerUl: DEFAULT_TAU_MS / DEFAULT_COMPLIANCE_NL_PER_KPA,
+} as const;
+
+export interface FluidLineOptions {
+  /** Compliance upstream of the sensor, nl per kPa. */
+  readonly complianceNlPerKpa?: number;
+  /** Catheter/outlet resistance downstream of the sensor, kPa per (uL/s). */
+  readonly resistanceKpaSPerUl?: number;
+  /** The line's clock at creation (ms); default 0. */
+  readonly startMs?: number;
+}
+
+/** A point on the line's cumulative record, for mean flows over a window (a sensor's read). */
+export interface LineMark {
+  readonly atMs: number;
+  readonly throughSensorFl: number;
+  readonly airFl: number;
+}
+
+/** What the fault schedule changes on the line (faults.ts calls these). */
+export interface LineFaults {
+  /** Full occlusion downstream of the sensor (R infinite). */
+  occlude(atMs: number): void;
+  /** Partial occlusion: R multiplied by `factor`. */
+  partiallyOcclude(atMs: number, factor: number): void;
+  /** The occlusion clears: R back to normal, and the stored volume comes out as a bolus. */
+  release(atMs: number): void;
+  /** A leak between the sensor and the outlet taking `fraction` of the flow (0: none, 1: disconnection). */
+  setLeak(atMs: number, fraction: number): void;
+  /** Flow from the syringe into the line independent of the plunger (siphon), nl/min. */
+  setFreeFlow(atMs: number, nlPerMin: number): void;
+  /** An air bubble of `volumeNl` reaches the sensor now. */
+  injectAir(atMs: number, volumeNl: number): void;
+  /** Bubbles not yet through the sensor vanish (re-priming). */
+  clearAir(atMs: number): void;
+}
+
+interface Bubble {
+  /** Cumulative through-sensor volume at which the bubble's front reaches the sensor... */
+  readonly startFl: number;
+  /** ...and at which its tail has passed. */
+  readonly endFl: number;
+}
+
+function checkFinite(value: number, what: string): void {
+  if (!Number.isFinite(value)) throw new RangeError(`${what} ${value} is not a finite number`);
+}
+
+export class FluidLine implements LineFaults {
+  readonly complianceNlPerKpa: number;
+  readonly resistanceKpaSPerUl: number;
+  /** R C with the line clear, ms. */
+  readonly baseTauMs: number;
+
+  #nowMs: number;
+  /** The exact stored volume (fl, fractional): the state the exponential acts on. */
+  #s = 0;
+  // Cumulative volumes, whole femtolitres.
+  #storedFl = 0;
+  #pushedFl = 0;
+  #freeFlowInFl = 0;
+  #throughFl = 0;
+  #outletFl = 0;
+  #leakedFl = 0;
+  #airFl = 0;
+  // Fractions of a femtolitre carried forward, so rounding never accumulates.
+  #pushCarry = 0;
+  #sourceCarry = 0;
+  #splitCarry = 0;
+
+  #resistanceFactor = 1;
+  #leakFraction = 0;
+  #freeFlowFlPerMs = 0;
+  #bubbles: Bubble[] = [];
+  /** Air of bubbles already fully through the sensor. */
+  #airDoneFl = 0;
+  #lastPushSign: -1 | 0 | 1 = 0;
+
+  #segments = 0;
+  #events = 0;
+  #lateEvents = 0;
+  #feeder: (() => void) | undefined;
+  #feeding = false;
+
+  constructor(options: FluidLineOptions = {}) {
+    this.complianceNlPerKpa = options.complianceNlPerKpa ?? DEFAULT_LINE.complianceNlPerKpa;
+    this.resistanceKpaSPerUl = options.resistanceKpaSPerUl ?? DEFAULT_LINE.resistanceKpaSPerUl;
+    if (!(this.complianceNlPerKpa > 0 && Number.isFinite(this.complianceNlPerKpa))) throw new RangeError(`complianceNlPerKpa ${this.complianceNlPerKpa}`);
+    if (!(this.resistanceKpaSPerUl > 0 && Number.isFinite(this.resistanceKpaSPerUl))) throw new RangeError(`resistanceKpaSPerUl ${this.resistanceKpaSPerUl}`);
+    this.baseTauMs = this.resistanceKpaSPerUl * this.complianceNlPerKpa;
+    this.#nowMs = options.startMs ?? 0;
+  }
+
+  /**
+   * Something that delivers pending pushes before the line moves on (the rig connection uses
+   * it to collect PWM pulses up to now). Called at the start of each advanceTo, not reentrantly.
+   */
+  setFeeder(feeder: (() => void) | undefined): void {
+    this.#feeder = feeder;
+  }
+
+  /** The time the state below refers to. */
+  get nowMs(): number {
+    return this.#nowMs;
+  }
+
+  // Rates of the two drains, per ms: the outlet through R, the leak through its own path.
+
+  #outletRate(): number {
+    return this.#resistanceFactor === Infinity ? 0 : 1 / (this.baseTauMs * this.#resistanceFactor);
+  }
+
+  #leakRate(): number {
+    const f = this.#leakFraction;
+    if (f <= 0) return 0;
+    if (f >= 1) return Infinity;
+    // A leak that takes fraction f of the flow with the line clear: R_leak = R (1 - f) / f.
+    return f / ((1 - f) * this.baseTauMs);
+  }
+
+  /** 1 / tau: how fast the stored volume drains (0: sealed, Infinity: no resistance at all). */
+  #drainRate(): number {
+    return this.#outletRate() + this.#leakRate();
+  }
+
+  /** The time constant now, ms (Infinity when fully occluded without a leak). */
+  get tauMs(): number {
+    return 1 / this.#drainRate();
+  }
+
+  /**
+   * Moves the state to `atMs` with the exact solution of dS/dt = q - S / tau. An `atMs` before
+   * the line's time is taken as now (and counted in `lateEvents`): time only moves forward.
+   */
+  advanceTo(atMs: number): void {
+    checkFinite(atMs, 'advanceTo');
+    if (this.#feeder && !this.#feeding) {
+      this.#feeding = true;
+      try {
+        this.#feeder();
+      } finally {
+        this.#feeding = false;
+      }
+    }
+    if (atMs < this.#nowMs) {
+      this.#lateEvents++;
+      return;
+    }
+    if (atMs === this.#nowMs) return;
+    const dt = atMs - this.#nowMs;
+    this.#nowMs = atMs;
+    this.#segments++;
+
+    const q = this.#freeFlowFlPerMs;
+    let sourced = 0;
+    if (q !== 0) {
+      const x = this.#sourceCarry + q * dt;
+      sourced = Math.round(x);
+      this.#sourceCarry = x - sourced;
+      this.#freeFlowInFl += sourced;
+    }
+    const k = this.#drainRate();
+    const s0 = this.#s;
+    if (k === 0) {
+      // Sealed: everything that comes in stays.
+      this.#s = s0 + q * dt;
+      this.#storedFl += sourced;
+      return;
+    }
+    let s1: number;
+    if (k === Infinity) s1 = 0;
+    else {
+      const equilibrium = q / k;
+      // S(t) = Seq + (S0 - Seq) e^(-k dt), written with expm1 to keep short steps exact.
+      s1 = s0 + (s0 - equilibrium) * expm1Det(-k * dt);
+    }
+    this.#s = s1;
+    const stored = Math.round(s1);
+    const through = this.#storedFl + sourced - stored;
+    this.#storedFl = stored;
+    this.#pass(through);
+  }
+
+  /** `volumeFl` leaves the compliance through the sensor: split into air, outlet and leak. */
+  #pass(volumeFl: number): void {
+    if (volumeFl === 0) return;
+    this.#throughFl += volumeFl;
+    const air = this.#airPassedFl();
+    const dAir = air - this.#airFl;
+    this.#airFl = air;
+    const fluid = volumeFl - dAir;
+    const out = this.#outletRate();
+    const leak = this.#leakRate();
+    if (leak === 0) this.#outletFl += fluid;
+    else if (leak === Infinity || out === 0) this.#leakedFl += fluid;
+    else {
+      const x = this.#splitCarry + (fluid * out) / (out + leak);
+      const toOutlet = Math.round(x);
+      this.#splitCarry = x - toOutlet;
+      this.#outletFl += toOutlet;
+      this.#leakedFl += fluid - toOutlet;
+    }
+  }
+
+  /** Air through the sensor so far: a function of the cumulative through-sensor volume. */
+  #airPassedFl(): number {
+    const through = this.#throughFl;
+    // Bubbles queue one behind the other, so only the first can be in the sensor; those wholly
+    // past it have gone downstream for good.
+    let passed = 0;
+    while (passed < this.#bubbles.length && through >= this.#bubbles[passed]!.endFl) {
+      const b = this.#bubbles[passed++]!;
+      this.#airDoneFl += b.endFl - b.startFl;
+    }
+    if (passed > 0) this.#bubbles = this.#bubbles.slice(passed);
+    const first = this.#bubbles[0];
+    const inFlight = first && through > first.startFl ? through - first.startFl : 0;
+    return this.#airDoneFl + inFlight;
+  }
+
+  /** With no resistance left (a disconnection), what is stored leaves at once. */
+  #settle(): void {
+    if (this.#drainRate() !== Infinity) return;
+    const stored = this.#storedFl;
+    this.#s = 0;
+    this.#storedFl = 0;
+    this.#pass(stored);
+  }
+
+  /** The plunger moved `volumeNl` into the line (negative: backed off, relieving pressure). */
+  push(atMs: number, volumeNl: number): void {
+    checkFinite(volumeNl, 'push volumeNl');
+    this.pushFl(atMs, volumeNl * FL_PER_NL);
+  }
+
+  /** Same as push, in femtolitres (the rig's unit; fractions are carried, not lost). */
+  pushFl(atMs: number, volumeFl: number): void {
+    checkFinite(volumeFl, 'push volumeFl');
+    this.advanceTo(atMs);
+    this.#events++;
+    const x = this.#pushCarry + volumeFl;
+    const whole = Math.round(x);
+    this.#pushCarry = x - whole;
+    if (whole === 0) return;
+    this.#pushedFl += whole;
+    this.#storedFl += whole;
+    this.#s += whole;
+    this.#lastPushSign = whole > 0 ? 1 : -1;
+    this.#settle();
+  }
+
+  // Faults.
+
+  #change(atMs: number): void {
+    this.advanceTo(atMs);
+    this.#events++;
+  }
+
+  occlude(atMs: number): void {
+    this.#change(atMs);
+    this.#resistanceFactor = Infinity;
+  }
+
+  partiallyOcclude(atMs: number, factor: number): void {
+    if (!(factor > 0)) throw new RangeError(`occlusion factor ${factor} must be above 0`);
+    this.#change(atMs);
+    this.#resistanceFactor = factor;
+  }
+
+  release(atMs: number): void {
+    this.#change(atMs);
+    this.#resistanceFactor = 1;
+    this.#settle();
+  }
+
+  setLeak(atMs: number, fraction: number): void {
+    if (!(fraction >= 0 && fraction <= 1)) throw new RangeError(`leak fraction ${fraction} must be from 0 to 1`);
+    this.#change(atMs);
+    this.#leakFraction = fraction;
+    this.#settle();
+  }
+
+  setFreeFlow(atMs: number, nlPerMin: number): void {
+    checkFinite(nlPerMin, 'free flow nl/min');
+    this.#change(atMs);
+    this.#freeFlowFlPerMs = nlPerMin / NL_PER_MIN_PER_FL_PER_MS;
+  }
+
+  injectAir(atMs: number, volumeNl: number): void {
+    if (!(volumeNl > 0 && Number.isFinite(volumeNl))) throw new RangeError(`air volume ${volumeNl} nl must be above 0`);
+    this.#change(atMs);
+    const last = this.#bubbles[this.#bubbles.length - 1];
+    // A bubble behind another one reaches the sensor when the first has passed.
+    const startFl = Math.max(this.#throughFl, last ? last.endFl : -Infinity);
+    this.#bubbles.push({ startFl, endFl: startFl + Math.round(volumeNl * FL_PER_NL) });
+  }
+
+  clearAir(atMs: number): void {
+    this.#change(atMs);
+    // What part of a bubble is already through stays counted; the rest is gone.
+    this.#airDoneFl = this.#airPassedFl();
+    this.#bubbles = [];
+  }
+
+  // State, at `nowMs`. Call advanceTo first to read it at a later time.
+
+  get resistanceFactor(): number {
+    return this.#resistanceFactor;
+  }
+
+  get occluded(): boolean {
+    return this.#resistanceFactor === Infinity;
+  }
+
+  get leakFraction(): number {
+    return this.#leakFraction;
+  }
+
+  get freeFlowNlPerMin(): number {
+    return this.#freeFlowFlPerMs * NL_PER_MIN_PER_FL_PER_MS;
+  }
+
+  /** Pressure in the compliance (upstream of the sensor), kPa above the outlet. */
+  get pressureKpa(): number {
+    return this.#s / FL_PER_NL / this.complianceNlPerKpa;
+  }
+
+  /** Flow through the sensor at this instant, nl/min (negative: backwards). */
+  get flowAtSensorNlPerMin(): number {
+    const k = this.#drainRate();
+    const flPerMs = k === Infinity ? this.#freeFlowFlPerMs : k * this.#s;
+    return flPerMs * NL_PER_MIN_PER_FL_PER_MS;
+  }
+
+  /** A bubble is in the sensor now. */
+  get airInLine(): boolean {
+    const through = this.#throughFl;
+    return this.#bubbles.some((b) => through >= b.startFl && through < b.endFl);
+  }
+
+  /** Direction of the last push (+1 forward, -1 back, 0 none yet): the seal friction's sign. */
+  get lastPushSign(): -1 | 0 | 1 {
+    return this.#lastPushSign;
+  }
+
+  get pushedFl(): number {
+    return this.#pushedFl;
+  }
+  get freeFlowInFl(): number {
+    return this.#freeFlowInFl;
+  }
+  get storedFl(): number {
+    return this.#storedFl;
+  }
+  get throughSensorFl(): number {
+    return this.#throughFl;
+  }
+  get outletFl(): number {
+    return this.#outletFl;
+  }
+  get leakedFl(): number {
+    return this.#leakedFl;
+  }
+  /** Air that has passed the sensor (it counts in `throughSensorFl`, not in outlet or leak). */
+  get airFl(): number {
+    return this.#airFl;
+  }
+
+  get pushedNl(): number {
+    return this.#pushedFl / FL_PER_NL;
+  }
+  get freeFlowInNl(): number {
+    return this.#freeFlowInFl / FL_PER_NL;
+  }
+  get storedNl(): number {
+    return this.#storedFl / FL_PER_NL;
+  }
+  get throughSensorNl(): number {
+    return this.#throughFl / FL_PER_NL;
+  }
+  /** Drug that reached the outlet: what a balance under it weighs. */
+  get outletNl(): number {
+    return this.#outletFl / FL_PER_NL;
+  }
+  get leakedNl(): number {
+    return this.#leakedFl / FL_PER_NL;
+  }
+  get airNl(): number {
+    return this.#airFl / FL_PER_NL;
+  }
+
+  /** The cumulative record now, to measure a mean flow from later. */
+  mark(): LineMark {
+    return { atMs: this.#nowMs, throughSensorFl: this.#throughFl, airFl: this.#airFl };
+  }
+
+  /**
+   * Mean flow through the sensor from `since` to now, nl/min (what an averaging sensor reports
+   * for that window). An empty window gives the instantaneous flow.
+   */
+  meanFlowSinceNlPerMin(since: LineMark): number {
+    const dt = this.#nowMs - since.atMs;
+    if (dt <= 0) return this.flowAtSensorNlPerMin;
+    return ((this.#throughFl - since.throughSensorFl) / dt) * NL_PER_MIN_PER_FL_PER_MS;
+  }
+
+  /** Mean flow over [fromMs, toMs]: advances to `toMs`; `from` must be a mark taken at fromMs. */
+  averageFlowNlPerMin(from: LineMark, toMs: number): number {
+    this.advanceTo(toMs);
+    return this.meanFlowSinceNlPerMin(from);
+  }
+
+  /** Exponential segments computed so far: the simulation's cost, independent of wall time. */
+  get segments(): number {
+    return this.#segments;
+  }
+
+  /** Pushes and fault changes applied. */
+  get events(): number {
+    return this.#events;
+  }
+
+  /** Calls with a time before the line's own (taken as now). */
+  get lateEvents(): number {
+    return this.#lateEvents;
+  }
+}
+
+/** What the line needs of the virtual rig (rig.ts's VirtualRig fits). */
+export interface PushSource {
+  /** Volume pushed out of the syringe so far (fl; refills and steps past empty accounted). */
+  readonly pushedFl: number;
+  onPulses(listener: (batch: { readonly atMs: number }) => void): () => void;
+}
+
+export interface LineConnection {
+  /** Volume the rig moved while `stalled` said so: the plunger did not move it into the line. */
+  readonly droppedFl: number;
+  dispose(): void;
+}
+
+/**
+ * Feeds the rig's plunger movement into the line: each pulse batch pushes the change of the
+ * rig's `pushedFl` (so pulses past empty push nothing and refills are transparent). While
+ * `stalled()` is true, the movement is dropped. Before the line advances it reads the rig, which
+ * makes the rig count PWM periods up to now, so a long PWM run arrives in pieces no longer than
+ * the interval between reads (the line sees them at the time they are counted).
+ */
+export function connectLine(line: FluidLine, rig: PushSource, options: { readonly stalled?: () => boolean } = {}): LineConnection {
+  let last = rig.pushedFl;
+  let dropped = 0;
+  const unsubscribe = rig.onPulses((batch) => {
+    // The rig has moved its plunger before telling listeners; reading pushedFl now only syncs
+    // PWM periods up to the same ms, which are already counted, so nothing re-enters.
+    const now = rig.pushedFl;
+    const delta = now - last;
+    last = now;
+    if (delta === 0) return;
+    if (options.stalled?.()) {
+      dropped += delta;
+      return;
+    }
+    line.pushFl(batch.atMs, delta);
+  });
+  line.setFeeder(() => {
+    void rig.pushedFl;
+  });
+  return {
+    get droppedFl() {
+      return dropped;
+    },
+    dispose() {
+      unsubscribe();
+      line.setFeeder(undefined);
+    },
+  };
+}
