@@ -2,15 +2,21 @@
 // build/bench.json as one flat object of named figures (later issues add theirs here).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { benchDeliveryAccuracy } from './delivery';
+import { benchOcclusion } from './occlusion';
 import { benchSimSpeed } from './sim-speed';
 
 /** Figure name -> [comparison, target]. Figures without a target are context. */
 const TARGETS: Record<string, ['<=' | '>=', number]> = {
   'delivery.maxErrorMicrosteps': ['<=', 1],
   'sim.speedup': ['>=', 100_000],
+  'occlusion.timeToAlarmS.1mlh': ['<=', 120],
+  'occlusion.timeToAlarmS.0_1mlh': ['<=', 900],
+  'occlusion.releaseBolusUl': ['<=', 10],
+  'occlusion.falseAlarmsPer30d': ['<=', 0],
+  'occlusion.baselineRatio': ['>=', 10],
 };
 
-const figures: Record<string, number> = { ...benchDeliveryAccuracy(), ...benchSimSpeed() };
+const figures: Record<string, number> = { ...benchDeliveryAccuracy(), ...benchSimSpeed(), ...benchOcclusion() };
 
 const rows = Object.entries(figures).map(([name, value]) => {
   const t = TARGETS[name];
