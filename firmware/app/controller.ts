@@ -101,12 +101,28 @@ export class Controller {
     flow?.start();
     if (flow || force) timer.repeat(() => this.#sample({ ...(flow && { flow: flow.read() }), ...(force && { force: force.read() }) }), this.#sampling.flowMs);
     if (battery) timer.repeat(() => this.#sample({ batteryMillivolts: battery.readMillivolts() }), this.#sampling.batteryMs);
-    this.#cycle(undefined);
+    this.#cycle((now) => this.#pollFaultLines(now));
     if (endStops?.syringeEmpty) this.#cycle((now) => this.pump.syringeEmpty(now));
   }
 
   acknowledge(code?: number): ReturnType<Pump['acknowledge']> {
-    return this.#cycle((now) => this.pump.acknowledge(now, code));
+    return this.#cycle((now) => {
+      const result = this.pump.acknowledge(now, code);
+      this.#pollFaultLines(now);
+      return result;
+    });
+  }
+
+  /** Fault edges only report a change: a line still active after an ack raises its alarm again. */
+  #pollFaultLines(now: number): void {
+    const { stepper } = this.#ports;
+    if (stepper.stallActive) this.pump.stepperFault(now, { kind: 'stall', detail: 'the stall input is still active' });
+    if (stepper.faultActive) this.pump.stepperFault(now, { kind: 'driver-fault', detail: 'the driver fault input is still active' });
+  }
+
+  /** Raised by the boot sequence and storage (unexpected reset, storage fault). */
+  raiseAlarm(name: 'UNEXPECTED_RESET' | 'STORAGE_FAULT', detail: string): void {
+    this.#cycle((now) => this.pump.raiseAlarm(now, name, detail));
   }
 
   setLowReservoirThreshold(volumeNl: unknown): Result<true> {

@@ -390,6 +390,7 @@ export class Pump {
     if (!alarm) return;
     const spec = ALARMS[name];
     this.#record(now, 'alarm', alarmReason(name, detail), { alarm: name, code: spec.code, priority: spec.priority, stopsDelivery: spec.stopsDelivery });
+    if (spec.momentary) this.alarms.conditionGone(name); // latched until acknowledged
     if (spec.stopsDelivery) this.#enterSafeState(now, name, storedNl);
   }
 

@@ -36,4 +36,7 @@ export interface StepperPort {
   readonly position: number;
   /** Fault and stall inputs (driver fault pin, stall detection). */
   onFault: ((fault: StepperFault) => void) | undefined;
+  /** The fault and stall inputs' levels now, where wired (polled at boot and acknowledgement). */
+  readonly faultActive?: boolean;
+  readonly stallActive?: boolean;
 }

@@ -9,7 +9,6 @@ import { createVirtualPump, type VirtualPumpOptions } from '../sim/virtual-pump'
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
-const DAY = 24 * HOUR;
 const WATER = { name: 'water-bench', concentrationUgPerMl: 1_000_000 };
 const RIG = { syringe: 'bd-10ml', leadUm: 2000, fullStepsPerRev: 200, microsteps: 16 };
 const OCCLUDE_AT = 2 * HOUR;

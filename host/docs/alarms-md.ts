@@ -26,9 +26,14 @@ export function renderAlarmsMarkdown(): string {
     '  alarm (high: a burst of 10 pulses every 5 s; medium: 3 pulses every 8 s; low: 2 pulses',
     '  every 16 s).',
     '',
-    '| Code | Alarm | Priority | Stops delivery | Latching | Ack first | Raised by | Clears |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- |',
-    ...entries.map(([name, a]) => `| A${a.code} | \`${name}\` | ${a.priority} | ${yes(a.stopsDelivery)} | ${yes(a.latching)} | ${yes(a.ackBeforeChange)} | ${a.raisedBy} | ${a.clears} |`),
+    '- **Momentary**: raised by an event (a detector verdict, a fault edge, a reset) rather than a',
+    '  level the controller can watch: acknowledging clears it, and if the cause persists the',
+    '  detector raises it again (stall and driver-fault lines are re-read at acknowledgement).',
+    '  The others clear only once their condition is gone (a refill, a sensor answering again).',
+    '',
+    '| Code | Alarm | Priority | Stops delivery | Latching | Ack first | Momentary | Raised by | Clears |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    ...entries.map(([name, a]) => `| A${a.code} | \`${name}\` | ${a.priority} | ${yes(a.stopsDelivery)} | ${yes(a.latching)} | ${yes(a.ackBeforeChange)} | ${yes(a.momentary)} | ${a.raisedBy} | ${a.clears} |`),
     '',
   ].join('\n');
 }

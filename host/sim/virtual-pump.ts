@@ -68,6 +68,8 @@ export interface VirtualPump {
   readonly battery: BatteryModel;
   readonly drive: DriveFaultModel;
   readonly forceModel: ForceModel | undefined;
+  /** The load cell's amplifier, where fitted (its `unplugged` switch injects a fault). */
+  readonly hx711: Hx711Device | undefined;
   readonly annunciator: BuzzerLed | undefined;
   readonly stepper: PulseStepper;
   readonly controller: Controller;
@@ -158,11 +160,12 @@ export function createVirtualPump(options: VirtualPumpOptions): VirtualPump {
   };
   let forceModel: ForceModel | undefined;
   let force: Hx711Force | undefined;
+  let hx711: Hx711Device | undefined;
   if (options.loadCell) {
     const fm = new ForceModel({ line, boreDiameterUm: mechanics.value.syringe.innerDiameterUm, seed });
     forceModel = fm;
     const hx = { sck: pin('hx711Sck'), dout: pin('hx711Dout') };
-    new Hx711Device({ bus, timer: clock, pins: hx, source: () => fm.sample(clock.nowMs), countsPerMilliNewton: HX711_COUNTS_PER_MN });
+    hx711 = new Hx711Device({ bus, timer: clock, pins: hx, source: () => fm.sample(clock.nowMs), countsPerMilliNewton: HX711_COUNTS_PER_MN });
     force = new Hx711Force({ Digital: io.Digital, pins: hx, ticks: clock, scaleMilliNewtonPerCount: 1 / HX711_COUNTS_PER_MN });
   }
   const annunciator = options.annunciator ? new BuzzerLed({ PWM: io.PWM, Digital: io.Digital, timer: clock, pins: { buzzer: pin('buzzer'), led: pin('led') } }) : undefined;
@@ -196,6 +199,7 @@ export function createVirtualPump(options: VirtualPumpOptions): VirtualPump {
     battery,
     drive,
     forceModel,
+    hx711,
     annunciator,
     stepper,
     controller,
