@@ -85,6 +85,16 @@ describe('npm start (host/sim/cli.ts)', () => {
     expect(r.stderr).toMatch(/--speed "fast" is not a positive number/);
   });
 
+  it('injects faults with --fault, and exits 2 naming the bad part of a bad one', () => {
+    const bad = cli('--fault', 'occlusion@soon');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/"soon" is not a duration/);
+    const stall = cli('--speed', '86400000', '--for', '2h', '--time-of-day', '00:00', '--json', '--fault', 'stall@1h');
+    expect(stall.code).toBe(0);
+    const alarms = stall.stdout.split('\n').filter((l) => l.includes('"type":"alarm"')).map((l) => JSON.parse(l) as { at: number; data: { alarm: string } });
+    expect(alarms.map((a) => [a.at, a.data.alarm])).toEqual([[3_600_000, 'MOTOR_STALL']]);
+  });
+
   it('exits 3 with the file named when a file cannot be read', () => {
     const missing = join(TMP, 'missing.json');
     const r = cli('--prescription', missing);

@@ -6,7 +6,8 @@ import pinmap from '../../hardware/pinmap.json';
 export interface BoardPin {
   readonly gpio: number;
   readonly activeLow?: boolean;
-  readonly optional?: boolean;
+  /** False for a part the rig may lack (the load cell) until it is built in. */
+  readonly fitted?: boolean;
   readonly divider?: readonly number[];
 }
 

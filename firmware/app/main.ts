@@ -1,49 +1,55 @@
-// The device's composition root: the ESP32's IO into PulseStepper, the stepper and clock into
-// the controller with the example configuration, and every event to the debug console.
+// The device's composition root: the ESP32's IO into the drivers (stepper with its fault and
+// stall lines, SF06 flow sensor, battery ADC, end-stops, buzzer and LED, and the HX711 load
+// cell where the pin map fits one), those into the controller with the example
+// configuration, and every event to the debug console.
 
 import { formatError } from '../core/errors';
 import { type PumpEvent } from '../core/events';
-import { Digital, microseconds, PWM, ticks, timer } from '../drivers/esp32-io';
+import { BuzzerLed } from '../drivers/annunciator';
+import { AdcBattery } from '../drivers/battery-adc';
+import { EndStops } from '../drivers/end-stops';
+import { Analog, Digital, I2C, microseconds, PWM, ticks, timer } from '../drivers/esp32-io';
+import { Hx711Force } from '../drivers/hx711';
 import { PulseStepper } from '../drivers/pulse-stepper';
-import pinmap from '../../hardware/pinmap.json';
+import { Sf06Flow } from '../drivers/sf06-lf';
+import { boardPin } from './board';
 import library from './examples/library.example.json';
 import mechanics from './examples/mechanics.example.json';
 import prescription from './examples/prescription.example.json';
 import { createController } from './controller';
 
-interface Pin {
-  readonly gpio: number;
-  readonly activeLow?: boolean;
-}
-
-interface PinMap {
-  readonly default: string;
-  readonly boards: Readonly<Record<string, { readonly pins: Readonly<Record<string, Pin>> }>>;
-}
-
-function boardPin(map: PinMap, name: string): Pin {
-  const pin = map.boards[map.default]?.pins[name];
-  if (pin === undefined) throw new Error(`hardware/pinmap.json: board ${map.default} has no pin "${name}"`);
-  return pin;
-}
+/** Load-cell scale for a 5 kg cell at gain 128: calibrate yours (hardware/README.md). */
+const HX711_MN_PER_COUNT = 0.5;
 
 function printEvent(e: PumpEvent): void {
   trace(`${e.at} ${e.type} ${e.reason.code}: ${e.reason.text} ${JSON.stringify(e.data)}\n`);
 }
 
-const map: PinMap = pinmap;
-const enable = boardPin(map, 'enable');
+const gpio = (name: string): number => boardPin(name).gpio;
+const enable = boardPin('enable');
+const divider = boardPin('battery').divider ?? [2, 1];
+
 const stepper = new PulseStepper({
   Digital,
   PWM,
   timer,
   ticks,
   microseconds,
-  pins: { step: boardPin(map, 'step').gpio, dir: boardPin(map, 'dir').gpio, enable: enable.gpio },
+  pins: { step: gpio('step'), dir: gpio('dir'), enable: enable.gpio },
   enableActiveLow: enable.activeLow ?? true,
+  faultPin: boardPin('fault'),
+  stallPin: boardPin('stall'),
 });
+const flow = new Sf06Flow({ I2C, data: gpio('i2cSda'), clock: gpio('i2cScl'), model: 'SLF3S-0600F' });
+const battery = new AdcBattery({ Analog, pin: gpio('battery'), divider: { numerator: divider[0]!, denominator: divider[1]! } });
+const endStops = new EndStops({ Digital, pins: { syringeEmpty: boardPin('syringeEmpty'), plungerHome: boardPin('plungerHome') } });
+const annunciator = new BuzzerLed({ PWM, Digital, timer, pins: { buzzer: gpio('buzzer'), led: gpio('led') } });
+const force =
+  boardPin('hx711Sck').fitted === false
+    ? undefined
+    : new Hx711Force({ Digital, pins: { sck: gpio('hx711Sck'), dout: gpio('hx711Dout') }, ticks, scaleMilliNewtonPerCount: HX711_MN_PER_COUNT });
 
-const created = createController({ stepper, ticks, timer }, { mechanics, library, prescription });
+const created = createController({ stepper, ticks, timer, flow, battery, endStops, annunciator, ...(force && { force }) }, { mechanics, library, prescription });
 if (created.ok) {
   created.value.subscribe(printEvent);
   created.value.start();

@@ -24,7 +24,7 @@ export interface FlowCheckConfig {
 }
 
 export const DEFAULT_FLOW_CHECK: FlowCheckConfig = {
-  allowanceNlPerMin: 300,
+  allowanceNlPerMin: 150,
   allowancePercent: 10,
   thresholdNl: 5_000,
   lagMs: 60_000,

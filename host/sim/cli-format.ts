@@ -5,6 +5,7 @@
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { type PumpEvent } from '../../firmware/core/events';
+import { parseDuration, parseFaults } from './faults';
 import { type Mechanics } from '../../firmware/core/mechanics';
 import { type Prescription } from '../../firmware/core/prescription';
 import { timeOfDay } from '../../firmware/core/schedule';
@@ -36,6 +37,12 @@ Options:
   --reservoir-ml N       drug in the syringe at the start, mL (default: a full syringe)
   --time-of-day HH:MM    time of day at the start, HH:MM or HH:MM:SS (default: the host's clock)
   --prime                start priming the catheter dead volume first
+  --fault SPEC           inject a fault on the virtual rig, repeatable: occlusion@2h,
+                         release@3h, partial-occlusion:10@30m, free-flow:5ul/min@4h,
+                         air:20ul@90m, leak:30%@1h, sensor-unplugged@1h, sensor-crc@1h,
+                         sensor-stuck@2h, sensor-noise:300@0, stall@5h, driver-fault@5h,
+                         battery-sag:300@1d, clear-<fault>@time (host/sim/faults.ts)
+  --load-cell            fit a load cell on the pusher (force-based occlusion check)
   --json                 one JSON object per line: start, event, status, command, summary
   -h, --help             show this help
 
@@ -70,6 +77,8 @@ export interface Options {
   readonly timeOfDayMs: number;
   readonly prime: boolean;
   readonly json: boolean;
+  readonly faults: readonly string[];
+  readonly loadCell: boolean;
 }
 
 export function readOptions(argv: string[]): Options | 'help' {
@@ -89,6 +98,8 @@ export function readOptions(argv: string[]): Options | 'help' {
         'time-of-day': { type: 'string' },
         prime: { type: 'boolean' },
         json: { type: 'boolean' },
+        fault: { type: 'string', multiple: true },
+        'load-cell': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     }).values;
@@ -101,7 +112,12 @@ export function readOptions(argv: string[]): Options | 'help' {
   };
   const speed = parsed.speed === undefined ? 60 : Number(parsed.speed);
   if (!(Number.isFinite(speed) && speed > 0)) bad('--speed', parsed.speed!, 'a positive number (virtual ms per wall ms)');
-  const forMs = parsed.for === undefined ? undefined : (parseDuration(parsed.for) ?? bad('--for', parsed.for, 'a duration such as 90m, 6h or 7d'));
+  const forParsed = parsed.for === undefined ? undefined : parseDuration(parsed.for);
+  if (forParsed && (!forParsed.ok || forParsed.ms === 0)) bad('--for', parsed.for!, 'a duration such as 90m, 6h or 7d');
+  const forMs = forParsed?.ok ? forParsed.ms : undefined;
+  const faults = parsed.fault ?? [];
+  const faultCheck = parseFaults(faults);
+  if (!faultCheck.ok) throw new CliError(EXIT.usage, `--fault: ${faultCheck.message}\nSee --help.`);
   const reservoirMl = parsed['reservoir-ml'] === undefined ? undefined : Number(parsed['reservoir-ml']);
   if (reservoirMl !== undefined && !(Number.isFinite(reservoirMl) && reservoirMl >= 0)) bad('--reservoir-ml', parsed['reservoir-ml']!, 'a volume in mL');
   const tod = parsed['time-of-day'];
@@ -120,21 +136,13 @@ export function readOptions(argv: string[]): Options | 'help' {
     timeOfDayMs,
     prime: parsed.prime === true,
     json: parsed.json === true,
+    faults,
+    loadCell: parsed['load-cell'] === true,
   };
 }
 
-const UNIT_MS: Readonly<Record<string, number>> = { ms: 1, s: MS_PER_SECOND, m: MS_PER_MINUTE, h: MS_PER_HOUR, d: MS_PER_DAY };
 
 /** `90m`, `6h`, `7d`, `1d12h`, `2.5h`, `500ms` to whole ms; undefined if not a positive duration. */
-export function parseDuration(text: string): number | undefined {
-  const s = text.trim().toLowerCase();
-  if (!/^(\d+(\.\d+)?(ms|s|m|h|d))+$/.test(s)) return undefined;
-  let ms = 0;
-  for (const m of s.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h|d)/g)) ms += Number(m[1]) * UNIT_MS[m[2]!]!;
-  ms = Math.round(ms);
-  return ms > 0 && Number.isSafeInteger(ms) ? ms : undefined;
-}
-
 /** `HH:MM` or `HH:MM:SS` to ms after midnight, or undefined. */
 export function parseTimeOfDay(text: string): number | undefined {
   const m = /^(\d{1,2}):(\d{2})(?::(\d{2}))?$/.exec(text.trim());

@@ -51,7 +51,7 @@ function build(o: Options): { pump: VirtualPump; mechanics: Mechanics } {
   const reservoirNl = o.reservoirMl === undefined ? capacityNl : mlToNl(o.reservoirMl);
   if (reservoirNl > capacityNl) throw new CliError(EXIT.usage, `--reservoir-ml ${o.reservoirMl} is more than the ${mechanics.value.syringe.name} syringe holds (${f.ml(capacityNl)}).`);
   try {
-    return { pump: createVirtualPump({ ...input, reservoirNl, timeOfDayMs: o.timeOfDayMs }), mechanics: mechanics.value };
+    return { pump: createVirtualPump({ ...input, reservoirNl, timeOfDayMs: o.timeOfDayMs, faults: o.faults, loadCell: o.loadCell }), mechanics: mechanics.value };
   } catch (e) {
     if (e instanceof ConfigRefused) throw refused('prescription', o.files.prescription, e.error);
     throw e;
