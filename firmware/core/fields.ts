@@ -151,3 +151,12 @@ export function readRecord<T>(read: () => T): Result<T> {
     throw e;
   }
 }
+
+/** A whole, non-negative number of nanolitres given on its own (a refill, a threshold). */
+export function readWholeNl(value: unknown, field: string): Result<number> {
+  return readRecord(() => {
+    if (typeof value !== 'number' || !Number.isInteger(value)) refuse('FIELD_NOT_INTEGER', `${field} must be a whole number of nl`, field);
+    if (value < 0) refuse('FIELD_RANGE', `${field} cannot be negative`, field);
+    return value;
+  });
+}

@@ -10,48 +10,19 @@ import { type Accepted, checkPrescription, type ProgramFlags, scheduledNgPerDay 
 import { DeliveryEngine, type Emit } from './delivery';
 import { fail, ok, pumpError, type Result } from './errors';
 import { alarmReason, type EventData, type EventType, type PumpEvent, type Reason, reason } from './events';
-import { readRecord, refuse } from './fields';
+import { readWholeNl } from './fields';
 import { type DrugLibrary } from './library';
 import { type Mechanics } from './mechanics';
-import { DEFAULT_MONITOR, type Finding, Monitor, type MonitorConfig } from './monitor';
+import { DEFAULT_MONITOR, type Finding, Monitor } from './monitor';
 import { PatientLedger } from './patient';
 import { type BolusSpec, type Prescription } from './prescription';
 import { timeOfDay, worstCaseDailyNl } from './schedule';
 import { type PumpStatus, readStatus } from './status';
 import { doseUg, FL_PER_NL, MS_PER_DAY } from './units';
-import { type FlowRead } from '../ports/flow-sensor';
-import { type ForceRead } from '../ports/sensors';
-import { type Direction, type StepperFault, type StepSegment } from '../ports/stepper';
+import { type Plan, type PumpConfig, type PumpState, type SensorInputs } from './pump-types';
+import { type StepperFault } from '../ports/stepper';
 
-export interface PumpConfig {
-  readonly mechanics: Mechanics;
-  readonly library: DrugLibrary;
-  /** Drug in the reservoir at start. */
-  readonly reservoirNl: number;
-  readonly lowReservoirNl?: number;
-  /** Time of day at `now` when the pump is created (ms after midnight). */
-  readonly timeOfDayMs?: number;
-  readonly monitor?: MonitorConfig;
-}
-
-export type PumpState = 'idle' | 'running' | 'paused' | 'alarm' | 'stopped';
-
-/** What the app should do after an update. */
-export interface Plan {
-  /** Steps to run now, replacing whatever segment is in flight; undefined means stop. */
-  readonly segment: StepSegment | undefined;
-  readonly direction: Direction;
-  readonly enable: boolean;
-  /** Monotonic ms of the next update the core needs. */
-  readonly wakeAtMs: number;
-}
-
-/** A sensor sample: any of the three, as the app's timers read them. */
-export interface SensorInputs {
-  readonly flow?: FlowRead;
-  readonly force?: ForceRead;
-  readonly batteryMillivolts?: number;
-}
+export type { Plan, PumpConfig, PumpState, SensorInputs } from './pump-types';
 
 /**
  * Steps due at a high rate are spread over the next window rather than woken for one by one:
@@ -174,11 +145,7 @@ export class Pump {
     const rate = this.#state === 'running' && this.#engine ? this.#engine.totalRateNlPerDay() : 0;
     if (inputs.flow) this.#apply(now, this.monitor.flow(now, inputs.flow, rate, delivering));
     if (inputs.force) this.#apply(now, this.monitor.force(inputs.force, this.#state === 'running'));
-    if (inputs.batteryMillivolts !== undefined) {
-      const rx = this.#engine?.rx;
-      const stepsPerDay = rx ? (worstCaseDailyNl(rx) * FL_PER_NL) / this.mechanics.flPerMicrostep : 0;
-      this.#apply(now, this.monitor.batteryReading(now, inputs.batteryMillivolts, stepsPerDay));
-    }
+    if (inputs.batteryMillivolts !== undefined) this.#apply(now, this.monitor.batteryReading(now, inputs.batteryMillivolts, this.#worstStepsPerDay()));
     return this.#events.length !== before;
   }
 
@@ -319,7 +286,7 @@ export class Pump {
   refill(now: number, volumeNl: unknown): Result<true> {
     const gate = this.#gate();
     if (!gate.ok) return gate;
-    const read = readVolume(volumeNl, 'volumeNl');
+    const read = readWholeNl(volumeNl, 'volumeNl');
     if (!read.ok) return read;
     const capacity = this.mechanics.syringe.capacityNl;
     if (read.value > capacity) return fail(pumpError('REFILL_OVER_CAPACITY', `${read.value} nl is more than the ${capacity} nl the ${this.mechanics.syringe.name} syringe holds`, 'volumeNl'));
@@ -333,7 +300,7 @@ export class Pump {
 
   /** Sets the low-reservoir threshold (default 2 mL). */
   setLowReservoirThreshold(now: number, volumeNl: unknown): Result<true> {
-    const read = readVolume(volumeNl, 'lowReservoirNl');
+    const read = readWholeNl(volumeNl, 'lowReservoirNl');
     if (!read.ok) return read;
     this.accounting.setLowThreshold(read.value);
     this.#record(now, 'setting', reason('THRESHOLD_SET'), { lowReservoirNl: read.value });
@@ -352,9 +319,8 @@ export class Pump {
   setTimeOfDay(now: number, timeOfDayMs: unknown): Result<true> {
     const gate = this.#gate();
     if (!gate.ok) return gate;
-    if (typeof timeOfDayMs !== 'number' || !Number.isInteger(timeOfDayMs) || timeOfDayMs < 0 || timeOfDayMs >= MS_PER_DAY) {
-      return fail(pumpError('FIELD_RANGE', `timeOfDayMs must be a whole number from 0 to ${MS_PER_DAY - 1}`, 'timeOfDayMs'));
-    }
+    const valid = typeof timeOfDayMs === 'number' && Number.isInteger(timeOfDayMs) && timeOfDayMs >= 0 && timeOfDayMs < MS_PER_DAY;
+    if (!valid) return fail(pumpError('FIELD_RANGE', `timeOfDayMs must be a whole number from 0 to ${MS_PER_DAY - 1}`, 'timeOfDayMs'));
     this.#engine?.advance(now);
     this.#todOffsetMs = timeOfDay(timeOfDayMs, -now);
     this.#engine?.retime(now, this.#todOffsetMs);
@@ -365,17 +331,15 @@ export class Pump {
   status(now: number): PumpStatus {
     const rx = this.#engine?.rx;
     const worstDailyNl = rx ? worstCaseDailyNl(rx) : 0;
-    return readStatus({
-      now,
-      state: this.#state,
-      why: this.#why,
-      engine: this.#engine,
-      accounting: this.accounting,
-      todOffsetMs: this.#todOffsetMs,
-      worstDailyNl,
-      alarms: this.alarms.list(),
-      batteryMsToEri: this.monitor.battery.msToEri((worstDailyNl * FL_PER_NL) / this.mechanics.flPerMicrostep),
-    });
+    const batteryMsToEri = this.monitor.battery.msToEri(this.#worstStepsPerDay());
+    const base = { now, state: this.#state, why: this.#why, engine: this.#engine, accounting: this.accounting };
+    return readStatus({ ...base, todOffsetMs: this.#todOffsetMs, worstDailyNl, alarms: this.alarms.list(), batteryMsToEri });
+  }
+
+  /** Microsteps a day if the patient took every bolus allowed: the battery's worst case. */
+  #worstStepsPerDay(): number {
+    const rx = this.#engine?.rx;
+    return rx ? (worstCaseDailyNl(rx) * FL_PER_NL) / this.mechanics.flPerMicrostep : 0;
   }
 
   #apply(now: number, findings: readonly Finding[]): void {
@@ -481,12 +445,4 @@ export class Pump {
     }
     this.#events.push({ at, type, reason: why, data });
   }
-}
-
-function readVolume(value: unknown, field: string): Result<number> {
-  return readRecord(() => {
-    if (typeof value !== 'number' || !Number.isInteger(value)) refuse('FIELD_NOT_INTEGER', `${field} must be a whole number of nl`, field);
-    if (value < 0) refuse('FIELD_RANGE', `${field} cannot be negative`, field);
-    return value;
-  });
 }

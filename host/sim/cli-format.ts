@@ -225,6 +225,8 @@ export function statusParts(s: PumpStatus, rig: RigFigures, todOffsetMs: number)
     { text: `| rig ${ml(rig.pushedNl)}`, keep: 3 },
     { text: `| ${next}`, keep: 5 },
     { text: `| ${empty}`, keep: 4 },
+    { text: `| battery ERI in ${formatDuration(s.batteryMsToEri)}`, keep: 2 },
+    ...s.alarms.map((a) => ({ text: `| A${a.code} ${a.name}${a.acknowledged ? ' (ack)' : ''}`, keep: 8 })),
   ];
 }
 

@@ -3,11 +3,13 @@
 // volume into a compliance C (barrel, plunger seal, tubing) upstream of the flow sensor; the
 // stored volume S drains through the sensor into the catheter resistance R (and, with a leak,
 // a parallel path to `leaked`). Pressure P = S / C, flow through the sensor S / tau with
-// tau = R C. Faults change R, add the leak, a free-flow source or an air bubble.
+// tau = R C. Faults change R, add the leak, a free-flow source or an air bubble (line-air.ts
+// tracks the bubbles; connectLine in line-connection.ts feeds the rig's plunger into the line).
 // Volumes are kept as whole femtolitres so that the mass balance holds exactly:
 //   pushed + free-flow in = stored + through the sensor; through = outlet + leaked + air.
 // No Node APIs: this is bundled into the XS engine with the rest of host/sim.
 
+import { BubbleQueue } from './line-air';
 import { expm1Det } from './prng';
 
 const FL_PER_NL = 1_000_000;
@@ -68,13 +70,6 @@ export interface LineFaults {
   clearAir(atMs: number): void;
 }
 
-interface Bubble {
-  /** Cumulative through-sensor volume at which the bubble's front reaches the sensor... */
-  readonly startFl: number;
-  /** ...and at which its tail has passed. */
-  readonly endFl: number;
-}
-
 function checkFinite(value: number, what: string): void {
   if (!Number.isFinite(value)) throw new RangeError(`${what} ${value} is not a finite number`);
 }
@@ -104,9 +99,8 @@ export class FluidLine implements LineFaults {
   #resistanceFactor = 1;
   #leakFraction = 0;
   #freeFlowFlPerMs = 0;
-  #bubbles: Bubble[] = [];
-  /** Air of bubbles already fully through the sensor. */
-  #airDoneFl = 0;
+  /** Bubbles on their way through the sensor, and the air already through. */
+  readonly #air = new BubbleQueue();
   #lastPushSign: -1 | 0 | 1 = 0;
 
   #segments = 0;
@@ -218,7 +212,7 @@ export class FluidLine implements LineFaults {
   #pass(volumeFl: number): void {
     if (volumeFl === 0) return;
     this.#throughFl += volumeFl;
-    const air = this.#airPassedFl();
+    const air = this.#air.passedFl(this.#throughFl);
     const dAir = air - this.#airFl;
     this.#airFl = air;
     const fluid = volumeFl - dAir;
@@ -233,22 +227,6 @@ export class FluidLine implements LineFaults {
       this.#outletFl += toOutlet;
       this.#leakedFl += fluid - toOutlet;
     }
-  }
-
-  /** Air through the sensor so far: a function of the cumulative through-sensor volume. */
-  #airPassedFl(): number {
-    const through = this.#throughFl;
-    // Bubbles queue one behind the other, so only the first can be in the sensor; those wholly
-    // past it have gone downstream for good.
-    let passed = 0;
-    while (passed < this.#bubbles.length && through >= this.#bubbles[passed]!.endFl) {
-      const b = this.#bubbles[passed++]!;
-      this.#airDoneFl += b.endFl - b.startFl;
-    }
-    if (passed > 0) this.#bubbles = this.#bubbles.slice(passed);
-    const first = this.#bubbles[0];
-    const inFlight = first && through > first.startFl ? through - first.startFl : 0;
-    return this.#airDoneFl + inFlight;
   }
 
   /** With no resistance left (a disconnection), what is stored leaves at once. */
@@ -322,17 +300,12 @@ export class FluidLine implements LineFaults {
   injectAir(atMs: number, volumeNl: number): void {
     if (!(volumeNl > 0 && Number.isFinite(volumeNl))) throw new RangeError(`air volume ${volumeNl} nl must be above 0`);
     this.#change(atMs);
-    const last = this.#bubbles[this.#bubbles.length - 1];
-    // A bubble behind another one reaches the sensor when the first has passed.
-    const startFl = Math.max(this.#throughFl, last ? last.endFl : -Infinity);
-    this.#bubbles.push({ startFl, endFl: startFl + Math.round(volumeNl * FL_PER_NL) });
+    this.#air.add(this.#throughFl, Math.round(volumeNl * FL_PER_NL));
   }
 
   clearAir(atMs: number): void {
     this.#change(atMs);
-    // What part of a bubble is already through stays counted; the rest is gone.
-    this.#airDoneFl = this.#airPassedFl();
-    this.#bubbles = [];
+    this.#air.clear(this.#throughFl);
   }
 
   // State, at `nowMs`. Call advanceTo first to read it at a later time.
@@ -367,8 +340,7 @@ export class FluidLine implements LineFaults {
 
   /** A bubble is in the sensor now. */
   get airInLine(): boolean {
-    const through = this.#throughFl;
-    return this.#bubbles.some((b) => through >= b.startFl && through < b.endFl);
+    return this.#air.inSensor(this.#throughFl);
   }
 
   /** Direction of the last push (+1 forward, -1 back, 0 none yet): the seal friction's sign. */
@@ -457,54 +429,4 @@ export class FluidLine implements LineFaults {
   get lateEvents(): number {
     return this.#lateEvents;
   }
-}
-
-/** What the line needs of the virtual rig (rig.ts's VirtualRig fits). */
-export interface PushSource {
-  /** Volume pushed out of the syringe so far (fl; refills and steps past empty accounted). */
-  readonly pushedFl: number;
-  onPulses(listener: (batch: { readonly atMs: number }) => void): () => void;
-}
-
-export interface LineConnection {
-  /** Volume the rig moved while `stalled` said so: the plunger did not move it into the line. */
-  readonly droppedFl: number;
-  dispose(): void;
-}
-
-/**
- * Feeds the rig's plunger movement into the line: each pulse batch pushes the change of the
- * rig's `pushedFl` (so pulses past empty push nothing and refills are transparent). While
- * `stalled()` is true, the movement is dropped. Before the line advances it reads the rig, which
- * makes the rig count PWM periods up to now, so a long PWM run arrives in pieces no longer than
- * the interval between reads (the line sees them at the time they are counted).
- */
-export function connectLine(line: FluidLine, rig: PushSource, options: { readonly stalled?: () => boolean } = {}): LineConnection {
-  let last = rig.pushedFl;
-  let dropped = 0;
-  const unsubscribe = rig.onPulses((batch) => {
-    // The rig has moved its plunger before telling listeners; reading pushedFl now only syncs
-    // PWM periods up to the same ms, which are already counted, so nothing re-enters.
-    const now = rig.pushedFl;
-    const delta = now - last;
-    last = now;
-    if (delta === 0) return;
-    if (options.stalled?.()) {
-      dropped += delta;
-      return;
-    }
-    line.pushFl(batch.atMs, delta);
-  });
-  line.setFeeder(() => {
-    void rig.pushedFl;
-  });
-  return {
-    get droppedFl() {
-      return dropped;
-    },
-    dispose() {
-      unsubscribe();
-      line.setFeeder(undefined);
-    },
-  };
 }
