@@ -5,6 +5,7 @@
 
 import { fileURLToPath } from 'node:url';
 import json from '@rollup/plugin-json';
+import { nodeResolve } from '@rollup/plugin-node-resolve';
 import typescript from '@rollup/plugin-typescript';
 
 // Paths from this file, not the working directory, so host-tests/build.test.ts can use the
@@ -26,6 +27,9 @@ export default {
     // Type errors fail the build (tsconfig.firmware.json: strict, ES2022, no Node or DOM types).
     typescript({ tsconfig: `${root}tsconfig.firmware.json`, filterRoot: root, noEmitOnError: true }),
     json({ preferConst: true }),
+    // Pure-JS packages the firmware uses (@noble/hashes for HMAC-SHA256) are bundled in; only
+    // the ES module entry points, never a Node one.
+    nodeResolve({ browser: false, exportConditions: ['import', 'default'], preferBuiltins: false }),
   ],
   onwarn(warning, warn) {
     // Rollup would only warn and keep the import (for example `node:fs`): fail instead.
