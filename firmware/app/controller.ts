@@ -12,6 +12,7 @@ import { type Plan, Pump, type SensorInputs } from '../core/pump';
 import { type PumpStatus } from '../core/status';
 import { MonotonicClock } from '../core/ticks';
 import { type MonitorConfig } from '../core/monitor';
+import { type RefillRecord } from '../core/refill';
 import { type AnnunciatorPort, type AnnunciatorPriority } from '../ports/annunciator';
 import { type FlowSensorPort } from '../ports/flow-sensor';
 import { type BatteryPort, type EndStopsPort, type ForceSensorPort } from '../ports/sensors';
@@ -165,8 +166,8 @@ export class Controller {
     return this.#cycle((now) => this.pump.prime(now));
   }
 
-  refill(volumeNl: unknown): Result<true> {
-    return this.#cycle((now) => this.pump.refill(now, volumeNl));
+  refill(volumeNl: unknown, record?: RefillRecord): Result<true> {
+    return this.#cycle((now) => this.pump.refill(now, volumeNl, record));
   }
 
   setTimeOfDay(timeOfDayMs: unknown): Result<true> {

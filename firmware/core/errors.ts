@@ -50,10 +50,29 @@ export const ERRORS = {
   RESERVOIR_TOO_LOW: { code: 420, meaning: 'The reservoir holds less than the bolus or priming volume asked for.', action: 'Refill the reservoir.' },
   REFILL_OVER_CAPACITY: { code: 421, meaning: 'The refill volume is more than the reservoir holds.', action: 'Enter the volume actually in the reservoir, at most its capacity.' },
   TRIAL_OVER: { code: 422, meaning: 'The trial program has finished.', action: 'Program a new prescription.' },
+  CONCENTRATION_MISMATCH: { code: 423, meaning: 'The refill concentration differs from the running prescription.', action: 'Stop, program a prescription for the new concentration, then record the refill.' },
   // E430-E439: alarms.
   ALARM_UNACKNOWLEDGED: { code: 430, meaning: 'An alarm must be acknowledged before anything else changes.', action: 'Read the alarm, deal with its cause, acknowledge it, then repeat the command.' },
   ALARM_ACTIVE: { code: 431, meaning: 'An alarm that stops delivery is still active.', action: 'Deal with its cause and acknowledge it: delivery resumes by itself when the last such alarm clears.' },
   NO_SUCH_ALARM: { code: 432, meaning: 'The alarm named is not active.', action: 'Read the active alarms and acknowledge one of them (or all).' },
+  // E500-E504, E512-E513: protocol framing and staging (docs/protocol.md).
+  LINE_TOO_LONG: { code: 500, meaning: 'The line was longer than 120 bytes or held bytes outside printable ASCII; it was discarded up to its end.', action: 'Keep lines short (stage prescriptions in chunks) and plain ASCII.' },
+  BAD_CRC: { code: 501, meaning: 'The frame checksum does not match (a NAK): nothing in the frame was acted on.', action: 'Send the same frame again.' },
+  UNKNOWN_COMMAND: { code: 502, meaning: 'The command is not in the protocol.', action: 'Send HELP for the list.' },
+  BAD_ARGUMENTS: { code: 503, meaning: 'An argument is missing, malformed or out of range (the message names it).', action: 'Correct the argument named.' },
+  NOT_FRAMED: { code: 504, meaning: 'A command that changes state came without a sequence number and CRC.', action: 'Frame it: <seq> COMMAND args *CRC.' },
+  NOT_STAGED: { code: 512, meaning: 'Nothing is staged, or COMMIT names a different CRC-32 than the staged prescription.', action: 'Stage the prescription, read it back with SHOW, then COMMIT its CRC-32.' },
+  STAGE_INCOMPLETE: { code: 513, meaning: 'The staged prescription is incomplete, out of order, or does not match its announced CRC-32.', action: 'Stage it again from the start.' },
+  // E505-E511, E514-E515: authentication, sessions and keys (docs/protocol.md, "Authentication").
+  AUTH_REQUIRED: { code: 505, meaning: 'The command needs a role: it must come in an authenticated session with a MAC.', action: 'Authenticate first (HELLO, then AUTH with the role key), then send the command with its MAC.' },
+  WRONG_ROLE: { code: 506, meaning: 'The role of the session may not do this.', action: 'Authenticate with a role that may (see the roles table in the protocol).' },
+  BAD_MAC: { code: 507, meaning: 'The MAC does not match the frame and the session key (or is malformed): nothing in the frame was acted on.', action: 'Compute the MAC with the session key over "<session> <the line up to the MAC>"; a frame from another session is never valid.' },
+  SESSION_UNKNOWN: { code: 508, meaning: 'There is no such session, or it expired (5 min without a valid command, 30 min after it began) or ended with BYE.', action: 'Authenticate again (HELLO, then AUTH).' },
+  REPLAY: { code: 509, meaning: 'The sequence number is not greater than the last one of the session, or is the same number with different content.', action: 'Use a new sequence number, greater than the last one in this session.' },
+  AUTH_FAILED: { code: 510, meaning: 'Authentication failed: no HELLO before AUTH, the nonce expired (30 s) or was used, the proof is wrong, or the role has no key (the message says which).', action: 'Send HELLO again and AUTH with the right role key at once; check the key if the proof is wrong.' },
+  AUTH_LOCKED: { code: 511, meaning: 'Too many failed AUTHs in a row: AUTH is locked for a while (10 s, doubling with each further failure up to 10 min).', action: 'Wait the time given in the message, then authenticate with the right key.' },
+  PROVISIONING_CLOSED: { code: 514, meaning: 'Keys can be set without a session only within 120 s of a boot with the service pin held.', action: 'Hold the service pin while the board boots and set the key within 120 s, or use an authenticated service session.' },
+  BAD_KEY: { code: 515, meaning: 'The key is not 64 lower-case hex characters (32 bytes).', action: 'Give the key as 64 lower-case hex digits.' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorName = keyof typeof ERRORS;

@@ -34,6 +34,7 @@ export const REASONS = {
   BATTERY_REPLACED: 'the battery was replaced',
   THRESHOLD_SET: 'the low-reservoir threshold was set',
   REFILLED: 'the reservoir was refilled',
+  REFILL_DISCREPANCY: 'the reservoir was refilled, but the residual drawn out differs from what the pump expected',
   HOUR_CLOSED: 'an hour of delivery was totalled',
   DAY_CLOSED: 'a day of delivery was totalled',
   CLOCK_SET: 'the time of day was set',

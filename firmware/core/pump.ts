@@ -15,6 +15,7 @@ import { type DrugLibrary } from './library';
 import { type Mechanics } from './mechanics';
 import { DEFAULT_MONITOR, type Finding, Monitor } from './monitor';
 import { PatientLedger } from './patient';
+import { checkRefill, type RefillRecord } from './refill';
 import { type BolusSpec, type Prescription } from './prescription';
 import { timeOfDay, worstCaseDailyNl } from './schedule';
 import { type PumpStatus, readStatus } from './status';
@@ -65,17 +66,12 @@ export class Pump {
     this.#emit = (at, type, why, data) => this.#record(at, type, why, data);
   }
 
-  get state(): PumpState {
-    return this.#state;
-  }
-
-  get prescription(): Prescription | undefined {
-    return this.#engine?.rx;
-  }
-
-  get todOffsetMs(): number {
-    return this.#todOffsetMs;
-  }
+  // prettier-ignore
+  get state(): PumpState { return this.#state; }
+  // prettier-ignore
+  get prescription(): Prescription | undefined { return this.#engine?.rx; }
+  // prettier-ignore
+  get todOffsetMs(): number { return this.#todOffsetMs; }
 
   /** Events since the last call, oldest first. */
   takeEvents(): PumpEvent[] {
@@ -282,8 +278,8 @@ export class Pump {
     return ok({ bolusId: this.#startBolus(engine.value, 'prime', { volumeNl: p.volumeNl, durationMs }, now) });
   }
 
-  /** Records the drug now in the reservoir after a refill. */
-  refill(now: number, volumeNl: unknown): Result<true> {
+  /** Records the drug now in the reservoir after a refill (and, from a programmer, what was drawn out). */
+  refill(now: number, volumeNl: unknown, record?: RefillRecord): Result<true> {
     const gate = this.#gate();
     if (!gate.ok) return gate;
     const read = readWholeNl(volumeNl, 'volumeNl');
@@ -291,8 +287,10 @@ export class Pump {
     const capacity = this.mechanics.syringe.capacityNl;
     if (read.value > capacity) return fail(pumpError('REFILL_OVER_CAPACITY', `${read.value} nl is more than the ${capacity} nl the ${this.mechanics.syringe.name} syringe holds`, 'volumeNl'));
     const before = this.accounting.reservoirNl;
+    const checked = record ? checkRefill(record, before, this.#engine?.rx) : undefined;
+    if (checked && !checked.ok) return checked;
     this.accounting.refill(read.value);
-    this.#record(now, 'refill', reason('REFILLED'), { beforeNl: before, afterNl: read.value });
+    this.#record(now, 'refill', reason(checked?.value.flagged ? 'REFILL_DISCREPANCY' : 'REFILLED'), { beforeNl: before, afterNl: read.value, ...(record && { removedNl: record.removedNl, discrepancyNl: checked!.value.discrepancyNl }) });
     if (this.accounting.reservoirNl > this.accounting.lowReservoirNl) this.#gone(now, 'RESERVOIR_LOW');
     if (this.accounting.stepsLeft(this.mechanics.flPerMicrostep) > 0) this.#gone(now, 'RESERVOIR_EMPTY');
     return ok(true);

@@ -6,6 +6,7 @@ import SdkAnalog from 'embedded:io/analog';
 import SdkDigital from 'embedded:io/digital';
 import SdkI2C from 'embedded:io/i2c';
 import SdkPWM from 'embedded:io/pwm';
+import SdkSerial from 'embedded:io/serial';
 import Time from 'time';
 import Timer from 'timer';
 
@@ -21,6 +22,9 @@ import {
   type PwmConstructor,
   type PwmOptions,
   type PwmOutput,
+  type SerialConstructor,
+  type SerialDevice,
+  type SerialOptions,
 } from '../ports/io';
 import { type TickSource, type TimerService } from '../ports/timebase';
 
@@ -44,6 +48,13 @@ export const I2C = i2cChecked as I2cConstructor;
 const analogChecked: new (options: AnalogOptions) => Omit<AnalogInput, 'close'> = SdkAnalog;
 /** 12-bit on ESP32, scaled against the attenuation's full scale (see AnalogInput). */
 export const Analog = analogChecked as AnalogConstructor;
+
+// Serial is checked against the typings in full. On ESP32, read(buffer) fills at most the
+// buffer's length from the RX FIFO and returns the count (undefined when empty), and write
+// throws "output full" rather than wait (modules/io/serial/esp32 in the SDK).
+const serialChecked: new (options: SerialOptions) => SerialDevice = SdkSerial;
+/** UART 1 or 2 for the programming link (UART 0 is the debug console). */
+export const Serial: SerialConstructor = serialChecked;
 
 // Timer.clear's parameter is the SDK's branded Timer, which the port's opaque handle cannot
 // name; the handles it receives are the ones Timer.set returned. Only that parameter is

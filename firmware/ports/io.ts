@@ -117,3 +117,43 @@ export interface AnalogOptions {
 export interface AnalogConstructor {
   new (options: AnalogOptions): AnalogInput;
 }
+
+/**
+ * `embedded:io/serial` opened with format "buffer", as the ESP32 implements it
+ * (modules/io/serial/esp32 in the SDK): there is no software buffer, `read` and `write` go
+ * straight to the UART's 128-byte hardware FIFOs.
+ */
+export interface SerialDevice {
+  /**
+   * Moves min(buffer.byteLength, bytes in the RX FIFO) bytes into the buffer from its start and
+   * returns how many; undefined when the FIFO is empty.
+   */
+  read(buffer: Uint8Array): number | undefined;
+  /** Writes every byte into the TX FIFO; throws ("output full") when they do not all fit. */
+  write(buffer: Uint8Array): void;
+  close(): void;
+}
+
+export interface SerialOptions {
+  /** GPIOs. */
+  receive: number;
+  transmit: number;
+  baud: number;
+  /** UART number: 0 is the debug console on ESP32, so the drivers use 1 or 2. */
+  port: number;
+  format: 'buffer';
+  /**
+   * Runs on the JS loop after the RX FIFO reached its threshold or the line went idle for a few
+   * characters; `count` is the bytes in the FIFO then. Not called again until this returns.
+   */
+  onReadable?: (count: number) => void;
+  /**
+   * Runs once the TX FIFO has drained below its threshold after a write (and once at open);
+   * `count` is the free space then, which only grows until the next write.
+   */
+  onWritable?: (count: number) => void;
+}
+
+export interface SerialConstructor {
+  new (options: SerialOptions): SerialDevice;
+}

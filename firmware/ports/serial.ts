@@ -1,0 +1,21 @@
+// The programming link as the protocol sees it: a byte stream in, text out. Bytes, not lines:
+// framing belongs to firmware/protocol/line-reader, so the same reader works on any transport
+// and the driver's only job is to empty the 128-byte hardware FIFO before it overflows.
+
+export interface SerialPort {
+  /**
+   * Bytes drained from the UART, in order. The array is the driver's own buffer, valid only
+   * during the call: copy what must be kept (LineReader.push does).
+   */
+  onBytes: ((bytes: Uint8Array) => void) | undefined;
+  /**
+   * Queues text for sending (ASCII; other characters go out as "?"). Never blocks and never
+   * throws: a write that does not fit the output queue is dropped whole and counted, so a
+   * line never goes out cut short.
+   */
+  write(text: string): void;
+  /** Bytes received while nothing listened (onBytes undefined). */
+  readonly droppedInBytes: number;
+  /** Bytes of writes dropped because the output queue was full (or the port closed). */
+  readonly droppedOutBytes: number;
+}

@@ -1,0 +1,275 @@
+// The protocol on one serial link: lines in, replies and event lines out. Every line goes
+// through the same checks in the same order (CRC, command, framing, retry cache, role and MAC,
+// arguments) before anything runs, so a corrupt, unframed, unauthorised or replayed frame
+// changes nothing. STOP and ACK lines are taken before any other line waiting.
+
+import { type Controller } from '../app/controller';
+import { fail, ok, pumpError, type PumpError, type Result } from '../core/errors';
+import { type PumpEvent } from '../core/events';
+import { type ArgValue, readArgs } from './args';
+import { type Auth, type Role } from './auth';
+import { crc32Hex, asciiBytes } from './crc';
+import { errReply, type Fields, fieldValue, type Frame, okReply, parseFrame, withCrc } from './frame';
+import { LineReader } from './line-reader';
+import { COMMANDS, commandSpec, type CommandSpec, PROTOCOL_VERSION, RANK } from './schema';
+import { Staging } from './staging';
+
+export interface LinkOptions {
+  readonly controller: Controller;
+  readonly auth: Auth;
+  /** Sends one line (the LF is added here). */
+  readonly write: (line: string) => void;
+  readonly firmwareVersion: string;
+}
+
+const CACHE_SIZE = 8;
+const EVENT_BUFFER = 32;
+
+interface Cached {
+  readonly key: string;
+  readonly body: string;
+  readonly replies: readonly string[];
+}
+
+type Reply = Result<Fields> | { readonly lines: readonly string[]; readonly fields: Fields };
+
+export class ProtocolLink {
+  readonly #o: LinkOptions;
+  readonly #reader = new LineReader();
+  readonly #staging = new Staging();
+  #sid: string | undefined;
+  /** The role this link's session was opened with (STATUS shows it). */
+  #role: Role | undefined;
+  /** The role verified for the frame being handled: never carried over from an earlier one. */
+  #frameRole: Role | undefined;
+  readonly #cache: Cached[] = [];
+  #subscribed = false;
+  #eventSeq = 0;
+  readonly #events: { seq: number; line: string }[] = [];
+  /** Frames refused before execution, by reason: tests and the fuzz benchmark read them. */
+  readonly refused = { crc: 0, mac: 0, role: 0, replay: 0, other: 0 };
+
+  constructor(options: LinkOptions) {
+    this.#o = options;
+    options.controller.subscribe((e) => this.#onEvent(e));
+  }
+
+  /** Bytes from the UART: complete lines are handled, STOP and ACK first. */
+  receive(bytes: Uint8Array): void {
+    this.#reader.push(bytes);
+    const lines: string[] = [];
+    for (let e = this.#reader.next(); e; e = this.#reader.next()) {
+      if (e.kind === 'line') lines.push(e.text);
+      else this.#send([errReply(undefined, pumpError('LINE_TOO_LONG', e.kind === 'too-long' ? 'the line was over 120 bytes and was discarded' : e.kind === 'overflow' ? 'input arrived faster than it could be read; a partial line was discarded' : `the line was discarded: ${e.reason}`))]);
+    }
+    const urgent = lines.filter(isPriority);
+    for (const l of urgent) this.#send(this.handleLine(l));
+    for (const l of lines) if (!urgent.includes(l)) this.#send(this.handleLine(l));
+  }
+
+  /** One line without its LF; returns the reply lines (also what `receive` writes). */
+  handleLine(line: string): string[] {
+    const parsed = parseFrame(line);
+    if (!parsed.ok) {
+      if (parsed.error.code === 501) this.refused.crc++;
+      else this.refused.other++;
+      return [errReply(undefined, parsed.error)];
+    }
+    const f = parsed.value;
+    const spec = commandSpec(f.command);
+    if (!spec) return this.#refuse(f, pumpError('UNKNOWN_COMMAND', `"${f.command}" is not a command (send HELP for the list)`));
+    if (spec.framed && !f.framed) return this.#refuse(f, pumpError('NOT_FRAMED', `${f.command} changes state: send it framed, <seq> ${f.command} ... *CRC`));
+    const key = `${this.#sid ?? 'anon'}:${f.seq}`;
+    if (f.seq !== undefined) {
+      const hit = this.#cache.find((c) => c.key === key);
+      if (hit && hit.body === f.body) return [...hit.replies];
+      if (hit) return this.#refuse(f, pumpError('REPLAY', `sequence number ${f.seq} was already used for another frame`), 'replay');
+    }
+    this.#frameRole = undefined;
+    const allowed = this.#authorise(f, spec);
+    if (!allowed.ok) return [errReply(f.seq, allowed.error)];
+    const args = readArgs(spec, f.args);
+    // An authentic frame uses up its sequence number (and keeps the session alive) before it
+    // runs, whatever its arguments, so nothing it does can be repeated by sending it again.
+    if (this.#frameRole !== undefined && this.#sid !== undefined) this.#o.auth.accept(this.#o.controller.now(), this.#sid, f.seq ?? 0);
+    const result: Reply = args.ok ? this.#execute(f.command as keyof typeof COMMANDS, args.value) : args;
+    const replies = 'lines' in result ? [...result.lines, okReply(f.seq, result.fields)] : [result.ok ? okReply(f.seq, result.value) : errReply(f.seq, result.error)];
+    if (f.seq !== undefined) {
+      this.#cache.push({ key, body: f.body, replies });
+      if (this.#cache.length > CACHE_SIZE) this.#cache.shift();
+    }
+    return replies;
+  }
+
+  #refuse(f: Frame, error: PumpError, kind: keyof ProtocolLink['refused'] = 'other'): string[] {
+    this.refused[kind]++;
+    return [errReply(f.seq, error)];
+  }
+
+  /** Role and MAC: read-only commands need none; KEY may also come in the provisioning window. */
+  #authorise(f: Frame, spec: CommandSpec): Result<true> {
+    if (spec.access === 'read' || spec.access === 'anyone-framed') return ok(true);
+    // A KEY without a MAC is provisioning: #execute allows it only inside the window.
+    if (f.command === 'KEY' && f.mac === undefined) return ok(true);
+    if (f.mac === undefined || this.#sid === undefined) {
+      this.refused.role++;
+      return fail(pumpError('AUTH_REQUIRED', `${f.command} needs the ${spec.access} role: HELLO, then AUTH`));
+    }
+    const v = this.#o.auth.verify(this.#o.controller.now(), this.#sid, f.mac, f.signedText, f.seq ?? 0);
+    if (!v.ok) {
+      if (v.error.code === 507) this.refused.mac++;
+      else if (v.error.code === 509) this.refused.replay++;
+      else this.refused.other++;
+      return v;
+    }
+    if (RANK[v.value.role] < RANK[spec.access as 'patient' | 'clinician' | 'service']) {
+      this.refused.role++;
+      return fail(pumpError('WRONG_ROLE', `${f.command} needs the ${spec.access} role; this session is ${v.value.role}`));
+    }
+    this.#frameRole = v.value.role;
+    return ok(true);
+  }
+
+  #execute(command: keyof typeof COMMANDS, a: Record<string, ArgValue>): Reply {
+    const c = this.#o.controller;
+    const now = c.now();
+    const done = (r: Result<unknown>, fields: Fields = {}): Result<Fields> => (r.ok ? ok(fields) : r);
+    switch (command) {
+      case 'HELP':
+        return ok({ commands: Object.keys(COMMANDS).join(',') });
+      case 'HELLO':
+        return ok({ v: PROTOCOL_VERSION, nonce: this.#o.auth.hello(now).nonceHex });
+      case 'VERSION':
+        return ok({ fw: this.#o.firmwareVersion, proto: PROTOCOL_VERSION });
+      case 'STATUS':
+        return ok(this.#status());
+      case 'RX': {
+        const rx = c.pump.prescription;
+        if (!rx) return ok({ name: 'none' });
+        return ok({ name: rx.name, mode: rx.basal.mode, drug: rx.drug.name, conc: rx.drug.concentrationUgPerMl, crc: crc32Hex(asciiBytes(JSON.stringify(rx))) });
+      }
+      case 'ALARMS': {
+        const list = c.status().alarms;
+        const fields: Record<string, string | number> = { n: list.length };
+        list.forEach((x, i) => (fields[`a${i + 1}`] = `${x.code}:${x.name}:${x.priority}:${x.acknowledged ? 'ack' : 'new'}`));
+        return ok(fields);
+      }
+      case 'EVENTS': {
+        const from = a['from'] as number;
+        const lines = this.#events.filter((e) => e.seq >= from).map((e) => e.line);
+        return { lines, fields: { first: this.#events[0]?.seq ?? this.#eventSeq + 1, last: this.#eventSeq } };
+      }
+      case 'SUB':
+        this.#subscribed = a['on'] === 1;
+        return ok({ sub: this.#subscribed, next: this.#eventSeq + 1 });
+      case 'STOP': {
+        const r = c.pump.state === 'running' || c.pump.state === 'alarm' ? c.pause() : ok(true);
+        return done(r, { state: c.pump.state });
+      }
+      case 'AUTH': {
+        const r = this.#o.auth.authenticate(now, a['role'] as string, a['nonce'] as string, a['proof'] as string);
+        if (!r.ok) return r;
+        this.#sid = r.value.sid;
+        this.#role = a['role'] as Role;
+        return ok({ session: r.value.sid, ttl: r.value.ttlS, proof: r.value.deviceProofHex });
+      }
+      case 'KEY': {
+        const role = a['role'] as Role;
+        const r = this.#frameRole === 'service' ? this.#o.auth.setKey(role, a['key'] as string) : this.#o.auth.provision(now, role, a['key'] as string);
+        return done(r, { role });
+      }
+      case 'BYE':
+        if (this.#sid) this.#o.auth.bye(this.#sid);
+        this.#sid = undefined;
+        this.#role = undefined;
+        return ok({});
+      case 'BOLUS': {
+        const r = c.patientBolus();
+        return r.ok ? ok({ bolus: r.value.bolusId }) : r;
+      }
+      case 'STAGE':
+        return done(this.#staging.begin(a['bytes'] as number, a['crc32'] as string), { bytes: a['bytes'] as number, crc32: a['crc32'] as string });
+      case 'CHUNK': {
+        const r = this.#staging.chunk(a['offset'] as number, a['data'] as Uint8Array);
+        return r.ok ? ok({ have: r.value.have }) : r;
+      }
+      case 'SHOW': {
+        const r = this.#staging.show(c.pump);
+        if (!r.ok) return r;
+        const fields: Record<string, string | number> = { crc32: r.value.crc32, warnings: r.value.warnings.length, diff: r.value.diff.join(',') || 'none' };
+        r.value.warnings.forEach((w, i) => (fields[`w${i + 1}`] = w.slice(0, 80)));
+        return ok(fields);
+      }
+      case 'COMMIT': {
+        const json = this.#staging.committable(a['crc32'] as string);
+        if (!json.ok) return json;
+        const r = c.program(json.value, { overrideSoftLimits: a['soft'] === true, confirmLargeIncrease: a['big'] === true });
+        if (!r.ok) return r;
+        this.#staging.clear();
+        return ok({ name: r.value.prescription.name, crc32: a['crc32'] as string });
+      }
+      case 'CBOLUS': {
+        const r = c.clinicianBolus({ volumeNl: a['volumeNl'], durationMs: a['durationMs'], ...(a['delayMs'] !== undefined && { delayMs: a['delayMs'] }) });
+        return r.ok ? ok({ bolus: r.value.bolusId }) : r;
+      }
+      case 'PAUSE':
+        return done(c.pause(), { state: 'paused' });
+      case 'RESUME':
+        return done(c.resume(), { state: 'running' });
+      case 'ACK': {
+        const r = c.acknowledge(a['code'] as number | undefined);
+        return r.ok ? ok({ cleared: r.value.cleared }) : r;
+      }
+      case 'REFILL': {
+        const r = c.refill(a['addedNl'], { removedNl: a['removedNl'] as number, concentrationUgPerMl: a['concUgPerMl'] as number });
+        return done(r, { reservoir: c.pump.accounting.reservoirNl });
+      }
+      case 'PRIME': {
+        const r = c.prime();
+        return r.ok ? ok({ bolus: r.value.bolusId }) : r;
+      }
+      case 'CLOCK':
+        return done(c.setTimeOfDay(a['timeOfDayMs']));
+      case 'LOWRES':
+        return done(c.setLowReservoirThreshold(a['volumeNl']));
+    }
+  }
+
+  #status(): Fields {
+    const s = this.#o.controller.status();
+    return {
+      state: s.state,
+      rate: s.totalRateNlPerDay,
+      delivered: s.deliveredNl,
+      reservoir: s.reservoirNl,
+      today: s.todayNl,
+      alarms: s.alarms.map((x) => x.code).join(',') || 'none',
+      next: s.nextChangeMs ?? 'none',
+      empty: s.projectedEmptyMs ?? 'never',
+      session: this.#role ?? 'none',
+    };
+  }
+
+  #onEvent(e: PumpEvent): void {
+    const seq = ++this.#eventSeq;
+    const data = Object.entries(e.data)
+      .slice(0, 6)
+      .map(([k, v]) => `${k}=${fieldValue(v)}`)
+      .join(' ');
+    const line = withCrc(`! ${seq} ${e.at} ${e.type} ${e.reason.code}${data ? ' ' + data : ''}`.slice(0, 110));
+    this.#events.push({ seq, line });
+    if (this.#events.length > EVENT_BUFFER) this.#events.shift();
+    if (this.#subscribed) this.#send([line]);
+  }
+
+  #send(lines: readonly string[]): void {
+    for (const l of lines) this.#o.write(l);
+  }
+}
+
+/** STOP and ACK lines go first: a quick look at the command word, before any full parse. */
+function isPriority(line: string): boolean {
+  const words = line.split(' ', 2);
+  const cmd = /^[0-9]+$/.test(words[0] ?? '') ? words[1] : words[0];
+  return cmd === 'STOP' || cmd === 'ACK';
+}

@@ -1,0 +1,80 @@
+// Two-phase programming: a prescription's JSON arrives in chunks, is checked and read back
+// (its CRC-32, soft-limit warnings, and which fields differ from the running one), and runs
+// only when COMMIT names that CRC. Nothing half-sent, corrupt or different can be committed.
+
+import { checkPrescription, type ProgramFlags } from '../core/checks';
+import { fail, ok, pumpError, type Result } from '../core/errors';
+import { type Pump } from '../core/pump';
+import { crc32Hex } from './crc';
+
+export interface StagedCheck {
+  readonly crc32: string;
+  readonly warnings: readonly string[];
+  /** Top-level fields that differ from the running prescription (all of them if none runs). */
+  readonly diff: readonly string[];
+}
+
+export class Staging {
+  #bytes: Uint8Array | undefined;
+  #have = 0;
+  #crc = '';
+
+  begin(bytes: number, crc32: string): Result<true> {
+    this.#bytes = new Uint8Array(bytes);
+    this.#have = 0;
+    this.#crc = crc32;
+    return ok(true);
+  }
+
+  chunk(offset: number, data: Uint8Array): Result<{ have: number }> {
+    const buf = this.#bytes;
+    if (!buf) return fail(pumpError('NOT_STAGED', 'nothing is being staged: send STAGE first'));
+    if (offset !== this.#have) return fail(pumpError('STAGE_INCOMPLETE', `the next chunk starts at ${this.#have}, not ${offset}`, 'offset'));
+    if (offset + data.length > buf.length) return fail(pumpError('STAGE_INCOMPLETE', `the chunk runs past the ${buf.length} bytes announced`, 'data'));
+    buf.set(data, offset);
+    this.#have += data.length;
+    return ok({ have: this.#have });
+  }
+
+  /** The staged JSON, once complete and matching its announced CRC-32. */
+  #json(): Result<unknown> {
+    const buf = this.#bytes;
+    if (!buf) return fail(pumpError('NOT_STAGED', 'nothing is staged: send STAGE and CHUNK first'));
+    if (this.#have !== buf.length) return fail(pumpError('STAGE_INCOMPLETE', `${this.#have} of ${buf.length} bytes are staged`));
+    const crc = crc32Hex(buf);
+    if (crc !== this.#crc) return fail(pumpError('STAGE_INCOMPLETE', `the staged bytes have CRC-32 ${crc}, not the ${this.#crc} announced: stage again`));
+    let text = '';
+    for (let i = 0; i < buf.length; i++) text += String.fromCharCode(buf[i]!);
+    try {
+      return ok(JSON.parse(text) as unknown);
+    } catch {
+      return fail(pumpError('FIELD_TYPE', 'the staged text is not JSON'));
+    }
+  }
+
+  /** Checks the staged prescription as COMMIT would, without running it. */
+  show(pump: Pump, flags: ProgramFlags = {}): Result<StagedCheck> {
+    const json = this.#json();
+    if (!json.ok) return json;
+    const running = pump.prescription;
+    const checked = checkPrescription(json.value, { library: pump.library, mechanics: pump.mechanics, running }, { overrideSoftLimits: true, confirmLargeIncrease: true, ...flags });
+    if (!checked.ok) return checked;
+    const staged = checked.value.prescription as unknown as Record<string, unknown>;
+    const now = (running ?? {}) as unknown as Record<string, unknown>;
+    const keys = new Set([...Object.keys(staged), ...Object.keys(now)]);
+    const diff = [...keys].filter((k) => JSON.stringify(staged[k]) !== JSON.stringify(now[k]));
+    return ok({ crc32: this.#crc, warnings: checked.value.warnings, diff });
+  }
+
+  /** The staged JSON if `crc32` names it: the caller commits it through the controller. */
+  committable(crc32: string): Result<unknown> {
+    const json = this.#json();
+    if (!json.ok) return json;
+    if (crc32 !== this.#crc) return fail(pumpError('NOT_STAGED', `COMMIT names ${crc32} but the staged prescription is ${this.#crc}`, 'crc32'));
+    return json;
+  }
+
+  clear(): void {
+    this.#bytes = undefined;
+  }
+}

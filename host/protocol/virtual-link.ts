@@ -1,0 +1,55 @@
+// The protocol on the virtual board: a ProtocolLink wired to a virtual pump's controller, with
+// deterministic entropy and provisioned keys, and clients talking to it in process. Tests,
+// the fuzz benchmark and (later) the pseudo-terminal board build on it. No Node APIs.
+
+import { Auth, type Entropy, MemoryKeyStore, type Role } from '../../firmware/protocol/auth';
+import { ProtocolLink } from '../../firmware/protocol/link';
+import { createVirtualPump, type VirtualPump, type VirtualPumpOptions } from '../sim/virtual-pump';
+import { Prng } from '../sim/prng';
+import { ProtocolClient } from './client';
+
+/** Entropy from a seeded PRNG: the same bytes every run (never for a real device). */
+export function seededEntropy(seed: number): Entropy {
+  const prng = new Prng(seed);
+  return { bytes: (n) => Uint8Array.from({ length: n }, () => prng.nextUint32() & 0xff) };
+}
+
+/** Example keys for tests and the virtual board: role byte repeated. Never use on a device. */
+export function exampleKey(role: Role): Uint8Array {
+  return new Uint8Array(32).fill(role === 'patient' ? 0x11 : role === 'clinician' ? 0x22 : 0x33);
+}
+
+export interface LinkedPump {
+  readonly vp: VirtualPump;
+  readonly link: ProtocolLink;
+  readonly auth: Auth;
+  /** Lines the link wrote that were not replies to a client (event lines). */
+  readonly written: string[];
+  client(): ProtocolClient;
+}
+
+export function createLinkedPump(options: VirtualPumpOptions & { readonly keys?: boolean }): LinkedPump {
+  const vp = createVirtualPump(options);
+  const keys = new MemoryKeyStore();
+  if (options.keys !== false) for (const r of ['patient', 'clinician', 'service'] as const) keys.set(r, exampleKey(r));
+  const auth = new Auth({ entropy: seededEntropy(7), keys });
+  const written: string[] = [];
+  let capture: string[] | undefined;
+  const link = new ProtocolLink({
+    controller: vp.controller,
+    auth,
+    firmwareVersion: '0.1.0',
+    write: (line) => (capture ?? written).push(line),
+  });
+  const send = (line: string): string[] => {
+    capture = [];
+    const bytes = new Uint8Array(line.length + 1);
+    for (let i = 0; i < line.length; i++) bytes[i] = line.charCodeAt(i) & 0xff;
+    bytes[line.length] = 0x0a;
+    link.receive(bytes);
+    const out = capture;
+    capture = undefined;
+    return out;
+  };
+  return { vp, link, auth, written, client: () => new ProtocolClient(send, seededEntropy(11)) };
+}
