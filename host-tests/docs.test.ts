@@ -2,8 +2,11 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ERRORS } from '../firmware/core/errors';
 import { ALARMS } from '../firmware/core/alarms';
+import { COMMANDS } from '../firmware/protocol/schema';
 import { renderAlarmsMarkdown } from '../host/docs/alarms-md';
 import { renderErrorsMarkdown } from '../host/docs/errors-md';
+import { renderProtocolCommands } from '../host/docs/protocol-commands-md';
+import { renderProtocolExample } from '../host/docs/protocol-example';
 
 describe('docs/errors.md', () => {
   it('is the table generated from firmware/core/errors.ts (run `npm run docs` after changing it)', () => {
@@ -24,5 +27,42 @@ describe('docs/alarms.md', () => {
   it('gives every alarm a unique code', () => {
     const codes = Object.values(ALARMS).map((a) => a.code);
     expect(new Set(codes).size).toBe(codes.length);
+  });
+});
+
+describe('docs/protocol-commands.md', () => {
+  const doc = (): string => readFileSync(new URL('../docs/protocol-commands.md', import.meta.url), 'utf8');
+
+  it('is the reference generated from firmware/protocol/schema.ts (run `npm run docs` after changing it)', () => {
+    expect(doc()).toBe(renderProtocolCommands());
+  });
+
+  it('is the same every time it is generated (the terminal session runs on a virtual clock)', () => {
+    expect(renderProtocolCommands()).toBe(renderProtocolCommands());
+  });
+
+  it('documents every command in COMMANDS', () => {
+    const text = doc();
+    for (const name of Object.keys(COMMANDS)) expect(text, name).toContain(`\n### ${name}\n`);
+  });
+
+  it('lists every protocol error code', () => {
+    const text = doc();
+    for (const e of Object.values(ERRORS).filter((x) => x.code >= 500)) expect(text).toContain(`| E${e.code} |`);
+  });
+});
+
+describe('docs/protocol.md', () => {
+  it('ends with the worked example generated from the firmware (run `npm run docs` after changing it)', () => {
+    const text = readFileSync(new URL('../docs/protocol.md', import.meta.url), 'utf8');
+    const heading = '\n## Worked example\n';
+    const at = text.indexOf(heading);
+    expect(at).toBeGreaterThan(0);
+    expect(text.indexOf(heading, at + 1)).toBe(-1);
+    expect(text.slice(at + 1)).toBe(renderProtocolExample());
+  });
+
+  it('links to the generated command reference', () => {
+    expect(readFileSync(new URL('../docs/protocol.md', import.meta.url), 'utf8')).toContain('](protocol-commands.md)');
   });
 });

@@ -70,11 +70,14 @@ describe('authentication and roles', () => {
     expect(clinician.send('PAUSE').ok).toBe(true);
   });
 
-  it('refuses a wrong key with E510 and locks after three failures', () => {
-    const { client } = linked();
+  it('refuses a wrong key with E510, logs each failure as an event, and locks after three', () => {
+    const { client, vp } = linked();
     const c = client();
     for (let i = 0; i < 3; i++) expect(c.login('clinician', exampleKey('patient')).code).toBe(510);
     expect(c.login('clinician', exampleKey('clinician')).code).toBe(511);
+    const security = vp.events.filter((e) => e.type === 'security');
+    expect(security.map((e) => e.reason.code)).toEqual(['AUTH_FAILED', 'AUTH_FAILED', 'AUTH_FAILED']);
+    expect(security[2]!.data['lockMs']).toBe(10_000);
   });
 
   it('executes a retried frame once and answers it the same; a replay in a new session fails', () => {

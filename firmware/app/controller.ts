@@ -5,7 +5,7 @@
 
 import { type ProgramFlags } from '../core/checks';
 import { fail, pumpError, type Result } from '../core/errors';
-import { type PumpEvent } from '../core/events';
+import { type EventData, type PumpEvent, type Reason } from '../core/events';
 import { readLibrary } from '../core/library';
 import { readMechanics } from '../core/mechanics';
 import { type Plan, Pump, type SensorInputs } from '../core/pump';
@@ -119,6 +119,12 @@ export class Controller {
     const { stepper } = this.#ports;
     if (stepper.stallActive) this.pump.stepperFault(now, { kind: 'stall', detail: 'the stall input is still active' });
     if (stepper.faultActive) this.pump.stepperFault(now, { kind: 'driver-fault', detail: 'the driver fault input is still active' });
+  }
+
+  /** Records an event the app itself observed (the programming link's security events). */
+  note(type: 'security', why: Reason, data: EventData): void {
+    this.pump.note(this.now(), type, why, data);
+    this.#publish();
   }
 
   /** Raised by the boot sequence and storage (unexpected reset, storage fault). */

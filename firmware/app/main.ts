@@ -1,17 +1,21 @@
 // The device's composition root: the ESP32's IO into the drivers (stepper with its fault and
 // stall lines, SF06 flow sensor, battery ADC, end-stops, buzzer and LED, and the HX711 load
 // cell where the pin map fits one), those into the controller with the example
-// configuration, and every event to the debug console.
+// configuration, the programming protocol on UART1, and every event to the debug console.
 
 import { formatError } from '../core/errors';
-import { type PumpEvent } from '../core/events';
+import { type PumpEvent, reason } from '../core/events';
 import { BuzzerLed } from '../drivers/annunciator';
 import { AdcBattery } from '../drivers/battery-adc';
 import { EndStops } from '../drivers/end-stops';
-import { Analog, Digital, I2C, microseconds, PWM, ticks, timer } from '../drivers/esp32-io';
+import { mathRandomEntropy } from '../drivers/entropy';
+import { Analog, Digital, I2C, microseconds, PWM, Serial, ticks, timer } from '../drivers/esp32-io';
 import { Hx711Force } from '../drivers/hx711';
 import { PulseStepper } from '../drivers/pulse-stepper';
 import { Sf06Flow } from '../drivers/sf06-lf';
+import { Uart } from '../drivers/uart';
+import { Auth, MemoryKeyStore } from '../protocol/auth';
+import { ProtocolLink } from '../protocol/link';
 import { boardPin } from './board';
 import library from './examples/library.example.json';
 import mechanics from './examples/mechanics.example.json';
@@ -51,8 +55,25 @@ const force =
 
 const created = createController({ stepper, ticks, timer, flow, battery, endStops, annunciator, ...(force && { force }) }, { mechanics, library, prescription });
 if (created.ok) {
-  created.value.subscribe(printEvent);
-  created.value.start();
+  const controller = created.value;
+  controller.subscribe(printEvent);
+  // Keys live in memory until storage exists: provision them after each boot (service pin).
+  const auth = new Auth({
+    entropy: mathRandomEntropy,
+    keys: new MemoryKeyStore(),
+    onAuthFailure: (_now, role, why, lockMs) => controller.note('security', reason('AUTH_FAILED', `${role}: ${why}`), { role, why, lockMs }),
+  });
+  const service = boardPin('service');
+  const pin = new Digital({ pin: service.gpio, mode: Digital.InputPullUp });
+  if (pin.read() === ((service.activeLow ?? true) ? 0 : 1)) {
+    auth.openProvisioning(controller.now());
+    controller.note('security', reason('PROVISIONING_OPEN'), {});
+  }
+  pin.close();
+  const uart = new Uart({ Serial, port: 1, receive: gpio('uartRx'), transmit: gpio('uartTx') });
+  const link = new ProtocolLink({ controller, auth, firmwareVersion: '0.1.0', write: (line) => uart.write(`${line}\n`) });
+  uart.onBytes = (bytes) => link.receive(bytes);
+  controller.start();
 } else {
   // The stepper was built with its power stage off, so nothing moves.
   trace(`not started: ${formatError(created.error)}\n`);

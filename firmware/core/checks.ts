@@ -6,8 +6,9 @@ import { fail, ok, pumpError, type Result } from './errors';
 import { checkAgainstLibrary, type DrugLibrary } from './library';
 import { type Mechanics } from './mechanics';
 import { bolusRateNlPerDay, readPrescription, type Prescription } from './prescription';
-import { basalDailyNl, peakBasalNlPerDay } from './schedule';
-import { doseNg, MS_PER_DAY } from './units';
+import { type EventData } from './events';
+import { basalDailyNl, peakBasalNlPerDay, worstCaseDailyNl } from './schedule';
+import { doseNg, doseUg, MS_PER_DAY } from './units';
 
 export interface ProgramFlags {
   /** The clinician has seen the soft-limit warnings and wants the prescription anyway. */
@@ -89,4 +90,18 @@ export function checkPrescription(
   const inc = checkIncrease(rx, context.running, flags);
   if (!inc.ok) return inc;
   return ok({ prescription: rx, warnings: lib.value });
+}
+
+/** What a `program` event says of a prescription, in volume and in drug mass. */
+export function programSummary(rx: Prescription, warnings: number): EventData {
+  return {
+    name: rx.name,
+    mode: rx.basal.mode,
+    drug: rx.drug.name,
+    concentrationUgPerMl: rx.drug.concentrationUgPerMl,
+    // The same prescription in drug mass: what is scheduled, and the most any 24 h can hold.
+    scheduledUgPerDay: Math.floor(scheduledNgPerDay(rx) / 1_000),
+    worstUgPer24h: Math.floor(doseUg(worstCaseDailyNl(rx), rx.drug.concentrationUgPerMl)),
+    warnings,
+  };
 }

@@ -38,6 +38,8 @@ export const REASONS = {
   HOUR_CLOSED: 'an hour of delivery was totalled',
   DAY_CLOSED: 'a day of delivery was totalled',
   CLOCK_SET: 'the time of day was set',
+  AUTH_FAILED: 'an authentication attempt on the programming link failed',
+  PROVISIONING_OPEN: 'the service pin was held at boot: keys may be set for 120 s',
 } as const;
 
 export type TableReason = keyof typeof REASONS;
@@ -67,6 +69,7 @@ export type EventType =
   | 'backoff'
   | 'battery'
   | 'setting'
+  | 'security'
   | 'refill'
   | 'hour-total'
   | 'day-total'

@@ -6,7 +6,7 @@
 import { Accounting, DEFAULT_LOW_RESERVOIR_NL } from './accounting';
 import { ALARMS, AlarmBoard, type AlarmName } from './alarms';
 import { checkClinicianBolus } from './bolus-checks';
-import { type Accepted, checkPrescription, type ProgramFlags, scheduledNgPerDay } from './checks';
+import { type Accepted, checkPrescription, type ProgramFlags, programSummary } from './checks';
 import { DeliveryEngine, type Emit } from './delivery';
 import { fail, ok, pumpError, type Result } from './errors';
 import { alarmReason, type EventData, type EventType, type PumpEvent, type Reason, reason } from './events';
@@ -19,7 +19,7 @@ import { checkRefill, type RefillRecord } from './refill';
 import { type BolusSpec, type Prescription } from './prescription';
 import { timeOfDay, worstCaseDailyNl } from './schedule';
 import { type PumpStatus, readStatus } from './status';
-import { doseUg, FL_PER_NL, MS_PER_DAY } from './units';
+import { FL_PER_NL, MS_PER_DAY } from './units';
 import { type Plan, type PumpConfig, type PumpState, type SensorInputs } from './pump-types';
 import { type StepperFault } from '../ports/stepper';
 
@@ -155,6 +155,11 @@ export class Pump {
     this.#raise(now, 'RESERVOIR_EMPTY', 'the syringe-empty end-stop closed');
   }
 
+  /** An event the app observed outside the core (the programming link's security events). */
+  note(now: number, type: 'security', why: Reason, data: EventData): void {
+    this.#record(now, type, why, data);
+  }
+
   /** For the boot sequence and storage: raise an alarm no sensor raises. */
   raiseAlarm(now: number, name: 'UNEXPECTED_RESET' | 'STORAGE_FAULT', detail: string): void {
     this.#raise(now, name, detail);
@@ -187,16 +192,7 @@ export class Pump {
       const dropped = this.#engine.dropOwed();
       this.#engine.interruptBoluses(now, 'INTERRUPTED_BY_PROGRAM', dropped, true);
     }
-    this.#record(now, 'program', reason('PROGRAM_STARTED', rx.name), {
-      name: rx.name,
-      mode: rx.basal.mode,
-      drug: rx.drug.name,
-      concentrationUgPerMl: rx.drug.concentrationUgPerMl,
-      // The same prescription in drug mass: what is scheduled, and the most any 24 h can hold.
-      scheduledUgPerDay: Math.floor(scheduledNgPerDay(rx) / 1_000),
-      worstUgPer24h: Math.floor(doseUg(worstCaseDailyNl(rx), rx.drug.concentrationUgPerMl)),
-      warnings: checked.value.warnings.length,
-    });
+    this.#record(now, 'program', reason('PROGRAM_STARTED', rx.name), programSummary(rx, checked.value.warnings.length));
     // Built after the program event, so the stream reads: program, then the rate in force.
     this.#engine = new DeliveryEngine(rx, { startMs: now, todOffsetMs: this.#todOffsetMs }, this.mechanics.flPerMicrostep, this.#nextBolusId, this.#emit);
     this.monitor.restartLine();

@@ -14,14 +14,19 @@ export const MAX_LINE_CHARS = MAX_LINE_BYTES - 1;
 /** Default ring size: four longest lines and the one being received. */
 export const DEFAULT_RING_BYTES = 512;
 
+// Errors are reported once per line, as soon as they are seen (before the line's LF has
+// come), and the rest of that line is discarded up to its LF.
 export type LineEvent =
   /** A complete line without its CR LF; never empty, at most 119 printable ASCII characters. */
   | { readonly kind: 'line'; readonly text: string }
-  /** A line reached 120 bytes before its LF; it was discarded up to the LF. */
+  /** A line passed 119 characters before its LF. */
   | { readonly kind: 'too-long' }
-  /** A line held a byte outside 0x20-0x7E; it was discarded up to the LF. */
+  /** A line held a byte outside 0x20-0x7E (a CR not before the LF counts); `reason` says which. */
   | { readonly kind: 'invalid'; readonly reason: string }
-  /** Bytes came faster than next() took lines: a line being received was discarded. */
+  /**
+   * The ring was full (bytes came faster than next() took events): the line being received
+   * was dropped. Complete lines already in the ring are never dropped.
+   */
   | { readonly kind: 'overflow' };
 
 const TOO_LONG: LineEvent = Object.freeze({ kind: 'too-long' });

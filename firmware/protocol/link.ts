@@ -108,7 +108,9 @@ export class ProtocolLink {
 
   /** Role and MAC: read-only commands need none; KEY may also come in the provisioning window. */
   #authorise(f: Frame, spec: CommandSpec): Result<true> {
-    if (spec.access === 'read' || spec.access === 'anyone-framed') return ok(true);
+    // A MAC, where one is sent, must be right whatever the command: a frame with a bad MAC is
+    // never acted on, even one (STOP) that would need none.
+    if ((spec.access === 'read' || spec.access === 'anyone-framed') && f.mac === undefined) return ok(true);
     // A KEY without a MAC is provisioning: #execute allows it only inside the window.
     if (f.command === 'KEY' && f.mac === undefined) return ok(true);
     if (f.mac === undefined || this.#sid === undefined) {
@@ -122,7 +124,8 @@ export class ProtocolLink {
       else this.refused.other++;
       return v;
     }
-    if (RANK[v.value.role] < RANK[spec.access as 'patient' | 'clinician' | 'service']) {
+    const needed = spec.access === 'read' || spec.access === 'anyone-framed' ? 'read' : spec.access;
+    if (RANK[v.value.role] < RANK[needed]) {
       this.refused.role++;
       return fail(pumpError('WRONG_ROLE', `${f.command} needs the ${spec.access} role; this session is ${v.value.role}`));
     }

@@ -3,6 +3,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { benchDeliveryAccuracy } from './delivery';
 import { benchOcclusion } from './occlusion';
+import { benchProtocol } from './protocol';
 import { benchSimSpeed } from './sim-speed';
 
 /** Figure name -> [comparison, target]. Figures without a target are context. */
@@ -14,9 +15,11 @@ const TARGETS: Record<string, ['<=' | '>=', number]> = {
   'occlusion.releaseBolusUl': ['<=', 10],
   'occlusion.falseAlarmsPer30d': ['<=', 0],
   'occlusion.baselineRatio': ['>=', 10],
+  'protocol.fuzzFrames': ['>=', 1_000_000],
+  'protocol.fuzzViolations': ['<=', 0],
 };
 
-const figures: Record<string, number> = { ...benchDeliveryAccuracy(), ...benchSimSpeed(), ...benchOcclusion() };
+const figures: Record<string, number> = { ...benchDeliveryAccuracy(), ...benchSimSpeed(), ...benchOcclusion(), ...benchProtocol() };
 
 const rows = Object.entries(figures).map(([name, value]) => {
   const t = TARGETS[name];

@@ -1,8 +1,26 @@
-// `npm run docs`: writes the generated documents.
-import { writeFileSync } from 'node:fs';
+// `npm run docs`: writes the generated documents, and the generated "Worked example" section at
+// the end of docs/protocol.md (everything from its heading to the end of the file; the rest of
+// protocol.md is written by hand and kept as it is).
+import { readFileSync, writeFileSync } from 'node:fs';
 import { renderAlarmsMarkdown } from './alarms-md';
 import { renderErrorsMarkdown } from './errors-md';
+import { renderProtocolCommands } from './protocol-commands-md';
+import { renderProtocolExample } from './protocol-example';
 
-writeFileSync(new URL('../../docs/errors.md', import.meta.url), renderErrorsMarkdown());
-writeFileSync(new URL('../../docs/alarms.md', import.meta.url), renderAlarmsMarkdown());
-console.log('wrote docs/errors.md and docs/alarms.md');
+const doc = (name: string): URL => new URL(`../../docs/${name}`, import.meta.url);
+const WORKED_EXAMPLE = '## Worked example';
+
+/** protocol.md with its worked-example section (heading to end of file) replaced, or appended. */
+function withWorkedExample(text: string): string {
+  const lines = text.split('\n');
+  const at = lines.indexOf(WORKED_EXAMPLE);
+  if (at >= 0 && lines.indexOf(WORKED_EXAMPLE, at + 1) >= 0) throw new Error(`docs/protocol.md has "${WORKED_EXAMPLE}" twice`);
+  const head = at >= 0 ? lines.slice(0, at).join('\n') : `${text.replace(/\n*$/, '')}\n\n`;
+  return head + renderProtocolExample();
+}
+
+writeFileSync(doc('errors.md'), renderErrorsMarkdown());
+writeFileSync(doc('alarms.md'), renderAlarmsMarkdown());
+writeFileSync(doc('protocol-commands.md'), renderProtocolCommands());
+writeFileSync(doc('protocol.md'), withWorkedExample(readFileSync(doc('protocol.md'), 'utf8')));
+console.log('wrote docs/errors.md, docs/alarms.md, docs/protocol-commands.md and the worked example in docs/protocol.md');

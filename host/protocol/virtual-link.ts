@@ -2,6 +2,7 @@
 // deterministic entropy and provisioned keys, and clients talking to it in process. Tests,
 // the fuzz benchmark and (later) the pseudo-terminal board build on it. No Node APIs.
 
+import { reason } from '../../firmware/core/events';
 import { Auth, type Entropy, MemoryKeyStore, type Role } from '../../firmware/protocol/auth';
 import { ProtocolLink } from '../../firmware/protocol/link';
 import { createVirtualPump, type VirtualPump, type VirtualPumpOptions } from '../sim/virtual-pump';
@@ -23,6 +24,7 @@ export interface LinkedPump {
   readonly vp: VirtualPump;
   readonly link: ProtocolLink;
   readonly auth: Auth;
+  readonly keys: MemoryKeyStore;
   /** Lines the link wrote that were not replies to a client (event lines). */
   readonly written: string[];
   client(): ProtocolClient;
@@ -32,7 +34,12 @@ export function createLinkedPump(options: VirtualPumpOptions & { readonly keys?:
   const vp = createVirtualPump(options);
   const keys = new MemoryKeyStore();
   if (options.keys !== false) for (const r of ['patient', 'clinician', 'service'] as const) keys.set(r, exampleKey(r));
-  const auth = new Auth({ entropy: seededEntropy(7), keys });
+  const auth = new Auth({
+    entropy: seededEntropy(7),
+    keys,
+    // Failed attempts are logged as events, as on the device (firmware/app/main.ts).
+    onAuthFailure: (_now, role, why, lockMs) => vp.controller.note('security', reason('AUTH_FAILED', `${role}: ${why}`), { role, why, lockMs }),
+  });
   const written: string[] = [];
   let capture: string[] | undefined;
   const link = new ProtocolLink({
@@ -51,5 +58,5 @@ export function createLinkedPump(options: VirtualPumpOptions & { readonly keys?:
     capture = undefined;
     return out;
   };
-  return { vp, link, auth, written, client: () => new ProtocolClient(send, seededEntropy(11)) };
+  return { vp, link, auth, keys, written, client: () => new ProtocolClient(send, seededEntropy(11)) };
 }
