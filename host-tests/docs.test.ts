@@ -55,11 +55,11 @@ describe('docs/protocol-commands.md', () => {
 describe('docs/protocol.md', () => {
   it('ends with the worked example generated from the firmware (run `npm run docs` after changing it)', () => {
     const text = readFileSync(new URL('../docs/protocol.md', import.meta.url), 'utf8');
-    const heading = '\n## Worked example\n';
+    const heading = '\n\n## Worked example\n';
     const at = text.indexOf(heading);
     expect(at).toBeGreaterThan(0);
     expect(text.indexOf(heading, at + 1)).toBe(-1);
-    expect(text.slice(at + 1)).toBe(renderProtocolExample());
+    expect(text.slice(at + 2)).toBe(renderProtocolExample());
   });
 
   it('links to the generated command reference', () => {

@@ -210,3 +210,23 @@ describe('STOP and events', () => {
     void vp;
   });
 });
+
+describe('service commands', () => {
+  it('MECH changes the mechanics only while delivery is paused, and only for the service role', () => {
+    const { client, vp } = linked();
+    // One programming link carries one session at a time: the clinician first, then service.
+    const clinician = client();
+    clinician.login('clinician', exampleKey('clinician'));
+    expect(clinician.send('MECH', 'bd-20ml', 2000, 200, 16).code).toBe(506);
+    const service = client();
+    service.login('service', exampleKey('service'));
+    expect(service.send('MECH', 'bd-20ml', 2000, 200, 16).code).toBe(403);
+    expect(service.send('PAUSE').ok).toBe(true);
+    const set = service.send('MECH', 'bd-20ml', 2000, 200, 16, 205_000);
+    expect(set.ok).toBe(true);
+    expect(set.fields['flPerMicrostep']).toBe('205000000');
+    expect(vp.controller.pump.mechanics.calibrated).toBe(true);
+    expect(service.send('MECH', '14000x9000000', 2000, 200, 16).fields['syringe']).toBe('custom');
+    expect(service.send('MECH', 'bd-7ml', 2000, 200, 16).code).toBe(200);
+  });
+});

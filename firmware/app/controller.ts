@@ -136,6 +136,10 @@ export class Controller {
     return this.#cycle((now) => this.pump.setLowReservoirThreshold(now, volumeNl));
   }
 
+  setMechanics(input: unknown): ReturnType<Pump['setMechanics']> {
+    return this.#cycle((now) => this.pump.setMechanics(now, input));
+  }
+
   batteryReplaced(): Result<true> {
     return this.#cycle((now) => this.pump.batteryReplaced(now));
   }

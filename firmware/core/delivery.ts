@@ -24,7 +24,8 @@ const START_REASON: Record<BolusKind, TableReason> = {
 export class DeliveryEngine {
   readonly rx: Prescription;
   readonly timebase: { startMs: number; todOffsetMs: number };
-  readonly flPerMicrostep: number;
+  /** Volume of a microstep; the service role may change it (new mechanics) while stopped. */
+  flPerMicrostep: number;
   /** Monotonic ms up to which delivery has been integrated. */
   lastMs: number;
   /** Microsteps due and not yet confirmed as emitted by the stepper. */

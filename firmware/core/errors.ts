@@ -42,6 +42,7 @@ export const ERRORS = {
   NOT_PROGRAMMED: { code: 400, meaning: 'There is no running prescription.', action: 'Program a prescription first.' },
   PAUSED: { code: 401, meaning: 'Delivery is paused.', action: 'Resume delivery first.' },
   NOT_PAUSED: { code: 402, meaning: 'Delivery is not paused.', action: 'Nothing to resume.' },
+  RUNNING: { code: 403, meaning: 'The command needs delivery stopped (paused, or no prescription).', action: 'Pause delivery first.' },
   NO_PATIENT_BOLUS: { code: 410, meaning: 'The prescription allows no patient bolus.', action: 'Program patient bolus settings first.' },
   BOLUS_LOCKOUT: { code: 411, meaning: 'The patient bolus lockout interval has not passed.', action: 'Wait until the time given in the message.' },
   BOLUS_MAX_COUNT: { code: 412, meaning: 'The patient bolus count allowed in 24 hours is used up.', action: 'Wait until the time given in the message.' },

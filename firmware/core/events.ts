@@ -33,6 +33,7 @@ export const REASONS = {
   ALARM_RESUME: 'the last delivery-stopping alarm cleared; delivery resumes without catching up',
   BATTERY_REPLACED: 'the battery was replaced',
   THRESHOLD_SET: 'the low-reservoir threshold was set',
+  MECHANICS_SET: 'the mechanics or calibration were changed',
   REFILLED: 'the reservoir was refilled',
   REFILL_DISCREPANCY: 'the reservoir was refilled, but the residual drawn out differs from what the pump expected',
   HOUR_CLOSED: 'an hour of delivery was totalled',

@@ -132,3 +132,9 @@ export function readMechanics(input: unknown): Result<Mechanics> {
     };
   });
 }
+
+/** The plunger's area in mm^2 (pressure in kPa times it is force in mN). */
+export function plungerAreaMm2(m: Mechanics): number {
+  const radiusMm = m.syringe.innerDiameterUm / 2_000;
+  return Math.PI * radiusMm * radiusMm;
+}

@@ -41,7 +41,7 @@ export type Finding =
 export class Monitor {
   readonly config: MonitorConfig;
   readonly flowCheck: FlowCheck | undefined;
-  readonly forceCheck: ForceCheck | undefined;
+  forceCheck: ForceCheck | undefined;
   readonly battery: BatteryMonitor;
   #flowFails = 0;
   #forceFails = 0;
@@ -62,6 +62,11 @@ export class Monitor {
   /** The plunger moved `nl` (negative when backing off): counted into the next flow sample. */
   pushed(nl: number): void {
     this.#pushedNl += nl;
+  }
+
+  /** A new syringe: the force threshold follows its bore. */
+  setPlungerArea(plungerAreaMm2: number): void {
+    if (this.config.force) this.forceCheck = new ForceCheck(plungerAreaMm2, this.config.force);
   }
 
   /** Delivery (re)starts: the line checks learn afresh. */

@@ -12,7 +12,7 @@ import { fail, ok, pumpError, type Result } from './errors';
 import { alarmReason, type EventData, type EventType, type PumpEvent, type Reason, reason } from './events';
 import { readWholeNl } from './fields';
 import { type DrugLibrary } from './library';
-import { type Mechanics } from './mechanics';
+import { type Mechanics, plungerAreaMm2, readMechanics } from './mechanics';
 import { DEFAULT_MONITOR, type Finding, Monitor } from './monitor';
 import { PatientLedger } from './patient';
 import { checkRefill, type RefillRecord } from './refill';
@@ -34,7 +34,7 @@ export const STEP_WINDOW_MS = 100;
 const BACKOFF_LINE_MS = 30_000;
 
 export class Pump {
-  readonly mechanics: Mechanics;
+  mechanics: Mechanics;
   readonly library: DrugLibrary;
   readonly accounting: Accounting;
   readonly ledger = new PatientLedger();
@@ -61,8 +61,7 @@ export class Pump {
     this.#now = now;
     this.#todOffsetMs = timeOfDay(config.timeOfDayMs ?? 0, -now);
     this.accounting = new Accounting(config.reservoirNl, config.lowReservoirNl ?? DEFAULT_LOW_RESERVOIR_NL, now, this.#todOffsetMs);
-    const radiusMm = config.mechanics.syringe.innerDiameterUm / 2_000;
-    this.monitor = new Monitor(now, Math.PI * radiusMm * radiusMm, config.monitor ?? DEFAULT_MONITOR);
+    this.monitor = new Monitor(now, plungerAreaMm2(config.mechanics), config.monitor ?? DEFAULT_MONITOR);
     this.#emit = (at, type, why, data) => this.#record(at, type, why, data);
   }
 
@@ -242,11 +241,9 @@ export class Pump {
     if (!spec) return fail(pumpError('NO_PATIENT_BOLUS', 'the prescription has no patient bolus'));
     const allowed = this.ledger.check(now, spec);
     if (!allowed.ok) return allowed;
-    const room = this.#reservoirRoom(spec.volumeNl);
-    if (!room.ok) return room;
-    const b = this.#startBolus(engine.value, 'patient', spec, now);
-    this.ledger.add(b, now, spec.durationMs, spec.volumeNl);
-    return ok({ bolusId: b });
+    const started = this.#startBolus(engine.value, 'patient', spec, now);
+    if (started.ok) this.ledger.add(started.value.bolusId, now, spec.durationMs, spec.volumeNl);
+    return started;
   }
 
   /** A clinician bolus: volume over a duration, optionally after a delay. */
@@ -254,11 +251,7 @@ export class Pump {
     const engine = this.#runningEngine();
     if (!engine.ok) return engine;
     const req = checkClinicianBolus(input, engine.value.rx, this.library, this.mechanics);
-    if (!req.ok) return req;
-    if (engine.value.boluses.some((b) => b.kind === 'clinician')) return fail(pumpError('BOLUS_ACTIVE', 'a clinician bolus is already scheduled or running'));
-    const room = this.#reservoirRoom(req.value.volumeNl);
-    if (!room.ok) return room;
-    return ok({ bolusId: this.#startBolus(engine.value, 'clinician', req.value, now + req.value.delayMs) });
+    return req.ok ? this.#startBolus(engine.value, 'clinician', req.value, now + req.value.delayMs) : req;
   }
 
   /** Fills the catheter dead volume at the priming rate the prescription sets. */
@@ -267,11 +260,7 @@ export class Pump {
     if (!engine.ok) return engine;
     const p = engine.value.rx.priming;
     if (!p) return fail(pumpError('MODE_CONTENT', 'the prescription has no priming settings', 'priming'));
-    if (engine.value.boluses.some((b) => b.kind === 'prime')) return fail(pumpError('BOLUS_ACTIVE', 'priming is already running'));
-    const room = this.#reservoirRoom(p.volumeNl);
-    if (!room.ok) return room;
-    const durationMs = Math.ceil((p.volumeNl * MS_PER_DAY) / p.rateNlPerDay);
-    return ok({ bolusId: this.#startBolus(engine.value, 'prime', { volumeNl: p.volumeNl, durationMs }, now) });
+    return this.#startBolus(engine.value, 'prime', { volumeNl: p.volumeNl, durationMs: Math.ceil((p.volumeNl * MS_PER_DAY) / p.rateNlPerDay) }, now);
   }
 
   /** Records the drug now in the reservoir after a refill (and, from a programmer, what was drawn out). */
@@ -300,6 +289,18 @@ export class Pump {
     this.#record(now, 'setting', reason('THRESHOLD_SET'), { lowReservoirNl: read.value });
     if (this.accounting.reservoirNl > read.value) this.#gone(now, 'RESERVOIR_LOW');
     return ok(true);
+  }
+
+  /** New mechanics or calibration (service role), only while delivery is not running. */
+  setMechanics(now: number, input: unknown): Result<Mechanics> {
+    if (this.#state === 'running') return fail(pumpError('RUNNING', 'pause delivery before changing the mechanics'));
+    const m = readMechanics(input);
+    if (!m.ok) return m;
+    this.mechanics = m.value;
+    if (this.#engine) this.#engine.flPerMicrostep = m.value.flPerMicrostep;
+    this.monitor.setPlungerArea(plungerAreaMm2(m.value));
+    this.#record(now, 'setting', reason('MECHANICS_SET'), { syringe: m.value.syringe.name, flPerMicrostep: m.value.flPerMicrostep, calibrated: m.value.calibrated });
+    return m;
   }
 
   /** A new battery is in: the charge count starts full again. */
@@ -410,16 +411,15 @@ export class Pump {
     return ok(this.#engine);
   }
 
-  #reservoirRoom(volumeNl: number): Result<true> {
+  /** Starts (or schedules) a bolus: one of each kind at a time (patient: the lockout sees to it), and only what the reservoir holds. */
+  #startBolus(engine: DeliveryEngine, kind: 'patient' | 'clinician' | 'prime', spec: BolusSpec, startMs: number): Result<{ bolusId: number }> {
+    if (engine.boluses.some((b) => b.kind === kind)) return fail(pumpError('BOLUS_ACTIVE', `a ${kind} bolus is already scheduled or running`));
     const left = this.accounting.reservoirNl;
-    return volumeNl > left ? fail(pumpError('RESERVOIR_TOO_LOW', `the bolus needs ${volumeNl} nl and the reservoir holds ${left} nl`)) : ok(true);
-  }
-
-  #startBolus(engine: DeliveryEngine, kind: 'patient' | 'clinician' | 'prime', spec: BolusSpec, startMs: number): number {
+    if (spec.volumeNl > left) return fail(pumpError('RESERVOIR_TOO_LOW', `the bolus needs ${spec.volumeNl} nl and the reservoir holds ${left} nl`));
     engine.advance(this.#now);
     const b = engine.addBolus(kind, spec, startMs);
     this.#nextBolusId = engine.nextBolusId;
-    return b.id;
+    return ok({ bolusId: b.id });
   }
 
   /** Stops delivery: steps due but not emitted are dropped (never caught up later). */

@@ -52,6 +52,9 @@ export function readArgs(spec: CommandSpec, words: readonly string[]): Result<Re
     } else if (a.kind === 'hex') {
       if (w.length !== a.length || !/^[0-9a-f]+$/.test(w)) return fail(pumpError('BAD_ARGUMENTS', `${a.name} must be ${a.length} lower-case hex digits`, a.name));
       out[a.name] = w;
+    } else if (a.kind === 'word') {
+      if (!/^[a-z0-9x.-]{1,32}$/.test(w)) return fail(pumpError('BAD_ARGUMENTS', `${a.name} must be 1 to 32 of a-z, 0-9, ".", "-", "x"`, a.name));
+      out[a.name] = w;
     } else if (a.kind === 'role') {
       if (!ROLES.includes(w)) return fail(pumpError('BAD_ARGUMENTS', `${a.name} must be one of ${ROLES.join(', ')}`, a.name));
       out[a.name] = w;

@@ -4,6 +4,7 @@
 // changes nothing. STOP and ACK lines are taken before any other line waiting.
 
 import { type Controller } from '../app/controller';
+import { scheduledNgPerDay } from '../core/checks';
 import { fail, ok, pumpError, type PumpError, type Result } from '../core/errors';
 import { type PumpEvent } from '../core/events';
 import { type ArgValue, readArgs } from './args';
@@ -149,7 +150,8 @@ export class ProtocolLink {
       case 'RX': {
         const rx = c.pump.prescription;
         if (!rx) return ok({ name: 'none' });
-        return ok({ name: rx.name, mode: rx.basal.mode, drug: rx.drug.name, conc: rx.drug.concentrationUgPerMl, crc: crc32Hex(asciiBytes(JSON.stringify(rx))) });
+        const ugday = Math.floor(scheduledNgPerDay(rx) / 1_000);
+        return ok({ name: rx.name, mode: rx.basal.mode, drug: rx.drug.name, conc: rx.drug.concentrationUgPerMl, ugday, crc: crc32Hex(asciiBytes(JSON.stringify(rx))) });
       }
       case 'ALARMS': {
         const list = c.status().alarms;
@@ -180,6 +182,18 @@ export class ProtocolLink {
         const role = a['role'] as Role;
         const r = this.#frameRole === 'service' ? this.#o.auth.setKey(role, a['key'] as string) : this.#o.auth.provision(now, role, a['key'] as string);
         return done(r, { role });
+      }
+      case 'MECH': {
+        const syringe = a['syringe'] as string;
+        const custom = /^([0-9]+)x([0-9]+)$/.exec(syringe);
+        const r = c.setMechanics({
+          syringe: custom ? { innerDiameterUm: Number(custom[1]), capacityNl: Number(custom[2]) } : syringe,
+          leadUm: a['leadUm'],
+          fullStepsPerRev: a['fullStepsPerRev'],
+          microsteps: a['microsteps'],
+          ...(a['calibrationPnl'] !== undefined && { calibrationNlPerMicrostep: (a['calibrationPnl'] as number) / 1_000 }),
+        });
+        return r.ok ? ok({ syringe: r.value.syringe.name, flPerMicrostep: r.value.flPerMicrostep }) : r;
       }
       case 'BYE':
         if (this.#sid) this.#o.auth.bye(this.#sid);

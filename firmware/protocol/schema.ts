@@ -8,7 +8,7 @@ export type Access = 'read' | 'anyone-framed' | 'patient' | 'clinician' | 'servi
 /** How much each role may do: a role may send every command of the roles below it. */
 export const RANK: Readonly<Record<'read' | 'patient' | 'clinician' | 'service', number>> = { read: 0, patient: 1, clinician: 2, service: 3 };
 
-export type ArgKind = 'int' | 'hex' | 'role' | 'base64' | 'flag';
+export type ArgKind = 'int' | 'hex' | 'role' | 'base64' | 'flag' | 'word';
 
 export interface ArgSpec {
   readonly name: string;
@@ -49,6 +49,7 @@ export const COMMANDS = {
   STOP: { access: 'anyone-framed', framed: true, priority: true, args: [], summary: 'Pauses delivery at once (anyone who can frame a line).', reply: 'state=' },
   AUTH: { access: 'read', framed: true, args: [{ name: 'role', kind: 'role' }, hex('nonce', 32), hex('proof', 32)], summary: 'Proves the role key; opens a session.', reply: 'session=<8 hex> ttl=<s> proof=<32 hex>' },
   KEY: { access: 'service', framed: true, args: [{ name: 'role', kind: 'role' }, hex('key', 64)], summary: 'Sets a role key (service session, or without one within 120 s of a boot with the service pin held).', reply: 'role=' },
+  MECH: { access: 'service', framed: true, args: [{ name: 'syringe', kind: 'word' }, int('leadUm', 100, 50_000), int('fullStepsPerRev', 24, 1_000), int('microsteps', 1, 256), int('calibrationPnl', 1, 100_000_000_000, true)], summary: 'Sets the mechanics while delivery is paused: a syringe from the table (or <bore um>x<capacity nl>), lead, steps per turn, microstepping, and optionally the calibrated volume of a microstep in picolitres.', reply: 'syringe= flPerMicrostep=' },
   BYE: { access: 'patient', framed: true, args: [], summary: 'Ends the session.', reply: '' },
   BOLUS: { access: 'patient', framed: true, args: [], summary: 'A patient bolus, within lockout and the 24-hour maxima.', reply: 'bolus=<id>' },
   STAGE: { access: 'clinician', framed: true, args: [int('bytes', 2, 4096), hex('crc32', 8)], summary: 'Begins staging a prescription of `bytes` bytes of JSON whose CRC-32 is `crc32`.', reply: 'bytes= crc32=' },

@@ -65,6 +65,8 @@ function argKind(a: ArgSpec): string {
       return `base64 (padded), at most ${a.length} characters`;
     case 'flag':
       return `flag: \`${a.name}=1\` sets it, \`${a.name}=0\` or leaving it out does not`;
+    case 'word':
+      return 'a word of 1 to 32 characters: a-z, 0-9, ".", "-", "x"';
   }
 }
 
