@@ -95,6 +95,20 @@ describe('authentication and roles', () => {
     expect([507, 509]).toContain(replay.code);
   });
 
+  it('refuses a frame with a wrong MAC (E507) and a reused sequence number with other content (E509)', () => {
+    const { client, vp } = linked();
+    const c = client();
+    c.login('clinician', exampleKey('clinician'));
+    const forged = `9 PAUSE #0123456789abcdef`;
+    expect(c.raw(`${forged} *${crc16Hex(forged)}`).code).toBe(507);
+    const first = c.send('LOWRES', 100_000);
+    expect(first.ok).toBe(true);
+    const seq = first.frame.split(' ')[0];
+    const other = `${seq} PAUSE #0123456789abcdef`;
+    expect(c.raw(`${other} *${crc16Hex(other)}`).code).toBe(509);
+    expect(vp.controller.status().state).toBe('running');
+  });
+
   it('expires a session after 5 minutes idle', () => {
     const { client, vp } = linked();
     const c = client();
