@@ -49,9 +49,21 @@ export interface ControllerConfig {
   readonly timeOfDayMs?: number;
   readonly monitor?: MonitorConfig;
   readonly sampling?: Sampling;
+  /** Restored from storage at boot. */
+  readonly deliveredNl?: number;
 }
 
 export type EventListener = (event: PumpEvent) => void;
+
+/** What storage needs to hear from the loop (firmware/storage/persistence.ts). */
+export interface ControllerHooks {
+  /** A prescription was committed: `input` is the JSON as the clinician sent it. */
+  programmed?(input: unknown): void;
+  /** New mechanics were accepted: `input` as sent. */
+  mechanicsSet?(input: unknown): void;
+  /** About to run `count` forward microsteps: write ahead before the motor moves. */
+  beforeRun?(count: number): void;
+}
 
 /** The longest single timer the loop sets; it wakes at least hourly anyway. */
 const MAX_SLEEP_MS = 3_600_000;
@@ -65,6 +77,7 @@ export class Controller {
   #wakeAtMs = 0;
   readonly #listeners: EventListener[] = [];
   readonly #sampling: Sampling;
+  hooks: ControllerHooks = {};
   #sounding: AnnunciatorPriority | undefined;
 
   constructor(ports: ControllerPorts, pump: Pump, clock: MonotonicClock, sampling: Sampling = DEFAULT_SAMPLING) {
@@ -137,7 +150,11 @@ export class Controller {
   }
 
   setMechanics(input: unknown): ReturnType<Pump['setMechanics']> {
-    return this.#cycle((now) => this.pump.setMechanics(now, input));
+    return this.#cycle((now) => {
+      const r = this.pump.setMechanics(now, input);
+      if (r.ok) this.hooks.mechanicsSet?.(input);
+      return r;
+    });
   }
 
   batteryReplaced(): Result<true> {
@@ -153,7 +170,11 @@ export class Controller {
   }
 
   program(input: unknown, flags?: ProgramFlags): ReturnType<Pump['program']> {
-    return this.#cycle((now) => this.pump.program(now, input, flags));
+    return this.#cycle((now) => {
+      const r = this.pump.program(now, input, flags);
+      if (r.ok) this.hooks.programmed?.(input);
+      return r;
+    });
   }
 
   pause(): Result<true> {
@@ -220,7 +241,11 @@ export class Controller {
     const { stepper, timer } = this.#ports;
     stepper.enable(plan.enable);
     stepper.setDirection(plan.direction);
-    if (plan.segment) stepper.run(plan.segment);
+    if (plan.segment) {
+      // Write-ahead: storage records these steps as delivered before the motor moves them.
+      if (plan.direction === 1) this.hooks.beforeRun?.(plan.segment.count);
+      stepper.run(plan.segment);
+    }
     timer.clear(this.#timer);
     this.#wakeAtMs = plan.wakeAtMs;
     const delay = Math.max(0, Math.min(MAX_SLEEP_MS, plan.wakeAtMs - now));
@@ -264,6 +289,7 @@ export function createController(ports: ControllerPorts, config: ControllerConfi
       ...(config.lowReservoirNl !== undefined && { lowReservoirNl: config.lowReservoirNl }),
       ...(config.timeOfDayMs !== undefined && { timeOfDayMs: config.timeOfDayMs }),
       ...(config.monitor !== undefined && { monitor: config.monitor }),
+      ...(config.deliveredNl !== undefined && { deliveredNl: config.deliveredNl }),
     },
     now,
   );

@@ -74,6 +74,10 @@ export const ERRORS = {
   AUTH_LOCKED: { code: 511, meaning: 'Too many failed AUTHs in a row: AUTH is locked for a while (10 s, doubling with each further failure up to 10 min).', action: 'Wait the time given in the message, then authenticate with the right key.' },
   PROVISIONING_CLOSED: { code: 514, meaning: 'Keys can be set without a session only within 120 s of a boot with the service pin held.', action: 'Hold the service pin while the board boots and set the key within 120 s, or use an authenticated service session.' },
   BAD_KEY: { code: 515, meaning: 'The key is not 64 lower-case hex characters (32 bytes).', action: 'Give the key as 64 lower-case hex digits.' },
+  // E610-E619: stored records (firmware/storage/records.ts).
+  STORAGE_CORRUPT: { code: 610, meaning: 'A stored record failed its length or CRC check; it was not used.', action: 'None if its twin slot was good (the newer valid copy is used); otherwise re-enter the setting: the pump fell back to safe defaults and raised STORAGE_FAULT.' },
+  STORAGE_FOREIGN: { code: 611, meaning: 'A stored record is not one this firmware writes (wrong magic): another program used the storage.', action: 'Re-enter the prescription, mechanics and keys; erase the NVS partition if it keeps happening.' },
+  STORAGE_FUTURE: { code: 612, meaning: 'A stored record was written by a newer firmware version and is not understood.', action: 'Flash the newer firmware again, or re-enter the settings with this one.' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorName = keyof typeof ERRORS;

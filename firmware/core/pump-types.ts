@@ -17,6 +17,8 @@ export interface PumpConfig {
   /** Time of day at `now` when the pump is created (ms after midnight). */
   readonly timeOfDayMs?: number;
   readonly monitor?: MonitorConfig;
+  /** Delivered so far, restored from storage at boot (the history's running total). */
+  readonly deliveredNl?: number;
 }
 
 export type PumpState = 'idle' | 'running' | 'paused' | 'alarm' | 'stopped';

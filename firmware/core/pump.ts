@@ -61,6 +61,7 @@ export class Pump {
     this.#now = now;
     this.#todOffsetMs = timeOfDay(config.timeOfDayMs ?? 0, -now);
     this.accounting = new Accounting(config.reservoirNl, config.lowReservoirNl ?? DEFAULT_LOW_RESERVOIR_NL, now, this.#todOffsetMs);
+    this.accounting.deliveredNl = config.deliveredNl ?? 0;
     this.monitor = new Monitor(now, plungerAreaMm2(config.mechanics), config.monitor ?? DEFAULT_MONITOR);
     this.#emit = (at, type, why, data) => this.#record(at, type, why, data);
   }

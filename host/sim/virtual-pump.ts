@@ -5,7 +5,10 @@
 // it is bundled into the XS engine later.
 
 import { boardPin } from '../../firmware/app/board';
-import { Controller, type ControllerConfig, createController } from '../../firmware/app/controller';
+import { bootController } from '../../firmware/app/boot';
+import { Controller, type ControllerConfig, type ControllerPorts, createController } from '../../firmware/app/controller';
+import { type KeyValueStore } from '../../firmware/ports/kv-store';
+import { Persistence } from '../../firmware/storage/persistence';
 import { formatError, type PumpError } from '../../firmware/core/errors';
 import { type PumpEvent } from '../../firmware/core/events';
 import { readMechanics } from '../../firmware/core/mechanics';
@@ -42,6 +45,8 @@ export interface VirtualPumpOptions extends ControllerConfig {
   readonly loadCell?: boolean;
   /** Fit the buzzer and LED (default false, for the same reason). */
   readonly annunciator?: boolean;
+  /** Non-volatile storage: with it the pump boots from what it holds, and records as it runs. */
+  readonly storage?: KeyValueStore;
   /** Charge already used from the battery at the start (fraction, default 0). */
   readonly batteryUsedFraction?: number;
 }
@@ -74,6 +79,7 @@ export interface VirtualPump {
   readonly annunciator: BuzzerLed | undefined;
   readonly stepper: PulseStepper;
   readonly controller: Controller;
+  readonly persistence: Persistence | undefined;
   readonly faults: FaultSchedule;
   readonly bus: PinBus;
   /** Every event the firmware published, oldest first. */
@@ -171,7 +177,12 @@ export function createVirtualPump(options: VirtualPumpOptions): VirtualPump {
   }
   const annunciator = options.annunciator ? new BuzzerLed({ PWM: io.PWM, Digital: io.Digital, timer: clock, pins: { buzzer: pin('buzzer'), led: pin('led') } }) : undefined;
 
-  const created = createController(
+  const persistence = options.storage ? new Persistence(options.storage) : undefined;
+  const events: PumpEvent[] = [];
+  const subscribe = (c: Controller): void => {
+    if (options.keepEvents !== false) c.subscribe((e) => events.push(e));
+  };
+  const ports: ControllerPorts =
     {
       stepper,
       ticks: clock,
@@ -181,17 +192,17 @@ export function createVirtualPump(options: VirtualPumpOptions): VirtualPump {
       endStops: new EndStops({ Digital: io.Digital, pins: { syringeEmpty: boardPin('syringeEmpty'), plungerHome: boardPin('plungerHome') } }),
       ...(force && { force }),
       ...(annunciator && { annunciator }),
-    },
-    options,
-  );
+    };
+  const created = persistence ? bootController(ports, options, persistence, subscribe) : createController(ports, options);
   if (!created.ok) throw new ConfigRefused(created.error);
   const controller = created.value;
   const faults = FaultSchedule.parse(options.faults ?? [], { line, flowSensor: flowModel, drive, battery });
   if (!faults.ok) throw new Error(faults.message);
   faults.schedule.attach(clock);
-  const events: PumpEvent[] = [];
-  if (options.keepEvents !== false) controller.subscribe((e) => events.push(e));
-  controller.start();
+  if (!persistence) {
+    subscribe(controller);
+    controller.start();
+  }
   return {
     clock,
     rig,
@@ -204,6 +215,7 @@ export function createVirtualPump(options: VirtualPumpOptions): VirtualPump {
     annunciator,
     stepper,
     controller,
+    persistence,
     faults: faults.schedule,
     bus,
     events,

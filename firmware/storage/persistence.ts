@@ -1,0 +1,156 @@
+// What survives a power cut, and when it is written. The committed prescription, mechanics,
+// settings and keys are records on the key-value store (alternating slots, CRC, counter).
+// Delivery counters are written AHEAD: before the motor runs past what was last recorded, a
+// reservation of up to an hour of microsteps is recorded as already delivered, so after a cut
+// the history is never short and the reservoir estimate is never higher than the truth (both
+// err by at most the reservation). At boot: restore, and say whether the last shutdown was
+// clean; the app then holds delivery (UNEXPECTED_RESET) until a clinician acknowledges.
+
+import { type Controller } from '../app/controller';
+import { type PumpError } from '../core/errors';
+import { type KeyStore, type Role } from '../protocol/auth';
+import { type KeyValueStore } from '../ports/kv-store';
+import { FL_PER_NL } from '../core/units';
+import { jsonBytes, parseJsonBytes, RecordStore } from './records';
+
+/** A reservation covers an hour of delivery at the running rate, and at least MIN_RESERVE_STEPS. */
+const MIN_RESERVE_STEPS = 16;
+const VERSION = 1;
+
+export interface Restored {
+  readonly prescription: unknown;
+  readonly mechanics: unknown;
+  readonly deliveredNl: number | undefined;
+  readonly reservoirNl: number | undefined;
+  readonly lowReservoirNl: number | undefined;
+  /** The previous run ended with an orderly shutdown (false after any cut or crash). */
+  readonly cleanShutdown: boolean;
+  /** Nothing was ever stored: a new board. */
+  readonly firstBoot: boolean;
+  /** Records that failed their checks with no good copy left: the pump uses defaults. */
+  readonly failed: readonly PumpError[];
+  /** Bad slots whose twin was good (nothing lost, worth a log line). */
+  readonly repaired: readonly PumpError[];
+}
+
+interface Counters {
+  readonly deliveredNl: number;
+  readonly reservoirNl: number;
+}
+
+export class Persistence {
+  readonly records: RecordStore;
+  #controller: Controller | undefined;
+  /**
+   * The delivered total the stored counters claim. The truth never exceeds it: the motor is
+   * only given steps the claim already covers.
+   */
+  #claimedNl = 0;
+
+  constructor(kv: KeyValueStore) {
+    this.records = new RecordStore(kv);
+  }
+
+  /** Reads everything back at boot, then marks this run as not (yet) cleanly shut down. */
+  boot(): Restored {
+    const failed: PumpError[] = [];
+    const json = (name: string): unknown => {
+      const r = this.records.load(name, VERSION);
+      if (!r.ok) {
+        failed.push(r.error);
+        return undefined;
+      }
+      if (r.value === 'missing') return undefined;
+      const parsed = parseJsonBytes(r.value.payload);
+      if (!parsed.ok) failed.push(parsed.error);
+      return parsed.ok ? parsed.value : undefined;
+    };
+    const counters = json('count') as Counters | undefined;
+    const settings = json('set') as { lowReservoirNl?: number } | undefined;
+    const boot = json('boot') as { clean?: boolean } | undefined;
+    const restored: Restored = {
+      prescription: json('rx'),
+      mechanics: json('mech'),
+      deliveredNl: counters?.deliveredNl,
+      reservoirNl: counters?.reservoirNl,
+      lowReservoirNl: settings?.lowReservoirNl,
+      cleanShutdown: boot?.clean === true,
+      firstBoot: boot === undefined && failed.length === 0,
+      failed,
+      repaired: [...this.records.problems],
+    };
+    this.records.save('boot', VERSION, jsonBytes({ clean: false }));
+    return restored;
+  }
+
+  /** Starts recording what the controller does. */
+  attach(controller: Controller): void {
+    this.#controller = controller;
+    this.#claimedNl = controller.pump.accounting.deliveredNl;
+    controller.hooks = {
+      programmed: (input) => this.records.save('rx', VERSION, jsonBytes(input)),
+      mechanicsSet: (input) => this.records.save('mech', VERSION, jsonBytes(input)),
+      beforeRun: (count) => this.#beforeRun(count),
+    };
+    controller.subscribe((e) => {
+      if (e.type === 'refill') this.#saveCounters();
+      if (e.type === 'setting' && e.data['lowReservoirNl'] !== undefined) this.records.save('set', VERSION, jsonBytes({ lowReservoirNl: e.data['lowReservoirNl'] }));
+    });
+    this.#saveCounters();
+  }
+
+  /** An orderly shutdown: the next boot need not raise UNEXPECTED_RESET. */
+  shutdown(): void {
+    this.records.save('boot', VERSION, jsonBytes({ clean: true }));
+  }
+
+  #beforeRun(count: number): void {
+    const pump = this.#controller!.pump;
+    const fl = pump.mechanics.flPerMicrostep;
+    // Everything booked, plus every step of this segment (it may re-issue unemitted ones).
+    const worstNl = pump.accounting.deliveredNl + Math.ceil((count * fl) / FL_PER_NL);
+    if (worstNl <= this.#claimedNl) return;
+    const hourNl = Math.ceil(pump.status(0).totalRateNlPerDay / 24);
+    this.#claimedNl = worstNl + Math.max(Math.ceil((MIN_RESERVE_STEPS * fl) / FL_PER_NL), hourNl);
+    this.#saveCounters();
+  }
+
+  /** The claim, with the reservoir less whatever the claim holds beyond what is booked. */
+  #saveCounters(): void {
+    const a = this.#controller!.pump.accounting;
+    this.#claimedNl = Math.max(this.#claimedNl, a.deliveredNl);
+    const aheadNl = this.#claimedNl - a.deliveredNl;
+    const counters: Counters = { deliveredNl: this.#claimedNl, reservoirNl: Math.max(0, a.reservoirNl - aheadNl) };
+    this.records.save('count', VERSION, jsonBytes(counters));
+  }
+}
+
+/** Role keys as a record of their own (keys survive a reboot; provisioning stays physical). */
+export class StoredKeys implements KeyStore {
+  readonly #records: RecordStore;
+  readonly #keys = new Map<Role, Uint8Array>();
+
+  constructor(records: RecordStore) {
+    this.#records = records;
+    const r = records.load('keys', VERSION);
+    if (r.ok && r.value !== 'missing') {
+      const parsed = parseJsonBytes(r.value.payload);
+      const hex = parsed.ok ? (parsed.value as Partial<Record<Role, string>>) : {};
+      for (const role of ['patient', 'clinician', 'service'] as const) {
+        const h = hex[role];
+        if (typeof h === 'string' && /^[0-9a-f]{64}$/.test(h)) this.#keys.set(role, Uint8Array.from(h.match(/../g)!, (b) => parseInt(b, 16)));
+      }
+    }
+  }
+
+  get(role: Role): Uint8Array | undefined {
+    return this.#keys.get(role)?.slice();
+  }
+
+  set(role: Role, key: Uint8Array): void {
+    this.#keys.set(role, key.slice());
+    const out: Record<string, string> = {};
+    for (const [r, k] of this.#keys) out[r] = Array.from(k, (b) => b.toString(16).padStart(2, '0')).join('');
+    this.#records.save('keys', VERSION, jsonBytes(out));
+  }
+}
