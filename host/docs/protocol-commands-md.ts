@@ -128,13 +128,14 @@ const GROUPS: readonly ErrorGroup[] = [
   { from: 100, to: 109, title: 'E100-E109: the shape of a record', note: 'SHOW and COMMIT: a field of the staged prescription (E101 also when the staged text is not JSON); CBOLUS, REFILL, CLOCK, LOWRES: a value the pump cannot take.' },
   { from: 110, to: 119, title: 'E110-E119: prescription structure', note: 'SHOW and COMMIT: the staged prescription is not consistent.' },
   { from: 120, to: 129, title: 'E120-E129: drug library', note: 'SHOW and COMMIT: the staged prescription against the drug library (COMMIT soft=1 and big=1 override E123 and E124).' },
+  { from: 200, to: 209, title: 'E200-E209: mechanics', note: 'MECH: the syringe, lead, steps or calibration given are not usable.' },
   { from: 400, to: 429, title: 'E400-E429: commands refused in the pump\'s state', note: 'BOLUS, CBOLUS, PAUSE, RESUME, REFILL, PRIME and the like, when the pump cannot carry them out now.' },
   { from: 430, to: 439, title: 'E430-E439: alarms', note: 'Most commands while an alarm is unacknowledged or still stops delivery (see [alarms.md](alarms.md)); E432 when ACK names an alarm that is not active.' },
 ];
-/** Codes no command returns: mechanics and the library file are read at boot. */
+/** Codes no command returns: the library file and storage are read at boot. */
 const NOT_FROM_COMMANDS: readonly { readonly from: number; readonly to: number }[] = [
-  { from: 200, to: 209 },
   { from: 300, to: 309 },
+  { from: 600, to: 619 },
 ];
 
 function errorTables(): string[] {
@@ -229,8 +230,8 @@ export function renderProtocolCommands(): string {
     '## Errors',
     '',
     'The protocol\'s own codes, then the pump\'s errors a command can return, by code range. The',
-    'mechanics (E200-E209) and library file (E300-E309) codes come only from the files read at',
-    'boot; every code is in [errors.md](errors.md).',
+    'library file (E300-E309) and storage (E600-E619) codes come only at boot; every code is in',
+    '[errors.md](errors.md).',
     '',
     ...errorTables(),
   ].join('\n');
