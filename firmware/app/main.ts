@@ -1,7 +1,8 @@
 // The device's composition root: the ESP32's IO into the drivers (stepper with its fault and
 // stall lines, SF06 flow sensor, battery ADC, end-stops, buzzer and LED, and the HX711 load
 // cell where the pin map fits one), those into the controller with the example
-// configuration, the programming protocol on UART1, and every event to the debug console.
+// configuration or what storage restored, the programming protocol on UART1, and every event
+// to the debug console.
 
 import { formatError } from '../core/errors';
 import { type PumpEvent, reason } from '../core/events';
@@ -13,14 +14,16 @@ import { Analog, Digital, I2C, microseconds, PWM, Serial, ticks, timer } from '.
 import { Hx711Force } from '../drivers/hx711';
 import { PulseStepper } from '../drivers/pulse-stepper';
 import { Sf06Flow } from '../drivers/sf06-lf';
+import { NvsStore } from '../drivers/nvs-store';
 import { Uart } from '../drivers/uart';
-import { Auth, MemoryKeyStore } from '../protocol/auth';
+import { Auth } from '../protocol/auth';
+import { Persistence, StoredKeys } from '../storage/persistence';
 import { ProtocolLink } from '../protocol/link';
 import { boardPin } from './board';
 import library from './examples/library.example.json';
 import mechanics from './examples/mechanics.example.json';
 import prescription from './examples/prescription.example.json';
-import { createController } from './controller';
+import { bootController } from './boot';
 
 /** Load-cell scale for a 5 kg cell at gain 128: calibrate yours (hardware/README.md). */
 const HX711_MN_PER_COUNT = 0.5;
@@ -53,14 +56,15 @@ const force =
     ? undefined
     : new Hx711Force({ Digital, pins: { sck: gpio('hx711Sck'), dout: gpio('hx711Dout') }, ticks, scaleMilliNewtonPerCount: HX711_MN_PER_COUNT });
 
-const created = createController({ stepper, ticks, timer, flow, battery, endStops, annunciator, ...(force && { force }) }, { mechanics, library, prescription });
+// Boot from what NVS holds (the examples on a new board); the restart policy is in boot.ts.
+const persistence = new Persistence(new NvsStore());
+const ports = { stepper, ticks, timer, flow, battery, endStops, annunciator, ...(force && { force }) };
+const created = bootController(ports, { mechanics, library, prescription }, persistence, (c) => c.subscribe(printEvent));
 if (created.ok) {
   const controller = created.value;
-  controller.subscribe(printEvent);
-  // Keys live in memory until storage exists: provision them after each boot (service pin).
   const auth = new Auth({
     entropy: mathRandomEntropy,
-    keys: new MemoryKeyStore(),
+    keys: new StoredKeys(persistence.records),
     onAuthFailure: (_now, role, why, lockMs) => controller.note('security', reason('AUTH_FAILED', `${role}: ${why}`), { role, why, lockMs }),
   });
   const service = boardPin('service');
@@ -73,7 +77,6 @@ if (created.ok) {
   const uart = new Uart({ Serial, port: 1, receive: gpio('uartRx'), transmit: gpio('uartTx') });
   const link = new ProtocolLink({ controller, auth, firmwareVersion: '0.1.0', write: (line) => uart.write(`${line}\n`) });
   uart.onBytes = (bytes) => link.receive(bytes);
-  controller.start();
 } else {
   // The stepper was built with its power stage off, so nothing moves.
   trace(`not started: ${formatError(created.error)}\n`);
