@@ -8,9 +8,14 @@
 
 import { type Controller } from '../app/controller';
 import { type PumpError } from '../core/errors';
+import { type PumpEvent } from '../core/events';
+import { type Pump } from '../core/pump';
 import { type KeyStore, type Role } from '../protocol/auth';
+import { type FlashPartition } from '../ports/flash';
 import { type KeyValueStore } from '../ports/kv-store';
-import { FL_PER_NL } from '../core/units';
+import { FL_PER_NL, MS_PER_HOUR } from '../core/units';
+import { FlashLog } from './log';
+import { encodeEvent, encodeHourTotal, encodeNote, LOG_PAYLOAD_BYTES, LOG_TYPES, logEventOf } from './log-records';
 import { jsonBytes, parseJsonBytes, RecordStore } from './records';
 
 /** A reservation covers an hour of delivery at the running rate, and at least MIN_RESERVE_STEPS. */
@@ -40,6 +45,10 @@ interface Counters {
 
 export class Persistence {
   readonly records: RecordStore;
+  readonly #flash: FlashPartition | undefined;
+  /** The event and delivery history on the flash partition, where one is given. */
+  log: FlashLog | undefined;
+  readonly #buf = new Uint8Array(LOG_PAYLOAD_BYTES);
   #controller: Controller | undefined;
   /**
    * The delivered total the stored counters claim. The truth never exceeds it: the motor is
@@ -47,8 +56,9 @@ export class Persistence {
    */
   #claimedNl = 0;
 
-  constructor(kv: KeyValueStore) {
+  constructor(kv: KeyValueStore, flash?: FlashPartition) {
     this.records = new RecordStore(kv);
+    this.#flash = flash;
   }
 
   /** Reads everything back at boot, then marks this run as not (yet) cleanly shut down. */
@@ -80,7 +90,39 @@ export class Persistence {
       repaired: [...this.records.problems],
     };
     this.records.save('boot', VERSION, jsonBytes({ clean: false }));
+    if (this.#flash) this.#openLog(this.#flash, restored.firstBoot, failed);
     return restored;
+  }
+
+  /**
+   * The log: a new board's partition is formatted; an unreadable one on a board that had a
+   * history is formatted too (the pump must be able to log), and reported as lost history.
+   */
+  #openLog(flash: FlashPartition, firstBoot: boolean, failed: PumpError[]): void {
+    const opened = FlashLog.open(flash);
+    if (opened.ok) this.log = opened.value;
+    else {
+      if (!firstBoot) failed.push(opened.error);
+      const formatted = FlashLog.format(flash);
+      if (formatted.ok) this.log = formatted.value;
+      else failed.push(formatted.error);
+    }
+    const n = encodeNote({ timeS: 0, data: { boot: 1, first: firstBoot } }, this.#buf);
+    if (n.ok) this.log?.append(LOG_TYPES.note, this.#buf, n.value);
+  }
+
+  /** Every event with its reason; hourly totals also as delivery records. */
+  #logEvent(e: PumpEvent, pump: Pump): void {
+    const log = this.log;
+    if (!log) return;
+    let n = encodeEvent(logEventOf(e, Math.floor(e.at / 1_000)), this.#buf);
+    if (!n.ok) n = encodeEvent(logEventOf({ ...e, data: {} }, Math.floor(e.at / 1_000)), this.#buf);
+    if (n.ok) log.append(LOG_TYPES.event, this.#buf, n.value);
+    const rx = pump.prescription;
+    if (e.type === 'hour-total' && rx) {
+      const h = encodeHourTotal({ hourIndex: Math.floor((e.at + pump.todOffsetMs) / MS_PER_HOUR) - 1, drug: rx.drug.name, concentrationUgPerMl: rx.drug.concentrationUgPerMl, deliveredNl: e.data['deliveredNl'] as number }, this.#buf);
+      if (h.ok) log.append(LOG_TYPES.hourTotal, this.#buf, h.value);
+    }
   }
 
   /** Starts recording what the controller does. */
@@ -93,6 +135,7 @@ export class Persistence {
       beforeRun: (count) => this.#beforeRun(count),
     };
     controller.subscribe((e) => {
+      this.#logEvent(e, controller.pump);
       if (e.type === 'refill') this.#saveCounters();
       if (e.type === 'setting' && e.data['lowReservoirNl'] !== undefined) this.records.save('set', VERSION, jsonBytes({ lowReservoirNl: e.data['lowReservoirNl'] }));
     });

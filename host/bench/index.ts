@@ -5,6 +5,7 @@ import { benchDeliveryAccuracy } from './delivery';
 import { benchOcclusion } from './occlusion';
 import { benchProtocol } from './protocol';
 import { benchSimSpeed } from './sim-speed';
+import { benchStorage } from './storage';
 
 /** Figure name -> [comparison, target]. Figures without a target are context. */
 const TARGETS: Record<string, ['<=' | '>=', number]> = {
@@ -17,9 +18,11 @@ const TARGETS: Record<string, ['<=' | '>=', number]> = {
   'occlusion.baselineRatio': ['>=', 10],
   'protocol.fuzzFrames': ['>=', 1_000_000],
   'protocol.fuzzViolations': ['<=', 0],
+  'storage.powerCutPoints': ['>=', 10_000],
+  'storage.powerCutViolations': ['<=', 0],
 };
 
-const figures: Record<string, number> = { ...benchDeliveryAccuracy(), ...benchSimSpeed(), ...benchOcclusion(), ...benchProtocol() };
+const figures: Record<string, number> = { ...benchDeliveryAccuracy(), ...benchSimSpeed(), ...benchOcclusion(), ...benchProtocol(), ...benchStorage() };
 
 const rows = Object.entries(figures).map(([name, value]) => {
   const t = TARGETS[name];

@@ -7,6 +7,7 @@
 import { boardPin } from '../../firmware/app/board';
 import { bootController } from '../../firmware/app/boot';
 import { Controller, type ControllerConfig, type ControllerPorts, createController } from '../../firmware/app/controller';
+import { type FlashPartition } from '../../firmware/ports/flash';
 import { type KeyValueStore } from '../../firmware/ports/kv-store';
 import { Persistence } from '../../firmware/storage/persistence';
 import { formatError, type PumpError } from '../../firmware/core/errors';
@@ -47,6 +48,8 @@ export interface VirtualPumpOptions extends ControllerConfig {
   readonly annunciator?: boolean;
   /** Non-volatile storage: with it the pump boots from what it holds, and records as it runs. */
   readonly storage?: KeyValueStore;
+  /** The raw flash partition for the event and delivery log (with `storage`). */
+  readonly flash?: FlashPartition;
   /** Charge already used from the battery at the start (fraction, default 0). */
   readonly batteryUsedFraction?: number;
 }
@@ -177,7 +180,7 @@ export function createVirtualPump(options: VirtualPumpOptions): VirtualPump {
   }
   const annunciator = options.annunciator ? new BuzzerLed({ PWM: io.PWM, Digital: io.Digital, timer: clock, pins: { buzzer: pin('buzzer'), led: pin('led') } }) : undefined;
 
-  const persistence = options.storage ? new Persistence(options.storage) : undefined;
+  const persistence = options.storage ? new Persistence(options.storage, options.flash) : undefined;
   const events: PumpEvent[] = [];
   const subscribe = (c: Controller): void => {
     if (options.keepEvents !== false) c.subscribe((e) => events.push(e));
