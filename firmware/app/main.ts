@@ -14,6 +14,7 @@ import { Analog, Digital, I2C, microseconds, PWM, Serial, ticks, timer } from '.
 import { Hx711Force } from '../drivers/hx711';
 import { PulseStepper } from '../drivers/pulse-stepper';
 import { Sf06Flow } from '../drivers/sf06-lf';
+import { FlashPartitionDriver } from '../drivers/flash-partition';
 import { NvsStore } from '../drivers/nvs-store';
 import { Uart } from '../drivers/uart';
 import { Auth } from '../protocol/auth';
@@ -57,7 +58,7 @@ const force =
     : new Hx711Force({ Digital, pins: { sck: gpio('hx711Sck'), dout: gpio('hx711Dout') }, ticks, scaleMilliNewtonPerCount: HX711_MN_PER_COUNT });
 
 // Boot from what NVS holds (the examples on a new board); the restart policy is in boot.ts.
-const persistence = new Persistence(new NvsStore());
+const persistence = new Persistence(new NvsStore(), new FlashPartitionDriver());
 const ports = { stepper, ticks, timer, flow, battery, endStops, annunciator, ...(force && { force }) };
 const created = bootController(ports, { mechanics, library, prescription }, persistence, (c) => c.subscribe(printEvent));
 if (created.ok) {
