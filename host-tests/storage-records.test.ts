@@ -70,6 +70,15 @@ describe('boot', () => {
     expect(second.rig.position).toBeGreaterThan(0);
   });
 
+  it('brings back an alarm that was active when the power went', () => {
+    const kv = new MockKeyValueStore();
+    const first = createVirtualPump({ mechanics: RIG, library: LIBRARY_JSON, prescription: continuous(24_000_000), storage: kv, faults: ['occlusion@1h'] });
+    first.runFor(2 * HOUR);
+    expect(first.controller.status().alarms.map((a) => a.name)).toEqual(['OCCLUSION']);
+    const second = createVirtualPump({ mechanics: RIG, library: LIBRARY_JSON, prescription: continuous(24_000_000), storage: kv });
+    expect(second.controller.status().alarms.map((a) => a.name).sort()).toEqual(['OCCLUSION', 'UNEXPECTED_RESET']);
+  });
+
   it('boots without the reset alarm after an orderly shutdown', () => {
     const kv = new MockKeyValueStore();
     const first = createVirtualPump({ mechanics: RIG, library: LIBRARY_JSON, prescription: continuous(1_000_000), storage: kv });

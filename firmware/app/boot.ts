@@ -3,6 +3,7 @@
 // until a clinician acknowledges UNEXPECTED_RESET; it never resumes a bolus or catches up. A
 // record that failed with no good copy left means safe defaults and STORAGE_FAULT.
 
+import { ALARMS, type AlarmName } from '../core/alarms';
 import { formatError, type Result } from '../core/errors';
 import { type Persistence } from '../storage/persistence';
 import { type Controller, type ControllerConfig, type ControllerPorts, createController } from './controller';
@@ -31,7 +32,13 @@ export function bootController(ports: ControllerPorts, defaults: ControllerConfi
   persistence.attach(controller);
   beforeStart?.(controller);
   controller.start();
+  // Alarms active when the power went come back: a latched alarm is not cleared by a reset.
+  for (const name of r.alarms) if (isAlarmName(name)) controller.raiseAlarm(name, 'active before the restart');
   if (failed.length > 0) controller.raiseAlarm('STORAGE_FAULT', failed.map(formatError).join('; ').slice(0, 200));
   if (!r.firstBoot && !r.cleanShutdown) controller.raiseAlarm('UNEXPECTED_RESET', 'the last shutdown was not clean (power cut, watchdog or crash)');
   return created;
+}
+
+function isAlarmName(name: string): name is AlarmName {
+  return Object.prototype.hasOwnProperty.call(ALARMS, name);
 }

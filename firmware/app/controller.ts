@@ -3,6 +3,7 @@
 // emitted steps, run any command, apply the new plan, set the next wake. The same controller
 // runs on the ESP32 (real drivers) and on the virtual rig (mock pins, virtual clock).
 
+import { type AlarmName } from '../core/alarms';
 import { type ProgramFlags } from '../core/checks';
 import { fail, pumpError, type Result } from '../core/errors';
 import { type EventData, type PumpEvent, type Reason } from '../core/events';
@@ -141,7 +142,7 @@ export class Controller {
   }
 
   /** Raised by the boot sequence and storage (unexpected reset, storage fault). */
-  raiseAlarm(name: 'UNEXPECTED_RESET' | 'STORAGE_FAULT', detail: string): void {
+  raiseAlarm(name: AlarmName, detail: string): void {
     this.#cycle((now) => this.pump.raiseAlarm(now, name, detail));
   }
 

@@ -160,8 +160,8 @@ export class Pump {
     this.#record(now, type, why, data);
   }
 
-  /** For the boot sequence and storage: raise an alarm no sensor raises. */
-  raiseAlarm(now: number, name: 'UNEXPECTED_RESET' | 'STORAGE_FAULT', detail: string): void {
+  /** For the boot sequence and storage: a reset, a storage fault, or an alarm restored after a reset. */
+  raiseAlarm(now: number, name: AlarmName, detail: string): void {
     this.#raise(now, name, detail);
   }
 

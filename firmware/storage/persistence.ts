@@ -28,6 +28,8 @@ export interface Restored {
   readonly deliveredNl: number | undefined;
   readonly reservoirNl: number | undefined;
   readonly lowReservoirNl: number | undefined;
+  /** Alarms that were active (not yet cleared) when the power went. */
+  readonly alarms: readonly string[];
   /** The previous run ended with an orderly shutdown (false after any cut or crash). */
   readonly cleanShutdown: boolean;
   /** Nothing was ever stored: a new board. */
@@ -78,12 +80,14 @@ export class Persistence {
     const counters = json('count') as Counters | undefined;
     const settings = json('set') as { lowReservoirNl?: number } | undefined;
     const boot = json('boot') as { clean?: boolean } | undefined;
+    const alarms = json('alarm') as { active?: string[] } | undefined;
     const restored: Restored = {
       prescription: json('rx'),
       mechanics: json('mech'),
       deliveredNl: counters?.deliveredNl,
       reservoirNl: counters?.reservoirNl,
       lowReservoirNl: settings?.lowReservoirNl,
+      alarms: Array.isArray(alarms?.active) ? alarms.active.filter((a) => typeof a === 'string') : [],
       cleanShutdown: boot?.clean === true,
       firstBoot: boot === undefined && failed.length === 0,
       failed,
@@ -137,6 +141,7 @@ export class Persistence {
     controller.subscribe((e) => {
       this.#logEvent(e, controller.pump);
       if (e.type === 'refill') this.#saveCounters();
+      if (e.type === 'alarm' || e.type === 'alarm-cleared') this.records.save('alarm', VERSION, jsonBytes({ active: controller.pump.alarms.list().map((a) => a.name) }));
       if (e.type === 'setting' && e.data['lowReservoirNl'] !== undefined) this.records.save('set', VERSION, jsonBytes({ lowReservoirNl: e.data['lowReservoirNl'] }));
     });
     this.#saveCounters();
