@@ -365,6 +365,40 @@ describe('stepper fault and stall inputs', () => {
     expect(faults).toHaveLength(2);
   });
 
+  it('ignores a driver-fault edge whose line is already inactive again (the GPIO 36/39 ADC glitch), but not a short stall', () => {
+    const levels = new Map<number, 0 | 1>([[16, 1], [17, 0]]);
+    const handlers = new Map<number, () => void>();
+    class GlitchDigital {
+      static readonly Output = 'output';
+      static readonly Input = 'input';
+      static readonly InputPullUp = 'input-pull-up';
+      static readonly InputPullDown = 'input-pull-down';
+      static readonly Rising = 1;
+      static readonly Falling = 2;
+      readonly #pin: number;
+      constructor(o: { pin: number; onReadable?: () => void }) {
+        this.#pin = o.pin;
+        if (o.onReadable) handlers.set(o.pin, o.onReadable);
+      }
+      read(): 0 | 1 {
+        return levels.get(this.#pin) ?? 0;
+      }
+      write(): void {}
+      close(): void {}
+    }
+    const clock = new VirtualClock();
+    const stepper = new PulseStepper({ Digital: GlitchDigital as never, timer: clock, ticks: clock, pins: PINS, faultPin: { gpio: 16 }, stallPin: { gpio: 17, activeLow: false } });
+    const faults: string[] = [];
+    stepper.onFault = (f) => faults.push(f.kind);
+    handlers.get(16)!(); // the edge is seen, but nFAULT already reads high again
+    expect(faults).toEqual([]);
+    handlers.get(17)!(); // a DIAG pulse already over: still reported
+    expect(faults).toEqual(['stall']);
+    levels.set(16, 0);
+    handlers.get(16)!(); // a real fault holds the line low
+    expect(faults).toEqual(['stall', 'driver-fault']);
+  });
+
   it('reads a line already active at boot through the getters', () => {
     const clock = new VirtualClock();
     const bus = new PinBus();

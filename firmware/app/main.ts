@@ -75,6 +75,22 @@ if (created.ok) {
     controller.note('security', reason('PROVISIONING_OPEN'), {});
   }
   pin.close();
+  // After boot, a press of the service button acknowledges the active alarms: a person at the
+  // rig can clear UNEXPECTED_RESET (or any alarm whose cause is gone) without a programmer.
+  // Presses within 500 ms of the last are contact bounce.
+  let lastPress = -1_000;
+  const button: { close(): void } = new Digital({
+    pin: service.gpio,
+    mode: Digital.InputPullUp,
+    edge: (service.activeLow ?? true) ? Digital.Falling : Digital.Rising,
+    onReadable: () => {
+      const now = controller.now();
+      if (now - lastPress < 500) return;
+      lastPress = now;
+      if (controller.pump.alarms.list().length > 0) controller.acknowledge();
+    },
+  });
+  void button;
   const uart = new Uart({ Serial, port: 1, receive: gpio('uartRx'), transmit: gpio('uartTx') });
   const link = new ProtocolLink({ controller, auth, firmwareVersion: '0.1.0', write: (line) => uart.write(`${line}\n`) });
   uart.onBytes = (bytes) => link.receive(bytes);

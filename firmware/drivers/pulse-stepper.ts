@@ -205,8 +205,12 @@ export class PulseStepper implements StepperPort {
   }
 
   /**
-   * Only the active edge calls back, so a pulse shorter than the JS loop's latency is still
-   * reported (the level may be inactive again by then; the detail says so).
+   * Only the active edge calls back. A stall (TMC2209 DIAG) may be a pulse shorter than the JS
+   * loop's latency, so it is reported even if the level is inactive again. A driver fault
+   * (DRV8825 nFAULT) stays active while the fault lasts, so an edge whose level is already
+   * inactive again is ignored: the ESP32 pulls GPIO 36 and 39 low for about 80 ns whenever
+   * the ADC powers up (errata 3.11), which would otherwise read as a fault at every battery
+   * reading.
    */
   #openFaultLine(Digital: DigitalInputConstructor, pin: InputPin, kind: StepperFaultKind): FaultLine {
     const activeLow = pin.activeLow ?? true;
@@ -217,6 +221,7 @@ export class PulseStepper implements StepperPort {
         mode: activeLow ? Digital.InputPullUp : Digital.InputPullDown,
         edge: activeLow ? Digital.Falling : Digital.Rising,
         onReadable: () => {
+          if (kind === 'driver-fault' && !isActive(line)) return;
           const still = isActive(line) ? 'still active' : 'inactive again';
           const what = kind === 'stall' ? 'stall' : 'driver fault';
           this.onFault?.({ kind, detail: `${what} input GPIO ${pin.gpio} went ${activeLow ? 'low' : 'high'} (${still})` });

@@ -1,13 +1,17 @@
 // `npm run docs`: writes the generated documents, and the generated "Worked example" section at
 // the end of docs/protocol.md (everything from its heading to the end of the file; the rest of
-// protocol.md is written by hand and kept as it is).
+// protocol.md is written by hand and kept as it is), and from the pin map the wiring table in
+// hardware/README.md (between its marker lines) and the wiring diagrams hardware/wiring*.svg.
 import { readFileSync, writeFileSync } from 'node:fs';
+import { renderAllWiringSvgs } from '../hardware/wiring-svg';
+import { withWiringTable } from '../hardware/wiring-table';
 import { renderAlarmsMarkdown } from './alarms-md';
 import { renderErrorsMarkdown } from './errors-md';
 import { renderProtocolCommands } from './protocol-commands-md';
 import { renderProtocolExample } from './protocol-example';
 
 const doc = (name: string): URL => new URL(`../../docs/${name}`, import.meta.url);
+const hardware = (name: string): URL => new URL(`../../hardware/${name}`, import.meta.url);
 const WORKED_EXAMPLE = '## Worked example';
 
 /** protocol.md with its worked-example section (heading to end of file) replaced, or appended. */
@@ -24,4 +28,8 @@ writeFileSync(doc('errors.md'), renderErrorsMarkdown());
 writeFileSync(doc('alarms.md'), renderAlarmsMarkdown());
 writeFileSync(doc('protocol-commands.md'), renderProtocolCommands());
 writeFileSync(doc('protocol.md'), withWorkedExample(readFileSync(doc('protocol.md'), 'utf8')));
+writeFileSync(hardware('README.md'), withWiringTable(readFileSync(hardware('README.md'), 'utf8')));
+const svgs = renderAllWiringSvgs();
+for (const [name, svg] of svgs) writeFileSync(hardware(name), svg);
 console.log('wrote docs/errors.md, docs/alarms.md, docs/protocol-commands.md and the worked example in docs/protocol.md');
+console.log(`wrote the wiring table in hardware/README.md and hardware/${[...svgs.keys()].join(', hardware/')}`);
