@@ -1,0 +1,60 @@
+// XS parity: every shared scenario (host/xs/scenarios.ts) runs on Node and inside the XS
+// engine of @agoric/xsnap's worker, the engine the ESP32 runs, and the two event streams must
+// be identical: every event with its virtual timestamp, reason code and text, and data
+// (delivered volumes, alarms), each command's answer, and the rig's final position.
+// The worker binary is built by `npm ci`; without it these tests fail, they do not skip.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import library from '../firmware/app/examples/library.example.json';
+import { createVirtualPump } from '../host/sim/virtual-pump';
+import { XsScenarioRunner } from '../host/xs/runner';
+import { SCENARIO_NAMES, SCENARIOS, type Stream } from '../host/xs/scenarios';
+
+let started: XsScenarioRunner | undefined;
+let startError: unknown;
+
+beforeAll(async () => {
+  // A missing worker binary fails every test below with the runner's message.
+  try {
+    started = await XsScenarioRunner.start();
+  } catch (e) {
+    startError = e;
+  }
+});
+
+afterAll(async () => {
+  await started?.close();
+});
+
+function xs(): XsScenarioRunner {
+  if (started === undefined) throw startError instanceof Error ? startError : new Error(`XS did not start: ${String(startError)}`);
+  return started;
+}
+
+function onNode(name: string): Stream {
+  // Through JSON, as the XS stream is: both sides compared as the same plain data.
+  return JSON.parse(JSON.stringify(SCENARIOS[name]!(createVirtualPump, { library }))) as Stream;
+}
+
+describe('XS parity', () => {
+  it('the XS bundle carries the same scenario set', async () => {
+    expect(await xs().names()).toEqual(SCENARIO_NAMES);
+  });
+
+  it.each(SCENARIO_NAMES)('%s: Node and XS give identical event streams', async (name) => {
+    const node = onNode(name);
+    const { stream } = await xs().run(name);
+    expect(stream).toEqual(node);
+    // Not trivially equal: the firmware ran and the rig moved.
+    expect(node.length).toBeGreaterThan(3);
+    const final = node.at(-1)!;
+    expect(final[1]).toBe('final');
+    expect(final[2]).toBeGreaterThan(0);
+  });
+
+  it('the alarm scenario raises its alarm on both engines', async () => {
+    const alarms = (s: Stream) => s.filter((r) => r[1] === 'alarm').map((r) => [r[0], r[2]]);
+    const node = alarms(onNode('occlusion-alarm'));
+    expect(node.map((a) => a[1])).toEqual(['OCCLUSION']);
+    expect(alarms((await xs().run('occlusion-alarm')).stream)).toEqual(node);
+  });
+});

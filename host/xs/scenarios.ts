@@ -1,0 +1,153 @@
+// Scenarios shared by Node and XS (host-tests/xs-parity.test.ts). Each one drives a virtual
+// pump with the virtual clock only and returns a compact, JSON-serialisable stream: every
+// event the firmware published, each command's answer, and the rig's final position. The same
+// function runs on Node (imported directly) and inside the XS engine of @agoric/xsnap's
+// worker (bundled by host/xs/bundle.ts), and the two streams must be identical.
+//
+// No Node imports and nothing from the host's own clock: no Date, no Math.random, no timers.
+// Noise comes from the rig's seeded PRNG. A later capability adds its scenarios here.
+
+import { type PumpEvent } from '../../firmware/core/events';
+import { type createVirtualPump as CreateVirtualPump, type VirtualPump } from '../sim/virtual-pump';
+
+/** What a scenario needs besides the pump factory (passed in so both engines share one copy). */
+export interface ScenarioLib {
+  /** The drug library (firmware/app/examples/library.example.json). */
+  readonly library: unknown;
+}
+
+/** A scalar a stream row may hold. */
+export type StreamValue = number | string | boolean | null;
+/** `at`, a tag, then data: see `eventRow`, `commandRow` and `finalRow`. */
+export type StreamRow = readonly (StreamValue | Readonly<Record<string, StreamValue>>)[];
+export type Stream = StreamRow[];
+
+export type Scenario = (createVirtualPump: typeof CreateVirtualPump, lib: ScenarioLib) => Stream;
+
+const S = 1_000;
+const MIN = 60 * S;
+const HOUR = 60 * MIN;
+const DAY = 24 * HOUR;
+const RIG_30 = { syringe: 'bd-30ml', leadUm: 2000, fullStepsPerRev: 200, microsteps: 16 };
+const RIG_10 = { syringe: 'bd-10ml', leadUm: 2000, fullStepsPerRev: 200, microsteps: 16 };
+const WATER = { name: 'water-bench', concentrationUgPerMl: 1_000_000 };
+const PATIENT = { volumeNl: 50_000, durationMs: 600_000, lockoutMs: 3_600_000, maxPer24h: 4, maxVolumeNlPer24h: 150_000 };
+
+function continuous(rateNlPerDay: number, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return { name: 'parity', drug: WATER, mode: 'continuous', rateNlPerDay, ...extra };
+}
+
+/** [at, type, reason code, reason text, data]: the whole event. */
+function eventRow(e: PumpEvent): StreamRow {
+  return [e.at, e.type, e.reason.code, e.reason.text, { ...e.data }];
+}
+
+/** [at, 'cmd', name, ok, error code or null]: the firmware's answer to a command. */
+function commandRow(vp: VirtualPump, name: string, r: { ok: true } | { ok: false; error: { code: number } }): StreamRow {
+  return [vp.nowMs, 'cmd', name, r.ok, r.ok ? null : r.error.code];
+}
+
+/** The stream: events in time order with the command answers where they fell. */
+class Recorder {
+  readonly rows: Stream = [];
+  private seen = 0;
+  constructor(readonly vp: VirtualPump) {}
+  /** Moves the events published since the last call into the stream. */
+  flush(): void {
+    const events = this.vp.events;
+    for (; this.seen < events.length; this.seen++) this.rows.push(eventRow(events[this.seen]!));
+  }
+  run(ms: number): void {
+    this.vp.runFor(ms);
+    this.flush();
+  }
+  command(name: string, r: { ok: true } | { ok: false; error: { code: number } }): void {
+    this.flush();
+    this.rows.push(commandRow(this.vp, name, r));
+    this.flush();
+  }
+  /** Ends the stream with [at, 'final', rig position (microsteps), delivered nl, state]. */
+  finish(): Stream {
+    this.flush();
+    const s = this.vp.controller.status();
+    this.rows.push([this.vp.nowMs, 'final', this.vp.rig.position, s.deliveredNl, s.state]);
+    return this.rows;
+  }
+}
+
+export const SCENARIOS: Readonly<Record<string, Scenario>> = {
+  /** 24 h at 1 mL/day, continuous. */
+  'continuous-24h'(createVirtualPump, lib) {
+    const vp = createVirtualPump({ mechanics: RIG_30, library: lib.library, prescription: continuous(1_000_000), reservoirNl: 30_000_000 });
+    const rec = new Recorder(vp);
+    rec.run(DAY);
+    return rec.finish();
+  },
+
+  /** A flexible schedule switched on at 22:00, across midnight and on into the next evening. */
+  'flexible-across-midnight'(createVirtualPump, lib) {
+    const schedule = [
+      { startMs: 0, rateNlPerDay: 6_000_000 },
+      { startMs: 6 * HOUR, rateNlPerDay: 1_500_000 },
+      { startMs: 23 * HOUR + 30 * MIN, rateNlPerDay: 12_000_000 },
+    ];
+    const vp = createVirtualPump({
+      mechanics: RIG_30,
+      library: lib.library,
+      timeOfDayMs: 22 * HOUR,
+      prescription: { name: 'flex', drug: WATER, mode: 'flexible', schedule },
+    });
+    const rec = new Recorder(vp);
+    rec.run(DAY + 2 * HOUR);
+    return rec.finish();
+  },
+
+  /** A patient bolus, a refusal one millisecond before the lockout ends, then a second bolus. */
+  'patient-bolus-lockout'(createVirtualPump, lib) {
+    const vp = createVirtualPump({ mechanics: RIG_30, library: lib.library, prescription: continuous(1_000_000, { patientBolus: PATIENT }) });
+    const rec = new Recorder(vp);
+    rec.run(10 * MIN);
+    rec.command('patientBolus', vp.controller.patientBolus());
+    rec.run(PATIENT.lockoutMs - 1);
+    rec.command('patientBolus', vp.controller.patientBolus());
+    rec.run(1);
+    rec.command('patientBolus', vp.controller.patientBolus());
+    rec.run(2 * HOUR);
+    return rec.finish();
+  },
+
+  /** Pause for 30 min (missed time is not delivered), resume, and a bolus refused while paused. */
+  'pause-resume'(createVirtualPump, lib) {
+    const vp = createVirtualPump({ mechanics: RIG_30, library: lib.library, prescription: continuous(2_400_000, { patientBolus: PATIENT }) });
+    const rec = new Recorder(vp);
+    rec.run(HOUR);
+    rec.command('pause', vp.controller.pause());
+    rec.run(10 * MIN);
+    rec.command('patientBolus', vp.controller.patientBolus());
+    rec.run(20 * MIN);
+    rec.command('resume', vp.controller.resume());
+    rec.run(HOUR);
+    return rec.finish();
+  },
+
+  /** An occlusion at 1 h at 1 mL/h: alarm, safe state, back-off; then release and acknowledge. */
+  'occlusion-alarm'(createVirtualPump, lib) {
+    const vp = createVirtualPump({
+      mechanics: RIG_10,
+      library: lib.library,
+      reservoirNl: 10_000_000,
+      prescription: continuous(24_000_000),
+      faults: ['occlusion@1h'],
+    });
+    const rec = new Recorder(vp);
+    rec.run(HOUR + 10 * MIN);
+    rec.command('patientBolus', vp.controller.patientBolus());
+    vp.line.release(vp.nowMs);
+    rec.run(5 * MIN);
+    rec.command('acknowledge', vp.controller.acknowledge());
+    rec.run(30 * MIN);
+    return rec.finish();
+  },
+};
+
+export const SCENARIO_NAMES = Object.keys(SCENARIOS);
