@@ -6,6 +6,7 @@ import { benchOcclusion } from './occlusion';
 import { benchProtocol } from './protocol';
 import { benchSimSpeed } from './sim-speed';
 import { benchStorage } from './storage';
+import { benchXs } from './xs';
 
 /** Figure name -> [comparison, target]. Figures without a target are context. */
 const TARGETS: Record<string, ['<=' | '>=', number]> = {
@@ -22,7 +23,7 @@ const TARGETS: Record<string, ['<=' | '>=', number]> = {
   'storage.powerCutViolations': ['<=', 0],
 };
 
-const figures: Record<string, number> = { ...benchDeliveryAccuracy(), ...benchSimSpeed(), ...benchOcclusion(), ...benchProtocol(), ...benchStorage() };
+const figures: Record<string, number> = { ...benchDeliveryAccuracy(), ...benchSimSpeed(), ...benchOcclusion(), ...benchProtocol(), ...benchStorage(), ...(await benchXs()) };
 
 const rows = Object.entries(figures).map(([name, value]) => {
   const t = TARGETS[name];

@@ -9,6 +9,8 @@
 
 import { type PumpEvent } from '../../firmware/core/events';
 import { type createVirtualPump as CreateVirtualPump, type VirtualPump } from '../sim/virtual-pump';
+import { type ProtocolClient } from '../protocol/client';
+import { createLinkedPump, exampleKey, type LinkedPump } from '../protocol/virtual-link';
 
 /** What a scenario needs besides the pump factory (passed in so both engines share one copy). */
 export interface ScenarioLib {
@@ -73,6 +75,32 @@ class Recorder {
     this.rows.push([this.vp.nowMs, 'final', this.vp.rig.position, s.deliveredNl, s.state]);
     return this.rows;
   }
+}
+
+/** Commands a clinician's programmer sends, each once per round (50 in all). */
+const PROTOCOL_ROUND: readonly (readonly [string, ...(string | number)[]])[] = [
+  ['LOWRES', 1_000_000],
+  ['PAUSE'],
+  ['RESUME'],
+  ['CLOCK', 3_600_000],
+  ['ACK'],
+];
+export const PROTOCOL_COMMANDS = 50;
+
+/** Ends a protocol stream as the Recorder ends the others. */
+function finalRow(lp: LinkedPump, rows: Stream): Stream {
+  const st = lp.vp.controller.status();
+  rows.push([lp.vp.nowMs, 'final', lp.vp.rig.position, st.deliveredNl, st.state]);
+  return rows;
+}
+
+/** A linked pump with a clinician logged in: the protocol's setup, alone (the baseline). */
+function loggedIn(lib: Parameters<Scenario>[1]): { lp: LinkedPump; client: ProtocolClient; rows: Stream } {
+  const lp = createLinkedPump({ mechanics: RIG_10, library: lib.library, reservoirNl: 10_000_000, prescription: continuous(1_000_000) });
+  lp.vp.runFor(HOUR); // an hour of delivery first, so the commands act on a running pump
+  const client = lp.client();
+  const login = client.login('clinician', exampleKey('clinician'));
+  return { lp, client, rows: [[lp.vp.nowMs, 'reply', 'AUTH', login.line]] };
 }
 
 export const SCENARIOS: Readonly<Record<string, Scenario>> = {
@@ -147,6 +175,25 @@ export const SCENARIOS: Readonly<Record<string, Scenario>> = {
     rec.command('acknowledge', vp.controller.acknowledge());
     rec.run(30 * MIN);
     return rec.finish();
+  },
+
+  /** The protocol's setup: HELLO and AUTH (HMAC-SHA256 on both sides of the exchange). */
+  'protocol-login'(_create, lib) {
+    const { client, rows, lp } = loggedIn(lib);
+    rows.push([lp.vp.nowMs, 'reply', 'VERSION', client.query('VERSION').line]);
+    rows.push([lp.vp.nowMs, 'reply', 'STATUS', client.query('STATUS').line]);
+    return finalRow(lp, rows);
+  },
+
+  /** The setup and 50 signed commands: every reply line, CRC and MAC included, must match. */
+  'protocol-commands'(_create, lib) {
+    const { client, rows, lp } = loggedIn(lib);
+    for (let i = 0; i < PROTOCOL_COMMANDS; i++) {
+      const [name, ...args] = PROTOCOL_ROUND[i % PROTOCOL_ROUND.length]!;
+      rows.push([lp.vp.nowMs, 'reply', name, client.send(name, ...args).line]);
+    }
+    rows.push([lp.vp.nowMs, 'reply', 'STATUS', client.query('STATUS').line]);
+    return finalRow(lp, rows);
   },
 };
 
