@@ -116,8 +116,11 @@ export class Controller {
     flow?.start();
     if (flow || force) timer.repeat(() => this.#sample({ ...(flow && { flow: flow.read() }), ...(force && { force: force.read() }) }), this.#sampling.flowMs);
     if (battery) timer.repeat(() => this.#sample({ batteryMillivolts: battery.readMillivolts() }), this.#sampling.batteryMs);
-    this.#cycle((now) => this.#pollFaultLines(now));
-    if (endStops?.syringeEmpty) this.#cycle((now) => this.pump.syringeEmpty(now));
+    // Inputs already active at boot raise their alarms in the first cycle.
+    this.#cycle((now) => {
+      this.#pollFaultLines(now);
+      if (endStops?.syringeEmpty) this.pump.syringeEmpty(now);
+    });
   }
 
   acknowledge(code?: number): ReturnType<Pump['acknowledge']> {

@@ -72,6 +72,9 @@ export class Pump {
   get prescription(): Prescription | undefined { return this.#engine?.rx; }
   // prettier-ignore
   get todOffsetMs(): number { return this.#todOffsetMs; }
+  /** Basal plus running boluses now (0 unless delivering). */
+  // prettier-ignore
+  get rateNlPerDay(): number { return this.#state === 'running' && this.#engine ? this.#engine.totalRateNlPerDay() : 0; }
 
   /** Events since the last call, oldest first. */
   takeEvents(): PumpEvent[] {
@@ -138,7 +141,7 @@ export class Pump {
   sense(now: number, inputs: SensorInputs): boolean {
     const before = this.#events.length;
     const delivering = this.#state === 'running' || this.#state === 'paused';
-    const rate = this.#state === 'running' && this.#engine ? this.#engine.totalRateNlPerDay() : 0;
+    const rate = this.rateNlPerDay;
     if (inputs.flow) this.#apply(now, this.monitor.flow(now, inputs.flow, rate, delivering));
     if (inputs.force) this.#apply(now, this.monitor.force(inputs.force, this.#state === 'running'));
     if (inputs.batteryMillivolts !== undefined) this.#apply(now, this.monitor.batteryReading(now, inputs.batteryMillivolts, this.#worstStepsPerDay()));

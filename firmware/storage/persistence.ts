@@ -158,7 +158,7 @@ export class Persistence {
     // Everything booked, plus every step of this segment (it may re-issue unemitted ones).
     const worstNl = pump.accounting.deliveredNl + Math.ceil((count * fl) / FL_PER_NL);
     if (worstNl <= this.#claimedNl) return;
-    const hourNl = Math.ceil(pump.status(0).totalRateNlPerDay / 24);
+    const hourNl = Math.ceil(pump.rateNlPerDay / 24);
     this.#claimedNl = worstNl + Math.max(Math.ceil((MIN_RESERVE_STEPS * fl) / FL_PER_NL), hourNl);
     this.#saveCounters();
   }
