@@ -154,6 +154,14 @@ describe('two-phase programming', () => {
     expect(vp.controller.status().prescription).toBe('next');
   });
 
+  it('keeps a name beyond ASCII intact through staging (the JSON is sent ASCII-escaped)', () => {
+    const { client, vp } = linked();
+    const c = client();
+    c.login('clinician', exampleKey('clinician'));
+    expect(c.program(continuous(1_050_000, { name: 'Müller µ', patientBolus: PATIENT })).ok).toBe(true);
+    expect(vp.controller.pump.prescription?.name).toBe('Müller µ');
+  });
+
   it('refuses an incomplete or corrupt staging, and a tenfold increase without big=1', () => {
     const { client, vp } = linked();
     const c = client();

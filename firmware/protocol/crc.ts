@@ -21,15 +21,19 @@ export function crc32(bytes: Uint8Array): number {
   return (crc ^ 0xffffffff) >>> 0;
 }
 
-/** The protocol's texts are ASCII: one byte per character (others never reach here). */
-export function asciiBytes(text: string): Uint8Array {
+/**
+ * A line's bytes for its checksum: one byte a character, the low byte of anything beyond ASCII,
+ * never throwing (a reply may quote text a host sent). For HMAC input, hex.ts's strict
+ * asciiBytes is used instead.
+ */
+export function lineBytes(text: string): Uint8Array {
   const out = new Uint8Array(text.length);
   for (let i = 0; i < text.length; i++) out[i] = text.charCodeAt(i) & 0xff;
   return out;
 }
 
 export function crc16Hex(text: string): string {
-  return crc16(asciiBytes(text)).toString(16).toUpperCase().padStart(4, '0');
+  return crc16(lineBytes(text)).toString(16).toUpperCase().padStart(4, '0');
 }
 
 export function crc32Hex(bytes: Uint8Array): string {

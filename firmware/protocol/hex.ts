@@ -27,6 +27,13 @@ export function hexToBytes(text: string): Uint8Array | undefined {
   return out;
 }
 
+/** Bytes as text, one character a byte (the inverse of the encoders here and in crc.ts). */
+export function asciiText(bytes: Uint8Array): string {
+  let text = '';
+  for (let i = 0; i < bytes.length; i++) text += String.fromCharCode(bytes[i]!);
+  return text;
+}
+
 /**
  * The protocol's texts are printable ASCII (the line reader drops anything else), one byte a
  * character. A character above 0x7F here is a bug upstream: it throws rather than letting two

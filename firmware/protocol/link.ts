@@ -9,7 +9,7 @@ import { fail, ok, pumpError, type PumpError, type Result } from '../core/errors
 import { type PumpEvent } from '../core/events';
 import { type ArgValue, readArgs } from './args';
 import { type Auth, type Role } from './auth';
-import { crc32Hex, asciiBytes } from './crc';
+import { crc32Hex, lineBytes } from './crc';
 import { errReply, type Fields, fieldValue, type Frame, okReply, parseFrame, withCrc } from './frame';
 import { LineReader } from './line-reader';
 import { COMMANDS, commandSpec, type CommandSpec, PROTOCOL_VERSION, RANK } from './schema';
@@ -151,7 +151,7 @@ export class ProtocolLink {
         const rx = c.pump.prescription;
         if (!rx) return ok({ name: 'none' });
         const ugday = Math.floor(scheduledNgPerDay(rx) / 1_000);
-        return ok({ name: rx.name, mode: rx.basal.mode, drug: rx.drug.name, conc: rx.drug.concentrationUgPerMl, ugday, crc: crc32Hex(asciiBytes(JSON.stringify(rx))) });
+        return ok({ name: rx.name, mode: rx.basal.mode, drug: rx.drug.name, conc: rx.drug.concentrationUgPerMl, ugday, crc: crc32Hex(lineBytes(JSON.stringify(rx))) });
       }
       case 'ALARMS': {
         const list = c.status().alarms;

@@ -6,6 +6,7 @@ import { checkPrescription, type ProgramFlags } from '../core/checks';
 import { fail, ok, pumpError, type Result } from '../core/errors';
 import { type Pump } from '../core/pump';
 import { crc32Hex } from './crc';
+import { asciiText } from './hex';
 
 export interface StagedCheck {
   readonly crc32: string;
@@ -43,10 +44,8 @@ export class Staging {
     if (this.#have !== buf.length) return fail(pumpError('STAGE_INCOMPLETE', `${this.#have} of ${buf.length} bytes are staged`));
     const crc = crc32Hex(buf);
     if (crc !== this.#crc) return fail(pumpError('STAGE_INCOMPLETE', `the staged bytes have CRC-32 ${crc}, not the ${this.#crc} announced: stage again`));
-    let text = '';
-    for (let i = 0; i < buf.length; i++) text += String.fromCharCode(buf[i]!);
     try {
-      return ok(JSON.parse(text) as unknown);
+      return ok(JSON.parse(asciiText(buf)) as unknown);
     } catch {
       return fail(pumpError('FIELD_TYPE', 'the staged text is not JSON'));
     }

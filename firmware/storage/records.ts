@@ -7,6 +7,7 @@
 
 import { fail, ok, pumpError, type PumpError, type Result } from '../core/errors';
 import { crc32 } from '../protocol/crc';
+import { asciiBytes, asciiText } from '../protocol/hex';
 import { type KeyValueStore } from '../ports/kv-store';
 
 const MAGIC0 = 0x50; // 'P'
@@ -82,17 +83,12 @@ export class RecordStore {
 
 /** JSON as ASCII bytes (non-ASCII escaped), so no text encoder is needed on XS. */
 export function jsonBytes(value: unknown): Uint8Array {
-  const text = JSON.stringify(value).replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-  const out = new Uint8Array(text.length);
-  for (let i = 0; i < text.length; i++) out[i] = text.charCodeAt(i);
-  return out;
+  return asciiBytes(JSON.stringify(value).replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
 }
 
 export function parseJsonBytes(bytes: Uint8Array): Result<unknown> {
-  let text = '';
-  for (let i = 0; i < bytes.length; i++) text += String.fromCharCode(bytes[i]!);
   try {
-    return ok(JSON.parse(text) as unknown);
+    return ok(JSON.parse(asciiText(bytes)) as unknown);
   } catch {
     return fail(pumpError('STORAGE_CORRUPT', 'a stored record is not valid JSON'));
   }

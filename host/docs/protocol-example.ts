@@ -4,8 +4,8 @@
 // either side would reject, so the document shows what the code does.
 
 import { Auth, type Entropy, MemoryKeyStore, sessionKey } from '../../firmware/protocol/auth';
-import { crc16 } from '../../firmware/protocol/crc';
-import { asciiBytes, bytesToHex } from '../../firmware/protocol/hex';
+import { crc16Hex } from '../../firmware/protocol/crc';
+import { bytesToHex } from '../../firmware/protocol/hex';
 import { AuthClient, signFrame } from '../protocol/auth-client';
 
 /** EXAMPLE ONLY: bytes 0x00..0x1f. Never provision this key on a rig anyone uses. */
@@ -31,7 +31,7 @@ function fixedEntropy(...chunks: Uint8Array[]): Entropy {
 
 /** `text *CRC`: CRC-16/CCITT-FALSE of every byte before " *", 4 upper-case hex. */
 function framed(text: string): string {
-  return `${text} *${crc16(asciiBytes(text)).toString(16).toUpperCase().padStart(4, '0')}`;
+  return `${text} *${crc16Hex(text)}`;
 }
 
 export interface ProtocolExample {

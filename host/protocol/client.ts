@@ -3,6 +3,7 @@
 // and the virtual board use); pumpctl wraps a serial port the same way.
 
 import { crc32Hex } from '../../firmware/protocol/crc';
+import { jsonBytes } from '../../firmware/storage/records';
 import { type Entropy, type Role } from '../../firmware/protocol/auth';
 import { AuthClient, type HostSession, macFor, systemEntropy } from './auth-client';
 import { buildFrame, parseReply, type Reply, toBase64 } from './codec';
@@ -62,9 +63,8 @@ export class ProtocolClient {
 
   /** STAGE and CHUNKs of a prescription; returns its CRC-32 (hex) and the last reply. */
   stage(prescription: unknown): { crc32: string; reply: Reply } {
-    const text = JSON.stringify(prescription);
-    const bytes = new Uint8Array(text.length);
-    for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+    // The same ASCII-escaped JSON the pump stores: a drug name beyond ASCII survives intact.
+    const bytes = jsonBytes(prescription);
     const crc32 = crc32Hex(bytes);
     let reply = this.send('STAGE', bytes.length, crc32);
     for (let off = 0; reply.ok && off < bytes.length; off += CHUNK_BYTES) reply = this.send('CHUNK', off, toBase64(bytes.subarray(off, off + CHUNK_BYTES)));

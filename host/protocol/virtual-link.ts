@@ -4,6 +4,7 @@
 
 import { reason } from '../../firmware/core/events';
 import { Auth, type Entropy, MemoryKeyStore, type Role } from '../../firmware/protocol/auth';
+import { lineBytes } from '../../firmware/protocol/crc';
 import { ProtocolLink } from '../../firmware/protocol/link';
 import { createVirtualPump, type VirtualPump, type VirtualPumpOptions } from '../sim/virtual-pump';
 import { Prng } from '../sim/prng';
@@ -50,10 +51,7 @@ export function createLinkedPump(options: VirtualPumpOptions & { readonly keys?:
   });
   const send = (line: string): string[] => {
     capture = [];
-    const bytes = new Uint8Array(line.length + 1);
-    for (let i = 0; i < line.length; i++) bytes[i] = line.charCodeAt(i) & 0xff;
-    bytes[line.length] = 0x0a;
-    link.receive(bytes);
+    link.receive(lineBytes(`${line}\n`));
     const out = capture;
     capture = undefined;
     return out;
