@@ -1,0 +1,67 @@
+// Role keys on the host: a JSON file {"patient": "<64 hex>", "clinician": ..., "service": ...}
+// (any subset), or environment variables PUMP_KEY_PATIENT / PUMP_KEY_CLINICIAN /
+// PUMP_KEY_SERVICE. Never a command-line argument: those show in the process list. The
+// virtual board writes such a file for its generated keys; pumpctl reads it.
+
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
+import { type Role } from '../../firmware/protocol/auth';
+import { hexToBytes } from '../../firmware/protocol/hex';
+
+export const ROLES: readonly Role[] = ['patient', 'clinician', 'service'];
+export const KEY_ENV: Readonly<Record<Role, string>> = { patient: 'PUMP_KEY_PATIENT', clinician: 'PUMP_KEY_CLINICIAN', service: 'PUMP_KEY_SERVICE' };
+
+export type RoleKeys = Partial<Record<Role, Uint8Array>>;
+
+/** A key file or variable that cannot be used: the message says which and why. */
+export class KeyFileError extends Error {}
+
+const KEY_HEX = /^[0-9a-fA-F]{64}$/;
+
+function readKey(hex: unknown, where: string): Uint8Array {
+  if (typeof hex !== 'string' || !KEY_HEX.test(hex)) throw new KeyFileError(`${where} must be 64 hex digits (a 32-byte key)`);
+  return hexToBytes(hex.toLowerCase())!;
+}
+
+/** Reads a key file; throws KeyFileError naming the file and the field. */
+export function readKeyFile(path: string): RoleKeys {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new KeyFileError(`cannot read the key file ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new KeyFileError(`the key file ${path} is not JSON ({"clinician": "<64 hex>", ...})`);
+  }
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new KeyFileError(`the key file ${path} must hold a JSON object of role keys`);
+  const keys: RoleKeys = {};
+  for (const [name, value] of Object.entries(json)) {
+    if (!(ROLES as string[]).includes(name)) throw new KeyFileError(`the key file ${path} has "${name}": roles are ${ROLES.join(', ')}`);
+    keys[name as Role] = readKey(value, `"${name}" in ${path}`);
+  }
+  return keys;
+}
+
+/** Keys from the environment (PUMP_KEY_<ROLE>), over those from a file. */
+export function keysFromEnv(env: NodeJS.ProcessEnv, base: RoleKeys = {}): RoleKeys {
+  const keys: RoleKeys = { ...base };
+  for (const role of ROLES) {
+    const v = env[KEY_ENV[role]];
+    if (v !== undefined && v !== '') keys[role] = readKey(v, `the variable ${KEY_ENV[role]}`);
+  }
+  return keys;
+}
+
+/** Writes a key file readable by its owner only. */
+export function writeKeyFile(path: string, keys: RoleKeys): void {
+  const json: Record<string, string> = {};
+  for (const role of ROLES) {
+    const k = keys[role];
+    if (k) json[role] = Buffer.from(k).toString('hex');
+  }
+  writeFileSync(path, `${JSON.stringify(json, null, 2)}\n`, { mode: 0o600 });
+  chmodSync(path, 0o600);
+}
