@@ -52,6 +52,8 @@ export const ERRORS = {
   REFILL_OVER_CAPACITY: { code: 421, meaning: 'The refill volume is more than the reservoir holds.', action: 'Enter the volume actually in the reservoir, at most its capacity.' },
   TRIAL_OVER: { code: 422, meaning: 'The trial program has finished.', action: 'Program a new prescription.' },
   CONCENTRATION_MISMATCH: { code: 423, meaning: 'The refill concentration differs from the running prescription.', action: 'Stop, program a prescription for the new concentration, then record the refill.' },
+  CALIBRATION_OUT_OF_RANGE: { code: 424, meaning: 'The measured volume differs from the commanded one by more than 20%: more likely a measuring mistake (or a leak) than a calibration.', action: 'Check the measurement and the line; set the mechanics outright with MECH if the syringe really changed.' },
+  NO_HISTORY: { code: 425, meaning: 'This pump keeps no history log (no log partition, or it could not be opened).', action: 'Check the partition table and the boot messages (E600-E609).' },
   // E430-E439: alarms.
   ALARM_UNACKNOWLEDGED: { code: 430, meaning: 'An alarm must be acknowledged before anything else changes.', action: 'Read the alarm, deal with its cause, acknowledge it, then repeat the command.' },
   ALARM_ACTIVE: { code: 431, meaning: 'An alarm that stops delivery is still active.', action: 'Deal with its cause and acknowledge it: delivery resumes by itself when the last such alarm clears.' },

@@ -13,7 +13,9 @@ import { crc32Hex, lineBytes } from './crc';
 import { errReply, type Fields, fieldValue, type Frame, okReply, parseFrame, withCrc } from './frame';
 import { LineReader } from './line-reader';
 import { COMMANDS, commandSpec, type CommandSpec, PROTOCOL_VERSION, RANK } from './schema';
+import { calibrated, infoFields, logPage, rxData } from './queries';
 import { Staging } from './staging';
+import { type FlashLog } from '../storage/log';
 
 export interface LinkOptions {
   readonly controller: Controller;
@@ -21,6 +23,8 @@ export interface LinkOptions {
   /** Sends one line (the LF is added here). */
   readonly write: (line: string) => void;
   readonly firmwareVersion: string;
+  /** The history log LOG reads; without it LOG answers E425. */
+  readonly log?: FlashLog;
 }
 
 const CACHE_SIZE = 8;
@@ -147,6 +151,14 @@ export class ProtocolLink {
         return ok({ fw: this.#o.firmwareVersion, proto: PROTOCOL_VERSION });
       case 'STATUS':
         return ok(this.#status());
+      case 'INFO':
+        return ok(infoFields(c, this.#o.firmwareVersion, PROTOCOL_VERSION, this.#o.log));
+      case 'RXDATA':
+        return rxData(c, a['offset'] as number);
+      case 'LOG': {
+        const page = logPage(this.#o.log, a['from'] as number, (a['max'] as number | undefined) ?? 10);
+        return page.ok ? page.value : page;
+      }
       case 'RX': {
         const rx = c.pump.prescription;
         if (!rx) return ok({ name: 'none' });
@@ -244,6 +256,11 @@ export class ProtocolLink {
       case 'PRIME': {
         const r = c.prime();
         return r.ok ? ok({ bolus: r.value.bolusId }) : r;
+      }
+      case 'CAL': {
+        const input = calibrated(c, a['commandedNl'] as number, a['measuredNl'] as number);
+        const r = input.ok ? c.setMechanics(input.value) : input;
+        return r.ok ? ok({ flPerMicrostep: r.value.flPerMicrostep, calibrated: r.value.calibrated }) : r;
       }
       case 'CLOCK':
         return done(c.setTimeOfDay(a['timeOfDayMs']));

@@ -44,6 +44,9 @@ export const COMMANDS = {
   STATUS: { access: 'read', framed: false, args: [], summary: 'Delivery state, rate, delivered, reservoir, alarms.', reply: 'state= rate= delivered= reservoir= today= alarms= next= empty= session=' },
   RX: { access: 'read', framed: false, args: [], summary: 'The running prescription.', reply: 'name= mode= drug= conc= ugday= crc=' },
   ALARMS: { access: 'read', framed: false, args: [], summary: 'Active alarms, highest priority first.', reply: 'n= a1=<code>:<name>:<priority>:<ack> ...' },
+  INFO: { access: 'read', framed: false, args: [], summary: 'Versions, mechanics, calibration, battery, reservoir and the extent of the history log.', reply: 'fw= proto= syringe= boreUm= capacityNl= leadUm= stepsPerRev= microsteps= maxStepHz= flPerMicrostep= calibrated= reservoirNl= lowReservoirNl= batteryPct= eriMs= uptimeMs= logFirst= logLast=' },
+  RXDATA: { access: 'read', framed: false, args: [int('offset', 0, 4096)], summary: 'The running prescription as stored (ASCII-escaped JSON), 48 bytes from `offset`, base64.', reply: 'bytes= crc32= offset= data=<base64, or - past the end>' },
+  LOG: { access: 'read', framed: false, args: [int('from', 0, 2 ** 31), int('max', 1, 20, true)], summary: 'History records from sequence number `from` (at most `max`, default 10, 20 a page), oldest first: events, hourly totals and notes.', reply: 'lines L <seq> <timeS> <type> <reason> key=value ..., then OK first= last= n= next=' },
   EVENTS: { access: 'read', framed: false, args: [int('from', 0, 2 ** 31)], summary: 'Replays buffered event lines from event number `from`.', reply: 'event lines, then OK first= last=' },
   SUB: { access: 'read', framed: false, args: [int('on', 0, 1)], summary: 'Turns unsolicited event lines on (1) or off (0).', reply: 'sub=<0|1> next=<event seq>' },
   STOP: { access: 'anyone-framed', framed: true, priority: true, args: [], summary: 'Pauses delivery at once (anyone who can frame a line).', reply: 'state=' },
@@ -62,6 +65,7 @@ export const COMMANDS = {
   ACK: { access: 'clinician', framed: true, priority: true, args: [int('code', 1, 99, true)], summary: 'Acknowledges one alarm by code, or all.', reply: 'cleared=<n>' },
   REFILL: { access: 'clinician', framed: true, args: [int('removedNl', 0, NL_MAX), int('addedNl', 0, NL_MAX), int('concUgPerMl', 1, 1_000_000)], summary: 'Records a refill: residual volume removed, volume added, concentration.', reply: 'reservoir= expected=' },
   PRIME: { access: 'clinician', framed: true, args: [], summary: "Primes the catheter dead volume at the prescription's priming rate.", reply: 'bolus=<id>' },
+  CAL: { access: 'service', framed: true, args: [int('commandedNl', 1_000, NL_MAX), int('measuredNl', 1, NL_MAX)], summary: 'Gravimetric calibration while paused: scales the volume of a microstep by measured over commanded (at most 20% change) and stores it.', reply: 'flPerMicrostep= calibrated=1' },
   CLOCK: { access: 'clinician', framed: true, args: [int('timeOfDayMs', 0, DAY - 1)], summary: 'Sets the time of day (ms after midnight).', reply: '' },
   LOWRES: { access: 'clinician', framed: true, args: [int('volumeNl', 0, NL_MAX)], summary: 'Sets the low-reservoir alarm threshold.', reply: '' },
 } as const satisfies Record<string, CommandSpec>;

@@ -52,13 +52,5 @@ export function parseEvent(line: string): EventLine | undefined {
   return { seq: Number(w[0]), at: Number(w[1]), type: w[2]!, reason: w[3]!, fields: parseFields(w.slice(4)) };
 }
 
-/** Base64 for staging chunks (host side; the device decodes with firmware/protocol/args.ts). */
-export function toBase64(bytes: Uint8Array): string {
-  const A = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
-  let out = '';
-  for (let i = 0; i < bytes.length; i += 3) {
-    const n = (bytes[i]! << 16) | ((bytes[i + 1] ?? 0) << 8) | (bytes[i + 2] ?? 0);
-    out += A[(n >> 18) & 63]! + A[(n >> 12) & 63]! + (i + 1 < bytes.length ? A[(n >> 6) & 63]! : '=') + (i + 2 < bytes.length ? A[n & 63]! : '=');
-  }
-  return out;
-}
+/** Base64 for staging chunks: the firmware's own encoder. */
+export { encodeBase64 as toBase64 } from '../../firmware/protocol/args';

@@ -47,6 +47,7 @@ export function createLinkedPump(options: VirtualPumpOptions & { readonly keys?:
     controller: vp.controller,
     auth,
     firmwareVersion: '0.1.0',
+    ...(vp.persistence?.log && { log: vp.persistence.log }),
     write: (line) => (capture ?? written).push(line),
   });
   const send = (line: string): string[] => {
