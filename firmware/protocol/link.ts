@@ -84,11 +84,19 @@ export class ProtocolLink {
     const spec = commandSpec(f.command);
     if (!spec) return this.#refuse(f, pumpError('UNKNOWN_COMMAND', `"${f.command}" is not a command (send HELP for the list)`));
     if (spec.framed && !f.framed) return this.#refuse(f, pumpError('NOT_FRAMED', `${f.command} changes state: send it framed, <seq> ${f.command} ... *CRC`));
-    const key = `${this.#sid ?? 'anon'}:${f.seq}`;
+    // Signed frames are numbered per session; unsigned ones (STOP, AUTH, provisioning KEY) come
+    // from whoever is on the line, and two programs in turn may both start at 1.
+    const signed = f.mac !== undefined && this.#sid !== undefined;
+    const key = `${signed ? this.#sid : 'anon'}:${f.seq}`;
     if (f.seq !== undefined) {
-      const hit = this.#cache.find((c) => c.key === key);
-      if (hit && hit.body === f.body) return [...hit.replies];
-      if (hit) return this.#refuse(f, pumpError('REPLAY', `sequence number ${f.seq} was already used for another frame`), 'replay');
+      const at = this.#cache.findIndex((c) => c.key === key);
+      const hit = this.#cache[at];
+      // STOP always runs: stopping twice is harmless, a cached "stopped" that stopped nothing is not.
+      if (hit && hit.body === f.body && f.command !== 'STOP') return [...hit.replies];
+      if (hit && signed) return this.#refuse(f, pumpError('REPLAY', `sequence number ${f.seq} was already used for another frame`), 'replay');
+      // An unsigned frame reusing a number is another sender's new frame: nothing to replay
+      // (AUTH nonces are single-use), so the old entry gives way.
+      if (hit) this.#cache.splice(at, 1);
     }
     this.#frameRole = undefined;
     const allowed = this.#authorise(f, spec);
@@ -281,6 +289,8 @@ export class ProtocolLink {
       next: s.nextChangeMs ?? 'none',
       empty: s.projectedEmptyMs ?? 'never',
       session: this.#role ?? 'none',
+      // The pump's clock, so `next` and `empty` (times on it) can be shown as durations.
+      now: s.nowMs,
     };
   }
 

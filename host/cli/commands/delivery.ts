@@ -1,0 +1,109 @@
+// pumpctl stop, resume, bolus, ack and refill: the commands that change delivery. A lost
+// connection in the middle of one is never answered by sending it again blindly: the pump is
+// asked what state it is in, and where that cannot tell (a bolus, a refill) pumpctl says the
+// outcome is unknown instead of risking a second dose or a double-counted refill.
+
+import { CliError } from '../errors';
+import { ml } from '../format';
+import { BoardRestarted, type FullReply, type PumpSession, retrying } from '../session';
+import { type Register } from './register';
+import { alarmViews, statusView } from './status';
+
+const HOUR_MS = 3_600_000;
+
+/** A state change: done once; after a reconnection, `settled` decides from the pump's status. */
+async function change(s: PumpSession, what: string, send: () => Promise<FullReply>, settled?: (state: string) => boolean): Promise<FullReply> {
+  try {
+    return await s.must(send(), what);
+  } catch (e) {
+    if (!(e instanceof BoardRestarted)) throw e;
+    const state = statusView((await retrying(() => s.query('STATUS'))).fields).state;
+    if (settled?.(state)) return { ok: true, seq: undefined, fields: { state }, code: undefined, message: '', line: '', lines: [] };
+    throw new CliError('UNKNOWN_OUTCOME', `${what}: the connection was lost while the command was in flight and the board restarted (now ${state}); check \`pumpctl status\` and \`pumpctl log\` before repeating it`);
+  }
+}
+
+export const registerDelivery: Register = (program, act) => {
+  program
+    .command('stop')
+    .description('pause delivery at once (needs no key: anyone at the pump may stop it)')
+    .action(
+      act(async (ctx) => {
+        const s = await ctx.session();
+        const r = await change(s, 'stop', () => s.send('STOP'), (st) => st !== 'running');
+        ctx.result({ state: r.fields['state'] }, `delivery ${r.fields['state']}`);
+      }),
+    );
+
+  program
+    .command('resume')
+    .description('resume delivery (clinician key; missed time is never caught up)')
+    .action(
+      act(async (ctx) => {
+        const s = await ctx.session('clinician');
+        const r = await change(s, 'resume', () => s.send('RESUME'), (st) => st === 'running');
+        ctx.result({ state: r.fields['state'] }, 'delivery running');
+      }),
+    );
+
+  program
+    .command('bolus')
+    .description('a patient bolus (patient key), or with --volume-ul a clinician bolus (clinician key)')
+    .option('--volume-ul <uL>', 'clinician bolus volume in microlitres')
+    .option('--minutes <min>', 'clinician bolus duration in minutes', '10')
+    .option('--delay-min <min>', 'start the clinician bolus after this many minutes', '0')
+    .action(
+      act(async (ctx, o: { volumeUl?: string; minutes: string; delayMin: string }) => {
+        if (o.volumeUl === undefined) {
+          const s = await ctx.session('patient');
+          const r = await change(s, 'patient bolus', () => s.send('BOLUS'));
+          return ctx.result({ bolus: Number(r.fields['bolus']) }, `patient bolus #${r.fields['bolus']} started`);
+        }
+        const volumeNl = ctx.decimal('--volume-ul', o.volumeUl, 1_000, 1, 100_000_000);
+        const durationMs = ctx.decimal('--minutes', o.minutes, 60_000, 1_000, 24 * HOUR_MS);
+        const delayMs = ctx.decimal('--delay-min', o.delayMin, 60_000, 0, 24 * HOUR_MS);
+        const s = await ctx.session('clinician');
+        const r = await change(s, 'clinician bolus', () => s.send('CBOLUS', volumeNl, durationMs, delayMs));
+        ctx.result({ bolus: Number(r.fields['bolus']), volumeNl, durationMs, delayMs }, `clinician bolus #${r.fields['bolus']}: ${ml(volumeNl)} over ${o.minutes} min${delayMs ? `, starting in ${o.delayMin} min` : ''}`);
+      }),
+    );
+
+  program
+    .command('ack')
+    .description('acknowledge one alarm by its number (A10 or 10), or all of them (clinician key)')
+    .argument('[alarm]', 'alarm number, for example A10')
+    .action(
+      act(async (ctx, alarm: string | undefined) => {
+        const code = alarm === undefined ? undefined : ctx.int('alarm', alarm.replace(/^A/i, ''), 1, 99);
+        const s = await ctx.session('clinician');
+        let r: FullReply;
+        try {
+          r = await s.must(code === undefined ? s.send('ACK') : s.send('ACK', code), 'acknowledge');
+        } catch (e) {
+          if (!(e instanceof BoardRestarted)) throw e;
+          // Acknowledging twice is harmless: an alarm acknowledged once stays so.
+          r = await s.must(code === undefined ? s.send('ACK') : s.send('ACK', code), 'acknowledge');
+        }
+        const left = alarmViews((await retrying(() => s.query('ALARMS'))).fields);
+        ctx.result({ cleared: Number(r.fields['cleared']), active: left }, `acknowledged ${r.fields['cleared']} alarm(s); ${left.length ? `still active: ${left.map((a) => `A${a.code} ${a.name}`).join(', ')}` : 'no alarms left'}`);
+      }),
+    );
+
+  program
+    .command('refill')
+    .description('record a refill: residual volume removed, volume added, concentration (clinician key)')
+    .requiredOption('--removed-ml <mL>', 'residual volume taken out')
+    .requiredOption('--added-ml <mL>', 'volume put in')
+    .requiredOption('--conc <ug/mL>', 'concentration of what was put in, µg/mL')
+    .action(
+      act(async (ctx, o: { removedMl: string; addedMl: string; conc: string }) => {
+        const removedNl = ctx.decimal('--removed-ml', o.removedMl, 1_000_000, 0, 100_000_000);
+        const addedNl = ctx.decimal('--added-ml', o.addedMl, 1_000_000, 0, 100_000_000);
+        const conc = ctx.int('--conc', o.conc, 1, 1_000_000);
+        const s = await ctx.session('clinician');
+        const r = await change(s, 'refill', () => s.send('REFILL', removedNl, addedNl, conc));
+        ctx.result({ reservoirNl: Number(r.fields['reservoir']) }, `refill recorded: reservoir ${ml(Number(r.fields['reservoir']))}`);
+      }),
+    );
+};
+

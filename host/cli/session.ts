@@ -1,0 +1,250 @@
+// pumpctl's connection to a pump: the protocol over a LinePort (a USB serial adapter or the
+// virtual board's pseudo-terminal). Numbers and signs frames, resends a frame whose reply fails
+// its checksum (the pump's reply cache makes a resent frame safe: same sequence, same body,
+// same reply), checks the protocol version, logs in with a role key, and reconnects when the
+// board goes away and comes back (a reset, a replugged cable), logging in again.
+
+import { type Role } from '../../firmware/protocol/auth';
+import { PROTOCOL_VERSION } from '../../firmware/protocol/schema';
+import { AuthClient, type HostSession, macFor, systemEntropy } from '../protocol/auth-client';
+import { buildFrame, crcOk, parseEvent, parseReply, type EventLine, type Reply } from '../protocol/codec';
+import { type RoleKeys } from '../protocol/key-file';
+import { type Binding, type LinePort, openLinePort, SerialError } from '../serial/line-port';
+import { CliError } from './errors';
+
+export interface SessionOptions {
+  readonly path: string;
+  readonly baud: number;
+  readonly binding: Binding;
+  readonly keys: RoleKeys;
+  /** How long one reply may take. */
+  readonly timeoutMs: number;
+  /** How long to wait for a board that went away to come back. */
+  readonly reconnectMs: number;
+  /** Told about retries and reconnections (stderr in the CLI). */
+  readonly notice?: (text: string) => void;
+}
+
+/** A reply with the lines that came before it (LOG and EVENTS lines). */
+export interface FullReply extends Reply {
+  readonly lines: readonly string[];
+}
+
+const RESENDS = 3;
+
+export class PumpSession {
+  readonly #o: SessionOptions;
+  #port: LinePort;
+  /**
+   * Frame numbers start at random below 30,000: a session's numbers only have to increase, and
+   * another program's unsigned frames on the same line then rarely share ours.
+   */
+  #seq = Math.floor(Math.random() * 30_000);
+  #session: HostSession | undefined;
+  #role: Role | undefined;
+  /** Bumped at every reconnection, so a command can tell the board may have restarted. */
+  generation = 0;
+  readonly events: EventLine[] = [];
+  readonly #eventListeners: ((e: EventLine) => void)[] = [];
+
+  private constructor(o: SessionOptions, port: LinePort) {
+    this.#o = o;
+    this.#port = port;
+  }
+
+  /** Opens the port and checks that a pump speaking our protocol answers. */
+  static async open(o: SessionOptions): Promise<PumpSession> {
+    const port = await openPort(o);
+    const s = new PumpSession(o, port);
+    await s.#checkVersion();
+    return s;
+  }
+
+  get path(): string {
+    return this.#o.path;
+  }
+
+  get role(): Role | undefined {
+    return this.#role;
+  }
+
+  onEvent(listener: (e: EventLine) => void): void {
+    this.#eventListeners.push(listener);
+  }
+
+  async #checkVersion(): Promise<void> {
+    const v = await this.query('VERSION');
+    if (!v.ok || v.fields['proto'] !== String(PROTOCOL_VERSION)) {
+      throw new CliError('INCOMPATIBLE', `the board at ${this.#o.path} speaks protocol ${v.fields['proto'] ?? '(unknown)'} (firmware ${v.fields['fw'] ?? '?'}); this pumpctl speaks protocol ${PROTOCOL_VERSION}: update one of them`);
+    }
+  }
+
+  /** A bare read-only query (STATUS, INFO, LOG ...). */
+  query(command: string, ...args: (string | number)[]): Promise<FullReply> {
+    const line = [command, ...args].join(' ');
+    return this.#exchange(() => line, undefined);
+  }
+
+  /** A framed command, signed when logged in. Resent unchanged if its reply is garbled. */
+  send(command: string, ...args: (string | number)[]): Promise<FullReply> {
+    const seq = (this.#seq = (this.#seq % 65_535) + 1);
+    const f = buildFrame(seq, command, args);
+    const frame = (): string => f.withMac(this.#session ? macFor(this.#session.ks, this.#session.sid, f.signed) : undefined);
+    return this.#exchange(frame, seq);
+  }
+
+  /** HELLO then AUTH with the role's key; the pump must prove the key too. */
+  async login(role: Role): Promise<void> {
+    const key = this.#o.keys[role];
+    if (!key) throw new CliError('NO_KEY', `no ${role} key: give a key file with --keys (or PUMPCTL_KEYS), or set PUMP_KEY_${role.toUpperCase()}`);
+    this.#session = undefined;
+    const hello = await this.query('HELLO');
+    if (!hello.ok || !hello.fields['nonce']) throw new CliError('INCOMPATIBLE', `HELLO got "${hello.line}"`);
+    const auth = new AuthClient(role, key, systemEntropy);
+    const req = auth.request(hello.fields['nonce']);
+    const r = await this.send('AUTH', role, req.hostNonceHex, req.proofHex);
+    if (!r.ok) throw new CliError('AUTH_FAILED', `the pump refused the ${role} key: E${r.code} ${r.message}`);
+    try {
+      this.#session = auth.complete(r.fields['session']!, Number(r.fields['ttl']), r.fields['proof']!);
+    } catch (e) {
+      throw new CliError('AUTH_FAILED', `the pump did not prove it holds the ${role} key (${(e as Error).message}): is this the right board?`);
+    }
+    this.#role = role;
+  }
+
+  /** A command the pump must accept: its refusal becomes a CliError carrying the pump's code. */
+  async must(r: Promise<FullReply>, what: string): Promise<FullReply> {
+    const reply = await r;
+    if (!reply.ok) throw new CliError('PUMP_REFUSED', `${what}: E${reply.code} ${reply.message}`, reply.code);
+    return reply;
+  }
+
+  async close(): Promise<void> {
+    if (this.#session && !this.#port.closed) {
+      try {
+        await this.send('BYE');
+      } catch {
+        // Closing anyway: the session expires on the pump by itself.
+      }
+    }
+    await this.#port.close();
+  }
+
+  /**
+   * Sends a line and reads until its reply. A reply that fails its checksum, or a pump that
+   * reports our frame's checksum as bad (E501), gets the same frame again; a silent board one
+   * more try; a lost connection a reconnection, after which the caller decides (BoardRestarted).
+   */
+  async #exchange(line: () => string, seq: number | undefined): Promise<FullReply> {
+    let garbled = 0;
+    let silent = 0;
+    for (;;) {
+      try {
+        this.#drainEvents();
+        await this.#port.write(`${line()}\n`);
+        const r = await this.#readReply(seq);
+        if (r === 'garbled' || (!r.ok && r.code === 501)) {
+          if (++garbled >= RESENDS) throw new CliError('GARBLED', `${RESENDS} replies in a row from ${this.#o.path} failed their checksum: check the baud rate (--baud) and that no other program uses the port`);
+          this.#o.notice?.('a reply failed its checksum: sending the frame again');
+          continue;
+        }
+        return r;
+      } catch (e) {
+        if (!(e instanceof SerialError)) throw e;
+        if (e.kind === 'timeout') {
+          if (++silent >= 2) throw new CliError('TIMEOUT', `no answer from ${this.#o.path} within ${this.#o.timeoutMs} ms (twice): is the board running, on this port, at ${this.#o.baud} baud?`);
+          continue;
+        }
+        await this.#reconnect(e);
+        throw new BoardRestarted(this.#o.path);
+      }
+    }
+  }
+
+  async #readReply(seq: number | undefined): Promise<FullReply | 'garbled'> {
+    const lines: string[] = [];
+    for (;;) {
+      const l = await this.#port.readLine(this.#o.timeoutMs);
+      if (l.startsWith('! ')) {
+        this.#event(l);
+        continue;
+      }
+      if (l.startsWith('OK') || l.startsWith('ERR') || /^[0-9]+ (OK|ERR)/.test(l)) {
+        const r = parseReply(l);
+        if (!r) return 'garbled';
+        // A late reply to an earlier frame (after a timeout) is not this one's.
+        if (seq !== undefined && r.seq !== undefined && r.seq !== seq) continue;
+        return { ...r, lines };
+      }
+      if (!crcOk(l)) {
+        // A garbled data line: the whole answer is resent, never used in part.
+        if (l.startsWith('L ')) return 'garbled';
+        continue; // noise, a boot banner, a console echo
+      }
+      lines.push(l);
+    }
+  }
+
+  #event(line: string): void {
+    const e = parseEvent(line);
+    if (!e) return;
+    this.events.push(e);
+    for (const l of this.#eventListeners) l(e);
+  }
+
+  #drainEvents(): void {
+    for (const l of this.#port.drain()) if (l.startsWith('! ')) this.#event(l);
+  }
+
+  /** Waits for the port to come back, checks the protocol, and logs in again as before. */
+  async #reconnect(cause: SerialError): Promise<void> {
+    this.#o.notice?.(`${cause.message}: waiting up to ${Math.round(this.#o.reconnectMs / 1000)} s for it to come back`);
+    const deadline = Date.now() + this.#o.reconnectMs;
+    await this.#port.close();
+    for (;;) {
+      try {
+        this.#port = await openLinePort(this.#o.path, { baud: this.#o.baud, binding: this.#o.binding });
+        break;
+      } catch (e) {
+        if (Date.now() >= deadline) throw new CliError('DISCONNECTED', `${cause.message}, and ${this.#o.path} did not come back within ${Math.round(this.#o.reconnectMs / 1000)} s`);
+        await new Promise((r) => setTimeout(r, 250)); // polling a device node that is not there yet
+      }
+    }
+    this.generation++;
+    this.#session = undefined;
+    const role = this.#role;
+    await this.#checkVersion();
+    if (role) await this.login(role);
+    this.#o.notice?.(`reconnected to ${this.#o.path}${role ? ` and logged in again as ${role}` : ''}`);
+  }
+}
+
+/**
+ * Thrown after a successful reconnection: the command in flight may or may not have run.
+ * Read-only steps simply repeat; state changes check what the pump now says (see commands).
+ */
+export class BoardRestarted extends Error {
+  constructor(path: string) {
+    super(`the connection to ${path} was lost and came back`);
+  }
+}
+
+async function openPort(o: SessionOptions): Promise<LinePort> {
+  try {
+    return await openLinePort(o.path, { baud: o.baud, binding: o.binding });
+  } catch (e) {
+    if (e instanceof SerialError) throw new CliError('PORT_OPEN', e.message);
+    throw e;
+  }
+}
+
+/** Runs a read-only step again after a reconnection (at most a few times). */
+export async function retrying<T>(step: () => Promise<T>, tries = 3): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await step();
+    } catch (e) {
+      if (!(e instanceof BoardRestarted) || i >= tries) throw e;
+    }
+  }
+}
