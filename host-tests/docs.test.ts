@@ -7,6 +7,8 @@ import { renderAlarmsMarkdown } from '../host/docs/alarms-md';
 import { renderErrorsMarkdown } from '../host/docs/errors-md';
 import { renderProtocolCommands } from '../host/docs/protocol-commands-md';
 import { renderProtocolExample } from '../host/docs/protocol-example';
+import { withPumpctlErrors } from '../host/docs/pumpctl-md';
+import { EXIT } from '../host/cli/errors';
 
 describe('docs/errors.md', () => {
   it('is the table generated from firmware/core/errors.ts (run `npm run docs` after changing it)', () => {
@@ -64,5 +66,13 @@ describe('docs/protocol.md', () => {
 
   it('links to the generated command reference', () => {
     expect(readFileSync(new URL('../docs/protocol.md', import.meta.url), 'utf8')).toContain('](protocol-commands.md)');
+  });
+});
+
+describe('docs/pumpctl.md', () => {
+  it('ends with the exit codes and errors generated from host/cli/errors.ts (run `npm run docs` after changing it)', () => {
+    const text = readFileSync(new URL('../docs/pumpctl.md', import.meta.url), 'utf8');
+    expect(withPumpctlErrors(text)).toBe(text);
+    for (const code of Object.values(EXIT)) expect(text).toMatch(new RegExp(`\\| ${code} \\|`));
   });
 });

@@ -46,23 +46,23 @@ export const EXIT_MEANING: Readonly<Record<ExitName, string>> = {
 };
 
 export const CLI_ERRORS = {
-  USAGE: { code: 800, exit: 'usage' },
-  FILE_UNREADABLE: { code: 801, exit: 'file' },
-  PRESCRIPTION_INVALID: { code: 802, exit: 'file' },
-  KEY_FILE: { code: 803, exit: 'file' },
-  NO_KEY: { code: 804, exit: 'auth' },
-  PORT_OPEN: { code: 810, exit: 'port' },
-  NO_PORT: { code: 811, exit: 'usage' },
-  TIMEOUT: { code: 812, exit: 'timeout' },
-  GARBLED: { code: 813, exit: 'garbled' },
-  INCOMPATIBLE: { code: 814, exit: 'incompatible' },
-  DISCONNECTED: { code: 815, exit: 'disconnected' },
-  AUTH_FAILED: { code: 820, exit: 'auth' },
-  PUMP_REFUSED: { code: 821, exit: 'refused' },
-  DECLINED: { code: 830, exit: 'declined' },
-  UNKNOWN_OUTCOME: { code: 831, exit: 'unknownOutcome' },
-  ALARMS_ACTIVE: { code: 832, exit: 'alarms' },
-} as const satisfies Record<string, { code: number; exit: ExitName }>;
+  USAGE: { code: 800, exit: 'usage', meaning: 'An unknown command or option, or a value out of range.' },
+  FILE_UNREADABLE: { code: 801, exit: 'file', meaning: 'A file cannot be read or written.' },
+  PRESCRIPTION_INVALID: { code: 802, exit: 'file', meaning: 'The prescription file is not valid JSON/YAML or breaks a rule of the prescription format (file, line and field given).' },
+  KEY_FILE: { code: 803, exit: 'file', meaning: 'The key file or a PUMP_KEY_* variable is not valid (64 hex digits per role).' },
+  NO_KEY: { code: 804, exit: 'auth', meaning: 'The command needs a role key that was not given.' },
+  PORT_OPEN: { code: 810, exit: 'port', meaning: 'The serial port cannot be opened (missing, busy, no permission).' },
+  NO_PORT: { code: 811, exit: 'usage', meaning: 'No port was given (--port or PUMP_PORT).' },
+  TIMEOUT: { code: 812, exit: 'timeout', meaning: 'The board did not answer in time, twice.' },
+  GARBLED: { code: 813, exit: 'garbled', meaning: 'Three replies in a row failed their checksum.' },
+  INCOMPATIBLE: { code: 814, exit: 'incompatible', meaning: 'The board speaks another protocol version.' },
+  DISCONNECTED: { code: 815, exit: 'disconnected', meaning: 'The connection was lost and did not come back within --reconnect.' },
+  AUTH_FAILED: { code: 820, exit: 'auth', meaning: 'The pump refused the key, did not prove it holds it, or the provisioning window is closed.' },
+  PUMP_REFUSED: { code: 821, exit: 'refused', meaning: 'The pump refused the command; its own code (E1xx-E6xx, docs/errors.md) follows in the message.' },
+  DECLINED: { code: 830, exit: 'declined', meaning: 'The program was not confirmed (or there was no terminal to confirm on and no --yes).' },
+  UNKNOWN_OUTCOME: { code: 831, exit: 'unknownOutcome', meaning: 'The connection was lost while a bolus, refill or other state change was in flight.' },
+  ALARMS_ACTIVE: { code: 832, exit: 'alarms', meaning: '`alarms --check` found active alarms.' },
+} as const satisfies Record<string, { code: number; exit: ExitName; meaning: string }>;
 
 export type CliErrorName = keyof typeof CLI_ERRORS;
 

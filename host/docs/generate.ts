@@ -9,6 +9,7 @@ import { renderAlarmsMarkdown } from './alarms-md';
 import { renderErrorsMarkdown } from './errors-md';
 import { renderProtocolCommands } from './protocol-commands-md';
 import { renderProtocolExample } from './protocol-example';
+import { withPumpctlErrors } from './pumpctl-md';
 
 const doc = (name: string): URL => new URL(`../../docs/${name}`, import.meta.url);
 const hardware = (name: string): URL => new URL(`../../hardware/${name}`, import.meta.url);
@@ -28,8 +29,9 @@ writeFileSync(doc('errors.md'), renderErrorsMarkdown());
 writeFileSync(doc('alarms.md'), renderAlarmsMarkdown());
 writeFileSync(doc('protocol-commands.md'), renderProtocolCommands());
 writeFileSync(doc('protocol.md'), withWorkedExample(readFileSync(doc('protocol.md'), 'utf8')));
+writeFileSync(doc('pumpctl.md'), withPumpctlErrors(readFileSync(doc('pumpctl.md'), 'utf8')));
 writeFileSync(hardware('README.md'), withWiringTable(readFileSync(hardware('README.md'), 'utf8')));
 const svgs = renderAllWiringSvgs();
 for (const [name, svg] of svgs) writeFileSync(hardware(name), svg);
-console.log('wrote docs/errors.md, docs/alarms.md, docs/protocol-commands.md and the worked example in docs/protocol.md');
+console.log('wrote docs/errors.md, docs/alarms.md, docs/protocol-commands.md, the worked example in docs/protocol.md and the error tables in docs/pumpctl.md');
 console.log(`wrote the wiring table in hardware/README.md and hardware/${[...svgs.keys()].join(', hardware/')}`);
