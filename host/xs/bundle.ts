@@ -1,4 +1,5 @@
-// Bundles host/xs/entry.ts (the virtual rig, the firmware and the shared scenarios) into one
+// Bundles host/xs/entry.ts (the virtual rig, the firmware and the shared scenarios), or
+// host/xs/board-entry.ts (the virtual board's firmware side, for `--engine xs`), into one
 // plain script for the XS engine of @agoric/xsnap's worker, which evaluates scripts (`e`) and
 // has no module loader. esbuild inlines every import, JSON included; anything that does not
 // resolve to a file in the repo (a Node built-in, say) fails the bundle, since XS has neither.
@@ -6,12 +7,17 @@
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
-const ENTRY = fileURLToPath(new URL('./entry.ts', import.meta.url));
+const ENTRIES = {
+  /** The shared parity scenarios (host/xs/entry.ts). */
+  scenarios: fileURLToPath(new URL('./entry.ts', import.meta.url)),
+  /** The virtual board's firmware side (host/xs/board-entry.ts, `--engine xs`). */
+  board: fileURLToPath(new URL('./board-entry.ts', import.meta.url)),
+} as const;
 
 /** The bundle's source: an IIFE that defines the global `handleCommand`. */
-export async function bundleForXs(): Promise<string> {
+export async function bundleForXs(entry: keyof typeof ENTRIES = 'scenarios'): Promise<string> {
   const result = await build({
-    entryPoints: [ENTRY],
+    entryPoints: [ENTRIES[entry]],
     bundle: true,
     write: false,
     format: 'iife',

@@ -213,3 +213,20 @@ export class XsScenarioRunner {
     return this.worker.close();
   }
 }
+
+/**
+ * A worker with the virtual board's bundle loaded (host/xs/board-entry.ts): host/board/engine.ts
+ * relays the pty's bytes and the wall clock's pacing to it (`--engine xs`).
+ */
+export async function startXsBoardWorker(): Promise<XsWorker> {
+  const binary = requireXsnapWorker();
+  const source = await bundleForXs('board');
+  const worker = XsWorker.start(binary);
+  try {
+    await worker.evaluate(source);
+  } catch (e) {
+    await worker.close();
+    throw e;
+  }
+  return worker;
+}

@@ -1,0 +1,87 @@
+// The virtual board as a child process for tests: startBoard() runs `host/board/main.ts
+// --quiet` on a fresh link and state directory under a temporary directory, waits for its ready
+// line, and hands back the path to connect to and the keys file. kill() is the power cut
+// (SIGKILL: no clean shutdown, its socat orphaned until the restart clears it); restart()
+// starts it again on the same link and state; stop() is an orderly SIGTERM and cleans up.
+// pumpctl's end-to-end tests reuse this. No sleeps anywhere: everything waits on a line or an
+// exit, with generous deadlines for a slow 2-core machine.
+
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type ReadyLine } from '../host/board/console';
+import { spawnBoard, type SpawnedBoard } from '../host/board/spawn';
+
+export interface StartBoardOptions {
+  /** Extra options: --speed, --engine xs, --fault ..., a prescription file. */
+  readonly args?: readonly string[];
+  /** Default: a new temporary directory (removed by stop()). */
+  readonly dir?: string;
+  readonly timeoutMs?: number;
+}
+
+export interface BoardFixture {
+  /** The link to connect to (stable across restarts). */
+  readonly path: string;
+  readonly keysFile: string;
+  readonly stateDir: string;
+  readonly dir: string;
+  /** The latest ready line. */
+  readonly ready: ReadyLine;
+  /** The running process's stderr so far. */
+  stderr(): string;
+  /** SIGTERM, then waits for the exit; returns the exit code. Removes the temporary directory. */
+  stop(): Promise<number | string>;
+  /** SIGKILL (a power cut), waits for the exit. */
+  kill(): Promise<void>;
+  /** Starts the board again on the same link and state (after kill() or stop(keep)). */
+  restart(extraArgs?: readonly string[]): Promise<void>;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export async function startBoard(o: StartBoardOptions = {}): Promise<BoardFixture> {
+  const dir = o.dir ?? mkdtempSync(join(tmpdir(), 'pump-board-'));
+  const path = join(dir, 'ttyPUMP');
+  const stateDir = join(dir, 'state');
+  const base = ['--link', path, '--state', stateDir, ...(o.args ?? [])];
+  const launch = (extra: readonly string[] = []): Promise<SpawnedBoard> => spawnBoard([...base, ...extra], { timeoutMs: o.timeoutMs ?? 90_000 });
+  let current = await launch();
+  const socats = new Set<number>(current.ready.socatPids);
+  const fixture: BoardFixture = {
+    path,
+    stateDir,
+    dir,
+    get keysFile() {
+      return current.ready.keys;
+    },
+    get ready() {
+      return current.ready;
+    },
+    stderr: () => current.stderr(),
+    async stop() {
+      if (current.child.exitCode === null && current.child.signalCode === null) current.child.kill('SIGTERM');
+      const code = await current.exited;
+      // A board killed earlier leaves its socat until a restart; make sure none outlives the test.
+      for (const pid of socats) if (alive(pid)) process.kill(pid, 'SIGKILL');
+      if (o.dir === undefined) rmSync(dir, { recursive: true, force: true });
+      return code;
+    },
+    async kill() {
+      current.child.kill('SIGKILL');
+      await current.exited;
+    },
+    async restart(extra = []) {
+      current = await launch(extra);
+      for (const p of current.ready.socatPids) socats.add(p);
+    },
+  };
+  return fixture;
+}

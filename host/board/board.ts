@@ -1,0 +1,289 @@
+// The virtual board: the firmware (on Node or XS, host/board/engine.ts) behind one end of a
+// socat pty pair; users connect to the other end's stable link with pumpctl or a serial
+// terminal. Bytes from the pty go to the link at the current virtual time and the replies go
+// straight back; virtual time follows the wall clock times --speed (pacer.ts). NVS and flash
+// images are saved to the state directory (NVS before each reply that changed it, flash every
+// few seconds and at exit), so a board killed and restarted boots from them like a real board
+// after a power cut. More emulated devices (a balance) can sit on ptys of their own.
+
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { autoDetect } from '@serialport/bindings-cpp';
+import { SerialPortStream } from '@serialport/stream';
+import { formatError } from '../../firmware/core/errors';
+import { type PumpEvent } from '../../firmware/core/events';
+import { type SerialDevice } from '../serial/device';
+import { createPtyPair, type PtyPair } from '../serial/pty';
+import { type VirtualPump } from '../sim/virtual-pump';
+import { type BoardCoreOptions, type BoardSnapshot, type KeyCommand, type StepResult } from './core';
+import { createEngine, type BoardEngine, type EngineName } from './engine';
+import { BoardError } from './errors';
+import { BoardLock } from './lock';
+import { Pacer } from './pacer';
+import { boardKeys, StateDir } from './state';
+
+/** Flash images are saved at most this often while running (and always at exit). */
+const FLASH_SAVE_MS = 2_000;
+export const BAUD = 115_200;
+
+export interface BoardOptions {
+  /** Where users connect: a symlink to the user end of the pty pair. */
+  readonly link: string;
+  readonly stateDir: string;
+  readonly fresh: boolean;
+  readonly keysFile: string | undefined;
+  readonly engine: EngineName;
+  readonly speed: number;
+  /** Everything the firmware side needs except images, keys and entropy. */
+  readonly core: Omit<BoardCoreOptions, 'nvs' | 'keys' | 'keysMode' | 'entropyHex'>;
+  /** Fixed entropy (tests comparing engines); default: the host's random source. */
+  readonly entropyHex?: string;
+  readonly socat?: string;
+}
+
+export interface BoardListener {
+  event?(e: PumpEvent, snapshot: BoardSnapshot): void;
+  frame?(snapshot: BoardSnapshot): void;
+  said?(said: { command: string; ok: boolean; text: string }): void;
+  /** The board stopped by itself (socat died, the engine failed). */
+  failed?(e: BoardError): void;
+}
+
+/** What the host sees of a device on its own pty. */
+export interface AttachedDevice {
+  readonly name: string;
+  readonly link: string;
+  readonly device: string;
+}
+
+interface Endpoint {
+  readonly name: string;
+  readonly pair: PtyPair;
+  readonly port: SerialPortStream;
+  readonly poll: (() => void) | undefined;
+}
+
+function openPort(path: string): Promise<SerialPortStream> {
+  const port = new SerialPortStream({ path, baudRate: BAUD, binding: autoDetect(), autoOpen: false });
+  return new Promise((resolve, reject) => port.open((err) => (err ? reject(new BoardError('PTY_FAILED', `cannot open the board end ${path}: ${err.message}`)) : resolve(port))));
+}
+
+export class VirtualBoard {
+  readonly options: BoardOptions;
+  readonly engine: BoardEngine;
+  readonly state: StateDir;
+  /** The file of role keys pumpctl reads with --keys. */
+  readonly keysFile: string;
+  readonly keysGenerated: boolean;
+  #snapshot: BoardSnapshot;
+  readonly #listeners: BoardListener[] = [];
+  readonly #locks: BoardLock[];
+  readonly #endpoints: Endpoint[] = [];
+  #pump: Endpoint | undefined;
+  #pacer: Pacer | undefined;
+  #queue: Promise<unknown> = Promise.resolve();
+  #flashDirty = false;
+  #lastFlashSave = performance.now();
+  #stopped: Promise<void> | undefined;
+
+  private constructor(o: BoardOptions, engine: BoardEngine, state: StateDir, locks: BoardLock[], keys: { file: string; generated: boolean }, first: BoardSnapshot) {
+    this.options = o;
+    this.engine = engine;
+    this.state = state;
+    this.#locks = locks;
+    this.keysFile = keys.file;
+    this.keysGenerated = keys.generated;
+    this.#snapshot = first;
+  }
+
+  /** Boots the firmware from the state directory and puts it behind a pty at `o.link`. */
+  static async start(o: BoardOptions, listener?: BoardListener): Promise<VirtualBoard> {
+    const state = new StateDir(o.stateDir);
+    state.ensure();
+    try {
+      mkdirSync(dirname(o.link), { recursive: true });
+    } catch (e) {
+      throw new BoardError('LINK_BUSY', `cannot create the directory for ${o.link}: ${(e as Error).message}`);
+    }
+    const locks: BoardLock[] = [];
+    let engine: BoardEngine | undefined;
+    try {
+      locks.push(BoardLock.acquire(`${o.link}.lock`, o.link, [o.link]));
+      locks.push(BoardLock.acquire(state.lockPath, `the state directory ${o.stateDir}`, []));
+      if (o.fresh) state.erase();
+      const images = state.load();
+      const keys = boardKeys(state, o.keysFile);
+      engine = await createEngine(o.engine);
+      const entropyHex = o.entropyHex ?? (await import('node:crypto')).randomBytes(32).toString('hex');
+      const started = await engine.start({ ...o.core, ...(images.nvs && { nvs: images.nvs }), keys: keys.keys, keysMode: keys.mode, entropyHex }, images.flash);
+      if (!started.ok) throw new BoardError('REFUSED', `the firmware refused the ${started.what}:\n  ${formatError(started.error)}`);
+      const board = new VirtualBoard(o, engine, state, locks, keys, started.result.snapshot);
+      if (listener) board.#listeners.push(listener);
+      // The boot itself wrote NVS (the boot record, keys): on disk before anyone connects.
+      state.saveNvs(await engine.nvsImage());
+      state.saveFlash(await engine.flashImage());
+      board.#deliver(started.result);
+      board.#pump = await board.#endpoint('pump', o.link, (bytes) => board.#serial(() => board.#fromHost(bytes)), undefined);
+      board.#pacer = new Pacer({
+        speed: o.speed,
+        startMs: board.#snapshot.nowMs,
+        nowMs: () => board.#snapshot.nowMs,
+        step: (toMs) => board.#serial(async () => board.#apply(await board.engine.runTo(toMs))),
+        frame: () => board.#serial(() => board.#frame()),
+        failed: (e) => board.#fail(e),
+      });
+      board.#pacer.start();
+      return board;
+    } catch (e) {
+      await engine?.close();
+      for (const l of locks) l.release();
+      throw e;
+    }
+  }
+
+  /** The pty device (/dev/pts/N) users' link points to. */
+  get device(): string {
+    return this.#pump!.pair.b;
+  }
+
+  get link(): string {
+    return this.options.link;
+  }
+
+  /** The pid of the pump's socat (a successor stops it if this board dies). */
+  get socatPids(): number[] {
+    return this.#endpoints.map((e) => e.pair.pid);
+  }
+
+  /** The latest virtual time, status and rig figures. */
+  get snapshot(): BoardSnapshot {
+    return this.#snapshot;
+  }
+
+  /** The virtual pump (Node engine only); every engine has `snapshot.rig` for what was pushed. */
+  get pump(): VirtualPump | undefined {
+    return this.engine.pump;
+  }
+
+  listen(l: BoardListener): void {
+    this.#listeners.push(l);
+  }
+
+  get devices(): AttachedDevice[] {
+    return this.#endpoints.map((e) => ({ name: e.name, link: e.pair.linkB, device: e.pair.b }));
+  }
+
+  /**
+   * Puts an emulated device on a pty of its own at `link`: bytes from the host reach
+   * `device.receive(text, virtual ms)`, and its answers and anything `poll` returns (each frame)
+   * go back. It can read `board.snapshot.rig.pushedNl` (or `board.pump`) to weigh what the rig
+   * delivered.
+   */
+  async attachDevice(d: { name: string; link: string; device: SerialDevice }): Promise<AttachedDevice> {
+    if (this.#endpoints.some((e) => e.name === d.name || e.pair.linkB === d.link)) throw new BoardError('DEVICE_ATTACH', `a device named ${d.name} or at ${d.link} is already attached`);
+    try {
+      this.#locks.push(BoardLock.acquire(`${d.link}.lock`, d.link, [d.link]));
+    } catch (e) {
+      throw e instanceof BoardError ? new BoardError('DEVICE_ATTACH', e.message) : e;
+    }
+    const send = (text: string): void => {
+      if (text !== '') ep.port.write(Buffer.from(text, 'latin1'));
+    };
+    const ep = await this.#endpoint(d.name, d.link, (bytes) => this.#serial(async () => send(d.device.receive(Buffer.from(bytes).toString('latin1'), this.#snapshot.nowMs))), () => send(d.device.poll?.(this.#snapshot.nowMs) ?? ''));
+    return { name: d.name, link: d.link, device: ep.pair.b };
+  }
+
+  async #endpoint(name: string, link: string, onBytes: (b: Uint8Array) => void, poll: (() => void) | undefined): Promise<Endpoint> {
+    let pair: PtyPair;
+    try {
+      pair = await createPtyPair({ linkB: link, ...(this.options.socat && { socat: this.options.socat }) });
+    } catch (e) {
+      throw e instanceof BoardError && name !== 'pump' ? new BoardError('DEVICE_ATTACH', e.message) : e;
+    }
+    for (const l of this.#locks) if (l.path === `${link}.lock`) l.addSocat(pair.pid);
+    const port = await openPort(pair.a).catch(async (e: unknown) => {
+      await pair.close();
+      throw e;
+    });
+    port.on('data', (chunk: Buffer) => onBytes(new Uint8Array(chunk)));
+    pair.onExit = (code, signal) => this.#fail(new BoardError('PTY_FAILED', `socat for ${name} (${link}) exited unexpectedly (code ${code}, signal ${signal})`));
+    const ep = { name, pair, port, poll };
+    this.#endpoints.push(ep);
+    return ep;
+  }
+
+  /** Runs `fn` after every operation queued before it: the engine sees one thing at a time. */
+  #serial<T>(fn: () => Promise<T> | T): Promise<T> {
+    const next = this.#queue.then(fn);
+    this.#queue = next.catch(() => undefined);
+    return next;
+  }
+
+  async #fromHost(bytes: Uint8Array): Promise<void> {
+    if (this.#stopped) return;
+    this.#apply(await this.engine.receive(bytes));
+  }
+
+  /** NVS first, then the bytes: a reply means what it did is stored, as on the device. */
+  #apply(r: StepResult): void {
+    if (r.nvs) this.state.saveNvs(r.nvs);
+    if (r.out !== '' && this.#pump && !this.#stopped) this.#pump.port.write(Buffer.from(r.out, 'latin1'));
+    this.#deliver(r);
+  }
+
+  #deliver(r: StepResult): void {
+    this.#snapshot = r.snapshot;
+    if (r.flashDirty) this.#flashDirty = true;
+    for (const e of r.events) for (const l of this.#listeners) l.event?.(e, r.snapshot);
+  }
+
+  async #frame(): Promise<void> {
+    for (const ep of this.#endpoints) ep.poll?.();
+    if (this.#flashDirty && performance.now() - this.#lastFlashSave >= FLASH_SAVE_MS) await this.#saveFlash();
+    for (const l of this.#listeners) l.frame?.(this.#snapshot);
+  }
+
+  async #saveFlash(): Promise<void> {
+    this.#flashDirty = false;
+    this.#lastFlashSave = performance.now();
+    this.state.saveFlash(await this.engine.flashImage());
+  }
+
+  /** A console key: b bolus, p pause/resume, s the service button. */
+  key(k: KeyCommand): Promise<void> {
+    return this.#serial(async () => {
+      const r = await this.engine.key(k);
+      this.#apply(r);
+      for (const l of this.#listeners) l.said?.(r.said);
+    });
+  }
+
+  #fail(e: unknown): void {
+    const err = e instanceof BoardError ? e : new BoardError('PTY_FAILED', `the board stopped: ${(e as Error).stack ?? String(e)}`);
+    for (const l of this.#listeners) l.failed?.(err);
+  }
+
+  /**
+   * An orderly power-off: the firmware records a clean shutdown, both images are saved, the
+   * ptys and locks are released. Safe to call twice.
+   */
+  stop(): Promise<void> {
+    this.#stopped ??= (async () => {
+      await this.#pacer?.stop();
+      await this.#serial(async () => {
+        const r = await this.engine.shutdown();
+        if (r.nvs) this.state.saveNvs(r.nvs);
+        this.#deliver(r);
+        await this.#saveFlash();
+      }).catch(() => undefined);
+      await this.engine.close().catch(() => undefined);
+      for (const ep of this.#endpoints) {
+        ep.pair.onExit = undefined;
+        await new Promise<void>((resolve) => (ep.port.isOpen ? ep.port.close(() => resolve()) : resolve()));
+        await ep.pair.close();
+      }
+      for (const l of this.#locks) l.release();
+    })();
+    return this.#stopped;
+  }
+}

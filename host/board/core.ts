@@ -1,0 +1,296 @@
+// The virtual board's firmware side, engine-neutral: the virtual pump booted from NVS and flash
+// images (MockKeyValueStore, MockFlash), the protocol link with its keys in NVS, and the
+// operations the host drives it by: bytes in, virtual time forward, a console key, images out.
+// No Node APIs: the same module runs on Node and, bundled, inside the XS engine
+// (host/xs/board-entry.ts), so the two engines give the same replies.
+
+import { type PumpError } from '../../firmware/core/errors';
+import { type PumpEvent, reason } from '../../firmware/core/events';
+import { readPrescription } from '../../firmware/core/prescription';
+import { type PumpStatus } from '../../firmware/core/status';
+import { Auth, type Entropy, hmacSha256, type Role, ROLES } from '../../firmware/protocol/auth';
+import { ProtocolLink } from '../../firmware/protocol/link';
+import { bytesToHex, hexToBytes } from '../../firmware/protocol/hex';
+import { type FlashPartition } from '../../firmware/ports/flash';
+import { type KeyValueStore } from '../../firmware/ports/kv-store';
+import { StoredKeys } from '../../firmware/storage/persistence';
+import { ConfigRefused, createVirtualPump, type VirtualPump } from '../sim/virtual-pump';
+import { MockFlash } from '../storage/flash-mock';
+import { MockKeyValueStore } from '../storage/kv-mock';
+
+export const FIRMWARE_VERSION = '0.1.0';
+/** The device's log partition: 128 KB of 4 KB blocks (firmware/app/partitions.csv). */
+export const FLASH_BYTES = 128 * 1024;
+export const FLASH_BLOCK = 4096;
+
+export interface BoardCoreOptions {
+  /** What a new board boots with (the firmware's own defaults on a device). */
+  readonly defaults: { readonly mechanics: unknown; readonly library: unknown; readonly prescription: unknown };
+  /** A prescription given explicitly: committed at boot when the stored one differs. */
+  readonly program?: unknown;
+  readonly reservoirNl?: number;
+  readonly timeOfDayMs: number;
+  readonly faults: readonly string[];
+  readonly loadCell: boolean;
+  /** Seed of the rig's noise. */
+  readonly seed: number;
+  /** 64 hex digits from the host's random source: the board's entropy (nonces, session ids). */
+  readonly entropyHex: string;
+  /** The NVS image: key -> value as hex. */
+  readonly nvs?: Readonly<Record<string, string>>;
+  /** Role keys (hex) to install: always (--keys FILE), or only where NVS has none. */
+  readonly keys?: Partial<Record<Role, string>>;
+  readonly keysMode?: 'always' | 'if-missing';
+  /** How long the service button keeps the provisioning window open, in virtual ms. */
+  readonly provisioningWindowMs: number;
+  /** Virtual ms to run before the first byte (a board that has been running a while). */
+  readonly advanceMs?: number;
+}
+
+/** What the console shows after each step. */
+export interface BoardSnapshot {
+  readonly nowMs: number;
+  readonly status: PumpStatus;
+  readonly todOffsetMs: number;
+  readonly rig: { readonly pushedNl: number; readonly reservoirNl: number };
+}
+
+/** The result of every operation: the bytes for the pty, and what changed. */
+export interface StepResult {
+  /** Text for the serial line (replies and event lines, LF-terminated). */
+  readonly out: string;
+  /** Events the firmware published since the last step (for the console). */
+  readonly events: PumpEvent[];
+  readonly snapshot: BoardSnapshot;
+  /** The NVS image when it changed (save it before sending `out`: NVS commits first). */
+  readonly nvs: Record<string, string> | undefined;
+  /** The flash log changed since the last `flashImage()`. */
+  readonly flashDirty: boolean;
+}
+
+export type KeyCommand = 'bolus' | 'pause' | 'service';
+
+export type BoardCoreStart = { readonly ok: true; readonly core: BoardCore } | { readonly ok: false; readonly what: 'prescription' | 'mechanics' | 'library'; readonly error: PumpError };
+
+/** NVS with every key remembered, so the whole store can be saved as an image. */
+class ImagedKv implements KeyValueStore {
+  readonly mock = new MockKeyValueStore();
+  readonly keys = new Set<string>();
+  dirty = false;
+  read(key: string): Uint8Array | undefined {
+    return this.mock.read(key);
+  }
+  write(key: string, value: Uint8Array): void {
+    this.mock.write(key, value);
+    this.keys.add(key);
+    this.dirty = true;
+  }
+  image(): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const k of [...this.keys].sort()) out[k] = bytesToHex(this.mock.read(k)!);
+    return out;
+  }
+}
+
+/** The flash mock, noting whether anything was programmed or erased since the last image. */
+class ImagedFlash implements FlashPartition {
+  readonly mock: MockFlash;
+  dirty = false;
+  constructor(image: Uint8Array | undefined) {
+    this.mock = new MockFlash(FLASH_BYTES, FLASH_BLOCK);
+    if (image && image.length === FLASH_BYTES) this.mock.poke(0, image);
+  }
+  get byteLength(): number {
+    return this.mock.byteLength;
+  }
+  get blockSize(): number {
+    return this.mock.blockSize;
+  }
+  read(offset: number, length: number): Uint8Array {
+    return this.mock.read(offset, length);
+  }
+  write(offset: number, data: Uint8Array): void {
+    this.dirty = true;
+    this.mock.write(offset, data);
+  }
+  eraseBlock(block: number): void {
+    this.dirty = true;
+    this.mock.eraseBlock(block);
+  }
+}
+
+/** A deterministic generator from the host's seed: HMAC-SHA256(seed, counter), as a DRBG. */
+function seededEntropy(seedHex: string): Entropy {
+  const seed = hexToBytes(seedHex) ?? new Uint8Array(32);
+  let counter = 0;
+  let pool: Uint8Array = new Uint8Array(0);
+  return {
+    bytes(n) {
+      const out = new Uint8Array(n);
+      for (let i = 0; i < n; i++) {
+        if (pool.length === 0) pool = hmacSha256(seed, `board-entropy-${counter++}`);
+        out[i] = pool[0]!;
+        pool = pool.subarray(1);
+      }
+      return out;
+    },
+  };
+}
+
+export class BoardCore {
+  readonly pump: VirtualPump;
+  readonly link: ProtocolLink;
+  readonly auth: Auth;
+  readonly #kv: ImagedKv;
+  readonly #flash: ImagedFlash;
+  readonly #provisioningMs: number;
+  #out: string[] = [];
+  /** Keys generated or installed at this boot (hex), for the host to write to keys.json. */
+  readonly installedKeys: Partial<Record<Role, string>> = {};
+
+  private constructor(pump: VirtualPump, kv: ImagedKv, flash: ImagedFlash, o: BoardCoreOptions) {
+    this.pump = pump;
+    this.#kv = kv;
+    this.#flash = flash;
+    this.#provisioningMs = o.provisioningWindowMs;
+    const controller = pump.controller;
+    const persistence = pump.persistence!;
+    const keys = new StoredKeys(persistence.records);
+    for (const role of ROLES) {
+      const hex = o.keys?.[role];
+      if (hex === undefined) continue;
+      if (o.keysMode === 'always' ? bytesToHex(keys.get(role) ?? new Uint8Array(0)) !== hex : keys.get(role) === undefined) {
+        keys.set(role, hexToBytes(hex)!);
+        this.installedKeys[role] = hex;
+      }
+    }
+    this.auth = new Auth({
+      entropy: seededEntropy(o.entropyHex),
+      keys,
+      // As on the device (firmware/app/main.ts): failed attempts are security events.
+      onAuthFailure: (_now, role, why, lockMs) => controller.note('security', reason('AUTH_FAILED', `${role}: ${why}`), { role, why, lockMs }),
+    });
+    this.link = new ProtocolLink({
+      controller,
+      auth: this.auth,
+      firmwareVersion: FIRMWARE_VERSION,
+      write: (line) => this.#out.push(line),
+      // The history on the flash image, for LOG (pumpctl log).
+      ...(persistence.log && { log: persistence.log }),
+    });
+  }
+
+  /** Boots the board from its images; a configuration the firmware refuses is reported, not thrown. */
+  static start(o: BoardCoreOptions, flashImage?: Uint8Array): BoardCoreStart {
+    const kv = new ImagedKv();
+    for (const [k, hex] of Object.entries(o.nvs ?? {})) {
+      const bytes = hexToBytes(hex);
+      if (bytes) kv.write(k, bytes);
+    }
+    kv.dirty = false;
+    const flash = new ImagedFlash(flashImage);
+    let pump: VirtualPump;
+    try {
+      pump = createVirtualPump({
+        ...o.defaults,
+        ...(o.reservoirNl !== undefined && { reservoirNl: o.reservoirNl }),
+        timeOfDayMs: o.timeOfDayMs,
+        faults: o.faults,
+        loadCell: o.loadCell,
+        seed: o.seed,
+        storage: kv,
+        flash,
+      });
+    } catch (e) {
+      if (e instanceof ConfigRefused) return { ok: false, what: 'prescription', error: e.error };
+      throw e;
+    }
+    const core = new BoardCore(pump, kv, flash, o);
+    // A new board stores what it booted with, as if programmed: a later start without the
+    // files (or with other defaults) boots the same prescription and mechanics, as a device
+    // would. The hooks are persistence's own (the records it writes on COMMIT and MECH).
+    const stored = (name: string): boolean => [...kv.keys].some((k) => k.startsWith(`${name}.`));
+    const hooks = pump.controller.hooks;
+    if (!stored('mech')) hooks.mechanicsSet?.(o.defaults.mechanics);
+    if (!stored('rx') && pump.controller.pump.prescription) hooks.programmed?.(o.defaults.prescription);
+    if (o.program !== undefined) {
+      const wanted = readPrescription(o.program);
+      if (!wanted.ok) return { ok: false, what: 'prescription', error: wanted.error };
+      const running = pump.controller.pump.prescription;
+      if (JSON.stringify(running) !== JSON.stringify(wanted.value)) {
+        const r = pump.controller.program(o.program);
+        if (!r.ok) return { ok: false, what: 'prescription', error: r.error };
+      }
+    }
+    if (o.advanceMs) pump.runFor(o.advanceMs);
+    return { ok: true, core };
+  }
+
+  /** The bytes a host sent, at the current virtual time. */
+  receive(bytes: Uint8Array): StepResult {
+    this.link.receive(bytes);
+    return this.#result();
+  }
+
+  /** Runs virtual time forward to `toMs` (since boot). */
+  runTo(toMs: number): StepResult {
+    const ms = toMs - this.pump.nowMs;
+    if (ms > 0) this.pump.runFor(ms);
+    return this.#result();
+  }
+
+  /** A key pressed at the board's console: a patient bolus, pause/resume, or the service button. */
+  key(k: KeyCommand): StepResult & { readonly said: { command: string; ok: boolean; text: string } } {
+    const c = this.pump.controller;
+    let said: { command: string; ok: boolean; text: string };
+    if (k === 'bolus') {
+      const r = c.patientBolus();
+      said = { command: 'bolus', ok: r.ok, text: r.ok ? `patient bolus #${r.value.bolusId} started` : `E${r.error.code} ${r.error.message}` };
+    } else if (k === 'pause') {
+      const pausing = c.status().state === 'running';
+      const r = pausing ? c.pause() : c.resume();
+      said = { command: pausing ? 'pause' : 'resume', ok: r.ok, text: r.ok ? (pausing ? 'paused' : 'resumed') : `E${r.error.code} ${r.error.message}` };
+    } else {
+      // The service button held as at a boot (firmware/app/main.ts): keys may be set without a
+      // session for a while. The press also acknowledges alarms, as on the device after boot.
+      const now = c.now();
+      this.auth.openProvisioning(now, this.#provisioningMs);
+      c.note('security', reason('PROVISIONING_OPEN'), {});
+      if (c.pump.alarms.list().length > 0) c.acknowledge();
+      said = { command: 'service', ok: true, text: 'service button: provisioning window open (keys may be set without a session)' };
+    }
+    return { ...this.#result(), said };
+  }
+
+  snapshot(): BoardSnapshot {
+    const c = this.pump.controller;
+    return { nowMs: this.pump.nowMs, status: c.status(), todOffsetMs: c.pump.todOffsetMs, rig: { pushedNl: this.pump.rig.pushedNl, reservoirNl: this.pump.rig.reservoirNl } };
+  }
+
+  /** The whole NVS image (hex values). */
+  nvsImage(): Record<string, string> {
+    this.#kv.dirty = false;
+    return this.#kv.image();
+  }
+
+  /** A copy of the flash partition; clears its dirty mark. */
+  flashImage(): Uint8Array {
+    this.#flash.dirty = false;
+    return this.#flash.mock.snapshot();
+  }
+
+  /** An orderly power-off: the next boot finds a clean shutdown. */
+  shutdown(): StepResult {
+    this.pump.persistence?.shutdown();
+    return this.#result();
+  }
+
+  #result(): StepResult {
+    const out = this.#out.length === 0 ? '' : `${this.#out.join('\n')}\n`;
+    this.#out = [];
+    // The pump's event list is a queue here (boot events included), so it does not grow.
+    const events = this.pump.events.splice(0);
+    const nvs = this.#kv.dirty ? this.nvsImage() : undefined;
+    return { out, events, snapshot: this.snapshot(), nvs, flashDirty: this.#flash.dirty };
+  }
+}

@@ -1,0 +1,118 @@
+// Where the board's firmware runs: in this Node process (BoardCore directly), or inside the XS
+// engine of @agoric/xsnap's worker, the engine the ESP32 runs (`--engine xs`). Both behind one
+// asynchronous interface, so the board relays bytes and time the same way to either; the
+// replies are the same because the same core module answers on both.
+
+import { type PumpError } from '../../firmware/core/errors';
+import { type Role } from '../../firmware/protocol/auth';
+import { type VirtualPump } from '../sim/virtual-pump';
+import { startXsBoardWorker, type XsWorker } from '../xs/runner';
+import { BoardCore, type BoardCoreOptions, type KeyCommand, type StepResult } from './core';
+import { BoardError } from './errors';
+
+export type EngineName = 'node' | 'xs';
+
+export type EngineStart =
+  | { readonly ok: true; readonly installedKeys: Partial<Record<Role, string>>; readonly result: StepResult }
+  | { readonly ok: false; readonly what: 'prescription' | 'mechanics' | 'library'; readonly error: PumpError };
+
+export type KeyResult = StepResult & { readonly said: { command: string; ok: boolean; text: string } };
+
+export interface BoardEngine {
+  readonly name: EngineName;
+  /** The virtual pump itself (Node engine only; the XS one lives in the worker). */
+  readonly pump: VirtualPump | undefined;
+  start(o: BoardCoreOptions, flash: Uint8Array | undefined): Promise<EngineStart>;
+  receive(bytes: Uint8Array): Promise<StepResult>;
+  runTo(toMs: number): Promise<StepResult>;
+  key(k: KeyCommand): Promise<KeyResult>;
+  nvsImage(): Promise<Record<string, string>>;
+  flashImage(): Promise<Uint8Array>;
+  shutdown(): Promise<StepResult>;
+  close(): Promise<void>;
+}
+
+class NodeEngine implements BoardEngine {
+  readonly name = 'node';
+  #core: BoardCore | undefined;
+  get pump(): VirtualPump | undefined {
+    return this.#core?.pump;
+  }
+  #c(): BoardCore {
+    if (!this.#core) throw new Error('the board engine was not started');
+    return this.#core;
+  }
+  async start(o: BoardCoreOptions, flash: Uint8Array | undefined): Promise<EngineStart> {
+    const s = BoardCore.start(o, flash);
+    if (!s.ok) return s;
+    this.#core = s.core;
+    return { ok: true, installedKeys: s.core.installedKeys, result: s.core.runTo(s.core.pump.nowMs) };
+  }
+  async receive(bytes: Uint8Array): Promise<StepResult> {
+    return this.#c().receive(bytes);
+  }
+  async runTo(toMs: number): Promise<StepResult> {
+    return this.#c().runTo(toMs);
+  }
+  async key(k: KeyCommand): Promise<KeyResult> {
+    return this.#c().key(k);
+  }
+  async nvsImage(): Promise<Record<string, string>> {
+    return this.#c().nvsImage();
+  }
+  async flashImage(): Promise<Uint8Array> {
+    return this.#c().flashImage();
+  }
+  async shutdown(): Promise<StepResult> {
+    return this.#c().shutdown();
+  }
+  async close(): Promise<void> {}
+}
+
+class XsEngine implements BoardEngine {
+  readonly name = 'xs';
+  readonly pump = undefined;
+  readonly #worker: XsWorker;
+  constructor(worker: XsWorker) {
+    this.#worker = worker;
+  }
+  async #call<T>(header: Record<string, unknown>, payload?: Uint8Array): Promise<{ header: T; payload: Buffer }> {
+    const head = Buffer.from(`${JSON.stringify(header)}\n`, 'utf8');
+    const r = await this.#worker.command(payload ? Buffer.concat([head, payload]) : head);
+    const nl = r.body.indexOf(10);
+    return { header: JSON.parse(r.body.subarray(0, nl).toString('utf8')) as T, payload: r.body.subarray(nl + 1) };
+  }
+  async start(o: BoardCoreOptions, flash: Uint8Array | undefined): Promise<EngineStart> {
+    return (await this.#call<EngineStart>({ op: 'start', options: o }, flash)).header;
+  }
+  async receive(bytes: Uint8Array): Promise<StepResult> {
+    return (await this.#call<StepResult>({ op: 'receive' }, bytes)).header;
+  }
+  async runTo(toMs: number): Promise<StepResult> {
+    return (await this.#call<StepResult>({ op: 'runTo', toMs })).header;
+  }
+  async key(k: KeyCommand): Promise<KeyResult> {
+    return (await this.#call<KeyResult>({ op: 'key', key: k })).header;
+  }
+  async nvsImage(): Promise<Record<string, string>> {
+    return (await this.#call<Record<string, string>>({ op: 'nvs' })).header;
+  }
+  async flashImage(): Promise<Uint8Array> {
+    return new Uint8Array((await this.#call<unknown>({ op: 'flash' })).payload);
+  }
+  async shutdown(): Promise<StepResult> {
+    return (await this.#call<StepResult>({ op: 'shutdown' })).header;
+  }
+  close(): Promise<void> {
+    return this.#worker.close();
+  }
+}
+
+export async function createEngine(name: EngineName): Promise<BoardEngine> {
+  if (name === 'node') return new NodeEngine();
+  try {
+    return new XsEngine(await startXsBoardWorker());
+  } catch (e) {
+    throw new BoardError('XS_UNAVAILABLE', `${(e as Error).message}\nRun without --engine xs to use Node, or rebuild the worker with \`npm rebuild @agoric/xsnap\` (gcc and make needed).`);
+  }
+}

@@ -1,0 +1,151 @@
+// `npm start`: the virtual board. Reads the options and files, makes sure socat is there,
+// boots the firmware behind a pty (board.ts) and runs the console until q, Ctrl-C or SIGTERM.
+// Every refusal is a numbered error (errors.ts) and a distinct exit code, never a stack trace.
+// `--no-port` runs the older standalone simulator (host/sim/cli.ts) instead.
+
+import { readFileSync } from 'node:fs';
+import { isAbsolute, relative } from 'node:path';
+import { formatError } from '../../firmware/core/errors';
+import { readLibrary } from '../../firmware/core/library';
+import { readMechanics } from '../../firmware/core/mechanics';
+import { mlToNl } from '../../firmware/core/units';
+import { PROVISIONING_WINDOW_MS } from '../../firmware/protocol/auth';
+import { ensureSocat } from '../serial/pty';
+import { describeJsonPosition, jsonErrorOffset } from '../sim/cli-format';
+import { type BoardOptions, VirtualBoard } from './board';
+import { BoardConsole } from './console';
+import { BoardError, EXIT } from './errors';
+import { type BoardCliOptions, HELP, readBoardOptions } from './options';
+
+function shown(file: string): string {
+  const r = relative(process.cwd(), file);
+  return r && !r.startsWith('..') && !isAbsolute(r) ? r : file;
+}
+
+function loadJson(what: string, file: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new BoardError('FILE_UNREADABLE', `cannot read the ${what} file ${shown(file)}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    const at = jsonErrorOffset(text);
+    const pos = describeJsonPosition(text, at < 0 ? text.length : at);
+    throw new BoardError('FILE_NOT_JSON', `the ${what} file ${shown(file)} is not valid JSON at ${pos.where}\n${pos.excerpt}`);
+  }
+}
+
+/** The firmware side's options, the files checked with the firmware's own readers. */
+function boardOptions(o: BoardCliOptions): BoardOptions {
+  const prescription = loadJson('prescription', o.files.prescription);
+  const mechanicsInput = loadJson('mechanics', o.files.mechanics);
+  const library = loadJson('library', o.files.library);
+  const mechanics = readMechanics(mechanicsInput);
+  if (!mechanics.ok) throw new BoardError('REFUSED', `the firmware refused the mechanics in ${shown(o.files.mechanics)}:\n  ${formatError(mechanics.error)}`);
+  const lib = readLibrary(library);
+  if (!lib.ok) throw new BoardError('REFUSED', `the firmware refused the drug library in ${shown(o.files.library)}:\n  ${formatError(lib.error)}`);
+  const capacityNl = mechanics.value.syringe.capacityNl;
+  const reservoirNl = o.reservoirMl === undefined ? undefined : mlToNl(o.reservoirMl);
+  if (reservoirNl !== undefined && reservoirNl > capacityNl) throw new BoardError('USAGE', `--reservoir-ml ${o.reservoirMl} is more than the ${mechanics.value.syringe.name} syringe holds.`);
+  return {
+    link: o.link,
+    stateDir: o.stateDir,
+    fresh: o.fresh,
+    keysFile: o.keysFile,
+    engine: o.engine,
+    speed: o.speed,
+    ...(o.seed !== undefined && { entropyHex: o.seed.toString(16).padStart(64, '0').slice(-64) }),
+    core: {
+      defaults: { mechanics: mechanicsInput, library, prescription },
+      ...(o.prescriptionGiven && { program: prescription }),
+      ...(reservoirNl !== undefined && { reservoirNl }),
+      timeOfDayMs: o.timeOfDayMs,
+      faults: o.faults,
+      loadCell: o.loadCell,
+      seed: o.seed ?? 1,
+      // The window stays open two minutes of wall time, whatever the speed-up: long enough to
+      // run pumpctl keys in another terminal.
+      provisioningWindowMs: PROVISIONING_WINDOW_MS * Math.max(1, o.speed),
+      advanceMs: o.advanceMs,
+    },
+  };
+}
+
+function fail(e: unknown, machine: boolean): number {
+  if (e instanceof BoardError) {
+    process.stderr.write(`npm start: ${e.message}\n`);
+    if (machine) process.stdout.write(`${JSON.stringify({ kind: 'error', code: e.code, name: e.errorName, exitCode: e.exitCode, message: e.message })}\n`);
+    return e.exitCode;
+  }
+  process.stderr.write(`npm start: internal error: ${(e as Error).stack ?? String(e)}\n`);
+  if (machine) process.stdout.write(`${JSON.stringify({ kind: 'error', exitCode: EXIT.internal, message: String(e) })}\n`);
+  return EXIT.internal;
+}
+
+async function main(): Promise<void> {
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') return;
+    throw e;
+  });
+  const argv = process.argv.slice(2);
+  if (argv.includes('--no-port')) {
+    process.argv = [...process.argv.slice(0, 2), ...argv.filter((a) => a !== '--no-port')];
+    await import('../sim/cli');
+    return;
+  }
+  const machine = argv.includes('--json') || argv.includes('--quiet');
+  let board: VirtualBoard | undefined;
+  let ui: BoardConsole | undefined;
+  let finishing = false;
+  const finish = async (why: string, code: number): Promise<void> => {
+    if (finishing) return;
+    finishing = true;
+    if (process.stdin.isTTY) {
+      process.stdin.setRawMode(false);
+      process.stdin.pause();
+    }
+    if (board) {
+      await board.stop();
+      ui?.stopped(why, board.snapshot, code);
+    }
+    process.exit(code);
+  };
+  // Before any pty exists, so these (not host/serial/pty.ts's fallbacks) handle the signals:
+  // an orderly stop saves the state and marks the shutdown clean.
+  process.on('SIGINT', () => void finish('interrupted', EXIT.ok));
+  process.on('SIGTERM', () => void finish('terminated', EXIT.ok));
+  process.on('SIGHUP', () => void finish('hang-up', EXIT.ok));
+  try {
+    const read = readBoardOptions(argv);
+    if (read === 'help') return void process.stdout.write(HELP);
+    const o = read;
+    const options = boardOptions(o);
+    ensureSocat((line) => process.stderr.write(`${line}\n`));
+    ui = new BoardConsole({ json: o.json, quiet: o.quiet, prescriptionFile: o.prescriptionGiven ? shown(o.files.prescription) : '' });
+    board = await VirtualBoard.start(options, ui);
+  } catch (e) {
+    process.exit(fail(e, machine));
+  }
+  const b = board;
+  const u = ui;
+  u.failed = (e) => {
+    u.note(`npm start: ${e.message}`);
+    void finish('failed', e.exitCode);
+  };
+  const keys = process.stdin.isTTY === true;
+  u.ready(b, keys);
+  if (keys) {
+    process.stdin.setRawMode(true);
+    process.stdin.setEncoding('utf8');
+    process.stdin.on('data', (key: string) => {
+      if (key === 'q' || key === '\u0003') return void finish(key === 'q' ? 'quit' : 'interrupted', EXIT.ok);
+      const k = key === 'b' ? 'bolus' : key === 'p' ? 'pause' : key === 's' ? 'service' : undefined;
+      if (k) void b.key(k);
+    });
+  }
+}
+
+void main();

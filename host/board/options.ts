@@ -1,0 +1,166 @@
+// The virtual board's command line (`npm start -- [options] [PRESCRIPTION]`): options, help
+// text and exit codes. Values are checked here; files are read by main.ts.
+
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { MS_PER_SECOND } from '../../firmware/core/units';
+import { parseTimeOfDay } from '../sim/cli-format';
+import { parseDuration, parseFaults } from '../sim/faults';
+import { type EngineName } from './engine';
+import { BOARD_ERRORS, BoardError, EXIT } from './errors';
+
+export const DEFAULT_LINK = '/tmp/pump-rig/ttyPUMP';
+export const DEFAULT_STATE = '/tmp/pump-rig/state';
+
+export interface BoardCliOptions {
+  readonly link: string;
+  readonly stateDir: string;
+  readonly fresh: boolean;
+  readonly keysFile: string | undefined;
+  readonly engine: EngineName;
+  readonly speed: number;
+  readonly files: { readonly prescription: string; readonly mechanics: string; readonly library: string };
+  /** The prescription file was named: it is committed at boot if the stored one differs. */
+  readonly prescriptionGiven: boolean;
+  readonly reservoirMl: number | undefined;
+  readonly timeOfDayMs: number;
+  readonly faults: readonly string[];
+  readonly loadCell: boolean;
+  readonly advanceMs: number;
+  readonly seed: number | undefined;
+  readonly json: boolean;
+  readonly quiet: boolean;
+}
+
+const exitTable = Object.entries(EXIT)
+  .map(([name, code]) => `  ${String(code).padEnd(2)} ${name}${errorsFor(name)}`)
+  .join('\n');
+
+function errorsFor(exit: string): string {
+  const codes = Object.entries(BOARD_ERRORS)
+    .filter(([, e]) => e.exit === exit)
+    .map(([n, e]) => `E${e.code} ${n}`);
+  return codes.length ? ` (${codes.join(', ')})` : '';
+}
+
+export const HELP = `Usage: npm start -- [options] [PRESCRIPTION.json]      (or: npx tsx host/board/main.ts ...)
+
+Starts the virtual board: the pump firmware on the virtual rig behind a real pseudo-terminal
+(a socat pty pair). Connect to the path it prints with pumpctl, or with a serial terminal
+(picocom -b 115200 PATH, screen PATH 115200) and type read-only queries: STATUS, HELP, RX.
+A bench and teaching rig: NOT a medical device. Never connect it to a person or an animal.
+
+Options:
+  --link PATH            where to connect (a symlink to the pty; default ${DEFAULT_LINK})
+  --speed N              virtual ms per wall ms (default 60; 3600 = an hour a second; 0 = the
+                         clock stands still and the firmware runs only when bytes arrive)
+  --prescription FILE    prescription JSON (or give it as the last argument). On a new board
+                         it is what the board boots with; on one with state, it is committed
+                         at boot if it differs from the stored prescription.
+                         (default firmware/app/examples/prescription.example.json)
+  --mechanics FILE       mechanics JSON (default firmware/app/examples/mechanics.example.json)
+  --library FILE         drug library JSON (default firmware/app/examples/library.example.json)
+  --reservoir-ml N       drug in the syringe on a new board, mL (default: full)
+  --time-of-day HH:MM    time of day at boot (default: the host's clock)
+  --fault SPEC           inject a fault on the virtual rig, repeatable: occlusion@2h,
+                         release@3h, stall@5h, sensor-unplugged@1h ... (host/sim/faults.ts);
+                         times count from this boot
+  --load-cell            fit a load cell on the pusher
+  --advance DURATION     run this much virtual time before opening the port (e.g. 6h)
+  --state DIR            NVS and flash images and keys.json (default ${DEFAULT_STATE});
+                         a restarted board boots from them, as after a power cut
+  --fresh                erase the state first: a new board, new keys
+  --keys FILE            role keys JSON to provision at every start (otherwise keys are
+                         generated at the first start and written to DIR/keys.json, 0600)
+  --engine node|xs       run the firmware on Node (default) or inside the XS engine
+  --seed N               fixed seed for the rig's noise and the board's nonces (tests)
+  --json                 JSON lines: ready, event, status, command, stopped
+  --quiet                only the ready line (JSON) and errors: for running as a child process
+  --no-port              the standalone simulator without a pty (host/sim/cli.ts; its own
+                         options, see --no-port --help)
+  -h, --help             show this help
+
+Keys (when stdin is a terminal): b patient bolus, p pause/resume, s service button (opens the
+provisioning window pumpctl keys needs, and acknowledges alarms), q quit (Ctrl-C too).
+
+Exit codes:
+${exitTable}
+`;
+
+const example = (name: string): string => fileURLToPath(new URL(`../../firmware/app/examples/${name}.example.json`, import.meta.url));
+
+export function readBoardOptions(argv: string[]): BoardCliOptions | 'help' {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: true,
+      options: {
+        link: { type: 'string' },
+        speed: { type: 'string' },
+        prescription: { type: 'string' },
+        mechanics: { type: 'string' },
+        library: { type: 'string' },
+        'reservoir-ml': { type: 'string' },
+        'time-of-day': { type: 'string' },
+        fault: { type: 'string', multiple: true },
+        'load-cell': { type: 'boolean' },
+        advance: { type: 'string' },
+        state: { type: 'string' },
+        fresh: { type: 'boolean' },
+        keys: { type: 'string' },
+        engine: { type: 'string' },
+        seed: { type: 'string' },
+        json: { type: 'boolean' },
+        quiet: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (e) {
+    throw new BoardError('USAGE', `${(e as Error).message}\nSee --help.`);
+  }
+  const v = parsed.values;
+  if (v.help) return 'help';
+  const bad = (what: string, value: string, want: string): never => {
+    throw new BoardError('USAGE', `${what} "${value}" is not ${want}. See --help.`);
+  };
+  if (parsed.positionals.length > 1) throw new BoardError('USAGE', `one prescription file at most (got ${parsed.positionals.join(', ')}). See --help.`);
+  if (parsed.positionals.length === 1 && v.prescription !== undefined) throw new BoardError('USAGE', 'give the prescription either as --prescription FILE or as the last argument, not both.');
+  const speed = v.speed === undefined ? 60 : Number(v.speed);
+  if (v.speed !== undefined && !(v.speed.trim() !== '' && Number.isFinite(speed) && speed >= 0)) bad('--speed', v.speed, 'a number >= 0 (virtual ms per wall ms)');
+  const faults = v.fault ?? [];
+  const faultCheck = parseFaults(faults);
+  if (!faultCheck.ok) throw new BoardError('USAGE', `--fault: ${faultCheck.message}\nSee --help.`);
+  const reservoirMl = v['reservoir-ml'] === undefined ? undefined : Number(v['reservoir-ml']);
+  if (reservoirMl !== undefined && !(Number.isFinite(reservoirMl) && reservoirMl >= 0)) bad('--reservoir-ml', v['reservoir-ml']!, 'a volume in mL');
+  const tod = v['time-of-day'];
+  const now = new Date();
+  const hostTod = ((now.getHours() * 60 + now.getMinutes()) * 60 + now.getSeconds()) * MS_PER_SECOND;
+  const timeOfDayMs = tod === undefined ? hostTod : (parseTimeOfDay(tod) ?? bad('--time-of-day', tod, 'a time of day HH:MM or HH:MM:SS'));
+  const advance = v.advance === undefined ? { ok: true as const, ms: 0 } : parseDuration(v.advance);
+  if (!advance.ok) bad('--advance', v.advance!, 'a duration such as 90m, 6h or 7d');
+  const engine = v.engine ?? 'node';
+  if (engine !== 'node' && engine !== 'xs') bad('--engine', engine, 'node or xs');
+  const seed = v.seed === undefined ? undefined : Number(v.seed);
+  if (seed !== undefined && !Number.isSafeInteger(seed)) bad('--seed', v.seed!, 'a whole number');
+  const prescription = v.prescription ?? parsed.positionals[0];
+  return {
+    link: v.link ?? DEFAULT_LINK,
+    stateDir: v.state ?? DEFAULT_STATE,
+    fresh: v.fresh === true,
+    keysFile: v.keys,
+    engine: engine as EngineName,
+    speed,
+    files: { prescription: prescription ?? example('prescription'), mechanics: v.mechanics ?? example('mechanics'), library: v.library ?? example('library') },
+    prescriptionGiven: prescription !== undefined,
+    reservoirMl,
+    timeOfDayMs,
+    faults,
+    loadCell: v['load-cell'] === true,
+    advanceMs: advance.ok ? advance.ms : 0,
+    seed,
+    json: v.json === true,
+    quiet: v.quiet === true,
+  };
+}

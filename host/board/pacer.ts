@@ -1,0 +1,79 @@
+// Virtual time against the wall clock: the virtual clock runs at `speed` times real time, in
+// slices sized so that one takes a few ms of wall time, yielding between frames so the serial
+// port and the keyboard are served. When the firmware cannot keep up it carries at most one
+// frame of debt and then runs flat out (no catch-up bursts). `speed` 0 freezes the clock: the
+// firmware then runs only when bytes arrive. Used by the virtual board (async engines).
+
+export const FRAME_MS = 100;
+/** Wall ms one frame may spend running the virtual clock before it yields. */
+export const TICK_BUDGET_MS = 50;
+const MAX_SLICE_MS = 3_600_000;
+
+export interface PacerOptions {
+  readonly speed: number;
+  /** Virtual ms at which pacing starts (the clock's position now). */
+  readonly startMs: number;
+  /** Runs the virtual clock to `toMs`. */
+  readonly step: (toMs: number) => Promise<void>;
+  /** The clock's position. */
+  readonly nowMs: () => number;
+  /** After each frame (status line, device polls). */
+  readonly frame: () => Promise<void> | void;
+  /** Called with an error a step threw; the pacer stops. */
+  readonly failed: (e: unknown) => void;
+}
+
+export class Pacer {
+  readonly #o: PacerOptions;
+  readonly #wallStart = performance.now();
+  #lagMs = 0;
+  #sliceMs = 1_000;
+  #timer: NodeJS.Timeout | undefined;
+  #stopped = false;
+  #running: Promise<void> = Promise.resolve();
+
+  constructor(o: PacerOptions) {
+    this.#o = o;
+  }
+
+  start(): void {
+    this.#schedule(0);
+  }
+
+  /** Stops after the frame in progress (awaits it). */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    clearTimeout(this.#timer);
+    await this.#running;
+  }
+
+  #schedule(ms: number): void {
+    if (this.#stopped) return;
+    this.#timer = setTimeout(() => {
+      this.#running = this.#frame().catch((e: unknown) => {
+        this.#stopped = true;
+        this.#o.failed(e);
+      });
+    }, ms);
+  }
+
+  async #frame(): Promise<void> {
+    const o = this.#o;
+    const wallNow = performance.now();
+    const target = Math.floor(o.startMs + (wallNow - this.#wallStart) * o.speed - this.#lagMs);
+    const deadline = wallNow + TICK_BUDGET_MS;
+    while (!this.#stopped && o.nowMs() < target && performance.now() < deadline) {
+      const t0 = performance.now();
+      await o.step(Math.min(o.nowMs() + this.#sliceMs, target));
+      const took = performance.now() - t0;
+      if (took < 2) this.#sliceMs = Math.min(this.#sliceMs * 2, MAX_SLICE_MS);
+      else if (took > 8) this.#sliceMs = Math.max(1, Math.floor(this.#sliceMs / 2));
+    }
+    if (this.#stopped) return;
+    await o.frame();
+    const debt = target - o.nowMs();
+    const maxDebt = o.speed * FRAME_MS;
+    if (debt > maxDebt) this.#lagMs += debt - maxDebt;
+    this.#schedule(debt > 0 ? 0 : FRAME_MS);
+  }
+}
