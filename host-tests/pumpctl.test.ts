@@ -116,6 +116,24 @@ describe('pumpctl reads the pump', () => {
   });
 });
 
+describe('pumpctl plot', () => {
+  it('draws delivered volume from the hourly totals as SVG and as a valid PNG', async () => {
+    const b = board();
+    b.vp.runFor(24 * HOUR);
+    const dir = mkdtempSync(join(tmpdir(), 'plot-'));
+    const svg = await pumpctl(b.respond, ['plot', '--out', join(dir, 'd.svg')]);
+    expect(svg.code).toBe(EXIT.ok);
+    expect(svg.stdout).toMatch(/24 hour\(s\), (0\.99\d|1\.00\d) mL delivered/); // 1 mL/day for a day
+    expect(readFileSync(join(dir, 'd.svg'), 'utf8')).toMatch(/^<svg[^>]*>[^]*Delivered[^]*<\/svg>\s*$/);
+    expect((await pumpctl(b.respond, ['plot', '--out', join(dir, 'd.png')])).code).toBe(EXIT.ok);
+    const png = readFileSync(join(dir, 'd.png'));
+    expect(png.subarray(0, 8)).toEqual(Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]));
+    expect(png.readUInt32BE(16)).toBe(800); // IHDR width
+    expect(png.readUInt32BE(20)).toBe(500); // IHDR height
+    expect((await pumpctl(b.respond, ['plot', '--out', join(dir, 'd.gif')])).code).toBe(EXIT.usage);
+  });
+});
+
 describe('pumpctl changes the pump', () => {
   it('programs a YAML prescription: shows the change, commits with --yes, the pump runs it', async () => {
     const b = board();

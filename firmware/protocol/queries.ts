@@ -60,7 +60,8 @@ export function rxData(c: Controller, offset: number): Result<Fields> {
 
 /**
  * Up to `max` log records from sequence number `from`, one line each:
- * `L <seq> <timeS> <type> <reason> key=value ...`, CRC-terminated like event lines.
+ * `L <seq> <timeS> <type> <reason> key=value ...`, CRC-terminated like event lines: events as
+ * logged, `drug-hour DRUG_TOTAL` for the per-drug hourly totals, `note NOTE` for notes.
  * A record that does not decode is still listed (type `unreadable`): history never silently shrinks.
  */
 export function logPage(log: FlashLog | undefined, from: number, max: number): Result<{ lines: string[]; fields: Fields }> {
@@ -76,7 +77,8 @@ export function logPage(log: FlashLog | undefined, from: number, max: number): R
       text = `L ${r.seq} ${e.timeS} ${e.type} ${e.reason}${fieldText(e.data)}`;
     } else if (d.value.kind === 'hour-total') {
       const h = d.value.total;
-      text = `L ${r.seq} ${h.hourIndex * 3_600} hour-total HOUR_CLOSED drug=${fieldValue(h.drug)} conc=${h.concentrationUgPerMl} deliveredNl=${h.deliveredNl}`;
+      // Per drug, timed at the start of its clock hour (the hour-total event marks its end).
+      text = `L ${r.seq} ${h.hourIndex * 3_600} drug-hour DRUG_TOTAL drug=${fieldValue(h.drug)} conc=${h.concentrationUgPerMl} deliveredNl=${h.deliveredNl}`;
     } else text = `L ${r.seq} ${d.value.note.timeS} note NOTE${fieldText(d.value.note.data)}`;
     lines.push(withCrc(text));
   }

@@ -1,8 +1,13 @@
-// The delivered-volume chart of `pumpctl plot`, drawn with host/chart.
+// The delivered-volume chart of `pumpctl plot`, drawn with host/chart (SVG text or PNG bytes).
+
+import { type Chart, renderPng, renderSvg } from '../chart';
 
 export function deliveredChart(series: { hours: number[]; ml: number[] }, format: 'svg' | 'png', title: string): Uint8Array {
-  void series;
-  void format;
-  void title;
-  throw new Error('chart library pending');
+  const chart: Chart = {
+    title,
+    x: { label: 'Time since the first logged hour', unit: 'h', min: 0 },
+    y: { label: 'Delivered', unit: 'mL', min: 0 },
+    series: [{ name: 'delivered (hourly totals)', kind: 'line', points: series.hours.map((h, i) => [h, series.ml[i]!] as const) }],
+  };
+  return format === 'svg' ? new TextEncoder().encode(renderSvg(chart)) : renderPng(chart);
 }
