@@ -4,6 +4,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { benchDeliveryAccuracy } from './delivery';
 import { benchOcclusion } from './occlusion';
 import { benchProtocol } from './protocol';
+import { benchProtocolPty } from './protocol-pty';
 import { benchSimSpeed } from './sim-speed';
 import { benchStorage } from './storage';
 import { benchXs } from './xs';
@@ -23,7 +24,7 @@ const TARGETS: Record<string, ['<=' | '>=', number]> = {
   'storage.powerCutViolations': ['<=', 0],
 };
 
-const figures: Record<string, number> = { ...benchDeliveryAccuracy(), ...benchSimSpeed(), ...benchOcclusion(), ...benchProtocol(), ...benchStorage(), ...(await benchXs()) };
+const figures: Record<string, number> = { ...benchDeliveryAccuracy(), ...benchSimSpeed(), ...benchOcclusion(), ...benchProtocol(), ...benchStorage(), ...(await benchXs()), ...(await benchProtocolPty()) };
 
 const rows = Object.entries(figures).map(([name, value]) => {
   const t = TARGETS[name];
