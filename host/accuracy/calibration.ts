@@ -1,0 +1,84 @@
+// Gravimetric calibration (`pumpctl calibrate --balance`): the nanolitres one microstep really
+// moves = weighed volume / commanded microsteps. The firmware takes it as the mechanics'
+// calibrationNlPerMicrostep (a decimal, within 20% of the geometry: firmware/core/mechanics.ts).
+
+import { waterDensityMgPerMl } from './density';
+import { type RunDeps } from './run';
+import { weigh } from './sampling';
+
+export interface CalibrationInput {
+  /** Mass weighed, mg. */
+  readonly massMg: number;
+  /** Microsteps the pump made for it. */
+  readonly microsteps: number;
+  readonly temperatureC?: number;
+  readonly densityMgPerMl?: number;
+  /** Evaporation from a blank run, mg/min, over `durationMs`. */
+  readonly evaporationMgPerMin?: number;
+  readonly durationMs?: number;
+}
+
+export interface Calibration {
+  readonly volumeNl: number;
+  readonly nlPerMicrostep: number;
+  /** To 4 decimals, as the firmware's decimal field takes it. */
+  readonly nlPerMicrostepText: string;
+  readonly densityMgPerMl: number;
+}
+
+export function computeCalibration(c: CalibrationInput): Calibration {
+  if (!(c.microsteps > 0)) throw new RangeError(`microsteps ${c.microsteps}: the pump must have moved`);
+  const rho = c.densityMgPerMl ?? waterDensityMgPerMl(c.temperatureC ?? 20);
+  const mg = c.massMg + ((c.evaporationMgPerMin ?? 0) * (c.durationMs ?? 0)) / 60_000;
+  if (!(mg > 0)) throw new RangeError(`weighed ${c.massMg} mg: nothing was delivered`);
+  const volumeNl = (mg / rho) * 1_000_000;
+  const nlPerMicrostep = volumeNl / c.microsteps;
+  return { volumeNl, nlPerMicrostep, nlPerMicrostepText: nlPerMicrostep.toFixed(4), densityMgPerMl: rho };
+}
+
+export interface CalibrationRunOptions {
+  /** Volume to deliver, nl (default 1 mL). */
+  readonly volumeNl?: number;
+  readonly rateNlPerH: number;
+  /** The factor the pump uses now: commanded microsteps = counted volume / this. */
+  readonly nlPerMicrostepInUse: number;
+  /** Wait after delivery for the line to empty into the beaker (default 5 min). */
+  readonly settleMs?: number;
+  readonly temperatureC?: number;
+  readonly evaporationMgPerMin?: number;
+}
+
+export interface CalibrationRecord extends Calibration {
+  readonly kind: 'calibration';
+  readonly massMg: number;
+  readonly commandedNl: number;
+  readonly microsteps: number;
+  /** New factor / factor in use - 1, %. */
+  readonly changePct: number;
+}
+
+export async function runCalibration(deps: RunDeps, o: CalibrationRunOptions): Promise<CalibrationRecord> {
+  const { pump, balance, scheduler } = deps;
+  const volume = o.volumeNl ?? 1_000_000;
+  await balance.zero();
+  const start = await weigh(balance, 'stable');
+  if (start.massMg === null) throw new Error(`the balance gave no start weight: ${start.note ?? ''}`);
+  const t0 = scheduler.now();
+  const before = (await pump.status()).deliveredNl;
+  await pump.program({ rateNlPerH: o.rateNlPerH, name: 'calibration' });
+  await scheduler.sleepUntil(t0 + Math.ceil((volume / o.rateNlPerH) * 3_600_000));
+  await pump.stop();
+  const commandedNl = (await pump.status()).deliveredNl - before;
+  await scheduler.sleepUntil(scheduler.now() + (o.settleMs ?? 300_000));
+  const end = await weigh(balance, 'stable');
+  if (end.massMg === null) throw new Error(`the balance gave no end weight: ${end.note ?? ''}`);
+  const microsteps = commandedNl / o.nlPerMicrostepInUse;
+  const c = computeCalibration({
+    massMg: end.massMg - start.massMg,
+    microsteps,
+    ...(o.temperatureC !== undefined && { temperatureC: o.temperatureC }),
+    ...(o.evaporationMgPerMin !== undefined && { evaporationMgPerMin: o.evaporationMgPerMin }),
+    durationMs: scheduler.now() - t0,
+  });
+  return { kind: 'calibration', ...c, massMg: end.massMg - start.massMg, commandedNl, microsteps, changePct: 100 * (c.nlPerMicrostep / o.nlPerMicrostepInUse - 1) };
+}

@@ -1,0 +1,180 @@
+// The accuracy run (issue 9, `pumpctl accuracy`): zero the balance, weigh the start, program
+// the rate, weigh every S (30 s) for the duration, stop the pump, analyse. Pump alarms and
+// balance failures mark the samples they touch; an abort (signal) or a balance that stays
+// silent ends the run early and the partial record is still analysed and written.
+
+import { BalanceError } from '../balance/errors';
+import { type Balance } from '../balance/types';
+import { type Analysis, analyse, type AnalysisOptions, rateMlPerH } from './gravimetric';
+import { type PumpAlarm, type PumpControl, type Progress, type Scheduler } from './interfaces';
+import { type Sample, SAMPLE_FLAGS } from './samples';
+import { type ReadMode, weigh } from './sampling';
+
+export interface AccuracyRunOptions extends Omit<AnalysisOptions, 'rateMlPerH'> {
+  readonly rateNlPerH: number;
+  /** Delivery time, ms (default 2 h: the standard's start-up hour and analysis hour). */
+  readonly durationMs?: number;
+  readonly read?: ReadMode;
+  /** Stop after this many samples in a row without a mass (default 5). */
+  readonly maxMissingInARow?: number;
+  /** Stop the run at the first pump alarm (default false: keep weighing, the samples are marked). */
+  readonly stopOnAlarm?: boolean;
+  readonly signal?: AbortSignal;
+  readonly onProgress?: (p: Progress) => void;
+}
+
+export type RunStatus = 'complete' | 'aborted' | 'failed';
+
+export interface AlarmRecord {
+  readonly atMs: number;
+  readonly alarm: PumpAlarm;
+}
+
+export interface AccuracyRecord {
+  readonly kind: 'accuracy';
+  readonly status: RunStatus;
+  /** Why the run did not complete, with its error code. */
+  readonly reason?: string;
+  readonly options: Omit<AccuracyRunOptions, 'signal' | 'onProgress'>;
+  readonly balance: { readonly protocol: string; readonly serialNumber: string | null };
+  readonly samples: readonly Sample[];
+  readonly alarms: readonly AlarmRecord[];
+  readonly analysis: Analysis | null;
+  readonly analysisError?: string;
+}
+
+export interface RunDeps {
+  readonly pump: PumpControl;
+  readonly balance: Balance;
+  readonly scheduler: Scheduler;
+}
+
+export async function serialOf(balance: Balance): Promise<string | null> {
+  try {
+    return await balance.serialNumber();
+  } catch {
+    return null;
+  }
+}
+
+/** Alarms not seen on the previous poll, keyed by code (a cleared and raised again alarm counts again). */
+export class AlarmWatch {
+  #active = new Set<number>();
+  fresh(alarms: readonly PumpAlarm[]): PumpAlarm[] {
+    const now = new Set(alarms.map((a) => a.code));
+    const out = alarms.filter((a) => !this.#active.has(a.code));
+    this.#active = now;
+    return out;
+  }
+}
+
+export async function runAccuracy(deps: RunDeps, o: AccuracyRunOptions): Promise<AccuracyRecord> {
+  const { pump, balance, scheduler } = deps;
+  const { signal, onProgress, ...options } = o;
+  const r = rateMlPerH({ rateNlPerH: o.rateNlPerH });
+  const intervalMs = o.intervalMs ?? 30_000;
+  const durationMs = o.durationMs ?? 2 * 3_600_000;
+  const count = Math.floor(durationMs / intervalMs);
+  const samples: Sample[] = [];
+  const alarms: AlarmRecord[] = [];
+  const watch = new AlarmWatch();
+  let status: RunStatus = 'complete';
+  let reason: string | undefined;
+  const serialNumber = await serialOf(balance);
+
+  const finish = (): AccuracyRecord => {
+    let analysis: Analysis | null = null;
+    let analysisError: string | undefined;
+    try {
+      analysis = analyse(samples, { ...options, rateMlPerH: r, intervalMs });
+    } catch (e) {
+      analysisError = e instanceof Error ? e.message : String(e);
+    }
+    return {
+      kind: 'accuracy',
+      status,
+      ...(reason !== undefined && { reason }),
+      options,
+      balance: { protocol: balance.protocol, serialNumber },
+      samples,
+      alarms,
+      analysis,
+      ...(analysisError !== undefined && { analysisError }),
+    };
+  };
+
+  try {
+    await balance.zero();
+  } catch (e) {
+    status = 'failed';
+    reason = e instanceof Error ? e.message : String(e);
+    return finish();
+  }
+  const first = await weigh(balance, o.read ?? 'stable');
+  const t0 = scheduler.now();
+  samples.push({ tMs: 0, massMg: first.massMg, flags: first.flags, ...(first.note !== undefined && { note: first.note }) });
+  try {
+    await pump.program({ rateNlPerH: o.rateNlPerH, name: 'accuracy' });
+  } catch (e) {
+    status = 'failed';
+    reason = `${new BalanceError('E932').message}: ${e instanceof Error ? e.message : String(e)}`;
+    return finish();
+  }
+
+  let missingInARow = 0;
+  try {
+    for (let k = 1; k <= count; k++) {
+      await scheduler.sleepUntil(t0 + k * intervalMs);
+      if (signal?.aborted) {
+        status = 'aborted';
+        reason = new BalanceError('E931', String(signal.reason ?? 'by the operator')).message;
+        break;
+      }
+      const w = await weigh(balance, o.read ?? 'stable');
+      const tMs = scheduler.now() - t0;
+      const flags = [...w.flags];
+      const notes = w.note === undefined ? [] : [w.note];
+      for (const a of watch.fresh(await pump.alarms())) {
+        alarms.push({ atMs: tMs, alarm: a });
+        notes.push(`pump alarm ${a.code} ${a.name}${a.detail ? `: ${a.detail}` : ''}`);
+        if (!flags.includes('pump-alarm')) flags.push('pump-alarm');
+      }
+      // An alarm still active marks every interval it lasts through.
+      if (!flags.includes('pump-alarm') && (await pump.alarms()).length > 0) flags.push('pump-alarm');
+      samples.push({ tMs, massMg: w.massMg, flags, ...(notes.length && { note: notes.join('; ') }) });
+      missingInARow = w.massMg === null ? missingInARow + 1 : 0;
+      onProgress?.(progress(samples, r, tMs, durationMs, flags.map((f) => SAMPLE_FLAGS[f])));
+      if (missingInARow >= (o.maxMissingInARow ?? 5)) {
+        status = 'aborted';
+        reason = new BalanceError('E934', `${missingInARow} samples without a mass; last: ${w.note ?? ''}`).message;
+        break;
+      }
+      if (o.stopOnAlarm && flags.includes('pump-alarm')) {
+        status = 'aborted';
+        reason = new BalanceError('E930', notes.join('; ')).message;
+        break;
+      }
+    }
+  } finally {
+    await pump.stop().catch(() => undefined);
+  }
+  return finish();
+}
+
+function progress(samples: readonly Sample[], r: number, tMs: number, durationMs: number, marks: string[]): Progress {
+  const last = samples[samples.length - 1]!;
+  const prev = samples[samples.length - 2];
+  const first = samples.find((s) => s.massMg !== null);
+  // Density 1 mg/uL is close enough for a live figure; the analysis uses the real one.
+  const errPct = (mg: number, dt: number): number => (100 * (mg / 1000 / (r * (dt / 3_600_000)) - 1));
+  return {
+    phase: 'weighing',
+    elapsedMs: tMs,
+    remainingMs: Math.max(0, durationMs - tMs),
+    samples: samples.length,
+    lastMassMg: last.massMg,
+    lastIntervalErrorPct: prev && prev.massMg !== null && last.massMg !== null ? errPct(last.massMg - prev.massMg, last.tMs - prev.tMs) : null,
+    runningErrorPct: first && last.massMg !== null && last.tMs > first.tMs ? errPct(last.massMg - first.massMg!, last.tMs - first.tMs) : null,
+    marks,
+  };
+}

@@ -1,0 +1,74 @@
+// Driver for Mettler Toledo balances over MT-SICS (level 0/1 commands every MT-SICS balance
+// has: S, SI, Z, T, I4). S makes the balance itself wait for stability and answer "S I" if it
+// cannot settle, so no polling is needed here.
+
+import { type LinePort } from '../serial/line-port';
+import { CRLF, type MtSicsReply, parseMtSics, quotedValue } from './mt-sics-codec';
+import { balanceError, type BalanceError } from './errors';
+import { garbled, reading, SerialBalanceBase, settleOrSilent } from './driver-base';
+import { type Balance, type DriverOptions, type Reading } from './types';
+
+export class MtSicsBalance extends SerialBalanceBase implements Balance {
+  readonly protocol = 'mt-sics' as const;
+
+  constructor(port: LinePort, o: DriverOptions = {}) {
+    super(port, o);
+  }
+
+  async readStable(): Promise<Reading> {
+    return settleOrSilent(() => this.#weigh('S', this.stableTimeoutMs + this.replyTimeoutMs), () => this.readImmediate(), this.stableTimeoutMs);
+  }
+
+  async readImmediate(): Promise<Reading> {
+    return this.#weigh('SI', this.replyTimeoutMs);
+  }
+
+  async #weigh(cmd: 'S' | 'SI', timeoutMs: number): Promise<Reading> {
+    const line = await this.ask(cmd + CRLF, timeoutMs);
+    const r = parseMtSics(line);
+    if (r.kind === 'weight' && r.cmd === 'S') return reading(r.ug, r.unit, r.stable, line);
+    if (r.kind === 'status' && r.cmd === 'S') {
+      if (r.status === '+') throw balanceError('E901', line);
+      if (r.status === '-') throw balanceError('E902', line);
+      if (r.status === 'I') throw cmd === 'S' ? balanceError('E903', `${line} (the balance gave up waiting for stability)`) : balanceError('E908', line);
+    }
+    throw replyError(r, line, cmd);
+  }
+
+  async zero(): Promise<void> {
+    await this.#adjust('Z', 'A');
+  }
+
+  async tare(): Promise<void> {
+    await this.#adjust('T', 'S');
+  }
+
+  /** Z answers "Z A", T answers "T S <tare weight>"; I, + and - say why not. */
+  async #adjust(cmd: 'Z' | 'T', ok: string): Promise<void> {
+    const line = await this.ask(cmd + CRLF, this.stableTimeoutMs + this.replyTimeoutMs);
+    const r = parseMtSics(line);
+    if ((r.kind === 'weight' || r.kind === 'status') && r.cmd === cmd) {
+      const status = r.kind === 'weight' ? (r.stable ? 'S' : 'D') : r.status;
+      if (status === ok) return;
+      if (status === '+') throw balanceError('E901', line);
+      if (status === '-') throw balanceError('E902', line);
+      throw balanceError('E912', line);
+    }
+    throw replyError(r, line, cmd);
+  }
+
+  async serialNumber(): Promise<string> {
+    const line = await this.ask('I4' + CRLF);
+    const r = parseMtSics(line);
+    if (r.kind === 'status' && r.cmd === 'I4' && r.status === 'A') {
+      const v = quotedValue(r.rest);
+      if (v !== undefined) return v;
+    }
+    throw replyError(r, line, 'I4');
+  }
+}
+
+function replyError(r: MtSicsReply, line: string, cmd: string): BalanceError {
+  if (r.kind === 'error') return balanceError(r.code === 'ES' ? 'E904' : r.code === 'ET' ? 'E905' : 'E906', `${line} in reply to ${cmd}`);
+  return garbled(line, cmd);
+}
