@@ -2,7 +2,14 @@
 // build/firmware/main.js, which manifest.json hands to mcconfig. Modules the device provides
 // (ECMA-419 `embedded:*` and Moddable's own) stay imports; anything else that does not resolve
 // to a file in the repo fails the build, since XS has no Node built-ins and no npm packages.
+//
+// The pin map: hardware/pinmap.json holds every board with a paragraph of reasons per pin. The
+// device needs one board's numbers, so the bundle gets only the board chosen at build time
+// (PUMP_BOARD: a board name from pinmap.json or its mcconfig target such as esp32/esp32s3;
+// default: the file's "default"), stripped to what firmware/app/board.ts reads. Tests and the
+// virtual rig import the whole file and read its default, as before.
 
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import json from '@rollup/plugin-json';
 import { nodeResolve } from '@rollup/plugin-node-resolve';
@@ -19,8 +26,55 @@ export function isDeviceModule(id) {
   return id.startsWith('embedded:') || MODDABLE_BUILTINS.includes(id);
 }
 
+const PINMAP = `${root}hardware/pinmap.json`;
+/** What board.ts reads of a pin; the rest ("why") is for people and stays out of the image. */
+const PIN_FIELDS = ['gpio', 'activeLow', 'fitted', 'divider'];
+
+/**
+ * The board a name selects: a key of pinmap.json's `boards` or a board's `mcconfig` target.
+ * Undefined when nothing matches (host/device/build.ts reports that as E707 before bundling).
+ */
+export function selectBoard(pinmap, wanted) {
+  const name = wanted === undefined || wanted === '' ? pinmap.default : wanted;
+  if (pinmap.boards[name] !== undefined) return name;
+  return Object.keys(pinmap.boards).find((key) => pinmap.boards[key].mcconfig === name);
+}
+
+/** pinmap.json as the device sees it: one board, named as the default, numbers only. */
+export function pinmapForBoard(pinmap, board) {
+  const pins = {};
+  for (const [signal, pin] of Object.entries(pinmap.boards[board].pins)) {
+    pins[signal] = Object.fromEntries(PIN_FIELDS.filter((f) => f in pin).map((f) => [f, pin[f]]));
+  }
+  return { default: board, boards: { [board]: { pins } } };
+}
+
+/** Serves hardware/pinmap.json cut down to one board; @rollup/plugin-json then parses it. */
+export function boardPinmap(wanted) {
+  return {
+    name: 'board-pinmap',
+    load(id) {
+      if (id !== PINMAP) return null;
+      const pinmap = JSON.parse(readFileSync(PINMAP, 'utf8'));
+      const board = selectBoard(pinmap, wanted);
+      if (board === undefined) {
+        this.error(`hardware/pinmap.json has no board or mcconfig target "${wanted}" (boards: ${Object.keys(pinmap.boards).join(', ')})`);
+      }
+      return JSON.stringify(pinmapForBoard(pinmap, board));
+    },
+  };
+}
+
+/** The bundle for one board (`wanted` as in selectBoard). */
+export function configFor(wanted) {
+  return {
+    ...config,
+    plugins: [boardPinmap(wanted), ...config.plugins],
+  };
+}
+
 /** @type {import('rollup').RollupOptions} */
-export default {
+const config = {
   input: `${root}firmware/app/main.ts`,
   external: isDeviceModule,
   plugins: [
@@ -44,3 +98,5 @@ export default {
     sourcemap: false,
   },
 };
+
+export default configFor(process.env.PUMP_BOARD);

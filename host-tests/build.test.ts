@@ -135,6 +135,42 @@ describe('device bundle (rollup.config.mjs)', () => {
   });
 });
 
+describe('pin map in the device bundle (one board, chosen at build time)', () => {
+  type PinMap = { default: string; boards: Record<string, { mcconfig: string; pins: Record<string, { gpio: number; why?: string }> }> };
+  type ConfigModule = { configFor(board: string | undefined): RollupOptions; selectBoard(p: PinMap, w: string | undefined): string | undefined };
+
+  async function bundleFor(board: string): Promise<string> {
+    const mod = (await import(/* @vite-ignore */ pathToFileURL(join(ROOT, 'rollup.config.mjs')).href)) as ConfigModule;
+    const bundle = await rollup(mod.configFor(board));
+    try {
+      const { output } = await bundle.generate({ format: 'es' });
+      return output[0].code;
+    } finally {
+      await bundle.close();
+    }
+  }
+
+  it('selects a board by name or mcconfig target, and nothing else', async () => {
+    const mod = (await import(/* @vite-ignore */ pathToFileURL(join(ROOT, 'rollup.config.mjs')).href)) as ConfigModule;
+    const pinmap = JSON.parse(await readFile(join(ROOT, 'hardware/pinmap.json'), 'utf8')) as PinMap;
+    expect(mod.selectBoard(pinmap, undefined)).toBe(pinmap.default);
+    expect(mod.selectBoard(pinmap, 'esp32/esp32s3')).toBe('esp32-s3-devkitc-1');
+    expect(mod.selectBoard(pinmap, 'esp32-devkitc')).toBe('esp32-devkitc');
+    expect(mod.selectBoard(pinmap, 'esp8266')).toBeUndefined();
+  });
+
+  it("carries the chosen board's numbers only, without the other board or the reasons", async () => {
+    const pinmap = JSON.parse(await readFile(join(ROOT, 'hardware/pinmap.json'), 'utf8')) as PinMap;
+    const s3 = await bundleFor('esp32/esp32s3');
+    expect(s3).toContain('"esp32-s3-devkitc-1"');
+    expect(s3).not.toContain('"esp32-devkitc"');
+    // Every reason written beside a pin stays in hardware/pinmap.json.
+    for (const pin of Object.values(pinmap.boards['esp32-s3-devkitc-1']!.pins)) expect(s3).not.toContain(pin.why!.slice(0, 40));
+    const step = /step:\s*\{\s*gpio:\s*(\d+)/.exec(s3);
+    expect(Number(step?.[1])).toBe(pinmap.boards['esp32-s3-devkitc-1']!.pins['step']!.gpio);
+  }, 60_000);
+});
+
 describe('layer rules over firmware/', () => {
   it('holds for the sources in the repository', async () => {
     expect(await layerViolations(ROOT)).toEqual([]);

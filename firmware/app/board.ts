@@ -1,5 +1,8 @@
-// The pins of the board named as default in hardware/pinmap.json, the one place pins are
-// written down. The device build and the virtual rig both read them from here.
+// The pins of one board from hardware/pinmap.json, the one place pins are written down. The
+// virtual rig and the tests read the whole file and take the board named as "default". The
+// device build never bundles the whole file: rollup.config.mjs serves this import as the one
+// board chosen at build time (`npm run build:esp32 -- --board esp32/esp32s3`), numbers only,
+// so the image carries neither the other board nor the reasons written beside each pin.
 
 import pinmap from '../../hardware/pinmap.json';
 

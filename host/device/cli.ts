@@ -1,0 +1,161 @@
+// `npm run build:esp32` and `npm run flash`: checks the build machine first (toolchain.ts),
+// bundles the firmware for the chosen board (rollup.config.mjs, the pin map cut to that board),
+// then hands build/firmware/main.js and manifest.json to the Moddable SDK's mcconfig.
+//   build:esp32            mcconfig -m -t build: TypeScript (rollup), xsc, xsl, then ESP-IDF.
+//   build:esp32 --xs-only  the stages before ESP-IDF only (TypeScript, xsc, xsl), for machines
+//                          without ESP-IDF: mcconfig writes its makefile, make builds mc.xs.c.
+//   flash                  mcconfig -m: builds, flashes the board on --port, and for --debug
+//                          builds starts serial2xsbug (the console in xsbug).
+// Anything missing ends with a numbered E7xx message (errors.ts) and its own exit code, never a
+// stack trace.
+
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { type RollupOptions, rollup } from 'rollup';
+import { DEVICE_ERRORS, type DeviceProblem, formatDeviceProblem } from './errors';
+import { checkToolchain, type Env } from './toolchain';
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+
+export type DeviceCommand = 'build' | 'flash';
+
+export interface DeviceOptions {
+  readonly board: string | undefined;
+  readonly port: string | undefined;
+  readonly debug: boolean;
+  readonly xsOnly: boolean;
+}
+
+export interface Io {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+const stdio: Io = { out: (t) => process.stdout.write(`${t}\n`), err: (t) => process.stderr.write(`${t}\n`) };
+
+/** The options, or the problem with them. */
+export function parseArgs(command: DeviceCommand, argv: readonly string[]): DeviceOptions | DeviceProblem {
+  let board: string | undefined;
+  let port: string | undefined;
+  let debug = false;
+  let xsOnly = false;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    const value = (): string | undefined => inline ?? argv[++i];
+    if (flag === '--board') board = value();
+    else if (flag === '--port') port = value();
+    else if (flag === '--debug' && inline === undefined) debug = true;
+    else if (flag === '--xs-only' && inline === undefined && command === 'build') xsOnly = true;
+    else return { name: 'ARGUMENT', detail: `${arg} is not an option of ${command === 'build' ? 'build:esp32' : 'flash'}` };
+    if ((flag === '--board' && (board === undefined || board === '')) || (flag === '--port' && (port === undefined || port === ''))) {
+      return { name: 'ARGUMENT', detail: `${flag} needs a value` };
+    }
+  }
+  return { board, port, debug, xsOnly };
+}
+
+interface PinMapFile {
+  readonly default: string;
+  readonly boards: Readonly<Record<string, { readonly mcconfig: string }>>;
+}
+
+interface RollupConfigModule {
+  selectBoard(pinmap: PinMapFile, wanted: string | undefined): string | undefined;
+  configFor(wanted: string | undefined): RollupOptions & { output: { file: string } };
+}
+
+async function rollupConfig(): Promise<RollupConfigModule> {
+  // Plain JS outside the host tsconfig: imported by URL and typed here, as the build test does.
+  return (await import(/* @vite-ignore */ pathToFileURL(join(ROOT, 'rollup.config.mjs')).href)) as RollupConfigModule;
+}
+
+/** The board's pinmap.json key and mcconfig platform, or the problem. */
+export async function resolveBoard(wanted: string | undefined): Promise<{ board: string; platform: string } | DeviceProblem> {
+  const pinmap = JSON.parse(readFileSync(join(ROOT, 'hardware/pinmap.json'), 'utf8')) as PinMapFile;
+  const board = (await rollupConfig()).selectBoard(pinmap, wanted);
+  if (board === undefined) return { name: 'BOARD_UNKNOWN', detail: `--board ${wanted}; boards: ${Object.keys(pinmap.boards).join(', ')}` };
+  return { board, platform: pinmap.boards[board]!.mcconfig };
+}
+
+/** Where mcconfig -o build/mc puts the makefile and mc.xs.c (its tmp/<platform>/<build>/<NAME>). */
+export function mcconfigTmpDir(platform: string, debug: boolean): string {
+  // mcconfig names the app after the manifest's folder.
+  return join(ROOT, 'build/mc/tmp', ...platform.split('/'), debug ? 'debug' : 'release', basename(ROOT));
+}
+
+function fail(io: Io, problems: readonly DeviceProblem[]): number {
+  for (const p of problems) io.err(formatDeviceProblem(p));
+  return DEVICE_ERRORS[problems[0]!.name].exit;
+}
+
+function run(io: Io, env: Record<string, string>, argv: readonly string[]): number {
+  io.out(`$ ${argv.join(' ')}`);
+  const r = spawnSync(argv[0]!, argv.slice(1), { cwd: ROOT, env, stdio: 'inherit' });
+  return r.error !== undefined ? 127 : (r.status ?? 128);
+}
+
+/** The whole command; returns the process exit code. */
+export async function runDevice(command: DeviceCommand, argv: readonly string[], env: Env = process.env, io: Io = stdio): Promise<number> {
+  const options = parseArgs(command, argv);
+  if ('name' in options) return fail(io, [options]);
+  const target = await resolveBoard(options.board);
+  if ('name' in target) return fail(io, [target]);
+  const tools = checkToolchain(env, !options.xsOnly);
+  if (tools.problems.length > 0) return fail(io, tools.problems);
+
+  // TypeScript: rollup type-checks (tsconfig.firmware.json) and bundles for this board.
+  const { configFor } = await rollupConfig();
+  const config = configFor(target.board);
+  io.out(`bundling firmware/app/main.ts for ${target.board} (${target.platform})`);
+  try {
+    const bundle = await rollup(config);
+    try {
+      await bundle.write(config.output);
+    } finally {
+      await bundle.close();
+    }
+  } catch (e) {
+    return fail(io, [{ name: 'BUNDLE_FAILED', detail: e instanceof Error ? e.message : String(e) }]);
+  }
+  io.out(`${config.output.file}: ${statSync(config.output.file).size} bytes`);
+
+  mkdirSync(join(ROOT, 'build/mc'), { recursive: true });
+  const mc = ['mcconfig', ...(options.debug ? ['-d'] : []), '-p', target.platform, '-o', join(ROOT, 'build/mc')];
+  const childEnv = { ...tools.env, ...(options.port !== undefined && { UPLOAD_PORT: options.port }) };
+  const stage = (status: number, what: string): number =>
+    status === 0 ? 0 : fail(io, [{ name: 'SDK_STAGE_FAILED', detail: `${what} exited with ${status}` }]);
+
+  if (options.xsOnly) {
+    // mcconfig without -m only writes the makefile; make then runs xsc on every module and xsl
+    // on them all. mc.xs.c is the last file before ESP-IDF: its makefile needs IDF_PATH and
+    // IDF_VERSION to parse and sdkconfig.h (an ESP-IDF output) as a prerequisite, so those three
+    // are given on the command line; nothing of ESP-IDF runs.
+    const status = run(io, childEnv, [...mc, 'manifest.json']);
+    if (status !== 0) return stage(status, 'mcconfig');
+    const tmp = mcconfigTmpDir(target.platform, options.debug);
+    const xs = join(tmp, 'mc.xs.c');
+    // The makefile still runs `cd $IDF_PATH` while it parses: without ESP-IDF, an empty folder.
+    const idf = env['IDF_PATH'] || join(ROOT, 'build/mc/no-idf');
+    mkdirSync(idf, { recursive: true });
+    const makeStatus = run(io, childEnv, ['make', '-f', join(tmp, 'makefile'), `IDF_PATH=${idf}`, 'IDF_VERSION=none', 'SDKCONFIG_H=', xs]);
+    if (makeStatus !== 0) return stage(makeStatus, 'make (xsc, xsl)');
+    io.out(existsSync(xs) ? `xsc and xsl done: ${xs} (${statSync(xs).size} bytes). ESP-IDF was not run.` : `make finished but ${xs} is missing`);
+    return existsSync(xs) ? 0 : stage(1, 'xsl');
+  }
+  const status = run(io, childEnv, [...mc, '-m', ...(command === 'build' ? ['-t', 'build'] : []), 'manifest.json']);
+  return stage(status, 'mcconfig');
+}
+
+/** Entry for host/device/build.ts and flash.ts: exits with the code, prints no stack trace. */
+export function main(command: DeviceCommand): void {
+  runDevice(command, process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (e: unknown) => {
+      process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
+      process.exit(1);
+    },
+  );
+}

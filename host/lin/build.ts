@@ -1,0 +1,69 @@
+// `npx tsx host/lin/build.ts`: the firmware on the virtual rig, headless on Linux under the
+// Moddable SDK. Bundles host/lin/main.ts (firmware + virtual rig, no Node) with esbuild into
+// build/lin/main.js, then, with MODDABLE set and the SDK's tools built, runs
+// `mcconfig -m -p x-cli-lin` (manifest.json swaps that bundle in for the device's) and starts
+// the program it links. `--bundle-only` stops after the bundle. Missing tools end with the
+// device build's numbered E7xx messages (host/device/errors.ts).
+
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, statSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { ROOT } from '../device/cli';
+import { DEVICE_ERRORS, formatDeviceProblem } from '../device/errors';
+import { checkToolchain } from '../device/toolchain';
+
+const OUT = join(ROOT, 'build/lin/main.js');
+
+/** build/lin/main.js: one ES module with no imports (Moddable loads it as the app's "main"). */
+export async function bundleLin(): Promise<string> {
+  await build({
+    entryPoints: [fileURLToPath(new URL('./main.ts', import.meta.url))],
+    outfile: OUT,
+    bundle: true,
+    format: 'esm',
+    // As for the XS parity bundle: no Node, no browser, ES2022 as XS implements it.
+    platform: 'neutral',
+    mainFields: ['module', 'main'],
+    conditions: ['import', 'default'],
+    target: 'es2022',
+    charset: 'utf8',
+    legalComments: 'none',
+    logLevel: 'warning',
+  });
+  return OUT;
+}
+
+function run(argv: readonly string[], env: Record<string, string>): number {
+  process.stdout.write(`$ ${argv.join(' ')}\n`);
+  const r = spawnSync(argv[0]!, argv.slice(1), { cwd: ROOT, env, stdio: 'inherit' });
+  return r.error !== undefined ? 127 : (r.status ?? 128);
+}
+
+async function main(): Promise<number> {
+  const out = await bundleLin();
+  process.stdout.write(`${out}: ${statSync(out).size} bytes\n`);
+  if (process.argv.includes('--bundle-only')) return 0;
+  const tools = checkToolchain(process.env, false);
+  if (tools.problems.length > 0) {
+    for (const p of tools.problems) process.stderr.write(`${formatDeviceProblem(p)}\n`);
+    return DEVICE_ERRORS[tools.problems[0]!.name].exit;
+  }
+  mkdirSync(join(ROOT, 'build/mc'), { recursive: true });
+  const made = run(['mcconfig', '-m', '-p', 'x-cli-lin', '-o', join(ROOT, 'build/mc'), 'manifest.json'], tools.env);
+  if (made !== 0) {
+    process.stderr.write(`${formatDeviceProblem({ name: 'SDK_STAGE_FAILED', detail: `mcconfig exited with ${made}` })}\n`);
+    return DEVICE_ERRORS.SDK_STAGE_FAILED.exit;
+  }
+  // mcconfig names the program after the manifest's folder.
+  return run([join(ROOT, 'build/mc/bin/lin/release', basename(ROOT))], tools.env);
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
+    process.exit(1);
+  },
+);
