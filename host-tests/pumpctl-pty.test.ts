@@ -1,0 +1,132 @@
+// pumpctl end to end over a real pseudo-terminal pair: the virtual board runs as its own
+// process behind socat, pumpctl (in process, with the real serialport binding, and once as the
+// real executable) programs it, reads status and alarms, gives a bolus, refills, waits for an
+// injected occlusion, acknowledges it, exports the log as CSV, and carries on through the board
+// being killed and restarted in the middle of a command. Time on the board is virtual (sped
+// up); the test waits only on replies and exits, with generous deadlines.
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EXIT } from '../host/cli/errors';
+import { runPumpctl } from '../host/cli/pumpctl';
+import { type BoardFixture, startBoard } from './board-fixture';
+
+const RX = new URL('../firmware/app/examples/water-1ml-per-hour.yaml', import.meta.url).pathname;
+
+let board: BoardFixture;
+
+async function pumpctl(args: string[], o: { timeoutMs?: number } = {}) {
+  let stdout = '';
+  let stderr = '';
+  const code = await runPumpctl(['--port', board.path, '--keys', board.keysFile, '--timeout', String(o.timeoutMs ?? 5000), '--reconnect', '60000', ...args], {
+    stdout: (t) => (stdout += t),
+    stderr: (t) => (stderr += t),
+    env: {},
+    isTty: false,
+  });
+  return { code, stdout, stderr };
+}
+
+/** Asks again until `done` (each ask is a real round trip to the board), up to a deadline. */
+async function until<T>(ask: () => Promise<T>, done: (r: T) => boolean, deadlineMs = 60_000): Promise<T> {
+  const end = Date.now() + deadlineMs;
+  for (;;) {
+    const r = await ask();
+    if (done(r) || Date.now() > end) return r;
+  }
+}
+
+beforeAll(async () => {
+  // 600 times real time: ten virtual minutes a second. The occlusion comes 2 h after boot.
+  board = await startBoard({ args: ['--speed', '600', '--seed', '3', '--fault', 'occlusion@2h'] });
+});
+
+afterAll(async () => {
+  await board?.stop();
+});
+
+describe('pumpctl and the virtual board over a pseudo-terminal', () => {
+  it('programs, reads, boluses, refills, sees the occlusion, acknowledges it and exports the log', async () => {
+    // From 0.2 mL/day of baclofen to 24 mL/day of water is far more than ten times the drug
+    // mass a day: the pump wants that confirmed (E124) before it commits.
+    const unconfirmed = await pumpctl(['program', RX, '--yes']);
+    expect(unconfirmed.code).toBe(EXIT.refused);
+    expect(unconfirmed.stderr).toMatch(/E821 PUMP_REFUSED: commit: E124/);
+    const program = await pumpctl(['program', RX, '--yes', '--big']);
+    expect(program.stderr).toBe('');
+    expect(program.code).toBe(EXIT.ok);
+    expect(program.stdout).toMatch(/drug\.name: "baclofen" -> "water-bench"/);
+
+    const status = JSON.parse((await pumpctl(['--json', 'status'])).stdout);
+    expect(status.state).toBe('running');
+    expect(status.rateNlPerDay).toBe(24_000_000);
+
+    const bolus = await pumpctl(['bolus']);
+    expect(bolus.stderr).toBe('');
+    expect(bolus.stdout).toMatch(/patient bolus #\d+ started/);
+    // A refill as at an implant: the residual drawn off (what the pump says is left), 10 mL in.
+    const left = JSON.parse((await pumpctl(['--json', 'status'])).stdout).reservoirNl as number;
+    const refill = await pumpctl(['refill', '--removed-ml', (left / 1e6).toFixed(3), '--added-ml', '10', '--conc', '1000000']);
+    expect(refill.code).toBe(EXIT.ok);
+
+    // The line blocks two virtual hours after boot; at 1 mL/h the alarm follows within minutes.
+    const alarmed = await until(() => pumpctl(['alarms', '--check']), (r) => r.code === EXIT.alarms);
+    expect(alarmed.stdout).toMatch(/A10 OCCLUSION/);
+    const ack = await pumpctl(['ack', 'A10']);
+    expect(ack.code).toBe(EXIT.ok);
+    expect(ack.stdout).toMatch(/acknowledged 1 alarm/);
+
+    const csvFile = join(board.dir, 'history.csv');
+    const log = await pumpctl(['log', '--csv', '--out', csvFile]);
+    expect(log.code).toBe(EXIT.ok);
+    const csv = readFileSync(csvFile, 'utf8');
+    expect(csv.split('\n')[0]).toBe('seq,time_s,type,reason,delivered_nl,details');
+    expect(csv).toMatch(/,program,PROGRAM_STARTED,/);
+    expect(csv).toMatch(/,bolus-start,PATIENT_REQUEST,/);
+    expect(csv).toMatch(/,refill,REFILLED,/);
+    expect(csv).toMatch(/,alarm,OCCLUSION,/);
+    expect(csv).toMatch(/,hour-total,HOUR_CLOSED,\d+,/);
+  });
+
+  it('keeps watching through the board being killed and restarted mid-command', async () => {
+    let stdout = '';
+    let stderr = '';
+    let lines = 0;
+    let firstLine!: () => void;
+    const sawFirst = new Promise<void>((r) => (firstLine = r));
+    const watch = runPumpctl(['--port', board.path, '--timeout', '5000', '--reconnect', '60000', 'status', '--watch', '--interval', '200', '--count', '12'], {
+      stdout: (t) => {
+        stdout += t;
+        if (++lines === 1) firstLine();
+      },
+      stderr: (t) => (stderr += t),
+      env: {},
+      isTty: false,
+    });
+    await sawFirst;
+    await board.kill(); // a power cut in the middle of the watch
+    await board.restart();
+    const code = await watch;
+    expect(stderr).toMatch(/was lost/);
+    expect(stderr).toMatch(/reconnected to/);
+    expect(code).toBe(EXIT.ok);
+    // After an unclean restart the pump holds delivery and says why.
+    expect(stdout).toMatch(/ALARM (A\d+,)*A50/);
+  });
+
+  it('the real executable: exit status and JSON on stdout', async () => {
+    const bin = new URL('../bin/pumpctl', import.meta.url).pathname;
+    const child = spawn(bin, ['--port', board.path, '--json', 'info'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const code = await new Promise<number | null>((r) => child.on('exit', r));
+    expect(code).toBe(EXIT.ok);
+    expect(JSON.parse(out)).toMatchObject({ proto: '1', syringe: 'bd-10ml' });
+    const missing = spawn(bin, ['--port', join(board.dir, 'no-such-tty'), 'status'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    missing.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    expect(await new Promise<number | null>((r) => missing.on('exit', r))).toBe(EXIT.port);
+    expect(err).toMatch(/E810 PORT_OPEN: no serial port at/);
+  });
+});
