@@ -1,6 +1,7 @@
 // `npm run bench`: runs every benchmark, prints a table with targets, and writes
 // build/bench.json as one flat object of named figures (later issues add theirs here).
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { benchAccuracy } from './accuracy';
 import { benchDeliveryAccuracy } from './delivery';
 import { benchOcclusion } from './occlusion';
 import { benchProtocol } from './protocol';
@@ -22,9 +23,12 @@ const TARGETS: Record<string, ['<=' | '>=', number]> = {
   'protocol.fuzzViolations': ['<=', 0],
   'storage.powerCutPoints': ['>=', 10_000],
   'storage.powerCutViolations': ['<=', 0],
+  // IEC 60601-2-24 style gravimetric figures from a virtual-rig run at 1 mL/h (magnitudes).
+  'accuracy.secondHourErrorPct.1mlh': ['<=', 1],
+  'accuracy.trumpetMaxPct.2min.1mlh': ['<=', 3],
 };
 
-const figures: Record<string, number> = { ...benchDeliveryAccuracy(), ...benchSimSpeed(), ...benchOcclusion(), ...benchProtocol(), ...benchStorage(), ...(await benchXs()), ...(await benchProtocolPty()) };
+const figures: Record<string, number> = { ...benchDeliveryAccuracy(), ...benchSimSpeed(), ...benchOcclusion(), ...benchProtocol(), ...benchStorage(), ...(await benchXs()), ...(await benchProtocolPty()), ...(await benchAccuracy()) };
 
 const rows = Object.entries(figures).map(([name, value]) => {
   const t = TARGETS[name];
