@@ -30,6 +30,8 @@ export interface BoardFixture {
   readonly ready: ReadyLine;
   /** The running process's stderr so far. */
   stderr(): string;
+  /** A console key: s the service button (opens the provisioning window), b bolus, p pause. */
+  press(key: 's' | 'b' | 'p'): Promise<{ command: string; ok: boolean; text: string }>;
   /** SIGTERM, then waits for the exit; returns the exit code. Removes the temporary directory. */
   stop(): Promise<number | string>;
   /** SIGKILL (a power cut), waits for the exit. */
@@ -66,6 +68,7 @@ export async function startBoard(o: StartBoardOptions = {}): Promise<BoardFixtur
       return current.ready;
     },
     stderr: () => current.stderr(),
+    press: (key) => current.press(key),
     async stop() {
       if (current.child.exitCode === null && current.child.signalCode === null) current.child.kill('SIGTERM');
       const code = await current.exited;

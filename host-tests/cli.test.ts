@@ -1,4 +1,4 @@
-// `npm start` as a user runs it: the CLI in a child process (stdin not a terminal, stdout a
+// The standalone simulator (`npm start -- --no-port`) as a user runs it: the CLI in a child process (stdin not a terminal, stdout a
 // pipe), at speed-ups that finish each run in well under a second of simulated waiting.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -37,7 +37,7 @@ function exampleDailyNl(): number {
   }, 0);
 }
 
-describe('npm start (host/sim/cli.ts)', () => {
+describe('the standalone simulator (host/sim/cli.ts, npm start -- --no-port)', () => {
   it('--help explains the options and exit codes and exits 0', () => {
     const r = cli('--help');
     expect(r.code).toBe(0);
@@ -106,6 +106,13 @@ describe('npm start (host/sim/cli.ts)', () => {
     const r = cli('--mechanics', file('broken.json', '{\n  "syringe": "bd-10ml",\n  "leadUm": 20OO\n}\n'));
     expect(r.code).toBe(3);
     expect(r.stderr).toMatch(/is not valid JSON at line 3, column 15/);
+  });
+
+  it('is what `npm start -- --no-port` runs (the virtual board without a pty)', () => {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'host/board/main.ts', '--no-port', '--speed', '1e9', '--for', '1h', '--json', '--time-of-day', '00:00'], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+    expect(r.status).toBe(0);
+    const last = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as Record<string, unknown>;
+    expect(last).toMatchObject({ kind: 'summary', simulatedMs: 3_600_000 });
   });
 
   it("exits 4 with the firmware's numbered error for a prescription it refuses", () => {

@@ -112,6 +112,23 @@ describe('the virtual board on a pty', () => {
     }
   });
 
+  it('the service button pressed through stdin opens the provisioning window for KEY', async () => {
+    const b = await startBoard({ args: ['--speed', '60'] });
+    try {
+      const fresh = new Uint8Array(32).fill(0x5a);
+      const hex = Buffer.from(fresh).toString('hex');
+      await withClient(b.path, async (c) => {
+        expect((await c.send('KEY', 'patient', hex)).code).toBe(514); // PROVISIONING_CLOSED
+        expect(await b.press('s')).toMatchObject({ command: 'service', ok: true });
+        const set = await c.send('KEY', 'patient', hex);
+        expect(set.ok, set.message).toBe(true);
+        expect((await c.login('patient', fresh)).ok).toBe(true);
+      });
+    } finally {
+      await b.stop();
+    }
+  });
+
   it('refuses a second board on the same link with E854 (exit 5)', async () => {
     const b = await startBoard({ args: ['--speed', '0'] });
     try {
@@ -152,7 +169,14 @@ describe('the virtual board on a pty', () => {
     const keys = board(...link, '--keys', join(TMP, 'nokeys.json'));
     expect(keys.code).toBe(8);
     expect(keys.stderr).toMatch(/E859 KEYS_FILE: cannot read the key file/);
-    for (const x of [unknown, missing, notJson, r, fault, keys]) expect(x.stderr).not.toMatch(/\n\s+at /);
+    // socat would replace a file at the link path: the board refuses instead.
+    const occupied = join(TMP, 'occupied');
+    writeFileSync(occupied, 'precious');
+    const busy = board('--link', occupied, '--state', join(TMP, 'state'));
+    expect(busy.code).toBe(5);
+    expect(busy.stderr).toMatch(/E854 LINK_BUSY: .*occupied exists and is not a symlink/);
+    expect(readFileSync(occupied, 'utf8')).toBe('precious');
+    for (const x of [unknown, missing, notJson, r, fault, keys, busy]) expect(x.stderr).not.toMatch(/\n\s+at /);
   });
 
   it('--help lists the options and the exit codes', () => {

@@ -18,7 +18,7 @@ import { type VirtualPump } from '../sim/virtual-pump';
 import { type BoardCoreOptions, type BoardSnapshot, type KeyCommand, type StepResult } from './core';
 import { createEngine, type BoardEngine, type EngineName } from './engine';
 import { BoardError } from './errors';
-import { BoardLock } from './lock';
+import { BoardLock, clearStaleLink } from './lock';
 import { Pacer } from './pacer';
 import { boardKeys, StateDir } from './state';
 
@@ -110,6 +110,8 @@ export class VirtualBoard {
     try {
       locks.push(BoardLock.acquire(`${o.link}.lock`, o.link, [o.link]));
       locks.push(BoardLock.acquire(state.lockPath, `the state directory ${o.stateDir}`, []));
+      // Before the firmware boots (and marks its state as running): the path must be free.
+      clearStaleLink(o.link);
       if (o.fresh) state.erase();
       const images = state.load();
       const keys = boardKeys(state, o.keysFile);
@@ -196,6 +198,8 @@ export class VirtualBoard {
   async #endpoint(name: string, link: string, onBytes: (b: Uint8Array) => void, poll: (() => void) | undefined): Promise<Endpoint> {
     let pair: PtyPair;
     try {
+      // socat would replace whatever is at the path: only a leftover symlink may go.
+      clearStaleLink(link);
       pair = await createPtyPair({ linkB: link, ...(this.options.socat && { socat: this.options.socat }) });
     } catch (e) {
       throw e instanceof BoardError && name !== 'pump' ? new BoardError('DEVICE_ATTACH', e.message) : e;

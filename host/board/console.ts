@@ -1,7 +1,7 @@
 // The virtual board's console: a header saying where to connect and how, then every firmware
 // event as it happens under a live status line (rewritten in place on a terminal, printed
 // every simulated hour or few wall seconds otherwise), or JSON lines (--json), or only the
-// ready line (--quiet). Formatting is host/sim/cli-format.ts's, shared with the simulator.
+// ready line and key answers (--quiet). Formatting is host/sim/cli-format.ts's, shared with the simulator.
 
 import { type PumpEvent } from '../../firmware/core/events';
 import { MS_PER_HOUR, MS_PER_SECOND } from '../../firmware/core/units';
@@ -105,8 +105,8 @@ export class BoardConsole implements BoardListener {
   }
 
   said(s: { command: string; ok: boolean; text: string }): void {
-    if (this.#o.quiet) return;
-    if (this.#o.json) return this.#out(JSON.stringify({ kind: 'command', ...s }));
+    // Also with --quiet: a parent that pressed a key through stdin waits for this line.
+    if (this.#o.json || this.#o.quiet) return this.#out(JSON.stringify({ kind: 'command', ...s }));
     this.#out(`> ${s.command}: ${s.text}`);
   }
 

@@ -257,7 +257,7 @@ export class BoardCore {
       this.auth.openProvisioning(now, this.#provisioningMs);
       c.note('security', reason('PROVISIONING_OPEN'), {});
       if (c.pump.alarms.list().length > 0) c.acknowledge();
-      said = { command: 'service', ok: true, text: 'service button: provisioning window open (keys may be set without a session)' };
+      said = { command: 'service', ok: true, text: `service button: provisioning window open for ${Math.round(this.#provisioningMs / 1000)} virtual s (keys may be set without a session); active alarms acknowledged` };
     }
     return { ...this.#result(), said };
   }

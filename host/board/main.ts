@@ -137,14 +137,23 @@ async function main(): Promise<void> {
   };
   const keys = process.stdin.isTTY === true;
   u.ready(b, keys);
+  const press = (key: string): void => {
+    if (key === 'q' || key === '\u0003') return void finish(key === 'q' ? 'quit' : 'interrupted', EXIT.ok);
+    const k = key === 'b' ? 'bolus' : key === 'p' ? 'pause' : key === 's' ? 'service' : undefined;
+    if (k) void b.key(k);
+  };
+  process.stdin.setEncoding('utf8');
   if (keys) {
     process.stdin.setRawMode(true);
-    process.stdin.setEncoding('utf8');
-    process.stdin.on('data', (key: string) => {
-      if (key === 'q' || key === '\u0003') return void finish(key === 'q' ? 'quit' : 'interrupted', EXIT.ok);
-      const k = key === 'b' ? 'bolus' : key === 'p' ? 'pause' : key === 's' ? 'service' : undefined;
-      if (k) void b.key(k);
+    process.stdin.on('data', (key: string) => press(key));
+  } else {
+    // A parent process (tests, pumpctl's end-to-end tests) presses keys by writing "s\n" to a
+    // pipe; each answer comes back as a {"kind":"command"} line. The end of the input (stdin
+    // from /dev/null, or closed) changes nothing.
+    process.stdin.on('data', (text: string) => {
+      for (const ch of text) if (!/\s/.test(ch)) press(ch);
     });
+    process.stdin.on('error', () => undefined);
   }
 }
 

@@ -2,11 +2,12 @@
 // slices sized so that one takes a few ms of wall time, yielding between frames so the serial
 // port and the keyboard are served. When the firmware cannot keep up it carries at most one
 // frame of debt and then runs flat out (no catch-up bursts). `speed` 0 freezes the clock: the
-// firmware then runs only when bytes arrive. Used by the virtual board (async engines).
+// firmware then runs only when bytes arrive. The virtual board (async engines) and the
+// standalone simulator (host/sim/cli.ts) both pace with it.
 
-export const FRAME_MS = 100;
-/** Wall ms one frame may spend running the virtual clock before it yields. */
-export const TICK_BUDGET_MS = 50;
+import { FRAME_MS, TICK_BUDGET_MS } from '../sim/cli-format';
+
+export { FRAME_MS, TICK_BUDGET_MS };
 const MAX_SLICE_MS = 3_600_000;
 
 export interface PacerOptions {
@@ -21,6 +22,9 @@ export interface PacerOptions {
   readonly frame: () => Promise<void> | void;
   /** Called with an error a step threw; the pacer stops. */
   readonly failed: (e: unknown) => void;
+  /** Stop when the clock reaches this (the simulator's --for), then call `finished`. */
+  readonly untilMs?: number;
+  readonly finished?: () => void;
 }
 
 export class Pacer {
@@ -60,7 +64,8 @@ export class Pacer {
   async #frame(): Promise<void> {
     const o = this.#o;
     const wallNow = performance.now();
-    const target = Math.floor(o.startMs + (wallNow - this.#wallStart) * o.speed - this.#lagMs);
+    const until = o.untilMs ?? Infinity;
+    const target = Math.floor(Math.min(until, o.startMs + (wallNow - this.#wallStart) * o.speed - this.#lagMs));
     const deadline = wallNow + TICK_BUDGET_MS;
     while (!this.#stopped && o.nowMs() < target && performance.now() < deadline) {
       const t0 = performance.now();
@@ -71,6 +76,10 @@ export class Pacer {
     }
     if (this.#stopped) return;
     await o.frame();
+    if (o.nowMs() >= until) {
+      this.#stopped = true;
+      return o.finished?.();
+    }
     const debt = target - o.nowMs();
     const maxDebt = o.speed * FRAME_MS;
     if (debt > maxDebt) this.#lagMs += debt - maxDebt;

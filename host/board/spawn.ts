@@ -15,13 +15,18 @@ export interface SpawnedBoard {
   stderr(): string;
   /** Resolves with the exit code (or the signal's name) once the process has ended. */
   readonly exited: Promise<number | string>;
+  /**
+   * Presses a console key through stdin (s service button, b bolus, p pause/resume, q quit)
+   * and resolves with the board's answer line (not for q).
+   */
+  press(key: 's' | 'b' | 'p'): Promise<{ command: string; ok: boolean; text: string }>;
 }
 
 /** `node --import tsx host/board/main.ts --quiet ...args`; rejects with the board's own message. */
 export function spawnBoard(args: readonly string[], o: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<SpawnedBoard> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'host/board/main.ts', '--quiet', ...args], {
     cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['pipe', 'pipe', 'pipe'],
     env: o.env ?? process.env,
   });
   let err = '';
@@ -29,6 +34,18 @@ export function spawnBoard(args: readonly string[], o: { timeoutMs?: number; env
   child.stderr!.setEncoding('utf8');
   child.stderr!.on('data', (c: string) => (err = (err + c).slice(-8000)));
   const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')));
+  child.stdin!.on('error', () => undefined);
+  const answers: ((a: { command: string; ok: boolean; text: string }) => void)[] = [];
+  let ready: ReadyLine | undefined;
+  const press = (key: 's' | 'b' | 'p'): Promise<{ command: string; ok: boolean; text: string }> =>
+    new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`the virtual board did not answer the key ${key} within 30 s`)), 30_000);
+      answers.push((a) => {
+        clearTimeout(timer);
+        resolve(a);
+      });
+      child.stdin!.write(`${key}\n`);
+    });
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
@@ -46,11 +63,15 @@ export function spawnBoard(args: readonly string[], o: { timeoutMs?: number; env
         } catch {
           continue;
         }
-        if (j.kind === 'ready') {
+        if (j.kind === 'ready' && !ready) {
           clearTimeout(timer);
-          child.stdout!.off('data', onData);
-          child.stdout!.resume();
-          return resolve({ child, ready: j as ReadyLine, stderr: () => err, exited });
+          ready = j as ReadyLine;
+          resolve({ child, ready, stderr: () => err, exited, press });
+          continue;
+        }
+        if (j.kind === 'command') {
+          answers.shift()?.(j as { command: string; ok: boolean; text: string });
+          continue;
         }
         if (j.kind === 'error') {
           clearTimeout(timer);

@@ -20,10 +20,12 @@ export const TICK_BUDGET_MS = 50;
 /** The plain (non-terminal) status line: every simulated hour, or this many wall s if rarer. */
 export const STATUS_WALL_S = 5;
 
-export const HELP = `Usage: npm start -- [options]      (or: npx tsx host/sim/cli.ts [options])
+export const HELP = `Usage: npm start -- --no-port [options]      (or: npx tsx host/sim/cli.ts [options])
 
-Runs the pump firmware on the virtual rig (virtual clock, mock pins, ideal syringe mechanics)
-in real time times a speed-up, with a live status line and every firmware event as it happens.
+The standalone simulator: runs the pump firmware on the virtual rig (virtual clock, mock pins,
+ideal syringe mechanics) in real time times a speed-up, with a live status line and every
+firmware event as it happens, without a serial port. (\`npm start\` without --no-port starts
+the virtual board on a pseudo-terminal instead: see docs/virtual-board.md.)
 A bench and teaching rig: NOT a medical device. Never connect it to a person or an animal.
 
 Options:

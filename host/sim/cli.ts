@@ -1,6 +1,8 @@
-// `npm start`: the firmware on the virtual rig, in real time times a speed-up, with a live
-// status line, each event as it happens, and single-key commands on a terminal. The virtual
-// clock is driven from a wall-clock loop here; the sim modules themselves stay Node-free.
+// The standalone simulator (`npm start -- --no-port`, or `npx tsx host/sim/cli.ts`): the
+// firmware on the virtual rig, in real time times a speed-up, with a live status line, each
+// event as it happens, and single-key commands on a terminal, without a serial port (the
+// virtual board, host/board/main.ts, is `npm start` itself). The virtual clock is paced by
+// host/board/pacer.ts; the sim modules themselves stay Node-free.
 
 import { readFileSync } from 'node:fs';
 import { isAbsolute, relative } from 'node:path';
@@ -10,7 +12,8 @@ import { readLibrary } from '../../firmware/core/library';
 import { type Mechanics, readMechanics } from '../../firmware/core/mechanics';
 import { doseUg, MS_PER_HOUR, MS_PER_SECOND, mlToNl } from '../../firmware/core/units';
 import * as f from './cli-format';
-import { CliError, EXIT, FRAME_MS, HELP, type Options, readOptions, STATUS_WALL_S, TICK_BUDGET_MS } from './cli-format';
+import { CliError, EXIT, FRAME_MS, HELP, type Options, readOptions, STATUS_WALL_S } from './cli-format';
+import { Pacer } from '../board/pacer';
 import { ConfigRefused, createVirtualPump, type VirtualPump } from './virtual-pump';
 
 /** A file name as the user would write it: relative to the working directory when inside it. */
@@ -65,10 +68,7 @@ class Session {
   readonly #mechanics: Mechanics;
   readonly #tty = process.stdout.isTTY === true && process.env['TERM'] !== 'dumb';
   readonly #wallStart = performance.now();
-  /** Virtual ms given up because the simulation could not keep up (no catch-up bursts). */
-  #lagMs = 0;
-  #sliceMs = MS_PER_SECOND;
-  #timer: NodeJS.Timeout | undefined;
+  #pacer: Pacer | undefined;
   #lastDraw = -Infinity;
   #lastPlain = { wall: -Infinity, sim: -Infinity };
   #lineShown = false;
@@ -91,32 +91,25 @@ class Session {
     process.on('SIGINT', () => this.finish('interrupted'));
     process.on('SIGTERM', () => this.finish('terminated'));
     if (process.stdin.isTTY) this.#listenForKeys();
-    this.#tick();
-  }
-
-  #tick(): void {
-    if (this.#done) return;
-    const wallNow = performance.now();
-    const forMs = this.#o.forMs ?? Infinity;
-    const target = Math.floor(Math.min(forMs, (wallNow - this.#wallStart) * this.#o.speed - this.#lagMs));
-    const deadline = wallNow + TICK_BUDGET_MS;
-    // Run in slices sized so one slice takes a few ms of wall time, then yield.
-    while (this.#pump.nowMs < target && performance.now() < deadline) {
-      const t0 = performance.now();
-      this.#pump.runFor(Math.min(this.#sliceMs, target - this.#pump.nowMs));
-      const took = performance.now() - t0;
-      if (took < 2) this.#sliceMs = Math.min(this.#sliceMs * 2, MS_PER_HOUR);
-      else if (took > 8) this.#sliceMs = Math.max(1, Math.floor(this.#sliceMs / 2));
-      this.#drainEvents();
-    }
-    this.#showStatus(false);
-    if (this.#pump.nowMs >= forMs) return this.finish('done');
-    // Too slow for the speed-up: carry at most one frame of debt, then run flat out.
-    const debt = target - this.#pump.nowMs;
-    const maxDebt = this.#o.speed * FRAME_MS;
-    if (debt > maxDebt) this.#lagMs += debt - maxDebt;
-    const behind = debt > 0;
-    this.#timer = setTimeout(() => this.#tick(), behind ? 0 : FRAME_MS);
+    // Virtual time against the wall clock (host/board/pacer.ts, shared with the virtual board).
+    const pump = this.#pump;
+    this.#pacer = new Pacer({
+      speed: this.#o.speed,
+      startMs: pump.nowMs,
+      ...(this.#o.forMs !== undefined && { untilMs: this.#o.forMs }),
+      nowMs: () => pump.nowMs,
+      step: async (toMs) => {
+        pump.runFor(toMs - pump.nowMs);
+        this.#drainEvents();
+      },
+      frame: () => this.#showStatus(false),
+      finished: () => this.finish('done'),
+      failed: (e) => {
+        process.stderr.write(`npm start: internal error: ${(e as Error).stack ?? String(e)}\n`);
+        process.exit(EXIT.internal);
+      },
+    });
+    this.#pacer.start();
   }
 
   #drainEvents(): void {
@@ -210,7 +203,7 @@ class Session {
   finish(why: 'done' | 'quit' | 'interrupted' | 'terminated'): void {
     if (this.#done) return;
     this.#done = true;
-    clearTimeout(this.#timer);
+    void this.#pacer?.stop();
     if (process.stdin.isTTY) {
       process.stdin.setRawMode(false);
       process.stdin.pause();
