@@ -58,7 +58,8 @@ Options:
                          it is what the board boots with; on one with state, it is committed
                          at boot if it differs from the stored prescription.
                          (default firmware/app/examples/prescription.example.json)
-  --mechanics FILE       mechanics JSON (default firmware/app/examples/mechanics.example.json)
+  --mechanics FILE       mechanics JSON (default firmware/app/examples/mechanics.example.json);
+                         a board with state keeps the mechanics it stored (--fresh for new)
   --library FILE         drug library JSON (default firmware/app/examples/library.example.json)
   --reservoir-ml N       drug in the syringe on a new board, mL (default: full)
   --time-of-day HH:MM    time of day at boot (default: the host's clock)
