@@ -12,6 +12,7 @@ import { mlToNl } from '../../firmware/core/units';
 import { PROVISIONING_WINDOW_MS } from '../../firmware/protocol/auth';
 import { ensureSocat } from '../serial/pty';
 import { describeJsonPosition, jsonErrorOffset } from '../sim/cli-format';
+import { attachBenchDevices } from './bench-devices';
 import { type BoardOptions, VirtualBoard } from './board';
 import { BoardConsole } from './console';
 import { BoardError, EXIT } from './errors';
@@ -126,6 +127,7 @@ async function main(): Promise<void> {
     ensureSocat((line) => process.stderr.write(`${line}\n`));
     ui = new BoardConsole({ json: o.json, quiet: o.quiet, prescriptionFile: o.prescriptionGiven ? shown(o.files.prescription) : '' });
     board = await VirtualBoard.start(options, ui);
+    await attachBenchDevices(board, { link: o.link, balance: o.balance, stopcock: o.stopcock, seed: o.seed ?? 1 });
   } catch (e) {
     process.exit(fail(e, machine));
   }

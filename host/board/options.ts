@@ -7,6 +7,8 @@ import { MS_PER_SECOND } from '../../firmware/core/units';
 import { parseTimeOfDay } from '../sim/cli-format';
 import { parseDuration, parseFaults } from '../sim/faults';
 import { type EngineName } from './engine';
+import { type BalanceProtocol } from '../balance/types';
+import { BALANCE_CHOICES } from './bench-devices';
 import { BOARD_ERRORS, BoardError, EXIT } from './errors';
 
 export const DEFAULT_LINK = '/tmp/pump-rig/ttyPUMP';
@@ -30,6 +32,10 @@ export interface BoardCliOptions {
   readonly seed: number | undefined;
   readonly json: boolean;
   readonly quiet: boolean;
+  /** A virtual lab balance on its own pty, weighing what left the line. */
+  readonly balance: BalanceProtocol | undefined;
+  /** A virtual motorised stopcock on its own pty, blocking and opening the line. */
+  readonly stopcock: boolean;
 }
 
 const exitTable = Object.entries(EXIT)
@@ -77,6 +83,11 @@ Options:
   --seed N               fixed seed for the rig's noise and the board's nonces (tests)
   --json                 JSON lines: ready, event, status, command, stopped
   --quiet                only the ready line (JSON) and errors: for running as a child process
+  --balance PROTOCOL     a virtual lab balance (mt-sics, sbi or ohaus) on its own pty beside
+                         the pump's (ttyBALANCE), weighing what left the line: for pumpctl
+                         accuracy, occlusion-test, bolus-test and calibrate --balance
+  --stopcock             a virtual motorised stopcock on its own pty (ttySTOPCOCK): CLOSE
+                         blocks the line, OPEN releases it (pumpctl occlusion-test --stopcock)
   --no-port              the standalone simulator without a pty (host/sim/cli.ts; its own
                          options, see --no-port --help)
   -h, --help             show this help
@@ -115,6 +126,8 @@ export function readBoardOptions(argv: string[]): BoardCliOptions | 'help' {
         seed: { type: 'string' },
         json: { type: 'boolean' },
         quiet: { type: 'boolean' },
+        balance: { type: 'string' },
+        stopcock: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -145,6 +158,9 @@ export function readBoardOptions(argv: string[]): BoardCliOptions | 'help' {
   if (engine !== 'node' && engine !== 'xs') bad('--engine', engine, 'node or xs');
   const seed = v.seed === undefined ? undefined : Number(v.seed);
   if (seed !== undefined && !Number.isSafeInteger(seed)) bad('--seed', v.seed!, 'a whole number');
+  const balance = v.balance;
+  if (balance !== undefined && !(BALANCE_CHOICES as readonly string[]).includes(balance)) bad('--balance', balance, BALANCE_CHOICES.join(', '));
+  if ((balance !== undefined || v.stopcock) && engine === 'xs') throw new BoardError('USAGE', '--balance and --stopcock need --engine node: they act on the line model in this process. See --help.');
   const prescription = v.prescription ?? parsed.positionals[0];
   return {
     link: v.link ?? DEFAULT_LINK,
@@ -163,5 +179,7 @@ export function readBoardOptions(argv: string[]): BoardCliOptions | 'help' {
     seed,
     json: v.json === true,
     quiet: v.quiet === true,
+    balance: balance as BalanceProtocol | undefined,
+    stopcock: v.stopcock === true,
   };
 }
