@@ -4,6 +4,7 @@
 
 import { autoDetect } from '@serialport/bindings-cpp';
 import { type Role } from '../../firmware/protocol/auth';
+import { type Scheduler } from '../accuracy/interfaces';
 import { KeyFileError, keysFromEnv, readKeyFile, type RoleKeys } from '../protocol/key-file';
 import { type Binding } from '../serial/line-port';
 import { CliError } from './errors';
@@ -32,6 +33,12 @@ export interface Io {
   readonly isTty: boolean;
   /** Resolves when the user interrupts (Ctrl-C): long-running commands stop cleanly. */
   readonly interrupted?: Promise<void>;
+  /**
+   * Time for the measurement runs (accuracy, occlusion-test, bolus-test, calibrate --balance):
+   * real time when absent. Tests pass a virtual clock whose sleepUntil runs the virtual pump
+   * forward, so a two-hour run costs no real waiting.
+   */
+  readonly clock?: Scheduler;
 }
 
 export class Context {

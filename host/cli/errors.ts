@@ -62,6 +62,8 @@ export const CLI_ERRORS = {
   DECLINED: { code: 830, exit: 'declined', meaning: 'The program was not confirmed (or there was no terminal to confirm on and no --yes).' },
   UNKNOWN_OUTCOME: { code: 831, exit: 'unknownOutcome', meaning: 'The connection was lost while a bolus, refill or other state change was in flight.' },
   ALARMS_ACTIVE: { code: 832, exit: 'alarms', meaning: '`alarms --check` found active alarms.' },
+  STOPCOCK: { code: 840, exit: 'timeout', meaning: 'The stopcock device (occlusion-test --stopcock PATH) did not answer OK to CLOSE or OPEN.' },
+  OUT_OF_TOLERANCE: { code: 841, exit: 'tolerance', meaning: 'A measurement run finished and failed a tolerance (the report in its folder says which).' },
 } as const satisfies Record<string, { code: number; exit: ExitName; meaning: string }>;
 
 export type CliErrorName = keyof typeof CLI_ERRORS;

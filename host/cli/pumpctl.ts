@@ -3,10 +3,13 @@
 // failure into "E8xx NAME: message" and a documented exit status (errors.ts, docs/pumpctl.md).
 
 import { Command, CommanderError } from 'commander';
+import { registerAccuracy } from './commands/accuracy';
+import { registerBolusTest } from './commands/bolus-test';
 import { registerCalibrate } from './commands/calibrate';
 import { registerDelivery } from './commands/delivery';
 import { registerKeys } from './commands/keys';
 import { registerLog } from './commands/log';
+import { registerOcclusionTest } from './commands/occlusion-test';
 import { registerPlot } from './commands/plot';
 import { registerPorts } from './commands/ports';
 import { registerProgram } from './commands/program';
@@ -15,7 +18,7 @@ import { registerStatus } from './commands/status';
 import { Context, type GlobalOptions, type Io } from './context';
 import { CliError, EXIT } from './errors';
 
-export const REGISTER = [registerPorts, registerStatus, registerProgram, registerDelivery, registerLog, registerPlot, registerKeys, registerCalibrate];
+export const REGISTER = [registerPorts, registerStatus, registerProgram, registerDelivery, registerLog, registerPlot, registerKeys, registerCalibrate, registerAccuracy, registerOcclusionTest, registerBolusTest];
 
 export function buildProgram(io: Io, onExit: (code: number) => void): Command {
   const program = new Command('pumpctl')
