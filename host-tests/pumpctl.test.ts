@@ -47,7 +47,7 @@ function keyFile(): string {
   return file;
 }
 
-async function pumpctl(respond: Responder, args: string[], o: { confirm?: boolean; env?: NodeJS.ProcessEnv; disconnectAfter?: number; gone?: boolean; reconnectMs?: number } = {}) {
+async function pumpctl(respond: Responder, args: string[], o: { confirm?: boolean | (() => Promise<boolean>); env?: NodeJS.ProcessEnv; disconnectAfter?: number; gone?: boolean; reconnectMs?: number } = {}) {
   let calls = 0;
   const pb = pumpBinding(PATH, (text) => {
     calls++;
@@ -68,7 +68,7 @@ async function pumpctl(respond: Responder, args: string[], o: { confirm?: boolea
     env: o.env ?? {},
     binding: pb.binding,
     isTty: false,
-    ...(o.confirm !== undefined && { confirm: async () => o.confirm! }),
+    ...(o.confirm !== undefined && { confirm: typeof o.confirm === 'function' ? o.confirm : async () => o.confirm as boolean }),
   });
   return { code, stdout, stderr, sent: pb.sent };
 }
@@ -160,6 +160,17 @@ describe('pumpctl changes the pump', () => {
     expect(noTty.code).toBe(EXIT.declined);
     expect(noTty.stderr).toMatch(/--yes/);
     expect(b.vp.controller.pump.prescription?.name).toBe('test');
+  });
+
+  it('a confirmation that outlasts the session: pumpctl logs in again and commits', async () => {
+    const b = board();
+    const file = join(mkdtempSync(join(tmpdir(), 'rx-')), 'rx.json');
+    writeFileSync(file, JSON.stringify(continuous(2_000_000, { name: 'slow-yes' })));
+    // The person at the prompt takes six minutes: the pump ends an idle session after five.
+    const r = await pumpctl(b.respond, ['--keys', keyFile(), 'program', file], { confirm: async () => (b.vp.runFor(6 * 60_000), true) });
+    expect(r.stderr).toMatch(/session had expired on the pump: logging in again/);
+    expect(r.code).toBe(EXIT.ok);
+    expect(b.vp.controller.pump.prescription?.name).toBe('slow-yes');
   });
 
   it('an invalid prescription file names the file, line and field and sends nothing', async () => {

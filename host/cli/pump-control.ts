@@ -77,16 +77,9 @@ export class SessionPump implements PumpControl {
     }
   }
 
-  /**
-   * A signed command the pump must accept. A run outlasts the pump's session (E508: expired):
-   * the command was refused unrun, so logging in again and sending it once more is safe.
-   */
-  async signed(what: string, command: string, ...args: (string | number)[]): Promise<FullReply> {
-    const s = this.#s;
-    const r = await s.send(command, ...args);
-    if (r.ok || r.code !== 508 || !s.role) return s.must(Promise.resolve(r), what);
-    await s.login(s.role);
-    return s.must(s.send(command, ...args), what);
+  /** A signed command the pump must accept (an expired session is renewed by PumpSession.send). */
+  signed(what: string, command: string, ...args: (string | number)[]): Promise<FullReply> {
+    return this.#s.must(this.#s.send(command, ...args), what);
   }
 
   async stop(): Promise<void> {

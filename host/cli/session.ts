@@ -85,8 +85,21 @@ export class PumpSession {
     return this.#exchange(() => line, undefined);
   }
 
-  /** A framed command, signed when logged in. Resent unchanged if its reply is garbled. */
-  send(command: string, ...args: (string | number)[]): Promise<FullReply> {
+  /**
+   * A framed command, signed when logged in. Resent unchanged if its reply is garbled. A
+   * session that expired meanwhile (E508: idle 5 min, or 30 min old, on the pump's clock; a
+   * person at a confirmation prompt, a long measurement run) is opened again and the command
+   * sent once more: E508 means the pump did not run it.
+   */
+  async send(command: string, ...args: (string | number)[]): Promise<FullReply> {
+    const r = await this.#sendOnce(command, args);
+    if (r.ok || r.code !== 508 || this.#role === undefined || command === 'AUTH' || command === 'BYE') return r;
+    this.#o.notice?.(`the ${this.#role} session had expired on the pump: logging in again`);
+    await this.login(this.#role);
+    return this.#sendOnce(command, args);
+  }
+
+  #sendOnce(command: string, args: readonly (string | number)[]): Promise<FullReply> {
     const seq = (this.#seq = (this.#seq % 65_535) + 1);
     const f = buildFrame(seq, command, args);
     const frame = (): string => f.withMac(this.#session ? macFor(this.#session.ks, this.#session.sid, f.signed) : undefined);
