@@ -81,17 +81,19 @@ function clock(timeS: number): string {
   return `${d}+${hh}:${mm}:${ss}`;
 }
 
-/** Cumulative delivered volume at the end of each logged hour: the series `plot` draws. */
+/**
+ * Cumulative delivered volume at the end of each logged clock hour (the hour-total events),
+ * against the pump's clock in hours (from boot until the clock is set), from (0, 0).
+ */
 export function deliveredSeries(records: readonly HistoryRecord[]): { hours: number[]; ml: number[] } {
-  const hourly = records.filter((r) => r.type === 'hour-total');
-  const hours: number[] = [];
-  const ml: number[] = [];
+  const hours = [0];
+  const ml = [0];
   let total = 0;
-  const t0 = hourly.length ? hourly[0]!.timeS : 0;
-  for (const h of hourly) {
+  for (const h of records) {
+    if (h.type !== 'hour-total') continue;
     total += Number(h.fields['deliveredNl'] ?? 0);
-    hours.push((h.timeS - t0) / 3600 + 1);
+    hours.push(h.timeS / 3600);
     ml.push(total / 1e6);
   }
-  return { hours: [0, ...hours], ml: [0, ...ml] };
+  return { hours, ml };
 }

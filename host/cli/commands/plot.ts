@@ -26,7 +26,7 @@ export const registerPlot: Register = (program, act) => {
         } catch (e) {
           throw new CliError('FILE_UNREADABLE', `cannot write ${o.out}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
         }
-        const hours = series.hours.length - 1;
+        const hours = series.hours.length - 1; // logged clock hours
         ctx.result({ file: o.out, hours, deliveredMl: series.ml[series.ml.length - 1] ?? 0 }, `wrote ${o.out}: ${hours} hour(s), ${(series.ml[series.ml.length - 1] ?? 0).toFixed(3)} mL delivered`);
       }),
     );
