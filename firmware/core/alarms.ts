@@ -111,18 +111,22 @@ export class AlarmBoard {
 
   /** Some active alarm stops delivery. */
   get holdsDelivery(): boolean {
+    if (this.#active.size === 0) return false; // the steady path: no iterator, no allocation
     for (const a of this.#active.values()) if (ALARMS[a.name].stopsDelivery) return true;
     return false;
   }
 
   /** An active alarm that must be acknowledged before anything else changes, if any. */
   get awaitingAck(): ActiveAlarm | undefined {
+    if (this.#active.size === 0) return undefined;
     for (const a of this.list()) if (!a.acknowledged && ALARMS[a.name].ackBeforeChange) return a;
     return undefined;
   }
 
   /** The pattern to sound: the highest unacknowledged priority. */
   get annunciation(): AnnunciatorPriority {
+    // Read after every cycle: with no alarm it must not build the sorted list (GC on ESP32).
+    if (this.#active.size === 0) return 'none';
     for (const a of this.list()) if (!a.acknowledged) return a.priority;
     return 'none';
   }

@@ -21,6 +21,9 @@ const START_REASON: Record<BolusKind, TableReason> = {
   prime: 'PRIMING_REQUEST',
 };
 
+// The loop calls advance, nextBoundaryMs, nextStepMs and totalRateNlPerDay at every wake and
+// sample: they use indexed loops, not for-of, because on XS each for-of makes an iterator
+// object, and garbage per tick means collections (pauses) on the ESP32's fixed heap.
 export class DeliveryEngine {
   readonly rx: Prescription;
   readonly timebase: { startMs: number; todOffsetMs: number };
@@ -92,7 +95,8 @@ export class DeliveryEngine {
   /** The next moment the rates change or a bolus starts or ends (Infinity if none). */
   nextBoundaryMs(): number {
     let t = Math.min(this.#basal.untilMs, this.#nextPeriodicMs);
-    for (const b of this.boluses) {
+    for (let i = 0; i < this.boluses.length; i++) {
+      const b = this.boluses[i]!;
       const edge = b.status === 'pending' ? b.startMs : bolusEndMs(b);
       if (edge < t) t = edge;
     }
@@ -109,7 +113,8 @@ export class DeliveryEngine {
     const rate = this.#basal.rateNlPerDay;
     let hi = boundary;
     if (rate > 0) hi = Math.min(hi, this.lastMs + Math.ceil((needNl * RATE_TIME_PER_NL - this.#basalAcc) / rate));
-    for (const b of this.boluses) {
+    for (let i = 0; i < this.boluses.length; i++) {
+      const b = this.boluses[i]!;
       if (b.status === 'running') hi = Math.min(hi, bolusReachesMs(b, b.commandedNl + needNl));
     }
     if (hi === Infinity || hi >= boundary) return boundary;
@@ -201,7 +206,10 @@ export class DeliveryEngine {
   /** Sum of the rates running now: basal plus every running bolus. */
   totalRateNlPerDay(): number {
     let r = this.#basal.rateNlPerDay;
-    for (const b of this.boluses) if (b.status === 'running') r += Math.round((b.volumeNl * MS_PER_DAY) / b.durationMs);
+    for (let i = 0; i < this.boluses.length; i++) {
+      const b = this.boluses[i]!;
+      if (b.status === 'running') r += Math.round((b.volumeNl * MS_PER_DAY) / b.durationMs);
+    }
     return r;
   }
 
@@ -223,14 +231,18 @@ export class DeliveryEngine {
   /** Whole nanolitres that integrating from `lastMs` to `t` would add (no boundary between). */
   #gainNl(t: number): number {
     let nl = Math.floor((this.#basalAcc + this.#basal.rateNlPerDay * (t - this.lastMs)) / RATE_TIME_PER_NL);
-    for (const b of this.boluses) if (b.status === 'running') nl += bolusTargetNl(b, t) - b.commandedNl;
+    for (let i = 0; i < this.boluses.length; i++) {
+      const b = this.boluses[i]!;
+      if (b.status === 'running') nl += bolusTargetNl(b, t) - b.commandedNl;
+    }
     return nl;
   }
 
   #integrate(t0: number, t1: number): void {
     let nl = addRateTime(this.#basalAcc, this.#basal.rateNlPerDay, t1 - t0, this.#out);
     this.#basalAcc = this.#out[0]!;
-    for (const b of this.boluses) {
+    for (let i = 0; i < this.boluses.length; i++) {
+      const b = this.boluses[i]!;
       if (b.status !== 'running') continue;
       const target = bolusTargetNl(b, t1);
       nl += target - b.commandedNl;
@@ -264,7 +276,8 @@ export class DeliveryEngine {
       this.#add('periodic', p, this.#nextPeriodicMs);
       this.#nextPeriodicMs += p.everyMs;
     }
-    for (const b of this.boluses) {
+    for (let i = 0; i < this.boluses.length; i++) {
+      const b = this.boluses[i]!;
       if (b.status === 'pending' && b.startMs <= t) {
         b.status = 'running';
         this.#emit(b.startMs, 'bolus-start', reason(START_REASON[b.kind]), { id: b.id, kind: b.kind, volumeNl: b.volumeNl, durationMs: b.durationMs });

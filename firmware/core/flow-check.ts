@@ -40,6 +40,9 @@ export interface FlowFinding {
   readonly detail: string;
 }
 
+/** The verdict of almost every sample, made once: a sample per second must not allocate. */
+const FLOW_OK: FlowFinding = Object.freeze({ verdict: 'ok', storedEstimateNl: 0, detail: '' });
+
 export class FlowCheck {
   readonly config: FlowCheckConfig;
   #deficit = 0;
@@ -95,13 +98,10 @@ export class FlowCheck {
       this.#excessPeakRate = rateNlPerDay;
       this.#excessPeakUntilMs = now + 3 * c.lagMs;
     }
-    const deficitSide = this.#limits(this.#peakRate, dtMs);
-    const excessSide = this.#limits(this.#excessPeakRate, dtMs);
-
     const gap = pushedNl - measuredNl;
-    this.#deficit = Math.max(0, this.#deficit + gap - deficitSide.allowance);
-    this.#excess = Math.max(0, this.#excess - gap - excessSide.allowance);
-    const threshold = deficitSide.threshold;
+    this.#deficit = Math.max(0, this.#deficit + gap - this.#allowance(this.#peakRate, dtMs));
+    this.#excess = Math.max(0, this.#excess - gap - this.#allowance(this.#excessPeakRate, dtMs));
+    const threshold = this.#threshold(this.#peakRate);
     if (this.#deficit === 0) {
       this.#pushedSince = 0;
       this.#measuredSince = 0;
@@ -116,19 +116,26 @@ export class FlowCheck {
       const verdict = arrived < c.occlusionFlowPercent ? 'occlusion' : 'under-delivery';
       return { verdict, storedEstimateNl: Math.max(0, this.#pushedSince - this.#measuredSince), detail };
     }
-    if (this.#excess > excessSide.threshold) {
-      return { verdict: 'over-delivery', storedEstimateNl: 0, detail: `${Math.round(this.#excess)} nl more measured than pushed (threshold ${Math.round(excessSide.threshold)} nl)` };
+    const excessThreshold = this.#threshold(this.#excessPeakRate);
+    if (this.#excess > excessThreshold) {
+      return { verdict: 'over-delivery', storedEstimateNl: 0, detail: `${Math.round(this.#excess)} nl more measured than pushed (threshold ${Math.round(excessThreshold)} nl)` };
     }
-    return { verdict: 'ok', storedEstimateNl: 0, detail: '' };
+    return FLOW_OK;
   }
 
-  /** Allowance over `dtMs` and threshold for a given peak rate. */
-  #limits(peakNlPerDay: number, dtMs: number): { allowance: number; threshold: number } {
+  // Allowance and threshold as plain numbers (not a {allowance, threshold} object per sample).
+
+  /** Flow error tolerated over `dtMs` at a given peak rate (nl). */
+  #allowance(peakNlPerDay: number, dtMs: number): number {
     const c = this.config;
     const peakNlPerMin = peakNlPerDay / (MS_PER_DAY / MS_PER_MINUTE);
-    return {
-      allowance: ((c.allowanceNlPerMin + (peakNlPerMin * c.allowancePercent) / 100) * dtMs) / MS_PER_MINUTE,
-      threshold: c.thresholdNl + (peakNlPerMin * c.lagMs) / MS_PER_MINUTE,
-    };
+    return ((c.allowanceNlPerMin + (peakNlPerMin * c.allowancePercent) / 100) * dtMs) / MS_PER_MINUTE;
+  }
+
+  /** Volume either sum must pass to alarm at a given peak rate (nl). */
+  #threshold(peakNlPerDay: number): number {
+    const c = this.config;
+    const peakNlPerMin = peakNlPerDay / (MS_PER_DAY / MS_PER_MINUTE);
+    return c.thresholdNl + (peakNlPerMin * c.lagMs) / MS_PER_MINUTE;
   }
 }

@@ -38,6 +38,18 @@ export type Finding =
   | { readonly raise: AlarmName; readonly detail: string; readonly storedNl?: number }
   | { readonly gone: AlarmName };
 
+// The "condition gone" findings every healthy sample reports, made once: a sample per second
+// must not allocate (GC pauses on the ESP32). Findings that raise an alarm are built when needed.
+const GONE_FLOW_FAULT: Finding = Object.freeze({ gone: 'FLOW_SENSOR_FAULT' });
+const GONE_FORCE_FAULT: Finding = Object.freeze({ gone: 'FORCE_SENSOR_FAULT' });
+const GONE_AIR: Finding = Object.freeze({ gone: 'AIR_IN_LINE' });
+const BATTERY_OK: readonly Finding[] = Object.freeze([Object.freeze({ gone: 'BATTERY_ERI' }), Object.freeze({ gone: 'BATTERY_EOS' })] as Finding[]);
+
+/** Same sample field: `===`, except that NaN repeats NaN (as the old text frame compared it). */
+function same(a: number | boolean | undefined, b: number | boolean | undefined): boolean {
+  return a === b || (a !== a && b !== b);
+}
+
 export class Monitor {
   readonly config: MonitorConfig;
   readonly flowCheck: FlowCheck | undefined;
@@ -47,7 +59,14 @@ export class Monitor {
   #forceFails = 0;
   #air = 0;
   #same = 0;
-  #lastFrame = '';
+  /** The previous good frame's fields (none before the first), for the stuck-sensor check. */
+  #haveFrame = false;
+  #lastFlow = 0;
+  #lastTemperature: number | undefined = undefined;
+  #lastAir = false;
+  #lastHigh = false;
+  /** Findings of the latest read: one array reused, valid until the next read of any kind. */
+  readonly #out: Finding[] = [];
   #lastGoodFlowMs: number | undefined;
   /** Plunger volume since the last good flow sample. */
   #pushedNl = 0;
@@ -81,20 +100,26 @@ export class Monitor {
    * A flow read. `check` is false while the pump is in an alarm (the line is being relieved
    * and will restart afresh); reads are still validated so a sensor fault is seen.
    */
-  flow(now: number, read: FlowRead, rateNlPerDay: number, check: boolean): Finding[] {
-    const out: Finding[] = [];
+  flow(now: number, read: FlowRead, rateNlPerDay: number, check: boolean): readonly Finding[] {
+    const out = this.#out;
+    out.length = 0;
     if (!read.ok) {
       this.#flowFails++;
       this.#air = 0;
       if (this.#flowFails === this.config.faultReads) out.push({ raise: 'FLOW_SENSOR_FAULT', detail: `${this.#flowFails} failed reads in a row, last: ${read.fault} (${read.detail})` });
       return out;
     }
-    if (this.#flowFails >= this.config.faultReads) out.push({ gone: 'FLOW_SENSOR_FAULT' });
+    if (this.#flowFails >= this.config.faultReads) out.push(GONE_FLOW_FAULT);
     this.#flowFails = 0;
     const s = read.sample;
-    const frame = `${s.flowNlPerMin}/${s.temperatureCentiC}/${s.airInLine}/${s.highFlow}`;
-    this.#same = frame === this.#lastFrame && this.#pushedNl !== 0 ? this.#same + 1 : 0;
-    this.#lastFrame = frame;
+    // Field by field rather than as a text frame: no string built per sample.
+    const repeated = this.#haveFrame && same(s.flowNlPerMin, this.#lastFlow) && same(s.temperatureCentiC, this.#lastTemperature) && s.airInLine === this.#lastAir && s.highFlow === this.#lastHigh;
+    this.#same = repeated && this.#pushedNl !== 0 ? this.#same + 1 : 0;
+    this.#haveFrame = true;
+    this.#lastFlow = s.flowNlPerMin;
+    this.#lastTemperature = s.temperatureCentiC;
+    this.#lastAir = s.airInLine;
+    this.#lastHigh = s.highFlow;
     if (this.#same === this.config.stuckReads) {
       out.push({ raise: 'FLOW_SENSOR_FAULT', detail: `the reading stayed at ${s.flowNlPerMin} nl/min for ${this.#same + 1} samples while the plunger moved` });
     }
@@ -102,7 +127,7 @@ export class Monitor {
 
     this.#air = s.airInLine ? this.#air + 1 : 0;
     if (this.#air === this.config.airReads) out.push({ raise: 'AIR_IN_LINE', detail: `the flow sensor flagged air in ${this.#air} samples in a row` });
-    else if (this.#air === 0) out.push({ gone: 'AIR_IN_LINE' });
+    else if (this.#air === 0) out.push(GONE_AIR);
 
     const since = this.#lastGoodFlowMs;
     this.#lastGoodFlowMs = now;
@@ -120,12 +145,15 @@ export class Monitor {
   }
 
   /** A plunger-force read (only checked while delivering). */
-  force(read: ForceRead, check: boolean): Finding[] {
+  force(read: ForceRead, check: boolean): readonly Finding[] {
+    const out = this.#out;
+    out.length = 0;
     if (!read.ok) {
       this.#forceFails++;
-      return this.#forceFails === this.config.faultReads ? [{ raise: 'FORCE_SENSOR_FAULT', detail: `${this.#forceFails} failed reads in a row, last: ${read.fault} (${read.detail})` }] : [];
+      if (this.#forceFails === this.config.faultReads) out.push({ raise: 'FORCE_SENSOR_FAULT', detail: `${this.#forceFails} failed reads in a row, last: ${read.fault} (${read.detail})` });
+      return out;
     }
-    const out: Finding[] = this.#forceFails >= this.config.faultReads ? [{ gone: 'FORCE_SENSOR_FAULT' }] : [];
+    if (this.#forceFails >= this.config.faultReads) out.push(GONE_FORCE_FAULT);
     this.#forceFails = 0;
     const said = check ? this.forceCheck?.sample(read.forceMilliNewton) : undefined;
     if (said) out.push({ raise: 'OCCLUSION', detail: said });
@@ -133,7 +161,7 @@ export class Monitor {
   }
 
   /** A battery reading; `microstepsPerDay` is the running prescription's worst case. */
-  batteryReading(now: number, millivolts: number, microstepsPerDay: number): Finding[] {
+  batteryReading(now: number, millivolts: number, microstepsPerDay: number): readonly Finding[] {
     this.battery.spend(now, 0);
     const verdict = this.battery.reading(millivolts);
     if (verdict === 'eos') return [{ raise: 'BATTERY_EOS', detail: `battery at ${millivolts} mV, end of service at ${this.config.battery.eosMillivolts} mV` }];
@@ -141,6 +169,6 @@ export class Monitor {
       const left = this.battery.msToEmpty(microstepsPerDay);
       return [{ raise: 'BATTERY_ERI', detail: `battery at ${millivolts} mV; about ${formatDays(left)} left at the current prescription` }];
     }
-    return [{ gone: 'BATTERY_ERI' }, { gone: 'BATTERY_EOS' }];
+    return BATTERY_OK;
   }
 }

@@ -21,7 +21,7 @@ import { timeOfDay, worstCaseDailyNl } from './schedule';
 import { type PumpStatus, readStatus } from './status';
 import { FL_PER_NL, MS_PER_DAY } from './units';
 import { type Plan, type PumpConfig, type PumpState, type SensorInputs } from './pump-types';
-import { type StepperFault } from '../ports/stepper';
+import { type Direction, type StepperFault } from '../ports/stepper';
 
 export type { Plan, PumpConfig, PumpState, SensorInputs } from './pump-types';
 
@@ -32,6 +32,10 @@ export type { Plan, PumpConfig, PumpState, SensorInputs } from './pump-types';
 export const STEP_WINDOW_MS = 100;
 /** Back-off after an occlusion also takes what the line holds at the rate: rate x this. */
 const BACKOFF_LINE_MS = 30_000;
+/** What `takeEvents` returns when nothing happened: shared, so the steady loop allocates nothing. */
+const NO_EVENTS: PumpEvent[] = Object.freeze([]) as unknown as PumpEvent[];
+
+type MutablePlan = { -readonly [K in keyof Plan]: Plan[K] };
 
 export class Pump {
   mechanics: Mechanics;
@@ -54,6 +58,10 @@ export class Pump {
   #nextBolusId = 1;
   #now: number;
   readonly #emit: Emit;
+  // The plan and its segment are owned here and refilled by every `update` (no allocation per
+  // wake: garbage means GC pauses on the ESP32). The app applies a plan before the next update.
+  readonly #plan: MutablePlan = { segment: undefined, direction: 1, enable: false, wakeAtMs: 0 };
+  readonly #segment: { count: number; intervalUs: number } = { count: 0, intervalUs: 1 };
 
   constructor(config: PumpConfig, now: number) {
     this.mechanics = config.mechanics;
@@ -79,6 +87,7 @@ export class Pump {
   /** Events since the last call, oldest first. */
   takeEvents(): PumpEvent[] {
     const e = this.#events;
+    if (e.length === 0) return NO_EVENTS;
     this.#events = [];
     return e;
   }
@@ -100,41 +109,57 @@ export class Pump {
     this.monitor.battery.spend(now, emittedSteps);
   }
 
-  /** The loop's one entry: book, integrate delivery to `now`, say what to run and when. */
+  /**
+   * The loop's one entry: book, integrate delivery to `now`, say what to run and when. The plan
+   * returned is the pump's own object, valid until the next `update`.
+   */
   update(now: number, emittedSteps: number): Plan {
     this.book(now, emittedSteps);
     const fl = this.mechanics.flPerMicrostep;
     const engine = this.#engine;
     this.accounting.rollTo(now, this.#todOffsetMs, this.#emit);
     const hourEnd = this.accounting.hourEndMs(this.#todOffsetMs);
-    const idle: Plan = { segment: undefined, direction: 1, enable: false, wakeAtMs: hourEnd };
     if (this.#backoffSteps > 0) {
       const intervalUs = Math.ceil(2_000_000 / this.mechanics.maxStepHz); // half speed
       const wake = Math.min(hourEnd, now + Math.ceil((this.#backoffSteps * intervalUs) / 1_000) + 1);
-      return { segment: { count: this.#backoffSteps, intervalUs }, direction: -1, enable: true, wakeAtMs: wake };
+      return this.#setPlan(this.#backoffSteps, intervalUs, -1, true, wake);
     }
-    if (!engine || this.#state !== 'running') return idle;
+    if (!engine || this.#state !== 'running') return this.#setPlan(0, 0, 1, false, hourEnd); // idle
 
     engine.advance(now);
     const left = this.accounting.stepsLeft(fl);
     if (engine.owedSteps > left) engine.owedSteps = left;
     if (left === 0) {
       this.#raise(now, 'RESERVOIR_EMPTY', `the reservoir holds ${this.accounting.reservoirNl} nl, less than one microstep`);
-      return idle;
+      return this.#setPlan(0, 0, 1, false, hourEnd); // idle
     }
     if (engine.trialEnded && engine.owedSteps === 0) {
       this.#state = 'stopped';
       this.#why = 'trial finished';
-      return idle;
+      return this.#setPlan(0, 0, 1, false, hourEnd); // idle
     }
     const owed = engine.owedSteps;
     const boundary = Math.min(engine.nextBoundaryMs(), hourEnd);
     let wake = Math.min(engine.nextStepMs(), boundary);
     if (owed > 0) wake = Math.min(boundary, Math.max(wake, now + STEP_WINDOW_MS));
-    if (owed === 0) return { segment: undefined, direction: 1, enable: true, wakeAtMs: wake };
+    if (owed === 0) return this.#setPlan(0, 0, 1, true, wake);
     const minIntervalUs = Math.ceil(1_000_000 / this.mechanics.maxStepHz);
     const spanUs = Math.min(STEP_WINDOW_MS, wake - now) * 1_000;
-    return { segment: { count: owed, intervalUs: Math.max(minIntervalUs, Math.floor(spanUs / owed)) }, direction: 1, enable: true, wakeAtMs: wake };
+    return this.#setPlan(owed, Math.max(minIntervalUs, Math.floor(spanUs / owed)), 1, true, wake);
+  }
+
+  /** Refills the pump's one plan object; `count` 0 means no segment (stop). */
+  #setPlan(count: number, intervalUs: number, direction: Direction, enable: boolean, wakeAtMs: number): Plan {
+    const plan = this.#plan;
+    if (count > 0) {
+      this.#segment.count = count;
+      this.#segment.intervalUs = intervalUs;
+      plan.segment = this.#segment;
+    } else plan.segment = undefined;
+    plan.direction = direction;
+    plan.enable = enable;
+    plan.wakeAtMs = wakeAtMs;
+    return plan;
   }
 
   /** Sensor samples. Returns true when the plan may have changed (an alarm came or went). */
@@ -342,7 +367,9 @@ export class Pump {
   }
 
   #apply(now: number, findings: readonly Finding[]): void {
-    for (const f of findings) {
+    // Indexed: a for-of would make an iterator per sample on XS.
+    for (let i = 0; i < findings.length; i++) {
+      const f = findings[i]!;
       if ('raise' in f) this.#raise(now, f.raise, f.detail, f.storedNl);
       else this.#gone(now, f.gone);
     }

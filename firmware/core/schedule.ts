@@ -65,11 +65,14 @@ export function basalDailyNl(basal: Basal): number {
     case 'continuous':
       return basal.rateNlPerDay;
     case 'flexible': {
+      // A plain loop, not forEach: the closure would make XS give this function a heap
+      // environment on every call, and the battery check calls it every minute.
       let total = 0;
-      basal.steps.forEach((s, i) => {
-        const end = i + 1 < basal.steps.length ? basal.steps[i + 1]!.startMs : basal.steps[0]!.startMs + MS_PER_DAY;
-        total += volumeAtRateNl(s.rateNlPerDay, end - s.startMs);
-      });
+      const steps = basal.steps;
+      for (let i = 0; i < steps.length; i++) {
+        const end = i + 1 < steps.length ? steps[i + 1]!.startMs : steps[0]!.startMs + MS_PER_DAY;
+        total += volumeAtRateNl(steps[i]!.rateNlPerDay, end - steps[i]!.startMs);
+      }
       // The first step's share before its own start belongs to the last step (midnight wrap):
       // the loop above already counted the last step up to the first start of the next day.
       return total;

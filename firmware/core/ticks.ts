@@ -42,6 +42,12 @@ export class MonotonicClock {
     this.#monotonicMs = startMs;
   }
 
+  /** Starts over from `firstTick` at 0 ms: lets a driver keep one clock per segment without allocating. */
+  restart(firstTick: number): void {
+    this.#lastTick = toTick(firstTick);
+    this.#monotonicMs = 0;
+  }
+
   /** Advances by the wrap-safe distance from the previous read; never goes backwards. */
   update(tick: number): number {
     const d = tickDiff(tick, this.#lastTick);

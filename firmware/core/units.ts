@@ -82,8 +82,10 @@ export function addRateTime(acc: number, rateNlPerDay: number, durationMs: numbe
 
 /** Whole nanolitres delivered at `rateNlPerDay` over `durationMs` from zero, rounded down. */
 export function volumeAtRateNl(rateNlPerDay: number, durationMs: number): number {
-  return addRateTime(0, rateNlPerDay, durationMs, [0]);
+  return addRateTime(0, rateNlPerDay, durationMs, remainderScratch);
 }
+/** The remainder volumeAtRateNl drops: one array for every call (the battery check runs it every minute). */
+const remainderScratch = [0];
 
 /**
  * Drug mass in micrograms for a volume at a concentration in ug/mL, as an exact rational

@@ -10,8 +10,10 @@ import {
   type DigitalInput,
   type DigitalInputConstructor,
   type DigitalOutput,
+  type DigitalOutputOptions,
   type InputPin,
   type PwmConstructor,
+  type PwmOptions,
   type PwmOutput,
 } from '../ports/io';
 import { type Direction, type StepperFault, type StepperFaultKind, type StepperPort, type StepSegment } from '../ports/stepper';
@@ -61,15 +63,33 @@ export const PWM_RESOLUTION_BITS = 10;
 /** Longest single timer armed; longer waits re-arm, so the tick clock is read often enough. */
 const MAX_TIMER_DELAY_MS = 0x4000_0000;
 
-type Phase =
-  | { readonly kind: 'idle' }
+// One object per kind of phase, owned by the driver and refilled for each segment: a segment
+// every wake must not allocate (GC pauses on the ESP32). `#generation` tells a phase that was
+// stopped or replaced from inside a pulse from the one still running.
+interface IdlePhase {
+  readonly kind: 'idle';
+}
+interface TimerPhase {
+  readonly kind: 'timer';
   /** Pulse k of the phase is due at startMs + offsetMs(k, spacingUs) (segment-clock ms). */
-  | { readonly kind: 'timer'; readonly startMs: number; readonly spacingUs: number; k: number }
-  | { readonly kind: 'pwm'; readonly pwm: PwmOutput; readonly hz: number; readonly startMs: number; readonly startUs: number };
+  startMs: number;
+  spacingUs: number;
+  k: number;
+}
+interface PwmPhase {
+  readonly kind: 'pwm';
+  pwm: PwmOutput | undefined;
+  hz: number;
+  startMs: number;
+  startUs: number;
+}
+type Phase = IdlePhase | TimerPhase | PwmPhase;
 
-type PwmPhase = Extract<Phase, { kind: 'pwm' }>;
+const IDLE: Phase = Object.freeze({ kind: 'idle' });
 
-const IDLE: Phase = { kind: 'idle' };
+/** What the one armed timer does when the segment clock reaches its due time. */
+const THEN_STEP = 0;
+const THEN_END_PWM = 1;
 
 /** floor(k * spacingUs / 1000) without forming a product that could lose precision. */
 function offsetMs(k: number, spacingUs: number): number {
@@ -93,17 +113,36 @@ export class PulseStepper implements StepperPort {
   #stepPin: DigitalOutput | undefined;
   readonly #faultLine: FaultLine | undefined;
   readonly #stallLine: FaultLine | undefined;
+  // The STEP pin is reopened around every fast segment: its options are made once (the IO
+  // constructors read them at once), so only the IO objects themselves are new per segment.
+  readonly #stepOptions: DigitalOutputOptions;
+  readonly #pwmOptions: PwmOptions;
 
   #enabled = false;
   #direction: Direction = 1;
   #position = 0;
   #phase: Phase = IDLE;
+  readonly #timerPhase: TimerPhase = { kind: 'timer', startMs: 0, spacingUs: 0, k: 0 };
+  readonly #pwmPhase: PwmPhase = { kind: 'pwm', pwm: undefined, hz: 0, startMs: 0, startUs: 0 };
+  /** Bumped whenever a phase starts or ends. */
+  #generation = 0;
   #handle: TimerHandle | undefined;
+  /** The armed timer: due at `#dueMs` on the segment clock, then does `#then`. */
+  #dueMs = 0;
+  #then = THEN_STEP;
+  /** The one timer callback, made once (not a closure per pulse). */
+  readonly #onTimer = (): void => {
+    // A one-shot that has fired is no timer any more: never clear it again.
+    this.#handle = undefined;
+    if (this.#now() < this.#dueMs) this.#armAt(this.#dueMs, this.#then);
+    else if (this.#then === THEN_STEP) this.#stepDue();
+    else this.#endPwm();
+  };
   /** Pulses of the segment in flight, and how many of them are emitted (credited). */
   #count = 0;
   #emitted = 0;
-  /** Milliseconds since the segment started, wrap-safe; made afresh for each segment. */
-  #clock: MonotonicClock | undefined;
+  /** Milliseconds since the segment started, wrap-safe; restarted (not made afresh) per segment. */
+  readonly #clock = new MonotonicClock(0);
 
   constructor(options: PulseStepperOptions) {
     this.#Digital = options.Digital;
@@ -112,6 +151,8 @@ export class PulseStepper implements StepperPort {
     this.#ticks = options.ticks;
     this.#microseconds = options.microseconds;
     this.#pins = { ...options.pins };
+    this.#stepOptions = { pin: this.#pins.step, mode: this.#Digital.Output };
+    this.#pwmOptions = { pin: this.#pins.step, hz: 0, resolution: PWM_RESOLUTION_BITS };
     this.#enLevelOn = options.enableActiveLow === false ? 1 : 0;
     // Power stage off first: an output opens low, which is "enabled" on an active-low EN.
     this.#enPin = new this.#Digital({ pin: this.#pins.enable, mode: this.#Digital.Output });
@@ -173,7 +214,7 @@ export class PulseStepper implements StepperPort {
     if (!this.#enabled || count === 0) return;
     this.#count = count;
     this.#emitted = 0;
-    this.#clock = new MonotonicClock(this.#ticks.ticks);
+    this.#clock.restart(this.#ticks.ticks);
     if (intervalUs < SLOW_STEP_INTERVAL_US && this.#PWM !== undefined) {
       const hz = Math.round(1_000_000 / intervalUs);
       // The run lasts whole ms T with T * hz / 1000 <= count: even counting the rising edge at
@@ -190,7 +231,7 @@ export class PulseStepper implements StepperPort {
       this.#timer.clear(this.#handle);
       this.#handle = undefined;
     }
-    if (this.#phase.kind === 'pwm') this.#stopPwm(this.#phase);
+    if (this.#phase.kind === 'pwm') this.#stopPwm(this.#pwmPhase);
     this.#finish();
   }
 
@@ -232,47 +273,51 @@ export class PulseStepper implements StepperPort {
   }
 
   #now(): number {
-    return this.#clock!.update(this.#ticks.ticks);
+    return this.#clock.update(this.#ticks.ticks);
   }
 
   #finish(): void {
     this.#phase = IDLE;
-    this.#clock = undefined;
+    this.#generation++;
     this.#count = 0;
     this.#emitted = 0;
   }
 
-  /** Calls `then` once the segment clock reaches `dueMs`, in steps of at most 2^30 ms. */
-  #armAt(dueMs: number, then: () => void): void {
+  /** Does `then` once the segment clock reaches `dueMs`, in steps of at most 2^30 ms. */
+  #armAt(dueMs: number, then: number): void {
     const delay = Math.min(MAX_TIMER_DELAY_MS, Math.max(0, dueMs - this.#now()));
-    this.#handle = this.#timer.set(() => {
-      // A one-shot that has fired is no timer any more: never clear it again.
-      this.#handle = undefined;
-      if (this.#now() < dueMs) this.#armAt(dueMs, then);
-      else then();
-    }, delay);
+    this.#dueMs = dueMs;
+    this.#then = then;
+    this.#handle = this.#timer.set(this.#onTimer, delay);
   }
 
   // Timer stepping: every pulse's time comes from the phase start, so rounding never adds up.
 
   #startTimerPhase(firstOffsetMs: number, spacingUs: number): void {
-    this.#phase = { kind: 'timer', startMs: this.#now() + firstOffsetMs, spacingUs, k: 0 };
+    const phase = this.#timerPhase;
+    phase.startMs = this.#now() + firstOffsetMs;
+    phase.spacingUs = spacingUs;
+    phase.k = 0;
+    this.#phase = phase;
+    this.#generation++;
     this.#stepDue();
   }
 
   #stepDue(): void {
     const phase = this.#phase;
     if (phase.kind !== 'timer') return;
+    const generation = this.#generation;
     const now = this.#now();
     // A late wake emits every pulse already due rather than letting the train slip.
     while (this.#emitted < this.#count && phase.startMs + offsetMs(phase.k, phase.spacingUs) <= now) {
       this.#pulse();
+      // Something the pulse woke (on the rig, a listener) stopped or replaced the segment: the
+      // phase object may already hold the new segment, so it is left alone.
+      if (this.#generation !== generation) return;
       phase.k++;
-      // Something the pulse woke (on the rig, a listener) stopped or replaced the segment.
-      if (this.#phase !== phase) return;
     }
     if (this.#emitted >= this.#count) this.#finish();
-    else this.#armAt(phase.startMs + offsetMs(phase.k, phase.spacingUs), () => this.#stepDue());
+    else this.#armAt(phase.startMs + offsetMs(phase.k, phase.spacingUs), THEN_STEP);
   }
 
   #pulse(): void {
@@ -291,17 +336,22 @@ export class PulseStepper implements StepperPort {
     this.#closeStep();
     let pwm: PwmOutput;
     try {
-      pwm = new PWM({ pin: this.#pins.step, hz, resolution: PWM_RESOLUTION_BITS });
+      this.#pwmOptions.hz = hz;
+      pwm = new PWM(this.#pwmOptions);
     } catch {
       // No LEDC channel free or a frequency it cannot make: step from timers instead.
       this.#openStep();
       return false;
     }
     pwm.write(2 ** (pwm.resolution - 1)); // 50% duty
-    const startMs = this.#now();
-    const startUs = this.#microseconds?.() ?? 0;
-    this.#phase = { kind: 'pwm', pwm, hz, startMs, startUs };
-    this.#armAt(startMs + durationMs, () => this.#endPwm());
+    const phase = this.#pwmPhase;
+    phase.pwm = pwm;
+    phase.hz = hz;
+    phase.startMs = this.#now();
+    phase.startUs = this.#microseconds?.() ?? 0;
+    this.#phase = phase;
+    this.#generation++;
+    this.#armAt(phase.startMs + durationMs, THEN_END_PWM);
     return true;
   }
 
@@ -327,18 +377,21 @@ export class PulseStepper implements StepperPort {
 
   #stopPwm(phase: PwmPhase): void {
     const credit = this.#pwmCredit(phase);
+    const pwm = phase.pwm!;
+    phase.pwm = undefined; // the phase object is reused: let go of the closed output
     this.#position += credit * this.#direction;
     this.#emitted += credit;
     this.#phase = IDLE;
-    phase.pwm.write(0);
-    phase.pwm.close();
+    this.#generation++;
+    pwm.write(0);
+    pwm.close();
     // Drive STEP low again at once: a floating STEP input can pick up noise as steps.
     this.#openStep();
   }
 
   #openStep(): void {
     if (this.#stepPin !== undefined) return;
-    this.#stepPin = new this.#Digital({ pin: this.#pins.step, mode: this.#Digital.Output });
+    this.#stepPin = new this.#Digital(this.#stepOptions);
     this.#stepPin.write(0);
   }
 

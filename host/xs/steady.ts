@@ -1,26 +1,34 @@
 // The steady-state heap probe, evaluated inside XS (bundled by steady-bundle.ts): the firmware
-// alone - the real controller and the real PulseStepper driver - delivering 1 mL/day with a
-// flow sensor read every second, on the virtual clock. The IO is stubbed with objects that keep
-// nothing (a Digital or PWM that ignores writes, a flow sensor that returns one prepared
-// sample), so whatever the heap does is the firmware's own: the virtual rig keeps a record of
-// every pulse for its tests and would hide it. host-tests/xs-heap.test.ts drives the probe:
+// alone - the real controller and the real PulseStepper driver - delivering at a set rate with a
+// flow sensor read every second and a battery every minute, on a virtual clock. The IO is
+// stubbed with objects that keep nothing (a Digital or PWM that ignores writes, a flow sensor
+// that returns one of two prepared samples, a battery at a fixed voltage), and the clock keeps
+// its timer records in a pool, so whatever the heap does is the firmware's own: the virtual rig
+// keeps a record of every pulse for its tests, and host/sim's VirtualClock makes a record per
+// timer, either of which would hide it. host-tests/xs-heap.test.ts drives the probe:
+//   "start:<rateNlPerDay>:<microsteps>"  builds and starts the controller (once per worker);
 //   "gc"        collects garbage (xsnap's global gc()); the reply's currentHeapCount is then
 //               the live heap;
-//   "run:<ms>"  runs that much virtual time; the reply's currentHeapCount less the live heap
-//               just before is what the run allocated (XS collects only when its heap is full).
+//   "run:<ms>"  runs that much virtual time; the reply's currentHeapCount less the one before
+//               is what the command allocated (XS collects only when its heap is full), and
+//               "run:1" measures the command's own constant cost (the message buffer);
+//   "state"     the pump's state and the probe's counters, as JSON (allocates: read it outside
+//               a measured window).
 // Events go to no subscriber: the probe measures the loop, not a history.
 
-import { createController } from '../../firmware/app/controller';
+import { createController, type Controller } from '../../firmware/app/controller';
 import library from '../../firmware/app/examples/library.example.json';
+import { TICK_MODULUS } from '../../firmware/core/ticks';
 import { PulseStepper } from '../../firmware/drivers/pulse-stepper';
 import { type FlowRead } from '../../firmware/ports/flow-sensor';
-import { VirtualClock } from '../sim/virtual-clock';
+import { type TickSource, type TimerHandle, type TimerService } from '../../firmware/ports/timebase';
 
-const decoder = new TextDecoder();
-const encoder = new TextEncoder();
 const g = globalThis as unknown as { gc(): void; handleCommand: (m: ArrayBuffer) => ArrayBuffer };
 
 const STALL_PIN = 5;
+
+/** IO objects opened so far (each open is a host object on the device). */
+const opened = { digital: 0, pwm: 0 };
 
 /** A pin that remembers nothing: enough for the driver's outputs and its fault inputs. */
 class QuietPin {
@@ -36,6 +44,7 @@ class QuietPin {
   constructor(options: { pin: number }) {
     // Each input idles inactive: the active-high stall line low, everything else high.
     this.#level = options.pin === STALL_PIN ? 0 : 1;
+    opened.digital++;
   }
   read(): 0 | 1 {
     return this.#level;
@@ -44,39 +53,171 @@ class QuietPin {
   close(): void {}
 }
 
-// 1 mL/day is 694 nl/min: the sensor agrees with the pump, so no flow alarm starts.
-const SAMPLE: FlowRead = { ok: true, sample: { flowNlPerMin: 694, temperatureCentiC: 2_300, airInLine: false, highFlow: false } };
-const flow = { model: 'SLF3S-0600F', fullScaleNlPerMin: 2_000_000, start(): void {}, stop(): void {}, read: (): FlowRead => SAMPLE };
+/** LEDC for the driver's fast segments: counts its opens apart from the Digital ones. */
+class QuietPwm extends QuietPin {
+  constructor(options: { pin: number }) {
+    super(options);
+    opened.digital--;
+    opened.pwm++;
+  }
+}
 
-const clock = new VirtualClock();
-const stepper = new PulseStepper({
-  Digital: QuietPin as never,
-  PWM: QuietPin as never,
-  timer: clock,
-  ticks: clock,
-  microseconds: clock.microseconds,
-  pins: { step: 1, dir: 2, enable: 3 },
-  faultPin: { gpio: 4, activeLow: true },
-  stallPin: { gpio: STALL_PIN, activeLow: false },
-});
-const created = createController(
-  { stepper, ticks: clock, timer: clock, flow },
-  {
-    mechanics: { syringe: 'bd-30ml', leadUm: 2000, fullStepsPerRev: 200, microsteps: 16 },
-    library,
-    reservoirNl: 30_000_000,
-    prescription: { name: 'steady', drug: { name: 'water-bench', concentrationUgPerMl: 1_000_000 }, mode: 'continuous', rateNlPerDay: 1_000_000 },
-  },
-);
-if (!created.ok) throw new Error(`steady: the controller refused its configuration: E${created.error.code}`);
-const controller = created.value;
-controller.start();
+class ProbeTimer {
+  callback: (timer: TimerHandle) => void = () => {};
+  dueMs = 0;
+  /** 0 for a one-shot. */
+  repeatMs = 0;
+  seq = 0;
+  live = false;
+}
+
+/**
+ * Moddable's Timer semantics (as host/sim/virtual-clock.ts: due time, then creation order;
+ * repeats do not drift) with the records pooled: a one-shot that fired or a cleared timer is
+ * reused by the next `set`. On the device each Timer.set makes a host object; `sets` counts them.
+ */
+class PoolClock implements TickSource, TimerService {
+  #nowMs = 0;
+  #seq = 0;
+  #firing: ProbeTimer | undefined;
+  readonly #timers: ProbeTimer[] = [];
+  sets = 0;
+  fired = 0;
+
+  get ticks(): number {
+    return this.#nowMs % TICK_MODULUS;
+  }
+
+  get nowMs(): number {
+    return this.#nowMs;
+  }
+
+  readonly microseconds = (): number => this.#nowMs * 1_000;
+
+  set(callback: (timer: TimerHandle) => void, interval?: number, repeat?: number): TimerHandle {
+    let t: ProbeTimer | undefined;
+    for (let i = 0; i < this.#timers.length && t === undefined; i++) if (!this.#timers[i]!.live && this.#timers[i] !== this.#firing) t = this.#timers[i];
+    if (t === undefined) this.#timers.push((t = new ProbeTimer()));
+    t.callback = callback;
+    t.dueMs = this.#nowMs + Math.max(0, Math.trunc(interval ?? 0));
+    t.repeatMs = repeat === undefined || repeat === 0 ? 0 : Math.max(1, Math.trunc(repeat));
+    t.seq = this.#seq++;
+    t.live = true;
+    this.sets++;
+    return t;
+  }
+
+  repeat(callback: (timer: TimerHandle) => void, interval: number): TimerHandle {
+    return this.set(callback, interval, interval);
+  }
+
+  clear(timer: TimerHandle | undefined): void {
+    if (timer === undefined) return;
+    const t = timer as ProbeTimer;
+    if (t === this.#firing && t.repeatMs === 0) return; // a one-shot clearing itself
+    if (!t.live) throw new Error('clear: invalid timer (already fired or cleared)');
+    t.live = false;
+  }
+
+  runFor(ms: number): void {
+    const target = this.#nowMs + ms;
+    for (;;) {
+      let next: ProbeTimer | undefined;
+      for (let i = 0; i < this.#timers.length; i++) {
+        const t = this.#timers[i]!;
+        if (!t.live || t.dueMs > target) continue;
+        if (next === undefined || t.dueMs < next.dueMs || (t.dueMs === next.dueMs && t.seq < next.seq)) next = t;
+      }
+      if (next === undefined) break;
+      this.#nowMs = next.dueMs;
+      this.fired++;
+      if (next.repeatMs > 0) next.dueMs += next.repeatMs;
+      else next.live = false;
+      this.#firing = next;
+      next.callback(next);
+      this.#firing = undefined;
+    }
+    this.#nowMs = target;
+  }
+}
+
+/** A flow sensor that agrees with the pump, alternating 1 nl/min either side so it never looks stuck. */
+function quietFlow(rateNlPerDay: number): { model: string; fullScaleNlPerMin: number; start(): void; stop(): void; read(): FlowRead } {
+  const mean = Math.round(rateNlPerDay / 1_440);
+  const reads: FlowRead[] = [-1, 1].map((d) => ({ ok: true, sample: { flowNlPerMin: mean + d, temperatureCentiC: 2_300, airInLine: false, highFlow: false } }));
+  let i = 0;
+  return { model: 'SLF3S-0600F', fullScaleNlPerMin: 2_000_000, start(): void {}, stop(): void {}, read: (): FlowRead => reads[(i ^= 1)]! };
+}
+
+const STEP_OPTIONS = { pin: 1, mode: QuietPin.Output };
+const PWM_OPTIONS = { pin: 1, hz: 1_000, resolution: 10 };
+
+const clock = new PoolClock();
+let controller: Controller | undefined;
+const EMPTY = new ArrayBuffer(0);
+
+function start(rateNlPerDay: number, microsteps: number): void {
+  if (controller) throw new Error('steady: already started');
+  const stepper = new PulseStepper({
+    Digital: QuietPin as never,
+    PWM: QuietPwm as never,
+    timer: clock,
+    ticks: clock,
+    microseconds: clock.microseconds,
+    pins: { step: 1, dir: 2, enable: 3 },
+    faultPin: { gpio: 4, activeLow: true },
+    stallPin: { gpio: STALL_PIN, activeLow: false },
+  });
+  const created = createController(
+    { stepper, ticks: clock, timer: clock, flow: quietFlow(rateNlPerDay), battery: { readMillivolts: () => 3_600 } },
+    {
+      mechanics: { syringe: 'bd-30ml', leadUm: 2000, fullStepsPerRev: 200, microsteps },
+      library,
+      reservoirNl: 30_000_000,
+      prescription: { name: 'steady', drug: { name: 'water-bench', concentrationUgPerMl: 1_000_000 }, mode: 'continuous', rateNlPerDay },
+    },
+  );
+  if (!created.ok) throw new Error(`steady: the controller refused its configuration: E${created.error.code} ${created.error.message}`);
+  controller = created.value;
+  controller.start();
+}
+
+/** Parses the decimal number after `prefix` from the message bytes (no string is built). */
+function numberAt(bytes: Uint8Array, from: number): number {
+  let n = 0;
+  for (let i = from; i < bytes.length && bytes[i]! >= 0x30 && bytes[i]! <= 0x39; i++) n = n * 10 + bytes[i]! - 0x30;
+  return n;
+}
 
 g.handleCommand = (message: ArrayBuffer): ArrayBuffer => {
-  const command = decoder.decode(new Uint8Array(message));
-  if (command === 'gc') g.gc();
-  else if (command.startsWith('run:')) clock.runFor(Number(command.slice(4)));
-  else throw new Error(`steady: unknown command ${command}`);
+  const bytes = new Uint8Array(message);
+  // "run:" is read from the bytes so that its cost is the same for every run length.
+  if (bytes[0] === 0x72 /* r */ && bytes[1] === 0x75 /* u */) {
+    clock.runFor(numberAt(bytes, 4));
+    return EMPTY;
+  }
+  const command = new TextDecoder().decode(bytes);
+  if (command === 'gc') {
+    g.gc();
+    return EMPTY;
+  }
+  if (command.startsWith('start:')) {
+    const [rate, microsteps] = command.slice(6).split(':').map(Number);
+    start(rate!, microsteps!);
+    return EMPTY;
+  }
+  if (command.startsWith('open:')) {
+    // What the stub IO itself costs: one Digital and one PWM opened (and dropped) per count,
+    // with options made beforehand, as the driver does around each fast segment.
+    for (let i = Number(command.slice(5)); i > 0; i--) {
+      new QuietPin(STEP_OPTIONS);
+      new QuietPwm(PWM_OPTIONS);
+    }
+    return EMPTY;
+  }
+  if (command !== 'state') throw new Error(`steady: unknown command ${command}`);
+  if (!controller) throw new Error('steady: not started');
   const s = controller.status();
-  return encoder.encode(JSON.stringify({ nowMs: clock.nowMs, deliveredNl: s.deliveredNl, state: s.state, alarms: controller.pump.alarms.list().length })).buffer as ArrayBuffer;
+  const state = { nowMs: clock.nowMs, deliveredNl: s.deliveredNl, state: s.state, alarms: controller.pump.alarms.list().length, timerSets: clock.sets, timerFires: clock.fired, digitalOpens: opened.digital, pwmOpens: opened.pwm };
+  return new TextEncoder().encode(JSON.stringify(state)).buffer as ArrayBuffer;
 };
