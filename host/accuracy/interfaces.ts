@@ -30,6 +30,8 @@ export interface PumpControl {
   alarms(): Promise<readonly PumpAlarm[]>;
   /** A clinician bolus of `volumeNl` over `durationMs` on top of the running rate. */
   bolus(volumeNl: number, durationMs: number): Promise<void>;
+  /** Acknowledges one alarm (a procedure clears the alarms its own deliberate fault raised). */
+  acknowledge?(code: number): Promise<void>;
 }
 
 /** Time for the procedures: real time for pumpctl, the virtual clock in tests and benchmarks. */

@@ -93,6 +93,9 @@ export async function runOcclusionTest(deps: RunDeps & { readonly stopcock: Stop
       samples.push({ tMs: scheduler.now() - openedAt, massMg: w.massMg, flags: w.flags, ...(w.note !== undefined && { note: w.note }) });
       tell('collecting the released bolus', openedAt + collect - scheduler.now());
     }
+    // The alarms this deliberate occlusion raised are acknowledged once the line is open again
+    // and the release weighed: the pump is left as the procedure found it (paused, no alarms).
+    for (const code of new Set(alarms.map((a) => a.alarm.code))) await pump.acknowledge?.(code);
     const last = samples[samples.length - 1]!;
     const bolusMg = before.massMg !== null && last.massMg !== null ? last.massMg - before.massMg : null;
     const marked = samples.some((s) => s.flags.length > 0);

@@ -31,6 +31,7 @@ export function occlusionReport(r: OcclusionRecord, l: OcclusionLimits = {}): st
     `| Balance | ${r.balance.protocol}, serial ${r.balance.serialNumber ?? 'unknown'} | |`,
     '',
     ...r.alarms.map((a) => `- alarm ${a.alarm.code} ${a.alarm.name} ${f(a.atMs / 60_000, 1)} min after closing`),
+    ...(r.status === 'complete' && r.alarms.length > 0 ? ['- these alarms were acknowledged once the line was open again and the release weighed'] : []),
     '',
   ].join('\n');
 }

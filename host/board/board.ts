@@ -191,7 +191,10 @@ export class VirtualBoard {
     const send = (text: string): void => {
       if (text !== '') ep.port.write(Buffer.from(text, 'latin1'));
     };
-    const ep = await this.#endpoint(d.name, d.link, (bytes) => this.#serial(async () => send(d.device.receive(Buffer.from(bytes).toString('latin1'), this.#snapshot.nowMs))), () => send(d.device.poll?.(this.#snapshot.nowMs) ?? ''));
+    const ep = await this.#endpoint(d.name, d.link, (bytes) => this.#serial(async () => {
+      await this.#catchUp();
+      send(d.device.receive(Buffer.from(bytes).toString('latin1'), this.#snapshot.nowMs));
+    }), () => send(d.device.poll?.(this.#snapshot.nowMs) ?? ''));
     return { name: d.name, link: d.link, device: ep.pair.b };
   }
 
@@ -225,7 +228,18 @@ export class VirtualBoard {
 
   async #fromHost(bytes: Uint8Array): Promise<void> {
     if (this.#stopped) return;
+    await this.#catchUp();
     this.#apply(await this.engine.receive(bytes));
+  }
+
+  /**
+   * Brings the virtual clock up to the wall clock before bytes are handled. The pacer moves it
+   * a frame at a time (100 ms of wall time: two minutes of virtual time at x1200); a balance read
+   * or a status query between frames must see the time it was asked at, not the last frame's.
+   */
+  async #catchUp(): Promise<void> {
+    const target = this.#pacer?.targetMs();
+    if (target !== undefined && target > this.#snapshot.nowMs) this.#apply(await this.engine.runTo(target));
   }
 
   /** NVS first, then the bytes: a reply means what it did is stored, as on the device. */

@@ -61,11 +61,16 @@ export class Pacer {
     }, ms);
   }
 
+  /** Where the virtual clock should be now: the wall clock times the speed, less any lag given up. */
+  targetMs(): number {
+    const o = this.#o;
+    return Math.floor(Math.min(o.untilMs ?? Infinity, o.startMs + (performance.now() - this.#wallStart) * o.speed - this.#lagMs));
+  }
+
   async #frame(): Promise<void> {
     const o = this.#o;
     const wallNow = performance.now();
-    const until = o.untilMs ?? Infinity;
-    const target = Math.floor(Math.min(until, o.startMs + (wallNow - this.#wallStart) * o.speed - this.#lagMs));
+    const target = this.targetMs();
     const deadline = wallNow + TICK_BUDGET_MS;
     while (!this.#stopped && o.nowMs() < target && performance.now() < deadline) {
       const t0 = performance.now();
@@ -76,7 +81,7 @@ export class Pacer {
     }
     if (this.#stopped) return;
     await o.frame();
-    if (o.nowMs() >= until) {
+    if (o.nowMs() >= (o.untilMs ?? Infinity)) {
       this.#stopped = true;
       return o.finished?.();
     }

@@ -20,6 +20,7 @@ export interface GlobalOptions {
   readonly timeout: string;
   readonly reconnect: string;
   readonly color?: boolean;
+  readonly timeScale: string;
 }
 
 /** How pumpctl meets the world: injectable so tests can run it in process. */
@@ -87,6 +88,14 @@ export class Context {
     if (!/^[0-9]+(\.[0-9]+)?$/.test(value)) throw new CliError('USAGE', `${name} must be a number (got "${value}")`);
     const n = Math.round(Number(value) * scale);
     if (n < min || n > max) throw new CliError('USAGE', `${name} must be from ${min / scale} to ${max / scale} (got ${value})`);
+    return n;
+  }
+
+  /** How many times faster than real time the board runs (the virtual board's --speed). */
+  timeScale(): number {
+    const v = this.o.timeScale;
+    const n = Number(v);
+    if (!/^[0-9]+(\.[0-9]+)?$/.test(v) || n < 1 || n > 100_000) throw new CliError('USAGE', `--time-scale must be a number from 1 to 100000 (got "${v}")`);
     return n;
   }
 

@@ -58,15 +58,20 @@ export class SessionPump implements PumpControl {
     for (let attempt = 1; ; attempt++) {
       try {
         const running = await readRunning(s);
-        const p = accuracyPrescription(rx, drugOf(running?.value));
-        const bytes = jsonBytes(p);
-        const crc = crc32Hex(bytes);
-        await this.signed('staging the test prescription', 'STAGE', bytes.length, crc);
-        for (let off = 0; off < bytes.length; off += CHUNK_BYTES) await s.must(s.send('CHUNK', off, toBase64(bytes.subarray(off, off + CHUNK_BYTES))), 'staging the test prescription');
-        await s.must(s.send('SHOW'), 'checking the test prescription');
-        // soft=1 and big=1: bench rates are often far above a clinical soft limit or ten times the running rate.
-        await s.must(s.send('COMMIT', crc, 'soft=1', 'big=1'), 'committing the test prescription');
-        this.programmed = p;
+        // What is weighed is water: the library's bench drug first (its limits allow bench
+        // rates), the running drug only on a pump whose library lacks it (E120/E121).
+        const other = drugOf(running?.value);
+        const drugs = other.name === BENCH_DRUG.name ? [BENCH_DRUG] : [BENCH_DRUG, other];
+        for (let i = 0; ; i++) {
+          const p = accuracyPrescription(rx, drugs[i]!);
+          try {
+            await this.#commit(p);
+            this.programmed = p;
+            break;
+          } catch (e) {
+            if (!(e instanceof CliError) || (e.pumpCode !== 120 && e.pumpCode !== 121) || i + 1 >= drugs.length) throw e;
+          }
+        }
         // A committed prescription runs unless delivery was paused (STOP): resume then.
         if (statusView((await retrying(() => s.query('STATUS'))).fields).state === 'paused') await this.signed('resuming delivery', 'RESUME');
         return;
@@ -75,6 +80,17 @@ export class SessionPump implements PumpControl {
         if (!(e instanceof BoardRestarted) || attempt >= 3) throw e;
       }
     }
+  }
+
+  async #commit(p: Record<string, unknown>): Promise<void> {
+    const s = this.#s;
+    const bytes = jsonBytes(p);
+    const crc = crc32Hex(bytes);
+    await this.signed('staging the test prescription', 'STAGE', bytes.length, crc);
+    for (let off = 0; off < bytes.length; off += CHUNK_BYTES) await s.must(s.send('CHUNK', off, toBase64(bytes.subarray(off, off + CHUNK_BYTES))), 'staging the test prescription');
+    await s.must(s.send('SHOW'), 'checking the test prescription');
+    // soft=1 and big=1: bench rates are often far above a clinical soft limit or ten times the running rate.
+    await s.must(s.send('COMMIT', crc, 'soft=1', 'big=1'), 'committing the test prescription');
   }
 
   /** A signed command the pump must accept (an expired session is renewed by PumpSession.send). */
@@ -109,6 +125,12 @@ export class SessionPump implements PumpControl {
     }
   }
 
+  async acknowledge(code: number): Promise<void> {
+    const r = await this.#s.send('ACK', code);
+    // Already cleared (E432) is what was wanted.
+    if (!r.ok && r.code !== 432) throw new CliError('PUMP_REFUSED', `acknowledging A${code}: E${r.code} ${r.message}`, r.code);
+  }
+
   async bolus(volumeNl: number, durationMs: number): Promise<void> {
     try {
       await this.signed('clinician bolus', 'CBOLUS', volumeNl, durationMs, 0);
@@ -123,14 +145,18 @@ function lostAlarm(e: CliError): PumpAlarm {
   return { code: 0, name: 'PUMP_NOT_ANSWERING', detail: e.text };
 }
 
-/** Real time; a sleep ends early when the run is aborted, so Ctrl-C is answered at once. */
-export function realScheduler(signal: AbortSignal): Scheduler {
-  const now = (): number => Math.round(performance.now());
+/**
+ * Real time, or real time sped up `scale` times for the virtual board (its --speed), so a run's
+ * 30-second samples and 2-hour duration are in the board's time. A sleep ends early when the
+ * run is aborted, so Ctrl-C is answered at once.
+ */
+export function realScheduler(signal: AbortSignal, scale = 1): Scheduler {
+  const now = (): number => Math.round(performance.now() * scale);
   return {
     now,
     sleepUntil: (ms) =>
       new Promise<void>((resolve) => {
-        const wait = ms - now();
+        const wait = (ms - now()) / scale;
         if (wait <= 0 || signal.aborted) return resolve();
         const done = (): void => {
           clearTimeout(timer);
@@ -152,5 +178,5 @@ export function driverClock(s: Scheduler): DriverClock {
 export function runTime(ctx: Context): { readonly ac: AbortController; readonly scheduler: Scheduler } {
   const ac = new AbortController();
   void ctx.io.interrupted?.then(() => ac.abort('interrupted by the operator (Ctrl-C)'));
-  return { ac, scheduler: ctx.io.clock ?? realScheduler(ac.signal) };
+  return { ac, scheduler: ctx.io.clock ?? realScheduler(ac.signal, ctx.timeScale()) };
 }

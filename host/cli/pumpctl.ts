@@ -30,6 +30,7 @@ export function buildProgram(io: Io, onExit: (code: number) => void): Command {
     .option('--timeout <ms>', 'how long one reply may take', '3000')
     .option('--reconnect <ms>', 'how long to wait for a board that went away', '15000')
     .option('--no-color', 'no colours')
+    .option('--time-scale <n>', "measurement runs: the board runs n times real time (the virtual board's --speed); intervals and durations are in the board's time", '1')
     .showHelpAfterError('(pumpctl --help lists the commands)')
     .configureOutput({
       writeOut: io.stdout,
