@@ -76,3 +76,12 @@ describe('docs/pumpctl.md', () => {
     for (const code of Object.values(EXIT)) expect(text).toMatch(new RegExp(`\\| ${code} \\|`));
   });
 });
+
+describe('docs/images (the example accuracy run)', () => {
+  it('are the charts the example run draws (run `npm run docs` after changing the analysis or the charts)', async () => {
+    const { renderAccuracyExample } = await import('../host/docs/accuracy-example');
+    const example = await renderAccuracyExample();
+    expect(Buffer.from(example.trumpet).equals(readFileSync(new URL('../docs/images/trumpet-1mlh.png', import.meta.url)))).toBe(true);
+    expect(Buffer.from(example.startup).equals(readFileSync(new URL('../docs/images/startup-1mlh.png', import.meta.url)))).toBe(true);
+  });
+});
