@@ -77,9 +77,13 @@ export class Sf06Flow implements FlowSensorPort {
 
   readonly #i2c: I2cDevice;
   readonly #info: Sf06ModelInfo;
-  // Commands are built once: nothing but the SDK's own read buffer is allocated per read.
+  // Commands, the frame buffer and the good-read result are built once: a good read allocates
+  // nothing (the SDK reads into the buffer), so sampling every second makes no garbage.
   readonly #startCommand: Uint8Array;
   readonly #stopCommand: Uint8Array;
+  readonly #frame = new Uint8Array(SF06_FRAME_BYTES);
+  readonly #sample: { flowNlPerMin: number; temperatureCentiC: number | undefined; airInLine: boolean; highFlow: boolean } = { flowNlPerMin: 0, temperatureCentiC: undefined, airInLine: false, highFlow: false };
+  readonly #good: FlowRead = { ok: true, sample: this.#sample };
   #started = false;
 
   constructor(options: Sf06FlowOptions) {
@@ -121,14 +125,11 @@ export class Sf06Flow implements FlowSensorPort {
 
   read(): FlowRead {
     if (!this.#started) return fault('not-started', `${this.model}: read before start()`);
-    let bytes: Uint8Array;
+    const bytes = this.#frame;
     try {
-      bytes = new Uint8Array(this.#i2c.read(SF06_FRAME_BYTES));
+      this.#i2c.read(bytes);
     } catch (e) {
       return this.#recover('no-answer', `${this.model}: I2C read failed (${message(e)})`);
-    }
-    if (bytes.length < SF06_FRAME_BYTES) {
-      return this.#recover('no-answer', `${this.model}: ${bytes.length} of ${SF06_FRAME_BYTES} bytes`);
     }
     for (let word = 0; word < 3; word++) {
       const at = word * 3;
@@ -155,7 +156,14 @@ export class Sf06Flow implements FlowSensorPort {
     if (temperatureCentiC < SF06_MIN_TEMPERATURE_C * 100 || temperatureCentiC > SF06_MAX_TEMPERATURE_C * 100) {
       return fault('implausible', `${this.model}: temperature ${temperatureCentiC / 100} C outside ${SF06_MIN_TEMPERATURE_C}-${SF06_MAX_TEMPERATURE_C} C`);
     }
-    return { ok: true, sample: { flowNlPerMin, temperatureCentiC, airInLine, highFlow } };
+    // A good read allocates nothing: the frame and the result are this driver's, refilled each
+    // time (the monitor copies the fields it keeps). Faults, which are rare, build their own.
+    const sample = this.#sample;
+    sample.flowNlPerMin = flowNlPerMin;
+    sample.temperatureCentiC = temperatureCentiC;
+    sample.airInLine = airInLine;
+    sample.highFlow = highFlow;
+    return this.#good;
   }
 
   /** Stops measuring and releases the bus. */

@@ -80,6 +80,11 @@ export interface InputPin {
 export interface I2cDevice {
   /** Reads `count` bytes (ends with a stop). Throws when the device does not acknowledge. */
   read(count: number): ArrayBuffer;
+  /**
+   * Reads `into.length` bytes into `into` (ECMA-419: a buffer instead of a count; on ESP32 the
+   * SDK fills it and returns the length): no allocation, for reads made every second.
+   */
+  read(into: Uint8Array): void;
   /** Writes the bytes (ends with a stop unless `stop` is false). Throws on a NACK. */
   write(buffer: ArrayBuffer | ArrayBufferView, stop?: boolean): void;
   close(): void;

@@ -96,11 +96,15 @@ export class MockI2c implements I2cDevice {
     this.#bus = bus;
   }
 
-  read(count: number): ArrayBuffer {
+  read(count: number): ArrayBuffer;
+  read(into: Uint8Array): void;
+  read(countOrInto: number | Uint8Array): ArrayBuffer | void {
     this.#check();
+    const count = typeof countOrInto === 'number' ? countOrInto : countOrInto.length;
     const bytes = this.#bus.transact(this.address, 'read', (d) => d.read(count));
     if (bytes.length !== count) throw new Error('read failed');
-    return bytes.slice().buffer;
+    if (typeof countOrInto === 'number') return bytes.slice().buffer;
+    countOrInto.set(bytes);
   }
 
   write(buffer: ArrayBuffer | ArrayBufferView, _stop?: boolean): void {

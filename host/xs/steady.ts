@@ -20,7 +20,7 @@ import { createController, type Controller } from '../../firmware/app/controller
 import library from '../../firmware/app/examples/library.example.json';
 import { TICK_MODULUS } from '../../firmware/core/ticks';
 import { PulseStepper } from '../../firmware/drivers/pulse-stepper';
-import { type FlowRead } from '../../firmware/ports/flow-sensor';
+import { sensirionCrc8, Sf06Flow } from '../../firmware/drivers/sf06-lf';
 import { type TickSource, type TimerHandle, type TimerService } from '../../firmware/ports/timebase';
 
 const g = globalThis as unknown as { gc(): void; handleCommand: (m: ArrayBuffer) => ArrayBuffer };
@@ -141,12 +141,29 @@ class PoolClock implements TickSource, TimerService {
   }
 }
 
-/** A flow sensor that agrees with the pump, alternating 1 nl/min either side so it never looks stuck. */
-function quietFlow(rateNlPerDay: number): { model: string; fullScaleNlPerMin: number; start(): void; stop(): void; read(): FlowRead } {
-  const mean = Math.round(rateNlPerDay / 1_440);
-  const reads: FlowRead[] = [-1, 1].map((d) => ({ ok: true, sample: { flowNlPerMin: mean + d, temperatureCentiC: 2_300, airInLine: false, highFlow: false } }));
+/**
+ * The real SF06-LF driver (SLF3S-0600F: 100 nl/min a count) on an I2C stub that hands it one of
+ * two prepared frames agreeing with the pump, alternating one count either side so the flow
+ * never looks stuck. The stub reads into the driver's buffer and keeps nothing, so what the
+ * heap counts is the driver's and the core's own allocation per sample.
+ */
+function quietFlow(rateNlPerDay: number): Sf06Flow {
+  const raw = Math.round(rateNlPerDay / 1_440 / 100);
+  const frames = [raw - 1, raw + 1].map((flow) => {
+    const f = Uint8Array.of(flow >> 8 & 0xff, flow & 0xff, 0, 4_600 >> 8, 4_600 & 0xff, 0, 0, 0, 0); // 23 deg C, no flags
+    for (const at of [0, 3, 6]) f[at + 2] = sensirionCrc8(f, at, at + 2);
+    return f;
+  });
   let i = 0;
-  return { model: 'SLF3S-0600F', fullScaleNlPerMin: 2_000_000, start(): void {}, stop(): void {}, read: (): FlowRead => reads[(i ^= 1)]! };
+  class QuietI2c {
+    read(into: number | Uint8Array): ArrayBuffer | void {
+      if (typeof into === 'number') throw new Error('steady: the SF06 driver should read into its own buffer');
+      into.set(frames[(i ^= 1)]!);
+    }
+    write(): void {}
+    close(): void {}
+  }
+  return new Sf06Flow({ I2C: QuietI2c as never, data: 21, clock: 22, model: 'SLF3S-0600F' });
 }
 
 const STEP_OPTIONS = { pin: 1, mode: QuietPin.Output };
