@@ -92,7 +92,8 @@ if (created.ok) {
   });
   void button;
   const uart = new Uart({ Serial, port: 1, receive: gpio('uartRx'), transmit: gpio('uartTx') });
-  const link = new ProtocolLink({ controller, auth, firmwareVersion: '0.1.0', write: (line) => uart.write(`${line}\n`) });
+  // LOG reads the flash log through the link (pumpctl log, plot): present once boot opened it.
+  const link = new ProtocolLink({ controller, auth, firmwareVersion: '0.1.0', write: (line) => uart.write(`${line}\n`), ...(persistence.log && { log: persistence.log }) });
   uart.onBytes = (bytes) => link.receive(bytes);
 } else {
   // The stepper was built with its power stage off, so nothing moves.
