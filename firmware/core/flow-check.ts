@@ -6,7 +6,9 @@
 // because the line's compliance holds back about rate x time-constant whenever the rate rises
 // (and gives it back when it falls). A full occlusion stops all flow at the sensor, so the
 // deficit grows at nearly the whole rate and crosses the threshold in minutes, long before
-// pressure would build enough for a force threshold.
+// pressure would build enough for a force threshold. Whether flow still arrives (occlusion or
+// under-delivery) is judged over a recent window, not over the whole deficit: a deficit left
+// over from the start-up transient would otherwise carry minutes of normal flow into the ratio.
 
 import { MS_PER_DAY, MS_PER_MINUTE } from './units';
 
@@ -21,6 +23,14 @@ export interface FlowCheckConfig {
   readonly lagMs: number;
   /** Below this share of the pushed volume arriving, a deficit is an occlusion (percent). */
   readonly occlusionFlowPercent: number;
+  /**
+   * The window "is flow still arriving" is judged over (ms): pushed and measured volume are
+   * filtered sums with the weight recentMs / (recentMs + dt) per sample. Short against the
+   * time a full occlusion needs to pass the threshold (88 s at 1 mL/h), so that by then the
+   * flow before the occlusion has faded below occlusionFlowPercent; long against the sensor's
+   * noise and the gaps between microsteps at low rates.
+   */
+  readonly recentMs: number;
 }
 
 export const DEFAULT_FLOW_CHECK: FlowCheckConfig = {
@@ -29,27 +39,47 @@ export const DEFAULT_FLOW_CHECK: FlowCheckConfig = {
   thresholdNl: 5_000,
   lagMs: 60_000,
   occlusionFlowPercent: 20,
+  recentMs: 30_000,
 };
 
 export type FlowVerdict = 'ok' | 'occlusion' | 'under-delivery' | 'over-delivery';
 
 export interface FlowFinding {
   readonly verdict: FlowVerdict;
-  /** Volume pushed but not seen at the sensor since the deficit started: what the line holds. */
+  /**
+   * Volume the line has taken up since flow last arrived in full (or since the line restarted,
+   * or the deficit last drained): pushed but not seen at the sensor, never more than that.
+   */
   readonly storedEstimateNl: number;
+  /**
+   * The flow that last arrived in full (the recent pushed flow, nl/day, as the sensor saw it
+   * within the allowance): the line also holds what that flow needed to pass the catheter.
+   * 0 when full flow has not been seen since the restart (a line blocked from the start, or
+   * one relieved by a back-off and still blocked).
+   */
+  readonly arrivedNlPerDay: number;
   readonly detail: string;
 }
 
 /** The verdict of almost every sample, made once: a sample per second must not allocate. */
-const FLOW_OK: FlowFinding = Object.freeze({ verdict: 'ok', storedEstimateNl: 0, detail: '' });
+const FLOW_OK: FlowFinding = Object.freeze({ verdict: 'ok', storedEstimateNl: 0, arrivedNlPerDay: 0, detail: '' });
 
 export class FlowCheck {
   readonly config: FlowCheckConfig;
   #deficit = 0;
   #excess = 0;
-  /** Since the deficit sum last stood at zero: pushed and measured volume. */
+  /**
+   * Since flow last arrived in full, the deficit sum last stood at zero or the line restarted,
+   * whichever came last: pushed and measured volume (what the line has taken up since).
+   */
   #pushedSince = 0;
   #measuredSince = 0;
+  /** The pushed flow the sensor last saw arrive in full (nl/day; 0: not since the restart). */
+  #arrivedNlPerDay = 0;
+  /** Recent window: filtered sums of pushed and measured volume (nl) and of time (ms). */
+  #recentPushed = 0;
+  #recentMeasured = 0;
+  #recentMs = 0;
   /** Peak rate for the deficit side: held for a few time constants after a rate drop. */
   #peakRate = 0;
   #peakUntilMs = 0;
@@ -80,6 +110,10 @@ export class FlowCheck {
     this.#excess = 0;
     this.#pushedSince = 0;
     this.#measuredSince = 0;
+    this.#arrivedNlPerDay = 0;
+    this.#recentPushed = 0;
+    this.#recentMeasured = 0;
+    this.#recentMs = 0;
   }
 
   /**
@@ -101,8 +135,18 @@ export class FlowCheck {
     const gap = pushedNl - measuredNl;
     this.#deficit = Math.max(0, this.#deficit + gap - this.#allowance(this.#peakRate, dtMs));
     this.#excess = Math.max(0, this.#excess - gap - this.#allowance(this.#excessPeakRate, dtMs));
-    const threshold = this.#threshold(this.#peakRate);
-    if (this.#deficit === 0) {
+    // The recent window: a first-order filter with a rational weight (not Math.exp), so that
+    // every engine computes the same bits, in fields, so that no sample allocates.
+    const w = c.recentMs / (c.recentMs + dtMs);
+    this.#recentPushed = this.#recentPushed * w + pushedNl;
+    this.#recentMeasured = this.#recentMeasured * w + measuredNl;
+    this.#recentMs = this.#recentMs * w + dtMs;
+    // Flow arrives in full when the recent window sees the pushed volume within the rate
+    // allowance: the line then holds what that flow needs to pass the catheter, and what it
+    // takes up beyond that is counted from here.
+    const arriving = this.#recentPushed > 0 && 100 * this.#recentMeasured >= (100 - c.allowancePercent) * this.#recentPushed;
+    if (arriving) this.#arrivedNlPerDay = (this.#recentPushed / this.#recentMs) * MS_PER_DAY;
+    if (this.#deficit === 0 || arriving) {
       this.#pushedSince = 0;
       this.#measuredSince = 0;
     } else {
@@ -110,15 +154,22 @@ export class FlowCheck {
       this.#measuredSince += measuredNl;
     }
 
+    const threshold = this.#threshold(this.#peakRate);
     if (this.#deficit > threshold) {
-      const arrived = this.#pushedSince > 0 ? Math.round((100 * this.#measuredSince) / this.#pushedSince) : 0;
-      const detail = `${Math.round(this.#pushedSince)} nl pushed, ${Math.round(this.#measuredSince)} nl measured (${arrived}%), deficit ${Math.round(this.#deficit)} nl over ${Math.round(threshold)} nl`;
-      const verdict = arrived < c.occlusionFlowPercent ? 'occlusion' : 'under-delivery';
-      return { verdict, storedEstimateNl: Math.max(0, this.#pushedSince - this.#measuredSince), detail };
+      // Occlusion or under-delivery is judged on the recent window: a deficit that began in a
+      // start-up transient or a bolus carries minutes of normal flow, and the ratio over it
+      // would stay above occlusionFlowPercent long after the flow stopped.
+      const p = this.#recentPushed;
+      const m = this.#recentMeasured;
+      const occluded = p > 0 && 100 * m < c.occlusionFlowPercent * p;
+      const arrived = p > 0 ? Math.round((100 * m) / p) : 0;
+      const stored = Math.max(0, this.#pushedSince - this.#measuredSince);
+      const detail = `${Math.round(p)} nl pushed, ${Math.round(m)} nl measured in the last ${Math.round(c.recentMs / 1000)} s (${arrived}%), deficit ${Math.round(this.#deficit)} nl over ${Math.round(threshold)} nl, ${Math.round(stored)} nl taken up by the line`;
+      return { verdict: occluded ? 'occlusion' : 'under-delivery', storedEstimateNl: stored, arrivedNlPerDay: this.#arrivedNlPerDay, detail };
     }
     const excessThreshold = this.#threshold(this.#excessPeakRate);
     if (this.#excess > excessThreshold) {
-      return { verdict: 'over-delivery', storedEstimateNl: 0, detail: `${Math.round(this.#excess)} nl more measured than pushed (threshold ${Math.round(excessThreshold)} nl)` };
+      return { verdict: 'over-delivery', storedEstimateNl: 0, arrivedNlPerDay: 0, detail: `${Math.round(this.#excess)} nl more measured than pushed (threshold ${Math.round(excessThreshold)} nl)` };
     }
     return FLOW_OK;
   }

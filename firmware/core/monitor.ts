@@ -35,7 +35,14 @@ export const DEFAULT_MONITOR: MonitorConfig = {
 };
 
 export type Finding =
-  | { readonly raise: AlarmName; readonly detail: string; readonly storedNl?: number }
+  | {
+      readonly raise: AlarmName;
+      readonly detail: string;
+      /** An occlusion seen by the flow check: what the line took up since flow stopped arriving. */
+      readonly storedNl?: number;
+      /** ...and the flow that arrived before (nl/day; 0 if none since the restart). */
+      readonly arrivedNlPerDay?: number;
+    }
   | { readonly gone: AlarmName };
 
 // The "condition gone" findings every healthy sample reports, made once: a sample per second
@@ -138,7 +145,7 @@ export class Monitor {
     // same mean is taken to hold (a failed read never contributes a value of its own).
     const dt = now - since;
     const finding = this.flowCheck.sample(now, dt, pushed, (s.flowNlPerMin * dt) / MS_PER_MINUTE, rateNlPerDay);
-    if (finding.verdict === 'occlusion') out.push({ raise: 'OCCLUSION', detail: finding.detail, storedNl: finding.storedEstimateNl });
+    if (finding.verdict === 'occlusion') out.push({ raise: 'OCCLUSION', detail: finding.detail, storedNl: finding.storedEstimateNl, arrivedNlPerDay: finding.arrivedNlPerDay });
     else if (finding.verdict === 'under-delivery') out.push({ raise: 'UNDER_DELIVERY', detail: finding.detail });
     else if (finding.verdict === 'over-delivery') out.push({ raise: 'OVER_DELIVERY', detail: finding.detail });
     return out;

@@ -30,7 +30,11 @@ export type { Plan, PumpConfig, PumpState, SensorInputs } from './pump-types';
  * the app wakes at most this often, and the driver gets one segment per wake.
  */
 export const STEP_WINDOW_MS = 100;
-/** Back-off after an occlusion also takes what the line holds at the rate: rate x this. */
+/**
+ * Back-off after an occlusion also takes what the line held while flow passed: flow x this
+ * (a little under the rig line's tau of 35 s, so a back-off errs towards a small bolus, never
+ * suction).
+ */
 const BACKOFF_LINE_MS = 30_000;
 /** What `takeEvents` returns when nothing happened: shared, so the steady loop allocates nothing. */
 const NO_EVENTS: PumpEvent[] = Object.freeze([]) as unknown as PumpEvent[];
@@ -370,18 +374,18 @@ export class Pump {
     // Indexed: a for-of would make an iterator per sample on XS.
     for (let i = 0; i < findings.length; i++) {
       const f = findings[i]!;
-      if ('raise' in f) this.#raise(now, f.raise, f.detail, f.storedNl);
+      if ('raise' in f) this.#raise(now, f.raise, f.detail, f.storedNl, f.arrivedNlPerDay);
       else this.#gone(now, f.gone);
     }
   }
 
-  #raise(now: number, name: AlarmName, detail: string, storedNl = 0): void {
+  #raise(now: number, name: AlarmName, detail: string, storedNl = 0, arrivedNlPerDay?: number): void {
     const alarm = this.alarms.raise(name, now, detail);
     if (!alarm) return;
     const spec = ALARMS[name];
     this.#record(now, 'alarm', alarmReason(name, detail), { alarm: name, code: spec.code, priority: spec.priority, stopsDelivery: spec.stopsDelivery });
     if (spec.momentary) this.alarms.conditionGone(name); // latched until acknowledged
-    if (spec.stopsDelivery) this.#enterSafeState(now, name, storedNl);
+    if (spec.stopsDelivery) this.#enterSafeState(now, name, storedNl, arrivedNlPerDay);
   }
 
   #gone(now: number, name: AlarmName): void {
@@ -392,16 +396,24 @@ export class Pump {
 
   /**
    * The single fault path: delivery stops, steps owed are dropped (never caught up), boluses
-   * end as interrupted, and after an occlusion the plunger backs off by what the line holds.
+   * end as interrupted, and after an occlusion the plunger backs off by what the line holds:
+   * what it took up since flow stopped arriving (`storedNl`, from the flow check) plus what it
+   * held while the flow passed. The latter is counted at the flow seen arriving in full before
+   * (`arrivedNlPerDay`), never above the rate, and not at all when no full flow was seen since
+   * delivery restarted: a line blocked from the start, or relieved by an earlier back-off and
+   * still blocked, holds only what was pushed into it, and a second back-off must not take
+   * the line's working volume again (that would be suction at the catheter). Without a flow
+   * estimate (the force check) the rate stands in for the flow.
    */
-  #enterSafeState(now: number, alarm: AlarmName, storedNl: number): void {
+  #enterSafeState(now: number, alarm: AlarmName, storedNl: number, arrivedNlPerDay?: number): void {
     this.safeStateEntries++;
     if (this.#state === 'running') this.#halt(now, 'alarm', `alarm ${alarm}`, 'INTERRUPTED_BY_ALARM');
     else if (this.#state === 'paused') this.#setState('alarm', `alarm ${alarm}`);
     this.#record(now, 'safe-state', reason('SAFE_STATE', alarm), { alarm, entries: this.safeStateEntries });
     if (alarm === 'OCCLUSION') {
       const rate = this.#engine ? this.#engine.totalRateNlPerDay() : 0;
-      const nl = storedNl + (rate * BACKOFF_LINE_MS) / MS_PER_DAY;
+      const flowed = arrivedNlPerDay === undefined ? rate : Math.max(0, Math.min(rate, arrivedNlPerDay));
+      const nl = Math.max(0, storedNl) + (flowed * BACKOFF_LINE_MS) / MS_PER_DAY;
       this.#backoffSteps = Math.ceil((nl * FL_PER_NL) / this.mechanics.flPerMicrostep);
       if (this.#backoffSteps > 0) this.#record(now, 'backoff', reason('BACKOFF'), { microsteps: this.#backoffSteps, volumeNl: Math.round(nl) });
     }
