@@ -112,3 +112,25 @@ describe('a second occlusion alarm while the line is still blocked', () => {
     expect(Math.abs(released)).toBeLessThan(10);
   });
 });
+
+describe('an occlusion acknowledged while delivery is paused (the occlusion test procedure)', () => {
+  it('stays cleared: the line starts afresh, and no second back-off follows', () => {
+    const { vp } = programmedFromPaused(1);
+    vp.runFor(5 * MIN);
+    const occludedAt = vp.nowMs;
+    vp.line.occlude(occludedAt);
+    expect(timeTo(vp, 'OCCLUSION', occludedAt, 120 * S)).toBeLessThanOrEqual(120 * S);
+    // The tester stops the pump, opens the line, weighs the release, then acknowledges.
+    expect(vp.controller.pause().ok).toBe(true);
+    vp.line.release(vp.nowMs);
+    vp.runFor(3 * MIN);
+    const backoffs = vp.events.filter((e) => e.type === 'backoff').length;
+    const ackAt = vp.nowMs;
+    expect(vp.controller.acknowledge(ALARMS.OCCLUSION.code).ok).toBe(true);
+    vp.runFor(10 * MIN);
+    expect(alarms(vp, ackAt)).toEqual([]);
+    expect(vp.events.filter((e) => e.type === 'backoff').length).toBe(backoffs);
+    expect(vp.controller.status().state).toBe('paused');
+    expect(vp.controller.status().alarms).toEqual([]);
+  });
+});

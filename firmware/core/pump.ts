@@ -422,8 +422,12 @@ export class Pump {
   /** When no alarm holds delivery any more, delivery resumes (or stays paused if paused). */
   #resumeIfClear(now: number): void {
     if (this.#state !== 'alarm' || this.alarms.holdsDelivery) return;
-    if (this.#operatorPaused) this.#setState('paused', 'paused by request');
-    else this.#restart(now, reason('ALARM_RESUME'));
+    if (this.#operatorPaused) {
+      // The line starts afresh here too: the deficit that raised the alarm was relieved by the
+      // back-off and acknowledged; judged again while paused, it would raise the alarm anew.
+      this.monitor.restartLine();
+      this.#setState('paused', 'paused by request');
+    } else this.#restart(now, reason('ALARM_RESUME'));
   }
 
   #restart(now: number, why: Reason): void {
