@@ -23,7 +23,7 @@
 // fast segment, only while running faster than 100 steps/s (priming, boluses).
 import { afterEach, describe, expect, it } from 'vitest';
 import { XsWorker } from '../host/xs/runner';
-import { bundleSteadyProbe } from '../host/xs/steady-bundle';
+import { bundleForXs } from '../host/xs/bundle';
 
 const SECOND = 1_000;
 const HOUR = 3_600_000;
@@ -41,7 +41,7 @@ let source: Promise<string> | undefined;
 let worker: XsWorker | undefined;
 
 async function probe(rateNlPerDay: number, microsteps: number): Promise<XsWorker> {
-  source ??= bundleSteadyProbe();
+  source ??= bundleForXs('steady');
   worker = XsWorker.start();
   await worker.evaluate(await source);
   await worker.command(`start:${rateNlPerDay}:${microsteps}`);

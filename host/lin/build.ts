@@ -13,25 +13,14 @@ import { build } from 'esbuild';
 import { ROOT } from '../device/cli';
 import { DEVICE_ERRORS, formatDeviceProblem } from '../device/errors';
 import { checkToolchain } from '../device/toolchain';
+import { XS_ESBUILD } from '../xs/bundle';
 
 const OUT = join(ROOT, 'build/lin/main.js');
 
 /** build/lin/main.js: one ES module with no imports (Moddable loads it as the app's "main"). */
 export async function bundleLin(): Promise<string> {
-  await build({
-    entryPoints: [fileURLToPath(new URL('./main.ts', import.meta.url))],
-    outfile: OUT,
-    bundle: true,
-    format: 'esm',
-    // As for the XS parity bundle: no Node, no browser, ES2022 as XS implements it.
-    platform: 'neutral',
-    mainFields: ['module', 'main'],
-    conditions: ['import', 'default'],
-    target: 'es2022',
-    charset: 'utf8',
-    legalComments: 'none',
-    logLevel: 'warning',
-  });
+  // As for the XS parity bundle, but an ES module written to disk.
+  await build({ ...XS_ESBUILD, entryPoints: [fileURLToPath(new URL('./main.ts', import.meta.url))], outfile: OUT, format: 'esm', logLevel: 'warning' });
   return OUT;
 }
 

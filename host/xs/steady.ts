@@ -1,4 +1,4 @@
-// The steady-state heap probe, evaluated inside XS (bundled by steady-bundle.ts): the firmware
+// The steady-state heap probe, evaluated inside XS (bundled by bundle.ts): the firmware
 // alone - the real controller and the real PulseStepper driver - delivering at a set rate with a
 // flow sensor read every second and a battery every minute, on a virtual clock. The IO is
 // stubbed with objects that keep nothing (a Digital or PWM that ignores writes, a flow sensor
