@@ -3,40 +3,23 @@
 // Every refusal is a numbered error (errors.ts) and a distinct exit code, never a stack trace.
 // `--no-port` runs the older standalone simulator (host/sim/cli.ts) instead.
 
-import { readFileSync } from 'node:fs';
-import { isAbsolute, relative } from 'node:path';
 import { formatError } from '../../firmware/core/errors';
 import { readLibrary } from '../../firmware/core/library';
 import { readMechanics } from '../../firmware/core/mechanics';
 import { mlToNl } from '../../firmware/core/units';
 import { PROVISIONING_WINDOW_MS } from '../../firmware/protocol/auth';
 import { ensureSocat } from '../serial/pty';
-import { describeJsonPosition, jsonErrorOffset } from '../sim/cli-format';
 import { attachBenchDevices } from './bench-devices';
 import { type BoardOptions, VirtualBoard } from './board';
 import { BoardConsole } from './console';
 import { BoardError, EXIT } from './errors';
+import { readJsonFile, shown } from '../json-file';
 import { type BoardCliOptions, HELP, readBoardOptions } from './options';
 
-function shown(file: string): string {
-  const r = relative(process.cwd(), file);
-  return r && !r.startsWith('..') && !isAbsolute(r) ? r : file;
-}
-
 function loadJson(what: string, file: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new BoardError('FILE_UNREADABLE', `cannot read the ${what} file ${shown(file)}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
-  try {
-    return JSON.parse(text);
-  } catch {
-    const at = jsonErrorOffset(text);
-    const pos = describeJsonPosition(text, at < 0 ? text.length : at);
-    throw new BoardError('FILE_NOT_JSON', `the ${what} file ${shown(file)} is not valid JSON at ${pos.where}\n${pos.excerpt}`);
-  }
+  const r = readJsonFile(what, file);
+  if (r.ok) return r.value;
+  throw new BoardError(r.kind === 'unreadable' ? 'FILE_UNREADABLE' : 'FILE_NOT_JSON', r.message);
 }
 
 /** The firmware side's options, the files checked with the firmware's own readers. */

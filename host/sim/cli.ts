@@ -4,8 +4,6 @@
 // virtual board, host/board/main.ts, is `npm start` itself). The virtual clock is paced by
 // host/board/pacer.ts; the sim modules themselves stay Node-free.
 
-import { readFileSync } from 'node:fs';
-import { isAbsolute, relative } from 'node:path';
 import { formatError, type PumpError } from '../../firmware/core/errors';
 import { type PumpEvent } from '../../firmware/core/events';
 import { readLibrary } from '../../firmware/core/library';
@@ -15,29 +13,12 @@ import * as f from './cli-format';
 import { CliError, EXIT, FRAME_MS, HELP, type Options, readOptions, STATUS_WALL_S } from './cli-format';
 import { Pacer } from '../board/pacer';
 import { ConfigRefused, createVirtualPump, type VirtualPump } from './virtual-pump';
-
-/** A file name as the user would write it: relative to the working directory when inside it. */
-function shown(file: string): string {
-  const r = relative(process.cwd(), file);
-  return r && !r.startsWith('..') && !isAbsolute(r) ? r : file;
-}
+import { readJsonFile, shown } from '../json-file';
 
 function loadJson(what: string, file: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new CliError(EXIT.file, `cannot read the ${what} file ${shown(file)}: ${(e as Error).message}`);
-  }
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    const at = f.jsonErrorOffset(text);
-    const pos = f.describeJsonPosition(text, at < 0 ? text.length : at);
-    // V8's message may quote a multi-line snippet and its own position; keep just the complaint.
-    const why = (e as Error).message.replace(/ in JSON at position \d+[^]*$/, '').replace(/, (\.\.\.)?"[^]*" is not valid JSON$/, '');
-    throw new CliError(EXIT.file, `the ${what} file ${shown(file)} is not valid JSON at ${pos.where}: ${why}\n${pos.excerpt}`);
-  }
+  const r = readJsonFile(what, file);
+  if (r.ok) return r.value;
+  throw new CliError(EXIT.file, r.message);
 }
 
 const refused = (what: string, file: string, error: PumpError): CliError =>
