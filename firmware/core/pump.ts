@@ -5,6 +5,7 @@
 
 import { Accounting, DEFAULT_LOW_RESERVOIR_NL } from './accounting';
 import { ALARMS, AlarmBoard, type AlarmName } from './alarms';
+import { backoffNl } from './backoff';
 import { checkClinicianBolus } from './bolus-checks';
 import { type Accepted, checkPrescription, type ProgramFlags, programSummary } from './checks';
 import { DeliveryEngine, type Emit } from './delivery';
@@ -15,7 +16,7 @@ import { type DrugLibrary } from './library';
 import { type Mechanics, plungerAreaMm2, readMechanics } from './mechanics';
 import { DEFAULT_MONITOR, type Finding, Monitor } from './monitor';
 import { PatientLedger } from './patient';
-import { checkRefill, type RefillRecord } from './refill';
+import { checkRefill, readRefillVolume, type RefillRecord } from './refill';
 import { type BolusSpec, type Prescription } from './prescription';
 import { timeOfDay, worstCaseDailyNl } from './schedule';
 import { type PumpStatus, readStatus } from './status';
@@ -30,12 +31,6 @@ export type { Plan, PumpConfig, PumpState, SensorInputs } from './pump-types';
  * the app wakes at most this often, and the driver gets one segment per wake.
  */
 export const STEP_WINDOW_MS = 100;
-/**
- * Back-off after an occlusion also takes what the line held while flow passed: flow x this
- * (a little under the rig line's tau of 35 s, so a back-off errs towards a small bolus, never
- * suction).
- */
-const BACKOFF_LINE_MS = 30_000;
 /** What `takeEvents` returns when nothing happened: shared, so the steady loop allocates nothing. */
 const NO_EVENTS: PumpEvent[] = Object.freeze([]) as unknown as PumpEvent[];
 
@@ -300,10 +295,8 @@ export class Pump {
   refill(now: number, volumeNl: unknown, record?: RefillRecord): Result<true> {
     const gate = this.#gate();
     if (!gate.ok) return gate;
-    const read = readWholeNl(volumeNl, 'volumeNl');
+    const read = readRefillVolume(volumeNl, this.mechanics.syringe);
     if (!read.ok) return read;
-    const capacity = this.mechanics.syringe.capacityNl;
-    if (read.value > capacity) return fail(pumpError('REFILL_OVER_CAPACITY', `${read.value} nl is more than the ${capacity} nl the ${this.mechanics.syringe.name} syringe holds`, 'volumeNl'));
     const before = this.accounting.reservoirNl;
     const checked = record ? checkRefill(record, before, this.#engine?.rx) : undefined;
     if (checked && !checked.ok) return checked;
@@ -396,14 +389,8 @@ export class Pump {
 
   /**
    * The single fault path: delivery stops, steps owed are dropped (never caught up), boluses
-   * end as interrupted, and after an occlusion the plunger backs off by what the line holds:
-   * what it took up since flow stopped arriving (`storedNl`, from the flow check) plus what it
-   * held while the flow passed. The latter is counted at the flow seen arriving in full before
-   * (`arrivedNlPerDay`), never above the rate, and not at all when no full flow was seen since
-   * delivery restarted: a line blocked from the start, or relieved by an earlier back-off and
-   * still blocked, holds only what was pushed into it, and a second back-off must not take
-   * the line's working volume again (that would be suction at the catheter). Without a flow
-   * estimate (the force check) the rate stands in for the flow.
+   * end as interrupted, and after an occlusion the plunger backs off by what the line holds
+   * (backoff.ts).
    */
   #enterSafeState(now: number, alarm: AlarmName, storedNl: number, arrivedNlPerDay?: number): void {
     this.safeStateEntries++;
@@ -411,9 +398,7 @@ export class Pump {
     else if (this.#state === 'paused') this.#setState('alarm', `alarm ${alarm}`);
     this.#record(now, 'safe-state', reason('SAFE_STATE', alarm), { alarm, entries: this.safeStateEntries });
     if (alarm === 'OCCLUSION') {
-      const rate = this.#engine ? this.#engine.totalRateNlPerDay() : 0;
-      const flowed = arrivedNlPerDay === undefined ? rate : Math.max(0, Math.min(rate, arrivedNlPerDay));
-      const nl = Math.max(0, storedNl) + (flowed * BACKOFF_LINE_MS) / MS_PER_DAY;
+      const nl = backoffNl(storedNl, this.#engine ? this.#engine.totalRateNlPerDay() : 0, arrivedNlPerDay);
       this.#backoffSteps = Math.ceil((nl * FL_PER_NL) / this.mechanics.flPerMicrostep);
       if (this.#backoffSteps > 0) this.#record(now, 'backoff', reason('BACKOFF'), { microsteps: this.#backoffSteps, volumeNl: Math.round(nl) });
     }

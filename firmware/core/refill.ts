@@ -4,6 +4,8 @@
 // running prescription's is refused: the prescription would then deliver the wrong dose.
 
 import { fail, ok, pumpError, type Result } from './errors';
+import { readWholeNl } from './fields';
+import { type Syringe } from './mechanics';
 import { type Prescription } from './prescription';
 
 export interface RefillRecord {
@@ -22,4 +24,12 @@ export function checkRefill(record: RefillRecord, expectedNl: number, rx: Prescr
   const discrepancyNl = record.removedNl - expectedNl;
   const limit = Math.max(DISCREPANCY_MIN_NL, (expectedNl * DISCREPANCY_PERCENT) / 100);
   return ok({ discrepancyNl, flagged: Math.abs(discrepancyNl) > limit });
+}
+
+/** The volume now in the reservoir after a refill: whole nanolitres, at most what the syringe holds. */
+export function readRefillVolume(volumeNl: unknown, syringe: Syringe): Result<number> {
+  const read = readWholeNl(volumeNl, 'volumeNl');
+  if (!read.ok) return read;
+  if (read.value > syringe.capacityNl) return fail(pumpError('REFILL_OVER_CAPACITY', `${read.value} nl is more than the ${syringe.capacityNl} nl the ${syringe.name} syringe holds`, 'volumeNl'));
+  return read;
 }
