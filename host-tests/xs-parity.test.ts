@@ -57,4 +57,19 @@ describe('XS parity', () => {
     expect(node.map((a) => a[1])).toEqual(['OCCLUSION']);
     expect(alarms((await xs().run('occlusion-alarm')).stream)).toEqual(node);
   });
+
+  it('the history scenario reads the log and stores a calibration (checked on Node; XS gives the same stream)', () => {
+    const lines = onNode('protocol-history').filter((r) => r[1] === 'reply').map((r) => `${r[2]} ${r[3]}`);
+    expect(lines.filter((l) => / hour-total HOUR_CLOSED /.test(l)).length).toBeGreaterThanOrEqual(4);
+    expect(lines.some((l) => /^RXDATA OK .*data=-/.test(l))).toBe(true);
+    expect(lines.some((l) => /^CAL \d+ OK flPerMicrostep=\d+ calibrated=1/.test(l))).toBe(true);
+  });
+
+  it('the occlusion after a restart is OCCLUSION, and stays cleared once acknowledged while paused', () => {
+    const stream = onNode('occlusion-after-start');
+    expect(stream.filter((r) => r[1] === 'alarm').map((r) => r[2])).toEqual(['OCCLUSION']);
+    const ack = stream.findIndex((r) => r[1] === 'cmd' && r[2] === 'acknowledge');
+    expect(stream[ack]![3]).toBe(true);
+    expect(stream.slice(ack).filter((r) => r[1] === 'alarm' || r[1] === 'backoff')).toEqual([]);
+  });
 });

@@ -11,6 +11,8 @@ import { type PumpEvent } from '../../firmware/core/events';
 import { type createVirtualPump as CreateVirtualPump, type VirtualPump } from '../sim/virtual-pump';
 import { type ProtocolClient } from '../protocol/client';
 import { createLinkedPump, exampleKey, type LinkedPump } from '../protocol/virtual-link';
+import { MockFlash } from '../storage/flash-mock';
+import { MockKeyValueStore } from '../storage/kv-mock';
 
 /** What a scenario needs besides the pump factory (passed in so both engines share one copy). */
 export interface ScenarioLib {
@@ -194,6 +196,61 @@ export const SCENARIOS: Readonly<Record<string, Scenario>> = {
     }
     rows.push([lp.vp.nowMs, 'reply', 'STATUS', client.query('STATUS').line]);
     return finalRow(lp, rows);
+  },
+
+  /**
+   * What pumpctl reads and stores: INFO, the running prescription by RXDATA, the whole flash
+   * log by LOG pages after five hours, and a CAL while paused. Every line (CRCs, the log's
+   * record encoding on flash, the calibration arithmetic) must match.
+   */
+  'protocol-history'(_create, lib) {
+    const lp = createLinkedPump({ mechanics: RIG_10, library: lib.library, reservoirNl: 10_000_000, prescription: continuous(1_000_000, { patientBolus: PATIENT }), storage: new MockKeyValueStore(), flash: new MockFlash() });
+    lp.vp.runFor(5 * HOUR);
+    const client = lp.client();
+    const rows: Stream = [];
+    const reply = (name: string, line: string): void => void rows.push([lp.vp.nowMs, 'reply', name, line]);
+    reply('INFO', client.query('INFO').line);
+    for (let off = 0; ; ) {
+      const r = client.query('RXDATA', off);
+      reply('RXDATA', r.line);
+      if (!r.ok || r.fields['data'] === '-') break;
+      off = Math.min(off + 48, Number(r.fields['bytes']));
+    }
+    for (let from = 0, pages = 0; pages < 20; pages++) {
+      const before = client.received.length;
+      const r = client.query('LOG', from, 7);
+      for (const l of client.received.slice(before)) reply('LOG', l);
+      if (!r.ok || r.fields['n'] === '0') break;
+      from = Number(r.fields['next']);
+    }
+    reply('AUTH', client.login('service', exampleKey('service')).line);
+    reply('PAUSE', client.send('PAUSE').line);
+    reply('CAL', client.send('CAL', 100_000, 98_700).line);
+    reply('INFO', client.query('INFO').line);
+    return finalRow(lp, rows);
+  },
+
+  /**
+   * An occlusion five minutes after programming from paused (the line still settling): the
+   * OCCLUSION verdict on recent flow, the back-off, then stopped, opened and acknowledged while
+   * paused, where it must stay cleared.
+   */
+  'occlusion-after-start'(createVirtualPump, lib) {
+    const vp = createVirtualPump({ mechanics: RIG_10, library: lib.library, reservoirNl: 10_000_000, prescription: continuous(24_000_000) });
+    const rec = new Recorder(vp);
+    rec.run(30 * MIN);
+    rec.command('pause', vp.controller.pause());
+    rec.run(30 * MIN);
+    rec.command('program', vp.controller.program(continuous(24_000_000, { name: 'again' })));
+    rec.run(5 * MIN);
+    vp.line.occlude(vp.nowMs);
+    rec.run(3 * MIN);
+    rec.command('pause', vp.controller.pause());
+    vp.line.release(vp.nowMs);
+    rec.run(3 * MIN);
+    rec.command('acknowledge', vp.controller.acknowledge());
+    rec.run(10 * MIN);
+    return rec.finish();
   },
 };
 
