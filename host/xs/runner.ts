@@ -124,6 +124,20 @@ export class XsWorker {
     return new XsWorker(binary);
   }
 
+  /** Starts a worker with one of the bundles loaded (host/xs/bundle.ts); closed again if loading fails. */
+  static async loaded(entry: Parameters<typeof bundleForXs>[0]): Promise<XsWorker> {
+    const binary = requireXsnapWorker();
+    const source = await bundleForXs(entry);
+    const worker = XsWorker.start(binary);
+    try {
+      await worker.evaluate(source);
+    } catch (e) {
+      await worker.close();
+      throw e;
+    }
+    return worker;
+  }
+
   private fail(e: Error): void {
     this.exited ??= e;
     for (const p of this.pending.splice(0)) p.reject(e);
@@ -184,16 +198,7 @@ export class XsScenarioRunner {
   private constructor(private readonly worker: XsWorker) {}
 
   static async start(): Promise<XsScenarioRunner> {
-    const binary = requireXsnapWorker();
-    const source = await bundleForXs();
-    const worker = XsWorker.start(binary);
-    try {
-      await worker.evaluate(source);
-    } catch (e) {
-      await worker.close();
-      throw e;
-    }
-    return new XsScenarioRunner(worker);
+    return new XsScenarioRunner(await XsWorker.loaded('scenarios'));
   }
 
   /** The scenario names the bundle knows. */
@@ -218,15 +223,6 @@ export class XsScenarioRunner {
  * A worker with the virtual board's bundle loaded (host/xs/board-entry.ts): host/board/engine.ts
  * relays the pty's bytes and the wall clock's pacing to it (`--engine xs`).
  */
-export async function startXsBoardWorker(): Promise<XsWorker> {
-  const binary = requireXsnapWorker();
-  const source = await bundleForXs('board');
-  const worker = XsWorker.start(binary);
-  try {
-    await worker.evaluate(source);
-  } catch (e) {
-    await worker.close();
-    throw e;
-  }
-  return worker;
+export function startXsBoardWorker(): Promise<XsWorker> {
+  return XsWorker.loaded('board');
 }
