@@ -4,12 +4,10 @@
 // benchmark; pumpctl has its own.
 
 import { autoDetect } from '@serialport/bindings-cpp';
-import { crc32Hex } from '../../firmware/protocol/crc';
 import { type Role } from '../../firmware/protocol/auth';
-import { jsonBytes } from '../../firmware/storage/records';
 import { AuthClient, type HostSession, macFor } from '../protocol/auth-client';
-import { CHUNK_BYTES } from '../protocol/client';
-import { buildFrame, parseReply, type Reply, toBase64 } from '../protocol/codec';
+import { stagingFrames } from '../protocol/client';
+import { buildFrame, parseReply, type Reply } from '../protocol/codec';
 import { type LinePort, openLinePort } from '../serial/line-port';
 
 export class LineClient {
@@ -62,11 +60,11 @@ export class LineClient {
 
   /** STAGE, CHUNKs, SHOW, COMMIT. */
   async program(prescription: unknown, flags: string[] = []): Promise<Reply> {
-    const bytes = jsonBytes(prescription);
-    const crc32 = crc32Hex(bytes);
-    let reply = await this.send('STAGE', bytes.length, crc32);
-    for (let off = 0; reply.ok && off < bytes.length; off += CHUNK_BYTES) reply = await this.send('CHUNK', off, toBase64(bytes.subarray(off, off + CHUNK_BYTES)));
-    if (!reply.ok) return reply;
+    const { crc32, frames } = stagingFrames(prescription);
+    for (const [command, ...args] of frames) {
+      const reply = await this.send(command, ...args);
+      if (!reply.ok) return reply;
+    }
     const show = await this.send('SHOW');
     if (!show.ok) return show;
     return this.send('COMMIT', crc32, ...flags);

@@ -3,13 +3,9 @@
 // host/accuracy/ only see these interfaces; tests give a virtual clock through Io.clock.
 
 import library from '../../firmware/app/examples/library.example.json';
-import { crc32Hex } from '../../firmware/protocol/crc';
-import { jsonBytes } from '../../firmware/storage/records';
 import { type AccuracyPrescription, type PumpAlarm, type PumpControl, type PumpSnapshot, type Scheduler } from '../accuracy/interfaces';
 import { type DriverClock } from '../balance/types';
-import { CHUNK_BYTES } from '../protocol/client';
-import { toBase64 } from '../protocol/codec';
-import { readRunning } from './commands/program';
+import { readRunning, stage } from './commands/program';
 import { alarmViews, statusView } from './commands/status';
 import { type Context } from './context';
 import { CliError } from './errors';
@@ -83,15 +79,11 @@ export class SessionPump implements PumpControl {
   }
 
   async #commit(p: Record<string, unknown>): Promise<void> {
-    const s = this.#s;
-    const bytes = jsonBytes(p);
-    const crc = crc32Hex(bytes);
-    await this.signed('staging the test prescription', 'STAGE', bytes.length, crc);
-    for (let off = 0; off < bytes.length; off += CHUNK_BYTES) await s.must(s.send('CHUNK', off, toBase64(bytes.subarray(off, off + CHUNK_BYTES))), 'staging the test prescription');
-    await s.must(s.send('SHOW'), 'checking the test prescription');
+    const staged = await stage(this.#s, p);
     // soft=1 and big=1: bench rates are often far above a clinical soft limit or ten times the running rate.
-    await s.must(s.send('COMMIT', crc, 'soft=1', 'big=1'), 'committing the test prescription');
+    await this.#s.must(this.#s.send('COMMIT', staged.crc32, 'soft=1', 'big=1'), 'committing the test prescription');
   }
+
 
   /** A signed command the pump must accept (an expired session is renewed by PumpSession.send). */
   signed(what: string, command: string, ...args: (string | number)[]): Promise<FullReply> {

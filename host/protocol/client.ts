@@ -13,6 +13,19 @@ export type Transport = (line: string) => string[];
 
 export const CHUNK_BYTES = 48;
 
+/**
+ * The frames that stage a prescription, in order: STAGE with its length and CRC-32, then CHUNKs
+ * of at most 48 bytes of the same ASCII-escaped JSON the pump stores (a drug name beyond ASCII
+ * survives intact). Every client (this one, pumpctl, the board's tests) sends exactly these.
+ */
+export function stagingFrames(prescription: unknown): { crc32: string; frames: (readonly [string, ...(string | number)[]])[] } {
+  const bytes = jsonBytes(prescription);
+  const crc32 = crc32Hex(bytes);
+  const frames: (readonly [string, ...(string | number)[]])[] = [['STAGE', bytes.length, crc32]];
+  for (let off = 0; off < bytes.length; off += CHUNK_BYTES) frames.push(['CHUNK', off, toBase64(bytes.subarray(off, off + CHUNK_BYTES))]);
+  return { crc32, frames };
+}
+
 export class ProtocolClient {
   readonly #send: Transport;
   readonly #entropy: Entropy;
@@ -63,11 +76,12 @@ export class ProtocolClient {
 
   /** STAGE and CHUNKs of a prescription; returns its CRC-32 (hex) and the last reply. */
   stage(prescription: unknown): { crc32: string; reply: Reply } {
-    // The same ASCII-escaped JSON the pump stores: a drug name beyond ASCII survives intact.
-    const bytes = jsonBytes(prescription);
-    const crc32 = crc32Hex(bytes);
-    let reply = this.send('STAGE', bytes.length, crc32);
-    for (let off = 0; reply.ok && off < bytes.length; off += CHUNK_BYTES) reply = this.send('CHUNK', off, toBase64(bytes.subarray(off, off + CHUNK_BYTES)));
+    const { crc32, frames } = stagingFrames(prescription);
+    let reply!: Reply;
+    for (const [command, ...args] of frames) {
+      reply = this.send(command, ...args);
+      if (!reply.ok) break;
+    }
     return { crc32, reply };
   }
 

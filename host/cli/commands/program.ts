@@ -6,15 +6,13 @@
 
 import { decodeBase64 } from '../../../firmware/protocol/args';
 import { crc32Hex } from '../../../firmware/protocol/crc';
-import { parseJsonBytes } from '../../../firmware/storage/records';
-import { jsonBytes } from '../../../firmware/storage/records';
+import { jsonBytes, parseJsonBytes } from '../../../firmware/storage/records';
 import { type Context } from '../context';
 import { type Change, diffPrescriptions } from '../diff';
 import { CliError } from '../errors';
 import { loadPrescriptionFile } from '../prescription-file';
 import { BoardRestarted, type PumpSession, retrying } from '../session';
-import { CHUNK_BYTES } from '../../protocol/client';
-import { toBase64 } from '../../protocol/codec';
+import { stagingFrames } from '../../protocol/client';
 import { type Register } from './register';
 
 /** The running prescription as the pump stores it (undefined when none), and its CRC-32. */
@@ -38,17 +36,16 @@ export async function readRunning(s: PumpSession): Promise<{ value: unknown; crc
   }
 }
 
-interface Staged {
+export interface Staged {
   readonly crc32: string;
   readonly warnings: string[];
   readonly pumpDiff: string;
 }
 
-async function stage(s: PumpSession, input: unknown): Promise<Staged> {
-  const bytes = jsonBytes(input);
-  const crc32 = crc32Hex(bytes);
-  await s.must(s.send('STAGE', bytes.length, crc32), 'staging');
-  for (let off = 0; off < bytes.length; off += CHUNK_BYTES) await s.must(s.send('CHUNK', off, toBase64(bytes.subarray(off, off + CHUNK_BYTES))), `staging (offset ${off})`);
+/** STAGE, CHUNKs and SHOW: the pump's check of what would run (its warnings and its own diff). */
+export async function stage(s: PumpSession, input: unknown): Promise<Staged> {
+  const { crc32, frames } = stagingFrames(input);
+  for (const [command, ...args] of frames) await s.must(s.send(command, ...args), `staging (${command}${command === 'CHUNK' ? ` at ${args[0]}` : ''})`);
   const show = await s.must(s.send('SHOW'), 'checking the staged prescription');
   const warnings: string[] = [];
   for (let i = 1; i <= Number(show.fields['warnings'] ?? 0); i++) warnings.push(show.fields[`w${i}`] ?? '');
