@@ -1,66 +1,53 @@
 // The pump's brain, pure: commands, sensor reads and `update(now, emittedSteps)` go in; a plan
 // (the step segment to run and its direction, whether the driver is powered, when to wake
 // next), events with reasons and refusals with numbered errors come out. It never reads a
-// clock or touches a pin. Every alarm that stops delivery goes through `#enterSafeState`.
+// clock or touches a pin. This file holds the delivery state machine and the commands; the
+// plan is made by planner.ts, boluses are asked for at bolus-desk.ts, and every alarm goes
+// through fault-path.ts, the one way into the safe state.
 
 import { Accounting, DEFAULT_LOW_RESERVOIR_NL } from './accounting';
-import { ALARMS, AlarmBoard, type AlarmName } from './alarms';
-import { backoffNl } from './backoff';
-import { checkClinicianBolus } from './bolus-checks';
+import { type AlarmName } from './alarms';
+import { BolusDesk, type Started } from './bolus-desk';
 import { type Accepted, checkPrescription, type ProgramFlags, programSummary } from './checks';
 import { DeliveryEngine, type Emit } from './delivery';
 import { fail, ok, pumpError, type Result } from './errors';
-import { alarmReason, type EventData, type EventType, type PumpEvent, type Reason, reason } from './events';
+import { EventQueue } from './event-queue';
+import { type EventData, type PumpEvent, type Reason, reason } from './events';
+import { FaultPath } from './fault-path';
 import { readWholeNl } from './fields';
 import { type DrugLibrary } from './library';
 import { type Mechanics, plungerAreaMm2, readMechanics } from './mechanics';
-import { DEFAULT_MONITOR, type Finding, Monitor } from './monitor';
-import { PatientLedger } from './patient';
+import { DEFAULT_MONITOR, Monitor } from './monitor';
+import { Planner } from './planner';
 import { checkRefill, readRefillVolume, type RefillRecord } from './refill';
-import { type BolusSpec, type Prescription } from './prescription';
+import { type Prescription } from './prescription';
 import { timeOfDay, worstCaseDailyNl } from './schedule';
 import { type PumpStatus, readStatus } from './status';
 import { FL_PER_NL, MS_PER_DAY } from './units';
 import { type Plan, type PumpConfig, type PumpState, type SensorInputs } from './pump-types';
-import { type Direction, type StepperFault } from '../ports/stepper';
+import { type StepperFault } from '../ports/stepper';
 
 export type { Plan, PumpConfig, PumpState, SensorInputs } from './pump-types';
-
-/**
- * Steps due at a high rate are spread over the next window rather than woken for one by one:
- * the app wakes at most this often, and the driver gets one segment per wake.
- */
-export const STEP_WINDOW_MS = 100;
-/** What `takeEvents` returns when nothing happened: shared, so the steady loop allocates nothing. */
-const NO_EVENTS: PumpEvent[] = Object.freeze([]) as unknown as PumpEvent[];
-
-type MutablePlan = { -readonly [K in keyof Plan]: Plan[K] };
+export { STEP_WINDOW_MS } from './planner';
 
 export class Pump {
   mechanics: Mechanics;
   readonly library: DrugLibrary;
   readonly accounting: Accounting;
-  readonly ledger = new PatientLedger();
-  readonly alarms = new AlarmBoard();
   readonly monitor: Monitor;
-  /** How many times the single fault path ran: tests watch it. */
-  safeStateEntries = 0;
+  readonly #events = new EventQueue();
+  readonly #planner = new Planner();
+  readonly #desk = new BolusDesk(this.#events);
+  readonly #faults: FaultPath;
   #state: PumpState = 'idle';
   #why = '';
   /** The operator paused: after the alarms clear, delivery stays paused. */
   #operatorPaused = false;
-  /** Reverse microsteps still to run to relieve line pressure. */
-  #backoffSteps = 0;
   #engine: DeliveryEngine | undefined;
   #todOffsetMs: number;
-  #events: PumpEvent[] = [];
-  #nextBolusId = 1;
+  /** The last moment booked: the engine is integrated no further than this between updates. */
   #now: number;
   readonly #emit: Emit;
-  // The plan and its segment are owned here and refilled by every `update` (no allocation per
-  // wake: garbage means GC pauses on the ESP32). The app applies a plan before the next update.
-  readonly #plan: MutablePlan = { segment: undefined, direction: 1, enable: false, wakeAtMs: 0 };
-  readonly #segment: { count: number; intervalUs: number } = { count: 0, intervalUs: 1 };
 
   constructor(config: PumpConfig, now: number) {
     this.mechanics = config.mechanics;
@@ -70,7 +57,16 @@ export class Pump {
     this.accounting = new Accounting(config.reservoirNl, config.lowReservoirNl ?? DEFAULT_LOW_RESERVOIR_NL, now, this.#todOffsetMs);
     this.accounting.deliveredNl = config.deliveredNl ?? 0;
     this.monitor = new Monitor(now, plungerAreaMm2(config.mechanics), config.monitor ?? DEFAULT_MONITOR);
-    this.#emit = (at, type, why, data) => this.#record(at, type, why, data);
+    this.#emit = (at, type, why, data) => this.#events.push(at, type, why, data);
+    this.#faults = new FaultPath(this.#events, {
+      hold: (at, alarm) => {
+        if (this.#state === 'running') this.#halt(at, 'alarm', `alarm ${alarm}`, 'INTERRUPTED_BY_ALARM');
+        else if (this.#state === 'paused') this.#setState('alarm', `alarm ${alarm}`);
+      },
+      released: (at) => this.#resumeIfClear(at),
+      rateNlPerDay: () => (this.#engine ? this.#engine.totalRateNlPerDay() : 0),
+      flPerMicrostep: () => this.mechanics.flPerMicrostep,
+    });
   }
 
   // prettier-ignore
@@ -79,16 +75,20 @@ export class Pump {
   get prescription(): Prescription | undefined { return this.#engine?.rx; }
   // prettier-ignore
   get todOffsetMs(): number { return this.#todOffsetMs; }
+  // prettier-ignore
+  get alarms() { return this.#faults.alarms; }
+  // prettier-ignore
+  get ledger() { return this.#desk.ledger; }
+  /** How many times the single fault path entered the safe state: tests watch it. */
+  // prettier-ignore
+  get safeStateEntries(): number { return this.#faults.safeStateEntries; }
   /** Basal plus running boluses now (0 unless delivering). */
   // prettier-ignore
   get rateNlPerDay(): number { return this.#state === 'running' && this.#engine ? this.#engine.totalRateNlPerDay() : 0; }
 
   /** Events since the last call, oldest first. */
   takeEvents(): PumpEvent[] {
-    const e = this.#events;
-    if (e.length === 0) return NO_EVENTS;
-    this.#events = [];
-    return e;
+    return this.#events.take();
   }
 
   /**
@@ -101,9 +101,9 @@ export class Pump {
     this.#now = now;
     if (emittedSteps === 0) return;
     const fl = this.mechanics.flPerMicrostep;
-    if (this.accounting.credit(emittedSteps, fl)) this.#raise(now, 'RESERVOIR_LOW', `${this.accounting.reservoirNl} nl left, threshold ${this.accounting.lowReservoirNl} nl`);
+    if (this.accounting.credit(emittedSteps, fl)) this.#faults.raise(now, 'RESERVOIR_LOW', `${this.accounting.reservoirNl} nl left, threshold ${this.accounting.lowReservoirNl} nl`);
     if (emittedSteps > 0) this.#engine?.confirm(emittedSteps);
-    else this.#backoffSteps = Math.max(0, this.#backoffSteps + emittedSteps);
+    else this.#faults.backedOff(-emittedSteps);
     this.monitor.pushed((emittedSteps * fl) / FL_PER_NL);
     this.monitor.battery.spend(now, emittedSteps);
   }
@@ -114,51 +114,25 @@ export class Pump {
    */
   update(now: number, emittedSteps: number): Plan {
     this.book(now, emittedSteps);
-    const fl = this.mechanics.flPerMicrostep;
     const engine = this.#engine;
     this.accounting.rollTo(now, this.#todOffsetMs, this.#emit);
     const hourEnd = this.accounting.hourEndMs(this.#todOffsetMs);
-    if (this.#backoffSteps > 0) {
-      const intervalUs = Math.ceil(2_000_000 / this.mechanics.maxStepHz); // half speed
-      const wake = Math.min(hourEnd, now + Math.ceil((this.#backoffSteps * intervalUs) / 1_000) + 1);
-      return this.#setPlan(this.#backoffSteps, intervalUs, -1, true, wake);
-    }
-    if (!engine || this.#state !== 'running') return this.#setPlan(0, 0, 1, false, hourEnd); // idle
+    const backoff = this.#faults.backoffSteps;
+    if (backoff > 0) return this.#planner.backoff(now, backoff, this.mechanics.maxStepHz, hourEnd);
+    if (!engine || this.#state !== 'running') return this.#planner.idle(hourEnd);
 
     engine.advance(now);
-    const left = this.accounting.stepsLeft(fl);
+    const left = this.accounting.stepsLeft(this.mechanics.flPerMicrostep);
     if (engine.owedSteps > left) engine.owedSteps = left;
     if (left === 0) {
-      this.#raise(now, 'RESERVOIR_EMPTY', `the reservoir holds ${this.accounting.reservoirNl} nl, less than one microstep`);
-      return this.#setPlan(0, 0, 1, false, hourEnd); // idle
+      this.#faults.raise(now, 'RESERVOIR_EMPTY', `the reservoir holds ${this.accounting.reservoirNl} nl, less than one microstep`);
+      return this.#planner.idle(hourEnd);
     }
     if (engine.trialEnded && engine.owedSteps === 0) {
-      this.#state = 'stopped';
-      this.#why = 'trial finished';
-      return this.#setPlan(0, 0, 1, false, hourEnd); // idle
+      this.#setState('stopped', 'trial finished');
+      return this.#planner.idle(hourEnd);
     }
-    const owed = engine.owedSteps;
-    const boundary = Math.min(engine.nextBoundaryMs(), hourEnd);
-    let wake = Math.min(engine.nextStepMs(), boundary);
-    if (owed > 0) wake = Math.min(boundary, Math.max(wake, now + STEP_WINDOW_MS));
-    if (owed === 0) return this.#setPlan(0, 0, 1, true, wake);
-    const minIntervalUs = Math.ceil(1_000_000 / this.mechanics.maxStepHz);
-    const spanUs = Math.min(STEP_WINDOW_MS, wake - now) * 1_000;
-    return this.#setPlan(owed, Math.max(minIntervalUs, Math.floor(spanUs / owed)), 1, true, wake);
-  }
-
-  /** Refills the pump's one plan object; `count` 0 means no segment (stop). */
-  #setPlan(count: number, intervalUs: number, direction: Direction, enable: boolean, wakeAtMs: number): Plan {
-    const plan = this.#plan;
-    if (count > 0) {
-      this.#segment.count = count;
-      this.#segment.intervalUs = intervalUs;
-      plan.segment = this.#segment;
-    } else plan.segment = undefined;
-    plan.direction = direction;
-    plan.enable = enable;
-    plan.wakeAtMs = wakeAtMs;
-    return plan;
+    return this.#planner.deliver(now, engine, this.mechanics.maxStepHz, hourEnd);
   }
 
   /** Sensor samples. Returns true when the plan may have changed (an alarm came or went). */
@@ -166,62 +140,49 @@ export class Pump {
     const before = this.#events.length;
     const delivering = this.#state === 'running' || this.#state === 'paused';
     const rate = this.rateNlPerDay;
-    if (inputs.flow) this.#apply(now, this.monitor.flow(now, inputs.flow, rate, delivering));
-    if (inputs.force) this.#apply(now, this.monitor.force(inputs.force, this.#state === 'running'));
-    if (inputs.batteryMillivolts !== undefined) this.#apply(now, this.monitor.batteryReading(now, inputs.batteryMillivolts, this.#worstStepsPerDay()));
+    const faults = this.#faults;
+    if (inputs.flow) faults.apply(now, this.monitor.flow(now, inputs.flow, rate, delivering));
+    if (inputs.force) faults.apply(now, this.monitor.force(inputs.force, this.#state === 'running'));
+    if (inputs.batteryMillivolts !== undefined) faults.apply(now, this.monitor.batteryReading(now, inputs.batteryMillivolts, this.#worstStepsPerDay()));
     return this.#events.length !== before;
   }
 
   /** The stepper driver's fault or stall output went active. */
   stepperFault(now: number, fault: StepperFault): void {
-    this.#raise(now, fault.kind === 'stall' ? 'MOTOR_STALL' : 'DRIVER_FAULT', fault.detail);
+    this.#faults.raise(now, fault.kind === 'stall' ? 'MOTOR_STALL' : 'DRIVER_FAULT', fault.detail);
   }
 
   /** The syringe-empty end-stop closed: the plunger cannot go further. */
   syringeEmpty(now: number): void {
-    this.#raise(now, 'RESERVOIR_EMPTY', 'the syringe-empty end-stop closed');
+    this.#faults.raise(now, 'RESERVOIR_EMPTY', 'the syringe-empty end-stop closed');
   }
 
   /** An event the app observed outside the core (the programming link's security events). */
   note(now: number, type: 'security', why: Reason, data: EventData): void {
-    this.#record(now, type, why, data);
+    this.#events.push(now, type, why, data);
   }
 
   /** For the boot sequence and storage: a reset, a storage fault, or an alarm restored after a reset. */
   raiseAlarm(now: number, name: AlarmName, detail: string): void {
-    this.#raise(now, name, detail);
+    this.#faults.raise(now, name, detail);
   }
 
   /** Acknowledges one alarm by code, or every active alarm. */
   acknowledge(now: number, code?: number): Result<{ cleared: number }> {
-    const targets = this.alarms.list().filter((a) => code === undefined || a.code === code);
-    if (targets.length === 0) return fail(pumpError('NO_SUCH_ALARM', code === undefined ? 'no alarm is active' : `alarm A${code} is not active`, 'code'));
-    let cleared = 0;
-    for (const a of targets) {
-      this.#record(now, 'alarm-ack', reason('ALARM_ACKNOWLEDGED', `A${a.code} ${a.name}`), { alarm: a.name, code: a.code });
-      if (this.alarms.acknowledge(a.name)) {
-        cleared++;
-        this.#record(now, 'alarm-cleared', reason('ALARM_CLEARED', `A${a.code} ${a.name}`), { alarm: a.name, code: a.code });
-      }
-    }
-    this.#resumeIfClear(now);
-    return ok({ cleared });
+    return this.#faults.acknowledge(now, code);
   }
 
   /** Checks and commits a prescription whole, replacing the running one. */
   program(now: number, input: unknown, flags: ProgramFlags = {}): Result<Accepted> {
-    const gate = this.#gate();
+    const gate = this.#faults.gate();
     if (!gate.ok) return gate;
     const checked = checkPrescription(input, { library: this.library, mechanics: this.mechanics, running: this.#engine?.rx }, flags);
     if (!checked.ok) return checked;
     const rx = checked.value.prescription;
-    if (this.#engine) {
-      const dropped = this.#engine.dropOwed();
-      this.#engine.interruptBoluses(now, 'INTERRUPTED_BY_PROGRAM', dropped, true);
-    }
-    this.#record(now, 'program', reason('PROGRAM_STARTED', rx.name), programSummary(rx, checked.value.warnings.length));
+    if (this.#engine) this.#desk.interrupt(this.#engine, now, 'INTERRUPTED_BY_PROGRAM', this.#engine.dropOwed(), true);
+    this.#events.push(now, 'program', reason('PROGRAM_STARTED', rx.name), programSummary(rx, checked.value.warnings.length));
     // Built after the program event, so the stream reads: program, then the rate in force.
-    this.#engine = new DeliveryEngine(rx, { startMs: now, todOffsetMs: this.#todOffsetMs }, this.mechanics.flPerMicrostep, this.#nextBolusId, this.#emit);
+    this.#engine = new DeliveryEngine(rx, { startMs: now, todOffsetMs: this.#todOffsetMs }, this.mechanics.flPerMicrostep, this.#desk.nextBolusId, this.#emit);
     this.monitor.restartLine();
     this.#operatorPaused = false;
     this.#setState(this.alarms.holdsDelivery ? 'alarm' : 'running', '');
@@ -237,13 +198,13 @@ export class Pump {
       this.#halt(now, 'paused', 'paused by request', 'INTERRUPTED_BY_PAUSE');
       this.#operatorPaused = true;
     }
-    this.#record(now, 'pause', reason('OPERATOR_PAUSE'), {});
+    this.#events.push(now, 'pause', reason('OPERATOR_PAUSE'), {});
     return ok(true);
   }
 
   resume(now: number): Result<true> {
     if (!this.#engine) return fail(pumpError('NOT_PROGRAMMED', 'no prescription is running'));
-    const gate = this.#gate();
+    const gate = this.#faults.gate();
     if (!gate.ok) return gate;
     if (this.#state === 'stopped') return fail(pumpError('TRIAL_OVER', 'the trial has finished; program a new prescription'));
     if (this.#state === 'alarm') return fail(pumpError('ALARM_ACTIVE', `alarm ${this.alarms.list().map((a) => `A${a.code} ${a.name}`).join(', ')} holds delivery`));
@@ -254,46 +215,32 @@ export class Pump {
   }
 
   /** A patient-activated bolus, within lockout and the 24-hour maxima. */
-  patientBolus(now: number): Result<{ bolusId: number }> {
-    const result = this.#patientBolus(now);
-    if (!result.ok) {
-      this.#record(now, 'bolus-denied', reason('PATIENT_DENIED', result.error.message), { code: result.error.code, kind: 'patient' });
-    }
-    return result;
-  }
-
-  #patientBolus(now: number): Result<{ bolusId: number }> {
+  patientBolus(now: number): Started {
     const engine = this.#runningEngine();
-    if (!engine.ok) return engine;
-    const spec = engine.value.rx.patientBolus;
-    if (!spec) return fail(pumpError('NO_PATIENT_BOLUS', 'the prescription has no patient bolus'));
-    const allowed = this.ledger.check(now, spec);
-    if (!allowed.ok) return allowed;
-    const started = this.#startBolus(engine.value, 'patient', spec, now);
-    if (started.ok) this.ledger.add(started.value.bolusId, now, spec.durationMs, spec.volumeNl);
-    return started;
+    if (!engine.ok) {
+      this.#events.push(now, 'bolus-denied', reason('PATIENT_DENIED', engine.error.message), { code: engine.error.code, kind: 'patient' });
+      return engine;
+    }
+    return this.#desk.patient(now, engine.value, this.accounting.reservoirNl, this.#now);
   }
 
   /** A clinician bolus: volume over a duration, optionally after a delay. */
-  clinicianBolus(now: number, input: unknown): Result<{ bolusId: number }> {
+  clinicianBolus(now: number, input: unknown): Started {
     const engine = this.#runningEngine();
     if (!engine.ok) return engine;
-    const req = checkClinicianBolus(input, engine.value.rx, this.library, this.mechanics);
-    return req.ok ? this.#startBolus(engine.value, 'clinician', req.value, now + req.value.delayMs) : req;
+    return this.#desk.clinician(now, engine.value, input, { library: this.library, mechanics: this.mechanics, reservoirNl: this.accounting.reservoirNl, syncedMs: this.#now });
   }
 
   /** Fills the catheter dead volume at the priming rate the prescription sets. */
-  prime(now: number): Result<{ bolusId: number }> {
+  prime(now: number): Started {
     const engine = this.#runningEngine();
     if (!engine.ok) return engine;
-    const p = engine.value.rx.priming;
-    if (!p) return fail(pumpError('MODE_CONTENT', 'the prescription has no priming settings', 'priming'));
-    return this.#startBolus(engine.value, 'prime', { volumeNl: p.volumeNl, durationMs: Math.ceil((p.volumeNl * MS_PER_DAY) / p.rateNlPerDay) }, now);
+    return this.#desk.prime(now, engine.value, this.accounting.reservoirNl, this.#now);
   }
 
   /** Records the drug now in the reservoir after a refill (and, from a programmer, what was drawn out). */
   refill(now: number, volumeNl: unknown, record?: RefillRecord): Result<true> {
-    const gate = this.#gate();
+    const gate = this.#faults.gate();
     if (!gate.ok) return gate;
     const read = readRefillVolume(volumeNl, this.mechanics.syringe);
     if (!read.ok) return read;
@@ -301,9 +248,9 @@ export class Pump {
     const checked = record ? checkRefill(record, before, this.#engine?.rx) : undefined;
     if (checked && !checked.ok) return checked;
     this.accounting.refill(read.value);
-    this.#record(now, 'refill', reason(checked?.value.flagged ? 'REFILL_DISCREPANCY' : 'REFILLED'), { beforeNl: before, afterNl: read.value, ...(record && { removedNl: record.removedNl, discrepancyNl: checked!.value.discrepancyNl }) });
-    if (this.accounting.reservoirNl > this.accounting.lowReservoirNl) this.#gone(now, 'RESERVOIR_LOW');
-    if (this.accounting.stepsLeft(this.mechanics.flPerMicrostep) > 0) this.#gone(now, 'RESERVOIR_EMPTY');
+    this.#events.push(now, 'refill', reason(checked?.value.flagged ? 'REFILL_DISCREPANCY' : 'REFILLED'), { beforeNl: before, afterNl: read.value, ...(record && { removedNl: record.removedNl, discrepancyNl: checked!.value.discrepancyNl }) });
+    if (this.accounting.reservoirNl > this.accounting.lowReservoirNl) this.#faults.gone(now, 'RESERVOIR_LOW');
+    if (this.accounting.stepsLeft(this.mechanics.flPerMicrostep) > 0) this.#faults.gone(now, 'RESERVOIR_EMPTY');
     return ok(true);
   }
 
@@ -312,8 +259,8 @@ export class Pump {
     const read = readWholeNl(volumeNl, 'lowReservoirNl');
     if (!read.ok) return read;
     this.accounting.setLowThreshold(read.value);
-    this.#record(now, 'setting', reason('THRESHOLD_SET'), { lowReservoirNl: read.value });
-    if (this.accounting.reservoirNl > read.value) this.#gone(now, 'RESERVOIR_LOW');
+    this.#events.push(now, 'setting', reason('THRESHOLD_SET'), { lowReservoirNl: read.value });
+    if (this.accounting.reservoirNl > read.value) this.#faults.gone(now, 'RESERVOIR_LOW');
     return ok(true);
   }
 
@@ -325,27 +272,27 @@ export class Pump {
     this.mechanics = m.value;
     if (this.#engine) this.#engine.flPerMicrostep = m.value.flPerMicrostep;
     this.monitor.setPlungerArea(plungerAreaMm2(m.value));
-    this.#record(now, 'setting', reason('MECHANICS_SET'), { syringe: m.value.syringe.name, flPerMicrostep: m.value.flPerMicrostep, calibrated: m.value.calibrated });
+    this.#events.push(now, 'setting', reason('MECHANICS_SET'), { syringe: m.value.syringe.name, flPerMicrostep: m.value.flPerMicrostep, calibrated: m.value.calibrated });
     return m;
   }
 
   /** A new battery is in: the charge count starts full again. */
   batteryReplaced(now: number): Result<true> {
     this.monitor.battery.replaced(now);
-    this.#record(now, 'battery', reason('BATTERY_REPLACED'), {});
+    this.#events.push(now, 'battery', reason('BATTERY_REPLACED'), {});
     return ok(true);
   }
 
   /** Sets the time of day; a flexible schedule follows the new clock from now on. */
   setTimeOfDay(now: number, timeOfDayMs: unknown): Result<true> {
-    const gate = this.#gate();
+    const gate = this.#faults.gate();
     if (!gate.ok) return gate;
     const valid = typeof timeOfDayMs === 'number' && Number.isInteger(timeOfDayMs) && timeOfDayMs >= 0 && timeOfDayMs < MS_PER_DAY;
     if (!valid) return fail(pumpError('FIELD_RANGE', `timeOfDayMs must be a whole number from 0 to ${MS_PER_DAY - 1}`, 'timeOfDayMs'));
     this.#engine?.advance(now);
     this.#todOffsetMs = timeOfDay(timeOfDayMs, -now);
     this.#engine?.retime(now, this.#todOffsetMs);
-    this.#record(now, 'clock', reason('CLOCK_SET'), { timeOfDayMs });
+    this.#events.push(now, 'clock', reason('CLOCK_SET'), { timeOfDayMs });
     return ok(true);
   }
 
@@ -363,47 +310,6 @@ export class Pump {
     return rx ? (worstCaseDailyNl(rx) * FL_PER_NL) / this.mechanics.flPerMicrostep : 0;
   }
 
-  #apply(now: number, findings: readonly Finding[]): void {
-    // Indexed: a for-of would make an iterator per sample on XS.
-    for (let i = 0; i < findings.length; i++) {
-      const f = findings[i]!;
-      if ('raise' in f) this.#raise(now, f.raise, f.detail, f.storedNl, f.arrivedNlPerDay);
-      else this.#gone(now, f.gone);
-    }
-  }
-
-  #raise(now: number, name: AlarmName, detail: string, storedNl = 0, arrivedNlPerDay?: number): void {
-    const alarm = this.alarms.raise(name, now, detail);
-    if (!alarm) return;
-    const spec = ALARMS[name];
-    this.#record(now, 'alarm', alarmReason(name, detail), { alarm: name, code: spec.code, priority: spec.priority, stopsDelivery: spec.stopsDelivery });
-    if (spec.momentary) this.alarms.conditionGone(name); // latched until acknowledged
-    if (spec.stopsDelivery) this.#enterSafeState(now, name, storedNl, arrivedNlPerDay);
-  }
-
-  #gone(now: number, name: AlarmName): void {
-    if (!this.alarms.conditionGone(name)) return;
-    this.#record(now, 'alarm-cleared', reason('ALARM_CLEARED', `A${ALARMS[name].code} ${name}`), { alarm: name, code: ALARMS[name].code });
-    this.#resumeIfClear(now);
-  }
-
-  /**
-   * The single fault path: delivery stops, steps owed are dropped (never caught up), boluses
-   * end as interrupted, and after an occlusion the plunger backs off by what the line holds
-   * (backoff.ts).
-   */
-  #enterSafeState(now: number, alarm: AlarmName, storedNl: number, arrivedNlPerDay?: number): void {
-    this.safeStateEntries++;
-    if (this.#state === 'running') this.#halt(now, 'alarm', `alarm ${alarm}`, 'INTERRUPTED_BY_ALARM');
-    else if (this.#state === 'paused') this.#setState('alarm', `alarm ${alarm}`);
-    this.#record(now, 'safe-state', reason('SAFE_STATE', alarm), { alarm, entries: this.safeStateEntries });
-    if (alarm === 'OCCLUSION') {
-      const nl = backoffNl(storedNl, this.#engine ? this.#engine.totalRateNlPerDay() : 0, arrivedNlPerDay);
-      this.#backoffSteps = Math.ceil((nl * FL_PER_NL) / this.mechanics.flPerMicrostep);
-      if (this.#backoffSteps > 0) this.#record(now, 'backoff', reason('BACKOFF'), { microsteps: this.#backoffSteps, volumeNl: Math.round(nl) });
-    }
-  }
-
   /** When no alarm holds delivery any more, delivery resumes (or stays paused if paused). */
   #resumeIfClear(now: number): void {
     if (this.#state !== 'alarm' || this.alarms.holdsDelivery) return;
@@ -419,7 +325,7 @@ export class Pump {
     const skipped = this.#engine!.resumeAt(now);
     this.monitor.restartLine();
     this.#setState('running', '');
-    this.#record(now, 'resume', why, { skippedDoses: skipped });
+    this.#events.push(now, 'resume', why, { skippedDoses: skipped });
   }
 
   #setState(state: PumpState, why: string): void {
@@ -427,14 +333,8 @@ export class Pump {
     this.#why = why;
   }
 
-  /** Refuses state changes while an alarm waits for its acknowledgement. */
-  #gate(): Result<true> {
-    const a = this.alarms.awaitingAck;
-    return a ? fail(pumpError('ALARM_UNACKNOWLEDGED', `alarm A${a.code} ${a.name} must be acknowledged first`)) : ok(true);
-  }
-
   #runningEngine(): Result<DeliveryEngine> {
-    const gate = this.#gate();
+    const gate = this.#faults.gate();
     if (!gate.ok) return gate;
     if (!this.#engine || this.#state === 'idle') return fail(pumpError('NOT_PROGRAMMED', 'no prescription is running'));
     if (this.#state === 'stopped') return fail(pumpError('TRIAL_OVER', 'the trial has finished'));
@@ -443,32 +343,11 @@ export class Pump {
     return ok(this.#engine);
   }
 
-  /** Starts (or schedules) a bolus: one of each kind at a time (patient: the lockout sees to it), and only what the reservoir holds. */
-  #startBolus(engine: DeliveryEngine, kind: 'patient' | 'clinician' | 'prime', spec: BolusSpec, startMs: number): Result<{ bolusId: number }> {
-    if (engine.boluses.some((b) => b.kind === kind)) return fail(pumpError('BOLUS_ACTIVE', `a ${kind} bolus is already scheduled or running`));
-    const left = this.accounting.reservoirNl;
-    if (spec.volumeNl > left) return fail(pumpError('RESERVOIR_TOO_LOW', `the bolus needs ${spec.volumeNl} nl and the reservoir holds ${left} nl`));
-    engine.advance(this.#now);
-    const b = engine.addBolus(kind, spec, startMs);
-    this.#nextBolusId = engine.nextBolusId;
-    return ok({ bolusId: b.id });
-  }
-
   /** Stops delivery: steps due but not emitted are dropped (never caught up later). */
   #halt(now: number, state: PumpState, why: string, interrupted: 'INTERRUPTED_BY_PAUSE' | 'INTERRUPTED_BY_ALARM'): void {
     const engine = this.#engine!;
     engine.advance(now);
-    const dropped = engine.dropOwed();
-    engine.interruptBoluses(now, interrupted, dropped, false);
+    this.#desk.interrupt(engine, now, interrupted, engine.dropOwed(), false);
     this.#setState(state, why);
-  }
-
-  #record(at: number, type: EventType, why: Reason, data: EventData): void {
-    // An interrupted patient bolus counts against the 24-hour maxima what it may have
-    // delivered: its delivered part plus steps commanded and dropped unemitted (erring high).
-    if (type === 'bolus-interrupted' && data['kind'] === 'patient') {
-      this.ledger.settle(data['id'] as number, at, (data['deliveredNl'] as number) + (data['droppedNl'] as number));
-    }
-    this.#events.push({ at, type, reason: why, data });
   }
 }

@@ -1,0 +1,104 @@
+// The single fault path (Klipper's `shutdown(reason)`): every alarm is raised, cleared and
+// acknowledged here, and every alarm that stops delivery enters the safe state through
+// `#enterSafeState`: delivery held, steps owed dropped (never caught up), boluses ended as
+// interrupted, and after an occlusion the plunger backs off by what the line holds. The pump's
+// delivery state is driven through the narrow `Holds` interface, so this file cannot start
+// delivery by itself: it can only hold it, or tell the pump that nothing holds it any more.
+
+import { ALARMS, AlarmBoard, type AlarmName } from './alarms';
+import { backoffNl } from './backoff';
+import { fail, ok, pumpError, type Result } from './errors';
+import { type EventQueue } from './event-queue';
+import { alarmReason, reason } from './events';
+import { type Finding } from './monitor';
+import { FL_PER_NL } from './units';
+
+/** What the fault path may do to delivery. */
+export interface Holds {
+  /** An alarm stops delivery: a running pump halts, a paused one is held by the alarm. */
+  hold(now: number, alarm: AlarmName): void;
+  /** An alarm cleared or was acknowledged: the pump resumes if nothing holds it any more. */
+  released(now: number): void;
+  /** The rate running after the hold (for sizing the back-off). */
+  rateNlPerDay(): number;
+  flPerMicrostep(): number;
+}
+
+export class FaultPath {
+  readonly alarms = new AlarmBoard();
+  /** How many times the safe state was entered: tests watch it. */
+  safeStateEntries = 0;
+  /** Reverse microsteps still to run to relieve line pressure. */
+  backoffSteps = 0;
+  readonly #events: EventQueue;
+  readonly #holds: Holds;
+
+  constructor(events: EventQueue, holds: Holds) {
+    this.#events = events;
+    this.#holds = holds;
+  }
+
+  /** A detector's findings: alarms raised and conditions gone. */
+  apply(now: number, findings: readonly Finding[]): void {
+    // Indexed: a for-of would make an iterator per sample on XS.
+    for (let i = 0; i < findings.length; i++) {
+      const f = findings[i]!;
+      if ('raise' in f) this.raise(now, f.raise, f.detail, f.storedNl, f.arrivedNlPerDay);
+      else this.gone(now, f.gone);
+    }
+  }
+
+  raise(now: number, name: AlarmName, detail: string, storedNl = 0, arrivedNlPerDay?: number): void {
+    const alarm = this.alarms.raise(name, now, detail);
+    if (!alarm) return;
+    const spec = ALARMS[name];
+    this.#events.push(now, 'alarm', alarmReason(name, detail), { alarm: name, code: spec.code, priority: spec.priority, stopsDelivery: spec.stopsDelivery });
+    if (spec.momentary) this.alarms.conditionGone(name); // latched until acknowledged
+    if (spec.stopsDelivery) this.#enterSafeState(now, name, storedNl, arrivedNlPerDay);
+  }
+
+  /** The condition behind an alarm is gone (it clears unless it latches unacknowledged). */
+  gone(now: number, name: AlarmName): void {
+    if (!this.alarms.conditionGone(name)) return;
+    this.#events.push(now, 'alarm-cleared', reason('ALARM_CLEARED', `A${ALARMS[name].code} ${name}`), { alarm: name, code: ALARMS[name].code });
+    this.#holds.released(now);
+  }
+
+  /** Acknowledges one alarm by code, or every active alarm. */
+  acknowledge(now: number, code?: number): Result<{ cleared: number }> {
+    const targets = this.alarms.list().filter((a) => code === undefined || a.code === code);
+    if (targets.length === 0) return fail(pumpError('NO_SUCH_ALARM', code === undefined ? 'no alarm is active' : `alarm A${code} is not active`, 'code'));
+    let cleared = 0;
+    for (const a of targets) {
+      this.#events.push(now, 'alarm-ack', reason('ALARM_ACKNOWLEDGED', `A${a.code} ${a.name}`), { alarm: a.name, code: a.code });
+      if (this.alarms.acknowledge(a.name)) {
+        cleared++;
+        this.#events.push(now, 'alarm-cleared', reason('ALARM_CLEARED', `A${a.code} ${a.name}`), { alarm: a.name, code: a.code });
+      }
+    }
+    this.#holds.released(now);
+    return ok({ cleared });
+  }
+
+  /** Refuses state changes while an alarm waits for its acknowledgement. */
+  gate(): Result<true> {
+    const a = this.alarms.awaitingAck;
+    return a ? fail(pumpError('ALARM_UNACKNOWLEDGED', `alarm A${a.code} ${a.name} must be acknowledged first`)) : ok(true);
+  }
+
+  /** Reverse steps the motor ran (negative counts from the stepper) come off the back-off. */
+  backedOff(steps: number): void {
+    this.backoffSteps = Math.max(0, this.backoffSteps - steps);
+  }
+
+  #enterSafeState(now: number, alarm: AlarmName, storedNl: number, arrivedNlPerDay?: number): void {
+    this.safeStateEntries++;
+    this.#holds.hold(now, alarm);
+    this.#events.push(now, 'safe-state', reason('SAFE_STATE', alarm), { alarm, entries: this.safeStateEntries });
+    if (alarm === 'OCCLUSION') {
+      const nl = backoffNl(storedNl, this.#holds.rateNlPerDay(), arrivedNlPerDay);
+      this.backoffSteps = Math.ceil((nl * FL_PER_NL) / this.#holds.flPerMicrostep());
+      if (this.backoffSteps > 0) this.#events.push(now, 'backoff', reason('BACKOFF'), { microsteps: this.backoffSteps, volumeNl: Math.round(nl) });
+    }
+  }
+}
