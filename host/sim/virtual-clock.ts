@@ -9,6 +9,11 @@ import { type TickSource, type TimerHandle, type TimerService } from '../../firm
 export interface VirtualClockOptions {
   /** `ticks` at creation (default 0); start just below 2^32 to test the wrap. */
   readonly startTick?: number;
+  /**
+   * `ticks` reads as a signed 32-bit integer, as `Time.ticks` does on the ESP32 (modTime.c sets
+   * it with xsmcSetInteger): negative from 2^31 ms (24.8 days) to 2^32. Default unsigned.
+   */
+  readonly signedTicks?: boolean;
   /** Callbacks allowed at one instant before the clock calls it a livelock (default 1e6). */
   readonly maxCallbacksPerInstant?: number;
 }
@@ -63,6 +68,7 @@ function checkInterval(value: number | undefined, what: string): number {
 export class VirtualClock implements TickSource, TimerService {
   readonly #startTick: number;
   readonly #maxPerInstant: number;
+  readonly #signed: boolean;
   #nowMs = 0;
   #seq = 0;
   #live = 0;
@@ -72,11 +78,13 @@ export class VirtualClock implements TickSource, TimerService {
   constructor(options: VirtualClockOptions = {}) {
     this.#startTick = toTick(options.startTick ?? 0);
     this.#maxPerInstant = options.maxCallbacksPerInstant ?? 1_000_000;
+    this.#signed = options.signedTicks === true;
   }
 
   /** The wrapping 32-bit millisecond counter, as `Time.ticks` on the device. */
   get ticks(): number {
-    return (this.#startTick + this.#nowMs) % TICK_MODULUS;
+    const t = (this.#startTick + this.#nowMs) % TICK_MODULUS;
+    return this.#signed ? t | 0 : t;
   }
 
   /** Monotonic virtual ms since the clock was created. */

@@ -31,6 +31,8 @@ import { VirtualClock } from './virtual-clock';
 export interface VirtualPumpOptions extends ControllerConfig {
   /** Tick counter at start: start near 2^32 to cross the wrap early. */
   readonly startTick?: number;
+  /** `ticks` signed as on the ESP32 (negative from 2^31 ms): see VirtualClockOptions. */
+  readonly signedTicks?: boolean;
   /** The rig's true volume per microstep (default: the firmware's own figure, ideal mechanics). */
   readonly trueFlPerMicrostep?: number;
   /** Keep every event in `events` (default true; long benchmarks turn it off). */
@@ -100,7 +102,7 @@ export function createVirtualPump(options: VirtualPumpOptions): VirtualPump {
   const mechanics = readMechanics(options.mechanics);
   if (!mechanics.ok) throw new ConfigRefused(mechanics.error);
   const seed = options.seed ?? 1;
-  const clock = new VirtualClock(options.startTick === undefined ? {} : { startTick: options.startTick });
+  const clock = new VirtualClock({ ...(options.startTick !== undefined && { startTick: options.startTick }), signedTicks: options.signedTicks === true });
   const bus = new PinBus();
   const io = createIoMocks(clock, bus, { historyLimit: 16 });
   const enableActiveLow = boardPin('enable').activeLow ?? true;
