@@ -240,7 +240,7 @@ describe('VirtualRig', () => {
     expect(rig.pulsesCounted).toBe(1);
   });
 
-  it('counts PWM periods as floor(elapsed * hz / 1000), split where EN or DIR change', () => {
+  it('counts PWM rising edges as ceil(elapsed * hz / 1000), split where EN or DIR change', () => {
     const { clock, io, rig, step, dir, en } = setup();
     dir.write(1);
     en.write(0);
@@ -248,20 +248,21 @@ describe('VirtualRig', () => {
     const pwm = new io.PWM({ pin: PINS.step, hz: 1_500, resolution: 10 });
     pwm.write(512);
     clock.runFor(7);
-    expect(rig.pulsesCounted).toBe(10); // 10.5 periods: counted as they complete
+    // 10.5 periods, 11 rising edges: LEDC starts each period high, and STEP steps on the edge.
+    expect(rig.pulsesCounted).toBe(11);
     clock.runFor(3);
-    dir.write(0); // 15 periods forward, then backward
+    dir.write(0); // 15 edges forward (the 16th falls at 10 ms, after the change), then backward
     clock.runFor(11);
-    en.write(1); // 31 periods by 21 ms: 16 backward; the rest is lost on a free motor
+    en.write(1); // 32 edges before 21 ms: 17 backward; the rest is lost on a free motor
     clock.runFor(9);
-    pwm.write(0); // 45 periods in all
+    pwm.write(0); // 45 edges in all
     clock.runFor(100);
     pwm.close();
-    expect(rig.pulsesCounted).toBe(15 - 16);
-    expect(rig.pulsesWhileDisabled).toBe(45 - 31);
+    expect(rig.pulsesCounted).toBe(15 - 17);
+    expect(rig.pulsesWhileDisabled).toBe(45 - 32);
     const times = rig.pulseTimes;
-    expect(times).toHaveLength(31);
-    times.forEach((t, i) => expect(t).toBe(Math.ceil(((i + 1) * 1_000) / 1_500)));
+    expect(times).toHaveLength(32);
+    times.forEach((t, i) => expect(t).toBe(Math.floor((i * 1_000) / 1_500)));
   });
 
   it('counts no pulses at full-scale duty (the pin just sits high)', () => {

@@ -1,6 +1,6 @@
 // STEP/DIR/EN stepper driver (A4988, DRV8825, TMC2209 in step mode): slow segments pulse from
 // one-shot timers anchored to the segment start; fast ones run LEDC PWM on the STEP pin for a
-// measured time and credit the pulses that time holds. The IO classes come in through options
+// measured time and book every pulse that time can hold, however late the stop came. The IO classes come in through options
 // (the Moddable habit), so the same code drives the board and the virtual rig. Optional fault
 // and stall inputs report through onFault; stopping the motor is the controller's job.
 
@@ -62,6 +62,31 @@ export const MIN_TIMER_STEP_US = 1_000;
 export const PWM_RESOLUTION_BITS = 10;
 /** Longest single timer armed; longer waits re-arm, so the tick clock is read often enough. */
 const MAX_TIMER_DELAY_MS = 0x4000_0000;
+/**
+ * A PWM run's stop timer is planned this much before the segment's pulses are all out. On the
+ * ESP32 a callback runs on the first FreeRTOS tick (1 kHz) at or after its trigger, so with
+ * nothing else running a stop is up to 1 ms late; planned 1 ms early, that ordinary lateness
+ * stays inside the segment, and what the run falls short by follows from timers.
+ */
+export const PWM_STOP_EARLY_MS = 1;
+
+/*
+ * Why a PWM run is booked from measured time, not counted or capped. LEDC keeps pulsing in
+ * hardware until the JS stop callback runs, and that callback can be late by far more than a
+ * tick: a GC pause, a flash sector erase, a signed command being verified (tens to a hundred
+ * ms or more). The pulses must then be booked, not dropped: the history may err high, never
+ * low. Counting them in hardware would be exact, but PCNT is not usable from the current SDK
+ * (a quadrature decoder that wants a control pin) and a native module is a bigger step. So the
+ * run is booked as every rising edge its time can hold: LEDC starts each period high, so a run
+ * on for t makes ceil(t * hz) edges. The clock is read just before the train starts and just
+ * after it has stopped (after `close`, which is `ledc_stop`), so the time measured is never
+ * shorter than the time the pin pulsed, whatever ran between. On the board that bracket is a
+ * few IO calls wider than the train: a run books one edge too many only when an edge falls in
+ * those few microseconds. Without a microsecond clock, Time.ticks truncates both readings to
+ * the ms, so a ms is added: an over-booking of up to hz / 1000 per run (pass `microseconds`).
+ * The old rule (whole periods, capped at the segment's count) booked a late stop's overrun as
+ * nothing (issue 13: 21 000 steps booked as 20 000), and missed a cut period's edge on time.
+ */
 
 // One object per kind of phase, owned by the driver and refilled for each segment: a segment
 // every wake must not allocate (GC pauses on the ESP32). `#generation` tells a phase that was
@@ -178,7 +203,7 @@ export class PulseStepper implements StepperPort {
     return this.#phase.kind !== 'idle';
   }
 
-  /** During a PWM run, includes the whole periods elapsed so far (as `stop()` would credit). */
+  /** During a PWM run, includes every edge the run can have made so far (as `stop()` would book). */
   get position(): number {
     const phase = this.#phase;
     if (phase.kind !== 'pwm') return this.#position;
@@ -217,21 +242,22 @@ export class PulseStepper implements StepperPort {
     this.#clock.restart(this.#ticks.ticks);
     if (intervalUs < SLOW_STEP_INTERVAL_US && this.#PWM !== undefined) {
       const hz = Math.round(1_000_000 / intervalUs);
-      // The run lasts whole ms T with T * hz / 1000 <= count: even counting the rising edge at
-      // the very start (LEDC starts its period high), the train holds at most `count` pulses.
-      const durationMs = Math.floor((count * 1_000) / hz);
-      if (Math.floor((durationMs * hz) / 1_000) > 0 && this.#startPwm(hz, durationMs)) return;
+      // The stop is due T whole ms in with (T + PWM_STOP_EARLY_MS) * hz / 1000 <= count: a run
+      // stopped a tick late holds ceil of that many rising edges, at most `count`.
+      const durationMs = Math.floor((count * 1_000) / hz) - PWM_STOP_EARLY_MS;
+      if (durationMs * hz >= 1_000 && this.#startPwm(hz, durationMs)) return;
     }
     this.#startTimerPhase(0, Math.max(intervalUs, MIN_TIMER_STEP_US));
   }
 
-  /** Stops at once. A PWM run is credited with the whole periods its elapsed time held. */
+  /** Stops at once. A PWM run is booked with every rising edge its measured time can hold. */
   stop(): void {
     if (this.#handle !== undefined) {
       this.#timer.clear(this.#handle);
       this.#handle = undefined;
     }
-    if (this.#phase.kind === 'pwm') this.#stopPwm(this.#pwmPhase);
+    // A run already being stopped (a pin listener calling back) is booked by that stop.
+    if (this.#phase.kind === 'pwm' && this.#pwmPhase.pwm !== undefined) this.#stopPwm(this.#pwmPhase);
     this.#finish();
   }
 
@@ -343,12 +369,13 @@ export class PulseStepper implements StepperPort {
       this.#openStep();
       return false;
     }
-    pwm.write(2 ** (pwm.resolution - 1)); // 50% duty
     const phase = this.#pwmPhase;
     phase.pwm = pwm;
     phase.hz = hz;
+    // Read before the train starts (the PWM opens at duty 0): the run is never timed short.
     phase.startMs = this.#now();
     phase.startUs = this.#microseconds?.() ?? 0;
+    pwm.write(2 ** (pwm.resolution - 1)); // 50% duty
     this.#phase = phase;
     this.#generation++;
     this.#armAt(phase.startMs + durationMs, THEN_END_PWM);
@@ -358,33 +385,40 @@ export class PulseStepper implements StepperPort {
   #endPwm(): void {
     const phase = this.#phase;
     if (phase.kind !== 'pwm') return;
+    const generation = this.#generation;
     this.#stopPwm(phase);
-    if (this.#phase !== IDLE) return; // replaced from inside the stop
-    // What the run fell short by (whole ms rarely hold exactly `count` periods) follows at the
-    // timer's pace, from 1 ms after the last PWM period.
+    if (this.#generation !== generation + 1) return; // stopped or replaced from inside the stop
+    // What the run fell short by (planned early, and whole ms rarely hold exactly `count`
+    // periods) follows at the timer's pace, from 1 ms after the run. A run that ended late
+    // holds more than `count`: all of it is booked, and the engine plans from the position.
     if (this.#emitted < this.#count) this.#startTimerPhase(1, MIN_TIMER_STEP_US);
     else this.#finish();
   }
 
-  /** Whole periods the run has made so far, never more than the segment still owes. */
+  /**
+   * Rising edges a run started at the phase's readings can have made by now: an upper bound,
+   * never capped at the segment's count (the comment above the class says why).
+   */
   #pwmCredit(phase: PwmPhase): number {
-    const periods =
+    const edges =
       this.#microseconds !== undefined
-        ? Math.floor(((this.#microseconds() - phase.startUs) * phase.hz) / 1_000_000)
-        : Math.floor(((this.#now() - phase.startMs) * phase.hz) / 1_000);
-    return Math.max(0, Math.min(this.#count - this.#emitted, periods));
+        ? Math.ceil(((this.#microseconds() - phase.startUs) * phase.hz) / 1_000_000)
+        : Math.ceil(((this.#now() - phase.startMs + 1) * phase.hz) / 1_000);
+    return Math.max(0, edges);
   }
 
   #stopPwm(phase: PwmPhase): void {
-    const credit = this.#pwmCredit(phase);
     const pwm = phase.pwm!;
-    phase.pwm = undefined; // the phase object is reused: let go of the closed output
-    this.#position += credit * this.#direction;
+    const direction = this.#direction;
+    phase.pwm = undefined; // stopping (and the reused phase object lets go of the output)
+    pwm.write(0);
+    pwm.close();
+    // Only now, with the train stopped, is the clock read for the booking.
+    const credit = this.#pwmCredit(phase);
+    this.#position += credit * direction;
     this.#emitted += credit;
     this.#phase = IDLE;
     this.#generation++;
-    pwm.write(0);
-    pwm.close();
     // Drive STEP low again at once: a floating STEP input can pick up noise as steps.
     this.#openStep();
   }

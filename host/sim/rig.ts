@@ -1,6 +1,6 @@
 // The virtual bench rig: a STEP/DIR/EN driver stage and a syringe with ideal mechanics, wired to
-// the PinBus. It counts what reaches the motor (STEP rising edges and PWM periods while EN is
-// active, signed by DIR), moves the plunger with the true volume per microstep, and keeps a
+// the PinBus. It counts what reaches the motor (STEP rising edges, from Digital writes or from
+// PWM, while EN is active, signed by DIR), moves the plunger with the true volume per microstep, and keeps a
 // time-stamped record of the pulses. Line physics and sensors hook onto `onPulses`. No Node.
 
 import { type Direction } from '../../firmware/ports/stepper';
@@ -26,7 +26,7 @@ export interface VirtualRigOptions {
   readonly pulseLogLimit?: number;
 }
 
-/** Pulses the motor took in one go: one STEP edge, or the whole periods of a stretch of PWM. */
+/** Pulses the motor took in one go: one STEP edge, or the rising edges of a stretch of PWM. */
 export interface PulseBatch {
   readonly source: 'step' | 'pwm';
   /** When they were counted (for PWM, the end of the stretch). */
@@ -47,7 +47,7 @@ export interface PulseRecord extends PulseBatch {
 interface PwmRun {
   readonly hz: number;
   readonly startMs: number;
-  /** Whole periods of the run already counted (or ignored while disabled). */
+  /** Rising edges of the run already counted (or ignored while disabled). */
   counted: number;
 }
 
@@ -196,8 +196,8 @@ export class VirtualRig {
   }
 
   /**
-   * The ms of every pulse in the log, in order. A PWM period counts at the ms it completes:
-   * pulse j of a run (1-based) at start + ceil(j * 1000 / hz), the same floor rule as the count.
+   * The ms of every pulse in the log, in order. A PWM pulse counts at the ms of its rising
+   * edge: pulse j of a run (1-based) at start + floor((j - 1) * 1000 / hz).
    */
   get pulseTimes(): number[] {
     const times: number[] = [];
@@ -205,7 +205,7 @@ export class VirtualRig {
       if (r.source === 'step') {
         for (let i = 0; i < r.count; i++) times.push(r.atMs);
       } else {
-        for (let j = r.firstIndex + 1; j <= r.firstIndex + r.count; j++) times.push(r.runStartMs + Math.ceil((j * 1_000) / r.hz));
+        for (let j = r.firstIndex + 1; j <= r.firstIndex + r.count; j++) times.push(r.runStartMs + Math.floor(((j - 1) * 1_000) / r.hz));
       }
     }
     return times;
@@ -239,11 +239,21 @@ export class VirtualRig {
     this.#stepLevel = duty >= 1 ? 1 : 0;
   }
 
-  /** Counts the whole periods of the PWM run completed by `atMs` that are not counted yet. */
+  /**
+   * Counts the rising edges of the PWM run before `atMs` not counted yet. LEDC starts each
+   * period high (hpoint 0), so the run's first edge is at its start and edge k at
+   * start + k / hz: a run on over [start, atMs) has made ceil((atMs - start) * hz) of them. A
+   * STEP input steps on the rising edge (A4988, DRV8825, TMC2209), so a period cut short
+   * still moved the motor. (Counting whole periods instead, as this rig once did, agreed with
+   * a driver that credited whole periods and hid one step per run from both.) The driver's
+   * `write(0)` and `close()` come at the same virtual instant, and the SDK's close is
+   * `ledc_stop` (modules/io/pwm/esp32/_pwm.c): the train ends at that instant, so a late stop
+   * keeps emitting until the late callback really runs.
+   */
   #splitPwm(atMs: number): void {
     const run = this.#pwm;
     if (!run) return;
-    const periods = Math.floor(((atMs - run.startMs) * run.hz) / 1_000);
+    const periods = Math.ceil(((atMs - run.startMs) * run.hz) / 1_000);
     const fresh = periods - run.counted;
     if (fresh <= 0) return;
     const firstIndex = run.counted;

@@ -1,10 +1,14 @@
 // Virtual time for the rig: a wrapping 32-bit `ticks` counter and a timer service with
 // Moddable's semantics, driven explicitly by the test or the simulator. It jumps from one due
 // timer to the next, so days of idle time cost nothing. No Node imports: it is also bundled
-// into an XS engine, which has no timers of its own.
+// into an XS engine, which has no timers of its own. With `lateTimers` every callback is late
+// as on the board (./late-timers.ts): a clock kinder than the ESP32 hides late-stop faults.
 
 import { TICK_MODULUS, toTick } from '../../firmware/core/ticks';
 import { type TickSource, type TimerHandle, type TimerService } from '../../firmware/ports/timebase';
+import { LateTimers, type LateTimerOptions } from './late-timers';
+
+export { type LateTimerOptions, type Stall } from './late-timers';
 
 export interface VirtualClockOptions {
   /** `ticks` at creation (default 0); start just below 2^32 to test the wrap. */
@@ -16,6 +20,8 @@ export interface VirtualClockOptions {
   readonly signedTicks?: boolean;
   /** Callbacks allowed at one instant before the clock calls it a livelock (default 1e6). */
   readonly maxCallbacksPerInstant?: number;
+  /** Callbacks fire late, as on the ESP32 (tick and stalls); default off: exact timers. */
+  readonly lateTimers?: LateTimerOptions;
 }
 
 /**
@@ -33,6 +39,8 @@ class VirtualTimer {
   /** 0 for a one-shot. */
   readonly repeatMs: number;
   dueMs: number;
+  /** When the callback really runs: `dueMs` with exact timers, later with late ones. */
+  fireMs: number;
   state: TimerState = 'scheduled';
   /** Bumped whenever the timer leaves the heap, so stale heap entries are skipped. */
   generation = 0;
@@ -41,18 +49,22 @@ class VirtualTimer {
     this.seq = seq;
     this.callback = callback;
     this.dueMs = dueMs;
+    this.fireMs = dueMs;
     this.repeatMs = repeatMs;
   }
 }
 
 interface HeapEntry {
+  readonly fireMs: number;
   readonly dueMs: number;
   readonly seq: number;
   readonly generation: number;
   readonly timer: VirtualTimer;
 }
 
+/** Firing order: when it runs, then when it was due, then creation (exact timers: due, creation). */
 function before(a: HeapEntry, b: HeapEntry): boolean {
+  if (a.fireMs !== b.fireMs) return a.fireMs < b.fireMs;
   return a.dueMs < b.dueMs || (a.dueMs === b.dueMs && a.seq < b.seq);
 }
 
@@ -74,11 +86,25 @@ export class VirtualClock implements TickSource, TimerService {
   #live = 0;
   #fired = 0;
   readonly #heap: HeapEntry[] = [];
+  readonly #late: LateTimers | undefined;
+  #lateCount = 0;
+  #maxLateMs = 0;
 
   constructor(options: VirtualClockOptions = {}) {
     this.#startTick = toTick(options.startTick ?? 0);
     this.#maxPerInstant = options.maxCallbacksPerInstant ?? 1_000_000;
     this.#signed = options.signedTicks === true;
+    this.#late = options.lateTimers === undefined ? undefined : new LateTimers(options.lateTimers);
+  }
+
+  /** True when callbacks fire late (the `lateTimers` option). */
+  get lateTimers(): boolean {
+    return this.#late !== undefined;
+  }
+
+  /** Callbacks that ran later than their due ms, and the most any was late by (ms). */
+  get lateness(): { readonly late: number; readonly maxLateMs: number } {
+    return { late: this.#lateCount, maxLateMs: this.#maxLateMs };
   }
 
   /** The wrapping 32-bit millisecond counter, as `Time.ticks` on the device. */
@@ -105,9 +131,9 @@ export class VirtualClock implements TickSource, TimerService {
     return this.#live;
   }
 
-  /** Monotonic ms of the next due timer, or undefined when none is scheduled. */
+  /** Monotonic ms at which the next timer fires, or undefined when none is scheduled. */
   get nextDueMs(): number | undefined {
-    return this.#peek()?.dueMs;
+    return this.#peek()?.fireMs;
   }
 
   /**
@@ -152,12 +178,16 @@ export class VirtualClock implements TickSource, TimerService {
     }
     let fired = 0;
     let atInstant = 0;
-    for (let next = this.#peek(); next !== undefined && next.dueMs <= targetMs; next = this.#peek()) {
-      if (next.dueMs === this.#nowMs) {
+    for (let next = this.#peek(); next !== undefined && next.fireMs <= targetMs; next = this.#peek()) {
+      if (next.fireMs === this.#nowMs) {
         if (++atInstant > this.#maxPerInstant) throw new Error(`timers livelocked at ${this.#nowMs} ms`);
       } else {
         atInstant = 1;
-        this.#nowMs = next.dueMs;
+        this.#nowMs = next.fireMs;
+      }
+      if (next.fireMs > next.dueMs) {
+        this.#lateCount++;
+        this.#maxLateMs = Math.max(this.#maxLateMs, next.fireMs - next.dueMs);
       }
       this.#pop();
       this.#fire(next.timer);
@@ -180,15 +210,28 @@ export class VirtualClock implements TickSource, TimerService {
   #add(callback: (timer: TimerHandle) => void, firstMs: number, repeatMs: number): VirtualTimer {
     const timer = new VirtualTimer(this.#seq++, callback, this.#nowMs + firstMs, repeatMs);
     this.#live++;
-    this.#push(timer);
+    this.#schedule(timer);
     return timer;
+  }
+
+  /**
+   * Fixes when the timer runs. A timer already due runs on the loop's next turn, at once, as
+   * modTimersExecute runs every trigger time that is not in the future; one due later waits
+   * for the loop to wake (late-timers.ts). The rule depends only on the due ms, so the order
+   * of due times is kept.
+   */
+  #schedule(timer: VirtualTimer): void {
+    const late = this.#late;
+    timer.fireMs = late === undefined || timer.dueMs <= this.#nowMs ? Math.max(timer.dueMs, this.#nowMs) : late.fireMs(timer.dueMs);
+    this.#push(timer);
   }
 
   #fire(timer: VirtualTimer): void {
     if (timer.repeatMs > 0) {
-      // Next due from the previous due time, not from now: repeating timers do not drift.
+      // Next due from the previous due time, not from now: repeating timers do not drift
+      // (modTimer.c: `triggerTime += repeatInterval`); one that fell behind catches up.
       timer.dueMs += timer.repeatMs;
-      this.#push(timer);
+      this.#schedule(timer);
       this.#fired++;
       timer.callback(timer);
       return;
@@ -208,7 +251,7 @@ export class VirtualClock implements TickSource, TimerService {
 
   #push(timer: VirtualTimer): void {
     const heap = this.#heap;
-    const entry: HeapEntry = { dueMs: timer.dueMs, seq: timer.seq, generation: timer.generation, timer };
+    const entry: HeapEntry = { fireMs: timer.fireMs, dueMs: timer.dueMs, seq: timer.seq, generation: timer.generation, timer };
     let i = heap.length;
     heap.push(entry);
     while (i > 0) {
