@@ -27,6 +27,7 @@ import {
   type SerialOptions,
 } from '../ports/io';
 import { type TickSource, type TimerService } from '../ports/timebase';
+import { UnsignedTicks } from './timebase';
 
 // One class, two port shapes: outputs for the stepper and LED, inputs with edge callbacks for
 // switches, fault lines and pulse sensors.
@@ -63,8 +64,11 @@ const timerChecked: Omit<TimerService, 'clear'> & { clear(handle: Timer | undefi
 /** Moddable's Timer: whole milliseconds on the 1 kHz FreeRTOS tick. */
 export const timer = timerChecked as TimerService;
 
-/** `Time.ticks`: milliseconds since boot, 32-bit on the device (wraps after about 49.7 days). */
-export const ticks: TickSource = Time;
+/**
+ * `Time.ticks`: milliseconds since boot. The SDK gives a signed 32-bit value (negative after
+ * 24.8 days); the firmware sees it unsigned, wrapping after about 49.7 days (./timebase.ts).
+ */
+export const ticks: TickSource = new UnsignedTicks(Time);
 
 /**
  * `Time.microseconds`, which exists only when the manifest includes the SDK's

@@ -146,6 +146,22 @@ export const SCENARIOS: Readonly<Record<string, Scenario>> = {
     return rec.finish();
   },
 
+  /**
+   * The same lockout with Time.ticks signed, as on the ESP32, starting 40 min before 2^31 ms:
+   * the counter turns negative inside the lockout, which must still hold to the millisecond.
+   */
+  'patient-bolus-lockout-signed-2^31'(createVirtualPump, lib) {
+    const vp = createVirtualPump({ mechanics: RIG_30, library: lib.library, prescription: continuous(1_000_000, { patientBolus: PATIENT }), startTick: 2 ** 31 - 40 * MIN, signedTicks: true });
+    const rec = new Recorder(vp);
+    rec.command('patientBolus', vp.controller.patientBolus());
+    rec.run(PATIENT.lockoutMs - 1);
+    rec.command('patientBolus', vp.controller.patientBolus());
+    rec.run(1);
+    rec.command('patientBolus', vp.controller.patientBolus());
+    rec.run(2 * HOUR);
+    return rec.finish();
+  },
+
   /** Pause for 30 min (missed time is not delivered), resume, and a bolus refused while paused. */
   'pause-resume'(createVirtualPump, lib) {
     const vp = createVirtualPump({ mechanics: RIG_30, library: lib.library, prescription: continuous(2_400_000, { patientBolus: PATIENT }) });
