@@ -18,6 +18,8 @@ export function bootController(ports: ControllerPorts, defaults: ControllerConfi
     ...(r.reservoirNl !== undefined && { reservoirNl: r.reservoirNl }),
     ...(r.deliveredNl !== undefined && { deliveredNl: r.deliveredNl }),
     ...(r.lowReservoirNl !== undefined && { lowReservoirNl: r.lowReservoirNl }),
+    ...(r.startMs !== undefined && { startMs: r.startMs }),
+    ...(r.doses !== undefined && { doses: r.doses }),
   };
   const failed = [...r.failed];
   let created = createController(ports, restoredConfig);

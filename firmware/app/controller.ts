@@ -5,6 +5,7 @@
 
 import { type AlarmName } from '../core/alarms';
 import { type ProgramFlags } from '../core/checks';
+import { type DoseMemory, type DOSES_LOST } from '../core/dose-memory';
 import { fail, pumpError, type Result } from '../core/errors';
 import { type EventData, type PumpEvent, type Reason } from '../core/events';
 import { readLibrary } from '../core/library';
@@ -52,6 +53,10 @@ export interface ControllerConfig {
   readonly sampling?: Sampling;
   /** Restored from storage at boot. */
   readonly deliveredNl?: number;
+  /** Restored at boot: the pump's clock carries on from here (no time passes while off). */
+  readonly startMs?: number;
+  /** Restored at boot: the doses given (firmware/core/dose-memory.ts). */
+  readonly doses?: DoseMemory | typeof DOSES_LOST;
 }
 
 export type EventListener = (event: PumpEvent) => void;
@@ -305,7 +310,7 @@ export function createController(ports: ControllerPorts, config: ControllerConfi
   if (reservoirNl > capacityNl) {
     return fail(pumpError('REFILL_OVER_CAPACITY', `reservoirNl ${reservoirNl} is more than the ${capacityNl} nl the ${mechanics.value.syringe.name} syringe holds`, 'reservoirNl'));
   }
-  const clock = new MonotonicClock(ports.ticks.ticks);
+  const clock = new MonotonicClock(ports.ticks.ticks, config.startMs ?? 0);
   const now = clock.nowMs;
   const pump = new Pump(
     {
@@ -316,6 +321,7 @@ export function createController(ports: ControllerPorts, config: ControllerConfi
       ...(config.timeOfDayMs !== undefined && { timeOfDayMs: config.timeOfDayMs }),
       ...(config.monitor !== undefined && { monitor: config.monitor }),
       ...(config.deliveredNl !== undefined && { deliveredNl: config.deliveredNl }),
+      ...(config.doses !== undefined && { doses: config.doses }),
     },
     now,
   );

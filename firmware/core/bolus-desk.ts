@@ -19,8 +19,6 @@ export type Started = Result<{ bolusId: number }>;
 
 export class BolusDesk {
   readonly ledger = new PatientLedger();
-  /** Bolus ids keep counting across prescriptions, so the history never reuses one. */
-  nextBolusId = 1;
   readonly #events: EventQueue;
 
   constructor(events: EventQueue) {
@@ -78,7 +76,6 @@ export class BolusDesk {
     if (spec.volumeNl > reservoirNl) return fail(pumpError('RESERVOIR_TOO_LOW', `the bolus needs ${spec.volumeNl} nl and the reservoir holds ${reservoirNl} nl`));
     engine.advance(syncedMs);
     const b = engine.addBolus(kind, spec, startMs);
-    this.nextBolusId = engine.nextBolusId;
     return ok({ bolusId: b.id });
   }
 }

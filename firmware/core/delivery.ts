@@ -69,6 +69,11 @@ export class DeliveryEngine {
     return this.#nextId;
   }
 
+  /** When the next periodic dose falls due (Infinity: none); storage keeps it across resets. */
+  get nextPeriodicMs(): number {
+    return this.#nextPeriodicMs;
+  }
+
   /** True once a trial's continuous part and every dose are over. */
   get trialEnded(): boolean {
     return this.#trialEnded;
@@ -174,7 +179,7 @@ export class DeliveryEngine {
    * Restarts integration at `now` after a pause: the paused interval is skipped, and periodic
    * doses that fell due in it are not given late.
    */
-  resumeAt(now: number): number {
+  resumeAt(now: number, why: TableReason = 'INTERRUPTED_BY_PAUSE'): number {
     let skipped = 0;
     const p = this.rx.periodicBolus;
     if (p && this.#nextPeriodicMs < now) {
@@ -186,12 +191,25 @@ export class DeliveryEngine {
     for (let i = 0; i < this.boluses.length; ) {
       const b = this.boluses[i]!;
       if (b.status === 'pending' && b.startMs < now) {
-        this.#end(i, b, now, 'INTERRUPTED_BY_PAUSE', 0);
+        this.#end(i, b, now, why, 0);
         skipped++;
       } else i++;
     }
     this.lastMs = now;
     this.#boundaryEvents(now);
+    return skipped;
+  }
+
+  /**
+   * Carries on after a reset, from `now`, an engine built with the prescription's original
+   * start: the periodic schedule goes on from where storage says it was (a dose already given
+   * is never due again), and like a resume, nothing that fell due before `now` is given late
+   * (trial doses are missed, the basal does not catch up). Returns the doses skipped.
+   */
+  continueAfterReset(now: number, nextPeriodicMs: number | undefined): number {
+    if (nextPeriodicMs !== undefined && nextPeriodicMs > this.#nextPeriodicMs) this.#nextPeriodicMs = nextPeriodicMs;
+    const skipped = this.resumeAt(now, 'INTERRUPTED_BY_RESET');
+    this.#emitRate(now);
     return skipped;
   }
 

@@ -47,6 +47,7 @@ export const ERRORS = {
   BOLUS_LOCKOUT: { code: 411, meaning: 'The patient bolus lockout interval has not passed.', action: 'Wait until the time given in the message.' },
   BOLUS_MAX_COUNT: { code: 412, meaning: 'The patient bolus count allowed in 24 hours is used up.', action: 'Wait until the time given in the message.' },
   BOLUS_MAX_VOLUME: { code: 413, meaning: 'Another patient bolus would exceed the 24-hour volume maximum.', action: 'Wait until the time given in the message.' },
+  BOLUS_HISTORY_LOST: { code: 415, meaning: 'The record of past patient boluses was lost at a reset (both stored copies missing or unreadable on a board that had run before): patient boluses are refused for 24 hours of pump time, as if the maxima were used.', action: 'A clinician bolus may be given if needed; check the storage (STORAGE_FAULT says which record failed).' },
   BOLUS_ACTIVE: { code: 414, meaning: 'A bolus of the same kind is already running.', action: 'Wait until it ends, or stop it.' },
   RESERVOIR_TOO_LOW: { code: 420, meaning: 'The reservoir holds less than the bolus or priming volume asked for.', action: 'Refill the reservoir.' },
   REFILL_OVER_CAPACITY: { code: 421, meaning: 'The refill volume is more than the reservoir holds.', action: 'Enter the volume actually in the reservoir, at most its capacity.' },

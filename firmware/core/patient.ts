@@ -24,6 +24,23 @@ function inMinutes(ms: number): string {
 
 export class PatientLedger {
   readonly records: PatientRecord[] = [];
+  /** Counts every change worth storing (a bolus added or settled): storage compares it. */
+  revision = 0;
+  /** The ledger was lost at a reset: nothing is allowed before this (pump time). */
+  #lostUntilMs = 0;
+
+  /** The records a reset kept (firmware/core/dose-memory.ts), oldest first. */
+  restore(records: readonly PatientRecord[]): void {
+    for (const r of records) this.records.push({ ...r });
+  }
+
+  /**
+   * The records were lost at a reset: act as if the 24-hour maxima were used up now, which is
+   * the most the lost records could have held. Erring this way only ever refuses a bolus.
+   */
+  lost(now: number): void {
+    this.#lostUntilMs = now + MS_PER_DAY;
+  }
 
   /** Drops records that no longer count (ended more than 24 h ago). */
   #prune(now: number): void {
@@ -33,6 +50,9 @@ export class PatientLedger {
   /** Whether a patient bolus may start now under `limits`; the refusal says until when. */
   check(now: number, limits: PatientBolus): Result<true> {
     this.#prune(now);
+    if (now < this.#lostUntilMs) {
+      return fail(pumpError('BOLUS_HISTORY_LOST', `the record of past boluses was lost at a reset; patient boluses are allowed again in ${inMinutes(this.#lostUntilMs - now)}`));
+    }
     const last = this.records[this.records.length - 1];
     if (last && now < last.startMs + limits.lockoutMs) {
       return fail(pumpError('BOLUS_LOCKOUT', `lockout of ${inMinutes(limits.lockoutMs)} runs for another ${inMinutes(last.startMs + limits.lockoutMs - now)}`));
@@ -58,6 +78,7 @@ export class PatientLedger {
   }
 
   add(bolusId: number, startMs: number, durationMs: number, volumeNl: number): void {
+    this.revision++;
     this.records.push({ bolusId, startMs, endMs: startMs + durationMs, countedNl: volumeNl });
   }
 
@@ -65,6 +86,7 @@ export class PatientLedger {
   settle(bolusId: number, endedMs: number, deliveredNl: number): void {
     const r = this.records.find((x) => x.bolusId === bolusId);
     if (!r) return;
+    this.revision++;
     r.endMs = endedMs;
     r.countedNl = deliveredNl;
   }

@@ -1,6 +1,7 @@
 // The pump core's public shapes: its configuration, its states, the plan it hands the app
 // after every update, and the sensor reads it takes.
 
+import { type DoseMemory, type DOSES_LOST } from './dose-memory';
 import { type DrugLibrary } from './library';
 import { type Mechanics } from './mechanics';
 import { type MonitorConfig } from './monitor';
@@ -19,6 +20,11 @@ export interface PumpConfig {
   readonly monitor?: MonitorConfig;
   /** Delivered so far, restored from storage at boot (the history's running total). */
   readonly deliveredNl?: number;
+  /**
+   * What storage kept of the doses given (firmware/core/dose-memory.ts), or DOSES_LOST when a
+   * board that had run before lost it: patient boluses are then refused for 24 h.
+   */
+  readonly doses?: DoseMemory | typeof DOSES_LOST;
 }
 
 export type PumpState = 'idle' | 'running' | 'paused' | 'alarm' | 'stopped';

@@ -10,6 +10,7 @@ import { type AlarmName } from './alarms';
 import { BolusDesk, type Started } from './bolus-desk';
 import { type Accepted, checkPrescription, type ProgramFlags, programSummary } from './checks';
 import { DeliveryEngine, type Emit } from './delivery';
+import { type DoseMemory, type ProgramMemory } from './dose-memory';
 import { fail, ok, pumpError, type Result } from './errors';
 import { EventQueue } from './event-queue';
 import { type EventData, type PumpEvent, type Reason, reason } from './events';
@@ -48,6 +49,12 @@ export class Pump {
   /** The last moment booked: the engine is integrated no further than this between updates. */
   #now: number;
   readonly #emit: Emit;
+  /** Events from building an engine that carries on after a reset are not news: dropped. */
+  #quiet = false;
+  /** Bolus numbers go on from here when no engine exists yet (restored across resets). */
+  #firstBolusId = 1;
+  /** The running prescription's schedule as storage kept it: used by the first program after boot. */
+  #restoring: ProgramMemory | undefined;
 
   constructor(config: PumpConfig, now: number) {
     this.mechanics = config.mechanics;
@@ -57,7 +64,16 @@ export class Pump {
     this.accounting = new Accounting(config.reservoirNl, config.lowReservoirNl ?? DEFAULT_LOW_RESERVOIR_NL, now, this.#todOffsetMs);
     this.accounting.deliveredNl = config.deliveredNl ?? 0;
     this.monitor = new Monitor(now, plungerAreaMm2(config.mechanics), config.monitor ?? DEFAULT_MONITOR);
-    this.#emit = (at, type, why, data) => this.#events.push(at, type, why, data);
+    this.#emit = (at, type, why, data) => {
+      if (!this.#quiet) this.#events.push(at, type, why, data);
+    };
+    const doses = config.doses;
+    if (doses === 'lost') this.#desk.ledger.lost(now);
+    else if (doses) {
+      this.#desk.ledger.restore(doses.patient);
+      this.#firstBolusId = doses.nextBolusId;
+      this.#restoring = doses.program;
+    }
     this.#faults = new FaultPath(this.#events, {
       hold: (at, alarm) => {
         if (this.#state === 'running') this.#halt(at, 'alarm', `alarm ${alarm}`, 'INTERRUPTED_BY_ALARM');
@@ -82,6 +98,23 @@ export class Pump {
   /** How many times the single fault path entered the safe state: tests watch it. */
   // prettier-ignore
   get safeStateEntries(): number { return this.#faults.safeStateEntries; }
+  /** The next bolus number: never reused, across prescriptions and resets. */
+  // prettier-ignore
+  get nextBolusId(): number { return this.#engine ? this.#engine.nextBolusId : this.#firstBolusId; }
+  /** When the running prescription's next periodic dose is due (Infinity: none). */
+  // prettier-ignore
+  get nextPeriodicMs(): number { return this.#engine ? this.#engine.nextPeriodicMs : Infinity; }
+
+  /**
+   * What storage must keep of the doses given (dose-memory.ts). Storage asks only when
+   * `nextBolusId`, `nextPeriodicMs` or `ledger.revision` changed, so the loop allocates nothing.
+   */
+  doseMemory(now: number): DoseMemory {
+    const e = this.#engine;
+    const program = e && { startMs: e.timebase.startMs, nextPeriodicMs: e.nextPeriodicMs === Infinity ? undefined : e.nextPeriodicMs };
+    return { nowMs: now, nextBolusId: this.nextBolusId, patient: this.ledger.records.map((r) => ({ ...r })), program };
+  }
+
   /** Basal plus running boluses now (0 unless delivering). */
   // prettier-ignore
   get rateNlPerDay(): number { return this.#state === 'running' && this.#engine ? this.#engine.totalRateNlPerDay() : 0; }
@@ -182,7 +215,7 @@ export class Pump {
     if (this.#engine) this.#desk.interrupt(this.#engine, now, 'INTERRUPTED_BY_PROGRAM', this.#engine.dropOwed(), true);
     this.#events.push(now, 'program', reason('PROGRAM_STARTED', rx.name), programSummary(rx, checked.value.warnings.length));
     // Built after the program event, so the stream reads: program, then the rate in force.
-    this.#engine = new DeliveryEngine(rx, { startMs: now, todOffsetMs: this.#todOffsetMs }, this.mechanics.flPerMicrostep, this.#desk.nextBolusId, this.#emit);
+    this.#engine = this.#newEngine(now, rx);
     this.monitor.restartLine();
     this.#operatorPaused = false;
     this.#setState(this.alarms.holdsDelivery ? 'alarm' : 'running', '');
@@ -308,6 +341,24 @@ export class Pump {
   #worstStepsPerDay(): number {
     const rx = this.#engine?.rx;
     return rx ? (worstCaseDailyNl(rx) * FL_PER_NL) / this.mechanics.flPerMicrostep : 0;
+  }
+
+  /**
+   * An engine for `rx` from `now`; the first one after a reset carries on the stored schedule
+   * instead: its original start (a trial does not restart), the periodic dose already given not
+   * due again, and nothing due before now given late.
+   */
+  #newEngine(now: number, rx: Prescription): DeliveryEngine {
+    const restoring = this.#restoring;
+    this.#restoring = undefined;
+    const first = this.nextBolusId;
+    const fl = this.mechanics.flPerMicrostep;
+    if (!restoring || restoring.startMs > now) return new DeliveryEngine(rx, { startMs: now, todOffsetMs: this.#todOffsetMs }, fl, first, this.#emit);
+    this.#quiet = true;
+    const engine = new DeliveryEngine(rx, { startMs: restoring.startMs, todOffsetMs: this.#todOffsetMs }, fl, first, this.#emit);
+    this.#quiet = false;
+    engine.continueAfterReset(now, restoring.nextPeriodicMs);
+    return engine;
   }
 
   /** When no alarm holds delivery any more, delivery resumes (or stays paused if paused). */

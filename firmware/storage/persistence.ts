@@ -3,10 +3,14 @@
 // Delivery counters are written AHEAD: before the motor runs past what was last recorded, a
 // reservation of up to an hour of microsteps is recorded as already delivered, so after a cut
 // the history is never short and the reservoir estimate is never higher than the truth (both
-// err by at most the reservation). At boot: restore, and say whether the last shutdown was
-// clean; the app then holds delivery (UNEXPECTED_RESET) until a clinician acknowledges.
+// err by at most the reservation). The dose memory (core/dose-memory.ts: the patient-bolus
+// ledger, the periodic schedule, bolus numbers and the pump's clock) is written AHEAD too:
+// whenever it changed, before the motor runs the next segment, so no bolus that moved the
+// plunger is ever forgotten by a reset. At boot: restore, and say whether the last shutdown
+// was clean; the app then holds delivery (UNEXPECTED_RESET) until a clinician acknowledges.
 
 import { type Controller } from '../app/controller';
+import { type DoseMemory, doseMemoryJson, DOSES_LOST, readDoseMemory } from '../core/dose-memory';
 import { type PumpError } from '../core/errors';
 import { type PumpEvent } from '../core/events';
 import { type Pump } from '../core/pump';
@@ -14,6 +18,7 @@ import { type KeyStore, type Role } from '../protocol/auth';
 import { type FlashPartition } from '../ports/flash';
 import { type KeyValueStore } from '../ports/kv-store';
 import { FL_PER_NL, MS_PER_HOUR } from '../core/units';
+import { crc32 } from '../protocol/crc';
 import { FlashLog } from './log';
 import { encodeEvent, encodeHourTotal, encodeNote, LOG_PAYLOAD_BYTES, LOG_TYPES, logEventOf } from './log-records';
 import { jsonBytes, parseJsonBytes, RecordStore } from './records';
@@ -28,6 +33,10 @@ export interface Restored {
   readonly deliveredNl: number | undefined;
   readonly reservoirNl: number | undefined;
   readonly lowReservoirNl: number | undefined;
+  /** The pump's clock carries on from here (undefined: from 0, a new board or a lost memory). */
+  readonly startMs: number | undefined;
+  /** The doses given, or DOSES_LOST on a board that had run before and lost them. */
+  readonly doses: DoseMemory | typeof DOSES_LOST | undefined;
   /** Alarms that were active (not yet cleared) when the power went. */
   readonly alarms: readonly string[];
   /** The previous run ended with an orderly shutdown (false after any cut or crash). */
@@ -57,6 +66,13 @@ export class Persistence {
    * only given steps the claim already covers.
    */
   #claimedNl = 0;
+  /** CRC-32 of the stored prescription's bytes: the dose memory's schedule belongs to it. */
+  #rxCrc = 0;
+  // What the stored dose memory was written from; compared at every event and segment (three
+  // numbers: nothing allocated unless something changed).
+  #savedLedgerRevision = -1;
+  #savedNextBolusId = -1;
+  #savedNextPeriodicMs = -1;
 
   constructor(kv: KeyValueStore, flash?: FlashPartition) {
     this.records = new RecordStore(kv);
@@ -81,12 +97,18 @@ export class Persistence {
     const settings = json('set') as { lowReservoirNl?: number } | undefined;
     const boot = json('boot') as { clean?: boolean } | undefined;
     const alarms = json('alarm') as { active?: string[] } | undefined;
+    const rxBytes = this.records.load('rx', VERSION);
+    this.#rxCrc = rxBytes.ok && rxBytes.value !== 'missing' ? crc32(rxBytes.value.payload) : 0;
+    const doses = this.#readDoses(json('doses'), boot === undefined, failed);
     const restored: Restored = {
       prescription: json('rx'),
       mechanics: json('mech'),
       deliveredNl: counters?.deliveredNl,
       reservoirNl: counters?.reservoirNl,
       lowReservoirNl: settings?.lowReservoirNl,
+      // Time passes across a reset: anything stored at nowMs lies strictly before the new clock.
+      startMs: doses && doses !== DOSES_LOST ? doses.nowMs + 1 : undefined,
+      doses,
       alarms: Array.isArray(alarms?.active) ? alarms.active.filter((a) => typeof a === 'string') : [],
       cleanShutdown: boot?.clean === true,
       firstBoot: boot === undefined && failed.length === 0,
@@ -96,6 +118,22 @@ export class Persistence {
     this.records.save('boot', VERSION, jsonBytes({ clean: false }));
     if (this.#flash) this.#openLog(this.#flash, restored.firstBoot, failed);
     return restored;
+  }
+
+  /**
+   * The dose memory as stored, its schedule kept only for the prescription it was written with
+   * (a cut between storing a new prescription and its schedule means nothing of the new one
+   * ran yet). Missing or unreadable on a board that had run before: DOSES_LOST.
+   */
+  #readDoses(stored: unknown, newBoard: boolean, failed: PumpError[]): DoseMemory | typeof DOSES_LOST | undefined {
+    if (stored === undefined) return newBoard ? undefined : DOSES_LOST;
+    const read = readDoseMemory(stored);
+    if (!read.ok) {
+      failed.push(read.error);
+      return DOSES_LOST;
+    }
+    const sameRx = (stored as { rxCrc?: unknown }).rxCrc === this.#rxCrc;
+    return sameRx ? read.value : { ...read.value, program: undefined };
   }
 
   /**
@@ -134,25 +172,36 @@ export class Persistence {
     this.#controller = controller;
     this.#claimedNl = controller.pump.accounting.deliveredNl;
     controller.hooks = {
-      programmed: (input) => this.records.save('rx', VERSION, jsonBytes(input)),
+      programmed: (input) => {
+        const bytes = jsonBytes(input);
+        this.records.save('rx', VERSION, bytes);
+        this.#rxCrc = crc32(bytes);
+        this.#saveDoses();
+      },
       mechanicsSet: (input) => this.records.save('mech', VERSION, jsonBytes(input)),
       beforeRun: (count) => this.#beforeRun(count),
     };
     controller.subscribe((e) => {
+      // An hour's total also moves the stored clock on (an hour is the most it lags).
+      if (e.type === 'hour-total') this.#saveDoses();
+      else this.#saveDosesIfChanged();
       this.#logEvent(e, controller.pump);
       if (e.type === 'refill') this.#saveCounters();
       if (e.type === 'alarm' || e.type === 'alarm-cleared') this.records.save('alarm', VERSION, jsonBytes({ active: controller.pump.alarms.list().map((a) => a.name) }));
       if (e.type === 'setting' && e.data['lowReservoirNl'] !== undefined) this.records.save('set', VERSION, jsonBytes({ lowReservoirNl: e.data['lowReservoirNl'] }));
     });
     this.#saveCounters();
+    this.#saveDoses();
   }
 
   /** An orderly shutdown: the next boot need not raise UNEXPECTED_RESET. */
   shutdown(): void {
+    if (this.#controller) this.#saveDoses();
     this.records.save('boot', VERSION, jsonBytes({ clean: true }));
   }
 
   #beforeRun(count: number): void {
+    this.#saveDosesIfChanged();
     const pump = this.#controller!.pump;
     const fl = pump.mechanics.flPerMicrostep;
     // Everything booked, plus every step of this segment (it may re-issue unemitted ones).
@@ -161,6 +210,21 @@ export class Persistence {
     const hourNl = Math.ceil(pump.rateNlPerDay / 24);
     this.#claimedNl = worstNl + Math.max(Math.ceil((MIN_RESERVE_STEPS * fl) / FL_PER_NL), hourNl);
     this.#saveCounters();
+  }
+
+  #saveDosesIfChanged(): void {
+    const pump = this.#controller!.pump;
+    if (pump.ledger.revision !== this.#savedLedgerRevision || pump.nextBolusId !== this.#savedNextBolusId || pump.nextPeriodicMs !== this.#savedNextPeriodicMs) this.#saveDoses();
+  }
+
+  #saveDoses(): void {
+    const controller = this.#controller!;
+    const pump = controller.pump;
+    this.#savedLedgerRevision = pump.ledger.revision;
+    this.#savedNextBolusId = pump.nextBolusId;
+    this.#savedNextPeriodicMs = pump.nextPeriodicMs;
+    const record = { ...(doseMemoryJson(pump.doseMemory(controller.now())) as object), rxCrc: this.#rxCrc };
+    this.records.save('doses', VERSION, jsonBytes(record));
   }
 
   /** The claim, with the reservoir less whatever the claim holds beyond what is booked. */

@@ -1,0 +1,64 @@
+// What the pump must remember of the doses it gave, across every reset (issue 13, hole 1: a
+// power cycle between requests used to reset the patient lockout and the 24-hour maxima). It
+// is small and written ahead of the motor, like the delivery counters:
+// - `nowMs`: pump time when it was written. The pump's clock carries on from here after a
+//   reset (there is no real-time clock): time the board was off does not count, so lockouts
+//   and 24-hour windows only ever get longer, never shorter;
+// - `nextBolusId`: bolus numbers never repeat, so a ledger entry is never another bolus;
+// - `patient`: the ledger (start, end, counted volume of each patient bolus still counting);
+// - `program`: when the running prescription started and when its next periodic dose is due,
+//   so a reset neither restarts a trial nor gives a periodic dose twice (storage keeps it
+//   only for the prescription it was written with: firmware/storage/persistence.ts).
+// Reading a stored copy checks every field: a bad one is a storage fault, never a default.
+
+import { fail, ok, pumpError, type Result } from './errors';
+import { type PatientRecord } from './patient';
+
+export interface ProgramMemory {
+  readonly startMs: number;
+  /** Undefined when the prescription has no periodic bolus. */
+  readonly nextPeriodicMs: number | undefined;
+}
+
+export interface DoseMemory {
+  readonly nowMs: number;
+  readonly nextBolusId: number;
+  readonly patient: readonly PatientRecord[];
+  readonly program: ProgramMemory | undefined;
+}
+
+/** The ledger and schedule were lost on a board that had run before (see Pump's config). */
+export const DOSES_LOST = 'lost';
+
+const isMs = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+
+/** Checks a stored copy (JSON as written by `doseMemoryJson`). */
+export function readDoseMemory(input: unknown): Result<DoseMemory> {
+  const bad = (what: string): Result<DoseMemory> => fail(pumpError('STORAGE_CORRUPT', `the dose memory record is unreadable: ${what}`));
+  if (typeof input !== 'object' || input === null) return bad('not an object');
+  const r = input as Record<string, unknown>;
+  if (!isMs(r['nowMs']) || !isMs(r['nextBolusId']) || r['nextBolusId'] < 1) return bad('nowMs or nextBolusId');
+  if (!Array.isArray(r['patient'])) return bad('patient');
+  const patient: PatientRecord[] = [];
+  for (const e of r['patient'] as unknown[]) {
+    if (!Array.isArray(e) || e.length !== 4 || !e.every(isMs)) return bad('a patient entry');
+    const [bolusId, startMs, endMs, countedNl] = e as number[];
+    if (endMs! < startMs!) return bad('a patient entry ends before it starts');
+    patient.push({ bolusId: bolusId!, startMs: startMs!, endMs: endMs!, countedNl: countedNl! });
+  }
+  let program: ProgramMemory | undefined;
+  const p = r['program'];
+  if (p !== undefined && p !== null) {
+    const q = p as Record<string, unknown>;
+    const next = q['nextPeriodicMs'];
+    if (!isMs(q['startMs']) || (next !== null && !isMs(next))) return bad('program');
+    program = { startMs: q['startMs'], nextPeriodicMs: next === null ? undefined : (next as number) };
+  }
+  return ok({ nowMs: r['nowMs'], nextBolusId: r['nextBolusId'], patient, program });
+}
+
+/** The JSON to store (numbers only: small, and Infinity never appears). */
+export function doseMemoryJson(m: DoseMemory): unknown {
+  const program = m.program && { startMs: m.program.startMs, nextPeriodicMs: m.program.nextPeriodicMs ?? null };
+  return { nowMs: m.nowMs, nextBolusId: m.nextBolusId, patient: m.patient.map((e) => [e.bolusId, e.startMs, e.endMs, e.countedNl]), program: program ?? null };
+}
