@@ -64,10 +64,10 @@ export class BolusDesk {
    * bolus cut short counts against the 24-hour maxima what it may have delivered: everything
    * commanded, emitted or dropped unemitted (erring high), from now on for 24 h.
    */
-  interrupt(engine: DeliveryEngine, at: number, why: TableReason, droppedSteps: number, everything: boolean): void {
+  interrupt(engine: DeliveryEngine, at: number, why: TableReason, droppedSteps: number, keep: 'nothing' | 'trials' | 'pending'): void {
     const patient = engine.boluses.find((b) => b.kind === 'patient');
     const commandedNl = patient ? patient.commandedNl : 0;
-    engine.interruptBoluses(at, why, droppedSteps, everything);
+    engine.interruptBoluses(at, why, droppedSteps, keep);
     if (patient && patient.status === 'interrupted') this.ledger.settle(patient.id, at, commandedNl);
   }
 

@@ -147,16 +147,18 @@ export class DeliveryEngine {
   }
 
   /**
-   * Ends running boluses and delayed ones not yet started as interrupted, recording what each
-   * delivered; scheduled trial doses stay unless `everything` (a new prescription replaces
-   * this one). Steps dropped at the same moment are taken from the boluses first (they were
-   * the last volume commanded), so no bolus is recorded as delivering more than it did.
+   * Ends boluses as interrupted, recording what each delivered: running ones always; pending
+   * ones unless `keep` says ('trials': scheduled trial doses stay, as at a pause or an alarm;
+   * 'pending': every bolus not yet started stays, as after a stalled loop; 'nothing': a new
+   * prescription replaces this one). Steps dropped at the same moment are taken from the
+   * boluses first (they were the last volume commanded), so no bolus is recorded as delivering
+   * more than it did.
    */
-  interruptBoluses(at: number, why: TableReason, droppedSteps: number, everything: boolean): void {
+  interruptBoluses(at: number, why: TableReason, droppedSteps: number, keep: 'nothing' | 'trials' | 'pending'): void {
     let droppedNl = Math.ceil((droppedSteps * this.flPerMicrostep) / FL_PER_NL);
     for (let i = 0; i < this.boluses.length; ) {
       const b = this.boluses[i]!;
-      if (!everything && b.status === 'pending' && b.kind === 'trial') {
+      if (b.status === 'pending' && (keep === 'pending' || (keep === 'trials' && b.kind === 'trial'))) {
         i++;
         continue;
       }

@@ -21,6 +21,7 @@ export const REASONS = {
   BOLUS_COMPLETE: 'the whole bolus volume was delivered',
   INTERRUPTED_BY_PAUSE: 'delivery was paused; the bolus will not resume by itself',
   INTERRUPTED_BY_STOP: 'delivery was stopped; the bolus will not resume by itself',
+  INTERRUPTED_BY_STALL: 'the control loop stalled; the bolus ends here and the time it did not run is not made up',
   INTERRUPTED_BY_RESET: 'the pump was reset; a dose due before it came back up is missed, not given late',
   INTERRUPTED_BY_PROGRAM: 'a new prescription replaced the running one',
   INTERRUPTED_BY_EMPTY: 'the reservoir ran empty',

@@ -31,6 +31,14 @@ import { type StepperFault } from '../ports/stepper';
 export type { Plan, PumpConfig, PumpState, SensorInputs } from './pump-types';
 export { STEP_WINDOW_MS } from './planner';
 
+/**
+ * A wake later than planned by more than this means the loop did not run (a lost timer, a
+ * stuck task): the time past it is skipped, never delivered later. Ordinary lateness on the
+ * ESP32 (the 1 ms tick, a GC pause, a flash erase, a signature check: at most about 0.2 s,
+ * host/sim/late-timers.ts) stays well inside it and is delivered as usual.
+ */
+export const LOOP_LATE_MS = 1_000;
+
 export class Pump {
   mechanics: Mechanics;
   readonly library: DrugLibrary;
@@ -48,6 +56,8 @@ export class Pump {
   #todOffsetMs: number;
   /** The last moment booked: the engine is integrated no further than this between updates. */
   #now: number;
+  /** When the last plan asked to be woken: a wake far past it means the loop stalled. */
+  #planWakeMs: number;
   readonly #emit: Emit;
   /** Events from building an engine that carries on after a reset are not news: dropped. */
   #quiet = false;
@@ -60,6 +70,7 @@ export class Pump {
     this.mechanics = config.mechanics;
     this.library = config.library;
     this.#now = now;
+    this.#planWakeMs = now;
     this.#todOffsetMs = timeOfDay(config.timeOfDayMs ?? 0, -now);
     this.accounting = new Accounting(config.reservoirNl, config.lowReservoirNl ?? DEFAULT_LOW_RESERVOIR_NL, now, this.#todOffsetMs);
     this.accounting.deliveredNl = config.deliveredNl ?? 0;
@@ -146,6 +157,12 @@ export class Pump {
    * returned is the pump's own object, valid until the next `update`.
    */
   update(now: number, emittedSteps: number): Plan {
+    const plan = this.#update(now, emittedSteps);
+    this.#planWakeMs = plan.wakeAtMs;
+    return plan;
+  }
+
+  #update(now: number, emittedSteps: number): Plan {
     this.book(now, emittedSteps);
     const engine = this.#engine;
     this.accounting.rollTo(now, this.#todOffsetMs, this.#emit);
@@ -154,6 +171,7 @@ export class Pump {
     if (backoff > 0) return this.#planner.backoff(now, backoff, this.mechanics.maxStepHz, hourEnd);
     if (!engine || this.#state !== 'running') return this.#planner.idle(hourEnd);
 
+    if (now - this.#planWakeMs > LOOP_LATE_MS) this.#skipStall(engine, now);
     engine.advance(now);
     const left = this.accounting.stepsLeft(this.mechanics.flPerMicrostep);
     if (engine.owedSteps > left) engine.owedSteps = left;
@@ -212,7 +230,7 @@ export class Pump {
     const checked = checkPrescription(input, { library: this.library, mechanics: this.mechanics, running: this.#engine?.rx }, flags);
     if (!checked.ok) return checked;
     const rx = checked.value.prescription;
-    if (this.#engine) this.#desk.interrupt(this.#engine, now, 'INTERRUPTED_BY_PROGRAM', this.#engine.dropOwed(), true);
+    if (this.#engine) this.#desk.interrupt(this.#engine, now, 'INTERRUPTED_BY_PROGRAM', this.#engine.dropOwed(), 'nothing');
     this.#events.push(now, 'program', reason('PROGRAM_STARTED', rx.name), programSummary(rx, checked.value.warnings.length));
     // Built after the program event, so the stream reads: program, then the rate in force.
     this.#engine = this.#newEngine(now, rx);
@@ -394,11 +412,29 @@ export class Pump {
     return ok(this.#engine);
   }
 
+  /**
+   * The loop did not run from the planned wake (plus the ordinary lateness allowed) to `now`:
+   * what was due up to then is delivered as usual, the rest is skipped like a pause (running
+   * boluses end as interrupted and count what they may have delivered; periodic and trial
+   * doses that fell due are missed), and LOOP_STALLED says what was not delivered.
+   */
+  #skipStall(engine: DeliveryEngine, now: number): void {
+    const from = this.#planWakeMs + LOOP_LATE_MS;
+    engine.advance(from);
+    const basal = engine.basalRateNlPerDay;
+    const running = engine.boluses.filter((b) => b.status === 'running').length;
+    this.#desk.interrupt(engine, now, 'INTERRUPTED_BY_STALL', 0, 'pending');
+    const skipped = engine.resumeAt(now, 'INTERRUPTED_BY_STALL');
+    const missedNl = Math.round((basal * (now - from)) / MS_PER_DAY);
+    const detail = `the control loop did not run for ${Math.round((now - this.#planWakeMs) / 1_000)} s; about ${missedNl} nl of basal not delivered, ${running} bolus(es) interrupted, ${skipped} scheduled dose(s) missed`;
+    this.#faults.raise(now, 'LOOP_STALLED', detail);
+  }
+
   /** Stops delivery: steps due but not emitted are dropped (never caught up later). */
   #halt(now: number, state: PumpState, why: string, interrupted: 'INTERRUPTED_BY_PAUSE' | 'INTERRUPTED_BY_ALARM'): void {
     const engine = this.#engine!;
     engine.advance(now);
-    this.#desk.interrupt(engine, now, interrupted, engine.dropOwed(), false);
+    this.#desk.interrupt(engine, now, interrupted, engine.dropOwed(), 'trials');
     this.#setState(state, why);
   }
 }
