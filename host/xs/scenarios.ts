@@ -268,6 +268,26 @@ export const SCENARIOS: Readonly<Record<string, Scenario>> = {
     rec.run(10 * MIN);
     return rec.finish();
   },
+
+  /**
+   * Fast delivery (about 185 steps/s, an LEDC segment per wake) for ten minutes on the late-
+   * timer clock: every callback a tick late, random stalls, and a 60 ms stall over a stop timer
+   * at 5 min, so a PWM run overruns its segment (issue 13, hole 2). Both engines must book the
+   * same overrun; a 'booking' row before the final one gives the driver's booked count and the rig's.
+   */
+  'fast-late-stop'(createVirtualPump, lib) {
+    const vp = createVirtualPump({
+      mechanics: { ...RIG_30, leadUm: 250, microsteps: 256 },
+      library: lib.library,
+      reservoirNl: 30_000_000,
+      prescription: continuous(28_800_000),
+      lateTimers: { seed: 5, stalls: [{ atMs: 5 * MIN + 50, ms: 60 }] },
+    });
+    const rec = new Recorder(vp);
+    rec.run(10 * MIN);
+    rec.rows.push([vp.nowMs, 'booking', vp.stepper.position, vp.rig.pulsesCounted, vp.clock.lateness.maxLateMs]);
+    return rec.finish();
+  },
 };
 
 export const SCENARIO_NAMES = Object.keys(SCENARIOS);
