@@ -205,6 +205,22 @@ describe('boot and storage alarms', () => {
   });
 });
 
+describe('a stalled loop', () => {
+  it('raises LOOP_STALLED within a second of the late wake, skips the stalled time and keeps delivering', () => {
+    // The JS loop is busy for 30 minutes an hour in: no timer runs (late-timers.ts stalls).
+    const vp = pump({ lateTimers: { seed: 1, randomStalls: false, stalls: [{ atMs: HOUR, ms: 30 * MIN }] } });
+    vp.runFor(HOUR);
+    const before = vp.rig.position;
+    expect(timeTo(vp, 'LOOP_STALLED', HOUR + 30 * MIN, 2 * S)).toBeLessThanOrEqual(S);
+    expect(alarmEvent(vp, 'LOOP_STALLED').reason.text).toMatch(/did not run for 1800 s; about 49\d{4} nl of basal not delivered/);
+    vp.runFor(5 * S);
+    // Five seconds of 1 mL/h and the tolerance: a few microsteps, not the 0.5 mL the stall owed.
+    const burstNl = ((vp.rig.position - before) * vp.controller.pump.mechanics.flPerMicrostep) / 1e6;
+    expect(burstNl).toBeLessThan(5_000);
+    expect(vp.controller.status().state).toBe('running');
+  });
+});
+
 describe('annunciator', () => {
   it('sounds the highest unacknowledged priority and falls silent after acknowledgement', () => {
     const vp = pump({ annunciator: true, faults: ['stall@1m'] });
