@@ -89,6 +89,20 @@ function dataEnd(buf: Uint8Array): number {
   return end;
 }
 
+/** `byte` is `want` part-programmed over an erased byte: it cleared only bits `want` clears. */
+function partOf(byte: number, want: number): boolean {
+  return byte !== ERASED && (byte & want) === want;
+}
+
+/**
+ * The first byte of the last region of the head block after a cut append: the record magic,
+ * the magic half-programmed, or the closing 0x00 half-programmed over the magic. A cut leaves
+ * the byte it stops at half-programmed, so each of these is a torn write to close, not rot.
+ */
+function tornStart(byte: number): boolean {
+  return partOf(byte, RECORD_MAGIC) || (byte | RECORD_MAGIC) === RECORD_MAGIC;
+}
+
 function magicAt(buf: Uint8Array, i: number): boolean {
   const m = i === 0 ? MAGIC0 : i === 1 ? MAGIC1 : i === 2 ? MAGIC2 : MAGIC3;
   return buf[i] === m;
@@ -323,8 +337,12 @@ export class FlashLog {
       }
       const end = dataEnd(this.#flash.read(b * bs, bs));
       if (end === 0) continue; // erased
-      let prefix = end <= LOG_BLOCK_HEADER_BYTES && (end <= 4 || h[4] === LOG_FORMAT_VERSION);
-      for (let i = 0; i < 4 && i < end; i++) prefix = prefix && magicAt(h, i);
+      // The last byte programmed may be half-programmed by the cut (host/storage/flash-mock.ts).
+      let prefix = end <= LOG_BLOCK_HEADER_BYTES;
+      for (let i = 0; i < 5 && i < end; i++) {
+        const want = i === 4 ? LOG_FORMAT_VERSION : i === 0 ? MAGIC0 : i === 1 ? MAGIC1 : i === 2 ? MAGIC2 : MAGIC3;
+        prefix = prefix && (h[i] === want || (i === end - 1 && partOf(h[i]!, want)));
+      }
       if (prefix) {
         this.#problem('LOG_TORN', b, 0, `block ${b}: its header was cut short by a power loss while the block was being started; the block will be erased and reused`);
       } else {
@@ -389,7 +407,7 @@ export class FlashLog {
       if (boot && buf[p] !== RECORD_KILLED) {
         const len = buf[p + 1]!;
         const committed = len <= LOG_MAX_PAYLOAD && p + len + LOG_RECORD_OVERHEAD <= end && buf[p + len + LOG_RECORD_OVERHEAD - 1] === RECORD_COMMIT;
-        if (b === this.#head && q === end && buf[p] === RECORD_MAGIC && !committed) {
+        if (b === this.#head && q === end && tornStart(buf[p]!) && !committed) {
           this.#killAt = p;
           this.#problem('LOG_TORN', b, p, `block ${b} offset ${p}: the last record (${q - p} bytes) was cut short by a power loss before its commit byte; it is skipped and will never be read`);
         } else {

@@ -3,7 +3,9 @@
 // valid copy survives a write that is cut or a slot that decays. A record that fails its
 // checks is never used: the other slot is, and failing both, the caller falls back to safe
 // defaults and raises a storage fault. (grbl's settings and RespiraWorks' parameter store work
-// this way.)
+// this way.) On the ESP32 a write erases the key before writing it, so a cut write leaves its
+// slot MISSING (docs/safety.md): a missing slot is passed over like a bad one, and since a save
+// only ever overwrites the older slot, the newer one is what a cut leaves to load.
 
 import { fail, ok, pumpError, type PumpError, type Result } from '../core/errors';
 import { crc32 } from '../protocol/crc';
