@@ -4,17 +4,25 @@
 // (SIGKILL: no clean shutdown, its socat orphaned until the restart clears it); restart()
 // starts it again on the same link and state; stop() is an orderly SIGTERM and cleans up.
 // pumpctl's end-to-end tests reuse this. No sleeps anywhere: everything waits on a line or an
-// exit, with generous deadlines for a slow 2-core machine.
+// exit, with generous deadlines for a slow 2-core machine. Boards run with --clock manual unless
+// a test asks for the wall clock: board time then moves only through clock() (the board's clock
+// socket), so no deadline on the board depends on how fast this machine is.
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { BoardClock } from '../host/board/clock-client';
 import { type ReadyLine } from '../host/board/console';
 import { spawnBoard, type SpawnedBoard } from '../host/board/spawn';
 
 export interface StartBoardOptions {
-  /** Extra options: --speed, --engine xs, --fault ..., a prescription file. */
+  /** Extra options: --engine xs, --fault ..., a prescription file. */
   readonly args?: readonly string[];
+  /**
+   * manual (default): --clock manual, time moves through clock(). A number: the wall clock at
+   * that --speed (only for tests of the wall-clock path, whose assertions must not depend on pacing).
+   */
+  readonly speed?: 'manual' | number;
   /** Default: a new temporary directory (removed by stop()). */
   readonly dir?: string;
   readonly timeoutMs?: number;
@@ -28,6 +36,8 @@ export interface BoardFixture {
   readonly dir: string;
   /** The latest ready line. */
   readonly ready: ReadyLine;
+  /** The board's manual clock (advance, to, now), connected once and again after a restart. */
+  clock(): Promise<BoardClock>;
   /** The running process's stderr so far. */
   stderr(): string;
   /** A console key: s the service button (opens the provisioning window), b bolus, p pause. */
@@ -53,10 +63,12 @@ export async function startBoard(o: StartBoardOptions = {}): Promise<BoardFixtur
   const dir = o.dir ?? mkdtempSync(join(tmpdir(), 'pump-board-'));
   const path = join(dir, 'ttyPUMP');
   const stateDir = join(dir, 'state');
-  const base = ['--link', path, '--state', stateDir, ...(o.args ?? [])];
+  const pace = o.speed === undefined || o.speed === 'manual' ? ['--clock', 'manual'] : ['--speed', String(o.speed)];
+  const base = ['--link', path, '--state', stateDir, ...pace, ...(o.args ?? [])];
   const launch = (extra: readonly string[] = []): Promise<SpawnedBoard> => spawnBoard([...base, ...extra], { timeoutMs: o.timeoutMs ?? 90_000 });
   let current = await launch();
   const socats = new Set<number>(current.ready.socatPids);
+  let clock: Promise<BoardClock> | undefined;
   const fixture: BoardFixture = {
     path,
     stateDir,
@@ -68,8 +80,15 @@ export async function startBoard(o: StartBoardOptions = {}): Promise<BoardFixtur
       return current.ready;
     },
     stderr: () => current.stderr(),
+    clock() {
+      const socket = current.ready.clockSocket;
+      if (!socket) return Promise.reject(new Error('this board runs on the wall clock (startBoard speed given)'));
+      // BoardClock reconnects by itself when a restarted board opens the socket again.
+      return (clock ??= BoardClock.open(socket));
+    },
     press: (key) => current.press(key),
     async stop() {
+      void clock?.then((c) => c.close(), () => undefined);
       if (current.child.exitCode === null && current.child.signalCode === null) current.child.kill('SIGTERM');
       const code = await current.exited;
       // A board killed earlier leaves its socat until a restart; make sure none outlives the test.

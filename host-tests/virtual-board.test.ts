@@ -1,9 +1,12 @@
 // The virtual board over a real pseudo-terminal, as users meet it: a child process
 // (host/board/main.ts), STATUS read with openLinePort, HELLO/AUTH with the keys file it wrote,
 // a prescription committed over the wire that survives kill -9 and a restart at the same path,
-// and the numbered errors for bad input. No sleeps: every wait is on a line or an exit.
+// the manual clock (--clock manual: board time moves only on its socket), and the numbered
+// errors for bad input. No sleeps: every wait is on a line or an exit; the boards run on the
+// manual clock, so no login nonce or window can lapse on a loaded machine.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -33,7 +36,7 @@ function board(...args: string[]): { code: number | null; stdout: string; stderr
 describe('the virtual board on a pty', () => {
   it('answers STATUS, authenticates with its generated keys file, and survives kill -9 and a restart', async () => {
     const dir = mkdtempSync(join(TMP, 'board-'));
-    const b: BoardFixture = await startBoard({ dir, args: ['--speed', '600', '--time-of-day', '06:00'] });
+    const b: BoardFixture = await startBoard({ dir, args: ['--time-of-day', '06:00'] });
     try {
       expect(b.ready).toMatchObject({ kind: 'ready', path: b.path, engine: 'node', keysGenerated: true });
       expect(b.ready.device).toMatch(/^\/dev\/pts\/\d+$/);
@@ -79,7 +82,7 @@ describe('the virtual board on a pty', () => {
 
       // An orderly stop: exit 0, and the next boot finds a clean shutdown (no UNEXPECTED_RESET).
       expect(await b.stop()).toBe(0);
-      const again = await startBoard({ dir, args: ['--speed', '600'] });
+      const again = await startBoard({ dir });
       try {
         await withClient(again.path, async (c) => {
           expect((await c.query('RX')).fields['name']).toBe('over-the-pty');
@@ -94,7 +97,7 @@ describe('the virtual board on a pty', () => {
   });
 
   it('--engine xs answers exactly as Node does', async () => {
-    const common = ['--speed', '0', '--time-of-day', '00:00', '--seed', '7', '--advance', '6h'];
+    const common = ['--time-of-day', '00:00', '--seed', '7', '--advance', '6h'];
     const [node, xs] = await Promise.all([startBoard({ args: common }), startBoard({ args: [...common, '--engine', 'xs'] })]);
     try {
       expect(xs.ready.engine).toBe('xs');
@@ -113,7 +116,7 @@ describe('the virtual board on a pty', () => {
   });
 
   it('the service button pressed through stdin opens the provisioning window for KEY', async () => {
-    const b = await startBoard({ args: ['--speed', '60'] });
+    const b = await startBoard();
     try {
       const fresh = new Uint8Array(32).fill(0x5a);
       const hex = Buffer.from(fresh).toString('hex');
@@ -130,7 +133,7 @@ describe('the virtual board on a pty', () => {
   });
 
   it('refuses a second board on the same link with E854 (exit 5)', async () => {
-    const b = await startBoard({ args: ['--speed', '0'] });
+    const b = await startBoard();
     try {
       const second = await spawnBoard(['--link', b.path, '--state', join(TMP, 'other-state')]).then(
         () => undefined,
@@ -179,10 +182,81 @@ describe('the virtual board on a pty', () => {
     for (const x of [unknown, missing, notJson, r, fault, keys, busy]) expect(x.stderr).not.toMatch(/\n\s+at /);
   });
 
+  it('--clock manual: board time moves only on the clock socket, to the ms asked; bad lines get E862', async () => {
+    const b = await startBoard({ args: ['--seed', '2', '--advance', '1h'] });
+    try {
+      expect(b.ready).toMatchObject({ clock: 'manual', clockSocket: `${b.path}.clock`, nowMs: 3_600_000 });
+      const clock = await b.clock();
+      expect(clock.nowMs).toBe(3_600_000);
+      const uptime = (c: LineClient): Promise<number> => c.query('INFO').then((r) => Number(r.fields['uptimeMs']));
+      await withClient(b.path, async (c) => {
+        // However long these round trips take, the board's time stands where it was left.
+        const first = await uptime(c);
+        for (let i = 0; i < 5; i++) await c.query('STATUS');
+        expect(await uptime(c)).toBe(first);
+        expect(first).toBe(3_600_000);
+        expect(await clock.advance(30_000)).toBe(3_630_000);
+        expect(await uptime(c)).toBe(3_630_000);
+        expect(await clock.to(7_200_000)).toBe(7_200_000);
+        // A time already passed changes nothing: the clock never runs back.
+        expect(await clock.to(1_000)).toBe(7_200_000);
+        expect(await uptime(c)).toBe(7_200_000);
+      });
+      const raw = (lines: string): Promise<string[]> =>
+        new Promise((resolve, reject) => {
+          const sock = createConnection(b.ready.clockSocket!);
+          let got = '';
+          const want = lines.trim().split('\n').length;
+          sock.setEncoding('utf8');
+          sock.on('data', (t: string) => {
+            got += t;
+            if (got.split('\n').length > want) {
+              sock.destroy();
+              resolve(got.trim().split('\n'));
+            }
+          });
+          sock.on('error', reject);
+          sock.write(lines);
+        });
+      const answers = await raw('advance 1h30m\nnow\nfaster please\nadvance -5\nto 12.5\nadvance 999d\nnow\n');
+      expect(answers.slice(0, 2)).toEqual(['OK 12600000', 'OK 12600000']);
+      expect(answers[2]).toMatch(/^ERR E862 CLOCK_COMMAND: "faster please" is not a clock command: now \| advance/);
+      expect(answers[3]).toMatch(/^ERR E862 CLOCK_COMMAND: "advance -5": want ms or a duration/);
+      expect(answers[4]).toMatch(/^ERR E862 CLOCK_COMMAND: "to 12.5": want a board time in whole ms/);
+      expect(answers[5]).toMatch(/^ERR E862 CLOCK_COMMAND: "advance 999d" is more than 400 days/);
+      // Refused lines moved nothing.
+      expect(answers[6]).toBe('OK 12600000');
+      await expect(clock.advance(1)).resolves.toBe(12_600_001);
+    } finally {
+      await b.stop();
+    }
+    // An orderly stop removes the socket.
+    expect(existsSync(`${b.path}.clock`)).toBe(false);
+  });
+
+  it('--clock: a bad mode, --speed with it, or a file in the socket\'s place are refused', () => {
+    const link = ['--link', join(TMP, 'clk', 'tty'), '--state', join(TMP, 'clk', 'state')];
+    const mode = board(...link, '--clock', 'fast');
+    expect(mode.code).toBe(2);
+    expect(mode.stderr).toMatch(/E850 USAGE: --clock "fast" is not wall or manual/);
+    const both = board(...link, '--clock', 'manual', '--speed', '600');
+    expect(both.code).toBe(2);
+    expect(both.stderr).toMatch(/E850 USAGE: --speed sets the pace of the wall clock; with --clock manual/);
+    mkdirSync(join(TMP, 'clk'), { recursive: true });
+    writeFileSync(join(TMP, 'clk', 'tty.clock'), 'precious');
+    const inTheWay = board('--quiet', ...link, '--clock', 'manual');
+    expect(inTheWay.code).toBe(6);
+    expect(inTheWay.stderr).toMatch(/E863 CLOCK_SOCKET: .*tty\.clock exists and is not a socket/);
+    expect(readFileSync(join(TMP, 'clk', 'tty.clock'), 'utf8')).toBe('precious');
+    // Nothing left behind: no link, the lock released (the next board may start).
+    expect(() => lstatSync(join(TMP, 'clk', 'tty'))).toThrow();
+    for (const x of [mode, both, inTheWay]) expect(x.stderr).not.toMatch(/\n\s+at /);
+  });
+
   it('--help lists the options and the exit codes', () => {
     const h = board('--help');
     expect(h.code).toBe(0);
-    expect(h.stdout).toMatch(/--link PATH[^]*--speed N[^]*--state DIR[^]*--engine node\|xs/);
+    expect(h.stdout).toMatch(/--link PATH[^]*--speed N[^]*--clock wall\|manual[^]*--state DIR[^]*--engine node\|xs/);
     expect(h.stdout).toMatch(/Exit codes:[^]*5 +busy \(E854 LINK_BUSY\)[^]*6 +pty/);
     expect(readFileSync(join(ROOT, 'docs/virtual-board.md'), 'utf8')).toMatch(/E854/);
   });

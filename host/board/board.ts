@@ -1,7 +1,8 @@
 // The virtual board: the firmware (on Node or XS, host/board/engine.ts) behind one end of a
 // socat pty pair; users connect to the other end's stable link with pumpctl or a serial
 // terminal. Bytes from the pty go to the link at the current virtual time and the replies go
-// straight back; virtual time follows the wall clock times --speed (pacer.ts). NVS and flash
+// straight back; virtual time follows the wall clock times --speed (pacer.ts), or with
+// --clock manual moves only when a controller says so on the clock socket (clock-control.ts). NVS and flash
 // images are saved to the state directory (NVS before each reply that changed it, flash every
 // few seconds and at exit), so a board killed and restarted boots from them like a real board
 // after a power cut. More emulated devices (a balance) can sit on ptys of their own.
@@ -17,6 +18,7 @@ import { createPtyPair, type PtyPair } from '../serial/pty';
 import { type VirtualPump } from '../sim/virtual-pump';
 import { type BoardCoreOptions, type BoardSnapshot, type KeyCommand, type StepResult } from './core';
 import { createEngine, type BoardEngine, type EngineName } from './engine';
+import { type ClockMode, clockError, clockSocketPath, listenClock, parseClockCommand } from './clock-control';
 import { BoardError } from './errors';
 import { BoardLock, clearStaleLink } from './lock';
 import { Pacer } from './pacer';
@@ -25,6 +27,11 @@ import { boardKeys, StateDir } from './state';
 /** Flash images are saved at most this often while running (and always at exit). */
 const FLASH_SAVE_MS = 2_000;
 export const BAUD = 115_200;
+/**
+ * A manual advance runs the firmware in slices of this much board time, the devices polled
+ * after each (a balance's continuous output, a reading settling), as the pacer's frames would.
+ */
+const CLOCK_SLICE_MS = 60_000;
 
 export interface BoardOptions {
   /** Where users connect: a symlink to the user end of the pty pair. */
@@ -34,6 +41,8 @@ export interface BoardOptions {
   readonly keysFile: string | undefined;
   readonly engine: EngineName;
   readonly speed: number;
+  /** Default wall: time follows the wall clock times `speed`. manual: only the clock socket moves it. */
+  readonly clock?: ClockMode;
   /** Everything the firmware side needs except images, keys and entropy. */
   readonly core: Omit<BoardCoreOptions, 'nvs' | 'keys' | 'keysMode' | 'entropyHex'>;
   /** Fixed entropy (tests comparing engines); default: the host's random source. */
@@ -81,6 +90,7 @@ export class VirtualBoard {
   readonly #endpoints: Endpoint[] = [];
   #pump: Endpoint | undefined;
   #pacer: Pacer | undefined;
+  #clockServer: { close(): Promise<void> } | undefined;
   #queue: Promise<unknown> = Promise.resolve();
   #flashDirty = false;
   #lastFlashSave = performance.now();
@@ -107,6 +117,7 @@ export class VirtualBoard {
     }
     const locks: BoardLock[] = [];
     let engine: BoardEngine | undefined;
+    let clockServer: { close(): Promise<void> } | undefined;
     try {
       locks.push(BoardLock.acquire(`${o.link}.lock`, o.link, [o.link]));
       locks.push(BoardLock.acquire(state.lockPath, `the state directory ${o.stateDir}`, []));
@@ -125,9 +136,12 @@ export class VirtualBoard {
       state.saveNvs(await engine.nvsImage());
       state.saveFlash(await engine.flashImage());
       board.#deliver(started.result);
+      // Before the pty: a socket that cannot be made leaves no socat to clean up.
+      if (board.manualClock) clockServer = board.#clockServer = await listenClock(clockSocketPath(o.link), (line) => board.#clockCommand(line));
       board.#pump = await board.#endpoint('pump', o.link, (bytes) => board.#serial(() => board.#fromHost(bytes)), undefined);
       board.#pacer = new Pacer({
-        speed: o.speed,
+        // A manual clock still gets frames (device polls, flash saves, status lines), never time.
+        speed: board.manualClock ? 0 : o.speed,
         startMs: board.#snapshot.nowMs,
         nowMs: () => board.#snapshot.nowMs,
         step: (toMs) => board.#serial(async () => board.#apply(await board.engine.runTo(toMs))),
@@ -137,10 +151,20 @@ export class VirtualBoard {
       board.#pacer.start();
       return board;
     } catch (e) {
+      await clockServer?.close();
       await engine?.close();
       for (const l of locks) l.release();
       throw e;
     }
+  }
+
+  get manualClock(): boolean {
+    return this.options.clock === 'manual';
+  }
+
+  /** The clock socket (--clock manual), else undefined. */
+  get clockSocket(): string | undefined {
+    return this.manualClock ? clockSocketPath(this.options.link) : undefined;
   }
 
   /** The pty device (/dev/pts/N) users' link points to. */
@@ -238,8 +262,30 @@ export class VirtualBoard {
    * or a status query between frames must see the time it was asked at, not the last frame's.
    */
   async #catchUp(): Promise<void> {
+    if (this.manualClock) return; // board time is the controller's, not the wall clock's
     const target = this.#pacer?.targetMs();
     if (target !== undefined && target > this.#snapshot.nowMs) this.#apply(await this.engine.runTo(target));
+  }
+
+  /**
+   * A line from the clock socket: runs the firmware to the time it names (in slices, devices
+   * polled after each), then a frame, and answers with the board time reached. Queued with the
+   * bytes from the ptys, so a reply and an advance never interleave.
+   */
+  #clockCommand(line: string): Promise<string> {
+    return this.#serial(async () => {
+      if (this.#stopped) return clockError('the board is stopping');
+      const c = parseClockCommand(line, this.#snapshot.nowMs);
+      if (!c.ok) return clockError(c.message);
+      while (this.#snapshot.nowMs < c.toMs) {
+        const before = this.#snapshot.nowMs;
+        this.#apply(await this.engine.runTo(Math.min(c.toMs, before + CLOCK_SLICE_MS)));
+        if (this.#snapshot.nowMs <= before) throw new Error(`the engine did not advance past ${before} ms`);
+        for (const ep of this.#endpoints) ep.poll?.();
+      }
+      await this.#frame();
+      return `OK ${this.#snapshot.nowMs}`;
+    });
   }
 
   /** NVS first, then the bytes: a reply means what it did is stored, as on the device. */
@@ -287,6 +333,7 @@ export class VirtualBoard {
    */
   stop(): Promise<void> {
     this.#stopped ??= (async () => {
+      await this.#clockServer?.close();
       await this.#pacer?.stop();
       await this.#serial(async () => {
         const r = await this.engine.shutdown();

@@ -30,6 +30,10 @@ export interface ReadyLine {
   readonly state: string;
   readonly engine: string;
   readonly speed: number;
+  /** wall or manual (--clock). */
+  readonly clock: string;
+  /** With --clock manual: the Unix socket that moves board time ("advance 30s" -> "OK <ms>"), else null. */
+  readonly clockSocket: string | null;
   readonly pid: number;
   readonly socatPids: number[];
   readonly devices: Record<string, string>;
@@ -47,6 +51,8 @@ export function readyLine(b: VirtualBoard): ReadyLine {
     state: b.state.dir,
     engine: b.engine.name,
     speed: b.options.speed,
+    clock: b.manualClock ? 'manual' : 'wall',
+    clockSocket: b.clockSocket ?? null,
     pid: process.pid,
     socatPids: b.socatPids,
     devices: Object.fromEntries(b.devices.map((d) => [d.name, d.link])),
@@ -78,13 +84,14 @@ export class BoardConsole implements BoardListener {
     const rx = s.prescription ?? 'none';
     const keys = b.keysFile;
     const lines = [
-      `Virtual pump board: firmware on the ${b.engine.name === 'xs' ? 'XS engine (as on the ESP32)' : 'Node engine'}, virtual rig, ${b.options.speed === 0 ? 'clock standing still' : `x${b.options.speed} real time`}.`,
+      `Virtual pump board: firmware on the ${b.engine.name === 'xs' ? 'XS engine (as on the ESP32)' : 'Node engine'}, virtual rig, ${b.manualClock ? 'manual clock' : b.options.speed === 0 ? 'clock standing still' : `x${b.options.speed} real time`}.`,
       'A BENCH AND TEACHING RIG, NOT A MEDICAL DEVICE. Never connect it to a person or an animal.',
       `Serial port   ${b.link}  (now ${b.device}; ${BAUD} baud: a pty ignores the rate)`,
       `Role keys     ${keys}${b.keysGenerated ? ' (new keys generated for this board)' : ''}`,
       `State         ${b.state.dir} (NVS and flash images: a restart boots from them)`,
       `Prescription  ${rx}${this.#o.prescriptionFile ? ` (${this.#o.prescriptionFile})` : ''}`,
       ...b.devices.filter((d) => d.name !== 'pump').map((d) => `Device        ${d.name} at ${d.link} (now ${d.device})`),
+      ...(b.clockSocket ? [`Clock         ${b.clockSocket} (manual: time moves only on "advance 30s" or "to MS" here, e.g. echo "advance 1h" | socat - UNIX-CONNECT:${b.clockSocket})`] : []),
       '',
       'Connect from another terminal:',
       `  npm run pumpctl -- --port ${b.link} --keys ${keys} status      (or bin/pumpctl ...)`,

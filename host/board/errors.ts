@@ -30,7 +30,10 @@ export const BOARD_ERRORS = {
   KEYS_FILE: { code: 859, exit: 'keys', meaning: 'The keys file given with --keys cannot be read, or the generated one cannot be written.' },
   XS_UNAVAILABLE: { code: 860, exit: 'engine', meaning: 'The XS engine (xsnap-worker) is missing or failed to load the board.' },
   DEVICE_ATTACH: { code: 861, exit: 'pty', meaning: 'An emulated device could not be attached (name taken, or its pseudo-terminal failed).' },
-} as const satisfies Record<string, { code: number; exit: ExitName; meaning: string }>;
+  // Answered on the clock socket (ERR E862 ...): the board carries on, this exit is never taken.
+  CLOCK_COMMAND: { code: 862, exit: 'usage', answered: true, meaning: 'A line on the clock socket (--clock manual) is not now, advance D or to T; answered, the board carries on.' },
+  CLOCK_SOCKET: { code: 863, exit: 'pty', meaning: 'The clock socket (--clock manual, LINK.clock) cannot be created: a file in the way, or the path is too long for a Unix socket.' },
+} as const satisfies Record<string, { code: number; exit: ExitName; meaning: string; answered?: true }>;
 
 export type BoardErrorName = keyof typeof BOARD_ERRORS;
 

@@ -41,6 +41,7 @@ function boardOptions(o: BoardCliOptions): BoardOptions {
     keysFile: o.keysFile,
     engine: o.engine,
     speed: o.speed,
+    clock: o.clock,
     ...(o.seed !== undefined && { entropyHex: o.seed.toString(16).padStart(64, '0').slice(-64) }),
     core: {
       defaults: { mechanics: mechanicsInput, library, prescription },
@@ -51,7 +52,8 @@ function boardOptions(o: BoardCliOptions): BoardOptions {
       loadCell: o.loadCell,
       seed: o.seed ?? 1,
       // The window stays open two minutes of wall time, whatever the speed-up: long enough to
-      // run pumpctl keys in another terminal.
+      // run pumpctl keys in another terminal. With a manual clock: two minutes of board time,
+      // which pass only when the controller advances them.
       provisioningWindowMs: PROVISIONING_WINDOW_MS * Math.max(1, o.speed),
       advanceMs: o.advanceMs,
     },

@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { MS_PER_SECOND } from '../../firmware/core/units';
 import { parseTimeOfDay } from '../sim/cli-format';
 import { parseDuration, parseFaults } from '../sim/faults';
+import { type ClockMode } from './clock-control';
 import { type EngineName } from './engine';
 import { type BalanceProtocol } from '../balance/types';
 import { BALANCE_CHOICES } from './bench-devices';
@@ -21,6 +22,8 @@ export interface BoardCliOptions {
   readonly keysFile: string | undefined;
   readonly engine: EngineName;
   readonly speed: number;
+  /** wall: time follows the wall clock times `speed`; manual: it moves only through the clock socket. */
+  readonly clock: ClockMode;
   readonly files: { readonly prescription: string; readonly mechanics: string; readonly library: string };
   /** The prescription file was named: it is committed at boot if the stored one differs. */
   readonly prescriptionGiven: boolean;
@@ -44,7 +47,7 @@ const exitTable = Object.entries(EXIT)
 
 function errorsFor(exit: string): string {
   const codes = Object.entries(BOARD_ERRORS)
-    .filter(([, e]) => e.exit === exit)
+    .filter(([, e]) => e.exit === exit && !('answered' in e))
     .map(([n, e]) => `E${e.code} ${n}`);
   return codes.length ? ` (${codes.join(', ')})` : '';
 }
@@ -60,6 +63,12 @@ Options:
   --link PATH            where to connect (a symlink to the pty; default ${DEFAULT_LINK})
   --speed N              virtual ms per wall ms (default 60; 3600 = an hour a second; 0 = the
                          clock stands still and the firmware runs only when bytes arrive)
+  --clock wall|manual    wall (default): board time follows the wall clock times --speed.
+                         manual: board time moves only when told, on the Unix socket LINK.clock
+                         (one line each: "now", "advance 30s" or "advance 30000", "to MS";
+                         answered "OK <board ms>" once the firmware has run to it). For tests
+                         and scripts that must not depend on how fast the machine is; pumpctl's
+                         procedures are then stepped by whoever advances the clock.
   --prescription FILE    prescription JSON (or give it as the last argument). On a new board
                          it is what the board boots with; on one with state, it is committed
                          at boot if it differs from the stored prescription.
@@ -111,6 +120,7 @@ export function readBoardOptions(argv: string[]): BoardCliOptions | 'help' {
       options: {
         link: { type: 'string' },
         speed: { type: 'string' },
+        clock: { type: 'string' },
         prescription: { type: 'string' },
         mechanics: { type: 'string' },
         library: { type: 'string' },
@@ -143,6 +153,9 @@ export function readBoardOptions(argv: string[]): BoardCliOptions | 'help' {
   if (parsed.positionals.length === 1 && v.prescription !== undefined) throw new BoardError('USAGE', 'give the prescription either as --prescription FILE or as the last argument, not both.');
   const speed = v.speed === undefined ? 60 : Number(v.speed);
   if (v.speed !== undefined && !(v.speed.trim() !== '' && Number.isFinite(speed) && speed >= 0)) bad('--speed', v.speed, 'a number >= 0 (virtual ms per wall ms)');
+  const clock = v.clock ?? 'wall';
+  if (clock !== 'wall' && clock !== 'manual') bad('--clock', clock, 'wall or manual');
+  if (clock === 'manual' && v.speed !== undefined) throw new BoardError('USAGE', '--speed sets the pace of the wall clock; with --clock manual board time moves only through the clock socket. Give one of them. See --help.');
   const faults = v.fault ?? [];
   const faultCheck = parseFaults(faults);
   if (!faultCheck.ok) throw new BoardError('USAGE', `--fault: ${faultCheck.message}\nSee --help.`);
@@ -168,7 +181,8 @@ export function readBoardOptions(argv: string[]): BoardCliOptions | 'help' {
     fresh: v.fresh === true,
     keysFile: v.keys,
     engine: engine as EngineName,
-    speed,
+    speed: clock === 'manual' ? 0 : speed,
+    clock: clock as ClockMode,
     files: { prescription: prescription ?? example('prescription'), mechanics: v.mechanics ?? example('mechanics'), library: v.library ?? example('library') },
     prescriptionGiven: prescription !== undefined,
     reservoirMl,
