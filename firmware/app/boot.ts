@@ -20,6 +20,7 @@ export function bootController(ports: ControllerPorts, defaults: ControllerConfi
     ...(r.lowReservoirNl !== undefined && { lowReservoirNl: r.lowReservoirNl }),
     ...(r.startMs !== undefined && { startMs: r.startMs }),
     ...(r.doses !== undefined && { doses: r.doses }),
+    ...(r.guard !== undefined && { guard: r.guard }),
   };
   const failed = [...r.failed];
   let created = createController(ports, restoredConfig);

@@ -11,6 +11,7 @@
 
 import { type Controller } from '../app/controller';
 import { type DoseMemory, doseMemoryJson, DOSES_LOST, readDoseMemory } from '../core/dose-memory';
+import { type GuardMemory, readGuardMemory } from '../core/dose-guard';
 import { type PumpError } from '../core/errors';
 import { type PumpEvent } from '../core/events';
 import { type Pump } from '../core/pump';
@@ -37,6 +38,8 @@ export interface Restored {
   readonly startMs: number | undefined;
   /** The doses given, or DOSES_LOST on a board that had run before and lost them. */
   readonly doses: DoseMemory | typeof DOSES_LOST | undefined;
+  /** The dose guard's windows (kept with the doses), or DOSES_LOST with them. */
+  readonly guard: GuardMemory | typeof DOSES_LOST | undefined;
   /** Alarms that were active (not yet cleared) when the power went. */
   readonly alarms: readonly string[];
   /** The previous run ended with an orderly shutdown (false after any cut or crash). */
@@ -73,6 +76,7 @@ export class Persistence {
   #savedLedgerRevision = -1;
   #savedNextBolusId = -1;
   #savedNextPeriodicMs = -1;
+  #savedGuardPulses = 0;
 
   constructor(kv: KeyValueStore, flash?: FlashPartition) {
     this.records = new RecordStore(kv);
@@ -99,7 +103,9 @@ export class Persistence {
     const alarms = json('alarm') as { active?: string[] } | undefined;
     const rxBytes = this.records.load('rx', VERSION);
     this.#rxCrc = rxBytes.ok && rxBytes.value !== 'missing' ? crc32(rxBytes.value.payload) : 0;
-    const doses = this.#readDoses(json('doses'), boot === undefined, failed);
+    const stored = json('doses');
+    const doses = this.#readDoses(stored, boot === undefined, failed);
+    const guard = doses === DOSES_LOST ? DOSES_LOST : this.#readGuard(stored, failed);
     const restored: Restored = {
       prescription: json('rx'),
       mechanics: json('mech'),
@@ -109,6 +115,7 @@ export class Persistence {
       // Time passes across a reset: anything stored at nowMs lies strictly before the new clock.
       startMs: doses && doses !== DOSES_LOST ? doses.nowMs + 1 : undefined,
       doses,
+      guard,
       alarms: Array.isArray(alarms?.active) ? alarms.active.filter((a) => typeof a === 'string') : [],
       cleanShutdown: boot?.clean === true,
       firstBoot: boot === undefined && failed.length === 0,
@@ -134,6 +141,15 @@ export class Persistence {
     }
     const sameRx = (stored as { rxCrc?: unknown }).rxCrc === this.#rxCrc;
     return sameRx ? read.value : { ...read.value, program: undefined };
+  }
+
+  /** The guard's windows kept with the doses; unreadable ones are lost (the guard assumes the worst). */
+  #readGuard(stored: unknown, failed: PumpError[]): GuardMemory | typeof DOSES_LOST | undefined {
+    const g = (stored as { guard?: unknown } | undefined)?.guard;
+    if (g === undefined || g === null) return stored === undefined ? undefined : DOSES_LOST;
+    const read = readGuardMemory(g);
+    if (!read.ok) failed.push(read.error);
+    return read.ok ? read.value : DOSES_LOST;
   }
 
   /**
@@ -183,7 +199,8 @@ export class Persistence {
     };
     controller.subscribe((e) => {
       // An hour's total also moves the stored clock on (an hour is the most it lags).
-      if (e.type === 'hour-total') this.#saveDoses();
+      // An alarm (the guard's breach among them) keeps the guard's windows as they are now.
+      if (e.type === 'hour-total' || e.type === 'alarm') this.#saveDoses();
       else this.#saveDosesIfChanged();
       this.#logEvent(e, controller.pump);
       if (e.type === 'refill') this.#saveCounters();
@@ -215,6 +232,11 @@ export class Persistence {
   #saveDosesIfChanged(): void {
     const pump = this.#controller!.pump;
     if (pump.ledger.revision !== this.#savedLedgerRevision || pump.nextBolusId !== this.#savedNextBolusId || pump.nextPeriodicMs !== this.#savedNextPeriodicMs) this.#saveDoses();
+    // The guard's windows: after an eighth of its hour allowance more (at least 32 pulses), so a
+    // cut loses at most that much of what it counted (less than its margin), at a few writes
+    // an hour at the highest rates.
+    const guard = this.#controller!.guard;
+    if (guard && guard.pulsesSeen - this.#savedGuardPulses >= Math.max(32, guard.hourAllowancePulses >> 3)) this.#saveDoses();
   }
 
   #saveDoses(): void {
@@ -223,7 +245,9 @@ export class Persistence {
     this.#savedLedgerRevision = pump.ledger.revision;
     this.#savedNextBolusId = pump.nextBolusId;
     this.#savedNextPeriodicMs = pump.nextPeriodicMs;
-    const record = { ...(doseMemoryJson(pump.doseMemory(controller.now())) as object), rxCrc: this.#rxCrc };
+    const guard = controller.guard;
+    if (guard) this.#savedGuardPulses = guard.pulsesSeen;
+    const record = { ...(doseMemoryJson(pump.doseMemory(controller.now())) as object), rxCrc: this.#rxCrc, guard: guard ? guard.memory() : null };
     this.records.save('doses', VERSION, jsonBytes(record));
   }
 

@@ -79,6 +79,11 @@ export class VirtualRig {
   #pulsesCounted = 0;
   #stepsPastEmpty = 0;
   #pulsesWhileDisabled = 0;
+  #linePulses = 0;
+  /** Armed by a read of stepLinePulses: the next pulse calls onLinePulse (a PCNT watch point). */
+  #lineArmed = false;
+  /** Called once on the first STEP pulse after each read of `stepLinePulses`. */
+  onLinePulse: (() => void) | undefined = undefined;
   #dropped = 0;
 
   constructor(options: VirtualRigOptions) {
@@ -133,6 +138,33 @@ export class VirtualRig {
   /** Same as positionMicrosteps. */
   get position(): number {
     return this.positionMicrosteps;
+  }
+
+  /**
+   * Every STEP pulse on the wire, either direction, driver enabled or not: what a hardware
+   * counter on the STEP line reads. The dose guard's independent count (it never asks the
+   * driver); a PWM train in progress is counted up to now.
+   */
+  get stepLinePulses(): number {
+    this.#sync();
+    this.#lineArmed = true;
+    return this.#linePulses;
+  }
+
+  /** The frequency of the PWM train on STEP now (0: none). */
+  get pulsingHz(): number {
+    return this.#pwm ? this.#pwm.hz : 0;
+  }
+
+  /** A PWM edge after the counter was read: the watch point fires if still armed and pulsing. */
+  lineEdge(): void {
+    if (this.#pwm) this.#linePulse();
+  }
+
+  #linePulse(): void {
+    if (!this.#lineArmed) return;
+    this.#lineArmed = false;
+    this.onLinePulse?.();
   }
 
   /** Forward pulses taken with the syringe already empty: the plunger did not move. */
@@ -234,7 +266,10 @@ export class VirtualRig {
     // Duty 0 holds the pin low and full scale holds it high: neither makes pulses.
     const pulsing = duty > 0 && duty < 1 && hz > 0;
     if (this.#pwm && (!pulsing || this.#pwm.hz !== hz)) this.#endPwm(atMs);
-    if (pulsing && !this.#pwm) this.#pwm = { hz, startMs: atMs, counted: 0 };
+    if (pulsing && !this.#pwm) {
+      this.#pwm = { hz, startMs: atMs, counted: 0 };
+      this.#linePulse(); // LEDC's first rising edge is at the start of the run
+    }
     // The pin under PWM ends low once the run stops (duty 0 or close).
     this.#stepLevel = duty >= 1 ? 1 : 0;
   }
@@ -272,6 +307,8 @@ export class VirtualRig {
 
   /** The one place the motor moves. */
   #take(source: 'step' | 'pwm', count: number, atMs: number, hz: number, runStartMs: number, firstIndex: number): void {
+    this.#linePulses += count;
+    if (count > 0) this.#linePulse();
     if (!this.enabled) {
       this.#pulsesWhileDisabled += count;
       return;
