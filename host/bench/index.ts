@@ -2,6 +2,8 @@
 // build/bench.json as one flat object of named figures (later issues add theirs here).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { benchAccuracy } from './accuracy';
+import { benchBolus } from './bolus';
+import { benchGuard } from './guard';
 import { benchDeliveryAccuracy } from './delivery';
 import { benchOcclusion } from './occlusion';
 import { benchProtocol } from './protocol';
@@ -23,6 +25,10 @@ const TARGETS: Record<string, ['<=' | '>=', number]> = {
   'occlusion.baselineRatio': ['>=', 10],
   'protocol.fuzzFrames': ['>=', 1_000_000],
   'protocol.fuzzViolations': ['<=', 0],
+  // The dose guard (guard.ts) and the dose memory across resets (bolus.ts), issue 13.
+  'guard.maxExcessUl': ['<=', 25],
+  'guard.falseTripsPer30d': ['<=', 0],
+  'bolus.powerCycleExtraBoluses': ['<=', 0],
   'storage.powerCutPoints': ['>=', 10_000],
   'storage.powerCutViolations': ['<=', 0],
   // IEC 60601-2-24 style gravimetric figures from a virtual-rig run at 1 mL/h (magnitudes).
@@ -30,13 +36,15 @@ const TARGETS: Record<string, ['<=' | '>=', number]> = {
   'accuracy.trumpetMaxPct.2min.1mlh': ['<=', 3],
 };
 
-const figures: Record<string, number> = { ...benchDeliveryAccuracy(), ...benchSimSpeed(), ...benchOcclusion(), ...benchProtocol(), ...benchStorage(), ...(await benchXs()), ...(await benchProtocolPty()), ...(await benchAccuracy()) };
+const figures: Record<string, number> = { ...benchDeliveryAccuracy(), ...benchSimSpeed(), ...benchOcclusion(), ...benchProtocol(), ...benchStorage(), ...benchBolus(), ...benchGuard(), ...(await benchXs()), ...(await benchProtocolPty()), ...(await benchAccuracy()) };
 
 const rows = Object.entries(figures).map(([name, value]) => {
   const t = TARGETS[name];
   const verdict = !t ? '' : (t[0] === '<=' ? value <= t[1] : value >= t[1]) ? 'ok' : 'MISSED';
   return { figure: name, value, target: t ? `${t[0]} ${t[1]}` : '', verdict };
 });
+// Every injected over-delivery must be caught: a figure pair, not a target on one figure.
+if (figures['guard.faultsCaught'] !== figures['guard.faultsInjected']) rows.push({ figure: 'guard.faultsCaught = guard.faultsInjected', value: figures['guard.faultsCaught'] ?? 0, target: `= ${figures['guard.faultsInjected']}`, verdict: 'MISSED' });
 console.table(rows);
 
 const out = new URL('../../build/bench.json', import.meta.url);
