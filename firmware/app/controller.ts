@@ -20,6 +20,7 @@ import { type FlowRead, type FlowSensorPort } from '../ports/flow-sensor';
 import { type BatteryPort, type EndStopsPort, type ForceRead, type ForceSensorPort } from '../ports/sensors';
 import { type StepperPort } from '../ports/stepper';
 import { type TickSource, type TimerHandle, type TimerService } from '../ports/timebase';
+import { type ValvePort } from '../ports/valve';
 
 export interface ControllerPorts {
   readonly stepper: StepperPort;
@@ -31,6 +32,8 @@ export interface ControllerPorts {
   readonly battery?: BatteryPort;
   readonly endStops?: EndStopsPort;
   readonly annunciator?: AnnunciatorPort;
+  /** A normally-closed pinch valve on the line: open only while the motor runs (#apply). */
+  readonly valve?: ValvePort;
 }
 
 /** How often the sensors are read. */
@@ -272,6 +275,15 @@ export class Controller {
     const { stepper, timer } = this.#ports;
     stepper.enable(plan.enable);
     stepper.setDirection(plan.direction);
+    // The valve opens with the first segment and stays open while the motor stays powered,
+    // the occlusion back-off included (it must relieve the line past the valve: docs/safety.md);
+    // a plan that powers the motor down closes it. Idle at boot, it never opens for nothing.
+    const valve = this.#ports.valve;
+    const valveOpen = plan.enable && (plan.segment !== undefined || valve?.isOpen === true);
+    if (valve && valveOpen !== valve.isOpen) {
+      if (valveOpen) valve.open();
+      else valve.close();
+    }
     if (plan.segment) {
       // Write-ahead: storage records these steps as delivered before the motor moves them.
       if (plan.direction === 1) this.hooks.beforeRun?.(plan.segment.count);

@@ -1,10 +1,10 @@
 // The device's composition root: the ESP32's IO into the drivers (stepper with its fault and
 // stall lines, SF06 flow sensor, battery ADC, end-stops, buzzer and LED, and the HX711 load
-// cell where the pin map fits one), those into the controller with the example
+// cell and the pinch valve where the pin map fits them), those into the controller with the example
 // configuration or what storage restored, the programming protocol on UART1, and every event
 // to the debug console.
 
-import { formatError } from '../core/errors';
+import { formatError, ok } from '../core/errors';
 import { type PumpEvent, reason } from '../core/events';
 import { BuzzerLed } from '../drivers/annunciator';
 import { AdcBattery } from '../drivers/battery-adc';
@@ -12,6 +12,7 @@ import { EndStops } from '../drivers/end-stops';
 import { mathRandomEntropy } from '../drivers/entropy';
 import { Analog, Digital, I2C, microseconds, PWM, Serial, ticks, timer } from '../drivers/esp32-io';
 import { Hx711Force } from '../drivers/hx711';
+import { openPinchValve } from '../drivers/pinch-valve';
 import { PulseStepper } from '../drivers/pulse-stepper';
 import { Sf06Flow } from '../drivers/sf06-lf';
 import { FlashPartitionDriver } from '../drivers/flash-partition';
@@ -57,10 +58,15 @@ const force =
     ? undefined
     : new Hx711Force({ Digital, pins: { sck: gpio('hx711Sck'), dout: gpio('hx711Dout') }, ticks, scaleMilliNewtonPerCount: HX711_MN_PER_COUNT });
 
+// The normally-closed pinch valve, where built in: a pin map entry that cannot drive its gate
+// is a numbered error, and delivery does not start (the valve, unpowered, stays shut).
+const valvePin = boardPin('valve');
+const valve = valvePin.fitted === false ? ok(undefined) : openPinchValve({ Digital, pin: valvePin });
+
 // Boot from what NVS holds (the examples on a new board); the restart policy is in boot.ts.
 const persistence = new Persistence(new NvsStore(), new FlashPartitionDriver());
-const ports = { stepper, ticks, timer, flow, battery, endStops, annunciator, ...(force && { force }) };
-const created = bootController(ports, { mechanics, library, prescription }, persistence, (c) => c.subscribe(printEvent));
+const ports = { stepper, ticks, timer, flow, battery, endStops, annunciator, ...(force && { force }), ...(valve.ok && valve.value && { valve: valve.value }) };
+const created = valve.ok ? bootController(ports, { mechanics, library, prescription }, persistence, (c) => c.subscribe(printEvent)) : valve;
 if (created.ok) {
   const controller = created.value;
   const auth = new Auth({

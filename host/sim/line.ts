@@ -5,70 +5,23 @@
 // a parallel path to `leaked`). Pressure P = S / C, flow through the sensor S / tau with
 // tau = R C. Faults change R, add the leak, a free-flow source or an air bubble (line-air.ts
 // tracks the bubbles; connectLine in line-connection.ts feeds the rig's plunger into the line).
-// Volumes are kept as whole femtolitres so that the mass balance holds exactly:
-//   pushed + free-flow in = stored + through the sensor; through = outlet + leaked + air.
+// An optional pinch valve (valve.ts) just past the sensor, when closed, stops the drains and the
+// free-flow source. Volumes are kept as whole femtolitres so that the mass balance holds exactly:
+//   pushed + free-flow in = stored + through the sensor;
+//   through + pinched out of the valve's tubing = outlet + leaked + air.
 // No Node APIs: this is bundled into the XS engine with the rest of host/sim.
 
 import { BubbleQueue } from './line-air';
+import { DEFAULT_LINE, type FluidLineOptions, type LineFaults, type LineMark } from './line-shapes';
 import { expm1Det } from './prng';
+import { type PinchSection } from './valve';
 
 const FL_PER_NL = 1_000_000;
 /** fl per ms to nl per min. */
 const NL_PER_MIN_PER_FL_PER_MS = 60_000 / FL_PER_NL;
 
-/** About 1 uL per mmHg (7.5 uL/kPa): see DEFAULT_LINE for the reasoning. */
-export const DEFAULT_COMPLIANCE_NL_PER_KPA = 7_500;
-export const DEFAULT_TAU_MS = 35_000;
-
-/**
- * Defaults, and why:
- * - Compliance 7.5 uL/kPa (1 uL/mmHg). With it, the published behaviour of hospital syringe
- *   pumps falls out: an occlusion alarm at about 500 mmHg (67 kPa) needs 500 uL pushed into a
- *   closed line, which takes 5 h at 0.1 mL/h and 1 h at 0.5 mL/h (domain.md: 5 h and 50 min
- *   to 2 h), and the release bolus is the same 0.5 mL, ECRI's limit.
- * - tau = R C of 35 s, so R = 4.7 kPa s/uL: Poiseuille for water through 1 m of 0.31 mm bore
- *   (8 mu L / (pi r^4)), a microbore extension plus catheter. R (kPa s/uL) x C (nl/kPa) is ms.
- *   At 1 mL/day the steady line pressure is then Q R = 0.05 kPa: pressure only tells
- *   something once the line is blocked.
- */
-export const DEFAULT_LINE = {
-  complianceNlPerKpa: DEFAULT_COMPLIANCE_NL_PER_KPA,
-  resistanceKpaSPerUl: DEFAULT_TAU_MS / DEFAULT_COMPLIANCE_NL_PER_KPA,
-} as const;
-
-export interface FluidLineOptions {
-  /** Compliance upstream of the sensor, nl per kPa. */
-  readonly complianceNlPerKpa?: number;
-  /** Catheter/outlet resistance downstream of the sensor, kPa per (uL/s). */
-  readonly resistanceKpaSPerUl?: number;
-  /** The line's clock at creation (ms); default 0. */
-  readonly startMs?: number;
-}
-
-/** A point on the line's cumulative record, for mean flows over a window (a sensor's read). */
-export interface LineMark {
-  readonly atMs: number;
-  readonly throughSensorFl: number;
-  readonly airFl: number;
-}
-
-/** What the fault schedule changes on the line (faults.ts calls these). */
-export interface LineFaults {
-  /** Full occlusion downstream of the sensor (R infinite). */
-  occlude(atMs: number): void;
-  /** Partial occlusion: R multiplied by `factor`. */
-  partiallyOcclude(atMs: number, factor: number): void;
-  /** The occlusion clears: R back to normal, and the stored volume comes out as a bolus. */
-  release(atMs: number): void;
-  /** A leak between the sensor and the outlet taking `fraction` of the flow (0: none, 1: disconnection). */
-  setLeak(atMs: number, fraction: number): void;
-  /** Flow from the syringe into the line independent of the plunger (siphon), nl/min. */
-  setFreeFlow(atMs: number, nlPerMin: number): void;
-  /** An air bubble of `volumeNl` reaches the sensor now. */
-  injectAir(atMs: number, volumeNl: number): void;
-  /** Bubbles not yet through the sensor vanish (re-priming). */
-  clearAir(atMs: number): void;
-}
+// The shapes and defaults live in line-shapes.ts; importers keep taking them from here.
+export { DEFAULT_COMPLIANCE_NL_PER_KPA, DEFAULT_LINE, DEFAULT_TAU_MS, type FluidLineOptions, type LineFaults, type LineMark } from './line-shapes';
 
 function checkFinite(value: number, what: string): void {
   if (!Number.isFinite(value)) throw new RangeError(`${what} ${value} is not a finite number`);
@@ -108,6 +61,10 @@ export class FluidLine implements LineFaults {
   #lateEvents = 0;
   #feeder: (() => void) | undefined;
   #feeding = false;
+  /** The pinch valve, where fitted (without one the line is always open). */
+  #valve: PinchSection | undefined;
+  /** Net volume the valve's jaw squeezed out of its tubing since it was fitted (closed): 0 or -pinch. */
+  #pinchedFl = 0;
 
   constructor(options: FluidLineOptions = {}) {
     this.complianceNlPerKpa = options.complianceNlPerKpa ?? DEFAULT_LINE.complianceNlPerKpa;
@@ -134,12 +91,13 @@ export class FluidLine implements LineFaults {
   // Rates of the two drains, per ms: the outlet through R, the leak through its own path.
 
   #outletRate(): number {
+    if (this.#valve?.closed) return 0;
     return this.#resistanceFactor === Infinity ? 0 : 1 / (this.baseTauMs * this.#resistanceFactor);
   }
 
   #leakRate(): number {
     const f = this.#leakFraction;
-    if (f <= 0) return 0;
+    if (f <= 0 || this.#valve?.closed) return 0;
     if (f >= 1) return Infinity;
     // A leak that takes fraction f of the flow with the line clear: R_leak = R (1 - f) / f.
     return f / ((1 - f) * this.baseTauMs);
@@ -173,12 +131,25 @@ export class FluidLine implements LineFaults {
       this.#lateEvents++;
       return;
     }
+    // A valve closing in the meantime splits the interval where it shuts.
+    const due = this.#valve?.closeDueMs;
+    if (due !== undefined && due <= atMs) {
+      this.#evolve(Math.max(due, this.#nowMs));
+      this.#valve!.completeClose();
+      this.#pinch(1);
+    }
+    this.#evolve(atMs);
+  }
+
+  #evolve(atMs: number): void {
     if (atMs === this.#nowMs) return;
     const dt = atMs - this.#nowMs;
     this.#nowMs = atMs;
     this.#segments++;
 
-    const q = this.#freeFlowFlPerMs;
+    // A siphon drives flow with the pressure of its head, which at steady state the compliance
+    // already holds (q = head / R): against a closed valve it has nothing left to push with.
+    const q = this.#valve?.closed ? 0 : this.#freeFlowFlPerMs;
     let sourced = 0;
     if (q !== 0) {
       const x = this.#sourceCarry + q * dt;
@@ -227,6 +198,19 @@ export class FluidLine implements LineFaults {
       this.#outletFl += toOutlet;
       this.#leakedFl += fluid - toOutlet;
     }
+  }
+
+  /**
+   * The valve's jaw meets (+1) or lifts (-1): the tubing under it empties, half out of the
+   * outlet and half back through the sensor into the compliance, or fills again from both.
+   */
+  #pinch(sign: 1 | -1): void {
+    const v = this.#valve!;
+    this.#outletFl += sign * v.outletShareFl;
+    this.#throughFl -= sign * v.lineShareFl;
+    this.#storedFl += sign * v.lineShareFl;
+    this.#s += sign * v.lineShareFl;
+    this.#pinchedFl += sign * (v.outletShareFl + v.lineShareFl);
   }
 
   /** With no resistance left (a disconnection), what is stored leaves at once. */
@@ -297,6 +281,22 @@ export class FluidLine implements LineFaults {
     this.#freeFlowFlPerMs = nlPerMin / NL_PER_MIN_PER_FL_PER_MS;
   }
 
+  /** Fits a pinch valve past the sensor (valve.ts's VirtualValve does); it starts closed, its tubing pinched. */
+  fitValve(section: PinchSection): void {
+    if (this.#valve) throw new Error('the line already has a valve');
+    this.#valve = section;
+  }
+
+  /** The valve's coil was energised (true) or released at `atMs`; a close takes its closing time. */
+  commandValve(atMs: number, energised: boolean): void {
+    if (!this.#valve) throw new Error('commandValve: no valve fitted');
+    this.#change(atMs);
+    if (this.#valve.command(atMs, energised) === 'opened') {
+      this.#pinch(-1);
+      this.#settle();
+    }
+  }
+
   injectAir(atMs: number, volumeNl: number): void {
     if (!(volumeNl > 0 && Number.isFinite(volumeNl))) throw new RangeError(`air volume ${volumeNl} nl must be above 0`);
     this.#change(atMs);
@@ -324,6 +324,16 @@ export class FluidLine implements LineFaults {
 
   get freeFlowNlPerMin(): number {
     return this.#freeFlowFlPerMs * NL_PER_MIN_PER_FL_PER_MS;
+  }
+
+  /** A valve is fitted and pinched shut (one still closing counts as open). */
+  get valveClosed(): boolean {
+    return this.#valve?.closed === true;
+  }
+
+  /** Net volume the valve squeezed out of its tubing since fitted: the mass balance's last term. */
+  get pinchedFl(): number {
+    return this.#pinchedFl;
   }
 
   /** Pressure in the compliance (upstream of the sensor), kPa above the outlet. */

@@ -17,6 +17,7 @@ import { BuzzerLed } from '../../firmware/drivers/annunciator';
 import { AdcBattery } from '../../firmware/drivers/battery-adc';
 import { EndStops } from '../../firmware/drivers/end-stops';
 import { Hx711Force } from '../../firmware/drivers/hx711';
+import { openPinchValve, type PinchValve } from '../../firmware/drivers/pinch-valve';
 import { PulseStepper } from '../../firmware/drivers/pulse-stepper';
 import { Sf06Flow } from '../../firmware/drivers/sf06-lf';
 import { FaultSchedule } from './fault-schedule';
@@ -26,6 +27,7 @@ import { connectLine } from './line-connection';
 import { VirtualRig } from './rig';
 import { createAnalogMocks, Hx711Device, I2cBus, Sf06Device } from './sensor-mocks';
 import { BatteryModel, DriveFaultModel, FlowSensorModel, ForceModel } from './sensor-models';
+import { type PinchValveSpec, VirtualValve } from './valve';
 import { type LateTimerOptions, VirtualClock } from './virtual-clock';
 
 export interface VirtualPumpOptions extends ControllerConfig {
@@ -54,6 +56,12 @@ export interface VirtualPumpOptions extends ControllerConfig {
   readonly loadCell?: boolean;
   /** Fit the buzzer and LED (default false, for the same reason). */
   readonly annunciator?: boolean;
+  /**
+   * Fit the normally-closed pinch valve past the flow sensor, with its driver on the `valve`
+   * pin (default false: the rig as the BOM builds it has none; hardware/README.md). A spec
+   * instead of true changes its closing time and pinch volume (host/sim/valve.ts).
+   */
+  readonly valve?: boolean | PinchValveSpec;
   /** Non-volatile storage: with it the pump boots from what it holds, and records as it runs. */
   readonly storage?: KeyValueStore;
   /** The raw flash partition for the event and delivery log (with `storage`). */
@@ -88,6 +96,8 @@ export interface VirtualPump {
   /** The load cell's amplifier, where fitted (its `unplugged` switch injects a fault). */
   readonly hx711: Hx711Device | undefined;
   readonly annunciator: BuzzerLed | undefined;
+  /** The pinch valve on the line, where fitted (its `powerCut` drops the 12 V rail). */
+  readonly valve: VirtualValve | undefined;
   readonly stepper: PulseStepper;
   readonly controller: Controller;
   readonly persistence: Persistence | undefined;
@@ -188,6 +198,15 @@ export function createVirtualPump(options: VirtualPumpOptions): VirtualPump {
     hx711 = new Hx711Device({ bus, timer: clock, pins: hx, source: () => fm.sample(clock.nowMs), countsPerMilliNewton: HX711_COUNTS_PER_MN });
     force = new Hx711Force({ Digital: io.Digital, pins: hx, ticks: clock, scaleMilliNewtonPerCount: 1 / HX711_COUNTS_PER_MN });
   }
+  // The valve as a part on the line and its gate pin, then the firmware's driver on that pin.
+  let valve: VirtualValve | undefined;
+  let valveDriver: PinchValve | undefined;
+  if (options.valve) {
+    valve = new VirtualValve({ bus, pin: pin('valve'), line, ...(options.valve !== true && { spec: options.valve }) });
+    const opened = openPinchValve({ Digital: io.Digital, pin: boardPin('valve') });
+    if (!opened.ok) throw new ConfigRefused(opened.error);
+    valveDriver = opened.value;
+  }
   const annunciator = options.annunciator ? new BuzzerLed({ PWM: io.PWM, Digital: io.Digital, timer: clock, pins: { buzzer: pin('buzzer'), led: pin('led') } }) : undefined;
 
   const persistence = options.storage ? new Persistence(options.storage, options.flash) : undefined;
@@ -205,6 +224,7 @@ export function createVirtualPump(options: VirtualPumpOptions): VirtualPump {
       endStops: new EndStops({ Digital: io.Digital, pins: { syringeEmpty: boardPin('syringeEmpty'), plungerHome: boardPin('plungerHome') } }),
       ...(force && { force }),
       ...(annunciator && { annunciator }),
+      ...(valveDriver && { valve: valveDriver }),
     };
   const created = persistence ? bootController(ports, options, persistence, subscribe) : createController(ports, options);
   if (!created.ok) throw new ConfigRefused(created.error);
@@ -226,6 +246,7 @@ export function createVirtualPump(options: VirtualPumpOptions): VirtualPump {
     forceModel,
     hx711,
     annunciator,
+    valve,
     stepper,
     controller,
     persistence,
