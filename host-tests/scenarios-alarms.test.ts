@@ -100,13 +100,23 @@ describe('sensor faults', () => {
     ['sensor-crc@1h', 6 * S],
     ['sensor-stuck@1h', 62 * S],
   ])('%s raises FLOW_SENSOR_FAULT within %s ms; bad frames never feed the detector', (fault, limit) => {
-    const vp = pump({ faults: [fault] });
+    const vp = pump({ faults: [fault], loadCell: true });
     vp.runFor(HOUR);
     expect(timeTo(vp, 'FLOW_SENSOR_FAULT', HOUR, limit)).toBeLessThanOrEqual(limit);
+    expect(alarmEvent(vp, 'FLOW_SENSOR_FAULT').reason.text).toMatch(/falls back on the plunger force/);
     vp.runFor(2 * HOUR);
-    // Delivery continues (open loop) and no flow alarm comes from the bad data.
+    // The load cell watches the line: delivery continues, and no flow alarm comes from the bad data.
     expect(vp.controller.status().state).toBe('running');
     expect(vp.events.filter((e) => e.type === 'alarm').map((e) => e.data['alarm'])).toEqual(['FLOW_SENSOR_FAULT']);
+  });
+
+  it('stops delivery by LINE_UNWATCHED when the flow check is lost and no load cell reads (25 uL at 1 mL/h)', () => {
+    const vp = pump({ faults: ['sensor-unplugged@1h'] });
+    vp.runFor(HOUR);
+    expect(timeTo(vp, 'FLOW_SENSOR_FAULT', HOUR, 6 * S)).toBeLessThanOrEqual(6 * S);
+    expect(timeTo(vp, 'LINE_UNWATCHED', HOUR, 3 * MIN)).toBeLessThanOrEqual(100 * S);
+    vp.runFor(10 * S);
+    expectSafeState(vp, 'LINE_UNWATCHED');
   });
 
   it('raises FORCE_SENSOR_FAULT when the load cell stops answering', () => {

@@ -43,18 +43,25 @@ export class FaultPath {
     // Indexed: a for-of would make an iterator per sample on XS.
     for (let i = 0; i < findings.length; i++) {
       const f = findings[i]!;
-      if ('raise' in f) this.raise(now, f.raise, f.detail, f.storedNl, f.arrivedNlPerDay);
-      else this.gone(now, f.gone);
+      if ('raise' in f) this.raise(now, f.raise, f.detail, f.storedNl, f.arrivedNlPerDay, true);
+      else if ('persists' in f) {
+        if (this.alarms.isActive(f.persists)) this.alarms.raise(f.persists, now, ''); // marks it present
+      } else this.gone(now, f.gone);
     }
   }
 
-  raise(now: number, name: AlarmName, detail: string, storedNl = 0, arrivedNlPerDay?: number): void {
+  /**
+   * `relieve`: a detector saw the occlusion now, so the line holds pressure to back off. An alarm
+   * raised from outside (restored after a reset by boot.ts) must not back off again: the plunger
+   * already did before the reset (issue 13, hole 6).
+   */
+  raise(now: number, name: AlarmName, detail: string, storedNl = 0, arrivedNlPerDay?: number, relieve = false): void {
     const alarm = this.alarms.raise(name, now, detail);
     if (!alarm) return;
     const spec = ALARMS[name];
     this.#events.push(now, 'alarm', alarmReason(name, detail), { alarm: name, code: spec.code, priority: spec.priority, stopsDelivery: spec.stopsDelivery });
     if (spec.momentary) this.alarms.conditionGone(name); // latched until acknowledged
-    if (spec.stopsDelivery) this.#enterSafeState(now, name, storedNl, arrivedNlPerDay);
+    if (spec.stopsDelivery) this.#enterSafeState(now, name, relieve, storedNl, arrivedNlPerDay);
   }
 
   /** The condition behind an alarm is gone (it clears unless it latches unacknowledged). */
@@ -70,10 +77,15 @@ export class FaultPath {
     if (targets.length === 0) return fail(pumpError('NO_SUCH_ALARM', code === undefined ? 'no alarm is active' : `alarm A${code} is not active`, 'code'));
     let cleared = 0;
     for (const a of targets) {
-      this.#events.push(now, 'alarm-ack', reason('ALARM_ACKNOWLEDGED', `A${a.code} ${a.name}`), { alarm: a.name, code: a.code });
+      const id = `A${a.code} ${a.name}`;
+      const persists = a.conditionPresent;
+      this.#events.push(now, 'alarm-ack', reason('ALARM_ACKNOWLEDGED', persists ? `${id}; the condition persists: the alarm stays${ALARMS[a.name].stopsDelivery ? ' and delivery stays stopped' : ''} until it is gone` : id), { alarm: a.name, code: a.code, persists });
       if (this.alarms.acknowledge(a.name)) {
         cleared++;
-        this.#events.push(now, 'alarm-cleared', reason('ALARM_CLEARED', `A${a.code} ${a.name}`), { alarm: a.name, code: a.code });
+        // A momentary alarm's cause cannot be read at rest (a blocked line shows nothing while
+        // the plunger stands): say so, rather than that the condition is gone (hole 6).
+        const why = ALARMS[a.name].momentary ? reason('ALARM_ACKNOWLEDGED', `${id} cleared by the acknowledgement; whether its cause is gone is not known until delivery runs, and it is raised again if the cause persists`) : reason('ALARM_CLEARED', id);
+        this.#events.push(now, 'alarm-cleared', why, { alarm: a.name, code: a.code });
       }
     }
     this.#holds.released(now);
@@ -91,11 +103,11 @@ export class FaultPath {
     this.backoffSteps = Math.max(0, this.backoffSteps - steps);
   }
 
-  #enterSafeState(now: number, alarm: AlarmName, storedNl: number, arrivedNlPerDay?: number): void {
+  #enterSafeState(now: number, alarm: AlarmName, relieve: boolean, storedNl: number, arrivedNlPerDay?: number): void {
     this.safeStateEntries++;
     this.#holds.hold(now, alarm);
     this.#events.push(now, 'safe-state', reason('SAFE_STATE', alarm), { alarm, entries: this.safeStateEntries });
-    if (alarm === 'OCCLUSION') {
+    if (alarm === 'OCCLUSION' && relieve) {
       const nl = backoffNl(storedNl, this.#holds.rateNlPerDay(), arrivedNlPerDay);
       this.backoffSteps = Math.ceil((nl * FL_PER_NL) / this.#holds.flPerMicrostep());
       if (this.backoffSteps > 0) this.#events.push(now, 'backoff', reason('BACKOFF'), { microsteps: this.backoffSteps, volumeNl: Math.round(nl) });
