@@ -270,6 +270,37 @@ export const SCENARIOS: Readonly<Record<string, Scenario>> = {
   },
 
   /**
+   * A flow sensor stuck at 1 h at 1 mL/h with the line blocked, no load cell (issue 13, hole 4):
+   * FLOW_SENSOR_FAULT, then LINE_UNWATCHED stops delivery after 25 uL; acknowledged while still
+   * stuck it stays; the sensor reads again, the line is opened, and the acknowledgement resumes.
+   */
+  'stuck-sensor-unwatched'(createVirtualPump, lib) {
+    const vp = createVirtualPump({ mechanics: RIG_10, library: lib.library, reservoirNl: 10_000_000, prescription: continuous(24_000_000), faults: ['sensor-stuck@1h', 'occlusion@1h'] });
+    const rec = new Recorder(vp);
+    rec.run(HOUR + 5 * MIN);
+    rec.command('acknowledge', vp.controller.acknowledge());
+    rec.run(5 * MIN);
+    vp.flowModel.setStuck(false);
+    vp.line.release(vp.nowMs);
+    rec.run(5 * MIN);
+    rec.command('acknowledge', vp.controller.acknowledge());
+    rec.run(10 * MIN);
+    return rec.finish();
+  },
+
+  /**
+   * A disconnection downstream of the sensor at 1 h at 1 mL/h with the load cell fitted (issue 13,
+   * hole 5): the plunger force's CUSUM below its working level raises UNDER_DELIVERY on both
+   * engines at the same sample (Welford sums and a square root, no Math.exp).
+   */
+  'disconnect-pressure-drop'(createVirtualPump, lib) {
+    const vp = createVirtualPump({ mechanics: RIG_10, library: lib.library, reservoirNl: 10_000_000, prescription: continuous(24_000_000), loadCell: true, faults: ['disconnect@1h'] });
+    const rec = new Recorder(vp);
+    rec.run(HOUR + 5 * MIN);
+    return rec.finish();
+  },
+
+  /**
    * Fast delivery (about 185 steps/s, an LEDC segment per wake) for ten minutes on the late-
    * timer clock: every callback a tick late, random stalls, and a 60 ms stall over a stop timer
    * at 5 min, so a PWM run overruns its segment (issue 13, hole 2). Both engines must book the
@@ -286,6 +317,20 @@ export const SCENARIOS: Readonly<Record<string, Scenario>> = {
     const rec = new Recorder(vp);
     rec.run(10 * MIN);
     rec.rows.push([vp.nowMs, 'booking', vp.stepper.position, vp.rig.pulsesCounted, vp.clock.lateness.maxLateMs]);
+    return rec.finish();
+  },
+
+  /**
+   * A 5 uL/min siphon at 1 h at 1 mL/h with the pinch valve fitted (issue 13, hole 5):
+   * OVER_DELIVERY, the safe state closes the valve, and the line's figures an hour on ('line':
+   * outlet, leaked and pinched fl, valve closed) must match to the femtolitre on both engines.
+   */
+  'free-flow-valve'(createVirtualPump, lib) {
+    const vp = createVirtualPump({ mechanics: RIG_10, library: lib.library, reservoirNl: 10_000_000, prescription: continuous(24_000_000), faults: ['free-flow:5ul/min@1h'], valve: true });
+    const rec = new Recorder(vp);
+    rec.run(HOUR + 15 * MIN);
+    rec.run(HOUR);
+    rec.rows.push([vp.nowMs, 'line', vp.line.outletFl, vp.line.leakedFl, vp.line.pinchedFl, vp.line.valveClosed]);
     return rec.finish();
   },
 };
