@@ -319,6 +319,20 @@ export const SCENARIOS: Readonly<Record<string, Scenario>> = {
     rec.rows.push([vp.nowMs, 'booking', vp.stepper.position, vp.rig.pulsesCounted, vp.clock.lateness.maxLateMs]);
     return rec.finish();
   },
+
+  /**
+   * A 5 uL/min siphon at 1 h at 1 mL/h with the pinch valve fitted (issue 13, hole 5):
+   * OVER_DELIVERY, the safe state closes the valve, and the line's figures an hour on ('line':
+   * outlet, leaked and pinched fl, valve closed) must match to the femtolitre on both engines.
+   */
+  'free-flow-valve'(createVirtualPump, lib) {
+    const vp = createVirtualPump({ mechanics: RIG_10, library: lib.library, reservoirNl: 10_000_000, prescription: continuous(24_000_000), faults: ['free-flow:5ul/min@1h'], valve: true });
+    const rec = new Recorder(vp);
+    rec.run(HOUR + 15 * MIN);
+    rec.run(HOUR);
+    rec.rows.push([vp.nowMs, 'line', vp.line.outletFl, vp.line.leakedFl, vp.line.pinchedFl, vp.line.valveClosed]);
+    return rec.finish();
+  },
 };
 
 export const SCENARIO_NAMES = Object.keys(SCENARIOS);
