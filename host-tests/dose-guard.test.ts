@@ -90,6 +90,25 @@ describe('allowance', () => {
   });
 });
 
+describe('the guard\'s memory', () => {
+  it('is kept at the time its buckets cover, even when no check ran since (found by a false trip)', () => {
+    const rx = readPrescription(continuous(2_400_000));
+    if (!rx.ok) throw new Error(rx.error.message);
+    const g = new DoseGuard(0, 1_000_000_000);
+    g.prescribe(0, rx.value);
+    g.check(0, 0);
+    expect(g.check(MIN, 100)).toBeUndefined(); // 100 uL in the first minute
+    // No pulse and so no check for two hours; then the memory is saved and a reset restores it.
+    const kept = g.memory(2 * HOUR);
+    const h = new DoseGuard(2 * HOUR, 1_000_000_000);
+    h.prescribe(2 * HOUR, rx.value);
+    h.restore(2 * HOUR, kept);
+    // The 100 uL are two hours old: out of the hour window, so 110 more uL fit in it.
+    expect(h.check(2 * HOUR, 0)).toBeUndefined();
+    expect(h.check(2 * HOUR + MIN, 110)).toBeUndefined();
+  });
+});
+
 describe('the guard catches a broken engine or driver', () => {
   it('a driver that reports a third of its steps', () => {
     let v: VirtualPump | undefined;

@@ -6,6 +6,7 @@
 import { type AlarmName } from '../core/alarms';
 import { type ProgramFlags } from '../core/checks';
 import { type DoseMemory, type DOSES_LOST } from '../core/dose-memory';
+import { type Breach, DoseGuard, type GuardMemory } from '../core/dose-guard';
 import { fail, pumpError, type Result } from '../core/errors';
 import { type EventData, type PumpEvent, type Reason } from '../core/events';
 import { readLibrary } from '../core/library';
@@ -18,6 +19,7 @@ import { type RefillRecord } from '../core/refill';
 import { type AnnunciatorPort, type AnnunciatorPriority } from '../ports/annunciator';
 import { type FlowRead, type FlowSensorPort } from '../ports/flow-sensor';
 import { type BatteryPort, type EndStopsPort, type ForceRead, type ForceSensorPort } from '../ports/sensors';
+import { type StepCounterPort } from '../ports/step-counter';
 import { type StepperPort } from '../ports/stepper';
 import { type TickSource, type TimerHandle, type TimerService } from '../ports/timebase';
 import { type ValvePort } from '../ports/valve';
@@ -32,6 +34,8 @@ export interface ControllerPorts {
   readonly battery?: BatteryPort;
   readonly endStops?: EndStopsPort;
   readonly annunciator?: AnnunciatorPort;
+  /** An independent count of STEP pulses: with it, the dose guard runs (and nothing stops it). */
+  readonly stepCounter?: StepCounterPort;
   /** A normally-closed pinch valve on the line: open only while the motor runs (#apply). */
   readonly valve?: ValvePort;
 }
@@ -60,6 +64,8 @@ export interface ControllerConfig {
   readonly startMs?: number;
   /** Restored at boot: the doses given (firmware/core/dose-memory.ts). */
   readonly doses?: DoseMemory | typeof DOSES_LOST;
+  /** Restored at boot: the dose guard's windows; DOSES_LOST when they were lost. */
+  readonly guard?: GuardMemory | typeof DOSES_LOST;
 }
 
 export type EventListener = (event: PumpEvent) => void;
@@ -95,6 +101,23 @@ export class Controller {
     this.#cycle(undefined);
   };
   readonly #lineInputs: { flow?: FlowRead; force?: ForceRead } = {};
+  /** The second line of defence, where an independent step counter is fitted. */
+  readonly guard: DoseGuard | undefined;
+  /** The guard found a breach: the driver stays disabled until it is acknowledged and gone. */
+  #guardTripped = false;
+  /** A check is set: pulses that come meanwhile need no other. */
+  #guardPending = false;
+  readonly #onGuardCheck = (): void => {
+    this.#guardPending = false;
+    const breach = this.#guardCheck();
+    if (breach && !this.#guardTripped) this.#cycle((now) => this.#trip(now, this.#breachText(breach, 'now')));
+  };
+  /** The counter saw a pulse after the last read: check within 5-100 ms while pulses flow. */
+  readonly #onStepPulse = (): void => {
+    if (this.#guardPending) return;
+    this.#guardPending = true;
+    this.#ports.timer.set(this.#onGuardCheck, this.guard!.nextCheckMs(this.pump.mechanics.maxStepHz));
+  };
   readonly #batteryInputs = { batteryMillivolts: 0 };
 
   constructor(ports: ControllerPorts, pump: Pump, clock: MonotonicClock, sampling: Sampling = DEFAULT_SAMPLING) {
@@ -103,6 +126,7 @@ export class Controller {
     this.#clock = clock;
     this.#sampling = sampling;
     this.#lastPosition = ports.stepper.position;
+    this.guard = ports.stepCounter ? new DoseGuard(clock.nowMs, pump.mechanics.flPerMicrostep) : undefined;
   }
 
   subscribe(listener: EventListener): void {
@@ -129,6 +153,9 @@ export class Controller {
         if (endStops.syringeEmpty) this.#cycle((now) => this.pump.syringeEmpty(now));
       };
     }
+    // The guard reads the counter at least every 100 ms, whatever the loop plans (a runaway
+    // driver or a stuck PWM makes pulses nobody planned), and before every segment.
+    if (this.guard) this.#ports.stepCounter!.onPulse = this.#onStepPulse;
     flow?.start();
     if (flow || force) {
       const inputs = this.#lineInputs;
@@ -146,8 +173,11 @@ export class Controller {
         this.#sample(inputs);
       }, this.#sampling.batteryMs);
     }
-    // Inputs already active at boot raise their alarms in the first cycle.
+    // Inputs already active at boot raise their alarms in the first cycle; so does a guard
+    // whose windows, kept across the reset, are still over the allowance.
     this.#cycle((now) => {
+      const breach = this.#guardCheck();
+      if (breach) this.#trip(now, this.#breachText(breach, 'still'));
       this.#pollFaultLines(now);
       if (endStops?.syringeEmpty) this.pump.syringeEmpty(now);
     });
@@ -157,6 +187,12 @@ export class Controller {
     return this.#cycle((now) => {
       const result = this.pump.acknowledge(now, code);
       this.#pollFaultLines(now);
+      // Still over the allowance: the guard's alarm comes straight back, the driver stays off.
+      if (this.#guardTripped) {
+        const breach = this.#guardCheck();
+        if (breach) this.pump.raiseAlarm(now, 'OVER_DELIVERY', this.#breachText(breach, 'still'));
+        else this.#guardTripped = false;
+      }
       return result;
     });
   }
@@ -187,6 +223,7 @@ export class Controller {
     return this.#cycle((now) => {
       const r = this.pump.setMechanics(now, input);
       if (r.ok) this.hooks.mechanicsSet?.(input);
+      if (r.ok) this.guard?.setFlPerMicrostep(r.value.flPerMicrostep);
       return r;
     });
   }
@@ -206,6 +243,7 @@ export class Controller {
   program(input: unknown, flags?: ProgramFlags): ReturnType<Pump['program']> {
     return this.#cycle((now) => {
       const r = this.pump.program(now, input, flags);
+      if (r.ok) this.guard?.prescribe(now, this.pump.prescription);
       if (r.ok) this.hooks.programmed?.(input);
       return r;
     });
@@ -224,11 +262,24 @@ export class Controller {
   }
 
   clinicianBolus(request: unknown): ReturnType<Pump['clinicianBolus']> {
-    return this.#cycle((now) => this.pump.clinicianBolus(now, request));
+    return this.#cycle((now) => {
+      const r = this.pump.clinicianBolus(now, request);
+      // Accepted means checked against the library: its volume is allowed to the guard too.
+      if (r.ok) {
+        const q = request as { volumeNl: number; durationMs: number; delayMs?: number };
+        this.guard?.accepted(now, q.volumeNl, (q.delayMs ?? 0) + q.durationMs);
+      }
+      return r;
+    });
   }
 
   prime(): ReturnType<Pump['prime']> {
-    return this.#cycle((now) => this.pump.prime(now));
+    return this.#cycle((now) => {
+      const r = this.pump.prime(now);
+      const p = this.pump.prescription?.priming;
+      if (r.ok && p) this.guard?.accepted(now, p.volumeNl, Math.ceil((p.volumeNl * 86_400_000) / p.rateNlPerDay));
+      return r;
+    });
   }
 
   refill(volumeNl: unknown, record?: RefillRecord): Result<true> {
@@ -273,18 +324,28 @@ export class Controller {
 
   #apply(plan: Plan, now: number): void {
     const { stepper, timer } = this.#ports;
-    stepper.enable(plan.enable);
+    // The engine asking for more than the guard's allowance can take is refused before the
+    // motor moves (a catch-up, a bad plan); the next wake plans from the alarm state.
+    if (plan.segment && !this.#guardTripped && this.#guardRefuses(plan)) {
+      const fl = this.pump.mechanics.flPerMicrostep;
+      const askedNl = Math.ceil((plan.segment.count * fl) / 1_000_000);
+      const leftNl = Math.floor((this.guard!.headroomPulses * fl) / 1_000_000);
+      this.#trip(now, `dose guard: a segment of ${plan.segment.count} microsteps (${askedNl} nl) was refused before the motor moved: ${leftNl} nl left of what the prescription allows`);
+    }
+    // The guard holds the driver off while it is tripped, whatever the plan says.
+    const tripped = this.#guardTripped;
+    stepper.enable(plan.enable && !tripped);
     stepper.setDirection(plan.direction);
     // The valve opens with the first segment and stays open while the motor stays powered,
     // the occlusion back-off included (it must relieve the line past the valve: docs/safety.md);
     // a plan that powers the motor down closes it. Idle at boot, it never opens for nothing.
     const valve = this.#ports.valve;
-    const valveOpen = plan.enable && (plan.segment !== undefined || valve?.isOpen === true);
+    const valveOpen = plan.enable && !tripped && (plan.segment !== undefined || valve?.isOpen === true);
     if (valve && valveOpen !== valve.isOpen) {
       if (valveOpen) valve.open();
       else valve.close();
     }
-    if (plan.segment) {
+    if (plan.segment && !tripped) {
       // Write-ahead: storage records these steps as delivered before the motor moves them.
       if (plan.direction === 1) this.hooks.beforeRun?.(plan.segment.count);
       stepper.run(plan.segment);
@@ -293,6 +354,31 @@ export class Controller {
     this.#wakeAtMs = plan.wakeAtMs;
     const delay = Math.max(0, Math.min(MAX_SLEEP_MS, plan.wakeAtMs - now));
     this.#timer = timer.set(this.#onWake, delay);
+  }
+
+  /** A forward segment the guard's allowance cannot take: the engine asks for too much. */
+  #guardRefuses(plan: Plan): boolean {
+    const guard = this.guard;
+    if (!guard || plan.direction !== 1 || !plan.segment) return false;
+    this.#guardCheck();
+    return plan.segment.count > guard.headroomPulses;
+  }
+
+  /** Feeds the independent count to the guard; the breach, if any (the guard's own object). */
+  #guardCheck(): Breach | undefined {
+    return this.guard?.check(this.now(), this.#ports.stepCounter!.count);
+  }
+
+  /** A breach: the driver off at once, then OVER_DELIVERY through the one fault path. */
+  #trip(now: number, text: string): void {
+    this.#guardTripped = true;
+    this.#ports.stepper.stop();
+    this.#ports.stepper.enable(false);
+    this.pump.raiseAlarm(now, 'OVER_DELIVERY', text);
+  }
+
+  #breachText(b: Breach, when: 'now' | 'still'): string {
+    return `dose guard: ${b.countedNl} nl counted on the STEP line in the last ${b.window}, ${when} over the ${b.allowedNl} nl the prescription allows`;
   }
 
   #publish(): void {
@@ -341,5 +427,13 @@ export function createController(ports: ControllerPorts, config: ControllerConfi
     const programmed = pump.program(now, config.prescription);
     if (!programmed.ok) return fail(programmed.error);
   }
-  return { ok: true, value: new Controller(ports, pump, clock, config.sampling) };
+  const controller = new Controller(ports, pump, clock, config.sampling);
+  const guard = controller.guard;
+  if (guard) {
+    guard.prescribe(now, pump.prescription);
+    // What the guard counted before a reset still counts; lost, it assumes the worst (dose-guard.ts).
+    if (config.guard === 'lost') guard.lost(now, pump.prescription);
+    else if (config.guard) guard.restore(now, config.guard);
+  }
+  return { ok: true, value: controller };
 }

@@ -279,8 +279,14 @@ export class DoseGuard {
     return Math.floor((pulses * this.#flPerMicrostep) / FL_PER_NL);
   }
 
-  /** For storage: the windows, the extra allowances and the previous prescription's. */
-  memory(): GuardMemory {
+  /**
+   * For storage: the windows as they stand at `now` (rolled first: a bucket is kept at the
+   * time it covers, not at the time of the last check), the extra allowances and the previous
+   * prescription's.
+   */
+  memory(now: number): GuardMemory {
+    this.#hour.roll(now);
+    this.#day.roll(now);
     return {
       hour: this.#hour.snapshot(),
       day: this.#day.snapshot(),

@@ -231,7 +231,7 @@ export class Persistence {
 
   #saveDosesIfChanged(): void {
     const pump = this.#controller!.pump;
-    if (pump.ledger.revision !== this.#savedLedgerRevision || pump.nextBolusId !== this.#savedNextBolusId || pump.nextPeriodicMs !== this.#savedNextPeriodicMs) this.#saveDoses();
+    if (pump.doseRevision !== this.#savedLedgerRevision || pump.nextBolusId !== this.#savedNextBolusId || pump.nextPeriodicMs !== this.#savedNextPeriodicMs) this.#saveDoses();
     // The guard's windows: after an eighth of its hour allowance more (at least 32 pulses), so a
     // cut loses at most that much of what it counted (less than its margin), at a few writes
     // an hour at the highest rates.
@@ -242,12 +242,13 @@ export class Persistence {
   #saveDoses(): void {
     const controller = this.#controller!;
     const pump = controller.pump;
-    this.#savedLedgerRevision = pump.ledger.revision;
+    this.#savedLedgerRevision = pump.doseRevision;
     this.#savedNextBolusId = pump.nextBolusId;
     this.#savedNextPeriodicMs = pump.nextPeriodicMs;
     const guard = controller.guard;
     if (guard) this.#savedGuardPulses = guard.pulsesSeen;
-    const record = { ...(doseMemoryJson(pump.doseMemory(controller.now())) as object), rxCrc: this.#rxCrc, guard: guard ? guard.memory() : null };
+    const now = controller.now();
+    const record = { ...(doseMemoryJson(pump.doseMemory(now)) as object), rxCrc: this.#rxCrc, guard: guard ? guard.memory(now) : null };
     this.records.save('doses', VERSION, jsonBytes(record));
   }
 

@@ -9,6 +9,7 @@ import { bootController } from '../../firmware/app/boot';
 import { Controller, type ControllerConfig, type ControllerPorts, createController } from '../../firmware/app/controller';
 import { type FlashPartition } from '../../firmware/ports/flash';
 import { type KeyValueStore } from '../../firmware/ports/kv-store';
+import { type StepperPort } from '../../firmware/ports/stepper';
 import { Persistence } from '../../firmware/storage/persistence';
 import { formatError, type PumpError } from '../../firmware/core/errors';
 import { type PumpEvent } from '../../firmware/core/events';
@@ -66,6 +67,14 @@ export interface VirtualPumpOptions extends ControllerConfig {
   readonly storage?: KeyValueStore;
   /** The raw flash partition for the event and delivery log (with `storage`). */
   readonly flash?: FlashPartition;
+  /**
+   * Fault injection for the dose guard's tests: the controller gets this port instead of the
+   * driver (a driver that misreports, runs away or repeats segments). The rig still counts
+   * what really reaches the STEP line.
+   */
+  readonly wrapStepper?: (driver: PulseStepper) => StepperPort;
+  /** Fit the flow sensor (default true); without it the guard's tests see the guard alone. */
+  readonly flowSensor?: boolean;
   /** Charge already used from the battery at the start (fraction, default 0). */
   readonly batteryUsedFraction?: number;
 }
@@ -214,17 +223,36 @@ export function createVirtualPump(options: VirtualPumpOptions): VirtualPump {
   const subscribe = (c: Controller): void => {
     if (options.keepEvents !== false) c.subscribe((e) => events.push(e));
   };
+  const lineEdge = (): void => rig.lineEdge();
   const ports: ControllerPorts =
     {
-      stepper,
+      stepper: options.wrapStepper ? options.wrapStepper(stepper) : stepper,
       ticks: clock,
       timer: clock,
-      flow,
+      ...(options.flowSensor !== false && { flow }),
       battery: new AdcBattery({ Analog: analog.Analog, pin: pin('battery'), divider: { numerator: DIVIDER[0]!, denominator: DIVIDER[1]! } }),
       endStops: new EndStops({ Digital: io.Digital, pins: { syringeEmpty: boardPin('syringeEmpty'), plungerHome: boardPin('plungerHome') } }),
       ...(force && { force }),
       ...(annunciator && { annunciator }),
       ...(valveDriver && { valve: valveDriver }),
+      // The rig counts the STEP line itself, as a hardware counter would: the dose guard's
+      // independent count (never the driver's position).
+      stepCounter: {
+        get count() {
+          const n = rig.stepLinePulses;
+          // A PCNT watch point fires on the next edge; a PWM train makes its edges with no pin
+          // event here, so that edge is put on the clock (the callback is made once).
+          const hz = rig.pulsingHz;
+          if (hz > 0 && rig.onLinePulse) clock.set(lineEdge, Math.max(1, Math.ceil(1_000 / hz)));
+          return n;
+        },
+        set onPulse(f: (() => void) | undefined) {
+          rig.onLinePulse = f;
+        },
+        get onPulse() {
+          return rig.onLinePulse;
+        },
+      },
     };
   const created = persistence ? bootController(ports, options, persistence, subscribe) : createController(ports, options);
   if (!created.ok) throw new ConfigRefused(created.error);
