@@ -138,3 +138,45 @@ describe('the dose memory itself', () => {
     expect(second.controller.status().nowMs).toBeGreaterThan(before);
   });
 });
+
+describe('clinician boluses and priming: the library counts them per 24 h, across resets', () => {
+  // Baclofen in the example library: 2 clinician boluses a day soft, 4 hard; priming 2 hard.
+  const BACLOFEN = { name: 'bac', drug: { name: 'baclofen', concentrationUgPerMl: 2000 }, mode: 'continuous', rateNlPerDay: 100_000, priming: { volumeNl: 20_000, rateNlPerDay: 2_000_000 } };
+  const BOLUS = { volumeNl: 20_000, durationMs: 600_000 }; // 40 ug
+
+  it('soft at 2, hard at 4, and a power cut does not reset the count', () => {
+    const kv = new MockKeyValueStore();
+    let vp = boot(kv, BACLOFEN);
+    const answers: (number | 'ok')[] = [];
+    const ask = (override = false): void => {
+      const r = vp.controller.clinicianBolus({ ...BOLUS, overrideSoftLimits: override });
+      answers.push(r.ok ? 'ok' : r.error.code);
+      vp.runFor(30 * MIN);
+    };
+    ask();
+    ask();
+    vp = reset(vp, kv, 'power cut', BACLOFEN);
+    ask(); // the third is over the soft count
+    ask(true);
+    vp = reset(vp, kv, 'power cut', BACLOFEN);
+    ask(true);
+    ask(true); // the fifth is over the hard count, override or not
+    expect(answers).toEqual(['ok', 'ok', 123, 'ok', 'ok', 122]);
+    vp.runFor(24 * HOUR);
+    const later = vp.controller.clinicianBolus(BOLUS);
+    expect(later.ok ? 'ok' : later.error.message + vp.events.filter((e) => e.type === 'alarm').map((e) => e.reason.text).join(' | ')).toBe('ok');
+  });
+
+  it('priming: two fills a day, the third refused with the time it is allowed again', () => {
+    const kv = new MockKeyValueStore();
+    let vp = boot(kv, BACLOFEN);
+    expect(vp.controller.prime().ok).toBe(true);
+    vp.runFor(HOUR);
+    vp = reset(vp, kv, 'clean shutdown', BACLOFEN);
+    expect(vp.controller.prime().ok).toBe(true);
+    vp.runFor(HOUR);
+    const third = vp.controller.prime();
+    expect(!third.ok && third.error.code).toBe(122);
+    expect(!third.ok && third.error.message).toMatch(/hard\.maxPrimingsPer24h.*allowed in \d+ min/);
+  });
+});

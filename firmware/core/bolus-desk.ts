@@ -17,8 +17,18 @@ import { MS_PER_DAY } from './units';
 
 export type Started = Result<{ bolusId: number }>;
 
+/** A clinician bolus or a priming fill given, for the library's counts per 24 hours. */
+export interface GivenRecord {
+  readonly kind: 'clinician' | 'prime';
+  readonly startMs: number;
+}
+
 export class BolusDesk {
   readonly ledger = new PatientLedger();
+  /** Clinician boluses and priming fills of the last 24 h (kept across resets, dose-memory.ts). */
+  readonly given: GivenRecord[] = [];
+  /** Counts changes to `given`, for storage. */
+  givenRevision = 0;
   readonly #events: EventQueue;
 
   constructor(events: EventQueue) {
@@ -49,14 +59,47 @@ export class BolusDesk {
   /** A clinician bolus: volume over a duration, optionally after a delay. */
   clinician(now: number, engine: DeliveryEngine, input: unknown, limits: { library: DrugLibrary; mechanics: Mechanics; reservoirNl: number; syncedMs: number }): Started {
     const req = checkClinicianBolus(input, engine.rx, limits.library, limits.mechanics);
-    return req.ok ? this.#start(engine, 'clinician', req.value, now + req.value.delayMs, limits.reservoirNl, limits.syncedMs) : req;
+    if (!req.ok) return req;
+    const counted = this.#countCheck(now, 'clinician', engine, limits.library, req.value.overrideSoftLimits);
+    if (!counted.ok) return counted;
+    return this.#given(now, 'clinician', this.#start(engine, 'clinician', req.value, now + req.value.delayMs, limits.reservoirNl, limits.syncedMs));
   }
 
   /** Fills the catheter dead volume at the priming rate the prescription sets. */
-  prime(now: number, engine: DeliveryEngine, reservoirNl: number, syncedMs: number): Started {
+  prime(now: number, engine: DeliveryEngine, reservoirNl: number, syncedMs: number, library: DrugLibrary): Started {
     const p = engine.rx.priming;
     if (!p) return fail(pumpError('MODE_CONTENT', 'the prescription has no priming settings', 'priming'));
-    return this.#start(engine, 'prime', { volumeNl: p.volumeNl, durationMs: Math.ceil((p.volumeNl * MS_PER_DAY) / p.rateNlPerDay) }, now, reservoirNl, syncedMs);
+    // Priming has no override: its soft count is as binding as the hard one would be, so it is
+    // checked against the hard count alone.
+    const counted = this.#countCheck(now, 'prime', engine, library, true);
+    if (!counted.ok) return counted;
+    return this.#given(now, 'prime', this.#start(engine, 'prime', { volumeNl: p.volumeNl, durationMs: Math.ceil((p.volumeNl * MS_PER_DAY) / p.rateNlPerDay) }, now, reservoirNl, syncedMs));
+  }
+
+  /**
+   * The library's count of clinician boluses (or priming fills) in any 24 hours: each counts
+   * from the moment it was asked for. Refused at the hard count; at the soft count unless the
+   * request overrides soft limits.
+   */
+  #countCheck(now: number, kind: 'clinician' | 'prime', engine: DeliveryEngine, library: DrugLibrary, overrideSoft: boolean): Result<true> {
+    const entry = library.drugs.find((d) => d.name === engine.rx.drug.name);
+    if (!entry) return ok(true);
+    while (this.given.length > 0 && this.given[0]!.startMs <= now - MS_PER_DAY) this.given.shift();
+    const recent = this.given.filter((g) => g.kind === kind);
+    const field = kind === 'clinician' ? 'maxClinicianBolusesPer24h' : 'maxPrimingsPer24h';
+    const what = kind === 'clinician' ? 'clinician boluses' : 'priming fills';
+    const next = recent.length > 0 ? `; the next is allowed in ${Math.ceil((recent[0]!.startMs + MS_PER_DAY - now) / 60_000)} min` : '';
+    if (recent.length >= entry.hard[field]) return fail(pumpError('HARD_LIMIT', `${recent.length} ${what} in 24 h for ${entry.name}: the hard limit is ${entry.hard[field]} (library hard.${field})${next}`, field));
+    if (recent.length >= entry.soft[field] && !overrideSoft) return fail(pumpError('SOFT_LIMIT', `${recent.length} ${what} in 24 h for ${entry.name}: the soft limit is ${entry.soft[field]} (library soft.${field}); override to go on${next}`, field));
+    return ok(true);
+  }
+
+  #given(now: number, kind: 'clinician' | 'prime', started: Started): Started {
+    if (started.ok) {
+      this.given.push({ kind, startMs: now });
+      this.givenRevision++;
+    }
+    return started;
   }
 
   /**

@@ -12,6 +12,7 @@
 // Reading a stored copy checks every field: a bad one is a storage fault, never a default.
 
 import { fail, ok, pumpError, type Result } from './errors';
+import { type GivenRecord } from './bolus-desk';
 import { type PatientRecord } from './patient';
 
 export interface ProgramMemory {
@@ -24,6 +25,8 @@ export interface DoseMemory {
   readonly nowMs: number;
   readonly nextBolusId: number;
   readonly patient: readonly PatientRecord[];
+  /** Clinician boluses and priming fills of the last 24 h (the library counts them). */
+  readonly given: readonly GivenRecord[];
   readonly program: ProgramMemory | undefined;
 }
 
@@ -46,6 +49,14 @@ export function readDoseMemory(input: unknown): Result<DoseMemory> {
     if (endMs! < startMs!) return bad('a patient entry ends before it starts');
     patient.push({ bolusId: bolusId!, startMs: startMs!, endMs: endMs!, countedNl: countedNl! });
   }
+  // Older records have no `given`: nothing counted (the dose memory came with this field).
+  const given: GivenRecord[] = [];
+  const g = r['given'] ?? [];
+  if (!Array.isArray(g)) return bad('given');
+  for (const e of g as unknown[]) {
+    if (!Array.isArray(e) || e.length !== 2 || (e[0] !== 'clinician' && e[0] !== 'prime') || !isMs(e[1])) return bad('a given entry');
+    given.push({ kind: e[0], startMs: e[1] });
+  }
   let program: ProgramMemory | undefined;
   const p = r['program'];
   if (p !== undefined && p !== null) {
@@ -54,11 +65,11 @@ export function readDoseMemory(input: unknown): Result<DoseMemory> {
     if (!isMs(q['startMs']) || (next !== null && !isMs(next))) return bad('program');
     program = { startMs: q['startMs'], nextPeriodicMs: next === null ? undefined : (next as number) };
   }
-  return ok({ nowMs: r['nowMs'], nextBolusId: r['nextBolusId'], patient, program });
+  return ok({ nowMs: r['nowMs'], nextBolusId: r['nextBolusId'], patient, given, program });
 }
 
 /** The JSON to store (numbers only: small, and Infinity never appears). */
 export function doseMemoryJson(m: DoseMemory): unknown {
   const program = m.program && { startMs: m.program.startMs, nextPeriodicMs: m.program.nextPeriodicMs ?? null };
-  return { nowMs: m.nowMs, nextBolusId: m.nextBolusId, patient: m.patient.map((e) => [e.bolusId, e.startMs, e.endMs, e.countedNl]), program: program ?? null };
+  return { nowMs: m.nowMs, nextBolusId: m.nextBolusId, patient: m.patient.map((e) => [e.bolusId, e.startMs, e.endMs, e.countedNl]), given: m.given.map((g) => [g.kind, g.startMs]), program: program ?? null };
 }

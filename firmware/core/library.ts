@@ -14,6 +14,9 @@ export interface Limits {
   readonly maxBolusUg: number;
   readonly minLockoutMs: number;
   readonly maxLockoutMs: number;
+  /** Clinician boluses that may start in any 24 hours (and priming fills, below). */
+  readonly maxClinicianBolusesPer24h: number;
+  readonly maxPrimingsPer24h: number;
 }
 
 export interface LibraryEntry {
@@ -28,7 +31,7 @@ export interface DrugLibrary {
   readonly drugs: readonly LibraryEntry[];
 }
 
-const LIMIT_FIELDS: readonly (keyof Limits)[] = ['maxRateNlPerDay', 'maxDoseUgPer24h', 'maxBolusUg', 'minLockoutMs', 'maxLockoutMs'];
+const LIMIT_FIELDS: readonly (keyof Limits)[] = ['maxRateNlPerDay', 'maxDoseUgPer24h', 'maxBolusUg', 'minLockoutMs', 'maxLockoutMs', 'maxClinicianBolusesPer24h', 'maxPrimingsPer24h'];
 
 function readLimits(r: FieldReader): Limits {
   const limits = {
@@ -37,6 +40,8 @@ function readLimits(r: FieldReader): Limits {
     maxBolusUg: r.int('maxBolusUg', 0, 1_000_000_000_000),
     minLockoutMs: r.int('minLockoutMs', 0, MS_PER_DAY),
     maxLockoutMs: r.int('maxLockoutMs', 0, MS_PER_DAY),
+    maxClinicianBolusesPer24h: r.int('maxClinicianBolusesPer24h', 0, 100),
+    maxPrimingsPer24h: r.int('maxPrimingsPer24h', 0, 100),
   };
   r.finish();
   if (limits.minLockoutMs > limits.maxLockoutMs) refuse('LIBRARY_LIMITS', `${r.path}.minLockoutMs is above maxLockoutMs`, r.fieldPath('minLockoutMs'));

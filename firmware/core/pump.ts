@@ -82,6 +82,7 @@ export class Pump {
     if (doses === 'lost') this.#desk.ledger.lost(now);
     else if (doses) {
       this.#desk.ledger.restore(doses.patient);
+      for (const g of doses.given) this.#desk.given.push({ ...g });
       this.#firstBolusId = doses.nextBolusId;
       this.#restoring = doses.program;
     }
@@ -106,6 +107,9 @@ export class Pump {
   get alarms() { return this.#faults.alarms; }
   // prettier-ignore
   get ledger() { return this.#desk.ledger; }
+  /** Changes to what the dose memory holds of boluses (the ledger and the clinician counts). */
+  // prettier-ignore
+  get doseRevision(): number { return this.#desk.ledger.revision + this.#desk.givenRevision; }
   /** How many times the single fault path entered the safe state: tests watch it. */
   // prettier-ignore
   get safeStateEntries(): number { return this.#faults.safeStateEntries; }
@@ -123,7 +127,7 @@ export class Pump {
   doseMemory(now: number): DoseMemory {
     const e = this.#engine;
     const program = e && { startMs: e.timebase.startMs, nextPeriodicMs: e.nextPeriodicMs === Infinity ? undefined : e.nextPeriodicMs };
-    return { nowMs: now, nextBolusId: this.nextBolusId, patient: this.ledger.records.map((r) => ({ ...r })), program };
+    return { nowMs: now, nextBolusId: this.nextBolusId, patient: this.ledger.records.map((r) => ({ ...r })), given: this.#desk.given.map((g) => ({ ...g })), program };
   }
 
   /** Basal plus running boluses now (0 unless delivering). */
@@ -286,7 +290,7 @@ export class Pump {
   prime(now: number): Started {
     const engine = this.#runningEngine();
     if (!engine.ok) return engine;
-    return this.#desk.prime(now, engine.value, this.accounting.reservoirNl, this.#now);
+    return this.#desk.prime(now, engine.value, this.accounting.reservoirNl, this.#now, this.library);
   }
 
   /** Records the drug now in the reservoir after a refill (and, from a programmer, what was drawn out). */
