@@ -333,6 +333,80 @@ export const SCENARIOS: Readonly<Record<string, Scenario>> = {
     rec.rows.push([vp.nowMs, 'line', vp.line.outletFl, vp.line.leakedFl, vp.line.pinchedFl, vp.line.valveClosed]);
     return rec.finish();
   },
+
+  /**
+   * The dose memory across a power cut (issue 13, hole 1): a patient bolus, the power goes a
+   * quarter of an hour later, the next board boots from the same NVS, the reset is
+   * acknowledged and a second request within the 1 h lockout is refused (E411); both boards'
+   * streams in one, the clock carrying on across the boot.
+   */
+  'dose-memory-reset'(createVirtualPump, lib) {
+    const kv = new MockKeyValueStore();
+    const options = { mechanics: RIG_10, library: lib.library, reservoirNl: 10_000_000, prescription: continuous(2_400_000, { patientBolus: PATIENT }), storage: kv };
+    const first = createVirtualPump(options);
+    const a = new Recorder(first);
+    a.command('bolus', first.controller.patientBolus());
+    a.run(15 * MIN);
+    const rows = a.finish();
+    const second = createVirtualPump(options);
+    const b = new Recorder(second);
+    b.command('acknowledge', second.controller.acknowledge());
+    b.command('bolus', second.controller.patientBolus());
+    b.run(HOUR);
+    b.command('bolus', second.controller.patientBolus());
+    b.run(15 * MIN);
+    return [...rows, ...b.finish()];
+  },
+
+  /** A 30 min stall of the loop at 1 h at 1 mL/h (issue 13, hole 3): LOOP_STALLED, no burst. */
+  'loop-stall'(createVirtualPump, lib) {
+    const vp = createVirtualPump({ mechanics: RIG_10, library: lib.library, reservoirNl: 10_000_000, prescription: continuous(24_000_000), lateTimers: { seed: 1, randomStalls: false, stalls: [{ atMs: HOUR, ms: 30 * MIN }] } });
+    const rec = new Recorder(vp);
+    rec.run(2 * HOUR);
+    return rec.finish();
+  },
+
+  /**
+   * The dose guard (issue 13): a driver that runs away at 2 kHz and ignores stop() from 10 min,
+   * no flow sensor; the guard's OVER_DELIVERY, the EN line off, and an acknowledgement while
+   * still over the allowance that brings it back.
+   */
+  'dose-guard-runaway'(createVirtualPump, lib) {
+    let runaway = false;
+    const vp = createVirtualPump({
+      mechanics: RIG_10,
+      library: lib.library,
+      reservoirNl: 10_000_000,
+      prescription: continuous(24_000_000, { patientBolus: PATIENT }),
+      flowSensor: false,
+      wrapStepper: (d) => ({
+        enable: (on) => d.enable(on),
+        setDirection: (dir) => d.setDirection(dir),
+        run: (seg) => d.run(runaway ? { count: 10_000_000, intervalUs: 500 } : seg),
+        stop: () => (runaway ? undefined : d.stop()),
+        get busy() {
+          return d.busy;
+        },
+        get position() {
+          return d.position;
+        },
+        get onFault() {
+          return d.onFault;
+        },
+        set onFault(f) {
+          d.onFault = f;
+        },
+      }),
+    });
+    const rec = new Recorder(vp);
+    rec.run(10 * MIN);
+    runaway = true;
+    rec.run(MIN);
+    rec.command('acknowledge', vp.controller.acknowledge());
+    rec.run(MIN);
+    rec.rows.push([vp.nowMs, 'guard', vp.rig.stepLinePulses, vp.rig.enabled]);
+    return rec.finish();
+  },
 };
 
 export const SCENARIO_NAMES = Object.keys(SCENARIOS);
