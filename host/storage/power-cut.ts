@@ -7,7 +7,8 @@
 // prescription is one that was committed (old or new, never a mix); the delivered history is
 // not short of the truth; the reservoir estimate is not above it; every alarm recorded active
 // is active again; every log record appended before the cut (hourly totals included) reads back
-// unchanged, unless the cut append was erasing its block; nothing resumes (no bolus runs,
+// unchanged, unless the cut append was erasing its block; every patient bolus started before
+// the cut is in the ledger; nothing resumes (no bolus runs,
 // delivery held for UNEXPECTED_RESET).
 //
 // Cut points. NVS (host/storage/kv-mock.ts): after the erase of the key, and after every byte of
@@ -90,6 +91,12 @@ interface Entry {
   readonly alarms: readonly string[];
   /** The same once this operation completes (it differs when this is the alarm record's write). */
   alarmsDone: readonly string[];
+  /**
+   * Patient boluses started before this operation: each must be in the ledger after a cut here
+   * (storage writes the dose memory before the motor runs a step of it, and before the start is
+   * published), or a reset would let the patient have it again.
+   */
+  readonly patientIds: readonly number[];
 }
 
 interface Day {
@@ -143,6 +150,7 @@ function recordDay(base: VirtualPumpOptions, day: readonly DayStep[], geometry: 
   let alarms: readonly string[] = [];
   let vpRef: VirtualPump | undefined;
   let alarmWrite: Entry | undefined;
+  const patientIds: number[] = [];
   const note = (op: Entry['op'], key: string | undefined, at: number, value: Uint8Array): void => {
     const vp = vpRef;
     journal.push({
@@ -159,6 +167,7 @@ function recordDay(base: VirtualPumpOptions, day: readonly DayStep[], geometry: 
       candidates: pending ? [...committed, pending] : [...committed],
       alarms,
       alarmsDone: alarms,
+      patientIds: patientIds.slice(),
     });
     if (key?.startsWith('alarm.')) alarmWrite = journal[journal.length - 1];
   };
@@ -170,6 +179,7 @@ function recordDay(base: VirtualPumpOptions, day: readonly DayStep[], geometry: 
   if (vp.persistence?.log) watchLog(vp.persistence.log, journal, records);
   // Subscribed after the persistence layer, so this runs once the alarm record is written.
   vp.controller.subscribe((e) => {
+    if (e.type === 'bolus-start' && e.data['kind'] === 'patient') patientIds.push(e.data['id'] as number);
     if (e.type !== 'alarm' && e.type !== 'alarm-cleared') return;
     alarms = vp.controller.pump.alarms.list().map((a) => a.name);
     if (alarmWrite) alarmWrite.alarmsDone = alarms;
@@ -258,6 +268,8 @@ function check(e: Entry, done: boolean, vp: VirtualPump): string[] {
   const active = new Set(s.alarms.map((a) => a.name));
   for (const name of done ? e.alarmsDone : e.alarms) if (!active.has(name)) out.push(`alarm ${name} was recorded active and is not after the boot`);
   if (e.before.writes > 0 && s.boluses.length > 0) out.push('a bolus runs after the reboot');
+  const ledger = new Set(vp.controller.pump.ledger.records.map((r) => r.bolusId));
+  for (const id of e.patientIds) if (!ledger.has(id)) out.push(`patient bolus #${id} started before the cut and is missing from the ledger after it`);
   if (e.before.writes > 0 && !active.has('UNEXPECTED_RESET')) out.push('delivery did not hold for UNEXPECTED_RESET');
   return out;
 }
