@@ -1,10 +1,10 @@
 // `npm run bench`: runs every benchmark, prints a table with targets, and writes
 // build/bench.json as one flat object of named figures (later issues add theirs here).
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { benchAccuracy } from './accuracy';
 import { benchBolus } from './bolus';
 import { benchGuard } from './guard';
 import { benchDeliveryAccuracy } from './delivery';
+import { mergeFigures } from './figures-file';
 import { benchOcclusion } from './occlusion';
 import { benchProtocol } from './protocol';
 import { benchProtocolPty } from './protocol-pty';
@@ -47,8 +47,7 @@ const rows = Object.entries(figures).map(([name, value]) => {
 if (figures['guard.faultsCaught'] !== figures['guard.faultsInjected']) rows.push({ figure: 'guard.faultsCaught = guard.faultsInjected', value: figures['guard.faultsCaught'] ?? 0, target: `= ${figures['guard.faultsInjected']}`, verdict: 'MISSED' });
 console.table(rows);
 
-const out = new URL('../../build/bench.json', import.meta.url);
-mkdirSync(new URL('.', out), { recursive: true });
-writeFileSync(out, JSON.stringify(figures, null, 2) + '\n');
+// Merged: the test checks' figures (tests.*, `npm run test:load`) stay.
+mergeFigures(figures);
 console.log('wrote build/bench.json');
 if (rows.some((r) => r.verdict === 'MISSED')) process.exitCode = 1;
