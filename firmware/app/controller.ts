@@ -80,6 +80,9 @@ export interface ControllerHooks {
   beforeRun?(count: number): void;
 }
 
+/** The latest a stop timer is taken to come (see #apply's write-ahead). */
+const LATE_STOP_US = 200_000;
+
 /** The longest single timer the loop sets; it wakes at least hourly anyway. */
 const MAX_SLEEP_MS = 3_600_000;
 
@@ -347,7 +350,10 @@ export class Controller {
     }
     if (plan.segment && !tripped) {
       // Write-ahead: storage records these steps as delivered before the motor moves them.
-      if (plan.direction === 1) this.hooks.beforeRun?.(plan.segment.count);
+      // A stop timer can come late (a GC pause, a flash erase, a signature check: up to about
+      // 0.2 s, host/sim/late-timers.ts) and the driver books what really ran, so the claim
+      // covers that overrun too: a cut before the next cycle must not leave the history short.
+      if (plan.direction === 1) this.hooks.beforeRun?.(plan.segment.count + Math.ceil(LATE_STOP_US / plan.segment.intervalUs));
       stepper.run(plan.segment);
     }
     timer.clear(this.#timer);
