@@ -1,10 +1,50 @@
-import { defineConfig } from 'vitest/config';
+// The test suite in four projects, so the quick loop stays quick: `npm run test:unit` (in process,
+// seconds), `test:slow` (days to months of simulated time, exhaustive power-cut sweeps, bundle
+// builds and CLIs run as processes), `test:xs` (the XS engine's worker) and `test:pty` (the
+// virtual board as a child process behind socat ptys, pumpctl end to end). `npm test` runs them
+// all. A new test file lands in `unit` unless it matches a list below: a file that spawns the
+// board or socat goes in PTY, one that starts the XS worker in XS, one that takes more than a
+// few seconds in SLOW.
+import { configDefaults, defineConfig } from 'vitest/config';
+
+const PTY = ['host-tests/pty.test.ts', 'host-tests/*-pty.test.ts', 'host-tests/virtual-board*.test.ts'];
+const XS = ['host-tests/xs-*.test.ts'];
+const SLOW = [
+  // Simulated hours to months: scenarios, random prescriptions over days, dose memory across
+  // resets, the accuracy procedures on the virtual rig.
+  'host-tests/scenarios-*.test.ts',
+  'host-tests/properties.test.ts',
+  'host-tests/dose-guard.test.ts',
+  'host-tests/late-stop.test.ts',
+  'host-tests/bolus-power-cycle.test.ts',
+  'host-tests/occlusion-startup.test.ts',
+  'host-tests/accuracy-run.test.ts',
+  'host-tests/pumpctl-accuracy.test.ts',
+  // A power cut at every byte written, and years of log.
+  'host-tests/storage-records.test.ts',
+  'host-tests/storage-log.test.ts',
+  // Rollup and esbuild bundles, and the CLIs started as processes.
+  'host-tests/build.test.ts',
+  'host-tests/device-build.test.ts',
+  'host-tests/cli.test.ts',
+];
 
 export default defineConfig({
   test: {
-    include: ['host-tests/**/*.test.ts'],
+    // (No include here: a project that extends this config would add its own to it, not replace it.)
     // Scenario tests run days of virtual time; a slow CI machine needs headroom.
     testTimeout: 120_000,
     hookTimeout: 60_000,
+    projects: [
+      // Worker threads start faster than processes, and every core may run a file: the quick
+      // loop's cost is mostly starting 30-odd small files (about 30 s of CPU on one core).
+      {
+        extends: true,
+        test: { name: 'unit', include: ['host-tests/**/*.test.ts'], exclude: [...configDefaults.exclude, ...PTY, ...XS, ...SLOW], pool: 'threads', maxWorkers: '100%' },
+      },
+      { extends: true, test: { name: 'slow', include: SLOW } },
+      { extends: true, test: { name: 'xs', include: XS } },
+      { extends: true, test: { name: 'pty', include: PTY } },
+    ],
   },
 });
