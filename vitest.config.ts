@@ -37,14 +37,23 @@ export default defineConfig({
     hookTimeout: 60_000,
     projects: [
       // Worker threads start faster than processes, and every core may run a file: the quick
-      // loop's cost is mostly starting 30-odd small files (about 30 s of CPU on one core).
+      // loop's cost is mostly starting 30-odd small files (about 30 s of CPU on one core). A
+      // project with its own maxWorkers needs its own group: under `npm test` unit runs first,
+      // then the others together.
       {
         extends: true,
-        test: { name: 'unit', include: ['host-tests/**/*.test.ts'], exclude: [...configDefaults.exclude, ...PTY, ...XS, ...SLOW], pool: 'threads', maxWorkers: '100%' },
+        test: {
+          name: 'unit',
+          include: ['host-tests/**/*.test.ts'],
+          exclude: [...configDefaults.exclude, ...PTY, ...XS, ...SLOW],
+          pool: 'threads',
+          maxWorkers: '100%',
+          sequence: { groupOrder: 0 },
+        },
       },
-      { extends: true, test: { name: 'slow', include: SLOW } },
-      { extends: true, test: { name: 'xs', include: XS } },
-      { extends: true, test: { name: 'pty', include: PTY } },
+      { extends: true, test: { name: 'slow', include: SLOW, sequence: { groupOrder: 1 } } },
+      { extends: true, test: { name: 'xs', include: XS, sequence: { groupOrder: 1 } } },
+      { extends: true, test: { name: 'pty', include: PTY, sequence: { groupOrder: 1 } } },
     ],
   },
 });
