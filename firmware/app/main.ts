@@ -1,8 +1,8 @@
 // The device's composition root: the ESP32's IO into the drivers (stepper with its fault and
-// stall lines, SF06 flow sensor, battery ADC, end-stops, buzzer and LED, and the HX711 load
-// cell and the pinch valve where the pin map fits them), those into the controller with the example
-// configuration or what storage restored, the programming protocol on UART1, and every event
-// to the debug console.
+// stall lines, SF06 flow sensor, battery ADC, end-stops, buzzer and LED, the dose guard's step
+// counter, and the HX711 load cell and the pinch valve where the pin map fits them), those
+// into the controller with the example configuration or what storage restored, the
+// programming protocol on UART1, and every event to the debug console.
 
 import { formatError, ok } from '../core/errors';
 import { type PumpEvent, reason } from '../core/events';
@@ -10,11 +10,12 @@ import { BuzzerLed } from '../drivers/annunciator';
 import { AdcBattery } from '../drivers/battery-adc';
 import { EndStops } from '../drivers/end-stops';
 import { mathRandomEntropy } from '../drivers/entropy';
-import { Analog, Digital, I2C, microseconds, PWM, Serial, ticks, timer } from '../drivers/esp32-io';
+import { Analog, Digital, I2C, microseconds, PulseCount, PWM, Serial, ticks, timer } from '../drivers/esp32-io';
 import { Hx711Force } from '../drivers/hx711';
 import { openPinchValve } from '../drivers/pinch-valve';
 import { PulseStepper } from '../drivers/pulse-stepper';
 import { Sf06Flow } from '../drivers/sf06-lf';
+import { openPcntStepCounter } from '../drivers/step-counter';
 import { FlashPartitionDriver } from '../drivers/flash-partition';
 import { NvsStore } from '../drivers/nvs-store';
 import { Uart } from '../drivers/uart';
@@ -63,10 +64,27 @@ const force =
 const valvePin = boardPin('valve');
 const valve = valvePin.fitted === false ? ok(undefined) : openPinchValve({ Digital, pin: valvePin });
 
+// The dose guard's own count of the STEP pulses (PCNT on STEP and its 1 us delayed copy,
+// hardware/README.md): part of every rig built per the BOM, so not optional. A pin map entry
+// the PCNT cannot use is a numbered error, and delivery does not start.
+const stepCounter = openPcntStepCounter({ PulseCount, signal: gpio('stepSense'), control: gpio('stepSenseDelayed') });
+
 // Boot from what NVS holds (the examples on a new board); the restart policy is in boot.ts.
 const persistence = new Persistence(new NvsStore(), new FlashPartitionDriver());
-const ports = { stepper, ticks, timer, flow, battery, endStops, annunciator, ...(force && { force }), ...(valve.ok && valve.value && { valve: valve.value }) };
-const created = valve.ok ? bootController(ports, { mechanics, library, prescription }, persistence, (c) => c.subscribe(printEvent)) : valve;
+const refused = !valve.ok ? valve : !stepCounter.ok ? stepCounter : undefined;
+const ports = {
+  stepper,
+  ticks,
+  timer,
+  flow,
+  battery,
+  endStops,
+  annunciator,
+  ...(force && { force }),
+  ...(valve.ok && valve.value && { valve: valve.value }),
+  ...(stepCounter.ok && { stepCounter: stepCounter.value }),
+};
+const created = refused ?? bootController(ports, { mechanics, library, prescription }, persistence, (c) => c.subscribe(printEvent));
 if (created.ok) {
   const controller = created.value;
   const auth = new Auth({

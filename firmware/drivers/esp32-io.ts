@@ -5,6 +5,7 @@
 import SdkAnalog from 'embedded:io/analog';
 import SdkDigital from 'embedded:io/digital';
 import SdkI2C from 'embedded:io/i2c';
+import SdkPulseCount from 'embedded:io/pulsecount';
 import SdkPWM from 'embedded:io/pwm';
 import SdkSerial from 'embedded:io/serial';
 import Time from 'time';
@@ -27,6 +28,7 @@ import {
   type SerialOptions,
 } from '../ports/io';
 import { type TickSource, type TimerService } from '../ports/timebase';
+import { type PulseCountConstructor } from './step-counter';
 import { UnsignedTicks } from './timebase';
 
 // One class, two port shapes: outputs for the stepper and LED, inputs with edge callbacks for
@@ -56,6 +58,15 @@ export const Analog = analogChecked as AnalogConstructor;
 const serialChecked: new (options: SerialOptions) => SerialDevice = SdkSerial;
 /** UART 1 or 2 for the programming link (UART 0 is the debug console). */
 export const Serial: SerialConstructor = serialChecked;
+
+// PulseCount (the PCNT peripheral, for the dose guard's step counter: ./step-counter.ts) is
+// checked against the typings in full: signal, control and onReadable as the driver passes
+// them, and read(). The ESP32 implementation also has close() (modules/io/pulsecount/esp32 in
+// the SDK), which the typings lack; the driver's shape marks it optional and never calls it,
+// so nothing is taken on trust. Its constructor throws "in use" (RangeError) for a pin already
+// open, "no pcnt" when every unit is taken, and "no hardware" on a chip without PCNT.
+/** The PCNT as a x4 quadrature decoder on `signal` and `control` (see ./step-counter.ts). */
+export const PulseCount: PulseCountConstructor = SdkPulseCount;
 
 // Timer.clear's parameter is the SDK's branded Timer, which the port's opaque handle cannot
 // name; the handles it receives are the ones Timer.set returned. Only that parameter is
