@@ -407,6 +407,33 @@ export const SCENARIOS: Readonly<Record<string, Scenario>> = {
     rec.rows.push([vp.nowMs, 'guard', vp.rig.stepLinePulses, vp.rig.enabled]);
     return rec.finish();
   },
+
+  /**
+   * Issue 13, hole 6: the library's count of clinician boluses survives a power cut (baclofen:
+   * two a day soft, four hard), and an OCCLUSION restored at boot is not backed off again.
+   */
+  'counts-and-backoff-across-reset'(createVirtualPump, lib) {
+    const kv = new MockKeyValueStore();
+    const bac = { name: 'bac', drug: { name: 'baclofen', concentrationUgPerMl: 500 }, mode: 'continuous', rateNlPerDay: 1_000_000 };
+    const options = { mechanics: RIG_10, library: lib.library, reservoirNl: 10_000_000, prescription: bac, storage: kv };
+    const first = createVirtualPump(options);
+    const a = new Recorder(first);
+    for (let i = 0; i < 2; i++) {
+      a.command('cbolus', first.controller.clinicianBolus({ volumeNl: 20_000, durationMs: 600_000 }));
+      a.run(30 * MIN);
+    }
+    first.line.occlude(first.nowMs);
+    a.run(HOUR);
+    const rows = a.finish();
+    const second = createVirtualPump(options);
+    const b = new Recorder(second);
+    b.run(MIN);
+    b.command('acknowledge', second.controller.acknowledge());
+    b.command('cbolus', second.controller.clinicianBolus({ volumeNl: 20_000, durationMs: 600_000 }));
+    b.command('cbolus-override', second.controller.clinicianBolus({ volumeNl: 20_000, durationMs: 600_000, overrideSoftLimits: true }));
+    b.run(30 * MIN);
+    return [...rows, ...b.finish()];
+  },
 };
 
 export const SCENARIO_NAMES = Object.keys(SCENARIOS);
