@@ -4,10 +4,9 @@
 // delivered beyond the allowance; and that normal delivery never trips it.
 import { describe, expect, it } from 'vitest';
 import { allowanceFor, DoseGuard, GUARD_SPANS } from '../firmware/core/dose-guard';
-import { type StepperPort } from '../firmware/ports/stepper';
 import { readPrescription } from '../firmware/core/prescription';
-import { type PulseStepper } from '../firmware/drivers/pulse-stepper';
 import { MockKeyValueStore } from '../host/storage/kv-mock';
+import { runawayDriver, underReportingDriver } from '../host/sim/broken-driver';
 import { createVirtualPump, type VirtualPump, type VirtualPumpOptions } from '../host/sim/virtual-pump';
 import { continuous, LIBRARY_JSON, PATIENT } from './fixtures';
 
@@ -15,37 +14,6 @@ const MIN = 60_000;
 const HOUR = 60 * MIN;
 const DAY = 24 * HOUR;
 const RIG = { syringe: 'bd-10ml', leadUm: 2000, fullStepsPerRev: 200, microsteps: 16 };
-
-/** A driver that passes everything through, with `patch` overriding some of it. */
-function wrap(patch: (d: PulseStepper) => Partial<StepperPort>): (d: PulseStepper) => StepperPort {
-  return (d) => {
-    const p = patch(d);
-    return {
-      enable: p.enable ?? ((on) => d.enable(on)),
-      setDirection: (dir) => d.setDirection(dir),
-      run: p.run ?? ((s) => d.run(s)),
-      stop: p.stop ?? (() => d.stop()),
-      get busy() {
-        return d.busy;
-      },
-      get position() {
-        return p.position !== undefined ? (p as { position: number }).position : d.position;
-      },
-      get onFault() {
-        return d.onFault;
-      },
-      set onFault(f) {
-        d.onFault = f;
-      },
-      get faultActive() {
-        return d.faultActive;
-      },
-      get stallActive() {
-        return d.stallActive;
-      },
-    };
-  };
-}
 
 function pump(extra: Partial<VirtualPumpOptions>, rx: unknown = continuous(24_000_000, { patientBolus: PATIENT })): VirtualPump {
   // No flow sensor: it would see most of these faults first (it measures what really flows),
@@ -111,11 +79,9 @@ describe('the guard\'s memory', () => {
 
 describe('the guard catches a broken engine or driver', () => {
   it('a driver that reports a third of its steps', () => {
-    let v: VirtualPump | undefined;
-    const vp = pump({ wrapStepper: wrap((d) => ({ get position() { return Math.floor(d.position / 3); } })) });
-    v = vp;
+    const vp = pump({ wrapStepper: underReportingDriver });
     vp.runFor(HOUR);
-    expect(guardAlarm(v)).toBeDefined();
+    expect(guardAlarm(vp)).toBeDefined();
     expect(vp.controller.status().state).toBe('alarm');
     expect(vp.rig.enabled).toBe(false);
     expect(excessUl(vp)).toBeLessThanOrEqual(25);
@@ -123,14 +89,7 @@ describe('the guard catches a broken engine or driver', () => {
 
   it('a runaway at the top step rate that ignores stop()', () => {
     let runaway = false;
-    const vp = pump({
-      wrapStepper: wrap((d) => ({
-        run: (s) => d.run(runaway ? { count: 10_000_000, intervalUs: 500 } : s),
-        stop: () => {
-          if (!runaway) d.stop();
-        },
-      })),
-    });
+    const vp = pump({ wrapStepper: runawayDriver(() => runaway) });
     vp.runFor(10 * MIN);
     runaway = true;
     vp.runFor(MIN);
@@ -161,7 +120,7 @@ describe('the guard catches a broken engine or driver', () => {
 
   it('acknowledging while still over the allowance brings the alarm straight back', () => {
     let runaway = false;
-    const vp = pump({ wrapStepper: wrap((d) => ({ run: (s) => d.run(runaway ? { count: 10_000_000, intervalUs: 500 } : s), stop: () => (runaway ? undefined : d.stop()) })) });
+    const vp = pump({ wrapStepper: runawayDriver(() => runaway) });
     vp.runFor(10 * MIN);
     runaway = true;
     vp.runFor(MIN);
@@ -176,7 +135,7 @@ describe('across resets', () => {
   it('a power cut does not empty the guard: what it counted still counts after the boot', () => {
     const kv = new MockKeyValueStore();
     let runaway = false;
-    const first = pump({ storage: kv, wrapStepper: wrap((d) => ({ run: (s) => d.run(runaway ? { count: 10_000_000, intervalUs: 500 } : s), stop: () => (runaway ? undefined : d.stop()) })) });
+    const first = pump({ storage: kv, wrapStepper: runawayDriver(() => runaway) });
     first.runFor(10 * MIN);
     runaway = true;
     first.runFor(MIN);

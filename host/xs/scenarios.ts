@@ -11,6 +11,7 @@ import { type PumpEvent } from '../../firmware/core/events';
 import { type createVirtualPump as CreateVirtualPump, type VirtualPump } from '../sim/virtual-pump';
 import { type ProtocolClient } from '../protocol/client';
 import { createLinkedPump, exampleKey, type LinkedPump } from '../protocol/virtual-link';
+import { runawayDriver } from '../sim/broken-driver';
 import { MockFlash } from '../storage/flash-mock';
 import { MockKeyValueStore } from '../storage/kv-mock';
 
@@ -379,24 +380,7 @@ export const SCENARIOS: Readonly<Record<string, Scenario>> = {
       reservoirNl: 10_000_000,
       prescription: continuous(24_000_000, { patientBolus: PATIENT }),
       flowSensor: false,
-      wrapStepper: (d) => ({
-        enable: (on) => d.enable(on),
-        setDirection: (dir) => d.setDirection(dir),
-        run: (seg) => d.run(runaway ? { count: 10_000_000, intervalUs: 500 } : seg),
-        stop: () => (runaway ? undefined : d.stop()),
-        get busy() {
-          return d.busy;
-        },
-        get position() {
-          return d.position;
-        },
-        get onFault() {
-          return d.onFault;
-        },
-        set onFault(f) {
-          d.onFault = f;
-        },
-      }),
+      wrapStepper: runawayDriver(() => runaway),
     });
     const rec = new Recorder(vp);
     rec.run(10 * MIN);
