@@ -131,6 +131,27 @@ describe('the guard catches a broken engine or driver', () => {
   });
 });
 
+describe('the guard\'s own counter', () => {
+  it('dead (its buffer unpowered): STEP_COUNT_MISMATCH stops delivery within 64 microsteps and 2 %', () => {
+    const vp = pump({ deadStepCounter: true });
+    vp.runFor(10 * MIN);
+    const alarm = vp.events.find((e) => e.type === 'alarm' && e.data['alarm'] === 'STEP_COUNT_MISMATCH');
+    expect(alarm?.reason.text).toMatch(/the STEP line counter saw 0/);
+    expect(vp.controller.status().state).toBe('alarm');
+    // 1 mL/h on a 10 mL syringe is about 2.7 microsteps a second: seen within half a minute.
+    expect(alarm!.at).toBeLessThan(30_000);
+  });
+
+  it('healthy: no mismatch over a day of delivery and boluses with late timers', () => {
+    const vp = pump({ lateTimers: { seed: 9 } }, continuous(7_200_000, { patientBolus: PATIENT }));
+    for (let h = 0; h < 24; h++) {
+      vp.controller.patientBolus();
+      vp.runFor(HOUR);
+    }
+    expect(vp.events.filter((e) => e.type === 'alarm').map((e) => e.reason.code)).toEqual([]);
+  });
+});
+
 describe('across resets', () => {
   it('a power cut does not empty the guard: what it counted still counts after the boot', () => {
     const kv = new MockKeyValueStore();

@@ -215,6 +215,14 @@ describe('boot and storage alarms', () => {
   });
 });
 
+describe('the dose guard\'s counter', () => {
+  it('a dead STEP line counter raises STEP_COUNT_MISMATCH within a minute and stops the motor', () => {
+    const vp = pump({ deadStepCounter: true });
+    expect(timeTo(vp, 'STEP_COUNT_MISMATCH', 0, MIN)).toBeLessThan(MIN);
+    expectSafeState(vp, 'STEP_COUNT_MISMATCH');
+  });
+});
+
 describe('a stalled loop', () => {
   it('raises LOOP_STALLED within a second of the late wake, skips the stalled time and keeps delivering', () => {
     // The JS loop is busy for 30 minutes an hour in: no timer runs (late-timers.ts stalls).

@@ -80,6 +80,9 @@ export interface ControllerHooks {
   beforeRun?(count: number): void;
 }
 
+/** How far the STEP line counter may fall behind the driver before it is a fault (and 2 % more). */
+const MISMATCH_STEPS = 64;
+
 /** The latest a stop timer is taken to come (see #apply's write-ahead). */
 const LATE_STOP_US = 200_000;
 
@@ -106,6 +109,9 @@ export class Controller {
   readonly #lineInputs: { flow?: FlowRead; force?: ForceRead } = {};
   /** The second line of defence, where an independent step counter is fitted. */
   readonly guard: DoseGuard | undefined;
+  /** Steps the driver reported, either way, and what the guard had counted, since the last agreement check began. */
+  #driverSteps = 0;
+  #counterBase = -1;
   /** The guard found a breach: the driver stays disabled until it is acknowledged and gone. */
   #guardTripped = false;
   /** A check is set: pulses that come meanwhile need no other. */
@@ -306,7 +312,33 @@ export class Controller {
     const position = this.#ports.stepper.position;
     const emitted = position - this.#lastPosition;
     this.#lastPosition = position;
+    this.#driverSteps += emitted < 0 ? -emitted : emitted;
     return emitted;
+  }
+
+  /**
+   * The guard's counter must see what the driver says it stepped (both final: the segment was
+   * just stopped). A dead counter would leave the guard blind; a driver counting steps it did
+   * not make under-delivers. Either stops delivery through the fault path (STEP_COUNT_MISMATCH).
+   * A counter seeing more is the guard's own business (an over-delivery).
+   */
+  #checkCounts(now: number): void {
+    const guard = this.guard;
+    if (!guard) return;
+    this.#guardCheck();
+    if (this.#counterBase < 0) {
+      this.#counterBase = guard.pulsesSeen;
+      this.#driverSteps = 0;
+      return;
+    }
+    const seen = guard.pulsesSeen - this.#counterBase;
+    const short = this.#driverSteps - seen;
+    if (short > MISMATCH_STEPS + Math.floor(this.#driverSteps / 50)) {
+      this.pump.raiseAlarm(now, 'STEP_COUNT_MISMATCH', `the driver reports ${this.#driverSteps} microsteps since the check began, the STEP line counter saw ${seen}`);
+      // Start the comparison again, so an acknowledged mismatch is judged on fresh counts.
+      this.#counterBase = guard.pulsesSeen;
+      this.#driverSteps = 0;
+    }
   }
 
   #cycle<T>(command: ((now: number) => T) | undefined): T {
@@ -314,7 +346,9 @@ export class Controller {
     const now = this.now();
     // Freeze the segment in flight so the emitted count is final before it is booked.
     stepper.stop();
-    let plan = this.pump.update(now, this.#takeEmitted());
+    const emitted = this.#takeEmitted();
+    this.#checkCounts(now);
+    let plan = this.pump.update(now, emitted);
     let result: T | undefined;
     if (command) {
       result = command(now);

@@ -73,6 +73,8 @@ export interface VirtualPumpOptions extends ControllerConfig {
    * what really reaches the STEP line.
    */
   readonly wrapStepper?: (driver: PulseStepper) => StepperPort;
+  /** A step counter that counts nothing (its buffer unpowered): the guard would be blind. */
+  readonly deadStepCounter?: boolean;
   /** Fit the flow sensor (default true); without it the guard's tests see the guard alone. */
   readonly flowSensor?: boolean;
   /** Charge already used from the battery at the start (fraction, default 0). */
@@ -239,6 +241,7 @@ export function createVirtualPump(options: VirtualPumpOptions): VirtualPump {
       // independent count (never the driver's position).
       stepCounter: {
         get count() {
+          if (options.deadStepCounter === true) return 0;
           const n = rig.stepLinePulses;
           // A PCNT watch point fires on the next edge; a PWM train makes its edges with no pin
           // event here, so that edge is put on the clock (the callback is made once).
