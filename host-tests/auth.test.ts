@@ -323,7 +323,7 @@ describe('hex and constant-time comparison', () => {
         expect(equalHex(bytesToHex(a), bytesToHex(a.slice()))).toBe(true);
         if (a.length > 0) {
           const b = a.slice();
-          b[at % a.length] ^= flip;
+          b[at % a.length]! ^= flip;
           expect(equalBytes(a, b)).toBe(false);
           expect(equalHex(bytesToHex(a), bytesToHex(b))).toBe(false);
           expect(equalBytes(a, a.subarray(1))).toBe(false);

@@ -22,12 +22,12 @@ import { type TickSource, type TimerHandle, type TimerService } from '../ports/t
 export interface PulseStepperBaseOptions {
   Digital: DigitalConstructor;
   /** LEDC for fast segments; without it, timer stepping only. */
-  PWM?: PwmConstructor;
+  PWM?: PwmConstructor | undefined;
   timer: TimerService;
   /** Time.ticks (ms). */
   ticks: TickSource;
   /** Finer clock for timing a PWM run (on the device: `() => Time.microseconds`). */
-  microseconds?: () => number;
+  microseconds?: (() => number) | undefined;
   pins: { step: number; dir: number; enable: number };
   /** A4988/DRV8825/TMC2209 EN is active low; default true. */
   enableActiveLow?: boolean;

@@ -67,7 +67,7 @@ export interface Sf06FlowOptions {
   address?: number;
   model: Sf06Model;
   /** Default 'water'. */
-  medium?: Sf06Medium;
+  medium?: Sf06Medium | undefined;
 }
 
 export class Sf06Flow implements FlowSensorPort {

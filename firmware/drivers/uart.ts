@@ -25,7 +25,7 @@ export interface UartOptions {
   /** Default 115200 (8N1). */
   baud?: number;
   /** Output queue size in bytes (default 1024). */
-  outputBytes?: number;
+  outputBytes?: number | undefined;
 }
 
 export class Uart implements SerialPort {

@@ -15,7 +15,7 @@ const HOUR_MS = 3_600_000;
 
 export interface AnalysisOptions {
   /** The set rate: one of the two. */
-  readonly rateMlPerH?: number;
+  readonly rateMlPerH?: number | undefined;
   readonly rateNlPerH?: number;
   /** The sample interval S, ms (default 30 s: the standard's 0.5 min). */
   readonly intervalMs?: number;

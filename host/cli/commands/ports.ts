@@ -28,7 +28,7 @@ export const registerPorts: Register = (program, act) => {
         let rows: PortRow[];
         try {
           const list = await ctx.binding().list();
-          rows = list.map((p: { path: string; manufacturer?: string; serialNumber?: string; vendorId?: string; productId?: string }) => ({ path: p.path, description: [p.manufacturer, p.serialNumber, p.vendorId && `${p.vendorId}:${p.productId}`].filter(Boolean).join(' ') || 'serial port' }));
+          rows = list.map((p: { path: string; manufacturer?: string | undefined; serialNumber?: string | undefined; vendorId?: string | undefined; productId?: string | undefined }) => ({ path: p.path, description: [p.manufacturer, p.serialNumber, p.vendorId && `${p.vendorId}:${p.productId}`].filter(Boolean).join(' ') || 'serial port' }));
         } catch {
           // bindings-cpp lists through udevadm; without it, look at /dev ourselves.
           rows = scanDev();
