@@ -6,7 +6,7 @@
 import { type AlarmName } from '../core/alarms';
 import { type ProgramFlags } from '../core/checks';
 import { type DoseMemory, type DOSES_LOST } from '../core/dose-memory';
-import { type Breach, DoseGuard, type GuardMemory } from '../core/dose-guard';
+import { type Breach, breachText, DoseGuard, type GuardMemory } from '../core/dose-guard';
 import { fail, pumpError, type Result } from '../core/errors';
 import { type EventData, type PumpEvent, type Reason } from '../core/events';
 import { readLibrary } from '../core/library';
@@ -14,6 +14,7 @@ import { readMechanics } from '../core/mechanics';
 import { type Plan, Pump, type SensorInputs } from '../core/pump';
 import { type PumpStatus } from '../core/status';
 import { MonotonicClock } from '../core/ticks';
+import { MS_PER_DAY } from '../core/units';
 import { type MonitorConfig } from '../core/monitor';
 import { type RefillRecord } from '../core/refill';
 import { type AnnunciatorPort, type AnnunciatorPriority } from '../ports/annunciator';
@@ -23,6 +24,7 @@ import { type StepCounterPort } from '../ports/step-counter';
 import { type StepperPort } from '../ports/stepper';
 import { type TickSource, type TimerHandle, type TimerService } from '../ports/timebase';
 import { type ValvePort } from '../ports/valve';
+import { StepAgreement } from './step-agreement';
 
 export interface ControllerPorts {
   readonly stepper: StepperPort;
@@ -80,9 +82,6 @@ export interface ControllerHooks {
   beforeRun?(count: number): void;
 }
 
-/** How far the STEP line counter may fall behind the driver before it is a fault (and 2 % more). */
-const MISMATCH_STEPS = 64;
-
 /** The latest a stop timer is taken to come (see #apply's write-ahead). */
 const LATE_STOP_US = 200_000;
 
@@ -109,9 +108,7 @@ export class Controller {
   readonly #lineInputs: { flow?: FlowRead; force?: ForceRead } = {};
   /** The second line of defence, where an independent step counter is fitted. */
   readonly guard: DoseGuard | undefined;
-  /** Steps the driver reported, either way, and what the guard had counted, since the last agreement check began. */
-  #driverSteps = 0;
-  #counterBase = -1;
+  readonly #agreement = new StepAgreement();
   /** The guard found a breach: the driver stays disabled until it is acknowledged and gone. */
   #guardTripped = false;
   /** A check is set: pulses that come meanwhile need no other. */
@@ -119,7 +116,7 @@ export class Controller {
   readonly #onGuardCheck = (): void => {
     this.#guardPending = false;
     const breach = this.#guardCheck();
-    if (breach && !this.#guardTripped) this.#cycle((now) => this.#trip(now, this.#breachText(breach, 'now')));
+    if (breach && !this.#guardTripped) this.#cycle((now) => this.#trip(now, breachText(breach, 'now')));
   };
   /** The counter saw a pulse after the last read: check within 5-100 ms while pulses flow. */
   readonly #onStepPulse = (): void => {
@@ -186,7 +183,7 @@ export class Controller {
     // whose windows, kept across the reset, are still over the allowance.
     this.#cycle((now) => {
       const breach = this.#guardCheck();
-      if (breach) this.#trip(now, this.#breachText(breach, 'still'));
+      if (breach) this.#trip(now, breachText(breach, 'still'));
       this.#pollFaultLines(now);
       if (endStops?.syringeEmpty) this.pump.syringeEmpty(now);
     });
@@ -199,7 +196,7 @@ export class Controller {
       // Still over the allowance: the guard's alarm comes straight back, the driver stays off.
       if (this.#guardTripped) {
         const breach = this.#guardCheck();
-        if (breach) this.pump.raiseAlarm(now, 'OVER_DELIVERY', this.#breachText(breach, 'still'));
+        if (breach) this.pump.raiseAlarm(now, 'OVER_DELIVERY', breachText(breach, 'still'));
         else this.#guardTripped = false;
       }
       return result;
@@ -286,7 +283,7 @@ export class Controller {
     return this.#cycle((now) => {
       const r = this.pump.prime(now);
       const p = this.pump.prescription?.priming;
-      if (r.ok && p) this.guard?.accepted(now, p.volumeNl, Math.ceil((p.volumeNl * 86_400_000) / p.rateNlPerDay));
+      if (r.ok && p) this.guard?.accepted(now, p.volumeNl, Math.ceil((p.volumeNl * MS_PER_DAY) / p.rateNlPerDay));
       return r;
     });
   }
@@ -312,33 +309,21 @@ export class Controller {
     const position = this.#ports.stepper.position;
     const emitted = position - this.#lastPosition;
     this.#lastPosition = position;
-    this.#driverSteps += emitted < 0 ? -emitted : emitted;
+    this.#agreement.driver(emitted);
     return emitted;
   }
 
   /**
-   * The guard's counter must see what the driver says it stepped (both final: the segment was
-   * just stopped). A dead counter would leave the guard blind; a driver counting steps it did
-   * not make under-delivers. Either stops delivery through the fault path (STEP_COUNT_MISMATCH).
-   * A counter seeing more is the guard's own business (an over-delivery).
+   * Once a cycle, with the segment in flight stopped: the guard reads its counter (so #apply's
+   * refusal sees this cycle's headroom), and the counter must agree with the driver
+   * (step-agreement.ts), else STEP_COUNT_MISMATCH through the fault path.
    */
   #checkCounts(now: number): void {
     const guard = this.guard;
     if (!guard) return;
     this.#guardCheck();
-    if (this.#counterBase < 0) {
-      this.#counterBase = guard.pulsesSeen;
-      this.#driverSteps = 0;
-      return;
-    }
-    const seen = guard.pulsesSeen - this.#counterBase;
-    const short = this.#driverSteps - seen;
-    if (short > MISMATCH_STEPS + Math.floor(this.#driverSteps / 50)) {
-      this.pump.raiseAlarm(now, 'STEP_COUNT_MISMATCH', `the driver reports ${this.#driverSteps} microsteps since the check began, the STEP line counter saw ${seen}`);
-      // Start the comparison again, so an acknowledged mismatch is judged on fresh counts.
-      this.#counterBase = guard.pulsesSeen;
-      this.#driverSteps = 0;
-    }
+    const why = this.#agreement.check(guard.pulsesSeen);
+    if (why) this.pump.raiseAlarm(now, 'STEP_COUNT_MISMATCH', why);
   }
 
   #cycle<T>(command: ((now: number) => T) | undefined): T {
@@ -399,9 +384,8 @@ export class Controller {
   /** A forward segment the guard's allowance cannot take: the engine asks for too much. */
   #guardRefuses(plan: Plan): boolean {
     const guard = this.guard;
-    if (!guard || plan.direction !== 1 || !plan.segment) return false;
-    this.#guardCheck();
-    return plan.segment.count > guard.headroomPulses;
+    // Headroom as of this cycle's read (#checkCounts, before the plan was made).
+    return guard !== undefined && plan.direction === 1 && plan.segment !== undefined && plan.segment.count > guard.headroomPulses;
   }
 
   /** Feeds the independent count to the guard; the breach, if any (the guard's own object). */
@@ -415,10 +399,6 @@ export class Controller {
     this.#ports.stepper.stop();
     this.#ports.stepper.enable(false);
     this.pump.raiseAlarm(now, 'OVER_DELIVERY', text);
-  }
-
-  #breachText(b: Breach, when: 'now' | 'still'): string {
-    return `dose guard: ${b.countedNl} nl counted on the STEP line in the last ${b.window}, ${when} over the ${b.allowedNl} nl the prescription allows`;
   }
 
   #publish(): void {

@@ -131,6 +131,11 @@ export interface Breach {
   readonly allowedNl: number;
 }
 
+/** The alarm's text for a breach, found `now` or `still` there after an acknowledgement. */
+export function breachText(b: Breach, when: 'now' | 'still'): string {
+  return `dose guard: ${b.countedNl} nl counted on the STEP line in the last ${b.window}, ${when} over the ${b.allowedNl} nl the prescription allows`;
+}
+
 /** What storage keeps of the guard across resets (with the dose memory). */
 export interface GuardMemory {
   readonly hour: readonly number[];
