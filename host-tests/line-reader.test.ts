@@ -3,7 +3,7 @@
 // before, and a ring that reports (never hides) a producer outrunning the consumer.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { LineReader, type LineEvent, MAX_LINE_CHARS } from '../firmware/protocol/line-reader';
+import { LineReader, type LineEvent, MAX_LINE_CHARS, PRIORITY_RING_BYTES } from '../firmware/protocol/line-reader';
 
 const bytesOf = (text: string): Uint8Array => Uint8Array.from(text, (c) => c.charCodeAt(0));
 
@@ -19,18 +19,21 @@ function feed(text: string, reader = new LineReader()): LineEvent[] {
 }
 
 const line = (text: string): LineEvent => ({ kind: 'line', text });
+const isPriorityText = (text: string): boolean => /^([0-9]+ )?(STOP|ACK)( |$)/.test(text);
+const isPriorityEvent = (e: LineEvent): boolean => e.kind === 'line' && isPriorityText(e.text);
+const sortTexts = (events: LineEvent[]): string[] => events.map((e) => (e.kind === 'line' ? e.text : e.kind)).sort();
 const TOO_LONG: LineEvent = { kind: 'too-long' };
 const OVERFLOW: LineEvent = { kind: 'overflow' };
 
 describe('LineReader: lines', () => {
   it('assembles lines split across pushes at every point', () => {
-    const stream = 'STATUS\n1 STOP *ABCD\nHELLO\n';
+    const stream = 'STATUS\n1 BOLUS *ABCD\nHELLO\n';
     for (let cut = 0; cut <= stream.length; cut++) {
       const reader = new LineReader();
       reader.push(bytesOf(stream.slice(0, cut)));
       const first = drain(reader);
       reader.push(bytesOf(stream.slice(cut)));
-      expect([...first, ...drain(reader)]).toEqual([line('STATUS'), line('1 STOP *ABCD'), line('HELLO')]);
+      expect([...first, ...drain(reader)]).toEqual([line('STATUS'), line('1 BOLUS *ABCD'), line('HELLO')]);
     }
   });
 
@@ -130,14 +133,64 @@ describe('LineReader: invalid bytes', () => {
   });
 });
 
+describe('LineReader: STOP and ACK (issue 14)', () => {
+  const stop = '4711 STOP *1A2B';
+  const ack = '4712 ACK 10 #0123456789abcdef *3C4D';
+
+  it('gives STOP and ACK lines before anything that came earlier', () => {
+    expect(feed(`STATUS\nRX\n${ack}\n${stop}\nHELLO\n`)).toEqual([line(ack), line(stop), line('STATUS'), line('RX'), line('HELLO')]);
+  });
+
+  it('files by the command word only: STOPPED, a STOP argument or a bare seq are ordinary lines', () => {
+    const reader = new LineReader();
+    reader.push(bytesOf('STOPPED\n1 ACKS\n2 SUB STOP\n3\nSTOP\nACK\n9 STOP\n'));
+    expect(reader.pendingPriority()).toBe(3);
+    expect(drain(reader)).toEqual([line('STOP'), line('ACK'), line('9 STOP'), line('STOPPED'), line('1 ACKS'), line('2 SUB STOP'), line('3')]);
+  });
+
+  for (const [what, burst] of [
+    ['300 short lines', 'X\n'.repeat(300)],
+    ['2000 NUL lines', '\0\n'.repeat(2_000)],
+    ['80 STATUS lines', 'STATUS\n'.repeat(80)],
+    ['64 KB of junk lines', `${'J'.repeat(100)}\n`.repeat(650)],
+  ] as const) {
+    it(`keeps a STOP sent behind ${what} in one push, when the main ring overflowed`, () => {
+      const reader = new LineReader();
+      reader.push(bytesOf(`${burst}${stop}\n`));
+      expect(reader.next(true)).toEqual(line(stop));
+      const rest = drain(reader);
+      expect(rest).toContainEqual(OVERFLOW);
+    });
+  }
+
+  it('next(true) gives only STOP and ACK, leaving the rest waiting', () => {
+    const reader = new LineReader();
+    reader.push(bytesOf(`STATUS\n${stop}\nRX\n`));
+    expect(reader.next(true)).toEqual(line(stop));
+    expect(reader.next(true)).toBeUndefined();
+    expect(reader.pending()).toBe(2);
+    expect(drain(reader)).toEqual([line('STATUS'), line('RX')]);
+  });
+
+  it('reports a STOP or ACK dropped from a full priority ring by name, never silently', () => {
+    const reader = new LineReader();
+    const n = Math.floor(PRIORITY_RING_BYTES / (ack.length + 1));
+    reader.push(bytesOf(`${ack}\n`.repeat(n + 2)));
+    const events = drain(reader);
+    expect(events.filter((e) => e.kind === 'line')).toHaveLength(n);
+    expect(events).toContainEqual({ kind: 'priority-lost', command: 'ACK', count: 2 });
+  });
+});
+
 describe('LineReader: ring overflow', () => {
-  it('keeps every complete line, drops the line being received and reports it in order', () => {
+  it('keeps every line that fits, drops the rest and reports them once, in their place', () => {
     const reader = new LineReader({ ringBytes: 128 });
     const l = (i: number): string => `${i} ${'X'.repeat(37)}`; // 40 bytes with the LF
     reader.push(bytesOf(`${l(1)}\n${l(2)}\n${l(3)}\n${l(4)}\n${l(5)}\n`));
-    // Three lines fit (120 bytes); the fourth and fifth each run into the end of the ring.
-    expect(reader.pending()).toBe(5);
-    expect(drain(reader)).toEqual([line(l(1)), line(l(2)), line(l(3)), OVERFLOW, OVERFLOW]);
+    // Three lines fit (120 bytes); the fourth and fifth do not, and are one overflow, filed
+    // as soon as next() makes room for it.
+    expect(reader.pending()).toBe(3);
+    expect(drain(reader)).toEqual([line(l(1)), line(l(2)), line(l(3)), OVERFLOW]);
     reader.push(bytesOf(`${l(6)}\n`));
     expect(drain(reader)).toEqual([line(l(6))]);
   });
@@ -154,12 +207,12 @@ describe('LineReader: ring overflow', () => {
     expect(drain(reader)).toEqual([line(full), OVERFLOW, line('after')]);
   });
 
-  it('drops an overrun line whole even when its LF arrives much later', () => {
+  it('assembles the line being received apart, so it needs room only once complete', () => {
     const reader = new LineReader({ ringBytes: 128 });
     reader.push(bytesOf(`${'a'.repeat(100)}\n${'b'.repeat(50)}`));
-    expect(drain(reader)).toEqual([line('a'.repeat(100)), OVERFLOW]);
-    reader.push(bytesOf(`${'b'.repeat(50)}\nSTOP\n`));
-    expect(drain(reader)).toEqual([line('STOP')]);
+    expect(drain(reader)).toEqual([line('a'.repeat(100))]);
+    reader.push(bytesOf(`${'b'.repeat(50)}\nHELLO\n`));
+    expect(drain(reader)).toEqual([line('b'.repeat(100)), line('HELLO')]);
   });
 
   it('refuses a ring smaller than a FIFO', () => {
@@ -242,7 +295,11 @@ describe('LineReader: properties', () => {
   it('reports exactly what the line rules say when the consumer keeps up', () => {
     fc.assert(
       fc.property(stream, cuts, (bytes, sizes) => {
-        expect(pushInPieces(new LineReader(), bytes, sizes, true)).toEqual(model(bytes));
+        // STOP and ACK lines may come before lines that completed in the same push: compare
+        // them as a set, and everything else in order.
+        const [got, want] = [pushInPieces(new LineReader(), bytes, sizes, true), model(bytes)];
+        expect(got.filter((e) => !isPriorityEvent(e))).toEqual(want.filter((e) => !isPriorityEvent(e)));
+        expect(sortTexts(got.filter(isPriorityEvent))).toEqual(sortTexts(want.filter(isPriorityEvent)));
       }),
       { numRuns: 500 },
     );
@@ -256,7 +313,9 @@ describe('LineReader: properties', () => {
         bytes.set(garbage);
         bytes.set(tail, garbage.length);
         const events = pushInPieces(new LineReader(), bytes, sizes, true);
-        expect(events.at(-1)).toEqual(line(text));
+        // A STOP or ACK goes before lines that came earlier; anything else comes last.
+        if (isPriorityText(text)) expect(events).toContainEqual(line(text));
+        else expect(events.at(-1)).toEqual(line(text));
       }),
       { numRuns: 500 },
     );
@@ -269,7 +328,7 @@ describe('LineReader: properties', () => {
         reader.push(flood); // all at once, nothing taken: overflows freely
         drain(reader);
         reader.push(bytesOf(`\n${text}\n`));
-        expect(drain(reader).at(-1)).toEqual(line(text));
+        expect(drain(reader)).toContainEqual(line(text));
       }),
       { numRuns: 300 },
     );

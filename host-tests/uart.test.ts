@@ -84,7 +84,7 @@ describe('Uart: receiving', () => {
     expect(wire.stats.deliveredBytes).toBe(FIFO_BYTES);
     wire.host.send('\nSTOP\n');
     clock.runFor(20);
-    expect(lines().at(-1)).toBe('STOP');
+    expect(lines()).toContain('STOP');
     expect(events.every((e) => e.kind === 'line')).toBe(true); // lost bytes merge lines, not break the reader
   });
 

@@ -117,8 +117,18 @@ if (created.ok) {
   void button;
   const uart = new Uart({ Serial, port: 1, receive: gpio('uartRx'), transmit: gpio('uartTx') });
   // LOG reads the flash log through the link (pumpctl log, plot): present once boot opened it.
-  const link = new ProtocolLink({ controller, auth, firmwareVersion: '0.1.0', write: (line) => uart.write(`${line}\n`), ...(persistence.log && { log: persistence.log }) });
+  const link = new ProtocolLink({
+    controller,
+    auth,
+    firmwareVersion: '0.1.0',
+    write: (line) => uart.write(`${line}\n`),
+    // Replies only as the output queue has room, and the RX FIFO emptied between lines.
+    outputRoom: () => uart.outputRoom,
+    pollInput: () => uart.poll(),
+    ...(persistence.log && { log: persistence.log }),
+  });
   uart.onBytes = (bytes) => link.receive(bytes);
+  uart.onRoom = () => link.outputDrained();
 } else {
   // The stepper was built with its power stage off, so nothing moves.
   trace(`not started: ${formatError(created.error)}\n`);

@@ -60,7 +60,7 @@ export const ERRORS = {
   ALARM_ACTIVE: { code: 431, meaning: 'An alarm that stops delivery is still active.', action: 'Deal with its cause and acknowledge it: delivery resumes by itself when the last such alarm clears.' },
   NO_SUCH_ALARM: { code: 432, meaning: 'The alarm named is not active.', action: 'Read the active alarms and acknowledge one of them (or all).' },
   // E500-E504, E512-E513: protocol framing and staging (docs/protocol.md).
-  LINE_TOO_LONG: { code: 500, meaning: 'The line was longer than 120 bytes or held bytes outside printable ASCII; it was discarded up to its end.', action: 'Keep lines short (stage prescriptions in chunks) and plain ASCII.' },
+  LINE_TOO_LONG: { code: 500, meaning: 'The line was discarded: longer than 120 bytes, bytes outside printable ASCII, or input arriving faster than it could be handled.', action: 'Keep lines short (stage prescriptions in chunks) and plain ASCII; send a discarded line again.' },
   BAD_CRC: { code: 501, meaning: 'The frame checksum does not match (a NAK): nothing in the frame was acted on.', action: 'Send the same frame again.' },
   UNKNOWN_COMMAND: { code: 502, meaning: 'The command is not in the protocol.', action: 'Send HELP for the list.' },
   BAD_ARGUMENTS: { code: 503, meaning: 'An argument is missing, malformed or out of range (the message names it).', action: 'Correct the argument named.' },

@@ -30,6 +30,7 @@ export interface UartOptions {
 
 export class Uart implements SerialPort {
   onBytes: ((bytes: Uint8Array) => void) | undefined = undefined;
+  onRoom: (() => void) | undefined = undefined;
 
   readonly #serial: SerialDevice;
   readonly #rx = new Uint8Array(UART_FIFO_BYTES);
@@ -75,6 +76,14 @@ export class Uart implements SerialPort {
 
   get droppedOutBytes(): number {
     return this.#droppedOut;
+  }
+
+  get outputRoom(): number {
+    return this.#out.length - this.#outCount;
+  }
+
+  poll(): void {
+    this.#drain();
   }
 
   /** Bytes waiting in the output queue (not yet in the TX FIFO). */
@@ -133,8 +142,10 @@ export class Uart implements SerialPort {
   #pump(): void {
     if (this.#pumping || this.#closed) return;
     this.#pumping = true;
+    let moved = false;
     try {
       const out = this.#out;
+      const queued = this.#outCount;
       while (this.#txRoom > 0 && this.#outCount > 0) {
         const n = Math.min(this.#txRoom, this.#outCount, out.length - this.#outHead);
         // Taken before the write: an onWritable inside it reports the room after these bytes.
@@ -149,8 +160,11 @@ export class Uart implements SerialPort {
         this.#outHead = (this.#outHead + n) % out.length;
         this.#outCount -= n;
       }
+      moved = this.#outCount < queued;
     } finally {
       this.#pumping = false;
     }
+    // After the guard is down, so what the listener writes goes straight on.
+    if (moved) this.onRoom?.();
   }
 }

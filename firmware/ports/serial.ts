@@ -14,6 +14,15 @@ export interface SerialPort {
    * line never goes out cut short.
    */
   write(text: string): void;
+  /** Bytes free in the output queue: a dispatcher answers only what fits. */
+  readonly outputRoom: number;
+  /** Called once queued output has moved on into the hardware, so there is room again. */
+  onRoom: (() => void) | undefined;
+  /**
+   * Empties the receive FIFO now, through onBytes. A dispatcher handling a queue of lines
+   * calls it between them, so the FIFO never waits longer than one line's handling.
+   */
+  poll(): void;
   /** Bytes received while nothing listened (onBytes undefined). */
   readonly droppedInBytes: number;
   /** Bytes of writes dropped because the output queue was full (or the port closed). */

@@ -1,43 +1,53 @@
 // Bytes from the UART into protocol lines (docs/protocol.md, "Lines"): LF-terminated, a CR
 // before the LF ignored, at most 120 bytes with the LF, printable ASCII only. Everything is
-// checked as the bytes arrive, into one ring allocated at construction, so a burst from the
-// driver is taken at once and whatever comes in, the reader resynchronises at the next LF.
+// checked as the bytes arrive; whatever comes in, the reader resynchronises at the next LF.
 //
-// Use: the driver's onBytes calls push(); the dispatcher then takes every waiting event with
-// next() until it gives undefined (pending() says how many wait), answers STOP and ACK lines
-// first and the rest in order. Nothing is lost by draining: complete lines are never dropped.
+// The line being received is assembled apart from the rings, and only a complete line is
+// filed: STOP and ACK lines into a ring of their own, everything else into the main ring. So
+// however much input arrives faster than it is handled (a 64 KB burst in one push, a slow
+// consumer), a STOP or an ACK behind it is never lost with the lines that are: it waits in
+// its own ring, and next() gives it before anything else (issue 14). Only if that ring too is
+// full is one discarded, and then that is reported by name ('priority-lost'), never silently.
+//
+// Use: the driver's onBytes calls push(); the dispatcher takes events with next() until it
+// gives undefined, or with next(true) only the priority ones while it cannot answer others.
 
 /** Longest line in bytes, including its LF (the CR of a CRLF is not counted). */
 export const MAX_LINE_BYTES = 120;
 /** Longest text a line can carry. */
 export const MAX_LINE_CHARS = MAX_LINE_BYTES - 1;
-/** Default ring size: four longest lines and the one being received. */
+/** Default main ring: four longest lines. */
 export const DEFAULT_RING_BYTES = 512;
+/** The priority ring: seven framed ACKs or sixteen STOPs waiting at once. */
+export const PRIORITY_RING_BYTES = 256;
+/** The commands filed in the priority ring. */
+export const PRIORITY_COMMANDS: readonly string[] = Object.freeze(['STOP', 'ACK']);
 
-// Errors are reported once per line, as soon as they are seen (before the line's LF has
-// come), and the rest of that line is discarded up to its LF.
 export type LineEvent =
   /** A complete line without its CR LF; never empty, at most 119 printable ASCII characters. */
   | { readonly kind: 'line'; readonly text: string }
-  /** A line passed 119 characters before its LF. */
+  /** A line passed 119 characters before its LF (reported then, the rest discarded). */
   | { readonly kind: 'too-long' }
   /** A line held a byte outside 0x20-0x7E (a CR not before the LF counts); `reason` says which. */
   | { readonly kind: 'invalid'; readonly reason: string }
   /**
-   * The ring was full (bytes came faster than next() took events): the line being received
-   * was dropped. Complete lines already in the ring are never dropped.
+   * The main ring was full when lines completed (bytes came faster than next() took them):
+   * those lines were dropped, and this one event stands for all of them, in their place.
    */
-  | { readonly kind: 'overflow' };
+  | { readonly kind: 'overflow' }
+  /** A STOP or ACK line found the priority ring full and was dropped. */
+  | { readonly kind: 'priority-lost'; readonly command: string; readonly count: number };
 
 const TOO_LONG: LineEvent = Object.freeze({ kind: 'too-long' });
 const OVERFLOW: LineEvent = Object.freeze({ kind: 'overflow' });
 
 const LF = 0x0a;
 const CR = 0x0d;
+const SPACE = 0x20;
 
-// Records in the ring: a line is its bytes then LF (its first byte is printable, as empty
-// lines are not stored); an error is a marker byte below 0x20, the invalid one followed by
-// the offending byte and its column. They are read back by type, never by searching for LF.
+// Records in the main ring: a line is its bytes then LF (its first byte is printable, as
+// empty lines are not filed); an error is a marker byte below 0x20, the invalid one followed
+// by the offending byte and its column. They are read back by type, never by searching.
 const MARK_TOO_LONG = 0x01;
 const MARK_OVERFLOW = 0x02;
 const MARK_INVALID = 0x03;
@@ -46,46 +56,78 @@ const INVALID_RECORD_BYTES = 3;
 const isPrintable = (byte: number): boolean => byte >= 0x20 && byte <= 0x7e;
 const hex2 = (byte: number): string => (byte < 0x10 ? '0' : '') + byte.toString(16);
 
+/** A ring of records; lines are stored with their LF. */
+class Ring {
+  readonly bytes: Uint8Array;
+  head = 0;
+  count = 0;
+  records = 0;
+
+  constructor(size: number) {
+    this.bytes = new Uint8Array(size);
+  }
+
+  free(): number {
+    return this.bytes.length - this.count;
+  }
+
+  store(byte: number): void {
+    this.bytes[(this.head + this.count) % this.bytes.length] = byte;
+    this.count++;
+  }
+
+  peek(offset: number): number {
+    return this.bytes[(this.head + offset) % this.bytes.length]!;
+  }
+
+  consume(n: number): void {
+    this.head = (this.head + n) % this.bytes.length;
+    this.count -= n;
+  }
+}
+
 export interface LineReaderOptions {
-  /** Ring size in bytes (default 512); at least 128, so the longest line always fits. */
+  /** Main ring size in bytes (default 512); at least 128, so the longest line always fits. */
   readonly ringBytes?: number;
 }
 
 export class LineReader {
-  readonly #ring: Uint8Array;
-  /** The longest line's bytes, so next() builds its text from one contiguous view. */
-  readonly #scratch = new Uint8Array(MAX_LINE_CHARS);
-  #head = 0;
-  /** Bytes in the ring, the partial line included. */
-  #count = 0;
-  /** Complete records (lines and errors) in the ring. */
-  #records = 0;
-  /** Characters of the line being received, all stored at the end of the ring. */
+  readonly #main: Ring;
+  readonly #priority = new Ring(PRIORITY_RING_BYTES);
+  /** The line being received. */
+  readonly #line = new Uint8Array(MAX_LINE_CHARS);
   #lineLength = 0;
-  /** The rest of the line up to its LF is ignored (it was too long, invalid or overflowed). */
+  /** next() builds a line's text from one contiguous view. */
+  readonly #scratch = new Uint8Array(MAX_LINE_CHARS);
+  /** The rest of the line up to its LF is ignored (it was too long or invalid). */
   #discarding = false;
   /** A CR held back until the next byte shows whether it ends the line. */
   #heldCr = false;
-  /**
-   * An overflow to report as soon as the ring has room. Only ever set while no partial line
-   * is stored, so writing it later keeps every event in stream order.
-   */
+  /** Lines dropped for want of room, to report as one overflow as soon as there is room. */
   #owedOverflow = false;
+  /** Priority lines dropped since next() last reported it, and the command of the last one. */
+  #priorityLost = 0;
+  #priorityLostCommand = '';
 
   constructor(options: LineReaderOptions = {}) {
     const size = options.ringBytes ?? DEFAULT_RING_BYTES;
     if (!Number.isInteger(size) || size < 128) throw new RangeError(`LineReader: ring of ${size} bytes (at least 128)`);
-    this.#ring = new Uint8Array(size);
+    this.#main = new Ring(size);
   }
 
-  /** Ring size in bytes. */
+  /** Main ring size in bytes. */
   get capacity(): number {
-    return this.#ring.length;
+    return this.#main.bytes.length;
   }
 
   /** Complete events waiting for next(): lines and errors. */
   pending(): number {
-    return this.#records;
+    return this.#main.records + this.pendingPriority();
+  }
+
+  /** STOP and ACK lines (and a report of any dropped) waiting: next(true) gives these. */
+  pendingPriority(): number {
+    return this.#priority.records + (this.#priorityLost > 0 ? 1 : 0);
   }
 
   /** Takes bytes in any amount and any content; never throws. Keeps no reference to `bytes`. */
@@ -109,64 +151,67 @@ export class LineReader {
     }
   }
 
-  /** The oldest waiting event, or undefined when none is complete. */
-  next(): LineEvent | undefined {
-    if (this.#records === 0) return undefined;
-    const ring = this.#ring;
-    const marker = ring[this.#head]!;
+  /**
+   * The next event: STOP and ACK lines first, then the rest in the order they came; undefined
+   * when none is complete. With `priorityOnly`, only STOP and ACK lines (and their losses).
+   */
+  next(priorityOnly = false): LineEvent | undefined {
+    if (this.#priority.records > 0) return { kind: 'line', text: this.#readLine(this.#priority) };
+    if (this.#priorityLost > 0) {
+      const event: LineEvent = { kind: 'priority-lost', command: this.#priorityLostCommand, count: this.#priorityLost };
+      this.#priorityLost = 0;
+      return event;
+    }
+    const ring = this.#main;
+    if (priorityOnly || ring.records === 0) return undefined;
+    const marker = ring.peek(0);
     let event: LineEvent;
     if (marker === MARK_TOO_LONG) {
-      this.#consume(1);
+      ring.consume(1);
+      ring.records--;
       event = TOO_LONG;
     } else if (marker === MARK_OVERFLOW) {
-      this.#consume(1);
+      ring.consume(1);
+      ring.records--;
       event = OVERFLOW;
     } else if (marker === MARK_INVALID) {
-      const byte = ring[(this.#head + 1) % ring.length]!;
-      const column = ring[(this.#head + 2) % ring.length]!;
-      this.#consume(INVALID_RECORD_BYTES);
+      const byte = ring.peek(1);
+      const column = ring.peek(2);
+      ring.consume(INVALID_RECORD_BYTES);
+      ring.records--;
       event = { kind: 'invalid', reason: `byte 0x${hex2(byte)} at column ${column}` };
     } else {
-      const scratch = this.#scratch;
-      let n = 0;
-      for (let b = ring[this.#head]!; b !== LF; b = ring[this.#head]!) {
-        scratch[n++] = b;
-        this.#consume(1);
-      }
-      this.#consume(1);
-      // One string per line; apply takes the typed array as its argument list.
-      const codes = scratch.subarray(0, n) as unknown as number[];
-      event = { kind: 'line', text: String.fromCharCode.apply(null, codes) };
+      event = { kind: 'line', text: this.#readLine(ring) };
     }
-    this.#records--;
     this.#payOverflow();
     return event;
+  }
+
+  #readLine(ring: Ring): string {
+    const scratch = this.#scratch;
+    let n = 0;
+    for (let b = ring.peek(0); b !== LF; b = ring.peek(0)) {
+      scratch[n++] = b;
+      ring.consume(1);
+    }
+    ring.consume(1);
+    ring.records--;
+    // One string per line; apply takes the typed array as its argument list.
+    return String.fromCharCode.apply(null, scratch.subarray(0, n) as unknown as number[]);
   }
 
   /** A byte of the current line other than its final CR LF. */
   #content(byte: number): void {
     if (this.#discarding) return;
-    if (this.#lineLength === 0 && !this.#payOverflow()) {
-      // Still no room to report the last overflow: this line is part of it.
-      this.#discarding = true;
-      return;
-    }
     if (!isPrintable(byte)) {
       const column = this.#lineLength + 1;
       this.#dropLine();
-      if (this.#free() >= INVALID_RECORD_BYTES) this.#record(MARK_INVALID, byte, column);
-      else this.#owedOverflow = true; // the consumer is behind: that is what gets reported
-      this.#payOverflow();
+      this.#error(MARK_INVALID, byte, column);
     } else if (this.#lineLength >= MAX_LINE_CHARS) {
       this.#dropLine();
-      this.#record(MARK_TOO_LONG); // the dropped line left 119 bytes of room
-    } else if (this.#free() === 0) {
-      this.#dropLine();
-      this.#owedOverflow = true;
-      this.#payOverflow();
+      this.#error(MARK_TOO_LONG);
     } else {
-      this.#store(byte);
-      this.#lineLength++;
+      this.#line[this.#lineLength++] = byte;
     }
   }
 
@@ -176,55 +221,89 @@ export class LineReader {
       this.#discarding = false;
     } else if (this.#lineLength > 0) {
       // Empty lines carry nothing and are skipped (a host may send one to clear a partial line).
-      if (this.#free() === 0) {
-        this.#dropLine();
-        this.#owedOverflow = true;
-      } else {
-        this.#store(LF);
-        this.#records++;
-        this.#lineLength = 0;
-      }
+      this.#file();
     }
-    this.#payOverflow();
+    this.#lineLength = 0;
   }
 
-  /** Removes the partial line from the ring and ignores the rest of it. */
+  /** Files the complete line: a STOP or ACK in the priority ring, anything else in the main one. */
+  #file(): void {
+    const n = this.#lineLength;
+    const command = this.#priorityCommand();
+    if (command !== undefined) {
+      const ring = this.#priority;
+      if (ring.free() > n) this.#copyLine(ring, n);
+      else {
+        this.#priorityLost++;
+        this.#priorityLostCommand = command;
+      }
+      return;
+    }
+    // An overflow still owed keeps its place: nothing later may be filed before it, and it is
+    // paid only with the line, so a run of lost lines stays one report.
+    if (this.#main.free() > n + (this.#owedOverflow ? 1 : 0)) {
+      this.#payOverflow();
+      this.#copyLine(this.#main, n);
+    } else {
+      this.#owedOverflow = true;
+    }
+  }
+
+  #copyLine(ring: Ring, n: number): void {
+    for (let i = 0; i < n; i++) ring.store(this.#line[i]!);
+    ring.store(LF);
+    ring.records++;
+  }
+
+  /** The line's command word if it is STOP or ACK (after an optional sequence number). */
+  #priorityCommand(): string | undefined {
+    const line = this.#line;
+    const n = this.#lineLength;
+    let at = 0;
+    while (at < n && line[at]! >= 0x30 && line[at]! <= 0x39) at++;
+    if (at > 0) {
+      if (line[at] !== SPACE) return undefined;
+      at++;
+    }
+    for (const command of PRIORITY_COMMANDS) {
+      const end = at + command.length;
+      if (end > n || (end < n && line[end] !== SPACE)) continue;
+      let same = true;
+      for (let i = 0; i < command.length && same; i++) same = line[at + i] === command.charCodeAt(i);
+      if (same) return command;
+    }
+    return undefined;
+  }
+
+  /** Ignores the rest of the line up to its LF. */
   #dropLine(): void {
-    this.#count -= this.#lineLength;
     this.#lineLength = 0;
     this.#discarding = true;
+  }
+
+  /** Files an error record, or owes an overflow when even that does not fit. */
+  #error(marker: number, byte = 0, column = 0): void {
+    const size = marker === MARK_INVALID ? INVALID_RECORD_BYTES : 1;
+    if (!this.#payOverflow() || this.#main.free() < size) {
+      this.#owedOverflow = true;
+      return;
+    }
+    const ring = this.#main;
+    ring.store(marker);
+    if (marker === MARK_INVALID) {
+      ring.store(byte);
+      ring.store(column);
+    }
+    ring.records++;
   }
 
   /** Writes an owed overflow if there is one and room for it; false if it is still owed. */
   #payOverflow(): boolean {
     if (!this.#owedOverflow) return true;
-    if (this.#lineLength > 0 || this.#free() === 0) return false;
+    if (this.#main.free() === 0) return false;
     this.#owedOverflow = false;
-    this.#record(MARK_OVERFLOW);
+    this.#main.store(MARK_OVERFLOW);
+    this.#main.records++;
     return true;
-  }
-
-  #record(marker: number, byte = 0, column = 0): void {
-    this.#store(marker);
-    if (marker === MARK_INVALID) {
-      this.#store(byte);
-      this.#store(column);
-    }
-    this.#records++;
-  }
-
-  #free(): number {
-    return this.#ring.length - this.#count;
-  }
-
-  #store(byte: number): void {
-    const ring = this.#ring;
-    ring[(this.#head + this.#count) % ring.length] = byte;
-    this.#count++;
-  }
-
-  #consume(n: number): void {
-    this.#head = (this.#head + n) % this.#ring.length;
-    this.#count -= n;
   }
 }

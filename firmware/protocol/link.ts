@@ -11,7 +11,7 @@ import { type ArgValue, readArgs } from './args';
 import { type Auth, type Role } from './auth';
 import { crc32Hex, lineBytes } from './crc';
 import { errReply, type Fields, fieldValue, type Frame, okReply, parseFrame, withCrc } from './frame';
-import { LineReader } from './line-reader';
+import { type LineEvent, LineReader } from './line-reader';
 import { COMMANDS, commandSpec, type CommandSpec, PROTOCOL_VERSION, RANK } from './schema';
 import { calibrated, infoFields, logPage, rxData } from './queries';
 import { Staging } from './staging';
@@ -25,7 +25,17 @@ export interface LinkOptions {
   readonly firmwareVersion: string;
   /** The history log LOG reads; without it LOG answers E425. */
   readonly log?: FlashLog;
+  /** Bytes free in the output queue; without it, output is taken as unbounded. */
+  readonly outputRoom?: () => number;
+  /** Empties the UART's receive FIFO now (its bytes come back through receive()). */
+  readonly pollInput?: () => void;
 }
+
+/**
+ * Room a reply needs before a line other than STOP or ACK is handled: the longest reply
+ * lines (LOG and EVENTS pages give several) and a STOP's answer behind them.
+ */
+export const REPLY_ROOM_BYTES = 384;
 
 const CACHE_SIZE = 8;
 const EVENT_BUFFER = 32;
@@ -53,23 +63,46 @@ export class ProtocolLink {
   readonly #events: { seq: number; line: string }[] = [];
   /** Frames refused before execution, by reason: tests and the fuzz benchmark read them. */
   readonly refused = { crc: 0, mac: 0, role: 0, replay: 0, other: 0 };
+  #serving = false;
 
   constructor(options: LinkOptions) {
     this.#o = options;
     options.controller.subscribe((e) => this.#onEvent(e));
   }
 
-  /** Bytes from the UART: complete lines are handled, STOP and ACK first. */
+  /**
+   * Bytes from the UART. Every byte is taken into the reader at once (it files STOP and ACK
+   * lines apart, so no burst in front can push them out); then the waiting lines are handled
+   * one at a time, STOP and ACK first, emptying the UART between lines so its 128-byte FIFO
+   * never waits behind a long queue. While the output queue lacks room for a reply, only STOP
+   * and ACK are handled; the rest wait for `outputDrained()`, so no reply is dropped unseen.
+   */
   receive(bytes: Uint8Array): void {
     this.#reader.push(bytes);
-    const lines: string[] = [];
-    for (let e = this.#reader.next(); e; e = this.#reader.next()) {
-      if (e.kind === 'line') lines.push(e.text);
-      else this.#send([errReply(undefined, pumpError('LINE_TOO_LONG', e.kind === 'too-long' ? 'the line was over 120 bytes and was discarded' : e.kind === 'overflow' ? 'input arrived faster than it could be read; a partial line was discarded' : `the line was discarded: ${e.reason}`))]);
+    this.#serve();
+  }
+
+  /** The output queue has room again: handle the lines that waited for it. */
+  outputDrained(): void {
+    this.#serve();
+  }
+
+  #serve(): void {
+    // Re-entered from pollInput (the UART's bytes) or a write's onRoom: the loop running
+    // below takes whatever they brought.
+    if (this.#serving) return;
+    this.#serving = true;
+    try {
+      for (;;) {
+        const room = this.#o.outputRoom?.() ?? Number.POSITIVE_INFINITY;
+        const e = this.#reader.next(room < REPLY_ROOM_BYTES);
+        if (e === undefined) return;
+        this.#send(e.kind === 'line' ? this.handleLine(e.text) : [errReply(undefined, lineError(e))]);
+        this.#o.pollInput?.();
+      }
+    } finally {
+      this.#serving = false;
     }
-    const urgent = lines.filter(isPriority);
-    for (const l of urgent) this.#send(this.handleLine(l));
-    for (const l of lines) if (!urgent.includes(l)) this.#send(this.handleLine(l));
   }
 
   /** One line without its LF; returns the reply lines (also what `receive` writes). */
@@ -88,6 +121,9 @@ export class ProtocolLink {
     // from whoever is on the line, and two programs in turn may both start at 1.
     const signed = f.mac !== undefined && this.#sid !== undefined;
     const key = `${signed ? this.#sid : 'anon'}:${f.seq}`;
+    // A cached reply answers only for a session that still exists: once it expired or ended,
+    // its replies go, and the frame is checked afresh (and refused, ERR 508).
+    if (signed && this.#o.auth.session(this.#o.controller.now(), this.#sid!) === undefined) this.#forget(this.#sid!);
     if (f.seq !== undefined) {
       const at = this.#cache.findIndex((c) => c.key === key);
       const hit = this.#cache[at];
@@ -112,6 +148,11 @@ export class ProtocolLink {
       if (this.#cache.length > CACHE_SIZE) this.#cache.shift();
     }
     return replies;
+  }
+
+  /** Drops the cached replies of a session that is gone. */
+  #forget(sid: string): void {
+    for (let i = this.#cache.length - 1; i >= 0; i--) if (this.#cache[i]!.key.startsWith(`${sid}:`)) this.#cache.splice(i, 1);
   }
 
   #refuse(f: Frame, error: PumpError, kind: keyof ProtocolLink['refused'] = 'other'): string[] {
@@ -194,6 +235,7 @@ export class ProtocolLink {
       case 'AUTH': {
         const r = this.#o.auth.authenticate(now, a['role'] as string, a['nonce'] as string, a['proof'] as string);
         if (!r.ok) return r;
+        if (this.#sid !== undefined) this.#forget(this.#sid);
         this.#sid = r.value.sid;
         this.#role = a['role'] as Role;
         return ok({ session: r.value.sid, ttl: r.value.ttlS, proof: r.value.deviceProofHex });
@@ -216,7 +258,10 @@ export class ProtocolLink {
         return r.ok ? ok({ syringe: r.value.syringe.name, flPerMicrostep: r.value.flPerMicrostep }) : r;
       }
       case 'BYE':
-        if (this.#sid) this.#o.auth.bye(this.#sid);
+        if (this.#sid) {
+          this.#o.auth.bye(this.#sid);
+          this.#forget(this.#sid);
+        }
         this.#sid = undefined;
         this.#role = undefined;
         return ok({});
@@ -311,9 +356,16 @@ export class ProtocolLink {
   }
 }
 
-/** STOP and ACK lines go first: a quick look at the command word, before any full parse. */
-function isPriority(line: string): boolean {
-  const words = line.split(' ', 2);
-  const cmd = /^[0-9]+$/.test(words[0] ?? '') ? words[1] : words[0];
-  return cmd === 'STOP' || cmd === 'ACK';
+/** ERR 500 for a line the reader had to discard, saying why. */
+function lineError(e: Exclude<LineEvent, { kind: 'line' }>): PumpError {
+  switch (e.kind) {
+    case 'too-long':
+      return pumpError('LINE_TOO_LONG', 'the line was over 120 bytes and was discarded');
+    case 'overflow':
+      return pumpError('LINE_TOO_LONG', 'input arrived faster than it could be handled; lines were discarded: send them again');
+    case 'priority-lost':
+      return pumpError('LINE_TOO_LONG', `${e.count} ${e.command} line(s) found the STOP/ACK queue full and were discarded: send again`);
+    case 'invalid':
+      return pumpError('LINE_TOO_LONG', `the line was discarded: ${e.reason}`);
+  }
 }

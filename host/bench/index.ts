@@ -3,6 +3,7 @@
 import { benchAccuracy } from './accuracy';
 import { benchBolus } from './bolus';
 import { benchGuard } from './guard';
+import { benchLinkStops } from './link-stops';
 import { benchDeliveryAccuracy } from './delivery';
 import { mergeFigures } from './figures-file';
 import { benchOcclusion } from './occlusion';
@@ -36,7 +37,7 @@ const TARGETS: Record<string, ['<=' | '>=', number]> = {
   'accuracy.trumpetMaxPct.2min.1mlh': ['<=', 3],
 };
 
-const figures: Record<string, number> = { ...benchDeliveryAccuracy(), ...benchSimSpeed(), ...benchOcclusion(), ...benchProtocol(), ...benchStorage(), ...benchBolus(), ...benchGuard(), ...(await benchXs()), ...(await benchProtocolPty()), ...(await benchAccuracy()) };
+const figures: Record<string, number> = { ...benchDeliveryAccuracy(), ...benchSimSpeed(), ...benchOcclusion(), ...benchProtocol(), ...benchStorage(), ...benchBolus(), ...benchGuard(), ...benchLinkStops(), ...(await benchXs()), ...(await benchProtocolPty()), ...(await benchAccuracy()) };
 
 const rows = Object.entries(figures).map(([name, value]) => {
   const t = TARGETS[name];

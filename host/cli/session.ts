@@ -154,7 +154,10 @@ export class PumpSession {
     for (;;) {
       try {
         this.#drainEvents();
-        await this.#port.write(`${line()}\n`);
+        // A STOP goes after an LF of its own: a partial line left on the wire (another
+        // program's, a terminal's) cannot then swallow it. Empty lines are ignored.
+        const text = line();
+        await this.#port.write(`${/^[0-9]+ STOP /.test(text) ? '\n' : ''}${text}\n`);
         const r = await this.#readReply(seq);
         if (r === 'garbled' || (!r.ok && r.code === 501)) {
           if (++garbled >= RESENDS) throw new CliError('GARBLED', `${RESENDS} replies in a row from ${this.#o.path} failed their checksum: check the baud rate (--baud) and that no other program uses the port`);

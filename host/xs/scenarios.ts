@@ -14,6 +14,7 @@ import { createLinkedPump, exampleKey, type LinkedPump } from '../protocol/virtu
 import { runawayDriver } from '../sim/broken-driver';
 import { MockFlash } from '../storage/flash-mock';
 import { MockKeyValueStore } from '../storage/kv-mock';
+import { withCrc } from '../../firmware/protocol/frame';
 
 /** What a scenario needs besides the pump factory (passed in so both engines share one copy). */
 export interface ScenarioLib {
@@ -244,6 +245,37 @@ export const SCENARIOS: Readonly<Record<string, Scenario>> = {
     reply('PAUSE', client.send('PAUSE').line);
     reply('CAL', client.send('CAL', 100_000, 98_700).line);
     reply('INFO', client.query('INFO').line);
+    return finalRow(lp, rows);
+  },
+
+  /**
+   * Issue 14, holes 3 and 6: a framed STOP behind bursts the old line ring lost it behind
+   * (short lines, NUL lines, queries, junk, all in one write), answered first; then a cached
+   * reply offered after its session expired, refused with ERR 508.
+   */
+  'stop-behind-burst'(_create, lib) {
+    const lp = createLinkedPump({ mechanics: RIG_10, library: lib.library, reservoirNl: 10_000_000, prescription: continuous(1_000_000) });
+    const rows: Stream = [];
+    const receive = (name: string, text: string): void => {
+      const before = lp.written.length;
+      lp.link.receive(Uint8Array.from(text, (c) => c.charCodeAt(0) & 0xff));
+      for (const l of lp.written.slice(before, before + 4)) rows.push([lp.vp.nowMs, 'reply', name, l]);
+      rows.push([lp.vp.nowMs, 'lines', name, lp.written.length - before]);
+    };
+    lp.vp.runFor(MIN);
+    let junk = '';
+    for (let i = 0; i < 3_000; i++) junk += String.fromCharCode((i * 151 + 7) & 0xff);
+    receive('short', `${'X\n'.repeat(300)}${withCrc('11 STOP')}\n`);
+    lp.vp.controller.resume();
+    receive('nul', `${'\0\n'.repeat(2_000)}${withCrc('12 STOP')}\n`);
+    lp.vp.controller.resume();
+    receive('status', `${'STATUS\n'.repeat(80)}\n${junk}\n${withCrc('13 STOP')}\n`);
+    const client = lp.client();
+    rows.push([lp.vp.nowMs, 'reply', 'AUTH', client.login('clinician', exampleKey('clinician')).line]);
+    const resume = client.send('RESUME');
+    rows.push([lp.vp.nowMs, 'reply', 'RESUME', resume.line]);
+    lp.vp.runFor(6 * MIN);
+    rows.push([lp.vp.nowMs, 'reply', 'RESUME-again', client.raw(resume.frame).line]);
     return finalRow(lp, rows);
   },
 
