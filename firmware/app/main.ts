@@ -121,7 +121,8 @@ if (created.ok) {
     controller,
     auth,
     firmwareVersion: '0.1.0',
-    write: (line) => uart.write(`${line}\n`),
+    // CRLF: every terminal shows it as a line, without a staircase.
+    write: (line) => uart.write(`${line}\r\n`),
     // Replies only as the output queue has room, and the RX FIFO emptied between lines.
     outputRoom: () => uart.outputRoom,
     pollInput: () => uart.poll(),

@@ -1,5 +1,6 @@
-// Bytes from the UART into protocol lines (docs/protocol.md, "Lines"): LF-terminated, a CR
-// before the LF ignored, at most 120 bytes with the LF, printable ASCII only. Everything is
+// Bytes from the UART into protocol lines (docs/protocol.md, "Lines"): ended by CR, LF or CRLF
+// (whatever a terminal sends), at most 120 bytes with the line end, printable ASCII only,
+// backspace honoured and trailing spaces dropped. Everything is
 // checked as the bytes arrive; whatever comes in, the reader resynchronises at the next LF.
 //
 // The line being received is assembled apart from the rings, and only a complete line is
@@ -12,7 +13,7 @@
 // Use: the driver's onBytes calls push(); the dispatcher takes events with next() until it
 // gives undefined, or with next(true) only the priority ones while it cannot answer others.
 
-/** Longest line in bytes, including its LF (the CR of a CRLF is not counted). */
+/** Longest line in bytes, including its line end (the second byte of a CRLF is not counted). */
 export const MAX_LINE_BYTES = 120;
 /** Longest text a line can carry. */
 export const MAX_LINE_CHARS = MAX_LINE_BYTES - 1;
@@ -28,7 +29,7 @@ export type LineEvent =
   | { readonly kind: 'line'; readonly text: string }
   /** A line passed 119 characters before its LF (reported then, the rest discarded). */
   | { readonly kind: 'too-long' }
-  /** A line held a byte outside 0x20-0x7E (a CR not before the LF counts); `reason` says which. */
+  /** A line held a byte outside 0x20-0x7E (other than the line ends and rub-outs); `reason` says which. */
   | { readonly kind: 'invalid'; readonly reason: string }
   /**
    * The main ring was full when lines completed (bytes came faster than next() took them):
@@ -43,6 +44,8 @@ const OVERFLOW: LineEvent = Object.freeze({ kind: 'overflow' });
 
 const LF = 0x0a;
 const CR = 0x0d;
+const BS = 0x08;
+const DEL = 0x7f;
 const SPACE = 0x20;
 
 // Records in the main ring: a line is its bytes then LF (its first byte is printable, as
@@ -101,8 +104,6 @@ export class LineReader {
   readonly #scratch = new Uint8Array(MAX_LINE_CHARS);
   /** The rest of the line up to its LF is ignored (it was too long or invalid). */
   #discarding = false;
-  /** A CR held back until the next byte shows whether it ends the line. */
-  #heldCr = false;
   /** Lines dropped for want of room, to report as one overflow as soon as there is room. */
   #owedOverflow = false;
   /** Priority lines dropped since next() last reported it, and the command of the last one. */
@@ -130,24 +131,17 @@ export class LineReader {
     return this.#priority.records + (this.#priorityLost > 0 ? 1 : 0);
   }
 
-  /** Takes bytes in any amount and any content; never throws. Keeps no reference to `bytes`. */
+  /**
+   * Takes bytes in any amount and any content; never throws. Keeps no reference to `bytes`.
+   * CR, LF and CRLF all end a line (a terminal sends CR on Enter; the LF of a CRLF then ends
+   * an empty line, which is skipped). Backspace and DEL take back the last character.
+   */
   push(bytes: Uint8Array): void {
     for (let i = 0; i < bytes.length; i++) {
       const byte = bytes[i]!;
-      if (byte === LF) {
-        this.#endLine();
-      } else if (byte === CR && !this.#heldCr) {
-        this.#heldCr = true;
-      } else {
-        // A CR not followed by LF is part of the line, and not printable.
-        if (this.#heldCr) {
-          this.#heldCr = byte === CR;
-          this.#content(CR);
-          if (byte !== CR) this.#content(byte);
-        } else {
-          this.#content(byte);
-        }
-      }
+      if (byte === LF || byte === CR) this.#endLine();
+      else if (byte === BS || byte === DEL) this.#rubOut();
+      else this.#content(byte);
     }
   }
 
@@ -215,8 +209,14 @@ export class LineReader {
     }
   }
 
+  /** A terminal's backspace: the character is gone, as the person at it sees. */
+  #rubOut(): void {
+    if (!this.#discarding && this.#lineLength > 0) this.#lineLength--;
+  }
+
   #endLine(): void {
-    this.#heldCr = false;
+    // Trailing spaces carry nothing (a terminal user's, or a script's) and are dropped.
+    while (this.#lineLength > 0 && this.#line[this.#lineLength - 1] === SPACE) this.#lineLength--;
     if (this.#discarding) {
       this.#discarding = false;
     } else if (this.#lineLength > 0) {

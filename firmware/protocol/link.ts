@@ -107,7 +107,7 @@ export class ProtocolLink {
 
   /** One line without its LF; returns the reply lines (also what `receive` writes). */
   handleLine(line: string): string[] {
-    const parsed = parseFrame(line);
+    const parsed = parseFrame(typedQuery(line));
     if (!parsed.ok) {
       if (parsed.error.code === 501) this.refused.crc++;
       else this.refused.other++;
@@ -303,7 +303,7 @@ export class ProtocolLink {
         return r.ok ? ok({ cleared: r.value.cleared }) : r;
       }
       case 'REFILL': {
-        const r = c.refill(a['addedNl'], { removedNl: a['removedNl'] as number, concentrationUgPerMl: a['concUgPerMl'] as number });
+        const r = c.refill(a['addedNl'], { removedNl: a['removedNl'] as number, concentrationUgPerMl: a['concUgPerMl'] as number, ...(a['drug'] !== undefined && { drug: a['drug'] as string }) });
         return done(r, { reservoir: c.pump.accounting.reservoirNl });
       }
       case 'PRIME': {
@@ -354,6 +354,17 @@ export class ProtocolLink {
   #send(lines: readonly string[]): void {
     for (const l of lines) this.#o.write(l);
   }
+}
+
+/**
+ * A person at a terminal types `status`: the command word of an unframed line (no sequence
+ * number, no CRC) is taken in capitals. A framed line is left exactly as sent, its CRC covers it.
+ */
+function typedQuery(line: string): string {
+  if (line.includes('*') || (line.charCodeAt(0) >= 0x30 && line.charCodeAt(0) <= 0x39)) return line;
+  const space = line.indexOf(' ');
+  const word = space < 0 ? line : line.slice(0, space);
+  return word === word.toUpperCase() ? line : word.toUpperCase() + line.slice(word.length);
 }
 
 /** ERR 500 for a line the reader had to discard, saying why. */

@@ -218,6 +218,18 @@ export class BoardCore {
       if (!wanted.ok) return { ok: false, what: 'prescription', error: wanted.error };
       const running = pump.controller.pump.prescription;
       if (JSON.stringify(running) !== JSON.stringify(wanted.value)) {
+        // A file for another drug or concentration: the bench operator loaded the syringe with
+        // it, so the board records that refill first (paused, as the firmware requires), with
+        // the volume it holds; the firmware then checks the program as any other.
+        const c = pump.controller;
+        const held = c.pump.reservoir.held;
+        const drug = wanted.value.drug;
+        if (held && (held.drug !== drug.name || held.concentrationUgPerMl !== drug.concentrationUgPerMl)) {
+          if (c.pump.state === 'running') c.pause();
+          const left = c.pump.accounting.reservoirNl;
+          const refilled = c.refill(left, { removedNl: left, concentrationUgPerMl: drug.concentrationUgPerMl, drug: drug.name });
+          if (!refilled.ok) return { ok: false, what: 'prescription', error: refilled.error };
+        }
         const r = pump.controller.program(o.program);
         if (!r.ok) return { ok: false, what: 'prescription', error: r.error };
       }
@@ -286,7 +298,8 @@ export class BoardCore {
   }
 
   #result(): StepResult {
-    const out = this.#out.length === 0 ? '' : `${this.#out.join('\n')}\n`;
+    // CRLF, as the device sends it (firmware/app/main.ts).
+    const out = this.#out.length === 0 ? '' : `${this.#out.join('\r\n')}\r\n`;
     this.#out = [];
     // The pump's event list is a queue here (boot events included), so it does not grow.
     const events = this.pump.events.splice(0);

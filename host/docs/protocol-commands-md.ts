@@ -181,8 +181,8 @@ function exampleSession(): string[] {
   return [
     '## At a terminal',
     '',
-    'The read-only queries may be typed bare at a serial terminal (115200 8N1, LF or CR LF line',
-    'ends). A bare query gets a reply without a sequence number; it still ends in a CRC, which a',
+    'The read-only queries may be typed bare at a serial terminal (115200 8N1, CR, LF or CRLF line',
+    'ends, in any case). A bare query gets a reply without a sequence number; it still ends in a CRC, which a',
     'person can ignore. This session is the real link on the virtual board (`createLinkedPump`',
     'in `host/protocol/virtual-link.ts`) with the example mechanics, library and prescription from',
     '`firmware/app/examples/`, its time of day set to 08:00 and one hour of virtual time run:',

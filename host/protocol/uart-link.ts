@@ -43,7 +43,7 @@ export function createUartLinkedPump(options: VirtualPumpOptions, wiring: UartLi
     controller: vp.controller,
     auth,
     firmwareVersion: '0.1.0',
-    write: (line) => uart.write(`${line}\n`),
+    write: (line) => uart.write(`${line}\r\n`),
     outputRoom: () => uart.outputRoom,
     pollInput: () => uart.poll(),
   });
@@ -54,6 +54,6 @@ export function createUartLinkedPump(options: VirtualPumpOptions, wiring: UartLi
     link,
     uart,
     wire,
-    lines: () => wire.host.received.split('\n').slice(0, -1),
+    lines: () => wire.host.received.split('\r\n').slice(0, -1),
   };
 }
