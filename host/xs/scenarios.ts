@@ -280,6 +280,22 @@ export const SCENARIOS: Readonly<Record<string, Scenario>> = {
   },
 
   /**
+   * Issue 16, part 1: what terminals send (CR, CRLF, LF, lower case, backspace, DEL, trailing
+   * spaces, empty lines), each answered once with the reply a person expects.
+   */
+  'terminal-lines'(_create, lib) {
+    const lp = createLinkedPump({ mechanics: RIG_10, library: lib.library, reservoirNl: 10_000_000, prescription: continuous(1_000_000) });
+    const rows: Stream = [];
+    lp.vp.runFor(MIN);
+    for (const keys of ['STATUS\r', 'version\r\n', 'Rx \n', 'ALARMX\x08S\r', 'HELPP\x7f\r', '\r\r\n', 'events 1\r']) {
+      const before = lp.written.length;
+      lp.link.receive(Uint8Array.from(keys, (c) => c.charCodeAt(0)));
+      rows.push([lp.vp.nowMs, 'typed', keys, lp.written.slice(before).join('|')]);
+    }
+    return finalRow(lp, rows);
+  },
+
+  /**
    * An occlusion five minutes after programming from paused (the line still settling): the
    * OCCLUSION verdict on recent flow, the back-off, then stopped, opened and acknowledged while
    * paused, where it must stay cleared.
