@@ -108,6 +108,23 @@ export class Uart implements SerialPort {
     this.#pump();
   }
 
+  /** Raw bytes, as they are: the NE-1000 mode's packets carry STX, ETX and CRC bytes. */
+  writeBytes(bytes: Uint8Array): void {
+    const n = bytes.length;
+    const out = this.#out;
+    if (this.#closed || n > out.length - this.#outCount) {
+      this.#droppedOut += n;
+      return;
+    }
+    let at = (this.#outHead + this.#outCount) % out.length;
+    for (let i = 0; i < n; i++) {
+      out[at] = bytes[i]!;
+      if (++at === out.length) at = 0;
+    }
+    this.#outCount += n;
+    this.#pump();
+  }
+
   /** Releases the UART and its pins; later writes are dropped (and counted). */
   close(): void {
     if (this.#closed) return;

@@ -1,10 +1,11 @@
 // Checksums of the protocol: CRC-16/CCITT-FALSE (poly 0x1021, init 0xFFFF, no reflection, no
-// final XOR; check value 0x29B1 for "123456789") on every frame, and CRC-32 (IEEE 802.3,
+// final XOR; check value 0x29B1 for "123456789") on every frame (`init` 0 makes it
+// CRC-16/XMODEM, check value 0x31C3, the NE-1000 safe mode's CRC), and CRC-32 (IEEE 802.3,
 // check value 0xCBF43926) naming a staged prescription. Bitwise: frames are short, and no
 // table means nothing to allocate or freeze.
 
-export function crc16(bytes: Uint8Array, end = bytes.length): number {
-  let crc = 0xffff;
+export function crc16(bytes: Uint8Array, end = bytes.length, init = 0xffff): number {
+  let crc = init;
   for (let i = 0; i < end; i++) {
     crc ^= bytes[i]! << 8;
     for (let b = 0; b < 8; b++) crc = crc & 0x8000 ? ((crc << 1) ^ 0x1021) & 0xffff : (crc << 1) & 0xffff;
