@@ -27,6 +27,7 @@ import library from './examples/library.example.json';
 import mechanics from './examples/mechanics.example.json';
 import prescription from './examples/prescription.example.json';
 import { bootController } from './boot';
+import { SerialRouter, storedNeBaud } from '../protocol/ne1000/router';
 
 /** Load-cell scale for a 5 kg cell at gain 128: calibrate yours (hardware/README.md). */
 const HX711_MN_PER_COUNT = 0.5;
@@ -115,7 +116,7 @@ if (created.ok) {
     },
   });
   void button;
-  const uart = new Uart({ Serial, port: 1, receive: gpio('uartRx'), transmit: gpio('uartTx') });
+  const uart = new Uart({ Serial, port: 1, receive: gpio('uartRx'), transmit: gpio('uartTx'), ...storedNeBaud(persistence.records) });
   // LOG reads the flash log through the link (pumpctl log, plot): present once boot opened it.
   const link = new ProtocolLink({
     controller,
@@ -128,7 +129,9 @@ if (created.ok) {
     pollInput: () => uart.poll(),
     ...(persistence.log && { log: persistence.log }),
   });
-  uart.onBytes = (bytes) => link.receive(bytes);
+  // The native protocol, or the NE-1000 one when the stored mode says so (docs/ne1000.md).
+  const router = new SerialRouter({ controller, link, records: persistence.records, timer, writeBytes: (b) => uart.writeBytes(b), firmwareVersion: '0.1.0' });
+  uart.onBytes = (bytes) => router.receive(bytes);
   uart.onRoom = () => link.outputDrained();
 } else {
   // The stepper was built with its power stage off, so nothing moves.

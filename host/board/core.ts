@@ -11,6 +11,7 @@ import { type PumpStatus } from '../../firmware/core/status';
 import { Auth, type Entropy, hmacSha256, type Role, ROLES } from '../../firmware/protocol/auth';
 import { ProtocolLink } from '../../firmware/protocol/link';
 import { bytesToHex, hexToBytes } from '../../firmware/protocol/hex';
+import { SerialRouter } from '../../firmware/protocol/ne1000/router';
 import { type FlashPartition } from '../../firmware/ports/flash';
 import { type KeyValueStore } from '../../firmware/ports/kv-store';
 import { StoredKeys } from '../../firmware/storage/persistence';
@@ -45,6 +46,8 @@ export interface BoardCoreOptions {
   readonly provisioningWindowMs: number;
   /** Virtual ms to run before the first byte (a board that has been running a while). */
   readonly advanceMs?: number;
+  /** Turn the NE-1000-compatible mode on (`--ne1000`): stored, as the service role would. */
+  readonly ne1000?: boolean;
 }
 
 /** What the console shows after each step. */
@@ -140,6 +143,8 @@ function seededEntropy(seedHex: string): Entropy {
 export class BoardCore {
   readonly pump: VirtualPump;
   readonly link: ProtocolLink;
+  /** The UART's mode: the native link, or the NE-1000 machine (docs/ne1000.md). */
+  readonly serial: SerialRouter;
   readonly auth: Auth;
   readonly #kv: ImagedKv;
   readonly #flash: ImagedFlash;
@@ -174,10 +179,12 @@ export class BoardCore {
       controller,
       auth: this.auth,
       firmwareVersion: FIRMWARE_VERSION,
-      write: (line) => this.#out.push(line),
+      write: (line) => this.#out.push(`${line}\r\n`),
       // The history on the flash image, for LOG (pumpctl log).
       ...(persistence.log && { log: persistence.log }),
     });
+    // NE-1000 packets are bytes (STX, ETX, a CRC), not lines: they go out as they are.
+    this.serial = new SerialRouter({ controller, link: this.link, records: persistence.records, timer: pump.clock, writeBytes: (b) => this.#out.push(String.fromCharCode(...b)), firmwareVersion: FIRMWARE_VERSION });
   }
 
   /** Boots the board from its images; a configuration the firmware refuses is reported, not thrown. */
@@ -234,13 +241,14 @@ export class BoardCore {
         if (!r.ok) return { ok: false, what: 'prescription', error: r.error };
       }
     }
+    if (o.ne1000) core.serial.setMode('ne1000');
     if (o.advanceMs) pump.runFor(o.advanceMs);
     return { ok: true, core };
   }
 
   /** The bytes a host sent, at the current virtual time. */
   receive(bytes: Uint8Array): StepResult {
-    this.link.receive(bytes);
+    this.serial.receive(bytes);
     return this.#result();
   }
 
@@ -299,7 +307,7 @@ export class BoardCore {
 
   #result(): StepResult {
     // CRLF, as the device sends it (firmware/app/main.ts).
-    const out = this.#out.length === 0 ? '' : `${this.#out.join('\r\n')}\r\n`;
+    const out = this.#out.join('');
     this.#out = [];
     // The pump's event list is a queue here (boot events included), so it does not grow.
     const events = this.pump.events.splice(0);

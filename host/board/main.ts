@@ -8,6 +8,7 @@ import { readLibrary } from '../../firmware/core/library';
 import { readMechanics } from '../../firmware/core/mechanics';
 import { mlToNl } from '../../firmware/core/units';
 import { PROVISIONING_WINDOW_MS } from '../../firmware/protocol/auth';
+import { NE1000_LOADED } from '../../firmware/protocol/ne1000/delivery';
 import { ensureSocat } from '../serial/pty';
 import { attachBenchDevices } from './bench-devices';
 import { type BoardOptions, VirtualBoard } from './board';
@@ -46,6 +47,8 @@ function boardOptions(o: BoardCliOptions): BoardOptions {
     core: {
       defaults: { mechanics: mechanicsInput, library, prescription },
       ...(o.prescriptionGiven && { program: prescription }),
+      // NE-1000 mode runs the bench drug only: without a file, the syringe is loaded with water.
+      ...(o.ne1000 && { ne1000: true, ...(!o.prescriptionGiven && { program: NE1000_LOADED }) }),
       ...(reservoirNl !== undefined && { reservoirNl }),
       timeOfDayMs: o.timeOfDayMs,
       faults: o.faults,

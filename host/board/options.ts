@@ -39,6 +39,8 @@ export interface BoardCliOptions {
   readonly balance: BalanceProtocol | undefined;
   /** A virtual motorised stopcock on its own pty, blocking and opening the line. */
   readonly stopcock: boolean;
+  /** Speak New Era's NE-1000 protocol on the pty instead of the native one (docs/ne1000.md). */
+  readonly ne1000: boolean;
 }
 
 const exitTable = Object.entries(EXIT)
@@ -97,6 +99,10 @@ Options:
                          accuracy, occlusion-test, bolus-test and calibrate --balance
   --stopcock             a virtual motorised stopcock on its own pty (ttySTOPCOCK): CLOSE
                          blocks the line, OPEN releases it (pumpctl occlusion-test --stopcock)
+  --ne1000               speak New Era's NE-1000 / NE-500 RS-232 protocol on the pty (for a
+                         lab's scripts and libraries; water only, within the library's hard
+                         limits: docs/ne1000.md). Stored in the board's state like a device's
+                         mode; NATIVE (sent as an NE command) goes back to the native protocol
   --no-port              the standalone simulator without a pty (host/sim/cli.ts; its own
                          options, see --no-port --help)
   -h, --help             show this help
@@ -138,6 +144,7 @@ export function readBoardOptions(argv: string[]): BoardCliOptions | 'help' {
         quiet: { type: 'boolean' },
         balance: { type: 'string' },
         stopcock: { type: 'boolean' },
+        ne1000: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -195,5 +202,6 @@ export function readBoardOptions(argv: string[]): BoardCliOptions | 'help' {
     quiet: v.quiet === true,
     balance: balance as BalanceProtocol | undefined,
     stopcock: v.stopcock === true,
+    ne1000: v.ne1000 === true,
   };
 }
