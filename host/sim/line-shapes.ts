@@ -27,6 +27,19 @@ export interface FluidLineOptions {
   readonly complianceNlPerKpa?: number;
   /** Catheter/outlet resistance downstream of the sensor, kPa per (uL/s). */
   readonly resistanceKpaSPerUl?: number;
+  /**
+   * Compliance downstream of the sensor (catheter wall, connector, soft tubing after the
+   * sensor), nl per kPa; default 0: all of it upstream, the line of line.ts's one node. Above 0
+   * the line has two nodes (line-downstream.ts) and a blocked tip no longer stops the sensor's
+   * flow at once.
+   */
+  readonly downstreamComplianceNlPerKpa?: number;
+  /**
+   * Where that compliance sits along the resistance: the share of it between the sensor and the
+   * compliance (0 to 1, exclusive; default 0.5, the middle of a uniform catheter). Occlusions and
+   * leaks act beyond it, at the tip side. Ignored without a downstream compliance.
+   */
+  readonly sensorSideResistanceShare?: number;
   /** The line's clock at creation (ms); default 0. */
   readonly startMs?: number;
 }
@@ -40,9 +53,9 @@ export interface LineMark {
 
 /** What the fault schedule changes on the line (faults.ts calls these). */
 export interface LineFaults {
-  /** Full occlusion downstream of the sensor (R infinite). */
+  /** Full occlusion downstream of the sensor (R infinite; with a downstream compliance, at the tip beyond it). */
   occlude(atMs: number): void;
-  /** Partial occlusion: R multiplied by `factor`. */
+  /** Partial occlusion: R multiplied by `factor` (with a downstream compliance, the tip side's R). */
   partiallyOcclude(atMs: number, factor: number): void;
   /** The occlusion clears: R back to normal, and the stored volume comes out as a bolus. */
   release(atMs: number): void;

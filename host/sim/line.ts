@@ -6,12 +6,18 @@
 // tau = R C. Faults change R, add the leak, a free-flow source or an air bubble (line-air.ts
 // tracks the bubbles; connectLine in line-connection.ts feeds the rig's plunger into the line).
 // An optional pinch valve (valve.ts) just past the sensor, when closed, stops the drains and the
-// free-flow source. Volumes are kept as whole femtolitres so that the mass balance holds exactly:
+// free-flow source. Volumes are kept as whole femtolitres (line-ledger.ts) so that the mass
+// balance holds exactly:
 //   pushed + free-flow in = stored + through the sensor;
-//   through + pinched out of the valve's tubing = outlet + leaked + air.
+//   through + pinched out of the valve's tubing = downstream stored + outlet + leaked + air.
+// With a compliance downstream of the sensor (line-downstream.ts) the line has a second node past
+// the sensor, and occlusions and leaks act beyond it; without one (the default) "downstream
+// stored" is 0 and the line is the single node described above.
 // No Node APIs: this is bundled into the XS engine with the rest of host/sim.
 
 import { BubbleQueue } from './line-air';
+import { DownstreamSection } from './line-downstream';
+import { LineLedger } from './line-ledger';
 import { DEFAULT_LINE, type FluidLineOptions, type LineFaults, type LineMark } from './line-shapes';
 import { expm1Det } from './prng';
 import { type PinchSection } from './valve';
@@ -27,23 +33,20 @@ function checkFinite(value: number, what: string): void {
   if (!Number.isFinite(value)) throw new RangeError(`${what} ${value} is not a finite number`);
 }
 
-export class FluidLine implements LineFaults {
+export class FluidLine extends LineLedger implements LineFaults {
   readonly complianceNlPerKpa: number;
   readonly resistanceKpaSPerUl: number;
-  /** R C with the line clear, ms. */
+  /** R C with the line clear, ms (C upstream of the sensor only). */
   readonly baseTauMs: number;
+  /** The compliance past the sensor, where there is one (else the line has one node). */
+  readonly downstream: DownstreamSection | undefined;
+  /** What the downstream node passed on in the last step: reused, so a step allocates nothing. */
+  readonly #left = { tipFl: 0, leakFl: 0 };
 
   #nowMs: number;
   /** The exact stored volume (fl, fractional): the state the exponential acts on. */
   #s = 0;
-  // Cumulative volumes, whole femtolitres.
-  #storedFl = 0;
-  #pushedFl = 0;
-  #freeFlowInFl = 0;
-  #throughFl = 0;
-  #outletFl = 0;
-  #leakedFl = 0;
-  #airFl = 0;
+  // The cumulative volumes, whole femtolitres, are the ledger's (`this.fl`, line-ledger.ts).
   // Fractions of a femtolitre carried forward, so rounding never accumulates.
   #pushCarry = 0;
   #sourceCarry = 0;
@@ -63,16 +66,21 @@ export class FluidLine implements LineFaults {
   #feeding = false;
   /** The pinch valve, where fitted (without one the line is always open). */
   #valve: PinchSection | undefined;
-  /** Net volume the valve's jaw squeezed out of its tubing since it was fitted (closed): 0 or -pinch. */
-  #pinchedFl = 0;
 
   constructor(options: FluidLineOptions = {}) {
+    super();
     this.complianceNlPerKpa = options.complianceNlPerKpa ?? DEFAULT_LINE.complianceNlPerKpa;
     this.resistanceKpaSPerUl = options.resistanceKpaSPerUl ?? DEFAULT_LINE.resistanceKpaSPerUl;
     if (!(this.complianceNlPerKpa > 0 && Number.isFinite(this.complianceNlPerKpa))) throw new RangeError(`complianceNlPerKpa ${this.complianceNlPerKpa}`);
     if (!(this.resistanceKpaSPerUl > 0 && Number.isFinite(this.resistanceKpaSPerUl))) throw new RangeError(`resistanceKpaSPerUl ${this.resistanceKpaSPerUl}`);
     this.baseTauMs = this.resistanceKpaSPerUl * this.complianceNlPerKpa;
     this.#nowMs = options.startMs ?? 0;
+    const c2 = options.downstreamComplianceNlPerKpa ?? 0;
+    if (!(c2 >= 0 && Number.isFinite(c2))) throw new RangeError(`downstreamComplianceNlPerKpa ${c2}`);
+    this.downstream =
+      c2 > 0
+        ? new DownstreamSection({ complianceNlPerKpa: c2, upstreamComplianceNlPerKpa: this.complianceNlPerKpa, resistanceKpaSPerUl: this.resistanceKpaSPerUl, sensorSideShare: options.sensorSideResistanceShare ?? 0.5 })
+        : undefined;
   }
 
   /**
@@ -108,9 +116,17 @@ export class FluidLine implements LineFaults {
     return this.#outletRate() + this.#leakRate();
   }
 
-  /** The time constant now, ms (Infinity when fully occluded without a leak). */
+  /** The time constant now, ms (Infinity when fully occluded without a leak; two nodes: the slower). */
   get tauMs(): number {
-    return 1 / this.#drainRate();
+    const d = this.#down();
+    return d ? d.slowTauMs() : 1 / this.#drainRate();
+  }
+
+  /** The downstream node with its rates set for the line's state now, where there is one. */
+  #down(): DownstreamSection | undefined {
+    const d = this.downstream;
+    d?.setState(this.#valve?.closed === true, this.#resistanceFactor, this.#leakFraction);
+    return d;
   }
 
   /**
@@ -155,14 +171,23 @@ export class FluidLine implements LineFaults {
       const x = this.#sourceCarry + q * dt;
       sourced = Math.round(x);
       this.#sourceCarry = x - sourced;
-      this.#freeFlowInFl += sourced;
+      this.fl.freeFlowIn += sourced;
+    }
+    const down = this.#down();
+    if (down) {
+      this.#s = down.step(this.#s, q, dt);
+      const stored = Math.round(this.#s);
+      const through = this.fl.stored + sourced - stored;
+      this.fl.stored = stored;
+      this.#pass(through);
+      return;
     }
     const k = this.#drainRate();
     const s0 = this.#s;
     if (k === 0) {
       // Sealed: everything that comes in stays.
       this.#s = s0 + q * dt;
-      this.#storedFl += sourced;
+      this.fl.stored += sourced;
       return;
     }
     let s1: number;
@@ -174,29 +199,37 @@ export class FluidLine implements LineFaults {
     }
     this.#s = s1;
     const stored = Math.round(s1);
-    const through = this.#storedFl + sourced - stored;
-    this.#storedFl = stored;
+    const through = this.fl.stored + sourced - stored;
+    this.fl.stored = stored;
     this.#pass(through);
   }
 
   /** `volumeFl` leaves the compliance through the sensor: split into air, outlet and leak. */
   #pass(volumeFl: number): void {
-    if (volumeFl === 0) return;
-    this.#throughFl += volumeFl;
-    const air = this.#air.passedFl(this.#throughFl);
-    const dAir = air - this.#airFl;
-    this.#airFl = air;
+    if (volumeFl === 0 && !this.downstream) return;
+    this.fl.through += volumeFl;
+    const air = this.#air.passedFl(this.fl.through);
+    const dAir = air - this.fl.air;
+    this.fl.air = air;
     const fluid = volumeFl - dAir;
+    const down = this.downstream;
+    if (down) {
+      // Into node 2; what leaves it now goes on to the tip and the leak.
+      down.receive(volumeFl, dAir, this.#left);
+      this.fl.outlet += this.#left.tipFl;
+      this.fl.leaked += this.#left.leakFl;
+      return;
+    }
     const out = this.#outletRate();
     const leak = this.#leakRate();
-    if (leak === 0) this.#outletFl += fluid;
-    else if (leak === Infinity || out === 0) this.#leakedFl += fluid;
+    if (leak === 0) this.fl.outlet += fluid;
+    else if (leak === Infinity || out === 0) this.fl.leaked += fluid;
     else {
       const x = this.#splitCarry + (fluid * out) / (out + leak);
       const toOutlet = Math.round(x);
       this.#splitCarry = x - toOutlet;
-      this.#outletFl += toOutlet;
-      this.#leakedFl += fluid - toOutlet;
+      this.fl.outlet += toOutlet;
+      this.fl.leaked += fluid - toOutlet;
     }
   }
 
@@ -206,19 +239,30 @@ export class FluidLine implements LineFaults {
    */
   #pinch(sign: 1 | -1): void {
     const v = this.#valve!;
-    this.#outletFl += sign * v.outletShareFl;
-    this.#throughFl -= sign * v.lineShareFl;
-    this.#storedFl += sign * v.lineShareFl;
+    // With a downstream node the outlet's half goes into (or comes from) that node instead.
+    if (this.downstream) this.downstream.inject(sign * v.outletShareFl);
+    else this.fl.outlet += sign * v.outletShareFl;
+    this.fl.through -= sign * v.lineShareFl;
+    this.fl.stored += sign * v.lineShareFl;
     this.#s += sign * v.lineShareFl;
-    this.#pinchedFl += sign * (v.outletShareFl + v.lineShareFl);
+    this.fl.pinched += sign * (v.outletShareFl + v.lineShareFl);
   }
 
   /** With no resistance left (a disconnection), what is stored leaves at once. */
   #settle(): void {
+    const down = this.#down();
+    if (down) {
+      // A disconnection past node 2 empties it at once (node 1 still drains through R1).
+      if (down.drainsAtOnce) {
+        this.#s = down.step(this.#s, 0, 0);
+        this.#pass(0);
+      }
+      return;
+    }
     if (this.#drainRate() !== Infinity) return;
-    const stored = this.#storedFl;
+    const stored = this.fl.stored;
     this.#s = 0;
-    this.#storedFl = 0;
+    this.fl.stored = 0;
     this.#pass(stored);
   }
 
@@ -237,8 +281,8 @@ export class FluidLine implements LineFaults {
     const whole = Math.round(x);
     this.#pushCarry = x - whole;
     if (whole === 0) return;
-    this.#pushedFl += whole;
-    this.#storedFl += whole;
+    this.fl.pushed += whole;
+    this.fl.stored += whole;
     this.#s += whole;
     this.#lastPushSign = whole > 0 ? 1 : -1;
     this.#settle();
@@ -300,12 +344,12 @@ export class FluidLine implements LineFaults {
   injectAir(atMs: number, volumeNl: number): void {
     if (!(volumeNl > 0 && Number.isFinite(volumeNl))) throw new RangeError(`air volume ${volumeNl} nl must be above 0`);
     this.#change(atMs);
-    this.#air.add(this.#throughFl, Math.round(volumeNl * FL_PER_NL));
+    this.#air.add(this.fl.through, Math.round(volumeNl * FL_PER_NL));
   }
 
   clearAir(atMs: number): void {
     this.#change(atMs);
-    this.#air.clear(this.#throughFl);
+    this.#air.clear(this.fl.through);
   }
 
   // State, at `nowMs`. Call advanceTo first to read it at a later time.
@@ -331,18 +375,20 @@ export class FluidLine implements LineFaults {
     return this.#valve?.closed === true;
   }
 
-  /** Net volume the valve squeezed out of its tubing since fitted: the mass balance's last term. */
-  get pinchedFl(): number {
-    return this.#pinchedFl;
-  }
-
   /** Pressure in the compliance (upstream of the sensor), kPa above the outlet. */
   get pressureKpa(): number {
     return this.#s / FL_PER_NL / this.complianceNlPerKpa;
   }
 
+  /** Pressure in the downstream compliance, kPa (one node: the same as upstream). */
+  get downstreamPressureKpa(): number {
+    return this.downstream ? this.downstream.pressureKpa : this.pressureKpa;
+  }
+
   /** Flow through the sensor at this instant, nl/min (negative: backwards). */
   get flowAtSensorNlPerMin(): number {
+    const down = this.#down();
+    if (down) return down.flowFlPerMs(this.#s) * NL_PER_MIN_PER_FL_PER_MS;
     const k = this.#drainRate();
     const flPerMs = k === Infinity ? this.#freeFlowFlPerMs : k * this.#s;
     return flPerMs * NL_PER_MIN_PER_FL_PER_MS;
@@ -350,7 +396,7 @@ export class FluidLine implements LineFaults {
 
   /** A bubble is in the sensor now. */
   get airInLine(): boolean {
-    return this.#air.inSensor(this.#throughFl);
+    return this.#air.inSensor(this.fl.through);
   }
 
   /** Direction of the last push (+1 forward, -1 back, 0 none yet): the seal friction's sign. */
@@ -358,55 +404,14 @@ export class FluidLine implements LineFaults {
     return this.#lastPushSign;
   }
 
-  get pushedFl(): number {
-    return this.#pushedFl;
-  }
-  get freeFlowInFl(): number {
-    return this.#freeFlowInFl;
-  }
-  get storedFl(): number {
-    return this.#storedFl;
-  }
-  get throughSensorFl(): number {
-    return this.#throughFl;
-  }
-  get outletFl(): number {
-    return this.#outletFl;
-  }
-  get leakedFl(): number {
-    return this.#leakedFl;
-  }
-  /** Air that has passed the sensor (it counts in `throughSensorFl`, not in outlet or leak). */
-  get airFl(): number {
-    return this.#airFl;
-  }
-
-  get pushedNl(): number {
-    return this.#pushedFl / FL_PER_NL;
-  }
-  get freeFlowInNl(): number {
-    return this.#freeFlowInFl / FL_PER_NL;
-  }
-  get storedNl(): number {
-    return this.#storedFl / FL_PER_NL;
-  }
-  get throughSensorNl(): number {
-    return this.#throughFl / FL_PER_NL;
-  }
-  /** Drug that reached the outlet: what a balance under it weighs. */
-  get outletNl(): number {
-    return this.#outletFl / FL_PER_NL;
-  }
-  get leakedNl(): number {
-    return this.#leakedFl / FL_PER_NL;
-  }
-  get airNl(): number {
-    return this.#airFl / FL_PER_NL;
+  /** Held in the compliance past the sensor (0 without one). */
+  get downstreamStoredFl(): number {
+    return this.downstream ? this.downstream.storedFl : 0;
   }
 
   /** The cumulative record now, to measure a mean flow from later. */
   mark(): LineMark {
-    return { atMs: this.#nowMs, throughSensorFl: this.#throughFl, airFl: this.#airFl };
+    return { atMs: this.#nowMs, throughSensorFl: this.fl.through, airFl: this.fl.air };
   }
 
   /**
@@ -416,7 +421,7 @@ export class FluidLine implements LineFaults {
   meanFlowSinceNlPerMin(since: LineMark): number {
     const dt = this.#nowMs - since.atMs;
     if (dt <= 0) return this.flowAtSensorNlPerMin;
-    return ((this.#throughFl - since.throughSensorFl) / dt) * NL_PER_MIN_PER_FL_PER_MS;
+    return ((this.fl.through - since.throughSensorFl) / dt) * NL_PER_MIN_PER_FL_PER_MS;
   }
 
   /** Mean flow over [fromMs, toMs]: advances to `toMs`; `from` must be a mark taken at fromMs. */
