@@ -6,6 +6,7 @@
 
 import { type FluidLine, type LineMark } from './line';
 import { deriveSeed, Prng } from './prng';
+import { type FlowZeroErrors, liquidTemperatureC, zeroErrorNlPerMin } from './sensor-flow-errors';
 
 const MS_PER_HOUR = 3_600_000;
 
@@ -46,7 +47,10 @@ export interface FlowSensorFaults {
  *   small fraction of its 2000 uL/min full scale, and its output step is 0.1 uL/min (raw / 10,
  *   domain.md): an rms below one 100 nl/min step at 1 Hz is the right order (unverified).
  * - Zero drift: a random walk of 10 nl/min per sqrt(hour), folded back into +/-50 nl/min (a
- *   thermal sensor's zero wanders with temperature and orientation; unverified magnitude).
+ *   thermal sensor's zero wanders with temperature and orientation; unverified magnitude). This
+ *   is far kinder than the datasheets' bounds (0.25 % of full scale, 5 000 nl/min here, for the
+ *   zero point; 0.025 % for its repeatability): `zeroErrors` (sensor-flow-errors.ts) gives a
+ *   sensor drawn within those.
  * - Air: a thermal sensor calibrated for water moves far less heat with air, so it reads near
  *   zero while a bubble passes (airReadingFactor 0); the air flag says why.
  * - Full scale 2000 uL/min (SLF3S-0600F, domain.md); beyond it the high-flow flag.
@@ -70,6 +74,12 @@ export interface FlowSensorModelOptions {
   readonly fullScaleNlPerMin?: number;
   readonly temperatureC?: number;
   readonly airReadingFactor?: number;
+  /**
+   * Zero errors as the datasheet bounds them (sensor-flow-errors.ts draws them): a fixed offset,
+   * a wander that replaces the default drift, and a zero that follows the liquid's temperature
+   * (reported in the frame). Without them: the small default drift, at a constant temperature.
+   */
+  readonly zeroErrors?: FlowZeroErrors;
 }
 
 /** Folds x back into [-limit, limit] by reflection at both ends (a bounded random walk). */
@@ -91,6 +101,7 @@ export class FlowSensorModel implements FlowSensorFaults {
   /** Liquid temperature reported (deg C); tests may change it. */
   temperatureC: number;
 
+  readonly #zero: FlowZeroErrors | undefined;
   #sigma: number;
   #offset = 0;
   #drift: number;
@@ -108,8 +119,9 @@ export class FlowSensorModel implements FlowSensorFaults {
     this.#prng = new Prng(deriveSeed(options.seed ?? d.seed, SEED_STREAM.flow));
     this.#defaultSigma = options.noiseSigmaNlPerMin ?? d.noiseSigmaNlPerMin;
     this.#sigma = this.#defaultSigma;
-    this.#driftLimit = options.driftLimitNlPerMin ?? d.driftLimitNlPerMin;
-    this.#driftStep = options.driftNlPerMinPerSqrtHour ?? d.driftNlPerMinPerSqrtHour;
+    this.#zero = options.zeroErrors;
+    this.#driftLimit = options.zeroErrors?.driftLimitNlPerMin ?? options.driftLimitNlPerMin ?? d.driftLimitNlPerMin;
+    this.#driftStep = options.zeroErrors?.driftNlPerMinPerSqrtHour ?? options.driftNlPerMinPerSqrtHour ?? d.driftNlPerMinPerSqrtHour;
     this.fullScaleNlPerMin = options.fullScaleNlPerMin ?? d.fullScaleNlPerMin;
     this.temperatureC = options.temperatureC ?? d.temperatureC;
     this.airReadingFactor = options.airReadingFactor ?? d.airReadingFactor;
@@ -172,9 +184,12 @@ export class FlowSensorModel implements FlowSensorFaults {
     }
     const noise = this.#sigma > 0 ? this.#prng.gaussian() * this.#sigma * Math.sqrt(1_000 / windowMs) : 0;
     const seen = air ? trueMean * this.airReadingFactor : trueMean;
+    const z = this.#zero;
+    const temperatureC = z ? liquidTemperatureC(z, atMs) : this.temperatureC;
+    const flow = seen + this.#drift + this.#offset + noise;
     return {
-      flowNlPerMin: seen + this.#drift + this.#offset + noise,
-      temperatureC: this.temperatureC,
+      flowNlPerMin: z ? flow + zeroErrorNlPerMin(z, temperatureC) : flow,
+      temperatureC,
       airInLine: air,
       highFlow,
     };

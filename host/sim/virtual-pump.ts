@@ -26,6 +26,7 @@ import { createIoMocks, PinBus } from './io-mocks';
 import { FluidLine, type FluidLineOptions } from './line';
 import { connectLine } from './line-connection';
 import { VirtualRig } from './rig';
+import { type FlowZeroErrors } from './sensor-flow-errors';
 import { createAnalogMocks, Hx711Device, I2cBus, Sf06Device } from './sensor-mocks';
 import { BatteryModel, DriveFaultModel, FlowSensorModel, ForceModel } from './sensor-models';
 import { type PinchValveSpec, VirtualValve } from './valve';
@@ -53,6 +54,8 @@ export interface VirtualPumpOptions extends ControllerConfig {
   readonly line?: FluidLineOptions;
   /** Flow sensor noise, nl/min rms at 1 s (default: the model's). */
   readonly flowNoiseNlPerMin?: number;
+  /** The flow sensor's zero errors within its datasheet (sensor-flow-errors.ts draws them); default the model's small drift. */
+  readonly flowZeroErrors?: FlowZeroErrors;
   /** Fit a load cell on the pusher (default false: its 10 Hz conversions slow long runs). */
   readonly loadCell?: boolean;
   /** Fit the buzzer and LED (default false, for the same reason). */
@@ -149,7 +152,7 @@ export function createVirtualPump(options: VirtualPumpOptions): VirtualPump {
   const line = new FluidLine({ ...options.line, startMs: clock.nowMs });
   const drive = new DriveFaultModel();
   connectLine(line, rig, { stalled: () => drive.motionBlocked });
-  const flowModel = new FlowSensorModel({ line, seed, ...(options.flowNoiseNlPerMin !== undefined && { noiseSigmaNlPerMin: options.flowNoiseNlPerMin }) });
+  const flowModel = new FlowSensorModel({ line, seed, ...(options.flowNoiseNlPerMin !== undefined && { noiseSigmaNlPerMin: options.flowNoiseNlPerMin }), ...(options.flowZeroErrors && { zeroErrors: options.flowZeroErrors }) });
   const battery = new BatteryModel({ usedFraction: options.batteryUsedFraction ?? 0, startMs: clock.nowMs });
   rig.onPulses((b) => battery.addMicrosteps(b.count));
   const i2c = new I2cBus();
