@@ -35,6 +35,8 @@ export function safeCommand(command: string): Buffer {
   return Buffer.from([STX, data.length + 4, ...data, crc >> 8, crc & 0xff, ETX]);
 }
 
+export type Framing = 'basic' | 'safe' | 'either';
+
 export interface NeReply {
   readonly framing: 'basic' | 'safe';
   readonly raw: Buffer;
@@ -64,11 +66,17 @@ export class ReplyReader {
   push(chunk: Buffer): void {
     this.#buf = Buffer.concat([this.#buf, chunk]);
   }
-  /** The next whole reply, or undefined while it is incomplete. Throws on a bad safe CRC. */
-  next(framing: 'basic' | 'safe'): NeReply | undefined {
+  /**
+   * The next whole reply, or undefined while it is incomplete. Throws on a bad safe CRC.
+   * `either` (the answer to SAF, whose framing depends on whether it was taken): a basic reply
+   * starts with an address digit after STX, a safe one with a length byte below '0'.
+   */
+  next(expect: Framing): NeReply | undefined {
     const start = this.#buf.indexOf(STX);
     if (start < 0) return undefined;
     const b = this.#buf.subarray(start);
+    if (expect === 'either' && b.length < 2) return undefined;
+    const framing = expect === 'either' ? (b[1]! >= 0x30 && b[1]! <= 0x39 ? 'basic' : 'safe') : expect;
     if (framing === 'basic') {
       const end = b.indexOf(ETX);
       if (end < 0) return undefined;
@@ -128,20 +136,19 @@ export class Ne1000Client {
    */
   async send(command: string, framing: 'basic' | 'safe' = this.safe ? 'safe' : 'basic'): Promise<NeReply> {
     const saf = /^\s*[0-9]*\s*SAF\s*([0-9]+)\s*$/i.exec(command);
-    const expect: 'basic' | 'safe' = saf ? (Number(saf[1]) > 0 ? 'safe' : 'basic') : this.safe ? 'safe' : 'basic';
-    const reply = await this.raw(framing === 'safe' ? safeCommand(command) : basicCommand(command), expect);
+    const reply = await this.raw(framing === 'safe' ? safeCommand(command) : basicCommand(command), saf ? 'either' : this.safe ? 'safe' : 'basic');
     if (saf && reply.error === undefined && reply.alarm === undefined) this.safe = Number(saf[1]) > 0;
     return reply;
   }
 
   /** Writes `bytes` as they are and waits for one reply in `expect` framing. */
-  async raw(bytes: Buffer, expect: 'basic' | 'safe' = this.safe ? 'safe' : 'basic'): Promise<NeReply> {
+  async raw(bytes: Buffer, expect: Framing = this.safe ? 'safe' : 'basic'): Promise<NeReply> {
     await new Promise<void>((resolve, reject) => this.#port.write(bytes, (e) => (e ? reject(e) : resolve())));
     return this.read(expect);
   }
 
   /** Waits for the next reply. */
-  read(expect: 'basic' | 'safe' = this.safe ? 'safe' : 'basic'): Promise<NeReply> {
+  read(expect: Framing = this.safe ? 'safe' : 'basic'): Promise<NeReply> {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#wake = undefined;
