@@ -1,10 +1,13 @@
-// The virtual bench rig: a STEP/DIR/EN driver stage and a syringe with ideal mechanics, wired to
-// the PinBus. It counts what reaches the motor (STEP rising edges, from Digital writes or from
-// PWM, while EN is active, signed by DIR), moves the plunger with the true volume per microstep, and keeps a
-// time-stamped record of the pulses. Line physics and sensors hook onto `onPulses`. No Node.
+// The virtual bench rig: a STEP/DIR/EN driver stage and a syringe, wired to the PinBus. It counts
+// what reaches the motor (STEP rising edges, from Digital writes or from PWM, while EN is active,
+// signed by DIR), moves the plunger, and keeps a time-stamped record of the pulses. The mechanics
+// are ideal (a fixed true volume per microstep) unless `mechanics` gives them real errors
+// (rig-mechanics.ts): then the plunger goes where that chain puts it. Line physics and sensors
+// hook onto `onPulses`. No Node.
 
 import { type Direction } from '../../firmware/ports/stepper';
 import { type MsSource, type PinBus, type PinKind } from './io-mocks';
+import { MechanicsTrain, type RigMechanicsOptions } from './rig-mechanics';
 
 export interface RigPins {
   readonly step: number;
@@ -18,8 +21,13 @@ export interface VirtualRigOptions {
   readonly pins: RigPins;
   /** EN active low (A4988, DRV8825, TMC2209); default true. */
   readonly enableActiveLow?: boolean;
-  /** The true volume of one microstep in femtolitres (may be fractional): the real mechanics. */
+  /**
+   * The true volume of one microstep in femtolitres (may be fractional): the real mechanics. With
+   * `mechanics`, the nominal volume the errors act on (the geometry's, not a calibration).
+   */
   readonly flPerMicrostep: number;
+  /** Real mechanics errors (default none: every microstep moves exactly `flPerMicrostep`). */
+  readonly mechanics?: RigMechanicsOptions;
   /** Drug in the syringe at the start. */
   readonly reservoirNl: number;
   /** Pulse records kept (the oldest are dropped beyond it); default 100,000. */
@@ -62,8 +70,13 @@ export class VirtualRig {
   #fillFl: number;
   #fillPosition = 0;
   #pushedBeforeFillFl = 0;
-  /** The first plunger position at which the syringe is empty. */
+  /** The first plunger position at which the syringe is empty (ideal mechanics). */
   #emptyAt: number;
+  /** The drive with real errors, where given; and the stopper's volume at the last fill. */
+  readonly #mech: MechanicsTrain | undefined;
+  #fillStopperFl = 0;
+  /** When the motor last took a pulse (the pusher's speed for stick-slip). */
+  #lastPulseMs = -Infinity;
   readonly #logLimit: number;
   readonly #log: PulseRecord[] = [];
   readonly #listeners: ((batch: PulseBatch) => void)[] = [];
@@ -96,6 +109,7 @@ export class VirtualRig {
     this.#enLevel = this.#enActiveLevel === 0 ? 1 : 0;
     this.#fillFl = options.reservoirNl * FL_PER_NL;
     this.#emptyAt = Math.ceil(this.#fillFl / this.flPerMicrostep);
+    this.#mech = options.mechanics ? new MechanicsTrain(options.mechanics, options.flPerMicrostep) : undefined;
     this.#logLimit = options.pulseLogLimit ?? 100_000;
     this.#unsubscribe = options.bus.subscribe((pin, kind, value, hz, atMs) => this.#onPin(pin, kind, value, hz, atMs));
   }
@@ -129,7 +143,7 @@ export class VirtualRig {
     return this.#pulsesCounted;
   }
 
-  /** Plunger travel in microsteps from the start (+ pushes). */
+  /** Plunger travel in microsteps from the start (+ pushes); with `mechanics`, the rotor's. */
   get positionMicrosteps(): number {
     this.#sync();
     return this.#position;
@@ -167,6 +181,12 @@ export class VirtualRig {
     this.onLinePulse?.();
   }
 
+  /** The drive with real errors (lost steps, slips, where screw, pusher and stopper stand), if any. */
+  get mechanics(): MechanicsTrain | undefined {
+    this.#sync();
+    return this.#mech;
+  }
+
   /** Forward pulses taken with the syringe already empty: the plunger did not move. */
   get stepsPastEmpty(): number {
     this.#sync();
@@ -189,14 +209,20 @@ export class VirtualRig {
     this.#fillPosition = this.#position;
     this.#fillFl = reservoirNl * FL_PER_NL;
     this.#emptyAt = this.#fillPosition + Math.ceil(this.#fillFl / this.flPerMicrostep);
+    if (this.#mech) this.#fillStopperFl = this.#mech.stopperFl;
   }
 
   /** Volume pushed since this fill (negative if drawn back past where it stood). */
   #pushedThisFillFl(): number {
+    // With real mechanics, whole femtolitres from the stopper's state, so the sum is exact.
+    if (this.#mech) return Math.min(this.#mech.stopperFl - this.#fillStopperFl, this.#fillFl);
     return Math.min((this.#position - this.#fillPosition) * this.flPerMicrostep, this.#fillFl);
   }
 
-  /** Volume pushed out of the syringe (negative if drawn back past the start). */
+  /**
+   * Volume pushed out of the syringe (negative if drawn back past the start): the truth the line
+   * receives and a bench compares with what the firmware counted.
+   */
   get pushedFl(): number {
     this.#sync();
     return this.#pushedBeforeFillFl + this.#pushedThisFillFl();
@@ -315,7 +341,8 @@ export class VirtualRig {
     }
     const direction = this.direction;
     this.#pulsesCounted += direction * count;
-    if (direction === 1) {
+    if (this.#mech) this.#moveWithErrors(this.#mech, source, count, atMs, hz, direction);
+    else if (direction === 1) {
       const moved = Math.min(count, Math.max(0, this.#emptyAt - this.#position));
       this.#position += moved;
       this.#stepsPastEmpty += count - moved;
@@ -325,6 +352,18 @@ export class VirtualRig {
     this.#record({ source, atMs, count, direction, hz, runStartMs, firstIndex });
     const batch: PulseBatch = { source, atMs, count, direction };
     for (const l of this.#listeners.slice()) l(batch);
+  }
+
+  /**
+   * The plunger through the real drive. The pusher's speed: a PWM train's frequency, or one
+   * microstep over the time since the last pulse (none within the same ms: fast).
+   */
+  #moveWithErrors(mech: MechanicsTrain, source: 'step' | 'pwm', count: number, atMs: number, hz: number, direction: Direction): void {
+    const perS = source === 'pwm' ? hz : 1_000 / Math.max(1, atMs - this.#lastPulseMs);
+    this.#lastPulseMs = atMs;
+    const r = mech.pulses(direction, count, perS * mech.travelUm, this.#fillStopperFl + this.#fillFl);
+    this.#position += r.moved;
+    this.#stepsPastEmpty += r.blocked;
   }
 
   #record(r: PulseRecord): void {

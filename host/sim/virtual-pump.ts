@@ -26,6 +26,7 @@ import { createIoMocks, PinBus } from './io-mocks';
 import { FluidLine, type FluidLineOptions } from './line';
 import { connectLine } from './line-connection';
 import { VirtualRig } from './rig';
+import { type RigMechanicsErrors, rigMechanicsFor } from './rig-mechanics';
 import { type FlowZeroErrors } from './sensor-flow-errors';
 import { createAnalogMocks, Hx711Device, I2cBus, Sf06Device } from './sensor-mocks';
 import { BatteryModel, DriveFaultModel, FlowSensorModel, ForceModel } from './sensor-models';
@@ -39,6 +40,8 @@ export interface VirtualPumpOptions extends ControllerConfig {
   readonly signedTicks?: boolean;
   /** The rig's true volume per microstep (default: the firmware's own figure, ideal mechanics). */
   readonly trueFlPerMicrostep?: number;
+  /** Real mechanics errors on the geometry (rig-mechanics-draw.ts draws them); default ideal. */
+  readonly mechanicsErrors?: RigMechanicsErrors;
   /** Keep every event in `events` (default true; long benchmarks turn it off). */
   readonly keepEvents?: boolean;
   /** Faults such as `occlusion@2h` (host/sim/faults.ts). */
@@ -143,7 +146,8 @@ export function createVirtualPump(options: VirtualPumpOptions): VirtualPump {
     clock,
     pins: SIM_PINS,
     enableActiveLow,
-    flPerMicrostep: options.trueFlPerMicrostep ?? mechanics.value.flPerMicrostep,
+    flPerMicrostep: options.trueFlPerMicrostep ?? (options.mechanicsErrors ? mechanics.value.geometryFlPerMicrostep : mechanics.value.flPerMicrostep),
+    ...(options.mechanicsErrors && { mechanics: rigMechanicsFor(options.mechanicsErrors, mechanics.value, () => line.pressureKpa) }),
     reservoirNl: options.reservoirNl ?? mechanics.value.syringe.capacityNl,
     pulseLogLimit: 10_000_000,
   });
