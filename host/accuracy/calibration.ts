@@ -42,7 +42,10 @@ export interface CalibrationRunOptions {
   readonly rateNlPerH: number;
   /** The factor the pump uses now: commanded microsteps = counted volume / this. */
   readonly nlPerMicrostepInUse: number;
-  /** Wait after delivery for the line to empty into the beaker (default 5 min). */
+  /**
+   * Wait for the line to empty into the beaker (default 5 min): after delivery, and before the
+   * start weight too, since a pump that was running leaves the line under pressure.
+   */
   readonly settleMs?: number;
   readonly temperatureC?: number;
   readonly evaporationMgPerMin?: number;
@@ -60,6 +63,12 @@ export interface CalibrationRecord extends Calibration {
 export async function runCalibration(deps: RunDeps, o: CalibrationRunOptions): Promise<CalibrationRecord> {
   const { pump, balance, scheduler } = deps;
   const volume = o.volumeNl ?? 1_000_000;
+  const settleMs = o.settleMs ?? 300_000;
+  // Nothing may still flow while the start is weighed: what a running pump left stored in the
+  // line's compliance (tau x rate: 10 uL after 1 mL/h on the virtual line) would otherwise be
+  // weighed as if this delivery had made it, 1 % of a 1 mL calibration.
+  await pump.stop();
+  await scheduler.sleepUntil(scheduler.now() + settleMs);
   await balance.zero();
   const start = await weigh(balance, 'stable');
   if (start.massMg === null) throw new Error(`the balance gave no start weight: ${start.note ?? ''}`);
@@ -69,7 +78,7 @@ export async function runCalibration(deps: RunDeps, o: CalibrationRunOptions): P
   await scheduler.sleepUntil(t0 + Math.ceil((volume / o.rateNlPerH) * 3_600_000));
   await pump.stop();
   const commandedNl = (await pump.status()).deliveredNl - before;
-  await scheduler.sleepUntil(scheduler.now() + (o.settleMs ?? 300_000));
+  await scheduler.sleepUntil(scheduler.now() + settleMs);
   const end = await weigh(balance, 'stable');
   if (end.massMg === null) throw new Error(`the balance gave no end weight: ${end.note ?? ''}`);
   const microsteps = commandedNl / o.nlPerMicrostepInUse;
