@@ -12,6 +12,7 @@ import { benchProtocolPty } from './protocol-pty';
 import { benchSimSpeed } from './sim-speed';
 import { benchStorage } from './storage';
 import { benchXs } from './xs';
+import { benchNe1000 } from './ne1000';
 
 /** Figure name -> [comparison, target]. Figures without a target are context. */
 const TARGETS: Record<string, ['<=' | '>=', number]> = {
@@ -35,9 +36,12 @@ const TARGETS: Record<string, ['<=' | '>=', number]> = {
   // IEC 60601-2-24 style gravimetric figures from a virtual-rig run at 1 mL/h (magnitudes).
   'accuracy.secondHourErrorPct.1mlh': ['<=', 1],
   'accuracy.trumpetMaxPct.2min.1mlh': ['<=', 3],
+  // NE-1000 mode (ne1000.ts): clients poll every 50 ms; a dispense ends within a microstep.
+  'ne1000.roundTripsPerS': ['>=', 20],
+  'ne1000.dispenseErrorPct': ['<=', 1],
 };
 
-const figures: Record<string, number> = { ...benchDeliveryAccuracy(), ...benchSimSpeed(), ...benchOcclusion(), ...benchProtocol(), ...benchStorage(), ...benchBolus(), ...benchGuard(), ...benchLinkStops(), ...(await benchXs()), ...(await benchProtocolPty()), ...(await benchAccuracy()) };
+const figures: Record<string, number> = { ...benchDeliveryAccuracy(), ...benchSimSpeed(), ...benchOcclusion(), ...benchProtocol(), ...benchStorage(), ...benchBolus(), ...benchGuard(), ...benchLinkStops(), ...(await benchXs()), ...(await benchProtocolPty()), ...(await benchAccuracy()), ...(await benchNe1000()) };
 
 const rows = Object.entries(figures).map(([name, value]) => {
   const t = TARGETS[name];
