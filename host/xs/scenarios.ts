@@ -15,6 +15,10 @@ import { runawayDriver } from '../sim/broken-driver';
 import { MockFlash } from '../storage/flash-mock';
 import { MockKeyValueStore } from '../storage/kv-mock';
 import { withCrc } from '../../firmware/protocol/frame';
+import { ControllerDelivery, NE1000_LOADED } from '../../firmware/protocol/ne1000/delivery';
+import { Ne1000Machine } from '../../firmware/protocol/ne1000/machine';
+import { safePacket, textBytes } from '../../firmware/protocol/ne1000/packets';
+import { defaultSettings } from '../../firmware/protocol/ne1000/settings';
 
 /** What a scenario needs besides the pump factory (passed in so both engines share one copy). */
 export interface ScenarioLib {
@@ -465,6 +469,47 @@ export const SCENARIOS: Readonly<Record<string, Scenario>> = {
     b.command('cbolus-override', second.controller.clinicianBolus({ volumeNl: 20_000, durationMs: 600_000, overrideSoftLimits: true }));
     b.run(30 * MIN);
     return [...rows, ...b.finish()];
+  },
+
+  /**
+   * The NE-1000 mode (docs/ne1000.md): a 50 uL dispense at 0.5 mL/min, a STP/RUN pause, safe
+   * mode with a bad CRC and its timeout (A?T), then an occlusion during a continuous run
+   * (A?S) and RUN refused. Replies as hex, so CRC bytes compare exactly.
+   */
+  'ne1000-dispense-alarms'(createVirtualPump, lib) {
+    const vp = createVirtualPump({ mechanics: RIG_10, library: lib.library, reservoirNl: 10_000_000, prescription: NE1000_LOADED, faults: ['occlusion@30m'] });
+    const rec = new Recorder(vp);
+    const delivery = new ControllerDelivery(vp.controller);
+    delivery.stop();
+    const ne = new Ne1000Machine({ delivery, settings: defaultSettings(14_427), version: 'NE1000V0.1' }, vp.controller.now());
+    const send = (name: string, bytes: Uint8Array): void => {
+      rec.flush();
+      ne.receive(bytes, vp.controller.now());
+      const hex = ne.take().map((b) => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('')).join(' ');
+      rec.rows.push([vp.nowMs, 'ne', name, hex]);
+      rec.flush();
+    };
+    const basic = (cmd: string): void => send(cmd, textBytes(`${cmd}\r`));
+    for (const cmd of ['VER', 'DIA', 'RAT 0.5 MM', 'VOL UL', 'VOL 50', 'RUN']) basic(cmd);
+    rec.run(2 * S);
+    basic('STP');
+    rec.run(5 * S);
+    basic('RUN');
+    rec.run(10 * S);
+    for (const cmd of ['', 'DIS', 'DIR WDR', 'FOO']) basic(cmd);
+    send('SAF 3', safePacket('SAF3'));
+    const bad = safePacket('VER');
+    bad[3] = bad[3]! ^ 1;
+    send('bad CRC', bad);
+    for (const cmd of ['RAT 1 MH', 'VOL 0', 'RUN']) basic(cmd);
+    rec.run(4 * S);
+    ne.tick(vp.controller.now());
+    send('status', safePacket(''));
+    send('SAF 0', safePacket('SAF0'));
+    basic('RUN');
+    rec.run(40 * MIN);
+    for (const cmd of ['', '', 'RUN', 'DIS']) basic(cmd);
+    return rec.finish();
   },
 };
 
