@@ -110,12 +110,15 @@ export class FieldReader {
     return this.#raw(name, false);
   }
 
-  /** An array of at most `maxLength` items, each read by `item`. */
-  list<T>(name: string, maxLength: number, item: (value: Json, path: string) => T): T[] {
+  /**
+   * An array of at most `maxLength` items, each read by `item`. Too many is `tooMany` where the
+   * format has an error of its own for it (a schedule's E110, trial doses' E114), else E103.
+   */
+  list<T>(name: string, maxLength: number, item: (value: Json, path: string) => T, tooMany: ErrorName = 'FIELD_RANGE'): T[] {
     const v = this.#raw(name, false);
     const p = this.fieldPath(name);
     if (!Array.isArray(v)) refuse('FIELD_TYPE', `${p} must be a list`, p);
-    if (v.length > maxLength) refuse('FIELD_RANGE', `${p} has ${v.length} items; at most ${maxLength} are allowed`, p);
+    if (v.length > maxLength) refuse(tooMany, `${p} has ${v.length} items; at most ${maxLength} are allowed`, p);
     return v.map((x, i) => item(x, `${p}[${i}]`));
   }
 

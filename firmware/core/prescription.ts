@@ -85,7 +85,7 @@ function readSteps(r: FieldReader): RateStep[] {
     const step = { startMs: s.int('startMs', 0, MS_PER_DAY - 1), rateNlPerDay: s.int('rateNlPerDay', 0, MAX_RATE_NL_PER_DAY) };
     s.finish();
     return step;
-  });
+  }, 'SCHEDULE_STEPS');
   if (steps.length === 0) refuse('SCHEDULE_STEPS', 'schedule has no steps; give 1 to 24', r.fieldPath('schedule'));
   for (let i = 1; i < steps.length; i++) {
     if (steps[i]!.startMs <= steps[i - 1]!.startMs) {
@@ -102,7 +102,7 @@ function readTrial(r: FieldReader): Trial {
     const dose = { atMs: d.int('atMs', 0, MAX_TRIAL_MS), ...readBolus(d) };
     d.finish();
     return dose;
-  });
+  }, 'TRIAL_DOSES');
   for (let i = 1; i < doses.length; i++) {
     const prev = doses[i - 1]!;
     if (doses[i]!.atMs < prev.atMs + prev.durationMs) {
