@@ -25,7 +25,9 @@ describe('prescription structure', () => {
     ['a misspelt field', continuous(1, { rateNlPerHour: 5 }), ERRORS.FIELD_UNKNOWN.code, 'rateNlPerHour'],
     ['an unknown mode', { drug: WATER, mode: 'basal' }, ERRORS.FIELD_CHOICE.code, 'mode'],
     ['an empty schedule', { drug: WATER, mode: 'flexible', schedule: [] }, ERRORS.SCHEDULE_STEPS.code, 'schedule'],
-    ['25 schedule steps', { drug: WATER, mode: 'flexible', schedule: Array.from({ length: 25 }, (_, i) => ({ startMs: i * 1000, rateNlPerDay: 1 })) }, ERRORS.FIELD_RANGE.code, 'schedule'],
+    // docs/errors.md: E110 is "no steps, or more than 24" (issue 14, item 7: this was E103).
+    ['25 schedule steps', { drug: WATER, mode: 'flexible', schedule: Array.from({ length: 25 }, (_, i) => ({ startMs: i * 1000, rateNlPerDay: 1 })) }, ERRORS.SCHEDULE_STEPS.code, 'schedule'],
+    ['25 trial doses', { drug: WATER, mode: 'trial', trial: { doses: Array.from({ length: 25 }, (_, i) => ({ atMs: i * 100_000, volumeNl: 1, durationMs: 60_000 })) } }, ERRORS.TRIAL_DOSES.code, 'trial.doses'],
     ['unsorted steps', { drug: WATER, mode: 'flexible', schedule: [{ startMs: HOUR, rateNlPerDay: 1 }, { startMs: 0, rateNlPerDay: 2 }] }, ERRORS.SCHEDULE_ORDER.code, 'schedule[1].startMs'],
     ['a step after midnight', { drug: WATER, mode: 'flexible', schedule: [{ startMs: 86_400_000, rateNlPerDay: 1 }] }, ERRORS.FIELD_RANGE.code, 'schedule[0].startMs'],
     ['lockout shorter than the bolus', continuous(1, { patientBolus: { ...PATIENT, lockoutMs: 300_000 } }), ERRORS.LOCKOUT_SHORTER_THAN_BOLUS.code, 'patientBolus.lockoutMs'],
@@ -66,7 +68,8 @@ describe('drug library and mechanics checks', () => {
     const p = pump();
     const refused = p.program(0, rx);
     expect(!refused.ok && refused.error.code).toBe(ERRORS.SOFT_LIMIT.code);
-    const accepted = p.program(0, rx, { overrideSoftLimits: true });
+    // 20 mg/day from nothing is twenty times the library's starting dose: confirmed as well.
+    const accepted = p.program(0, rx, { overrideSoftLimits: true, confirmLargeIncrease: true });
     expect(accepted.ok && accepted.value.warnings.length).toBe(1);
   });
 
@@ -90,7 +93,8 @@ describe('doses in drug mass', () => {
     const p = pump();
     // baclofen 2 mg/mL at 0.3 mL/day = 600 ug/day; with 4 x 20 uL patient boluses, 760 ug at most
     const rx = continuous(300_000, { drug: { name: 'baclofen', concentrationUgPerMl: 2000 }, patientBolus: { volumeNl: 20_000, durationMs: 300_000, lockoutMs: 3_600_000, maxPer24h: 4, maxVolumeNlPer24h: 80_000 } });
-    expect(p.program(0, rx).ok).toBe(true);
+    // Twelve times the library's starting dose of baclofen on a new pump: confirmed.
+    expect(p.program(0, rx, { confirmLargeIncrease: true }).ok).toBe(true);
     const e = p.takeEvents().find((x) => x.type === 'program');
     expect(e?.data).toMatchObject({ scheduledUgPerDay: 600, worstUgPer24h: 760, drug: 'baclofen' });
   });
@@ -110,8 +114,14 @@ describe('ten-fold increase confirmation', () => {
   it('catches a concentration slip that multiplies the dose', () => {
     const p = pump();
     expect(p.program(0, continuous(100_000, { drug: { name: 'morphine', concentrationUgPerMl: 1_000 } })).ok).toBe(true);
+    // The reservoir holds 1 mg/mL: a program for 10 mg/mL is refused outright (issue 14)...
     const r = p.program(1, continuous(100_000, { drug: { name: 'morphine', concentrationUgPerMl: 10_000 } }));
-    expect(!r.ok && r.error.code).toBe(ERRORS.LARGE_INCREASE.code);
+    expect(!r.ok && r.error.code).toBe(ERRORS.RESERVOIR_CONTENTS_MISMATCH.code);
+    // ...and after a refill at 10 mg/mL the same volume is ten times the drug: confirm it.
+    expect(p.pause(2).ok).toBe(true);
+    expect(p.refill(3, 10_000_000, { removedNl: 29_000_000, concentrationUgPerMl: 10_000 }).ok).toBe(true);
+    const slip = p.program(4, continuous(100_000, { drug: { name: 'morphine', concentrationUgPerMl: 10_000 } }));
+    expect(!slip.ok && slip.error.code).toBe(ERRORS.LARGE_INCREASE.code);
   });
 });
 

@@ -179,14 +179,15 @@ describe('two-phase programming', () => {
 });
 
 describe('clinician commands', () => {
-  it('refill records removed volume and flags a discrepancy; a different concentration is refused', () => {
+  it('refill records removed volume and flags a discrepancy; another drug while delivering is refused', () => {
     const { client, vp } = linked();
     const c = client();
     c.login('clinician', exampleKey('clinician'));
     // About 8 mL should be left; drawing out 6 mL is a 2 mL discrepancy.
     expect(c.send('REFILL', 6_000_000, 9_000_000, 1_000_000).ok).toBe(true);
     expect(vp.events.filter((e) => e.type === 'refill').map((e) => e.reason.code)).toEqual(['REFILL_DISCREPANCY']);
-    expect(c.send('REFILL', 9_000_000, 9_000_000, 500_000).code).toBe(423);
+    expect(c.send('REFILL', 9_000_000, 9_000_000, 500_000).code).toBe(121); // not a concentration of water
+    expect(c.send('REFILL', 9_000_000, 9_000_000, 500, 'baclofen').code).toBe(423); // running: pause first
     expect(c.send('REFILL', 9_000_000, 9_500_000, 1_000_000).ok).toBe(true);
     expect(vp.events.filter((e) => e.type === 'refill').map((e) => e.reason.code)).toEqual(['REFILL_DISCREPANCY', 'REFILLED']);
   });

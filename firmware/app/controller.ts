@@ -444,7 +444,8 @@ export function createController(ports: ControllerPorts, config: ControllerConfi
     now,
   );
   if (config.prescription !== undefined) {
-    const programmed = pump.program(now, config.prescription);
+    // Loaded, not programmed: it ran before the reset, or the syringe was filled for it.
+    const programmed = pump.load(now, config.prescription);
     if (!programmed.ok) return fail(programmed.error);
   }
   const controller = new Controller(ports, pump, clock, config.sampling);

@@ -13,9 +13,25 @@ import { type DrugLibrary } from './library';
 import { type Mechanics } from './mechanics';
 import { PatientLedger } from './patient';
 import { type BolusSpec } from './prescription';
+import { type PumpState } from './pump-types';
+import { type ReservoirRecord } from './reservoir';
 import { MS_PER_DAY } from './units';
 
 export type Started = Result<{ bolusId: number }>;
+
+/**
+ * The engine a bolus or priming may be given on: one delivering now, from a reservoir that
+ * holds what its prescription is for (E426 after a refill with another drug or concentration).
+ */
+export function deliveringEngine(engine: DeliveryEngine | undefined, state: PumpState, why: string, reservoir: ReservoirRecord): Result<DeliveryEngine> {
+  if (!engine || state === 'idle') return fail(pumpError('NOT_PROGRAMMED', 'no prescription is running'));
+  if (state === 'stopped') return fail(pumpError('TRIAL_OVER', 'the trial has finished'));
+  const held = reservoir.undeliverable(engine.rx);
+  if (held) return fail(held);
+  if (state === 'alarm') return fail(pumpError('ALARM_ACTIVE', `delivery is held by ${why}`));
+  if (state !== 'running') return fail(pumpError('PAUSED', `delivery is paused (${why})`));
+  return ok(engine);
+}
 
 /** A clinician bolus or a priming fill given, for the library's counts per 24 hours. */
 export interface GivenRecord {
@@ -120,5 +136,21 @@ export class BolusDesk {
     engine.advance(syncedMs);
     const b = engine.addBolus(kind, spec, startMs);
     return ok({ bolusId: b.id });
+  }
+
+  /**
+   * The loop did not run from `plannedMs` (its planned wake) to `now`: what was due up to
+   * `fromMs` (the ordinary lateness allowed) is delivered as usual, the rest is skipped like a
+   * pause (running boluses end as interrupted and count what they may have delivered; periodic
+   * and trial doses that fell due are missed). Returns what LOOP_STALLED says was not delivered.
+   */
+  stalled(engine: DeliveryEngine, plannedMs: number, fromMs: number, now: number): string {
+    engine.advance(fromMs);
+    const basal = engine.basalRateNlPerDay;
+    const running = engine.boluses.filter((b) => b.status === 'running').length;
+    this.interrupt(engine, now, 'INTERRUPTED_BY_STALL', 0, 'pending');
+    const skipped = engine.resumeAt(now, 'INTERRUPTED_BY_STALL');
+    const missedNl = Math.round((basal * (now - fromMs)) / MS_PER_DAY);
+    return `the control loop did not run for ${Math.round((now - plannedMs) / 1_000)} s; about ${missedNl} nl of basal not delivered, ${running} bolus(es) interrupted, ${skipped} scheduled dose(s) missed`;
   }
 }

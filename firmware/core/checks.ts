@@ -1,11 +1,13 @@
-// Everything a prescription must pass before it may run: its structure, the drug library, the
-// mechanics' speed limit, and the ten-fold increase check. All or nothing: a prescription is
-// either accepted whole, with any soft-limit warnings, or refused with one numbered error.
+// Everything a prescription must pass before it may run: its structure, the drug library, what
+// the reservoir holds, the mechanics' speed limit, and the ten-fold increase check. All or
+// nothing: a prescription is either accepted whole, with any soft-limit warnings, or refused
+// with one numbered error.
 
 import { fail, ok, pumpError, type Result } from './errors';
-import { checkAgainstLibrary, type DrugLibrary } from './library';
+import { checkAgainstLibrary, type DrugLibrary, type LibraryEntry } from './library';
 import { type Mechanics } from './mechanics';
 import { bolusRateNlPerDay, readPrescription, type Prescription } from './prescription';
+import { contentsMismatch, type DoseReference, type ReservoirContents } from './reservoir';
 import { type EventData } from './events';
 import { basalDailyNl, peakBasalNlPerDay, worstCaseDailyNl } from './schedule';
 import { doseNg, doseUg, MS_PER_DAY } from './units';
@@ -13,7 +15,7 @@ import { doseNg, doseUg, MS_PER_DAY } from './units';
 export interface ProgramFlags {
   /** The clinician has seen the soft-limit warnings and wants the prescription anyway. */
   readonly overrideSoftLimits?: boolean;
-  /** The clinician confirms a ten-fold (or larger) increase over the running prescription. */
+  /** The clinician confirms a ten-fold (or larger) increase over the reference dose (below). */
   readonly confirmLargeIncrease?: boolean;
 }
 
@@ -57,37 +59,79 @@ export function scheduledNgPerDay(rx: Prescription): number {
   return doseNg(nl, rx.drug.concentrationUgPerMl);
 }
 
-function checkIncrease(rx: Prescription, running: Prescription | undefined, flags: ProgramFlags): Result<true> {
-  if (!running || flags.confirmLargeIncrease) return ok(true);
-  const before = scheduledNgPerDay(running);
-  const after = scheduledNgPerDay(rx);
-  if (before > 0 && after >= LARGE_INCREASE_FACTOR * before) {
-    return fail(pumpError('LARGE_INCREASE', `the new prescription delivers ${(after / 1e6).toFixed(3)} mg/day against ${(before / 1e6).toFixed(3)} mg/day now (${(after / before).toFixed(1)} times)`, 'basal'));
+/** What the ten-fold check compares a new prescription with (checkPrescription's context). */
+export interface CheckContext {
+  readonly library: DrugLibrary;
+  readonly mechanics: Mechanics;
+  readonly running: Prescription | undefined;
+  /** What the reservoir holds; undefined when never recorded (the prescription then defines it). */
+  readonly reservoir?: ReservoirContents | undefined;
+  /** The last non-zero doses that ran on this pump, per drug (reservoir.ts). */
+  readonly references?: readonly DoseReference[];
+}
+
+interface Reference {
+  readonly ng: number;
+  readonly what: string;
+}
+
+/**
+ * The dose a new one is measured against, of the same drug (a mass of another drug says
+ * nothing of this one): the running dose where it is not zero; from zero, the last non-zero
+ * dose of the drug that ran on this pump, else the library's starting dose; else none.
+ */
+function reference(kind: 'daily' | 'bolus', rx: Prescription, context: CheckContext, entry: LibraryEntry | undefined): Reference | undefined {
+  const drug = rx.drug.name;
+  const running = context.running;
+  if (running && running.drug.name === drug) {
+    const ng = kind === 'daily' ? scheduledNgPerDay(running) : running.patientBolus ? doseNg(running.patientBolus.volumeNl, running.drug.concentrationUgPerMl) : 0;
+    if (ng > 0) return { ng, what: 'now' };
   }
-  const cOld = running.drug.concentrationUgPerMl;
-  const cNew = rx.drug.concentrationUgPerMl;
-  const bolusBefore = running.patientBolus ? doseNg(running.patientBolus.volumeNl, cOld) : 0;
-  const bolusAfter = rx.patientBolus ? doseNg(rx.patientBolus.volumeNl, cNew) : 0;
-  if (bolusBefore > 0 && bolusAfter >= LARGE_INCREASE_FACTOR * bolusBefore) {
-    return fail(pumpError('LARGE_INCREASE', `the new patient bolus is ${(bolusAfter / 1e3).toFixed(1)} ug against ${(bolusBefore / 1e3).toFixed(1)} ug now (${(bolusAfter / bolusBefore).toFixed(1)} times)`, 'patientBolus.volumeNl'));
+  const ran = context.references?.find((r) => r.drug === drug);
+  const ranNg = ran ? (kind === 'daily' ? ran.scheduledNgPerDay : ran.patientBolusNg) : 0;
+  if (ranNg > 0) return { ng: ranNg, what: `the last that ran of ${drug} on this pump` };
+  const startUg = kind === 'daily' ? entry?.startingDoseUgPer24h : entry?.startingBolusUg;
+  if (startUg !== undefined) return { ng: startUg * 1_000, what: `the library's starting ${kind === 'daily' ? 'dose' : 'bolus'} for ${drug}` };
+  return undefined;
+}
+
+function checkIncrease(rx: Prescription, context: CheckContext, flags: ProgramFlags): Result<true> {
+  if (flags.confirmLargeIncrease) return ok(true);
+  const entry = context.library.drugs.find((d) => d.name === rx.drug.name);
+  const after = scheduledNgPerDay(rx);
+  const daily = after > 0 ? reference('daily', rx, context, entry) : undefined;
+  const mg = (ng: number): string => `${(ng / 1e6).toFixed(3)} mg/day`;
+  if (after > 0 && !daily) {
+    return fail(pumpError('LARGE_INCREASE', `the new prescription starts ${rx.drug.name} at ${mg(after)} from zero, and there is nothing to measure it against (none ran on this pump, the library gives no starting dose): confirm it`, 'basal'));
+  }
+  if (daily && after >= LARGE_INCREASE_FACTOR * daily.ng) {
+    return fail(pumpError('LARGE_INCREASE', `the new prescription delivers ${mg(after)} against ${mg(daily.ng)} ${daily.what} (${(after / daily.ng).toFixed(1)} times)`, 'basal'));
+  }
+  const bolusAfter = rx.patientBolus ? doseNg(rx.patientBolus.volumeNl, rx.drug.concentrationUgPerMl) : 0;
+  const bolus = bolusAfter > 0 ? reference('bolus', rx, context, entry) : undefined;
+  const ug = (ng: number): string => `${(ng / 1e3).toFixed(1)} ug`;
+  if (bolusAfter > 0 && !bolus) {
+    return fail(pumpError('LARGE_INCREASE', `the new patient bolus of ${ug(bolusAfter)} of ${rx.drug.name} starts from none, and there is nothing to measure it against (none ran on this pump, the library gives no starting bolus): confirm it`, 'patientBolus.volumeNl'));
+  }
+  if (bolus && bolusAfter >= LARGE_INCREASE_FACTOR * bolus.ng) {
+    return fail(pumpError('LARGE_INCREASE', `the new patient bolus is ${ug(bolusAfter)} against ${ug(bolus.ng)} ${bolus.what} (${(bolusAfter / bolus.ng).toFixed(1)} times)`, 'patientBolus.volumeNl'));
   }
   return ok(true);
 }
 
 /** Reads and checks a prescription; nothing is applied here. */
-export function checkPrescription(
-  input: unknown,
-  context: { library: DrugLibrary; mechanics: Mechanics; running: Prescription | undefined },
-  flags: ProgramFlags = {},
-): Result<Accepted> {
+export function checkPrescription(input: unknown, context: CheckContext, flags: ProgramFlags = {}): Result<Accepted> {
   const read = readPrescription(input);
   if (!read.ok) return read;
   const rx = read.value;
   const lib = checkAgainstLibrary(rx, context.library, flags.overrideSoftLimits === true);
   if (!lib.ok) return lib;
+  // What the reservoir holds is a fact no flag overrides: refill first (reservoir.ts).
+  const contents = contentsMismatch(rx, context.reservoir);
+  if (contents) return fail(contents);
   const mech = checkMechanics(rx, context.mechanics);
   if (!mech.ok) return mech;
-  const inc = checkIncrease(rx, context.running, flags);
+  const inc = checkIncrease(rx, context, flags);
   if (!inc.ok) return inc;
   return ok({ prescription: rx, warnings: lib.value });
 }

@@ -8,12 +8,16 @@
 // - `patient`: the ledger (start, end, counted volume of each patient bolus still counting);
 // - `program`: when the running prescription started and when its next periodic dose is due,
 //   so a reset neither restarts a trial nor gives a periodic dose twice (storage keeps it
-//   only for the prescription it was written with: firmware/storage/persistence.ts).
+//   only for the prescription it was written with: firmware/storage/persistence.ts);
+// - `reservoir` and `references`: the drug and concentration in the reservoir, and the last
+//   non-zero doses of each drug that ran (reservoir.ts, issue 14), so a reset neither forgets
+//   a refill with a new drug nor turns a start from zero into an unchecked first start.
 // Reading a stored copy checks every field: a bad one is a storage fault, never a default.
 
 import { fail, ok, pumpError, type Result } from './errors';
 import { type GivenRecord } from './bolus-desk';
 import { type PatientRecord } from './patient';
+import { type DoseReference, MAX_REFERENCES, type ReservoirContents } from './reservoir';
 
 export interface ProgramMemory {
   readonly startMs: number;
@@ -28,12 +32,16 @@ export interface DoseMemory {
   /** Clinician boluses and priming fills of the last 24 h (the library counts them). */
   readonly given: readonly GivenRecord[];
   readonly program: ProgramMemory | undefined;
+  /** What the reservoir holds; absent when never recorded (and in records older than it). */
+  readonly reservoir?: ReservoirContents | undefined;
+  readonly references?: readonly DoseReference[];
 }
 
 /** The ledger and schedule were lost on a board that had run before (see Pump's config). */
 export const DOSES_LOST = 'lost';
 
 const isMs = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+const isDrug = (v: unknown): v is string => typeof v === 'string' && v.length >= 1 && v.length <= 32;
 
 /** Checks a stored copy (JSON as written by `doseMemoryJson`). */
 export function readDoseMemory(input: unknown): Result<DoseMemory> {
@@ -65,11 +73,27 @@ export function readDoseMemory(input: unknown): Result<DoseMemory> {
     if (!isMs(q['startMs']) || (next !== null && !isMs(next))) return bad('program');
     program = { startMs: q['startMs'], nextPeriodicMs: next === null ? undefined : (next as number) };
   }
-  return ok({ nowMs: r['nowMs'], nextBolusId: r['nextBolusId'], patient, given, program });
+  // Older records have neither: the contents are unknown, and no dose of any drug ran.
+  let reservoir: ReservoirContents | undefined;
+  const c = r['reservoir'];
+  if (c !== undefined && c !== null) {
+    if (!Array.isArray(c) || c.length !== 2 || !isDrug(c[0]) || !isMs(c[1]) || c[1] < 1) return bad('reservoir');
+    reservoir = { drug: c[0], concentrationUgPerMl: c[1] };
+  }
+  const references: DoseReference[] = [];
+  const refs = r['references'] ?? [];
+  if (!Array.isArray(refs) || refs.length > MAX_REFERENCES) return bad('references');
+  for (const e of refs as unknown[]) {
+    if (!Array.isArray(e) || e.length !== 3 || !isDrug(e[0]) || !isMs(e[1]) || !isMs(e[2])) return bad('a reference entry');
+    references.push({ drug: e[0], scheduledNgPerDay: e[1], patientBolusNg: e[2] });
+  }
+  return ok({ nowMs: r['nowMs'], nextBolusId: r['nextBolusId'], patient, given, program, reservoir, references });
 }
 
 /** The JSON to store (numbers only: small, and Infinity never appears). */
 export function doseMemoryJson(m: DoseMemory): unknown {
   const program = m.program && { startMs: m.program.startMs, nextPeriodicMs: m.program.nextPeriodicMs ?? null };
-  return { nowMs: m.nowMs, nextBolusId: m.nextBolusId, patient: m.patient.map((e) => [e.bolusId, e.startMs, e.endMs, e.countedNl]), given: m.given.map((g) => [g.kind, g.startMs]), program: program ?? null };
+  const reservoir = m.reservoir ? [m.reservoir.drug, m.reservoir.concentrationUgPerMl] : null;
+  const references = (m.references ?? []).map((e) => [e.drug, e.scheduledNgPerDay, e.patientBolusNg]);
+  return { nowMs: m.nowMs, nextBolusId: m.nextBolusId, patient: m.patient.map((e) => [e.bolusId, e.startMs, e.endMs, e.countedNl]), given: m.given.map((g) => [g.kind, g.startMs]), program: program ?? null, reservoir, references };
 }

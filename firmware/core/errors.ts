@@ -25,12 +25,13 @@ export const ERRORS = {
   TRIAL_DOSES: { code: 114, meaning: 'Trial doses are not in time order, overlap, or there are more than 24.', action: 'List at most 24 doses in time order, each ending before the next starts.' },
   MODE_CONTENT: { code: 115, meaning: 'A part of the prescription does not belong to its mode (for example a trial dose list in continuous mode).', action: 'Remove the part or choose the mode it belongs to.' },
   RATE_ABOVE_MECHANICS: { code: 116, meaning: 'A rate (basal plus boluses that can run at once) is faster than the mechanics can drive.', action: 'Lower the rate, lengthen the bolus, or use a syringe with more volume per microstep.' },
-  // E120-E129: checks against the drug library.
+  // E120-E129: checks against the drug library, the reservoir's contents and the running prescription.
   DRUG_UNKNOWN: { code: 120, meaning: 'The drug is not in the drug library.', action: 'Choose a drug from the library, or add it to the library first.' },
   CONCENTRATION_UNKNOWN: { code: 121, meaning: 'The concentration is not one the library allows for this drug.', action: 'Use one of the concentrations listed for the drug.' },
   HARD_LIMIT: { code: 122, meaning: 'The prescription breaks a hard limit of the drug library.', action: 'Change the value named in the message; hard limits cannot be overridden.' },
   SOFT_LIMIT: { code: 123, meaning: 'The prescription is outside a soft limit of the drug library.', action: 'Check the value; if it is intended, program again with the soft-limit override.' },
-  LARGE_INCREASE: { code: 124, meaning: 'The new prescription delivers ten or more times the running one (the key-bounce and decimal-point error).', action: 'Check the decimal point; if it is intended, program again with the large-increase confirmation.' },
+  LARGE_INCREASE: { code: 124, meaning: 'The new prescription delivers ten or more times the reference dose of its drug (the key-bounce and decimal-point error): the running dose, or from zero the last dose of the drug that ran on this pump or the library\'s starting dose; with none of them, any start needs the confirmation.', action: 'Check the decimal point; if it is intended, program again with the large-increase confirmation.' },
+  RESERVOIR_CONTENTS_MISMATCH: { code: 125, meaning: 'The prescription is for another drug or concentration than the reservoir holds (as recorded at the last refill): the dose booked would not be the dose delivered.', action: 'Program for what the reservoir holds; to change the drug or concentration, pause, record the refill with the new drug and concentration, then program for them.' },
   // E200-E209: mechanics and calibration.
   SYRINGE_UNKNOWN: { code: 200, meaning: 'The syringe is not in the syringe table.', action: 'Use a listed syringe or give innerDiameterUm and capacityNl.' },
   MECHANICS_STEP_VOLUME: { code: 201, meaning: 'The volume of one microstep is outside 0.1 nl to 100 uL: the geometry or calibration is implausible.', action: 'Check diameter, lead, steps per revolution, microstepping and calibration factor.' },
@@ -52,9 +53,10 @@ export const ERRORS = {
   RESERVOIR_TOO_LOW: { code: 420, meaning: 'The reservoir holds less than the bolus or priming volume asked for.', action: 'Refill the reservoir.' },
   REFILL_OVER_CAPACITY: { code: 421, meaning: 'The refill volume is more than the reservoir holds.', action: 'Enter the volume actually in the reservoir, at most its capacity.' },
   TRIAL_OVER: { code: 422, meaning: 'The trial program has finished.', action: 'Program a new prescription.' },
-  CONCENTRATION_MISMATCH: { code: 423, meaning: 'The refill concentration differs from the running prescription.', action: 'Stop, program a prescription for the new concentration, then record the refill.' },
+  REFILL_WHILE_DELIVERING: { code: 423, meaning: 'The refill puts another drug or concentration into the reservoir than the running prescription is for, while delivery runs (or would resume by itself when an alarm clears).', action: 'Pause delivery, record the refill, then program a prescription for the new contents (committing it starts delivery).' },
   CALIBRATION_OUT_OF_RANGE: { code: 424, meaning: 'The measured volume differs from the commanded one by more than 20%: more likely a measuring mistake (or a leak) than a calibration.', action: 'Check the measurement and the line; set the mechanics outright with MECH if the syringe really changed.' },
   NO_HISTORY: { code: 425, meaning: 'This pump keeps no history log (no log partition, or it could not be opened).', action: 'Check the partition table and the boot messages (E600-E609).' },
+  RESERVOIR_CHANGED: { code: 426, meaning: 'The reservoir was refilled with another drug or concentration than the prescription is for: it is not delivered (no resume, bolus or priming).', action: 'Program a prescription for what the reservoir holds (the message says what); committing it starts delivery.' },
   // E430-E439: alarms.
   ALARM_UNACKNOWLEDGED: { code: 430, meaning: 'An alarm must be acknowledged before anything else changes.', action: 'Read the alarm, deal with its cause, acknowledge it, then repeat the command.' },
   ALARM_ACTIVE: { code: 431, meaning: 'An alarm that stops delivery is still active.', action: 'Deal with its cause and acknowledge it: delivery resumes by itself when the last such alarm clears.' },

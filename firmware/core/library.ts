@@ -1,6 +1,9 @@
 // The drug library: per drug, the allowed concentrations and hard and soft limits on rate,
 // dose per 24 hours, bolus size and lockout (the smart-pump guard against decimal-point
 // errors). A hard limit cannot be overridden; a soft one needs an explicit override flag.
+// Optionally, per drug, a usual starting dose (`startingDoseUgPer24h`, `startingBolusUg`): the
+// ten-fold check measures a start from zero against it when none of the drug has run on this
+// pump yet (checks.ts); without it such a start needs the large-increase confirmation.
 
 import { fail, ok, pumpError, type PumpError, type Result } from './errors';
 import { FieldReader, readRecord, refuse } from './fields';
@@ -24,6 +27,10 @@ export interface LibraryEntry {
   readonly concentrationsUgPerMl: readonly number[];
   readonly hard: Limits;
   readonly soft: Limits;
+  /** The usual starting scheduled dose, ug per 24 h: the ten-fold reference from zero. */
+  readonly startingDoseUgPer24h?: number;
+  /** The usual starting patient bolus, ug: the same for the patient bolus. */
+  readonly startingBolusUg?: number;
 }
 
 export interface DrugLibrary {
@@ -62,12 +69,17 @@ export function readLibrary(input: unknown): Result<DrugLibrary> {
       });
       const hard = readLimits(d.record('hard'));
       const soft = readLimits(d.record('soft'));
+      const startingDoseUgPer24h = d.optInt('startingDoseUgPer24h', 1, 1_000_000_000_000);
+      const startingBolusUg = d.optInt('startingBolusUg', 1, 1_000_000_000_000);
       d.finish();
       for (const f of LIMIT_FIELDS) {
         const inside = f === 'minLockoutMs' ? soft[f] >= hard[f] : soft[f] <= hard[f];
         if (!inside) refuse('LIBRARY_LIMITS', `${p}.soft.${f} ${soft[f]} lies outside hard.${f} ${hard[f]}`, `${p}.soft.${f}`);
       }
-      return { name, concentrationsUgPerMl, hard, soft };
+      // A starting dose above the hard limit could never be given: a slip in the library.
+      if (startingDoseUgPer24h !== undefined && startingDoseUgPer24h > hard.maxDoseUgPer24h) refuse('LIBRARY_LIMITS', `${p}.startingDoseUgPer24h ${startingDoseUgPer24h} is above hard.maxDoseUgPer24h ${hard.maxDoseUgPer24h}`, `${p}.startingDoseUgPer24h`);
+      if (startingBolusUg !== undefined && startingBolusUg > hard.maxBolusUg) refuse('LIBRARY_LIMITS', `${p}.startingBolusUg ${startingBolusUg} is above hard.maxBolusUg ${hard.maxBolusUg}`, `${p}.startingBolusUg`);
+      return { name, concentrationsUgPerMl, hard, soft, ...(startingDoseUgPer24h !== undefined && { startingDoseUgPer24h }), ...(startingBolusUg !== undefined && { startingBolusUg }) };
     });
     r.finish();
     const seen = new Set<string>();

@@ -2,13 +2,14 @@
 // (the step segment to run and its direction, whether the driver is powered, when to wake
 // next), events with reasons and refusals with numbered errors come out. It never reads a
 // clock or touches a pin. This file holds the delivery state machine and the commands; the
-// plan is made by planner.ts, boluses are asked for at bolus-desk.ts, and every alarm goes
-// through fault-path.ts, the one way into the safe state.
+// plan is made by planner.ts, boluses are asked for at bolus-desk.ts, every alarm goes
+// through fault-path.ts, the one way into the safe state, and what the reservoir holds is
+// kept by reservoir.ts.
 
 import { Accounting, DEFAULT_LOW_RESERVOIR_NL } from './accounting';
 import { type AlarmName } from './alarms';
-import { BolusDesk, type Started } from './bolus-desk';
-import { type Accepted, checkPrescription, type ProgramFlags, programSummary } from './checks';
+import { BolusDesk, deliveringEngine, type Started } from './bolus-desk';
+import { type Accepted, checkPrescription, type ProgramFlags, programSummary, scheduledNgPerDay } from './checks';
 import { DeliveryEngine, type Emit } from './delivery';
 import { type DoseMemory, type ProgramMemory } from './dose-memory';
 import { fail, ok, pumpError, type Result } from './errors';
@@ -20,7 +21,8 @@ import { type DrugLibrary } from './library';
 import { type Mechanics, plungerAreaMm2, readMechanics } from './mechanics';
 import { DEFAULT_MONITOR, Monitor } from './monitor';
 import { Planner } from './planner';
-import { checkRefill, readRefillVolume, type RefillRecord } from './refill';
+import { checkRefill, readRefillVolume, type RefillRecord, refillEvent } from './refill';
+import { ReservoirRecord } from './reservoir';
 import { type Prescription } from './prescription';
 import { timeOfDay, worstCaseDailyNl } from './schedule';
 import { type PumpStatus, readStatus } from './status';
@@ -44,6 +46,8 @@ export class Pump {
   readonly library: DrugLibrary;
   readonly accounting: Accounting;
   readonly monitor: Monitor;
+  /** What the reservoir holds and the doses that ran (kept in the dose memory). */
+  readonly reservoir: ReservoirRecord;
   readonly #events = new EventQueue();
   readonly #planner = new Planner();
   readonly #desk = new BolusDesk(this.#events);
@@ -79,6 +83,8 @@ export class Pump {
       if (!this.#quiet) this.#events.push(at, type, why, data);
     };
     const doses = config.doses;
+    // Lost with the dose memory, the contents are unknown: the restored prescription defines them.
+    this.reservoir = doses && doses !== 'lost' ? new ReservoirRecord(doses.reservoir, doses.references) : new ReservoirRecord(undefined);
     if (doses === 'lost') this.#desk.ledger.lost(now);
     else if (doses) {
       this.#desk.ledger.restore(doses.patient);
@@ -107,9 +113,9 @@ export class Pump {
   get alarms() { return this.#faults.alarms; }
   // prettier-ignore
   get ledger() { return this.#desk.ledger; }
-  /** Changes to what the dose memory holds of boluses (the ledger and the clinician counts). */
+  /** Changes to what the dose memory holds of boluses (ledger, clinician counts) and the reservoir. */
   // prettier-ignore
-  get doseRevision(): number { return this.#desk.ledger.revision + this.#desk.givenRevision; }
+  get doseRevision(): number { return this.#desk.ledger.revision + this.#desk.givenRevision + this.reservoir.revision; }
   /** How many times the single fault path entered the safe state: tests watch it. */
   // prettier-ignore
   get safeStateEntries(): number { return this.#faults.safeStateEntries; }
@@ -127,7 +133,8 @@ export class Pump {
   doseMemory(now: number): DoseMemory {
     const e = this.#engine;
     const program = e && { startMs: e.timebase.startMs, nextPeriodicMs: e.nextPeriodicMs === Infinity ? undefined : e.nextPeriodicMs };
-    return { nowMs: now, nextBolusId: this.nextBolusId, patient: this.ledger.records.map((r) => ({ ...r })), given: this.#desk.given.map((g) => ({ ...g })), program };
+    const { held, references } = this.reservoir;
+    return { nowMs: now, nextBolusId: this.nextBolusId, patient: this.ledger.records.map((r) => ({ ...r })), given: this.#desk.given.map((g) => ({ ...g })), program, reservoir: held, references };
   }
 
   /** Basal plus running boluses now (0 unless delivering). */
@@ -175,7 +182,7 @@ export class Pump {
     if (backoff > 0) return this.#planner.backoff(now, backoff, this.mechanics.maxStepHz, hourEnd);
     if (!engine || this.#state !== 'running') return this.#planner.idle(hourEnd);
 
-    if (now - this.#planWakeMs > LOOP_LATE_MS) this.#skipStall(engine, now);
+    if (now - this.#planWakeMs > LOOP_LATE_MS) this.#faults.raise(now, 'LOOP_STALLED', this.#desk.stalled(engine, this.#planWakeMs, this.#planWakeMs + LOOP_LATE_MS, now));
     engine.advance(now);
     const left = this.accounting.stepsLeft(this.mechanics.flPerMicrostep);
     if (engine.owedSteps > left) engine.owedSteps = left;
@@ -227,21 +234,44 @@ export class Pump {
     return this.#faults.acknowledge(now, code);
   }
 
+  /** Checks a prescription as `program` would, against this pump, without applying anything. */
+  check(input: unknown, flags: ProgramFlags = {}): Result<Accepted> {
+    const context = { library: this.library, mechanics: this.mechanics, running: this.#engine?.rx, reservoir: this.reservoir.held, references: this.reservoir.references };
+    return checkPrescription(input, context, flags);
+  }
+
   /** Checks and commits a prescription whole, replacing the running one. */
   program(now: number, input: unknown, flags: ProgramFlags = {}): Result<Accepted> {
     const gate = this.#faults.gate();
     if (!gate.ok) return gate;
-    const checked = checkPrescription(input, { library: this.library, mechanics: this.mechanics, running: this.#engine?.rx }, flags);
-    if (!checked.ok) return checked;
-    const rx = checked.value.prescription;
+    const checked = this.check(input, flags);
+    if (checked.ok) this.#start(now, checked.value);
+    return checked;
+  }
+
+  /**
+   * The prescription the pump starts with (its configuration, or storage at boot): checked as
+   * any, but not for a ten-fold increase (it ran before, or the syringe was loaded for it) nor
+   * against the reservoir. It defines contents never recorded; where a refill changed them
+   * before a reset, it is restored but held, paused, until one for them is programmed.
+   */
+  load(now: number, input: unknown): Result<Accepted> {
+    const checked = checkPrescription(input, { library: this.library, mechanics: this.mechanics, running: undefined }, { confirmLargeIncrease: true });
+    if (checked.ok) this.#start(now, checked.value);
+    return checked;
+  }
+
+  #start(now: number, accepted: Accepted): void {
+    const rx = accepted.prescription;
     if (this.#engine) this.#desk.interrupt(this.#engine, now, 'INTERRUPTED_BY_PROGRAM', this.#engine.dropOwed(), 'nothing');
-    this.#events.push(now, 'program', reason('PROGRAM_STARTED', rx.name), programSummary(rx, checked.value.warnings.length));
+    this.#events.push(now, 'program', reason('PROGRAM_STARTED', rx.name), programSummary(rx, accepted.warnings.length));
     // Built after the program event, so the stream reads: program, then the rate in force.
     this.#engine = this.#newEngine(now, rx);
     this.monitor.restartLine();
-    this.#operatorPaused = false;
-    this.#setState(this.alarms.holdsDelivery ? 'alarm' : 'running', '');
-    return checked;
+    this.reservoir.started(rx, scheduledNgPerDay(rx));
+    const held = this.reservoir.undeliverable(rx);
+    this.#operatorPaused = held !== undefined;
+    this.#setState(this.alarms.holdsDelivery ? 'alarm' : held ? 'paused' : 'running', held ? held.message : '');
   }
 
   pause(now: number): Result<true> {
@@ -264,6 +294,8 @@ export class Pump {
     if (this.#state === 'stopped') return fail(pumpError('TRIAL_OVER', 'the trial has finished; program a new prescription'));
     if (this.#state === 'alarm') return fail(pumpError('ALARM_ACTIVE', `alarm ${this.alarms.list().map((a) => `A${a.code} ${a.name}`).join(', ')} holds delivery`));
     if (this.#state !== 'paused') return fail(pumpError('NOT_PAUSED', 'delivery is running'));
+    const held = this.reservoir.undeliverable(this.#engine.rx);
+    if (held) return fail(held);
     this.#operatorPaused = false;
     this.#restart(now, reason('OPERATOR_RESUME'));
     return ok(true);
@@ -293,17 +325,25 @@ export class Pump {
     return this.#desk.prime(now, engine.value, this.accounting.reservoirNl, this.#now, this.library);
   }
 
-  /** Records the drug now in the reservoir after a refill (and, from a programmer, what was drawn out). */
+  /** Records a refill: the volume now in it and (from a programmer) what was drawn out and put in. */
   refill(now: number, volumeNl: unknown, record?: RefillRecord): Result<true> {
     const gate = this.#faults.gate();
     if (!gate.ok) return gate;
     const read = readRefillVolume(volumeNl, this.mechanics.syringe);
     if (!read.ok) return read;
     const before = this.accounting.reservoirNl;
-    const checked = record ? checkRefill(record, before, this.#engine?.rx) : undefined;
+    const rx = this.#engine?.rx;
+    // Stopped: nothing runs, nor starts by itself (an alarm the operator had not paused under would).
+    const s = this.#state;
+    const stopped = s === 'idle' || s === 'paused' || s === 'stopped' || (s === 'alarm' && this.#operatorPaused);
+    const checked = record ? checkRefill(record, { library: this.library, held: this.reservoir.held, running: rx, stopped, expectedNl: before }) : undefined;
     if (checked && !checked.ok) return checked;
     this.accounting.refill(read.value);
-    this.#events.push(now, 'refill', reason(checked?.value.flagged ? 'REFILL_DISCREPANCY' : 'REFILLED'), { beforeNl: before, afterNl: read.value, ...(record && { removedNl: record.removedNl, discrepancyNl: checked!.value.discrepancyNl }) });
+    if (checked) this.reservoir.refilled(checked.value.contents);
+    const held = rx && this.reservoir.undeliverable(rx);
+    if (held) this.#why = held.message;
+    const e = refillEvent(record, checked?.value, held !== undefined);
+    this.#events.push(now, 'refill', e.why, { beforeNl: before, afterNl: read.value, ...e.data });
     if (this.accounting.reservoirNl > this.accounting.lowReservoirNl) this.#faults.gone(now, 'RESERVOIR_LOW');
     if (this.accounting.stepsLeft(this.mechanics.flPerMicrostep) > 0) this.#faults.gone(now, 'RESERVOIR_EMPTY');
     return ok(true);
@@ -386,11 +426,14 @@ export class Pump {
   /** When no alarm holds delivery any more, delivery resumes (or stays paused if paused). */
   #resumeIfClear(now: number): void {
     if (this.#state !== 'alarm' || this.alarms.holdsDelivery) return;
-    if (this.#operatorPaused) {
+    // A refill while paused may have made the prescription undeliverable: it stays paused too.
+    const held = this.#engine && this.reservoir.undeliverable(this.#engine.rx);
+    if (this.#operatorPaused || held) {
       // The line starts afresh here too: the deficit that raised the alarm was relieved by the
       // back-off and acknowledged; judged again while paused, it would raise the alarm anew.
       this.monitor.restartLine();
-      this.#setState('paused', 'paused by request');
+      this.#operatorPaused = true;
+      this.#setState('paused', held ? held.message : 'paused by request');
     } else this.#restart(now, reason('ALARM_RESUME'));
   }
 
@@ -408,30 +451,7 @@ export class Pump {
 
   #runningEngine(): Result<DeliveryEngine> {
     const gate = this.#faults.gate();
-    if (!gate.ok) return gate;
-    if (!this.#engine || this.#state === 'idle') return fail(pumpError('NOT_PROGRAMMED', 'no prescription is running'));
-    if (this.#state === 'stopped') return fail(pumpError('TRIAL_OVER', 'the trial has finished'));
-    if (this.#state === 'alarm') return fail(pumpError('ALARM_ACTIVE', `delivery is held by ${this.#why}`));
-    if (this.#state !== 'running') return fail(pumpError('PAUSED', `delivery is paused (${this.#why})`));
-    return ok(this.#engine);
-  }
-
-  /**
-   * The loop did not run from the planned wake (plus the ordinary lateness allowed) to `now`:
-   * what was due up to then is delivered as usual, the rest is skipped like a pause (running
-   * boluses end as interrupted and count what they may have delivered; periodic and trial
-   * doses that fell due are missed), and LOOP_STALLED says what was not delivered.
-   */
-  #skipStall(engine: DeliveryEngine, now: number): void {
-    const from = this.#planWakeMs + LOOP_LATE_MS;
-    engine.advance(from);
-    const basal = engine.basalRateNlPerDay;
-    const running = engine.boluses.filter((b) => b.status === 'running').length;
-    this.#desk.interrupt(engine, now, 'INTERRUPTED_BY_STALL', 0, 'pending');
-    const skipped = engine.resumeAt(now, 'INTERRUPTED_BY_STALL');
-    const missedNl = Math.round((basal * (now - from)) / MS_PER_DAY);
-    const detail = `the control loop did not run for ${Math.round((now - this.#planWakeMs) / 1_000)} s; about ${missedNl} nl of basal not delivered, ${running} bolus(es) interrupted, ${skipped} scheduled dose(s) missed`;
-    this.#faults.raise(now, 'LOOP_STALLED', detail);
+    return gate.ok ? deliveringEngine(this.#engine, this.#state, this.#why, this.reservoir) : gate;
   }
 
   /** Stops delivery: steps due but not emitted are dropped (never caught up later). */

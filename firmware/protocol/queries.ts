@@ -1,8 +1,8 @@
 // The read-only queries that describe the pump rather than change it: INFO (versions,
-// mechanics, battery, reservoir, the log's extent), RXDATA (the running prescription's JSON in
-// chunks, so a programmer can show what a new one changes), LOG (history records by sequence
-// number, a page at a time) and the CAL arithmetic. Kept apart from the dispatcher in link.ts,
-// which only routes to them.
+// mechanics, battery, the reservoir and what it holds, the log's extent), RXDATA (the running
+// prescription's JSON in chunks, so a programmer can show what a new one changes), LOG
+// (history records by sequence number, a page at a time) and the CAL arithmetic. Kept apart
+// from the dispatcher in link.ts, which only routes to them.
 
 import { type Controller } from '../app/controller';
 import { fail, ok, pumpError, type Result } from '../core/errors';
@@ -40,6 +40,9 @@ export function infoFields(c: Controller, firmwareVersion: string, protocolVersi
     calibrated: m.calibrated,
     reservoirNl: s.reservoirNl,
     lowReservoirNl: p.accounting.lowReservoirNl,
+    // What the reservoir holds, as the last refill recorded it ('unknown' before any).
+    drug: p.reservoir.held?.drug ?? 'unknown',
+    conc: p.reservoir.held?.concentrationUgPerMl ?? 0,
     batteryPct: Math.floor((100 * bat.remainingMicroC) / bat.capacityMicroC),
     eriMs: s.batteryMsToEri,
     uptimeMs: s.nowMs,

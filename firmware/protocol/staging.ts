@@ -2,7 +2,7 @@
 // (its CRC-32, soft-limit warnings, and which fields differ from the running one), and runs
 // only when COMMIT names that CRC. Nothing half-sent, corrupt or different can be committed.
 
-import { checkPrescription, type ProgramFlags } from '../core/checks';
+import { type ProgramFlags } from '../core/checks';
 import { fail, ok, pumpError, type Result } from '../core/errors';
 import { type Pump } from '../core/pump';
 import { crc32Hex } from './crc';
@@ -56,7 +56,8 @@ export class Staging {
     const json = this.#json();
     if (!json.ok) return json;
     const running = pump.prescription;
-    const checked = checkPrescription(json.value, { library: pump.library, mechanics: pump.mechanics, running }, { overrideSoftLimits: true, confirmLargeIncrease: true, ...flags });
+    // The pump's own check: the reservoir's contents too (a mismatch is an error, not a diff).
+    const checked = pump.check(json.value, { overrideSoftLimits: true, confirmLargeIncrease: true, ...flags });
     if (!checked.ok) return checked;
     const staged = checked.value.prescription as unknown as Record<string, unknown>;
     const now = (running ?? {}) as unknown as Record<string, unknown>;
