@@ -8,6 +8,7 @@ import { benchDeliveryAccuracy } from './delivery';
 import { mergeFigures } from './figures-file';
 import { benchOcclusion } from './occlusion';
 import { benchProtocol } from './protocol';
+import { benchProgramming } from './programming';
 import { benchProtocolPty } from './protocol-pty';
 import { benchSimSpeed } from './sim-speed';
 import { benchStorage } from './storage';
@@ -31,6 +32,9 @@ const TARGETS: Record<string, ['<=' | '>=', number]> = {
   'guard.maxExcessUl': ['<=', 25],
   'guard.falseTripsPer30d': ['<=', 0],
   'bolus.powerCycleExtraBoluses': ['<=', 0],
+  // Commits that book another dose than flows, or jump ten-fold unconfirmed (programming.ts), issue 14.
+  'programming.unsafeCommits': ['<=', 0],
+  'programming.unsafeRuns': ['<=', 0],
   'storage.powerCutPoints': ['>=', 10_000],
   'storage.powerCutViolations': ['<=', 0],
   // IEC 60601-2-24 style gravimetric figures from a virtual-rig run at 1 mL/h (magnitudes).
@@ -41,7 +45,7 @@ const TARGETS: Record<string, ['<=' | '>=', number]> = {
   'ne1000.dispenseErrorPct': ['<=', 1],
 };
 
-const figures: Record<string, number> = { ...benchDeliveryAccuracy(), ...benchSimSpeed(), ...benchOcclusion(), ...benchProtocol(), ...benchStorage(), ...benchBolus(), ...benchGuard(), ...benchLinkStops(), ...(await benchXs()), ...(await benchProtocolPty()), ...(await benchAccuracy()), ...(await benchNe1000()) };
+const figures: Record<string, number> = { ...benchDeliveryAccuracy(), ...benchSimSpeed(), ...benchOcclusion(), ...benchProtocol(), ...benchStorage(), ...benchBolus(), ...benchGuard(), ...benchProgramming(), ...benchLinkStops(), ...(await benchXs()), ...(await benchProtocolPty()), ...(await benchAccuracy()), ...(await benchNe1000()) };
 
 const rows = Object.entries(figures).map(([name, value]) => {
   const t = TARGETS[name];
