@@ -47,6 +47,12 @@ function continuous(rateNlPerDay: number, extra: Record<string, unknown> = {}): 
   return { name: 'parity', drug: WATER, mode: 'continuous', rateNlPerDay, ...extra };
 }
 
+const BAC_BOLUS = { volumeNl: 10_000, durationMs: 300_000, lockoutMs: 3_600_000, maxPer24h: 4, maxVolumeNlPer24h: 40_000 };
+
+function baclofen(concentrationUgPerMl: number, rateNlPerDay: number, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return { name: `bac-${concentrationUgPerMl}`, drug: { name: 'baclofen', concentrationUgPerMl }, mode: 'continuous', rateNlPerDay, ...extra };
+}
+
 /** [at, type, reason code, reason text, data]: the whole event. */
 function eventRow(e: PumpEvent): StreamRow {
   return [e.at, e.type, e.reason.code, e.reason.text, { ...e.data }];
@@ -469,6 +475,65 @@ export const SCENARIOS: Readonly<Record<string, Scenario>> = {
     b.command('cbolus-override', second.controller.clinicianBolus({ volumeNl: 20_000, durationMs: 600_000, overrideSoftLimits: true }));
     b.run(30 * MIN);
     return [...rows, ...b.finish()];
+  },
+
+  /**
+   * Issue 14, item 1: baclofen at 500 ug/mL runs; a program for 2000 ug/mL is refused (E125,
+   * the reservoir holds 500), so is a refill at 2000 while delivering (E423). Delivery goes on.
+   */
+  'concentration-change-refused'(createVirtualPump, lib) {
+    const vp = createVirtualPump({ mechanics: RIG_10, library: lib.library, reservoirNl: 10_000_000, prescription: baclofen(500, 1_000_000) });
+    const rec = new Recorder(vp);
+    rec.run(30 * MIN);
+    rec.command('program-2000', vp.controller.program(baclofen(2000, 250_000), { overrideSoftLimits: true, confirmLargeIncrease: true }));
+    rec.command('refill-2000', vp.controller.refill(10_000_000, { removedNl: 9_000_000, concentrationUgPerMl: 2000 }));
+    rec.run(30 * MIN);
+    return rec.finish();
+  },
+
+  /**
+   * The refill-then-program path across a power cut: paused, refilled at 2000 ug/mL; the next
+   * board restores the contents and holds the old prescription (RESUME and a bolus: E426),
+   * a program for 2000 ug/mL then runs.
+   */
+  'refill-then-program'(createVirtualPump, lib) {
+    const kv = new MockKeyValueStore();
+    const options = { mechanics: RIG_10, library: lib.library, reservoirNl: 10_000_000, prescription: baclofen(500, 1_000_000, { patientBolus: BAC_BOLUS }), storage: kv };
+    const first = createVirtualPump(options);
+    const a = new Recorder(first);
+    a.run(30 * MIN);
+    a.command('pause', first.controller.pause());
+    a.command('refill-2000', first.controller.refill(10_000_000, { removedNl: 9_500_000, concentrationUgPerMl: 2000, drug: 'baclofen' }));
+    a.command('resume', first.controller.resume());
+    a.run(10 * MIN);
+    const rows = a.finish();
+    const second = createVirtualPump(options);
+    const b = new Recorder(second);
+    b.command('acknowledge', second.controller.acknowledge());
+    b.command('resume', second.controller.resume());
+    b.command('bolus', second.controller.patientBolus());
+    b.command('program-500', second.controller.program(baclofen(500, 1_000_000, { patientBolus: BAC_BOLUS })));
+    b.command('program-2000', second.controller.program(baclofen(2000, 250_000, { patientBolus: BAC_BOLUS })));
+    b.run(30 * MIN);
+    return [...rows, ...b.finish()];
+  },
+
+  /**
+   * Issue 14, item 2, through the protocol: 100 ug/day ran, then rate 0; ten times that from
+   * zero is refused without big=1 (E124), and runs with it.
+   */
+  'start-from-zero-refused'(_create, lib) {
+    const lp = createLinkedPump({ mechanics: RIG_10, library: lib.library, reservoirNl: 10_000_000, prescription: baclofen(500, 200_000) });
+    lp.vp.runFor(30 * MIN);
+    const client = lp.client();
+    const rows: Stream = [[lp.vp.nowMs, 'reply', 'AUTH', client.login('clinician', exampleKey('clinician')).line]];
+    const reply = (name: string, line: string): void => void rows.push([lp.vp.nowMs, 'reply', name, line]);
+    reply('zero', client.program(baclofen(500, 0)).line);
+    reply('ten-fold', client.program(baclofen(500, 2_000_000), ['soft=1']).line);
+    reply('ten-fold-big', client.program(baclofen(500, 2_000_000), ['soft=1', 'big=1']).line);
+    lp.vp.runFor(10 * MIN);
+    reply('STATUS', client.query('STATUS').line);
+    return finalRow(lp, rows);
   },
 
   /**
