@@ -43,12 +43,17 @@ afterAll(async () => {
 
 describe('pumpctl and the virtual board over a pseudo-terminal', () => {
   it('programs, reads, boluses, refills, sees the occlusion, acknowledges it and exports the log', async () => {
-    // From 0.2 mL/day of baclofen to 24 mL/day of water is far more than ten times the drug
-    // mass a day: the pump wants that confirmed (E124) before it commits.
-    const unconfirmed = await pumpctl(['program', RX, '--yes']);
-    expect(unconfirmed.code).toBe(EXIT.refused);
-    expect(unconfirmed.stderr).toMatch(/E821 PUMP_REFUSED: commit: E124/);
-    const program = await pumpctl(['program', RX, '--yes', '--big']);
+    // The syringe holds baclofen: a program for water is refused until a refill says the
+    // syringe now holds water (E125); the refill of another drug needs delivery stopped.
+    const unrefilled = await pumpctl(['program', RX, '--yes']);
+    expect(unrefilled.code).toBe(EXIT.refused);
+    expect(unrefilled.stderr).toMatch(/E821 PUMP_REFUSED: .*E125/);
+    expect((await pumpctl(['stop'])).code).toBe(EXIT.ok);
+    const swap = await pumpctl(['refill', '--removed-ml', '10', '--added-ml', '10', '--conc', '1000000', '--drug', 'water-bench']);
+    expect(swap.stderr).toBe('');
+    expect(swap.stdout).toMatch(/of water-bench at 1000000 µg\/mL/);
+    // 24 mL/day of water is the library's starting dose for it: no confirmation wanted.
+    const program = await pumpctl(['program', RX, '--yes']);
     expect(program.stderr).toBe('');
     expect(program.code).toBe(EXIT.ok);
     expect(program.stdout).toMatch(/drug\.name: "baclofen" -> "water-bench"/);

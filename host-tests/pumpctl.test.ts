@@ -206,6 +206,29 @@ describe('pumpctl changes the pump', () => {
     expect(ack.stdout).toMatch(/acknowledged 1 alarm/);
   });
 
+  it('refill --drug: another drug needs stop first, then program refuses the old one (E125) and info shows the new', async () => {
+    const b = board();
+    const keys = keyFile();
+    const args = ['--keys', keys, 'refill', '--removed-ml', '8', '--added-ml', '10', '--conc', '2000', '--drug', 'baclofen'];
+    const running = await pumpctl(b.respond, args);
+    expect(running.code).toBe(EXIT.refused);
+    expect(running.stderr).toMatch(/E423/);
+    await pumpctl(b.respond, ['stop']);
+    const refill = await pumpctl(b.respond, args);
+    expect(refill.code).toBe(EXIT.ok);
+    expect(refill.stdout).toMatch(/refill recorded: reservoir 10\.0+ mL of baclofen at 2000 µg\/mL/);
+    expect((await pumpctl(b.respond, ['info'])).stdout).toMatch(/reservoir\s+10\.0+ mL of baclofen at 2000 µg\/mL/);
+    expect((await pumpctl(b.respond, ['--keys', keys, 'resume'])).stderr).toMatch(/E426/);
+    const dir = mkdtempSync(join(tmpdir(), 'pumpctl-'));
+    const water = join(dir, 'water.json');
+    writeFileSync(water, JSON.stringify(continuous(1_000_000)));
+    const old = await pumpctl(b.respond, ['--keys', keys, 'program', water, '--yes']);
+    expect(old.code).toBe(EXIT.refused);
+    expect(old.stderr).toMatch(/E125/);
+    const bad = await pumpctl(b.respond, ['--keys', keys, 'refill', '--removed-ml', '0', '--added-ml', '1', '--conc', '2000', '--drug', 'Baclofen']);
+    expect(bad.code).toBe(EXIT.usage);
+  });
+
   it('calibrate stores the factor (service key, paused)', async () => {
     const b = board();
     const keys = keyFile();

@@ -91,18 +91,22 @@ export const registerDelivery: Register = (program, act) => {
 
   program
     .command('refill')
-    .description('record a refill: residual volume removed, volume added, concentration (clinician key)')
+    .description('record a refill: residual volume removed, volume added, concentration and drug (clinician key); another drug or concentration than the running prescription needs `stop` first, then `program` for it')
     .requiredOption('--removed-ml <mL>', 'residual volume taken out')
     .requiredOption('--added-ml <mL>', 'volume put in')
     .requiredOption('--conc <ug/mL>', 'concentration of what was put in, µg/mL')
+    .option('--drug <name>', 'drug put in, as the library names it (default: the drug the reservoir held)')
     .action(
-      act(async (ctx, o: { removedMl: string; addedMl: string; conc: string }) => {
+      act(async (ctx, o: { removedMl: string; addedMl: string; conc: string; drug?: string }) => {
         const removedNl = ctx.decimal('--removed-ml', o.removedMl, 1_000_000, 0, 100_000_000);
         const addedNl = ctx.decimal('--added-ml', o.addedMl, 1_000_000, 0, 100_000_000);
         const conc = ctx.int('--conc', o.conc, 1, 1_000_000);
+        // The protocol carries a drug name as a word: 1 to 32 of a-z, 0-9, ".", "-".
+        if (o.drug !== undefined && !/^[a-z0-9x.-]{1,32}$/.test(o.drug)) throw new CliError('USAGE', `--drug "${o.drug}" must be the library's name, 1 to 32 of a-z, 0-9, ".", "-"`);
+        const args = o.drug === undefined ? [removedNl, addedNl, conc] : [removedNl, addedNl, conc, o.drug];
         const s = await ctx.session('clinician');
-        const r = await change(s, 'refill', () => s.send('REFILL', removedNl, addedNl, conc));
-        ctx.result({ reservoirNl: Number(r.fields['reservoir']) }, `refill recorded: reservoir ${ml(Number(r.fields['reservoir']))}`);
+        const r = await change(s, 'refill', () => s.send('REFILL', ...args));
+        ctx.result({ reservoirNl: Number(r.fields['reservoir']) }, `refill recorded: reservoir ${ml(Number(r.fields['reservoir']))}${o.drug ? ` of ${o.drug}` : ''} at ${conc} µg/mL`);
       }),
     );
 };

@@ -19,6 +19,8 @@ export interface StatusView {
   readonly nextChangeInMs: number | null;
   readonly emptyInMs: number | null;
   readonly session: string;
+  /** Seconds AUTH stays locked after failed attempts (0: not locked). */
+  readonly authLockS: number;
 }
 
 export function statusView(f: Record<string, string>): StatusView {
@@ -34,6 +36,7 @@ export function statusView(f: Record<string, string>): StatusView {
     nextChangeInMs: at(f['next']),
     emptyInMs: at(f['empty']),
     session: f['session'] ?? 'none',
+    authLockS: Number(f['authlock'] ?? 0),
   };
 }
 
@@ -63,12 +66,14 @@ function humanStatus(ctx: Context, s: StatusView): string {
     ['reservoir', `${ml(s.reservoirNl)}${s.emptyInMs === null ? '' : `, empty in ${duration(s.emptyInMs)} at the most the prescription allows`}`],
     ['next change', s.nextChangeInMs === null ? 'none scheduled' : `in ${duration(s.nextChangeInMs)}`],
     ['alarms', s.alarms.length ? p.alarm(s.alarms.map((c) => `A${c}`).join(', ')) : 'none'],
+    ...(s.authLockS > 0 ? [['AUTH', p.warn(`locked for ${s.authLockS} s after failed attempts (the service button at the rig clears it)`)] as [string, string]] : []),
   ]);
 }
 
 function statusLine(ctx: Context, s: StatusView): string {
   const alarms = s.alarms.length ? ctx.paint.alarm(` ALARM ${s.alarms.map((c) => `A${c}`).join(',')}`) : '';
-  return `${s.state.padEnd(7)} ${rate(s.rateNlPerDay)}  delivered ${ml(s.deliveredNl)}  reservoir ${ml(s.reservoirNl)}${alarms}`;
+  const lock = s.authLockS > 0 ? ctx.paint.warn(` AUTH LOCKED ${s.authLockS}s`) : '';
+  return `${s.state.padEnd(7)} ${rate(s.rateNlPerDay)}  delivered ${ml(s.deliveredNl)}  reservoir ${ml(s.reservoirNl)}${alarms}${lock}`;
 }
 
 function eventText(ctx: Context, e: EventLine): string {
@@ -140,7 +145,7 @@ export const registerStatus: Register = (program: Command, act) => {
           ['syringe', `${f['syringe']}, bore ${Number(f['boreUm']) / 1000} mm, ${ml(Number(f['capacityNl']))}`],
           ['drive', `lead ${Number(f['leadUm']) / 1000} mm, ${f['stepsPerRev']} steps/rev × ${f['microsteps']} microsteps, at most ${f['maxStepHz']} microsteps/s`],
           ['microstep', `${(Number(f['flPerMicrostep']) / 1e6).toFixed(6)} nl ${f['calibrated'] === '1' ? '(calibrated)' : '(from the geometry, not calibrated)'}`],
-          ['reservoir', `${ml(Number(f['reservoirNl']))} (low alarm at ${ml(Number(f['lowReservoirNl']))})`],
+          ['reservoir', `${ml(Number(f['reservoirNl']))}${f['drug'] && f['drug'] !== 'unknown' ? ` of ${f['drug']} at ${f['conc']} µg/mL` : ''} (low alarm at ${ml(Number(f['lowReservoirNl']))})`],
           ['battery', `${f['batteryPct']}%, replacement indicator in ${duration(Number(f['eriMs']))}`],
           ['uptime', duration(Number(f['uptimeMs']))],
           ['history', f['logFirst'] === 'none' ? 'no log' : `records ${f['logFirst']} to ${f['logLast']}`],
