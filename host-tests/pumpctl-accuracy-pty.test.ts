@@ -32,6 +32,13 @@ async function pumpctl(board: BoardFixture, args: string[], o: { wall?: number }
   return { code, stdout, stderr };
 }
 
+/** The bench step before a gravimetric run: the syringe filled with water, recorded (the board starts with baclofen). */
+async function fillWithWater(board: BoardFixture, o: { wall?: number } = {}): Promise<void> {
+  expect((await pumpctl(board, ['stop'], o)).code).toBe(EXIT.ok);
+  const r = await pumpctl(board, ['refill', '--removed-ml', '10', '--added-ml', '10', '--conc', '1000000', '--drug', 'water-bench'], o);
+  expect(r.stderr).toBe('');
+}
+
 function png(file: string): { width: number; height: number } {
   const b = readFileSync(file);
   expect(b.subarray(0, 8)).toEqual(Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]));
@@ -42,6 +49,7 @@ describe('gravimetric checks against the virtual board and a virtual MT-SICS bal
   let board: BoardFixture;
   beforeAll(async () => {
     board = await startBoard({ args: ['--seed', '9', '--balance', 'mt-sics', '--stopcock'] });
+    await fillWithWater(board);
   });
   afterAll(async () => {
     await board?.stop();
@@ -97,6 +105,7 @@ describe.each(['sbi', 'ohaus'])('the %s driver over a real pty', (protocol) => {
   let board: BoardFixture;
   beforeAll(async () => {
     board = await startBoard({ args: ['--seed', '4', '--balance', protocol] });
+    await fillWithWater(board);
   });
   afterAll(async () => {
     await board?.stop();
@@ -120,6 +129,7 @@ describe('the wall-clock path users run: --speed on the board, --time-scale in p
   let board: BoardFixture;
   beforeAll(async () => {
     board = await startBoard({ speed: WALL, args: ['--seed', '5', '--balance', 'mt-sics'] });
+    await fillWithWater(board, { wall: WALL });
   });
   afterAll(async () => {
     await board?.stop();
