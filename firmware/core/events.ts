@@ -43,6 +43,9 @@ export const REASONS = {
   CLOCK_SET: 'the time of day was set',
   AUTH_FAILED: 'an authentication attempt on the programming link failed',
   PROVISIONING_OPEN: 'the service pin was held at boot: keys may be set for 120 s',
+  AUTH_LOCK_RESTORED: 'failed AUTHs from before the restart still count, and a lock they set runs on',
+  AUTH_LOCK_CLEARED: 'a person at the rig (the service pin or button) cleared the AUTH lockout',
+  BOLUS_CUT_BY_RESET: 'the bolus was running when the pump was reset or shut down; closed at the next boot with the most it can have delivered',
 } as const;
 
 export type TableReason = keyof typeof REASONS;

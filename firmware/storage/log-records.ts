@@ -33,7 +33,7 @@ export const REASON_IDS = {
   OPERATOR_RESUME: 20, INTERRUPTED_BY_ALARM: 21, ALARM_CLEARED: 22, ALARM_ACKNOWLEDGED: 23, SAFE_STATE: 24,
   BACKOFF: 25, ALARM_RESUME: 26, BATTERY_REPLACED: 27, THRESHOLD_SET: 28, MECHANICS_SET: 29, REFILLED: 30,
   REFILL_DISCREPANCY: 31, HOUR_CLOSED: 32, DAY_CLOSED: 33, CLOCK_SET: 34, AUTH_FAILED: 35, PROVISIONING_OPEN: 36,
-  INTERRUPTED_BY_RESET: 37, INTERRUPTED_BY_STALL: 38,
+  INTERRUPTED_BY_RESET: 37, INTERRUPTED_BY_STALL: 38, AUTH_LOCK_RESTORED: 39, AUTH_LOCK_CLEARED: 40, BOLUS_CUT_BY_RESET: 41,
   OCCLUSION: 1010, UNDER_DELIVERY: 1011, OVER_DELIVERY: 1012, AIR_IN_LINE: 1013, FLOW_SENSOR_FAULT: 1014,
   FORCE_SENSOR_FAULT: 1015, LINE_UNWATCHED: 1016, MOTOR_STALL: 1020, DRIVER_FAULT: 1021, STEP_COUNT_MISMATCH: 1022, RESERVOIR_LOW: 1030, RESERVOIR_EMPTY: 1031,
   BATTERY_ERI: 1040, BATTERY_EOS: 1041, UNEXPECTED_RESET: 1050, STORAGE_FAULT: 1051, LOOP_STALLED: 1052,
@@ -49,7 +49,7 @@ export const FIELD_IDS = {
   discrepancyNl: 17, lowReservoirNl: 18, syringe: 19, flPerMicrostep: 20, calibrated: 21, timeOfDayMs: 22,
   entries: 23, microsteps: 24, skippedDoses: 25, name: 26, mode: 27, drug: 28, concentrationUgPerMl: 29,
   scheduledUgPerDay: 30, worstUgPer24h: 31, warnings: 32, role: 33, why: 34, lockMs: 35, detail: 36,
-  reservoirNl: 37, hourIndex: 38,
+  reservoirNl: 37, hourIndex: 38, failures: 39, lost: 40, counterNl: 41, claimNl: 42, atMostNl: 43, sinceStartNl: 44,
 } as const satisfies Record<string, number>;
 
 /** An event as logged: `timeS` is seconds on the pump's clock (Unix time once it is set). */
