@@ -336,6 +336,8 @@ export class ProtocolLink {
       session: this.#role ?? 'none',
       // The pump's clock, so `next` and `empty` (times on it) can be shown as durations.
       now: s.nowMs,
+      // Seconds AUTH stays locked after failed attempts (0: not locked); docs/protocol.md.
+      authlock: Math.ceil(this.#o.auth.lockedMs(s.nowMs) / 1_000),
     };
   }
 

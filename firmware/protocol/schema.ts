@@ -41,7 +41,7 @@ export const COMMANDS = {
   HELP: { access: 'read', framed: false, args: [], summary: 'Lists the commands.', reply: 'commands=<names>' },
   HELLO: { access: 'read', framed: false, args: [], summary: 'Starts authentication: a fresh device nonce, valid 30 s.', reply: 'v=1 nonce=<32 hex>' },
   VERSION: { access: 'read', framed: false, args: [], summary: 'Firmware and protocol versions.', reply: 'fw=<version> proto=1' },
-  STATUS: { access: 'read', framed: false, args: [], summary: 'Delivery state, rate, delivered, reservoir, alarms.', reply: 'state= rate= delivered= reservoir= today= alarms= next= empty= session= now=' },
+  STATUS: { access: 'read', framed: false, args: [], summary: 'Delivery state, rate, delivered, reservoir, alarms.', reply: 'state= rate= delivered= reservoir= today= alarms= next= empty= session= now= authlock=<s AUTH stays locked>' },
   RX: { access: 'read', framed: false, args: [], summary: 'The running prescription.', reply: 'name= mode= drug= conc= ugday= crc=' },
   ALARMS: { access: 'read', framed: false, args: [], summary: 'Active alarms, highest priority first.', reply: 'n= a1=<code>:<name>:<priority>:<ack> ...' },
   INFO: { access: 'read', framed: false, args: [], summary: 'Versions, mechanics, calibration, battery, reservoir and the extent of the history log.', reply: 'fw= proto= syringe= boreUm= capacityNl= leadUm= stepsPerRev= microsteps= maxStepHz= flPerMicrostep= calibrated= reservoirNl= lowReservoirNl= batteryPct= eriMs= uptimeMs= logFirst= logLast=' },

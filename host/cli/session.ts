@@ -116,6 +116,8 @@ export class PumpSession {
     const auth = new AuthClient(role, key, systemEntropy);
     const req = auth.request(hello.fields['nonce']);
     const r = await this.send('AUTH', role, req.hostNonceHex, req.proofHex);
+    // E511: locked after failed attempts (kept across restarts); a person at the rig clears it.
+    if (!r.ok && r.code === 511) throw new CliError('AUTH_FAILED', `E511 ${r.message}: wait, or press the service button at the rig to clear the lockout (docs/protocol.md, "When AUTH is locked")`);
     if (!r.ok) throw new CliError('AUTH_FAILED', `the pump refused the ${role} key: E${r.code} ${r.message}`);
     try {
       this.#session = auth.complete(r.fields['session']!, Number(r.fields['ttl']), r.fields['proof']!);
