@@ -5,7 +5,7 @@
 // programming protocol on UART1, and every event to the debug console.
 
 import { formatError, ok } from '../core/errors';
-import { type PumpEvent, reason } from '../core/events';
+import { type PumpEvent } from '../core/events';
 import { BuzzerLed } from '../drivers/annunciator';
 import { AdcBattery } from '../drivers/battery-adc';
 import { EndStops } from '../drivers/end-stops';
@@ -19,7 +19,6 @@ import { openPcntStepCounter } from '../drivers/step-counter';
 import { FlashPartitionDriver } from '../drivers/flash-partition';
 import { NvsStore } from '../drivers/nvs-store';
 import { Uart } from '../drivers/uart';
-import { Auth } from '../protocol/auth';
 import { Persistence, StoredKeys } from '../storage/persistence';
 import { ProtocolLink } from '../protocol/link';
 import { boardPin } from './board';
@@ -28,6 +27,7 @@ import mechanics from './examples/mechanics.example.json';
 import prescription from './examples/prescription.example.json';
 import { bootController } from './boot';
 import { SerialRouter, storedNeBaud } from '../protocol/ne1000/router';
+import { createAuth, physicalPresence, servicePinAtBoot } from './security';
 
 /** Load-cell scale for a 5 kg cell at gain 128: calibrate yours (hardware/README.md). */
 const HX711_MN_PER_COUNT = 0.5;
@@ -88,21 +88,17 @@ const ports = {
 const created = refused ?? bootController(ports, { mechanics, library, prescription }, persistence, (c) => c.subscribe(printEvent));
 if (created.ok) {
   const controller = created.value;
-  const auth = new Auth({
-    entropy: mathRandomEntropy,
-    keys: new StoredKeys(persistence.records),
-    onAuthFailure: (_now, role, why, lockMs) => controller.note('security', reason('AUTH_FAILED', `${role}: ${why}`), { role, why, lockMs }),
-  });
+  // AUTH's lockout is kept in NVS: a power cycle does not clear it (security.ts).
+  const auth = createAuth({ controller, entropy: mathRandomEntropy, keys: new StoredKeys(persistence.records), records: persistence.records });
   const service = boardPin('service');
   const pin = new Digital({ pin: service.gpio, mode: Digital.InputPullUp });
-  if (pin.read() === ((service.activeLow ?? true) ? 0 : 1)) {
-    auth.openProvisioning(controller.now());
-    controller.note('security', reason('PROVISIONING_OPEN'), {});
-  }
+  // Held at boot: keys may be set without a session for 120 s, and an AUTH lockout is cleared.
+  if (pin.read() === ((service.activeLow ?? true) ? 0 : 1)) servicePinAtBoot(auth, controller);
   pin.close();
   // After boot, a press of the service button acknowledges the active alarms: a person at the
-  // rig can clear UNEXPECTED_RESET (or any alarm whose cause is gone) without a programmer.
-  // Presses within 500 ms of the last are contact bounce.
+  // rig can clear UNEXPECTED_RESET (or any alarm whose cause is gone) without a programmer. It
+  // clears an AUTH lockout too (physical presence: someone failing AUTH on purpose cannot keep
+  // clinicians out). Presses within 500 ms of the last are contact bounce.
   let lastPress = -1_000;
   const button: { close(): void } = new Digital({
     pin: service.gpio,
@@ -112,6 +108,7 @@ if (created.ok) {
       const now = controller.now();
       if (now - lastPress < 500) return;
       lastPress = now;
+      physicalPresence(auth, controller);
       if (controller.pump.alarms.list().length > 0) controller.acknowledge();
     },
   });

@@ -40,6 +40,28 @@ export class MemoryKeyStore implements KeyStore {
   }
 }
 
+/**
+ * The AUTH lockout as kept across resets (firmware/storage/auth-lock.ts keeps it in NVS):
+ * without it a power cycle cleared the lock, and three more guesses came at once.
+ */
+export interface LockoutMemory {
+  /** Failed AUTHs in a row. */
+  readonly failures: number;
+  /** Pump time (ms) the lock ends at; 0 when none was set. */
+  readonly lockedUntilMs: number;
+  /** The lock's length when it was set: a restored lock never runs longer than this. */
+  readonly lockMs: number;
+}
+
+/** Where the lockout is kept. `load` gives `lost` for a record that is there but unreadable. */
+export interface LockoutStore {
+  load(): LockoutMemory | 'lost' | undefined;
+  save(memory: LockoutMemory): void;
+}
+
+/** What the constructor found in the store: nothing to restore, a lock carried on, or a record lost. */
+export type LockoutAtBoot = { readonly kind: 'none' } | { readonly kind: 'restored' | 'lost'; readonly failures: number; readonly lockMs: number };
+
 export const NONCE_BYTES = 16;
 export const KEY_BYTES = 32;
 export const NONCE_TTL_MS = 30_000;
@@ -94,6 +116,14 @@ export interface AuthOptions {
    */
   readonly onAuthFailure?: (now: number, role: string, why: AuthFailure, lockMs: number) => void;
   readonly maxSessions?: number;
+  /**
+   * Keeps the failures and the lock across resets. Every attempt that tests a key is recorded
+   * as a failure before its proof is checked (and cleared again on success), so no AUTH is
+   * answered before the failure it would be is stored: a power cut cannot buy a guess.
+   */
+  readonly lockout?: LockoutStore;
+  /** The pump's clock when this Auth is built: a stored lock carries on from here. */
+  readonly nowMs?: number;
 }
 
 export interface SessionInfo {
@@ -135,6 +165,9 @@ export class Auth {
   #nonce: { readonly hex: string; readonly issuedMs: number } | undefined;
   #failures = 0;
   #lockedUntilMs = 0;
+  readonly #store: LockoutStore | undefined;
+  /** What the store held when this Auth was built. */
+  readonly lockoutAtBoot: LockoutAtBoot;
   #provisioningUntilMs: number | undefined;
 
   constructor(options: AuthOptions) {
@@ -142,6 +175,46 @@ export class Auth {
     this.#keys = options.keys;
     this.#onAuthFailure = options.onAuthFailure;
     this.#maxSessions = options.maxSessions ?? MAX_SESSIONS;
+    this.#store = options.lockout;
+    this.lockoutAtBoot = this.#restore(options.nowMs ?? 0);
+  }
+
+  /**
+   * The lockout as the store kept it, carried on from `now`. The pump's clock restarts after
+   * a reset from its last stored time (up to an hour behind, or from 0 when that was lost), so
+   * the time left is taken from the stored end but never more than the lock's own length: a
+   * reboot never shortens a lock, and at most restarts it. A record there but unreadable fails
+   * safe: locked for the first step (10 s), as after a third failure.
+   */
+  #restore(now: number): LockoutAtBoot {
+    const m = this.#store?.load();
+    if (m === undefined) return { kind: 'none' };
+    if (m === 'lost') {
+      this.#failures = FAILURES_BEFORE_LOCK;
+      this.#lockedUntilMs = now + FIRST_LOCK_MS;
+      this.#save({ failures: this.#failures, lockedUntilMs: this.#lockedUntilMs, lockMs: FIRST_LOCK_MS });
+      return { kind: 'lost', failures: this.#failures, lockMs: FIRST_LOCK_MS };
+    }
+    this.#failures = m.failures;
+    const left = Math.min(m.lockMs, Math.max(0, m.lockedUntilMs - now));
+    this.#lockedUntilMs = left > 0 ? now + left : 0;
+    return m.failures > 0 || left > 0 ? { kind: 'restored', failures: m.failures, lockMs: left } : { kind: 'none' };
+  }
+
+  /** Failed AUTHs in a row so far. */
+  get failures(): number {
+    return this.#failures;
+  }
+
+  /**
+   * Ends the lockout and forgets the failures: physical presence (the service pin at boot or
+   * the service button, firmware/app/security.ts), never a command on the line. False when
+   * there was nothing to clear.
+   */
+  clearLockout(now: number): boolean {
+    if (this.#failures === 0 && this.lockedMs(now) === 0) return false;
+    this.#reset();
+    return true;
   }
 
   /** A fresh device nonce; it replaces any earlier one and serves one AUTH within 30 s. */
@@ -154,7 +227,8 @@ export class Auth {
   /**
    * Checks the host's proof and opens a session. Any AUTH uses up the nonce, whatever the
    * outcome, so each proof can be tried once. The third failure in a row locks AUTH for 10 s,
-   * each further one doubles the lock up to 10 min; only a success (or a reboot) resets it.
+   * each further one doubles the lock up to 10 min; only a success or physical presence
+   * (`clearLockout`) resets it. With a store, a reboot carries it on.
    */
   authenticate(now: number, role: string, hostNonceHex: string, proofHex: string): Result<Granted> {
     const nonce = this.#nonce;
@@ -168,11 +242,12 @@ export class Auth {
     if (!isHex(proofHex, 32)) return this.#refuse(now, role, 'malformed', pumpError('BAD_ARGUMENTS', 'proof must be 32 lower-case hex digits', 'proof'));
     const key = this.#keys.get(role);
     if (key === undefined) return this.#refuse(now, role, 'no-key', pumpError('AUTH_FAILED', `the ${role} role has no key: provision one first`));
+    // Written ahead: stored as the failure it would be before the proof is checked.
+    this.#save(this.#failed(now));
     if (!equalHex(proofHex, authProofHex(key, nonce.hex, hostNonceHex, role))) {
-      return this.#refuse(now, role, 'bad-proof', pumpError('AUTH_FAILED', `the proof does not match the ${role} key`));
+      return this.#refuse(now, role, 'bad-proof', pumpError('AUTH_FAILED', `the proof does not match the ${role} key`), true);
     }
-    this.#failures = 0;
-    this.#lockedUntilMs = 0;
+    this.#reset();
     this.#purge(now);
     if (this.#sessions.size >= this.#maxSessions) this.#evictLeastRecent();
     const sid = this.#newSid();
@@ -261,13 +336,32 @@ export class Auth {
     return ok(true);
   }
 
-  #refuse(now: number, role: string, why: AuthFailure, error: PumpError): Result<Granted> {
-    this.#failures = Math.min(this.#failures + 1, FAILURES_BEFORE_LOCK + 16);
-    let lockMs = 0;
-    if (this.#failures >= FAILURES_BEFORE_LOCK) {
-      lockMs = Math.min(FIRST_LOCK_MS * 2 ** (this.#failures - FAILURES_BEFORE_LOCK), MAX_LOCK_MS);
-      this.#lockedUntilMs = now + lockMs;
-    }
+  /** The lockout one more failure at `now` makes. */
+  #failed(now: number): LockoutMemory {
+    const failures = Math.min(this.#failures + 1, FAILURES_BEFORE_LOCK + 16);
+    if (failures < FAILURES_BEFORE_LOCK) return { failures, lockedUntilMs: 0, lockMs: 0 };
+    const lockMs = Math.min(FIRST_LOCK_MS * 2 ** (failures - FAILURES_BEFORE_LOCK), MAX_LOCK_MS);
+    return { failures, lockedUntilMs: now + lockMs, lockMs };
+  }
+
+  #save(m: LockoutMemory): void {
+    this.#store?.save(m);
+  }
+
+  /** A success or physical presence: no failures, no lock (stored too: the proof check wrote one ahead). */
+  #reset(): void {
+    this.#failures = 0;
+    this.#lockedUntilMs = 0;
+    this.#save({ failures: 0, lockedUntilMs: 0, lockMs: 0 });
+  }
+
+  /** Counts a failure (stored already when `saved`: the proof check writes ahead). */
+  #refuse(now: number, role: string, why: AuthFailure, error: PumpError, saved = false): Result<Granted> {
+    const m = this.#failed(now);
+    this.#failures = m.failures;
+    this.#lockedUntilMs = m.lockedUntilMs;
+    if (!saved) this.#save(m);
+    const lockMs = m.failures >= FAILURES_BEFORE_LOCK ? m.lockMs : 0;
     this.#onAuthFailure?.(now, role, why, lockMs);
     if (lockMs === 0) return fail(error);
     return fail({ ...error, message: `${error.message}; AUTH is now locked for ${lockMs / 1000} s` });

@@ -5,10 +5,11 @@
 // (host/xs/board-entry.ts), so the two engines give the same replies.
 
 import { type PumpError } from '../../firmware/core/errors';
-import { type PumpEvent, reason } from '../../firmware/core/events';
+import { type PumpEvent } from '../../firmware/core/events';
 import { readPrescription } from '../../firmware/core/prescription';
 import { type PumpStatus } from '../../firmware/core/status';
-import { Auth, type Entropy, hmacSha256, type Role, ROLES } from '../../firmware/protocol/auth';
+import { type Auth, type Entropy, hmacSha256, type Role, ROLES } from '../../firmware/protocol/auth';
+import { createAuth, servicePinAtBoot } from '../../firmware/app/security';
 import { ProtocolLink } from '../../firmware/protocol/link';
 import { bytesToHex, hexToBytes } from '../../firmware/protocol/hex';
 import { SerialRouter } from '../../firmware/protocol/ne1000/router';
@@ -169,12 +170,9 @@ export class BoardCore {
         this.installedKeys[role] = hex;
       }
     }
-    this.auth = new Auth({
-      entropy: seededEntropy(o.entropyHex),
-      keys,
-      // As on the device (firmware/app/main.ts): failed attempts are security events.
-      onAuthFailure: (_now, role, why, lockMs) => controller.note('security', reason('AUTH_FAILED', `${role}: ${why}`), { role, why, lockMs }),
-    });
+    // As on the device (firmware/app/main.ts): failed attempts are security events, and the
+    // lockout is kept in NVS across restarts.
+    this.auth = createAuth({ controller, entropy: seededEntropy(o.entropyHex), keys, records: persistence.records });
     this.link = new ProtocolLink({
       controller,
       auth: this.auth,
@@ -272,12 +270,12 @@ export class BoardCore {
       said = { command: pausing ? 'pause' : 'resume', ok: r.ok, text: r.ok ? (pausing ? 'paused' : 'resumed') : `E${r.error.code} ${r.error.message}` };
     } else {
       // The service button held as at a boot (firmware/app/main.ts): keys may be set without a
-      // session for a while. The press also acknowledges alarms, as on the device after boot.
-      const now = c.now();
-      this.auth.openProvisioning(now, this.#provisioningMs);
-      c.note('security', reason('PROVISIONING_OPEN'), {});
+      // session for a while, and an AUTH lockout is cleared. The press also acknowledges
+      // alarms, as on the device after boot.
+      const locked = this.auth.failures > 0;
+      servicePinAtBoot(this.auth, c, this.#provisioningMs);
       if (c.pump.alarms.list().length > 0) c.acknowledge();
-      said = { command: 'service', ok: true, text: `service button: provisioning window open for ${Math.round(this.#provisioningMs / 1000)} virtual s (keys may be set without a session); active alarms acknowledged` };
+      said = { command: 'service', ok: true, text: `service button: provisioning window open for ${Math.round(this.#provisioningMs / 1000)} virtual s (keys may be set without a session); ${locked ? 'AUTH lockout cleared; ' : ''}active alarms acknowledged` };
     }
     return { ...this.#result(), said };
   }

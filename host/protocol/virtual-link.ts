@@ -2,8 +2,8 @@
 // deterministic entropy and provisioned keys, and clients talking to it in process. Tests,
 // the fuzz benchmark and (later) the pseudo-terminal board build on it. No Node APIs.
 
-import { reason } from '../../firmware/core/events';
-import { Auth, type Entropy, MemoryKeyStore, type Role } from '../../firmware/protocol/auth';
+import { createAuth } from '../../firmware/app/security';
+import { type Auth, type Entropy, MemoryKeyStore, type Role } from '../../firmware/protocol/auth';
 import { lineBytes } from '../../firmware/protocol/crc';
 import { ProtocolLink } from '../../firmware/protocol/link';
 import { createVirtualPump, type VirtualPump, type VirtualPumpOptions } from '../sim/virtual-pump';
@@ -35,12 +35,9 @@ export function createLinkedPump(options: VirtualPumpOptions & { readonly keys?:
   const vp = createVirtualPump(options);
   const keys = new MemoryKeyStore();
   if (options.keys !== false) for (const r of ['patient', 'clinician', 'service'] as const) keys.set(r, exampleKey(r));
-  const auth = new Auth({
-    entropy: seededEntropy(7),
-    keys,
-    // Failed attempts are logged as events, as on the device (firmware/app/main.ts).
-    onAuthFailure: (_now, role, why, lockMs) => vp.controller.note('security', reason('AUTH_FAILED', `${role}: ${why}`), { role, why, lockMs }),
-  });
+  // As on the device (firmware/app/main.ts): failed attempts are events, and with storage the
+  // lockout is kept in NVS across a new board booted from it.
+  const auth = createAuth({ controller: vp.controller, entropy: seededEntropy(7), keys, ...(vp.persistence && { records: vp.persistence.records }) });
   const written: string[] = [];
   let capture: string[] | undefined;
   const link = new ProtocolLink({
