@@ -89,11 +89,12 @@ describe('boot', () => {
 });
 
 describe('power cuts', () => {
-  it('at every NVS erase and byte, flash byte and erase of a realistic day: prescription whole, history never short, reservoir never high, alarms and log kept, nothing resumes', () => {
+  it('at every NVS erase and byte, flash byte and erase of a realistic day: prescription whole, history never short, reservoir never high, alarms and log kept, a cut bolus closed once, nothing resumes', () => {
     const r = powerCutDay({ ...DAY_OPTIONS, library: LIBRARY_JSON }, REALISTIC_DAY);
     expect(r.firstViolations).toEqual([]);
     expect(r.points).toBeGreaterThan(1_000);
     expect(r.boots).toBeLessThan(r.points); // NVS byte cuts leave the key missing, as the erase cut does
+    expect(r.bolusCloses).toBeGreaterThan(100); // cuts during the day's three boluses, each closed at boot
   });
 
   it('the same day on a 1.5 KB log that wraps, so erases and their cuts land on blocks holding records', () => {

@@ -13,19 +13,26 @@ import { type Controller } from '../app/controller';
 import { type DoseMemory, doseMemoryJson, DOSES_LOST, readDoseMemory } from '../core/dose-memory';
 import { type GuardMemory, readGuardMemory } from '../core/dose-guard';
 import { type PumpError } from '../core/errors';
-import { type PumpEvent } from '../core/events';
+import { type EventData, type PumpEvent } from '../core/events';
 import { type Pump } from '../core/pump';
 import { type KeyStore, type Role } from '../protocol/auth';
 import { type FlashPartition } from '../ports/flash';
 import { type KeyValueStore } from '../ports/kv-store';
-import { FL_PER_NL, MS_PER_HOUR } from '../core/units';
+import { FL_PER_NL, MS_PER_DAY, MS_PER_HOUR } from '../core/units';
 import { crc32 } from '../protocol/crc';
+import { closeCutBoluses } from './bolus-close';
 import { FlashLog } from './log';
 import { encodeEvent, encodeHourTotal, encodeNote, LOG_PAYLOAD_BYTES, LOG_TYPES, logEventOf } from './log-records';
 import { jsonBytes, parseJsonBytes, RecordStore } from './records';
 
-/** A reservation covers an hour of delivery at the running rate, and at least MIN_RESERVE_STEPS. */
+/**
+ * A reservation covers an hour of delivery at the running rate, and at least MIN_RESERVE_STEPS;
+ * while a bolus runs, a minute (BOLUS_RESERVE_MS): a bolus cut by a reset is closed at boot with
+ * the claim as its upper bound (bolus-close.ts), and an hour at a bolus's rate would make that
+ * bound the whole bolus. It costs about one NVS write a minute while boluses run.
+ */
 const MIN_RESERVE_STEPS = 16;
+const BOLUS_RESERVE_MS = 60_000;
 const VERSION = 1;
 
 export interface Restored {
@@ -50,6 +57,14 @@ export interface Restored {
   readonly failed: readonly PumpError[];
   /** Bad slots whose twin was good (nothing lost, worth a log line). */
   readonly repaired: readonly PumpError[];
+  /** Boluses the last run left running, closed in the log at this boot (bolus-close.ts). */
+  readonly cutBoluses: readonly EventData[];
+}
+
+/** The boot record: how the last run ended, and the log sequence number its records start at. */
+interface BootRecord {
+  readonly clean?: boolean;
+  readonly logFrom?: number;
 }
 
 interface Counters {
@@ -69,8 +84,12 @@ export class Persistence {
    * only given steps the claim already covers.
    */
   #claimedNl = 0;
+  /** Booked plus the last forward segment handed to the motor (+ its late stop): what can have run. */
+  #lastWorstNl = 0;
   /** CRC-32 of the stored prescription's bytes: the dose memory's schedule belongs to it. */
   #rxCrc = 0;
+  /** Where this run's records start in the log (its boot note): the next boot reads from here. */
+  #logFrom: number | undefined;
   // What the stored dose memory was written from; compared at every event and segment (three
   // numbers: nothing allocated unless something changed).
   #savedLedgerRevision = -1;
@@ -99,14 +118,14 @@ export class Persistence {
     };
     const counters = json('count') as Counters | undefined;
     const settings = json('set') as { lowReservoirNl?: number } | undefined;
-    const boot = json('boot') as { clean?: boolean } | undefined;
+    const boot = json('boot') as BootRecord | undefined;
     const alarms = json('alarm') as { active?: string[] } | undefined;
     const rxBytes = this.records.load('rx', VERSION);
     this.#rxCrc = rxBytes.ok && rxBytes.value !== 'missing' ? crc32(rxBytes.value.payload) : 0;
     const stored = json('doses');
     const doses = this.#readDoses(stored, boot === undefined, failed);
     const guard = doses === DOSES_LOST ? DOSES_LOST : this.#readGuard(stored, failed);
-    const restored: Restored = {
+    const restored: Omit<Restored, 'cutBoluses'> = {
       prescription: json('rx'),
       mechanics: json('mech'),
       deliveredNl: counters?.deliveredNl,
@@ -122,9 +141,19 @@ export class Persistence {
       failed,
       repaired: [...this.records.problems],
     };
-    this.records.save('boot', VERSION, jsonBytes({ clean: false }));
-    if (this.#flash) this.#openLog(this.#flash, restored.firstBoot, failed);
-    return restored;
+    const from = boot?.logFrom;
+    this.#logFrom = typeof from === 'number' && Number.isSafeInteger(from) && from >= 0 ? from : undefined;
+    this.#saveBoot(false);
+    let cutBoluses: EventData[] = [];
+    if (this.#flash) {
+      cutBoluses = this.#openLog(this.#flash, restored.firstBoot, failed, restored.deliveredNl, Math.floor((restored.startMs ?? 0) / 1_000));
+      this.#saveBoot(false);
+    }
+    return { ...restored, cutBoluses };
+  }
+
+  #saveBoot(clean: boolean): void {
+    this.records.save('boot', VERSION, jsonBytes(this.#logFrom === undefined ? { clean } : { clean, logFrom: this.#logFrom }));
   }
 
   /**
@@ -155,8 +184,11 @@ export class Persistence {
   /**
    * The log: a new board's partition is formatted; an unreadable one on a board that had a
    * history is formatted too (the pump must be able to log), and reported as lost history.
+   * Boluses the last run left running are closed (with `claimNl`, the delivered counter the
+   * stored counters claimed at the cut) before this boot's note, which then marks where this
+   * run's records start. Returns the closes.
    */
-  #openLog(flash: FlashPartition, firstBoot: boolean, failed: PumpError[]): void {
+  #openLog(flash: FlashPartition, firstBoot: boolean, failed: PumpError[], claimNl: number | undefined, timeS: number): EventData[] {
     const opened = FlashLog.open(flash);
     if (opened.ok) this.log = opened.value;
     else {
@@ -165,15 +197,25 @@ export class Persistence {
       if (formatted.ok) this.log = formatted.value;
       else failed.push(formatted.error);
     }
+    const log = this.log;
+    if (!log) return [];
+    const closed = closeCutBoluses(log, this.#logFrom ?? 0, claimNl, timeS, this.#buf);
     const n = encodeNote({ timeS: 0, data: { boot: 1, first: firstBoot } }, this.#buf);
-    if (n.ok) this.log?.append(LOG_TYPES.note, this.#buf, n.value);
+    const note = n.ok ? log.append(LOG_TYPES.note, this.#buf, n.value) : undefined;
+    if (note?.ok) this.#logFrom = note.value.seq;
+    return closed;
   }
 
-  /** Every event with its reason; hourly totals also as delivery records. */
+  /**
+   * Every event with its reason; hourly totals also as delivery records. A bolus-start carries
+   * the delivered counter as it stands (every step booked is one that ran, and none of the
+   * bolus's has yet): a reset during the bolus is closed at boot from it (bolus-close.ts).
+   */
   #logEvent(e: PumpEvent, pump: Pump): void {
     const log = this.log;
     if (!log) return;
-    let n = encodeEvent(logEventOf(e, Math.floor(e.at / 1_000)), this.#buf);
+    const logged = e.type === 'bolus-start' ? { ...e, data: { ...e.data, counterNl: pump.accounting.deliveredNl } } : e;
+    let n = encodeEvent(logEventOf(logged, Math.floor(e.at / 1_000)), this.#buf);
     if (!n.ok) n = encodeEvent(logEventOf({ ...e, data: {} }, Math.floor(e.at / 1_000)), this.#buf);
     if (n.ok) log.append(LOG_TYPES.event, this.#buf, n.value);
     const rx = pump.prescription;
@@ -187,6 +229,7 @@ export class Persistence {
   attach(controller: Controller): void {
     this.#controller = controller;
     this.#claimedNl = controller.pump.accounting.deliveredNl;
+    this.#lastWorstNl = this.#claimedNl;
     controller.hooks = {
       programmed: (input) => {
         const bytes = jsonBytes(input);
@@ -203,6 +246,7 @@ export class Persistence {
       if (e.type === 'hour-total' || e.type === 'alarm') this.#saveDoses();
       else this.#saveDosesIfChanged();
       this.#logEvent(e, controller.pump);
+      if (e.type === 'bolus-start') this.#tightenClaim();
       if (e.type === 'refill') this.#saveCounters();
       if (e.type === 'alarm' || e.type === 'alarm-cleared') this.records.save('alarm', VERSION, jsonBytes({ active: controller.pump.alarms.list().map((a) => a.name) }));
       if (e.type === 'setting' && e.data['lowReservoirNl'] !== undefined) this.records.save('set', VERSION, jsonBytes({ lowReservoirNl: e.data['lowReservoirNl'] }));
@@ -214,7 +258,7 @@ export class Persistence {
   /** An orderly shutdown: the next boot need not raise UNEXPECTED_RESET. */
   shutdown(): void {
     if (this.#controller) this.#saveDoses();
-    this.records.save('boot', VERSION, jsonBytes({ clean: true }));
+    this.#saveBoot(true);
   }
 
   #beforeRun(count: number): void {
@@ -223,9 +267,28 @@ export class Persistence {
     const fl = pump.mechanics.flPerMicrostep;
     // Everything booked, plus every step of this segment (it may re-issue unemitted ones).
     const worstNl = pump.accounting.deliveredNl + Math.ceil((count * fl) / FL_PER_NL);
+    this.#lastWorstNl = worstNl;
     if (worstNl <= this.#claimedNl) return;
-    const hourNl = Math.ceil(pump.rateNlPerDay / 24);
-    this.#claimedNl = worstNl + Math.max(Math.ceil((MIN_RESERVE_STEPS * fl) / FL_PER_NL), hourNl);
+    const s = pump.status(this.#controller!.now());
+    const bolus = s.boluses.some((b) => b.status === 'running');
+    const aheadNl = Math.ceil((s.totalRateNlPerDay * (bolus ? BOLUS_RESERVE_MS : MS_PER_HOUR)) / MS_PER_DAY);
+    this.#claimedNl = worstNl + Math.max(Math.ceil((MIN_RESERVE_STEPS * fl) / FL_PER_NL), aheadNl);
+    this.#saveCounters();
+  }
+
+  /**
+   * A bolus started: a claim left from the basal's hour would bound the bolus at boot by up to an
+   * hour of the basal more than it ran, so it comes down to a minute ahead of what can have run
+   * (booked, and the segment in flight: the cycle that started the bolus handed it out just
+   * before this event). Never below the truth, so never short; one NVS write a bolus.
+   */
+  #tightenClaim(): void {
+    const pump = this.#controller!.pump;
+    const fl = pump.mechanics.flPerMicrostep;
+    const aheadNl = Math.max(Math.ceil((MIN_RESERVE_STEPS * fl) / FL_PER_NL), Math.ceil((pump.rateNlPerDay * BOLUS_RESERVE_MS) / MS_PER_DAY));
+    const wantedNl = Math.max(this.#lastWorstNl, pump.accounting.deliveredNl) + aheadNl;
+    if (wantedNl >= this.#claimedNl) return;
+    this.#claimedNl = wantedNl;
     this.#saveCounters();
   }
 

@@ -24,6 +24,7 @@ export function benchStorage(): Record<string, number> {
     'storage.powerCutWrites': sum((r) => r.writes),
     'storage.powerCutErases': sum((r) => r.erases),
     'storage.powerCutViolations': sum((r) => r.violations),
+    'storage.powerCutBolusCloses': sum((r) => r.bolusCloses),
     ...benchStorageLog(),
   };
 }

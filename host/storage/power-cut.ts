@@ -8,8 +8,10 @@
 // not short of the truth; the reservoir estimate is not above it; every alarm recorded active
 // is active again; every log record appended before the cut (hourly totals included) reads back
 // unchanged, unless the cut append was erasing its block; every patient bolus started before
-// the cut is in the ledger; nothing resumes (no bolus runs,
-// delivery held for UNEXPECTED_RESET).
+// the cut is in the ledger; every bolus the cut left with a start and no end in the log is
+// closed there once (BOLUS_CUT_BY_RESET) with a bound the rig's push since its start does not
+// exceed, and no other bolus is; nothing resumes (no bolus runs, delivery held for
+// UNEXPECTED_RESET).
 //
 // Cut points. NVS (host/storage/kv-mock.ts): after the erase of the key, and after every byte of
 // the value (both leave the key missing on the ESP32), and the write complete. Flash writes
@@ -20,6 +22,7 @@
 import { readPrescription } from '../../firmware/core/prescription';
 import { type FlashPartition } from '../../firmware/ports/flash';
 import { FlashLog } from '../../firmware/storage/log';
+import { decodeRecord } from '../../firmware/storage/log-records';
 import { createVirtualPump, type VirtualPump, type VirtualPumpOptions } from '../sim/virtual-pump';
 import { MockFlash, PowerCut } from './flash-mock';
 import { MockKeyValueStore } from './kv-mock';
@@ -102,6 +105,8 @@ interface Entry {
 interface Day {
   readonly journal: Entry[];
   readonly records: TrueRecord[];
+  /** What the rig had pushed when each bolus started (the whole day's, by bolus id). */
+  readonly pushedAtStart: ReadonlyMap<number, number>;
 }
 
 export interface PowerCutResult {
@@ -115,6 +120,8 @@ export interface PowerCutResult {
   readonly erases: number;
   readonly violations: number;
   readonly firstViolations: readonly string[];
+  /** Boots that closed a bolus the cut left running in the log (BOLUS_CUT_BY_RESET). */
+  readonly bolusCloses: number;
 }
 
 type DayStep = (vp: VirtualPump) => unknown;
@@ -151,6 +158,7 @@ function recordDay(base: VirtualPumpOptions, day: readonly DayStep[], geometry: 
   let vpRef: VirtualPump | undefined;
   let alarmWrite: Entry | undefined;
   const patientIds: number[] = [];
+  const pushedAtStart = new Map<number, number>();
   const note = (op: Entry['op'], key: string | undefined, at: number, value: Uint8Array): void => {
     const vp = vpRef;
     journal.push({
@@ -180,6 +188,7 @@ function recordDay(base: VirtualPumpOptions, day: readonly DayStep[], geometry: 
   // Subscribed after the persistence layer, so this runs once the alarm record is written.
   vp.controller.subscribe((e) => {
     if (e.type === 'bolus-start' && e.data['kind'] === 'patient') patientIds.push(e.data['id'] as number);
+    if (e.type === 'bolus-start') pushedAtStart.set(e.data['id'] as number, vp.rig.pushedNl);
     if (e.type !== 'alarm' && e.type !== 'alarm-cleared') return;
     alarms = vp.controller.pump.alarms.list().map((a) => a.name);
     if (alarmWrite) alarmWrite.alarmsDone = alarms;
@@ -194,7 +203,7 @@ function recordDay(base: VirtualPumpOptions, day: readonly DayStep[], geometry: 
     return r;
   };
   for (const step of day) step(vp);
-  return { journal, records };
+  return { journal, records, pushedAtStart };
 }
 
 type Cut = { readonly kind: 'step' | 'bytes' | 'erase'; readonly n: number };
@@ -274,11 +283,55 @@ function check(e: Entry, done: boolean, vp: VirtualPump): string[] {
   return out;
 }
 
+/** Boluses the log holds a start of, and those it holds an end of (read before the boot). */
+function loggedBoluses(log: FlashLog): { started: Set<number>; ended: Set<number>; closes: Map<number, Record<string, unknown>[]> } {
+  const started = new Set<number>();
+  const ended = new Set<number>();
+  const closes = new Map<number, Record<string, unknown>[]>();
+  for (const r of log.read(0, 1_000_000)) {
+    const d = decodeRecord(r.type, r.payload);
+    if (!d.ok || d.value.kind !== 'event') continue;
+    const ev = d.value.event;
+    const id = ev.data['id'] as number;
+    if (ev.type === 'bolus-start') started.add(id);
+    else if (ev.reason === 'BOLUS_CUT_BY_RESET') closes.set(id, [...(closes.get(id) ?? []), ev.data]);
+    else if (ev.type === 'bolus-end' || ev.type === 'bolus-interrupted') ended.add(id);
+  }
+  return { started, ended, closes };
+}
+
+/**
+ * The boot's closes of boluses cut by the reset: each bolus the log held a start and no end of
+ * before the boot (`before`) is closed once, with a bound the rig's push since its start does
+ * not exceed, and no other bolus is.
+ */
+function cutBolusProblems(e: Entry, before: ReturnType<typeof loggedBoluses> | undefined, pushedAtStart: ReadonlyMap<number, number>, vp: VirtualPump): string[] {
+  const log = vp.persistence?.log;
+  if (!log || !before) return [];
+  const out: string[] = [];
+  const { closes } = loggedBoluses(log);
+  const open = [...before.started].filter((id) => !before.ended.has(id));
+  for (const [id, list] of closes) {
+    if (!open.includes(id)) out.push(`bolus #${id} was not left open in the log by the cut and is closed as cut by it`);
+    else if (list.length > 1) out.push(`bolus #${id} is closed ${list.length} times`);
+  }
+  for (const id of open) {
+    const close = closes.get(id)?.[0];
+    const pushedNl = e.pushedNl - (pushedAtStart.get(id) ?? 0);
+    if (!close) out.push(`bolus #${id} was running at the cut and is not closed in the log`);
+    else if (typeof close['sinceStartNl'] === 'number' && close['sinceStartNl'] < Math.floor(pushedNl)) {
+      out.push(`bolus #${id} closed with at most ${close['sinceStartNl']} nl since its start; the rig pushed ${pushedNl}`);
+    }
+  }
+  return out;
+}
+
 export function powerCutDay(base: VirtualPumpOptions, day: readonly DayStep[], stride = 1, geometry: FlashGeometry = DEVICE_FLASH): PowerCutResult {
-  const { journal, records } = recordDay(base, day, geometry);
+  const { journal, records, pushedAtStart } = recordDay(base, day, geometry);
   let points = 0;
   let boots = 0;
   let violations = 0;
+  let bolusCloses = 0;
   const first: string[] = [];
   journal.forEach((entry, w) => {
     const seen = new Map<string, string[]>();
@@ -291,7 +344,11 @@ export function powerCutDay(base: VirtualPumpOptions, day: readonly DayStep[], s
       if (!found) {
         boots++;
         const lost = lostRecords(entry, flash, records);
-        found = [...lost, ...check(entry, sig === 'written', createVirtualPump({ ...base, storage: kv, flash, keepEvents: true }))];
+        const scanned = FlashLog.open(flash); // a scan only: it writes nothing
+        const before = scanned.ok ? loggedBoluses(scanned.value) : undefined;
+        const vp = createVirtualPump({ ...base, storage: kv, flash, keepEvents: true });
+        if (vp.persistence?.log && loggedBoluses(vp.persistence.log).closes.size > 0) bolusCloses++;
+        found = [...lost, ...check(entry, sig === 'written', vp), ...cutBolusProblems(entry, before, pushedAtStart, vp)];
         if (sig !== undefined) seen.set(sig, found);
       }
       const what = entry.op === 'nvs' ? `NVS ${entry.key}` : entry.op === 'write' ? `flash write @${entry.at}` : `flash erase of block ${entry.at}`;
@@ -302,7 +359,7 @@ export function powerCutDay(base: VirtualPumpOptions, day: readonly DayStep[], s
       }
     }
   });
-  return { points, boots, writes: journal.length, erases: journal.filter((e) => e.op === 'erase').length, violations, firstViolations: first };
+  return { points, boots, writes: journal.length, erases: journal.filter((e) => e.op === 'erase').length, violations, firstViolations: first, bolusCloses };
 }
 
 /** The day: program, boluses, a refill, an alarm, settings, hourly totals over 24 h. */
