@@ -576,6 +576,63 @@ export const SCENARIOS: Readonly<Record<string, Scenario>> = {
     for (const cmd of ['', '', 'RUN', 'DIS']) basic(cmd);
     return rec.finish();
   },
+
+  /**
+   * Issue 14, item 4: a patient bolus cut by a power cut 4 min in; the next board boots from
+   * the same NVS and log and closes it there (BOLUS_CUT_BY_RESET) with the bound from the
+   * write-ahead counters. The first board's stream, then every LOG line the second one gives.
+   */
+  'bolus-cut-closed-at-boot'(createVirtualPump, lib) {
+    const options = { mechanics: RIG_10, library: lib.library, reservoirNl: 10_000_000, prescription: continuous(2_400_000, { patientBolus: PATIENT }), storage: new MockKeyValueStore(), flash: new MockFlash() };
+    const first = createVirtualPump(options);
+    const a = new Recorder(first);
+    a.run(30 * MIN);
+    a.command('bolus', first.controller.patientBolus());
+    a.run(4 * MIN);
+    const rows = a.finish();
+    const lp = createLinkedPump(options);
+    const client = lp.client();
+    for (let from = 0, pages = 0; pages < 10; pages++) {
+      const before = client.received.length;
+      const r = client.query('LOG', from, 7);
+      for (const l of client.received.slice(before)) rows.push([lp.vp.nowMs, 'reply', 'LOG', l]);
+      if (!r.ok || r.fields['n'] === '0') break;
+      from = Number(r.fields['next']);
+    }
+    // Acknowledged, the basal runs again (the bolus does not resume).
+    rows.push([lp.vp.nowMs, 'cmd', 'acknowledge', lp.vp.controller.acknowledge().ok, null]);
+    lp.vp.runFor(10 * MIN);
+    return finalRow(lp, rows);
+  },
+
+  /**
+   * Issue 14, item 5: AUTH failed until its lock is 10 min, the board rebooted from the same
+   * NVS: a bad AUTH right after the restart still answers 511, STATUS shows the lock, and the
+   * right key works once it is over.
+   */
+  'auth-lock-across-reboot'(_create, lib) {
+    const kv = new MockKeyValueStore();
+    const options = { mechanics: RIG_10, library: lib.library, reservoirNl: 10_000_000, prescription: continuous(1_000_000), storage: kv };
+    const wrong = new Uint8Array(32).fill(0x5a);
+    const first = createLinkedPump(options);
+    const rows: Stream = [];
+    const c1 = first.client();
+    for (const waitS of [0, 0, 10, 20, 40, 80, 160, 320, 0]) {
+      rows.push([first.vp.nowMs, 'reply', 'AUTH', c1.login('clinician', wrong).line]);
+      first.vp.runFor(waitS * S);
+    }
+    const lp = createLinkedPump(options);
+    const c2 = lp.client();
+    rows.push([lp.vp.nowMs, 'reply', 'AUTH', c2.login('clinician', wrong).line]);
+    rows.push([lp.vp.nowMs, 'reply', 'STATUS', c2.query('STATUS').line]);
+    lp.vp.runFor(10 * MIN);
+    rows.push([lp.vp.nowMs, 'reply', 'AUTH', c2.login('clinician', exampleKey('clinician')).line]);
+    rows.push([lp.vp.nowMs, 'reply', 'ACK', c2.send('ACK').line]);
+    lp.vp.runFor(10 * MIN);
+    rows.push([lp.vp.nowMs, 'reply', 'STATUS', c2.query('STATUS').line]);
+    for (const e of lp.vp.events) if (e.type === 'security') rows.push(eventRow(e));
+    return finalRow(lp, rows);
+  },
 };
 
 export const SCENARIO_NAMES = Object.keys(SCENARIOS);
