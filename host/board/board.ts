@@ -3,9 +3,10 @@
 // terminal. Bytes from the pty go to the link at the current virtual time and the replies go
 // straight back; virtual time follows the wall clock times --speed (pacer.ts), or with
 // --clock manual moves only when a controller says so on the clock socket (clock-control.ts). NVS and flash
-// images are saved to the state directory (NVS before each reply that changed it, flash every
-// few seconds and at exit), so a board killed and restarted boots from them like a real board
-// after a power cut. More emulated devices (a balance) can sit on ptys of their own.
+// images in the state directory are written through (state.ts): every write of the firmware
+// is in them before it returns to the firmware, as on the device, so a board killed with
+// kill -9 and restarted boots from exactly what it had written, like a real board after a
+// power cut. More emulated devices (a balance) can sit on ptys of their own.
 
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -22,10 +23,7 @@ import { type ClockMode, clockError, clockSocketPath, listenClock, parseClockCom
 import { BoardError } from './errors';
 import { BoardLock, clearStaleLink } from './lock';
 import { Pacer } from './pacer';
-import { boardKeys, StateDir } from './state';
-
-/** Flash images are saved at most this often while running (and always at exit). */
-const FLASH_SAVE_MS = 2_000;
+import { boardKeys, type ImageFiles, NVS_LOG_MAX_BYTES, StateDir } from './state';
 export const BAUD = 115_200;
 /**
  * A manual advance runs the firmware in slices of this much board time, the devices polled
@@ -92,14 +90,15 @@ export class VirtualBoard {
   #pacer: Pacer | undefined;
   #clockServer: { close(): Promise<void> } | undefined;
   #queue: Promise<unknown> = Promise.resolve();
-  #flashDirty = false;
-  #lastFlashSave = performance.now();
+  /** The image files every NVS and flash write goes through to. */
+  readonly #files: ImageFiles;
   #stopped: Promise<void> | undefined;
 
-  private constructor(o: BoardOptions, engine: BoardEngine, state: StateDir, locks: BoardLock[], keys: { file: string; generated: boolean }, first: BoardSnapshot) {
+  private constructor(o: BoardOptions, engine: BoardEngine, state: StateDir, files: ImageFiles, locks: BoardLock[], keys: { file: string; generated: boolean }, first: BoardSnapshot) {
     this.options = o;
     this.engine = engine;
     this.state = state;
+    this.#files = files;
     this.#locks = locks;
     this.keysFile = keys.file;
     this.keysGenerated = keys.generated;
@@ -117,6 +116,7 @@ export class VirtualBoard {
     }
     const locks: BoardLock[] = [];
     let engine: BoardEngine | undefined;
+    let files: ImageFiles | undefined;
     let clockServer: { close(): Promise<void> } | undefined;
     try {
       locks.push(BoardLock.acquire(`${o.link}.lock`, o.link, [o.link]));
@@ -128,13 +128,13 @@ export class VirtualBoard {
       const keys = boardKeys(state, o.keysFile);
       engine = await createEngine(o.engine);
       const entropyHex = o.entropyHex ?? (await import('node:crypto')).randomBytes(32).toString('hex');
-      const started = await engine.start({ ...o.core, ...(images.nvs && { nvs: images.nvs }), keys: keys.keys, keysMode: keys.mode, entropyHex }, images.flash);
+      files = state.openImages(images.flash);
+      const started = await engine.start({ ...o.core, ...(images.nvs && { nvs: images.nvs }), keys: keys.keys, keysMode: keys.mode, entropyHex }, images.flash, files);
       if (!started.ok) throw new BoardError('REFUSED', `the firmware refused the ${started.what}:\n  ${formatError(started.error)}`);
-      const board = new VirtualBoard(o, engine, state, locks, keys, started.result.snapshot);
+      const board = new VirtualBoard(o, engine, state, files, locks, keys, started.result.snapshot);
       if (listener) board.#listeners.push(listener);
-      // The boot itself wrote NVS (the boot record, keys): on disk before anyone connects.
-      state.saveNvs(await engine.nvsImage());
-      state.saveFlash(await engine.flashImage());
+      // The boot's writes are in the images already; nvs.json takes the whole store now.
+      files.compactNvs(await engine.nvsImage());
       board.#deliver(started.result);
       // Before the pty: a socket that cannot be made leaves no socat to clean up.
       if (board.manualClock) clockServer = board.#clockServer = await listenClock(clockSocketPath(o.link), (line) => board.#clockCommand(line));
@@ -153,6 +153,7 @@ export class VirtualBoard {
     } catch (e) {
       await clockServer?.close();
       await engine?.close();
+      files?.close(false);
       for (const l of locks) l.release();
       throw e;
     }
@@ -288,29 +289,21 @@ export class VirtualBoard {
     });
   }
 
-  /** NVS first, then the bytes: a reply means what it did is stored, as on the device. */
+  /** The bytes for the pty: whatever the firmware wrote to NVS and flash is in the images already. */
   #apply(r: StepResult): void {
-    if (r.nvs) this.state.saveNvs(r.nvs);
     if (r.out !== '' && this.#pump && !this.#stopped) this.#pump.port.write(Buffer.from(r.out, 'latin1'));
     this.#deliver(r);
   }
 
   #deliver(r: StepResult): void {
     this.#snapshot = r.snapshot;
-    if (r.flashDirty) this.#flashDirty = true;
     for (const e of r.events) for (const l of this.#listeners) l.event?.(e, r.snapshot);
   }
 
   async #frame(): Promise<void> {
     for (const ep of this.#endpoints) ep.poll?.();
-    if (this.#flashDirty && performance.now() - this.#lastFlashSave >= FLASH_SAVE_MS) await this.#saveFlash();
+    if (this.#files.journalBytes > NVS_LOG_MAX_BYTES) this.#files.compactNvs(await this.engine.nvsImage());
     for (const l of this.#listeners) l.frame?.(this.#snapshot);
-  }
-
-  async #saveFlash(): Promise<void> {
-    this.#flashDirty = false;
-    this.#lastFlashSave = performance.now();
-    this.state.saveFlash(await this.engine.flashImage());
   }
 
   /** A console key: b bolus, p pause/resume, s the service button. */
@@ -328,19 +321,23 @@ export class VirtualBoard {
   }
 
   /**
-   * An orderly power-off: the firmware records a clean shutdown, both images are saved, the
-   * ptys and locks are released. Safe to call twice.
+   * An orderly power-off: the firmware records a clean shutdown, nvs.json takes the whole
+   * store, both images are synced to the disk, the ptys and locks are released. Safe to call
+   * twice.
    */
   stop(): Promise<void> {
     this.#stopped ??= (async () => {
       await this.#clockServer?.close();
       await this.#pacer?.stop();
       await this.#serial(async () => {
-        const r = await this.engine.shutdown();
-        if (r.nvs) this.state.saveNvs(r.nvs);
-        this.#deliver(r);
-        await this.#saveFlash();
+        this.#deliver(await this.engine.shutdown());
+        this.#files.compactNvs(await this.engine.nvsImage());
       }).catch(() => undefined);
+      try {
+        this.#files.close(true);
+      } catch {
+        // Closed already, or the disk is gone: nothing more to save.
+      }
       await this.engine.close().catch(() => undefined);
       for (const ep of this.#endpoints) {
         ep.pair.onExit = undefined;

@@ -19,6 +19,7 @@ import { StoredKeys } from '../../firmware/storage/persistence';
 import { ConfigRefused, createVirtualPump, type VirtualPump } from '../sim/virtual-pump';
 import { MockFlash } from '../storage/flash-mock';
 import { MockKeyValueStore } from '../storage/kv-mock';
+import { type ImageSink } from './image-writes';
 
 export const FIRMWARE_VERSION = '0.1.0';
 /** The device's log partition: 128 KB of 4 KB blocks (firmware/app/partitions.csv). */
@@ -66,9 +67,12 @@ export interface StepResult {
   /** Events the firmware published since the last step (for the console). */
   readonly events: PumpEvent[];
   readonly snapshot: BoardSnapshot;
-  /** The NVS image when it changed (save it before sending `out`: NVS commits first). */
+  /**
+   * Without a sink: the NVS image when it changed (save it before sending `out`: NVS commits
+   * first). With one, always undefined: every write is in the image already.
+   */
   readonly nvs: Record<string, string> | undefined;
-  /** The flash log changed since the last `flashImage()`. */
+  /** Without a sink: the flash log changed since the last `flashImage()`. */
   readonly flashDirty: boolean;
 }
 
@@ -76,18 +80,24 @@ export type KeyCommand = 'bolus' | 'pause' | 'service';
 
 export type BoardCoreStart = { readonly ok: true; readonly core: BoardCore } | { readonly ok: false; readonly what: 'prescription' | 'mechanics' | 'library'; readonly error: PumpError };
 
-/** NVS with every key remembered, so the whole store can be saved as an image. */
+/**
+ * NVS with every key remembered, so the whole store can be saved as an image. With a sink,
+ * every write reaches the image before it returns (write-through, as NVS on the device);
+ * without one, `dirty` asks the host to save the whole image.
+ */
 class ImagedKv implements KeyValueStore {
   readonly mock = new MockKeyValueStore();
   readonly keys = new Set<string>();
   dirty = false;
+  sink: ImageSink | undefined;
   read(key: string): Uint8Array | undefined {
     return this.mock.read(key);
   }
   write(key: string, value: Uint8Array): void {
     this.mock.write(key, value);
     this.keys.add(key);
-    this.dirty = true;
+    if (this.sink) this.sink.write({ kind: 'nvs', key, value });
+    else this.dirty = true;
   }
   image(): Record<string, string> {
     const out: Record<string, string> = {};
@@ -96,10 +106,15 @@ class ImagedKv implements KeyValueStore {
   }
 }
 
-/** The flash mock, noting whether anything was programmed or erased since the last image. */
+/**
+ * The flash mock, with every program and erase passed to the sink before it returns
+ * (write-through, as a NOR flash is); without a sink, noting whether anything changed since
+ * the last image.
+ */
 class ImagedFlash implements FlashPartition {
   readonly mock: MockFlash;
   dirty = false;
+  sink: ImageSink | undefined;
   constructor(image: Uint8Array | undefined) {
     this.mock = new MockFlash(FLASH_BYTES, FLASH_BLOCK);
     if (image && image.length === FLASH_BYTES) this.mock.poke(0, image);
@@ -114,12 +129,14 @@ class ImagedFlash implements FlashPartition {
     return this.mock.read(offset, length);
   }
   write(offset: number, data: Uint8Array): void {
-    this.dirty = true;
     this.mock.write(offset, data);
+    if (this.sink) this.sink.write({ kind: 'flash', offset, data });
+    else this.dirty = true;
   }
   eraseBlock(block: number): void {
-    this.dirty = true;
     this.mock.eraseBlock(block);
+    if (this.sink) this.sink.write({ kind: 'erase', block });
+    else this.dirty = true;
   }
 }
 
@@ -185,15 +202,20 @@ export class BoardCore {
     this.serial = new SerialRouter({ controller, link: this.link, records: persistence.records, timer: pump.clock, writeBytes: (b) => this.#out.push(String.fromCharCode(...b)), firmwareVersion: FIRMWARE_VERSION });
   }
 
-  /** Boots the board from its images; a configuration the firmware refuses is reported, not thrown. */
-  static start(o: BoardCoreOptions, flashImage?: Uint8Array): BoardCoreStart {
+  /**
+   * Boots the board from its images; a configuration the firmware refuses is reported, not
+   * thrown. With `sink`, every NVS and flash write from the boot on is written through to it.
+   */
+  static start(o: BoardCoreOptions, flashImage?: Uint8Array, sink?: ImageSink): BoardCoreStart {
     const kv = new ImagedKv();
     for (const [k, hex] of Object.entries(o.nvs ?? {})) {
       const bytes = hexToBytes(hex);
       if (bytes) kv.write(k, bytes);
     }
     kv.dirty = false;
+    kv.sink = sink;
     const flash = new ImagedFlash(flashImage);
+    flash.sink = sink;
     let pump: VirtualPump;
     try {
       pump = createVirtualPump({

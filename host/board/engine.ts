@@ -9,6 +9,7 @@ import { type VirtualPump } from '../sim/virtual-pump';
 import { startXsBoardWorker, type XsWorker } from '../xs/runner';
 import { BoardCore, type BoardCoreOptions, type KeyCommand, type StepResult } from './core';
 import { BoardError } from './errors';
+import { decodeImageWrite, type ImageSink } from './image-writes';
 
 export type EngineName = 'node' | 'xs';
 
@@ -22,7 +23,8 @@ export interface BoardEngine {
   readonly name: EngineName;
   /** The virtual pump itself (Node engine only; the XS one lives in the worker). */
   readonly pump: VirtualPump | undefined;
-  start(o: BoardCoreOptions, flash: Uint8Array | undefined): Promise<EngineStart>;
+  /** Boots the firmware; with `sink`, its NVS and flash writes are written through to it. */
+  start(o: BoardCoreOptions, flash: Uint8Array | undefined, sink?: ImageSink): Promise<EngineStart>;
   receive(bytes: Uint8Array): Promise<StepResult>;
   runTo(toMs: number): Promise<StepResult>;
   key(k: KeyCommand): Promise<KeyResult>;
@@ -42,8 +44,8 @@ class NodeEngine implements BoardEngine {
     if (!this.#core) throw new Error('the board engine was not started');
     return this.#core;
   }
-  async start(o: BoardCoreOptions, flash: Uint8Array | undefined): Promise<EngineStart> {
-    const s = BoardCore.start(o, flash);
+  async start(o: BoardCoreOptions, flash: Uint8Array | undefined, sink?: ImageSink): Promise<EngineStart> {
+    const s = BoardCore.start(o, flash, sink);
     if (!s.ok) return s;
     this.#core = s.core;
     return { ok: true, installedKeys: s.core.installedKeys, result: s.core.runTo(s.core.pump.nowMs) };
@@ -82,8 +84,10 @@ class XsEngine implements BoardEngine {
     const nl = r.body.indexOf(10);
     return { header: JSON.parse(r.body.subarray(0, nl).toString('utf8')) as T, payload: r.body.subarray(nl + 1) };
   }
-  async start(o: BoardCoreOptions, flash: Uint8Array | undefined): Promise<EngineStart> {
-    return (await this.#call<EngineStart>({ op: 'start', options: o }, flash)).header;
+  async start(o: BoardCoreOptions, flash: Uint8Array | undefined, sink?: ImageSink): Promise<EngineStart> {
+    // Each write crosses as an issueCommand the worker waits on: in the file before it returns.
+    this.#worker.onIssue = sink && ((bytes) => sink.write(decodeImageWrite(new Uint8Array(bytes))));
+    return (await this.#call<EngineStart>({ op: 'start', options: o, writeThrough: sink !== undefined }, flash)).header;
   }
   async receive(bytes: Uint8Array): Promise<StepResult> {
     return (await this.#call<StepResult>({ op: 'receive' }, bytes)).header;

@@ -1,16 +1,105 @@
 // The board's non-volatile state on disk, so a restarted board boots from it like a real one
-// after a power cut: nvs.json (the key-value store: key -> hex), flash.bin (the 128 KB log
-// partition) and keys.json (the role keys the board generated, 0600, for pumpctl --keys).
-// Every file is written whole to a temporary name and renamed, so a board killed mid-save
-// leaves the previous image, never half of one (NVS itself is atomic per key).
+// after a power cut: flash.bin (the 128 KB log partition), nvs.json with nvs.log (the
+// key-value store: key -> hex) and keys.json (the role keys the board generated, 0600, for
+// pumpctl --keys).
+//
+// Written through, as the device's flash and NVS are: every flash program or sector erase is a
+// positioned write into flash.bin, and every NVS key set a line appended to nvs.log (key, hex
+// value, CRC-32), both before the firmware's write returns (ImageFiles, the board's ImageSink).
+// So a board killed with kill -9 loses nothing the firmware wrote: the kernel has it. A crash or
+// power cut of the host itself loses what the kernel had not yet written back to the disk (on
+// Linux up to about 30 s by default): there is no fsync per write, which would cost a disk
+// flush each (the orderly stop syncs both files). nvs.json is the whole store, written to a
+// temporary name and renamed, at boot, at an orderly stop and when nvs.log passes 1 MB; nvs.log
+// is then emptied. At load the lines of nvs.log are applied over nvs.json in order, up to the
+// first line that is torn or fails its CRC (a host crash mid-append): replaying lines already in
+// nvs.json changes nothing, so a cut between the rename and the emptying is harmless.
 
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { crc32Hex, lineBytes } from '../../firmware/protocol/crc';
+import { bytesToHex } from '../../firmware/protocol/hex';
 import { type Role } from '../../firmware/protocol/auth';
 import { KeyFileError, readKeyFile, ROLES, writeKeyFile } from '../protocol/key-file';
-import { FLASH_BYTES } from './core';
+import { FLASH_BLOCK, FLASH_BYTES } from './core';
 import { BoardError } from './errors';
+import { type ImageSink, type ImageWrite } from './image-writes';
+
+/** nvs.log is folded into nvs.json once it is this long. */
+export const NVS_LOG_MAX_BYTES = 1 << 20;
+const ERASED_BLOCK = new Uint8Array(FLASH_BLOCK).fill(0xff);
+
+/** One NVS write as a line of nvs.log: `["key","hex"] crc32` (the CRC of the JSON text). */
+function journalLine(key: string, hex: string): string {
+  const text = JSON.stringify([key, hex]);
+  return `${text} ${crc32Hex(lineBytes(text))}\n`;
+}
+
+/** Applies nvs.log's lines to `nvs`, up to the first line torn or damaged. */
+function replayJournal(text: string, nvs: Record<string, string>): void {
+  const lines = text.split('\n');
+  lines.pop(); // after the last line end: empty, or a line torn by a host crash
+  for (const line of lines) {
+    const m = /^(\[.*\]) ([0-9a-f]{8})$/.exec(line);
+    if (!m || crc32Hex(lineBytes(m[1]!)) !== m[2]) return;
+    const [key, hex] = JSON.parse(m[1]!) as [unknown, unknown];
+    if (typeof key !== 'string' || typeof hex !== 'string' || !/^([0-9a-f]{2})*$/.test(hex)) return;
+    nvs[key] = hex;
+  }
+}
+
+/**
+ * The open image files, written through: each write of the firmware lands in them before it
+ * returns. One positioned write per flash program (only the bytes programmed) or erase (one
+ * block), one appended line per NVS key set.
+ */
+export class ImageFiles implements ImageSink {
+  readonly #state: StateDir;
+  readonly #flash: number;
+  readonly #journal: number;
+  /** Bytes in nvs.log since it was last emptied. */
+  journalBytes: number;
+
+  constructor(state: StateDir, flash: number, journal: number, journalBytes: number) {
+    this.#state = state;
+    this.#flash = flash;
+    this.#journal = journal;
+    this.journalBytes = journalBytes;
+  }
+
+  write(w: ImageWrite): void {
+    try {
+      if (w.kind === 'flash') writeSync(this.#flash, w.data, 0, w.data.length, w.offset);
+      else if (w.kind === 'erase') writeSync(this.#flash, ERASED_BLOCK, 0, FLASH_BLOCK, w.block * FLASH_BLOCK);
+      else {
+        const line = journalLine(w.key, bytesToHex(w.value));
+        writeSync(this.#journal, line);
+        this.journalBytes += line.length;
+      }
+    } catch (e) {
+      throw new BoardError('STATE_UNUSABLE', `cannot write the board's ${w.kind === 'nvs' ? 'NVS' : 'flash'} image in ${this.#state.dir}: ${(e as Error).message}`);
+    }
+  }
+
+  /** nvs.json becomes `image` (the whole store), and nvs.log is emptied. */
+  compactNvs(image: Record<string, string>): void {
+    this.#state.saveNvs(image);
+    ftruncateSync(this.#journal, 0);
+    this.journalBytes = 0;
+  }
+
+  /** Closes both files; `sync` flushes them to the disk first (an orderly stop). */
+  close(sync: boolean): void {
+    for (const fd of [this.#flash, this.#journal]) {
+      try {
+        if (sync) fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+    }
+  }
+}
 
 export interface LoadedState {
   readonly nvs: Record<string, string> | undefined;
@@ -20,6 +109,7 @@ export interface LoadedState {
 export class StateDir {
   readonly dir: string;
   readonly nvsPath: string;
+  readonly nvsLogPath: string;
   readonly flashPath: string;
   readonly keysPath: string;
   readonly lockPath: string;
@@ -27,6 +117,7 @@ export class StateDir {
   constructor(dir: string) {
     this.dir = dir;
     this.nvsPath = join(dir, 'nvs.json');
+    this.nvsLogPath = join(dir, 'nvs.log');
     this.flashPath = join(dir, 'flash.bin');
     this.keysPath = join(dir, 'keys.json');
     this.lockPath = join(dir, 'board.lock');
@@ -43,7 +134,7 @@ export class StateDir {
 
   /** --fresh: a new board (NVS erased, flash erased, new keys). */
   erase(): void {
-    for (const p of [this.nvsPath, this.flashPath, this.keysPath]) rmSync(p, { force: true });
+    for (const p of [this.nvsPath, this.nvsLogPath, this.flashPath, this.keysPath]) rmSync(p, { force: true });
   }
 
   load(): LoadedState {
@@ -55,6 +146,14 @@ export class StateDir {
         nvs = j as Record<string, string>;
       } catch (e) {
         throw new BoardError('STATE_UNUSABLE', `the NVS image ${this.nvsPath} is damaged (${(e as Error).message}); start with --fresh to erase the board's state.`);
+      }
+    }
+    if (existsSync(this.nvsLogPath)) {
+      try {
+        nvs ??= {};
+        replayJournal(readFileSync(this.nvsLogPath, 'latin1'), nvs);
+      } catch (e) {
+        throw new BoardError('STATE_UNUSABLE', `cannot read the NVS log ${this.nvsLogPath}: ${(e as Error).message}`);
       }
     }
     let flash: Uint8Array | undefined;
@@ -73,8 +172,21 @@ export class StateDir {
     this.#atomic(this.nvsPath, `${JSON.stringify(image, null, 1)}\n`);
   }
 
-  saveFlash(image: Uint8Array): void {
-    this.#atomic(this.flashPath, image);
+  /**
+   * Opens the images for writing through: flash.bin (made erased, all 0xFF, if the board had
+   * none: the image the firmware boots from) and nvs.log for appending.
+   */
+  openImages(flash: Uint8Array | undefined): ImageFiles {
+    if (flash === undefined) this.#atomic(this.flashPath, new Uint8Array(FLASH_BYTES).fill(0xff));
+    let fds: number[] = [];
+    try {
+      fds = [openSync(this.flashPath, 'r+'), openSync(this.nvsLogPath, 'a', 0o600)];
+      const logBytes = existsSync(this.nvsLogPath) ? readFileSync(this.nvsLogPath).length : 0;
+      return new ImageFiles(this, fds[0]!, fds[1]!, logBytes);
+    } catch (e) {
+      for (const fd of fds) closeSync(fd);
+      throw new BoardError('STATE_UNUSABLE', `cannot open the board's images in ${this.dir}: ${(e as Error).message}`);
+    }
   }
 
   #atomic(path: string, data: string | Uint8Array): void {

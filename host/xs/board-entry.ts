@@ -2,9 +2,12 @@
 // rig and the protocol link of host/board/core.ts, behind the worker's global handleCommand.
 // The host relays bytes and time. Each message is a JSON header, a newline, then raw bytes
 // (the bytes from the pty, or a flash image); each reply has the same shape. The header's
-// `op` is start, receive, runTo, key, nvs, flash or shutdown.
+// `op` is start, receive, runTo, key, nvs, flash or shutdown. With `writeThrough` at start,
+// every NVS and flash write goes to the host through xsnap's issueCommand, which returns only
+// when the host has answered: the write is in the image file before it returns here.
 
 import { BoardCore, type BoardCoreOptions, type KeyCommand } from '../board/core';
+import { encodeImageWrite, type ImageSink } from '../board/image-writes';
 
 const decoder = new TextDecoder();
 const encoder = new TextEncoder();
@@ -15,7 +18,16 @@ interface Header {
   readonly options?: BoardCoreOptions;
   readonly toMs?: number;
   readonly key?: KeyCommand;
+  readonly writeThrough?: boolean;
 }
+
+const issue = (globalThis as unknown as { issueCommand(message: ArrayBuffer): ArrayBuffer }).issueCommand;
+const hostSink: ImageSink = {
+  write(w) {
+    const bytes = encodeImageWrite(w);
+    issue(bytes.buffer as ArrayBuffer);
+  },
+};
 
 function reply(header: unknown, payload?: Uint8Array): ArrayBuffer {
   const head = encoder.encode(`${JSON.stringify(header)}\n`);
@@ -31,7 +43,7 @@ function handleCommand(message: ArrayBuffer): ArrayBuffer {
   const header = JSON.parse(decoder.decode(bytes.subarray(0, nl < 0 ? bytes.length : nl))) as Header;
   const payload = nl < 0 ? new Uint8Array(0) : bytes.subarray(nl + 1);
   if (header.op === 'start') {
-    const started = BoardCore.start(header.options!, payload.length > 0 ? payload.slice() : undefined);
+    const started = BoardCore.start(header.options!, payload.length > 0 ? payload.slice() : undefined, header.writeThrough ? hostSink : undefined);
     if (!started.ok) return reply({ ok: false, what: started.what, error: started.error });
     core = started.core;
     return reply({ ok: true, installedKeys: core.installedKeys, result: core.runTo(core.pump.nowMs) });

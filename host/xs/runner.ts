@@ -14,7 +14,8 @@
 // A scenario's stream comes back as the reply body (JSON), not through `print` or stdout: the
 // reply is framed and tied to the request, so nothing else the worker prints can corrupt it.
 // If the script calls `issueCommand`, the worker sends `?<bytes>` and blocks for a `/<bytes>`
-// reply; the runner answers with an empty `/` so a stray call cannot hang the worker.
+// reply; the runner hands the bytes to `onIssue` if set (the virtual board's write-through),
+// then answers with an empty `/`, always, so no call can hang the worker.
 
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -94,6 +95,11 @@ export class XsWorker {
   private readonly pending: { resolve: (r: XsReply) => void; reject: (e: Error) => void }[] = [];
   private stderr = '';
   private exited: Error | undefined;
+  /**
+   * Called with the bytes of each issueCommand from inside XS, before the worker gets its
+   * answer (it waits for it): what this does is done when the call returns inside XS.
+   */
+  onIssue: ((bytes: Buffer) => void) | undefined;
 
   private constructor(binary: string) {
     // fd 3: commands to the worker; fd 4: its replies. stdout (print) and stderr are kept for
@@ -146,8 +152,13 @@ export class XsWorker {
   private reply(m: Buffer): void {
     const kind = m[0];
     if (kind === 0x3f /* ? */) {
-      // issueCommand from inside XS: nothing to say, but it must be answered.
-      this.toWorker.write(netstring(Buffer.from('/', 'latin1')));
+      // issueCommand from inside XS: handed to `onIssue` (the board's write-through), then
+      // answered, always: the worker waits for the answer, so a stray call cannot hang it.
+      try {
+        this.onIssue?.(m.subarray(1));
+      } finally {
+        this.toWorker.write(netstring(Buffer.from('/', 'latin1')));
+      }
       return;
     }
     const p = this.pending.shift();
