@@ -24,6 +24,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { XsWorker } from '../host/xs/runner';
 import { bundleForXs } from '../host/xs/bundle';
+import { heapHighWater } from '../host/xs/heap-water';
 
 const SECOND = 1_000;
 const HOUR = 3_600_000;
@@ -114,5 +115,25 @@ describe('steady delivery on XS allocates nothing per tick', () => {
     expect(after.pwmOpens).toBe(0);
     expect(after.deliveredNl - before.deliveredNl).toBeGreaterThan(1_000_000);
     expect(after.alarms).toBe(0);
+  });
+});
+
+// The high-water mark (host/xs/heap-water.ts): the firmware alone, turn by turn, with a login,
+// signed commands, an LEDC bolus and a commit. Its bound is an upper bound of the live heap at
+// every moment; here, that the run did what it says and gives the same count on every run.
+describe('the heap high-water mark, turn by turn', () => {
+  it('bounds every turn, is set by a real turn, and is the same on every run', async () => {
+    const [a, b] = [await heapHighWater(4_000), await heapHighWater(4_000)];
+    expect(b).toEqual(a);
+    expect(a.turns).toBe(4_000);
+    // Steady delivery allocates nothing: only the script's lines, the hourly total and the
+    // bolus's fast segments allocate.
+    expect(a.allocatingTurns).toBeGreaterThan(50);
+    expect(a.allocatingTurns).toBeLessThan(a.turns / 4);
+    expect(a.slots).toBeGreaterThanOrEqual(a.liveSlots);
+    expect(a.liveSlots).toBeGreaterThan(a.bundle.slots - a.engine.slots);
+    expect(a.worst).toMatch(/^(the line|boot|timer turn)/);
+    expect(a.chunkBytes).toBeGreaterThan(0);
+    expect(a.end).toMatchObject({ state: 'running', alarms: 0 });
   });
 });

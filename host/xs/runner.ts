@@ -18,7 +18,7 @@
 // then answers with an empty `/`, always, so no call can hang the worker.
 
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { type Readable, type Writable } from 'node:stream';
@@ -191,6 +191,30 @@ export class XsWorker {
   /** Calls the global handleCommand with `bytes` (`?`); the reply body is what it returned. */
   command(bytes: Buffer | string): Promise<XsReply> {
     return this.send('?', typeof bytes === 'string' ? Buffer.from(bytes, 'utf8') : bytes);
+  }
+
+  /**
+   * The live heap: `w` writes a snapshot, which collects garbage first and then holds exactly
+   * the live slots and chunks. Slots are the reply's count; chunk bytes are the size of the
+   * snapshot's BLOC atom (xs/sources/xsSnapshot.c, fxWriteSnapshot: atoms of a 4-byte
+   * big-endian size, header included, and a 4-letter name). On this 64-bit host: a slot is
+   * 32 bytes (16 on the ESP32), and chunk bytes include 64-bit pointers and headers.
+   */
+  async liveHeap(path: string): Promise<{ slots: number; chunkBytes: number }> {
+    const r = await this.send('w', Buffer.from(path, 'utf8'));
+    const fd = openSync(path, 'r');
+    try {
+      const head = Buffer.alloc(512);
+      const n = readSync(fd, head, 0, head.length, 0);
+      // The file's own atom (size, "XS_M"), then VERS, SIGN, CREA, BLOC.
+      for (let at = 8; at + 8 <= n; at += head.readUInt32BE(at)) {
+        if (head.toString('latin1', at + 4, at + 8) === 'BLOC') return { slots: r.meter.currentHeapCount, chunkBytes: head.readUInt32BE(at) - 8 };
+      }
+      throw new Error(`no BLOC atom in the first ${n} bytes of the snapshot ${path}`);
+    } finally {
+      closeSync(fd);
+      rmSync(path, { force: true });
+    }
   }
 
   /** Ends the worker (closing fd 3 makes it leave its loop). */

@@ -14,7 +14,16 @@
 //               "run:1" measures the command's own constant cost (the message buffer);
 //   "state"     the pump's state and the probe's counters, as JSON (allocates: read it outside
 //               a measured window).
-// Events go to no subscriber: the probe measures the loop, not a history.
+// For the heap high-water (host/xs/heap-water.ts), turn by turn as the device's event loop
+// runs them:
+//   "turn"      fires the next timer due, and only it (one callback: one turn on the ESP32);
+//   "nop"       nothing: the reply's count less the one before is the command's own cost;
+//   "link"      puts the protocol link on the controller (ProtocolLink, Auth with the example
+//               keys, as firmware/app/main.ts wires them, without storage);
+//   "<text"     the bytes of one line from the UART (one onReadable turn); the replies are
+//               kept for "out" (reading them allocates, so outside a measured turn).
+// Events go to no subscriber unless the link is on (it keeps the last 32 event lines, as on
+// the device): the loop alone is measured, not a history.
 
 import { createController, type Controller } from '../../firmware/app/controller';
 import library from '../../firmware/app/examples/library.example.json';
@@ -22,6 +31,8 @@ import { TICK_MODULUS } from '../../firmware/core/ticks';
 import { PulseStepper } from '../../firmware/drivers/pulse-stepper';
 import { sensirionCrc8, Sf06Flow } from '../../firmware/drivers/sf06-lf';
 import { type TickSource, type TimerHandle, type TimerService } from '../../firmware/ports/timebase';
+import { Auth, MemoryKeyStore, ROLES } from '../../firmware/protocol/auth';
+import { ProtocolLink } from '../../firmware/protocol/link';
 
 const g = globalThis as unknown as { gc(): void; handleCommand: (m: ArrayBuffer) => ArrayBuffer };
 
@@ -119,6 +130,24 @@ class PoolClock implements TickSource, TimerService {
     t.live = false;
   }
 
+  /** Fires the earliest timer due (one turn); false when none is set. Time moves to it. */
+  turn(): boolean {
+    let next: ProbeTimer | undefined;
+    for (let i = 0; i < this.#timers.length; i++) {
+      const t = this.#timers[i]!;
+      if (t.live && (next === undefined || t.dueMs < next.dueMs || (t.dueMs === next.dueMs && t.seq < next.seq))) next = t;
+    }
+    if (next === undefined) return false;
+    this.#nowMs = Math.max(this.#nowMs, next.dueMs);
+    this.fired++;
+    if (next.repeatMs > 0) next.dueMs += next.repeatMs;
+    else next.live = false;
+    this.#firing = next;
+    next.callback(next);
+    this.#firing = undefined;
+    return true;
+  }
+
   runFor(ms: number): void {
     const target = this.#nowMs + ms;
     for (;;) {
@@ -171,7 +200,21 @@ const PWM_OPTIONS = { pin: 1, hz: 1_000, resolution: 10 };
 
 const clock = new PoolClock();
 let controller: Controller | undefined;
+let link: ProtocolLink | undefined;
+/** What the link wrote since the last "out". */
+const written: string[] = [];
 const EMPTY = new ArrayBuffer(0);
+
+/** The link as firmware/app/main.ts wires it, with the example keys (never a device's). */
+function startLink(): void {
+  if (!controller || link) throw new Error('steady: link needs a started controller, once');
+  const keys = new MemoryKeyStore();
+  // host/protocol/virtual-link.ts exampleKey: the role's byte repeated.
+  ROLES.forEach((role, i) => keys.set(role, new Uint8Array(32).fill(0x11 * (i + 1))));
+  let counter = 0;
+  const entropy = { bytes: (n: number): Uint8Array => Uint8Array.from({ length: n }, () => (counter = (counter * 1_103_515_245 + 12_345) >>> 0) >>> 24) };
+  link = new ProtocolLink({ controller, auth: new Auth({ entropy, keys }), firmwareVersion: 'steady', write: (line) => void written.push(line) });
+}
 
 function start(rateNlPerDay: number, microsteps: number): void {
   if (controller) throw new Error('steady: already started');
@@ -213,6 +256,18 @@ g.handleCommand = (message: ArrayBuffer): ArrayBuffer => {
     clock.runFor(numberAt(bytes, 4));
     return EMPTY;
   }
+  // "turn" and "nop" are told apart by their first byte, as "run:", so both cost the same.
+  if (bytes[0] === 0x74 /* t */ && bytes[1] === 0x75 /* u */) {
+    clock.turn();
+    return EMPTY;
+  }
+  if (bytes[0] === 0x6e /* n */ && bytes[1] === 0x6f /* o */) return EMPTY;
+  if (bytes[0] === 0x3c /* < */) {
+    // "<" then the line's bytes: the UART hands the driver bytes, so does this.
+    if (!link) throw new Error('steady: no link');
+    link.receive(bytes.subarray(1));
+    return EMPTY;
+  }
   const command = new TextDecoder().decode(bytes);
   if (command === 'gc') {
     g.gc();
@@ -222,6 +277,15 @@ g.handleCommand = (message: ArrayBuffer): ArrayBuffer => {
     const [rate, microsteps] = command.slice(6).split(':').map(Number);
     start(rate!, microsteps!);
     return EMPTY;
+  }
+  if (command === 'link') {
+    startLink();
+    return EMPTY;
+  }
+  if (command === 'out') {
+    const text = written.join('\n');
+    written.length = 0;
+    return new TextEncoder().encode(text).buffer as ArrayBuffer;
   }
   if (command.startsWith('open:')) {
     // What the stub IO itself costs: one Digital and one PWM opened (and dropped) per count,
