@@ -1,27 +1,125 @@
-// Fuzzing the parser and dispatcher with random and mutated frames (a smaller run than the
-// benchmark's million): nothing escapes, nothing with a bad CRC or MAC is acted on, and the
-// pump's state changes only when a valid, authorised frame (or a framed STOP) says so.
+// Fuzzing the protocol with real sessions against a twin (host/protocol/fuzz.ts; a smaller run
+// than the benchmark's million): signed frames among mutated, replayed and escalated ones, the
+// clock moving between them, the whole state compared with a twin that got only what the spec
+// allows. And the oracle's own test: with the MAC, role or sequence check taken out of the
+// pump under attack, it must find violations.
 import { describe, expect, it } from 'vitest';
-import { fuzzProtocol, snapshot } from '../host/protocol/fuzz';
-import { createLinkedPump, exampleKey } from '../host/protocol/virtual-link';
-import { continuous, LIBRARY_JSON } from './fixtures';
+import { ok } from '../firmware/core/errors';
+import { lineBytes } from '../firmware/protocol/crc';
+import { withCrc } from '../firmware/protocol/frame';
+import { AuthClient } from '../host/protocol/auth-client';
+import { fuzzProtocol } from '../host/protocol/fuzz';
+import { FUZZ_MECHANICS, fuzzPump, pumpState } from '../host/protocol/fuzz-state';
+import { exampleKey, type LinkedPump } from '../host/protocol/virtual-link';
+import { LIBRARY_JSON } from './fixtures';
 
-describe('protocol fuzz', () => {
-  it('20 000 random and mutated frames: no exception, no unauthorised change', () => {
-    const r = fuzzProtocol(LIBRARY_JSON, 20_000, 1234);
-    expect(r.firstViolations).toEqual([]);
-    expect(r.exceptions).toBe(0);
-    expect(r.frames).toBe(20_000);
+/**
+ * A firmware bug the fuzzer found (issue 15 report, firmware owners): MECH to a finer
+ * microstep while paused, after delivery, then RESUME: the engine's plan asks to wake before
+ * now with nothing to emit, the controller sets a 0 ms timer for ever (LOOP_STALLED, then the
+ * virtual clock stops with "timers livelocked"). The million also met it at 16 microsteps after
+ * CALs, a REFILL and a CLOCK while paused (not reduced yet). Counted in the benchmark; allowed
+ * here, by name only, until it is fixed (the KNOWN BUG test below then fails: change both).
+ */
+const KNOWN_LIVELOCK = /^exception while \d+ ms passed: timers livelocked/;
+
+describe('protocol fuzz with sessions', () => {
+  it('10 000 frames: no unauthorised change, sessions as the spec says, no exception', () => {
+    const r = fuzzProtocol(LIBRARY_JSON, 10_000, 1234);
+    expect(r.firstViolations.filter((v) => !KNOWN_LIVELOCK.test(v))).toEqual([]);
+    expect(r.violations).toBe(r.violationKinds.exception);
+    expect(r.frames).toBeGreaterThanOrEqual(10_000);
+    // It really held sessions, signed frames that acted, and had frames refused.
+    expect(r.host.loginsWon).toBeGreaterThan(100);
+    expect(r.authentic).toBeGreaterThan(1_000);
+    expect(r.refusedSigned).toBeGreaterThan(1_000);
+    expect(r.simulatedMs).toBeGreaterThan(3_600_000);
   });
 
-  it('its oracle sees the changes a valid frame makes (so it could catch a wrong one)', () => {
-    const lp = createLinkedPump({ mechanics: { syringe: 'bd-10ml', leadUm: 2000, fullStepsPerRev: 200, microsteps: 16 }, library: LIBRARY_JSON, prescription: continuous(1_000_000) });
-    const c = lp.client();
+  /** Violations that are the oracle's own findings (not a firmware exception). */
+  const tampered = (tamper: (lp: LinkedPump) => void): number => {
+    const k = fuzzProtocol(LIBRARY_JSON, 3_000, 99, { tamper }).violationKinds;
+    return k.state + k.session;
+  };
+
+  it('sees a pump that skips the MAC check', () => {
+    expect(
+      tampered((lp) => {
+        const verify = lp.auth.verify.bind(lp.auth);
+        lp.auth.verify = (now, sid, mac, text, seq) => {
+          const r = verify(now, sid, mac, text, seq);
+          const s = lp.auth.session(now, sid);
+          return !r.ok && r.error.code === 507 && s && seq > s.lastSeq ? ok({ role: s.role, session: s }) : r;
+        };
+      }),
+    ).toBeGreaterThan(0);
+  });
+
+  it('sees a pump that lets every session act as service', () => {
+    expect(
+      tampered((lp) => {
+        const verify = lp.auth.verify.bind(lp.auth);
+        lp.auth.verify = (...args) => {
+          const r = verify(...args);
+          return r.ok ? ok({ ...r.value, role: 'service' as const }) : r;
+        };
+      }),
+    ).toBeGreaterThan(0);
+  });
+
+  it('sees a pump that takes an old sequence number', () => {
+    expect(
+      tampered((lp) => {
+        const verify = lp.auth.verify.bind(lp.auth);
+        lp.auth.verify = (now, sid, mac, text, seq) => verify(now, sid, mac, text, Math.max(seq, (lp.auth.session(now, sid)?.lastSeq ?? 0) + 1));
+      }),
+    ).toBeGreaterThan(0);
+  });
+
+  it('its state sees what a valid frame changes', () => {
+    const p = fuzzPump(LIBRARY_JSON);
+    const c = p.lp.client();
     c.login('clinician', exampleKey('clinician'));
-    for (const [cmd, ...args] of [['PAUSE'], ['LOWRES', 123]] as const) {
-      const before = snapshot(lp);
+    for (const [cmd, ...args] of [['PAUSE'], ['LOWRES', 123], ['CLOCK', 1000]] as const) {
+      const before = pumpState(p, []).text;
       expect(c.send(cmd, ...args).ok).toBe(true);
-      expect(snapshot(lp)).not.toBe(before);
+      expect(pumpState(p, []).text).not.toBe(before);
     }
+  });
+
+  // The finding above, through the protocol. It pins the bug down: once the firmware is fixed
+  // this fails; then expect the run to go on (delivering) and drop KNOWN_LIVELOCK.
+  it('KNOWN BUG: a finer microstep set while paused after delivery, then RESUME, livelocks the loop', () => {
+    const p = fuzzPump(LIBRARY_JSON);
+    const c = p.lp.client();
+    p.lp.vp.runFor(3_600_000);
+    c.login('service', exampleKey('service'));
+    expect(c.send('PAUSE').ok).toBe(true);
+    expect(c.send('MECH', FUZZ_MECHANICS.syringe, FUZZ_MECHANICS.leadUm, FUZZ_MECHANICS.fullStepsPerRev, 32).ok).toBe(true);
+    expect(c.send('RESUME').ok).toBe(true);
+    expect(() => p.lp.vp.runFor(60_000)).toThrow(/timers livelocked/);
+    expect(p.lp.vp.controller.pump.alarms.list().map((a) => a.name)).toContain('LOOP_STALLED');
+  });
+
+  // Found by the benchmark's million (issue 15 report, firmware owners: firmware/protocol/
+  // link.ts): a refused unsigned frame that reuses a number evicts the retry cache's entry for
+  // it before it is refused, so a host's retry of its AUTH (a lost reply) runs again: refused,
+  // and counted as a failure toward the lockout. The refused frame changed state. Once fixed,
+  // this fails: then expect the cached session reply and no failure.
+  it('KNOWN BUG: an unauthorised frame with an AUTH\'s number turns the AUTH\'s retry into a failure', () => {
+    const p = fuzzPump(LIBRARY_JSON);
+    const send = (text: string): string[] => {
+      p.lp.written.length = 0;
+      p.lp.link.receive(lineBytes(`${text}\n`));
+      return p.lp.written.filter((l) => !l.startsWith('!'));
+    };
+    const nonce = /nonce=([0-9a-f]{32})/.exec(send('HELLO').join(' '))![1]!;
+    const req = new AuthClient('patient', exampleKey('patient')).request(nonce);
+    const auth = withCrc(`5 AUTH patient ${req.hostNonceHex} ${req.proofHex}`);
+    const granted = send(auth);
+    expect(granted[0]).toMatch(/^5 OK session=/);
+    expect(send(withCrc('5 SHOW'))[0]).toMatch(/^5 ERR 505 /);
+    expect(send(auth)[0]).toMatch(/^5 ERR 510 /); // should be granted[0], from the cache
+    expect(p.lp.auth.failures).toBe(1); // should be 0
   });
 });

@@ -1,134 +1,220 @@
-// Fuzzing the protocol: random byte strings, mutations of real frames (with and without a
-// recomputed CRC), well-formed frames with forged MACs, and replays, fed as bytes to a live
-// link. The oracle: no exception escapes; a line whose CRC is present but wrong is only ever
-// answered ERR 501; and the prescription, delivery state, reservoir, alarms and keys change
-// only when the input held a correctly framed STOP (the one change anyone may make).
+// Fuzzing the protocol with real sessions against a twin. A host that holds real session keys
+// (host/protocol/fuzz-host.ts) sends signed frames among mutated, replayed, escalated and random
+// ones to a linked pump with storage, while the virtual clock moves (sessions, nonces and AUTH
+// locks expire; delivery goes on). A twin pump gets only the lines the oracle
+// (fuzz-lines.ts reads the wire as docs/protocol.md says, fuzz-oracle.ts judges each line)
+// finds authentic for a role allowed to send them, or open to anyone (queries, HELLO, AUTH,
+// STOP), and the same time. The oracle, after every input and every move of the clock:
+//   - the whole state of the two pumps is equal (fuzz-state.ts: motor and plunger, delivered,
+//     reservoir, bolus ledger and dose memory, alarms, prescription, mechanics, settings, keys,
+//     sessions with role and last number, the AUTH lockout, every NVS record, the log's head):
+//     whatever the pump under attack did with a frame the twin never got changed nothing;
+//   - the session the link holds has exactly the last number and idle time the spec gives it
+//     (a refused frame uses up no number, an accepted one does);
+//   - the keys are the example keys (KEY without a session needs physical presence);
+//   - no exception escapes, and a line with a wrong CRC is never answered OK.
+// After a violation both pumps start afresh, so one finding is counted once.
 
-import fc from 'fast-check';
-import { crc16Hex } from '../../firmware/protocol/crc';
-import { COMMANDS } from '../../firmware/protocol/schema';
-import { createLinkedPump, exampleKey, type LinkedPump } from './virtual-link';
+import { physicalPresence } from '../../firmware/app/security';
+import { lineBytes } from '../../firmware/protocol/crc';
+import { bytesToHex } from '../../firmware/protocol/hex';
+import { FuzzHost, type HostCounts } from './fuzz-host';
+import { LineModel, readModelFrame } from './fuzz-lines';
+import { SessionModel } from './fuzz-oracle';
+import { type FuzzPump, fuzzPump, pumpState } from './fuzz-state';
+import { exampleKey, type LinkedPump } from './virtual-link';
 
 export interface FuzzResult {
+  /** Inputs written to the pump under attack (a write may hold several lines, or part of one). */
   readonly frames: number;
   readonly violations: number;
   readonly exceptions: number;
+  /** Lines the oracle let through to the twin as authentic signed frames. */
+  readonly authentic: number;
+  /** Signed lines it held back (bad MAC, old number, wrong role, ended session). */
+  readonly refusedSigned: number;
+  /** Virtual time the run covered, ms. */
+  readonly simulatedMs: number;
+  readonly host: HostCounts;
+  /** Violations by kind (see ViolationKind). */
+  readonly violationKinds: Readonly<Record<ViolationKind, number>>;
+  /** The first two violations of each kind, each with the inputs before it. */
   readonly firstViolations: readonly string[];
+  /** With `trace`: for each violation reported, every step since its pair was made. */
+  readonly traces: readonly (readonly TraceStep[])[];
 }
 
-const EXAMPLE_RX = {
-  name: 'fuzz',
-  drug: { name: 'water-bench', concentrationUgPerMl: 1_000_000 },
-  mode: 'continuous',
-  rateNlPerDay: 1_000_000,
-  patientBolus: { volumeNl: 50_000, durationMs: 600_000, lockoutMs: 3_600_000, maxPer24h: 4, maxVolumeNlPer24h: 150_000 },
-};
+/**
+ * state: the pump under attack and its twin differ; session: the link's session is not as the
+ * spec leaves it; key: a role key changed; crc: a wrong CRC answered OK; exception: the firmware
+ * threw (a frame, or time passing after the frames it was given).
+ */
+export type ViolationKind = 'state' | 'session' | 'key' | 'crc' | 'exception';
 
-/** A linked pump with a clinician session that has sent real frames (the mutation corpus). */
-function setUp(library: unknown): { lp: LinkedPump; corpus: string[] } {
-  const lp = createLinkedPump({ mechanics: { syringe: 'bd-10ml', leadUm: 2000, fullStepsPerRev: 200, microsteps: 16 }, library, reservoirNl: 8_000_000, prescription: EXAMPLE_RX });
-  const c = lp.client();
-  c.login('clinician', exampleKey('clinician'));
-  const corpus: string[] = [];
-  const keep = (r: { frame: string }): void => void corpus.push(r.frame);
-  const { crc32 } = c.stage({ ...EXAMPLE_RX, rateNlPerDay: 1_200_000 });
-  for (const cmd of [['SHOW'], ['COMMIT', crc32], ['CBOLUS', 10_000, 60_000], ['PAUSE'], ['RESUME'], ['LOWRES', 500_000], ['CLOCK', 1000], ['ACK']] as const) keep(c.send(cmd[0], ...cmd.slice(1)));
-  corpus.push('STATUS', 'VERSION', 'HELP', 'ALARMS', 'RX', 'HELLO', 'SUB 1', `1 STOP *${crc16Hex('1 STOP')}`, `2 KEY patient ${'ab'.repeat(32)} *${crc16Hex(`2 KEY patient ${'ab'.repeat(32)}`)}`);
-  return { lp, corpus };
+/** One step of a run: bytes written to the pump under attack, virtual ms passed, or the service button. */
+export type TraceStep = { readonly bytes: readonly number[] } | { readonly ms: number } | { readonly presence: true };
+
+const EXAMPLE_KEYS = (['patient', 'clinician', 'service'] as const).map((r) => bytesToHex(exampleKey(r)));
+const show = (bytes: Uint8Array): string => JSON.stringify(String.fromCharCode(...bytes)).slice(0, 300);
+
+/** The first place two state texts differ, with some context. */
+function firstDifference(a: string, b: string): string {
+  let i = 0;
+  while (i < a.length && a[i] === b[i]) i++;
+  return `attacked …${a.slice(Math.max(0, i - 60), i + 60)}… twin …${b.slice(Math.max(0, i - 60), i + 60)}…`;
 }
 
-/** What the fuzzer guards: prescription, delivery state, boluses, reservoir, settings, alarms, keys. */
-export function snapshot(lp: LinkedPump): string {
-  const p = lp.vp.controller.pump;
-  const s = p.status(0);
-  const keys = (['patient', 'clinician', 'service'] as const).map((r) => Array.from(lp.keys.get(r) ?? []).join(','));
-  return JSON.stringify([p.prescription, p.state, s.boluses, s.reservoirNl, p.accounting.lowReservoirNl, p.todOffsetMs, s.alarms, keys]);
+export interface FuzzOptions {
+  /** Keep every step since the pair was made, for the first violations (replay them to debug). */
+  readonly trace?: boolean;
+  /**
+   * Breaks the pump under attack on purpose (each new one): the tests prove with it that the
+   * oracle sees a MAC, role or sequence check gone.
+   */
+  readonly tamper?: (attacked: LinkedPump) => void;
 }
 
-const PRINTABLE = ' !"#$%&\'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~';
-
-function mutate(frame: string, ops: readonly { kind: number; at: number; ch: number }[], recrc: boolean): string {
-  let s = frame;
-  for (const o of ops) {
-    const i = s.length === 0 ? 0 : o.at % s.length;
-    const ch = PRINTABLE[o.ch % PRINTABLE.length]!;
-    if (o.kind === 0) s = s.slice(0, i) + ch + s.slice(i + 1);
-    else if (o.kind === 1) s = s.slice(0, i) + ch + s.slice(i);
-    else if (o.kind === 2) s = s.slice(0, i) + s.slice(i + 1);
-    else s = s.slice(0, i);
-  }
-  if (recrc) {
-    const star = s.lastIndexOf(' *');
-    const body = star >= 0 ? s.slice(0, star) : s;
-    s = `${body} *${crc16Hex(body)}`;
-  }
-  return s;
-}
-
-/** Inputs: each an array of bytes (possibly several lines, possibly none complete). */
-function inputs(corpus: readonly string[]): fc.Arbitrary<Uint8Array> {
-  const enc = (s: string): Uint8Array => Uint8Array.from(s, (c) => c.charCodeAt(0) & 0xff);
-  const op = fc.record({ kind: fc.nat(3), at: fc.nat(200), ch: fc.nat(200) });
-  const commands = Object.keys(COMMANDS);
-  const hex = (min: number, max: number): fc.Arbitrary<string> => fc.string({ unit: fc.constantFrom(...'0123456789abcdef'), minLength: min, maxLength: max });
-  return fc.oneof(
-    fc.uint8Array({ maxLength: 160 }),
-    fc.tuple(fc.constantFrom(...corpus), fc.array(op, { minLength: 1, maxLength: 4 }), fc.boolean()).map(([f, ops, recrc]) => enc(`${mutate(f, ops, recrc)}\n`)),
-    fc.tuple(fc.nat(65_535), fc.constantFrom(...commands), fc.array(fc.oneof(fc.nat(10_000_000).map(String), hex(8, 64)), { maxLength: 3 }), hex(16, 16)).map(([seq, cmd, args, mac]) => {
-      const body = `${seq + 1} ${[cmd, ...args].join(' ')} #${mac}`;
-      return enc(`${body} *${crc16Hex(body)}\n`);
-    }),
-    fc.constantFrom(...corpus).map((f) => enc(`${f}\n`)),
-  );
-}
-
-const completeLines = (bytes: Uint8Array): string[] => String.fromCharCode(...bytes).split('\n').slice(0, -1).map((l) => l.replace(/\r$/, ''));
-const crcRight = (l: string): boolean => crc16Hex(l.slice(0, -6)) === l.slice(-4);
-
-/** A correctly framed STOP in the input: the one state change an unauthenticated line may make. */
-function holdsStop(bytes: Uint8Array): boolean {
-  return completeLines(bytes).some((l) => /^[1-9][0-9]{0,4} STOP \*[0-9A-F]{4}$/.test(l) && crcRight(l));
-}
-
-/** Every complete line of the input carries a CRC field that does not match. */
-function allCrcsWrong(bytes: Uint8Array): boolean {
-  const lines = completeLines(bytes);
-  return lines.length > 0 && lines.every((l) => / \*[0-9A-F]{4}$/.test(l) && !crcRight(l));
-}
-
-export function fuzzProtocol(library: unknown, frames: number, seed: number): FuzzResult {
-  const { lp, corpus } = setUp(library);
-  lp.written.length = 0;
-  let before = snapshot(lp);
+export function fuzzProtocol(library: unknown, frames: number, seed: number, options: FuzzOptions = {}): FuzzResult {
+  let a: FuzzPump;
+  let b: FuzzPump;
+  let model: SessionModel;
+  let lines: LineModel;
+  let twinState = '';
+  /** The sessions the twin's cached state lists. */
+  let twinSids = '';
   let count = 0;
   let violations = 0;
   let exceptions = 0;
+  let authentic = 0;
+  let refusedSigned = 0;
+  let simulatedMs = 0;
   const first: string[] = [];
-  const flag = (what: string): void => {
-    violations++;
-    if (first.length < 5) first.push(what);
+  /** The last inputs, for a report: a change may show only after the frame that made it. */
+  const recent: string[] = [];
+  const note = (what: string): void => {
+    recent.push(what);
+    if (recent.length > 12) recent.shift();
   };
-  const batch = 100;
-  fc.assert(
-    fc.property(fc.array(inputs(corpus), { minLength: batch, maxLength: batch }), (list) => {
-      for (const bytes of list) {
-        count++;
-        lp.written.length = 0;
+  let trace: TraceStep[] = [];
+  const traces: TraceStep[][] = [];
+
+  const sids = (): string[] => model.all.map((s) => s.host.sid);
+  const fresh = (): void => {
+    a = fuzzPump(library);
+    b = fuzzPump(library);
+    options.tamper?.(a.lp);
+    model = new SessionModel();
+    lines = new LineModel();
+    twinState = pumpState(b, []).text;
+    twinSids = '';
+    trace = [];
+  };
+  fresh();
+
+  const kinds: Record<ViolationKind, number> = { state: 0, session: 0, key: 0, crc: 0, exception: 0 };
+  const flag = (kind: ViolationKind, what: string): void => {
+    violations++;
+    kinds[kind]++;
+    // The first two of each kind: a frequent one must not hide a rare one.
+    if (kinds[kind] <= 2) {
+      first.push(`${what}\n    after: ${recent.join(' | ')}`);
+      if (options.trace) traces.push(trace);
+    }
+    fresh();
+  };
+
+  /** Compares the pair (and the oracle's own session) after an input or a move of the clock. */
+  const check = (twinMoved: boolean, what: string): void => {
+    const ids = sids();
+    const attacked = pumpState(a, ids);
+    // The twin's state is read again only when it changed: it got a line, time moved, or the
+    // fuzzer opened a session that the state must now list.
+    const twin = twinMoved || ids.join() !== twinSids ? pumpState(b, ids) : undefined;
+    if (twin) {
+      twinState = twin.text;
+      twinSids = ids.join();
+    }
+    if (attacked.text !== twinState) return flag('state', `state differs from the twin's after ${what}: ${firstDifference(attacked.text, twinState)}`);
+    const s = model.current;
+    if (s && twin) {
+      const seen = twin.sessions.get(s.host.sid);
+      const live = model.live(s, a.lp.vp.controller.now());
+      if (live !== (seen !== undefined) || (seen && (seen.lastSeq !== s.lastSeq || seen.lastUsedMs !== s.lastUsedMs))) {
+        return flag('session', `the link's session differs from the spec's after ${what}: pump ${JSON.stringify(seen)}, spec ${JSON.stringify({ live, lastSeq: s.lastSeq, lastUsedMs: s.lastUsedMs })}`);
+      }
+    }
+    const keys = (['patient', 'clinician', 'service'] as const).map((r) => bytesToHex(a.lp.keys.get(r) ?? new Uint8Array(0)));
+    if (keys.join() !== EXAMPLE_KEYS.join()) flag('key', `a key changed after ${what}`);
+  };
+
+  const wire = {
+    now: (): number => a.lp.vp.controller.now(),
+    presence(): void {
+      note('service button');
+      if (options.trace) trace.push({ presence: true });
+      for (const p of [a, b]) physicalPresence(p.lp.auth, p.lp.vp.controller);
+      check(true, 'the service button');
+    },
+    advance(ms: number): void {
+      if (ms <= 0) return;
+      note(`+${ms} ms`);
+      if (options.trace) trace.push({ ms });
+      try {
+        a.lp.vp.runFor(ms);
+        b.lp.vp.runFor(ms);
+      } catch (e) {
+        exceptions++;
+        return flag('exception', `exception while ${ms} ms passed: ${(e as Error).message}`);
+      }
+      simulatedMs += ms;
+      check(true, `${ms} ms of time`);
+    },
+    send(bytes: Uint8Array): string[] {
+      count++;
+      note(show(bytes));
+      if (options.trace) trace.push({ bytes: Array.from(bytes) });
+      a.lp.written.length = 0;
+      try {
+        a.lp.link.receive(bytes);
+      } catch (e) {
+        exceptions++;
+        flag('exception', `exception ${(e as Error).message} on ${show(bytes)}`);
+        return [];
+      }
+      const out = a.lp.written.slice();
+      const now = a.lp.vp.controller.now();
+      const complete = lines.push(bytes);
+      let twinMoved = false;
+      for (const line of complete) {
+        const f = readModelFrame(line);
+        const verdict = model.judge(f, now);
+        if (f.mac !== undefined && f.problem === undefined) {
+          if (verdict.pass) authentic++;
+          else refusedSigned++;
+        }
+        if (!verdict.pass) continue;
+        twinMoved = true;
         try {
-          lp.link.receive(bytes);
+          b.lp.link.receive(lineBytes(`${line}\n`));
         } catch (e) {
           exceptions++;
-          flag(`exception ${(e as Error).message} on ${JSON.stringify(String.fromCharCode(...bytes))}`);
+          flag('exception', `exception on the twin ${(e as Error).message} on ${JSON.stringify(line)}`);
+          return out;
         }
-        if (allCrcsWrong(bytes) && lp.written.some((w) => /^(\d+ )?OK /.test(w))) {
-          flag(`an OK answered a line with a wrong CRC: ${JSON.stringify(String.fromCharCode(...bytes))}`);
-        }
-        const after = snapshot(lp);
-        if (after !== before && !holdsStop(bytes)) flag(`state changed on ${JSON.stringify(String.fromCharCode(...bytes))}`);
-        before = after;
       }
-    }),
-    { numRuns: Math.ceil(frames / batch), seed },
-  );
-  return { frames: count, violations, exceptions, firstViolations: first };
+      if (complete.length > 0 && complete.every((l) => readModelFrame(l).crcWrong) && out.some((w) => /^(\d+ )?OK /.test(w))) {
+        flag('crc', `an OK answered a line with a wrong CRC: ${show(bytes)}`);
+        return out;
+      }
+      check(twinMoved, show(bytes));
+      return out;
+    },
+  };
+
+  const host = new FuzzHost(seed, wire, () => model);
+  while (count < frames) {
+    wire.advance(host.pause());
+    host.act();
+  }
+  return { frames: count, violations, exceptions, authentic, refusedSigned, simulatedMs, host: host.counts, violationKinds: kinds, firstViolations: first, traces };
 }
