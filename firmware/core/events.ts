@@ -46,6 +46,7 @@ export const REASONS = {
   AUTH_LOCK_RESTORED: 'failed AUTHs from before the restart still count, and a lock they set runs on',
   AUTH_LOCK_CLEARED: 'a person at the rig (the service pin or button) cleared the AUTH lockout',
   BOLUS_CUT_BY_RESET: 'the bolus was running when the pump was reset or shut down; closed at the next boot with the most it can have delivered',
+  LINK_MODE_SET: 'the programming UART was switched between the native protocol and the NE-1000-compatible mode',
 } as const;
 
 export type TableReason = keyof typeof REASONS;

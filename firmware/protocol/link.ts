@@ -6,7 +6,7 @@
 import { type Controller } from '../app/controller';
 import { scheduledNgPerDay } from '../core/checks';
 import { fail, ok, pumpError, type PumpError, type Result } from '../core/errors';
-import { type PumpEvent } from '../core/events';
+import { type PumpEvent, reason } from '../core/events';
 import { type ArgValue, readArgs } from './args';
 import { type Auth, type Role } from './auth';
 import { crc32Hex, lineBytes } from './crc';
@@ -64,6 +64,11 @@ export class ProtocolLink {
   /** Frames refused before execution, by reason: tests and the fuzz benchmark read them. */
   readonly refused = { crc: 0, mac: 0, role: 0, replay: 0, other: 0 };
   #serving = false;
+  /**
+   * Switches the UART's protocol after the reply (the NE-1000 router sets it); without it, the
+   * build has only the native protocol and MODE is refused.
+   */
+  modeRequest: ((mode: string) => Result<{ mode: string }>) | undefined = undefined;
 
   constructor(options: LinkOptions) {
     this.#o = options;
@@ -256,6 +261,13 @@ export class ProtocolLink {
           ...(a['calibrationPnl'] !== undefined && { calibrationNlPerMicrostep: (a['calibrationPnl'] as number) / 1_000 }),
         });
         return r.ok ? ok({ syringe: r.value.syringe.name, flPerMicrostep: r.value.flPerMicrostep }) : r;
+      }
+      case 'MODE': {
+        if (this.modeRequest === undefined) return fail(pumpError('FIELD_CHOICE', 'this build has only the native protocol', 'mode'));
+        const r = this.modeRequest(a['mode'] as string);
+        if (!r.ok) return r;
+        c.note('security', reason('LINK_MODE_SET', `${this.#role ?? 'service'} session set the UART to ${r.value.mode}`), { mode: r.value.mode });
+        return ok({ mode: r.value.mode });
       }
       case 'BYE':
         if (this.#sid) {

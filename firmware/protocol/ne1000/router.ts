@@ -48,6 +48,8 @@ export class SerialRouter {
   constructor(o: RouterOptions) {
     this.#o = o;
     this.#stored = new StoredNeMode(o.records);
+    // The native MODE command (service role) asks through the link; the switch comes after its reply.
+    o.link.modeRequest = (mode) => this.request(mode);
     if (this.#stored.mode === 'ne1000') this.#enter();
   }
 
