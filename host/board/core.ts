@@ -16,6 +16,7 @@ import { SerialRouter } from '../../firmware/protocol/ne1000/router';
 import { type FlashPartition } from '../../firmware/ports/flash';
 import { type KeyValueStore } from '../../firmware/ports/kv-store';
 import { StoredKeys } from '../../firmware/storage/persistence';
+import { parseRig } from '../sim/population';
 import { ConfigRefused, createVirtualPump, type VirtualPump } from '../sim/virtual-pump';
 import { MockFlash } from '../storage/flash-mock';
 import { MockKeyValueStore } from '../storage/kv-mock';
@@ -50,6 +51,8 @@ export interface BoardCoreOptions {
   readonly advanceMs?: number;
   /** Turn the NE-1000-compatible mode on (`--ne1000`): stored, as the service role would. */
   readonly ne1000?: boolean;
+  /** `--rig`: one rig of the population (host/sim/population.ts parseRig), its seed replacing `seed`. */
+  readonly rig?: string;
 }
 
 /** What the console shows after each step. */
@@ -217,6 +220,8 @@ export class BoardCore {
     const flash = new ImagedFlash(flashImage);
     flash.sink = sink;
     let pump: VirtualPump;
+    const rig = o.rig === undefined ? undefined : parseRig(o.rig);
+    if (rig && !rig.ok) throw new RangeError(`--rig: ${rig.message}`);
     try {
       pump = createVirtualPump({
         ...o.defaults,
@@ -225,6 +230,7 @@ export class BoardCore {
         faults: o.faults,
         loadCell: o.loadCell,
         seed: o.seed,
+        ...(rig?.ok && rig.rig.options),
         storage: kv,
         flash,
       });

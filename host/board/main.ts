@@ -54,6 +54,7 @@ function boardOptions(o: BoardCliOptions): BoardOptions {
       faults: o.faults,
       loadCell: o.loadCell,
       seed: o.seed ?? 1,
+      ...(o.rig !== undefined && { rig: o.rig }),
       // The window stays open two minutes of wall time, whatever the speed-up: long enough to
       // run pumpctl keys in another terminal. With a manual clock: two minutes of board time,
       // which pass only when the controller advances them.

@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { MS_PER_SECOND } from '../../firmware/core/units';
 import { parseTimeOfDay } from '../sim/cli-format';
 import { parseDuration, parseFaults } from '../sim/faults';
+import { parseRig } from '../sim/population';
 import { type ClockMode } from './clock-control';
 import { type EngineName } from './engine';
 import { type BalanceProtocol } from '../balance/types';
@@ -41,6 +42,8 @@ export interface BoardCliOptions {
   readonly stopcock: boolean;
   /** Speak New Era's NE-1000 protocol on the pty instead of the native one (docs/ne1000.md). */
   readonly ne1000: boolean;
+  /** One rig of the population (host/sim/population.ts): a seed or a corner's name. */
+  readonly rig: string | undefined;
 }
 
 const exitTable = Object.entries(EXIT)
@@ -92,6 +95,10 @@ Options:
                          generated at the first start and written to DIR/keys.json, 0600)
   --engine node|xs       run the firmware on Node (default) or inside the XS engine
   --seed N               fixed seed for the rig's noise and the board's nonces (tests)
+  --rig SEED|NAME        run as one rig of the population (docs/virtual-rig.md): drawn rig
+                         SEED (its mechanics, line, flow sensor, late timers; its noise seed
+                         is SEED), or a corner: middle, stiffest, softest, slowest,
+                         worst-syringe, worst-sensor
   --json                 JSON lines: ready, event, status, command, stopped
   --quiet                only the ready line (JSON) and errors: for running as a child process
   --balance PROTOCOL     a virtual lab balance (mt-sics, sbi or ohaus) on its own pty beside
@@ -145,6 +152,7 @@ export function readBoardOptions(argv: string[]): BoardCliOptions | 'help' {
         balance: { type: 'string' },
         stopcock: { type: 'boolean' },
         ne1000: { type: 'boolean' },
+        rig: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -181,6 +189,8 @@ export function readBoardOptions(argv: string[]): BoardCliOptions | 'help' {
   const balance = v.balance;
   if (balance !== undefined && !(BALANCE_CHOICES as readonly string[]).includes(balance)) bad('--balance', balance, BALANCE_CHOICES.join(', '));
   if ((balance !== undefined || v.stopcock) && engine === 'xs') throw new BoardError('USAGE', '--balance and --stopcock need --engine node: they act on the line model in this process. See --help.');
+  const rig = v.rig === undefined ? undefined : parseRig(v.rig);
+  if (rig && !rig.ok) throw new BoardError('USAGE', `--rig: ${rig.message}. See --help.`);
   const prescription = v.prescription ?? parsed.positionals[0];
   return {
     link: v.link ?? DEFAULT_LINK,
@@ -203,5 +213,6 @@ export function readBoardOptions(argv: string[]): BoardCliOptions | 'help' {
     balance: balance as BalanceProtocol | undefined,
     stopcock: v.stopcock === true,
     ne1000: v.ne1000 === true,
+    rig: v.rig,
   };
 }

@@ -1,0 +1,142 @@
+// The population of rigs (host/sim/population.ts): a drawn rig is a pure function of its seed and
+// lies within the ranges of the mechanics, line and flow-sensor draws; the corners sit at those
+// ranges' ends; parseRig takes a seed or a corner and names the choices when it cannot; one rig
+// runs through the virtual pump, and the board, for ten minutes of virtual time. Virtual time only.
+import { describe, expect, it } from 'vitest';
+import library from '../firmware/app/examples/library.example.json';
+import mechanicsExample from '../firmware/app/examples/mechanics.example.json';
+import prescriptionExample from '../firmware/app/examples/prescription.example.json';
+import { BoardCore } from '../host/board/core';
+import { readBoardOptions } from '../host/board/options';
+import { LINE_RANGES } from '../host/sim/line-draw';
+import { CORNER_RIGS, drawnRig, MIDDLE_MECHANICS, parseRig, POPULATION_SEEDS, rigFor, WORST_MECHANICS } from '../host/sim/population';
+import { MECHANICS_RANGES } from '../host/sim/rig-mechanics-draw';
+import { FLOW_SENSOR_RANGES, SLF3S_0600F_FULL_SCALE_NL_PER_MIN } from '../host/sim/sensor-flow-errors';
+import { createVirtualPump } from '../host/sim/virtual-pump';
+
+const within = (x: number, [lo, hi]: readonly [number, number]): boolean => x >= lo && x <= hi;
+const PCT = SLF3S_0600F_FULL_SCALE_NL_PER_MIN / 100;
+
+describe('drawn rigs', () => {
+  it('are a pure function of the seed, and differ between seeds', () => {
+    expect(rigFor(17)).toEqual(rigFor(17));
+    expect(rigFor(17)).not.toEqual(rigFor(18));
+    expect(POPULATION_SEEDS.length).toBeGreaterThanOrEqual(100);
+    expect(new Set(POPULATION_SEEDS).size).toBe(POPULATION_SEEDS.length);
+  });
+
+  it('lie within the ranges, with late timers on and the seed as noise seed', () => {
+    for (const seed of POPULATION_SEEDS) {
+      const r = drawnRig(seed);
+      expect(r.options.seed).toBe(seed);
+      expect(r.options.lateTimers).toBe(true);
+      for (const [field, range] of Object.entries(MECHANICS_RANGES)) {
+        const v = Math.abs(r.options.mechanicsErrors[field as keyof typeof MECHANICS_RANGES]);
+        expect(v, `seed ${seed} ${field}`).toBeGreaterThanOrEqual(range.min);
+        expect(v, `seed ${seed} ${field}`).toBeLessThanOrEqual(range.max);
+      }
+      expect(within(r.lineSpec.totalComplianceNlPerKpa, LINE_RANGES.totalComplianceNlPerKpa)).toBe(true);
+      expect(within(r.lineSpec.tauMs, LINE_RANGES.tauMs)).toBe(true);
+      expect(within(r.lineSpec.downstreamShare, LINE_RANGES.downstreamShare)).toBe(true);
+      expect(within(r.lineSpec.sensorSideShare, LINE_RANGES.sensorSideShare)).toBe(true);
+      const z = r.options.flowZeroErrors;
+      expect(Math.abs(z.zeroOffsetNlPerMin)).toBeLessThanOrEqual(FLOW_SENSOR_RANGES.zeroOffsetPctFs * PCT);
+      expect(Math.abs(z.tempcoNlPerMinPerC)).toBeLessThanOrEqual(FLOW_SENSOR_RANGES.tempcoPctFsPerC * PCT);
+      expect(within(z.meanTemperatureC, FLOW_SENSOR_RANGES.meanTemperatureC)).toBe(true);
+    }
+  });
+});
+
+describe('corner rigs', () => {
+  it('sit at the ends of the ranges they are named for', () => {
+    const line = (name: string) => CORNER_RIGS[name]!.lineSpec;
+    expect(line('stiffest').totalComplianceNlPerKpa).toBe(LINE_RANGES.totalComplianceNlPerKpa[0]);
+    expect(line('stiffest').tauMs).toBe(LINE_RANGES.tauMs[0]);
+    expect(line('stiffest').downstreamShare).toBe(0);
+    expect(line('softest').totalComplianceNlPerKpa).toBe(LINE_RANGES.totalComplianceNlPerKpa[1]);
+    expect(line('softest').downstreamShare).toBe(LINE_RANGES.downstreamShare[1]);
+    expect(line('slowest').tauMs).toBe(LINE_RANGES.tauMs[1]);
+    const worst = CORNER_RIGS['worst-syringe']!.options.mechanicsErrors;
+    expect(worst.boreAreaError).toBe(MECHANICS_RANGES.boreAreaError.max);
+    expect(worst.backlashUm).toBe(MECHANICS_RANGES.backlashUm.max);
+    expect(worst.stickSlipUm).toBe(MECHANICS_RANGES.stickSlipUm.max);
+    expect(worst.pullOutForceN).toBe(MECHANICS_RANGES.pullOutForceN.min);
+    expect({ ...worst, seed: 0 }).toEqual({ ...WORST_MECHANICS, seed: 0 });
+    const sensor = CORNER_RIGS['worst-sensor']!.options.flowZeroErrors;
+    expect(sensor.zeroOffsetNlPerMin).toBe(FLOW_SENSOR_RANGES.zeroOffsetPctFs * PCT);
+    expect(sensor.tempcoNlPerMinPerC).toBe(FLOW_SENSOR_RANGES.tempcoPctFsPerC * PCT);
+    // Corners change only what they are about: the others keep the middle rig's mechanics.
+    expect({ ...CORNER_RIGS['softest']!.options.mechanicsErrors, seed: 0 }).toEqual(MIDDLE_MECHANICS);
+    // Each corner has its own noise seed, away from the drawn ones.
+    const seeds = Object.values(CORNER_RIGS).map((r) => r.options.seed);
+    expect(new Set(seeds).size).toBe(seeds.length);
+    expect(seeds.some((s) => POPULATION_SEEDS.includes(s))).toBe(false);
+  });
+});
+
+describe('parseRig', () => {
+  it('takes a seed or a corner name', () => {
+    const seed = parseRig('123');
+    expect(seed.ok && seed.rig.options).toEqual(rigFor(123));
+    const corner = parseRig('softest');
+    expect(corner.ok && corner.rig.name).toBe('softest');
+  });
+
+  it('names the choices for anything else', () => {
+    for (const bad of ['softer', '', '-3', '1.5', 'constructor', 'toString']) {
+      const r = parseRig(bad);
+      expect(r.ok, bad).toBe(false);
+      if (!r.ok) expect(r.message).toContain('stiffest, softest, slowest, worst-syringe');
+    }
+  });
+
+  it('is the board\'s --rig: a bad one is the usage error E850', () => {
+    const o = readBoardOptions(['--rig', 'worst-syringe']);
+    expect(o !== 'help' && o.rig).toBe('worst-syringe');
+    expect(() => readBoardOptions(['--rig', 'stiff'])).toThrow(/--rig: "stiff" is neither/);
+    try {
+      readBoardOptions(['--rig', 'stiff']);
+    } catch (e) {
+      expect((e as { code: number }).code).toBe(850);
+    }
+  });
+});
+
+describe('the board as one rig (npm start -- --rig)', () => {
+  const start = (rig?: string) =>
+    BoardCore.start({ defaults: { mechanics: mechanicsExample, library, prescription: prescriptionExample }, timeOfDayMs: 8 * 3_600_000, faults: [], loadCell: false, seed: 1, entropyHex: '00'.repeat(32), provisioningWindowMs: 120_000, ...(rig !== undefined && { rig }) });
+  const pushedIn10Min = (rig?: string): number => {
+    const s = start(rig);
+    if (!s.ok) throw new Error(s.error.message);
+    s.core.pump.runFor(10 * 60_000);
+    return s.core.pump.rig.pushedNl;
+  };
+
+  it('builds its pump from the rig: the worst syringe pushes another volume than the ideal one', () => {
+    const ideal = pushedIn10Min();
+    expect(ideal).toBeGreaterThan(0);
+    expect(pushedIn10Min('worst-syringe')).not.toBe(ideal);
+    expect(pushedIn10Min('42')).not.toBe(ideal);
+  });
+
+  it('refuses a rig it does not know', () => {
+    expect(() => start('stiff')).toThrow(/--rig: "stiff" is neither/);
+  });
+});
+
+describe('a rig on the virtual pump', () => {
+  it('delivers with its mechanics, line, sensor and late timers for ten virtual minutes', () => {
+    const vp = createVirtualPump({
+      ...rigFor(7),
+      mechanics: { syringe: 'bd-10ml', leadUm: 2000, fullStepsPerRev: 200, microsteps: 16 },
+      library,
+      reservoirNl: 10_000_000,
+      prescription: { name: 'population', drug: { name: 'water-bench', concentrationUgPerMl: 1_000_000 }, mode: 'continuous', rateNlPerDay: 24_000_000 },
+    });
+    vp.runFor(10 * 60_000);
+    // 1 mL/h for 10 min is 166.7 uL at the plunger; the rig's errors move it by a few percent.
+    const pushedUl = vp.rig.pushedNl / 1000;
+    expect(pushedUl).toBeGreaterThan(150);
+    expect(pushedUl).toBeLessThan(185);
+  });
+});
