@@ -130,14 +130,13 @@ export class ProtocolLink {
     // its replies go, and the frame is checked afresh (and refused, ERR 508).
     if (signed && this.#o.auth.session(this.#o.controller.now(), this.#sid!) === undefined) this.#forget(this.#sid!);
     if (f.seq !== undefined) {
-      const at = this.#cache.findIndex((c) => c.key === key);
-      const hit = this.#cache[at];
+      const hit = this.#cache.find((c) => c.key === key);
       // STOP always runs: stopping twice is harmless, a cached "stopped" that stopped nothing is not.
       if (hit && hit.body === f.body && f.command !== 'STOP') return [...hit.replies];
       if (hit && signed) return this.#refuse(f, pumpError('REPLAY', `sequence number ${f.seq} was already used for another frame`), 'replay');
       // An unsigned frame reusing a number is another sender's new frame: nothing to replay
-      // (AUTH nonces are single-use), so the old entry gives way.
-      if (hit) this.#cache.splice(at, 1);
+      // (AUTH nonces are single-use). The old entry gives way only once the new frame has been
+      // answered: a frame refused before it runs must change nothing, the cache included.
     }
     this.#frameRole = undefined;
     const allowed = this.#authorise(f, spec);
@@ -149,6 +148,8 @@ export class ProtocolLink {
     const result: Reply = args.ok ? this.#execute(f.command as keyof typeof COMMANDS, args.value) : args;
     const replies = 'lines' in result ? [...result.lines, okReply(f.seq, result.fields)] : [result.ok ? okReply(f.seq, result.value) : errReply(f.seq, result.error)];
     if (f.seq !== undefined) {
+      const old = this.#cache.findIndex((c) => c.key === key);
+      if (old >= 0) this.#cache.splice(old, 1);
       this.#cache.push({ key, body: f.body, replies });
       if (this.#cache.length > CACHE_SIZE) this.#cache.shift();
     }
