@@ -1,9 +1,11 @@
 // The population of rigs (host/sim/population.ts): a drawn rig is a pure function of its seed and
 // lies within the ranges of the mechanics, line and flow-sensor draws; the corners sit at those
 // ranges' ends; parseRig takes a seed or a corner and names the choices when it cannot; one rig
-// runs through the virtual pump, and the board, for ten minutes of virtual time. Virtual time only.
+// runs through the virtual pump for ten minutes of virtual time; the population bench's
+// percentile picks a value some rig had. Virtual time only.
 import { describe, expect, it } from 'vitest';
 import library from '../firmware/app/examples/library.example.json';
+import { quantile } from '../host/bench/population';
 import mechanicsExample from '../firmware/app/examples/mechanics.example.json';
 import prescriptionExample from '../firmware/app/examples/prescription.example.json';
 import { BoardCore } from '../host/board/core';
@@ -138,5 +140,13 @@ describe('a rig on the virtual pump', () => {
     const pushedUl = vp.rig.pushedNl / 1000;
     expect(pushedUl).toBeGreaterThan(150);
     expect(pushedUl).toBeLessThan(185);
+  });
+});
+
+describe('the bench\'s percentile', () => {
+  it('is a value some rig had (nearest rank)', () => {
+    const xs = Array.from({ length: 100 }, (_, i) => i + 1);
+    expect(quantile(xs, 0.95)).toBe(95);
+    expect(quantile([3, 1, 2], 0.95)).toBe(3);
   });
 });

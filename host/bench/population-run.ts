@@ -1,0 +1,145 @@
+// One rig of the population, measured: the accuracy run before and after calibration (as
+// accuracy.ts's drawnRigAccuracy, with the rig's line, sensor and late timers as well), a full
+// occlusion at 1 and 0.1 mL/h (as occlusion-run.ts's firmwareOcclusionRun, with the rig's
+// mechanics and late timers as well, which that function takes no option for), and false alarms
+// over a stretch of normal delivery. What a worker thread runs per rig (population-worker.ts).
+
+import library from '../../firmware/app/examples/library.example.json';
+import { type Analysis } from '../accuracy/gravimetric';
+import { runAccuracy } from '../accuracy/run';
+import { calibrateVirtualRig } from '../accuracy/virtual-calibration';
+import { createVirtualAccuracyRig, type VirtualAccuracyRig } from '../accuracy/virtual-rig';
+import { type RigOptions } from '../sim/population';
+import { createVirtualPump } from '../sim/virtual-pump';
+import { HOUR, MIN, RIG } from './occlusion-run';
+
+const BALANCE = { resolutionMg: 0.1, noiseMg: 0.05, evaporationMgPerMin: 0 };
+const ACCURACY_RUN = { rateNlPerH: 1_000_000, durationMs: 2 * 3_600_000, intervalMs: 30_000, temperatureC: 20 };
+const WATER = { name: 'water-bench', concentrationUgPerMl: 1_000_000 };
+
+export interface RigResult {
+  readonly name: string;
+  readonly uncalibratedPct: number;
+  readonly calibratedPct: number;
+  /** Worst 2-minute window after calibration, |Ep| %. */
+  readonly trumpet2MinPct: number;
+  /** Seconds from the block to OCCLUSION (the wait itself if it never came). */
+  readonly timeToAlarmS1: number;
+  readonly timeToAlarmS01: number;
+  /** Volume at the outlet in the hour after the block clears, uL (worst of the two rates). */
+  readonly releaseBolusUl: number;
+  /** Alarms of any kind in the normal-delivery stretch (falseAlarmDays long). */
+  readonly falseAlarms: number;
+  readonly falseAlarmDays: number;
+}
+
+const worst2Min = (a: Analysis): number => {
+  const p2 = a.trumpet.find((p) => p.windowMin === 2)!;
+  return Math.max(Math.abs(p2.maxPct ?? NaN), Math.abs(p2.minPct ?? NaN));
+};
+
+async function accuracy(rig: VirtualAccuracyRig): Promise<Analysis> {
+  const record = await runAccuracy(rig, ACCURACY_RUN);
+  if (!record.analysis || record.status !== 'complete') throw new Error(`population accuracy run ${record.status}: ${record.reason ?? record.analysisError ?? ''}`);
+  return record.analysis;
+}
+
+/** The block at 2 h, the wait for OCCLUSION, the line cleared 10 min after, the outlet weighed for an hour. */
+export function occlusionRun(rig: RigOptions, mlPerHour: number, waitMs: number): { readonly timeToAlarmS: number; readonly releaseBolusUl: number } {
+  const occludeAtMs = 2 * HOUR;
+  const vp = createVirtualPump({
+    ...rig,
+    mechanics: RIG,
+    library,
+    reservoirNl: 10_000_000,
+    keepEvents: true,
+    prescription: { name: 'occlusion', drug: WATER, mode: 'continuous', rateNlPerDay: Math.round(mlPerHour * 24_000_000) },
+    faults: [`occlusion@${occludeAtMs}ms`],
+  });
+  vp.runFor(occludeAtMs);
+  if (vp.events.some((e) => e.type === 'alarm')) vp.controller.acknowledge();
+  const from = vp.events.length;
+  let stopAt: number | undefined;
+  for (let t = 0; t < waitMs && stopAt === undefined; t += MIN) {
+    vp.runFor(MIN);
+    stopAt = vp.events.slice(from).find((e) => e.type === 'alarm' && e.data['alarm'] === 'OCCLUSION')?.at;
+  }
+  if (stopAt === undefined) return { timeToAlarmS: waitMs / 1000, releaseBolusUl: NaN };
+  vp.runFor(stopAt + 10 * MIN - vp.nowMs);
+  vp.line.release(vp.nowMs);
+  const before = vp.line.outletNl;
+  vp.runFor(HOUR);
+  return { timeToAlarmS: Math.round((stopAt - occludeAtMs) / 1000), releaseBolusUl: Math.round(vp.line.outletNl - before) / 1000 };
+}
+
+/** occlusion-run.ts's falseAlarms30d schedule on this rig, for `days` (alarms acknowledged every 3 h). */
+export function falseAlarms(rig: RigOptions, days: number): number {
+  const vp = createVirtualPump({
+    ...rig,
+    mechanics: { ...RIG, syringe: 'bd-60ml' },
+    library,
+    reservoirNl: 60_000_000,
+    lowReservoirNl: 0,
+    keepEvents: false,
+    prescription: {
+      name: 'normal',
+      drug: WATER,
+      mode: 'flexible',
+      schedule: [
+        { startMs: 0, rateNlPerDay: 600_000 },
+        { startMs: 7 * HOUR, rateNlPerDay: 1_200_000 },
+        { startMs: 22 * HOUR, rateNlPerDay: 900_000 },
+      ],
+      periodicBolus: { volumeNl: 30_000, durationMs: 5 * MIN, everyMs: 8 * HOUR },
+      patientBolus: { volumeNl: 25_000, durationMs: 10 * MIN, lockoutMs: 2 * HOUR, maxPer24h: 6, maxVolumeNlPer24h: 150_000 },
+    },
+  });
+  let total = 0;
+  vp.controller.subscribe((e) => {
+    if (e.type === 'alarm') total++;
+  });
+  let seen = 0;
+  for (let h = 0; h < days * 24; h += 3) {
+    if (total > seen) vp.controller.acknowledge();
+    seen = total;
+    vp.controller.patientBolus();
+    vp.runFor(3 * HOUR);
+  }
+  return total;
+}
+
+export interface RigPlan {
+  readonly name: string;
+  readonly rig: RigOptions;
+  /** Longest wait for OCCLUSION after the block at 1 and 0.1 mL/h. */
+  readonly waitMs1: number;
+  readonly waitMs01: number;
+  /** Days of normal delivery counted for false alarms (0: skipped for this rig). */
+  readonly falseAlarmDays: number;
+}
+
+export async function measureRig(p: RigPlan): Promise<RigResult> {
+  const acc = createVirtualAccuracyRig({ protocol: 'mt-sics', pump: p.rig, balance: { ...BALANCE, seed: p.rig.seed } });
+  const before = await accuracy(acc);
+  // A false alarm (OCCLUSION on a soft line) can hold the pump and refuse the calibration: the
+  // rig then counts as failed (NaN, the worst) rather than stopping the bench.
+  acc.vp.controller.acknowledge();
+  const after = await calibrateVirtualRig(acc).then(
+    () => (acc.vp.controller.acknowledge(), accuracy(acc)),
+    () => null,
+  );
+  const o1 = occlusionRun(p.rig, 1, p.waitMs1);
+  const o01 = occlusionRun(p.rig, 0.1, p.waitMs01);
+  const releases = [o1.releaseBolusUl, o01.releaseBolusUl].filter((x) => Number.isFinite(x));
+  return {
+    name: p.name,
+    uncalibratedPct: Math.abs(before.secondHour.errorPct ?? NaN),
+    calibratedPct: after ? Math.abs(after.secondHour.errorPct ?? NaN) : NaN,
+    trumpet2MinPct: after ? worst2Min(after) : NaN,
+    timeToAlarmS1: o1.timeToAlarmS,
+    timeToAlarmS01: o01.timeToAlarmS,
+    releaseBolusUl: releases.length ? Math.max(...releases) : NaN,
+    falseAlarms: p.falseAlarmDays > 0 ? falseAlarms(p.rig, p.falseAlarmDays) : 0,
+    falseAlarmDays: p.falseAlarmDays,
+  };
+}
