@@ -27,8 +27,7 @@ const START_REASON: Record<BolusKind, TableReason> = {
 export class DeliveryEngine {
   readonly rx: Prescription;
   readonly timebase: { startMs: number; todOffsetMs: number };
-  /** Volume of a microstep; the service role may change it (new mechanics) while stopped. */
-  flPerMicrostep: number;
+  #flPerMicrostep: number;
   /** Monotonic ms up to which delivery has been integrated. */
   lastMs: number;
   /** Microsteps due and not yet confirmed as emitted by the stepper. */
@@ -49,7 +48,7 @@ export class DeliveryEngine {
   constructor(rx: Prescription, timebase: Timebase, flPerMicrostep: number, firstBolusId: number, emit: Emit) {
     this.rx = rx;
     this.timebase = { startMs: timebase.startMs, todOffsetMs: timebase.todOffsetMs };
-    this.flPerMicrostep = flPerMicrostep;
+    this.#flPerMicrostep = flPerMicrostep;
     this.lastMs = timebase.startMs;
     this.#emit = emit;
     this.#nextId = firstBolusId;
@@ -97,6 +96,24 @@ export class DeliveryEngine {
     }
   }
 
+  /** Volume of a microstep. */
+  get flPerMicrostep(): number {
+    return this.#flPerMicrostep;
+  }
+
+  /**
+   * New mechanics (the service role, while stopped). The volume commanded but not yet a whole
+   * microstep may now be one or more of the new, finer ones: they are owed at once. Left in the
+   * remainder, the next step would fall due before the last one and the loop would spin
+   * (issue 15's fuzzer: MECH to 32 microsteps after an hour, then RESUME, livelocked).
+   */
+  set flPerMicrostep(fl: number) {
+    this.#flPerMicrostep = fl;
+    const steps = Math.floor(this.#stepRemFl / fl);
+    this.#stepRemFl -= steps * fl;
+    this.owedSteps += steps;
+  }
+
   /** The next moment the rates change or a bolus starts or ends (Infinity if none). */
   nextBoundaryMs(): number {
     let t = Math.min(this.#basal.untilMs, this.#nextPeriodicMs);
@@ -114,7 +131,7 @@ export class DeliveryEngine {
    */
   nextStepMs(): number {
     const boundary = this.nextBoundaryMs();
-    const needNl = Math.ceil((this.flPerMicrostep - this.#stepRemFl) / FL_PER_NL);
+    const needNl = Math.ceil((this.#flPerMicrostep - this.#stepRemFl) / FL_PER_NL);
     const rate = this.#basal.rateNlPerDay;
     let hi = boundary;
     if (rate > 0) hi = Math.min(hi, this.lastMs + Math.ceil((needNl * RATE_TIME_PER_NL - this.#basalAcc) / rate));
@@ -155,7 +172,7 @@ export class DeliveryEngine {
    * more than it did.
    */
   interruptBoluses(at: number, why: TableReason, droppedSteps: number, keep: 'nothing' | 'trials' | 'pending'): void {
-    let droppedNl = Math.ceil((droppedSteps * this.flPerMicrostep) / FL_PER_NL);
+    let droppedNl = Math.ceil((droppedSteps * this.#flPerMicrostep) / FL_PER_NL);
     for (let i = 0; i < this.boluses.length; ) {
       const b = this.boluses[i]!;
       if (b.status === 'pending' && (keep === 'pending' || (keep === 'trials' && b.kind === 'trial'))) {
@@ -270,8 +287,8 @@ export class DeliveryEngine {
     }
     if (nl === 0) return;
     this.#stepRemFl += nl * FL_PER_NL;
-    const steps = Math.floor(this.#stepRemFl / this.flPerMicrostep);
-    this.#stepRemFl -= steps * this.flPerMicrostep;
+    const steps = Math.floor(this.#stepRemFl / this.#flPerMicrostep);
+    this.#stepRemFl -= steps * this.#flPerMicrostep;
     this.owedSteps += steps;
   }
 
