@@ -4,7 +4,7 @@
 // bench, the tests and `npm start -- --rig` build the same rig. No Node APIs (bundled into XS).
 
 import { type FluidLineOptions } from './line-shapes';
-import { DEFAULT_LINE_SPEC, drawLineSpec, LINE_DRAW_STREAM, LINE_RANGES, lineFor, type LineSpec } from './line-draw';
+import { drawLineSpec, LINE_DRAW_STREAM, LINE_RANGES, lineFor, type LineSpec } from './line-draw';
 import { deriveSeed, Prng } from './prng';
 import { type RigMechanicsErrors } from './rig-mechanics';
 import { drawMechanicsErrors, MECHANICS_RANGES } from './rig-mechanics-draw';
@@ -138,9 +138,6 @@ function cornerRig(name: string, index: number, c: CornerSpec): PopulationRig {
 }
 
 export const CORNER_RIGS: Readonly<Record<string, PopulationRig>> = Object.freeze(Object.fromEntries(Object.entries(CORNER_SPECS).map(([name, c], i) => [name, cornerRig(name, i, c)])));
-
-/** Today's default line and ideal parts, for the figures marked ideal. */
-export const IDEAL_LINE_SPEC = DEFAULT_LINE_SPEC;
 
 export type RigParse = { readonly ok: true; readonly rig: PopulationRig } | { readonly ok: false; readonly message: string };
 
