@@ -36,6 +36,10 @@ const TARGETS: Record<string, ['<=' | '>=', number]> = {
   // Commits that book another dose than flows, or jump ten-fold unconfirmed (programming.ts), issue 14.
   'programming.unsafeCommits': ['<=', 0],
   'programming.unsafeRuns': ['<=', 0],
+  // STOPs behind random bursts, on the link and through the UART model (link-stops.ts), issue 14.
+  'link.stopsLost': ['<=', 0],
+  // Issue 15: the drawn rigs' worst 1 mL/h error after calibrate --balance (accuracy.ts).
+  'accuracy.secondHourErrorPct.calibrated.1mlh': ['<=', 1],
   'storage.powerCutPoints': ['>=', 10_000],
   'storage.powerCutViolations': ['<=', 0],
   // IEC 60601-2-24 style gravimetric figures from a virtual-rig run at 1 mL/h (magnitudes).
