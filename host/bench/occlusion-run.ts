@@ -87,6 +87,23 @@ export function firmwareOcclusionRun(o: OcclusionRunOptions): FirmwareRun {
 }
 
 /**
+ * The normal day the false-alarm runs deliver (a flexible schedule with periodic and patient
+ * boluses on the 60 mL syringe); the population bench runs the same day on each rig.
+ */
+export const NORMAL_DAY_RX = {
+  name: 'normal-30d',
+  drug: WATER,
+  mode: 'flexible',
+  schedule: [
+    { startMs: 0, rateNlPerDay: 600_000 },
+    { startMs: 7 * HOUR, rateNlPerDay: 1_200_000 },
+    { startMs: 22 * HOUR, rateNlPerDay: 900_000 },
+  ],
+  periodicBolus: { volumeNl: 30_000, durationMs: 5 * MIN, everyMs: 8 * HOUR },
+  patientBolus: { volumeNl: 25_000, durationMs: 10 * MIN, lockoutMs: 2 * HOUR, maxPer24h: 6, maxVolumeNlPer24h: 150_000 },
+};
+
+/**
  * 30 days of a flexible schedule with periodic and patient boluses: every alarm counts, by name.
  * Alarms are acknowledged every 3 h (a pump held by one would hide the next).
  */
@@ -100,18 +117,7 @@ export function falseAlarms30d(seed: number, extra: { readonly line?: FluidLineO
     keepEvents: false,
     ...(extra.line && { line: extra.line }),
     ...(extra.flowZeroErrors && { flowZeroErrors: extra.flowZeroErrors }),
-    prescription: {
-      name: 'normal-30d',
-      drug: WATER,
-      mode: 'flexible',
-      schedule: [
-        { startMs: 0, rateNlPerDay: 600_000 },
-        { startMs: 7 * HOUR, rateNlPerDay: 1_200_000 },
-        { startMs: 22 * HOUR, rateNlPerDay: 900_000 },
-      ],
-      periodicBolus: { volumeNl: 30_000, durationMs: 5 * MIN, everyMs: 8 * HOUR },
-      patientBolus: { volumeNl: 25_000, durationMs: 10 * MIN, lockoutMs: 2 * HOUR, maxPer24h: 6, maxVolumeNlPer24h: 150_000 },
-    },
+    prescription: NORMAL_DAY_RX,
   });
   let total = 0;
   const byName: Record<string, number> = {};

@@ -11,7 +11,7 @@ import { calibrateVirtualRig } from '../accuracy/virtual-calibration';
 import { createVirtualAccuracyRig, type VirtualAccuracyRig } from '../accuracy/virtual-rig';
 import { type RigOptions } from '../sim/population';
 import { createVirtualPump } from '../sim/virtual-pump';
-import { HOUR, MIN, RIG } from './occlusion-run';
+import { HOUR, MIN, NORMAL_DAY_RX, RIG } from './occlusion-run';
 
 const BALANCE = { resolutionMg: 0.1, noiseMg: 0.05, evaporationMgPerMin: 0 };
 const ACCURACY_RUN = { rateNlPerH: 1_000_000, durationMs: 2 * 3_600_000, intervalMs: 30_000, temperatureC: 20 };
@@ -81,18 +81,7 @@ export function falseAlarms(rig: RigOptions, days: number): number {
     reservoirNl: 60_000_000,
     lowReservoirNl: 0,
     keepEvents: false,
-    prescription: {
-      name: 'normal',
-      drug: WATER,
-      mode: 'flexible',
-      schedule: [
-        { startMs: 0, rateNlPerDay: 600_000 },
-        { startMs: 7 * HOUR, rateNlPerDay: 1_200_000 },
-        { startMs: 22 * HOUR, rateNlPerDay: 900_000 },
-      ],
-      periodicBolus: { volumeNl: 30_000, durationMs: 5 * MIN, everyMs: 8 * HOUR },
-      patientBolus: { volumeNl: 25_000, durationMs: 10 * MIN, lockoutMs: 2 * HOUR, maxPer24h: 6, maxVolumeNlPer24h: 150_000 },
-    },
+    prescription: NORMAL_DAY_RX,
   });
   let total = 0;
   vp.controller.subscribe((e) => {
