@@ -92,37 +92,32 @@ export class Uart implements SerialPort {
   }
 
   write(text: string): void {
-    const n = text.length;
-    const out = this.#out;
-    if (this.#closed || n > out.length - this.#outCount) {
-      this.#droppedOut += n;
-      return;
-    }
-    let at = (this.#outHead + this.#outCount) % out.length;
-    for (let i = 0; i < n; i++) {
+    if (!this.#reserve(text.length)) return;
+    for (let i = 0; i < text.length; i++) {
       const code = text.charCodeAt(i);
-      out[at] = code < 0x80 ? code : QUESTION_MARK;
-      if (++at === out.length) at = 0;
+      this.#append(code < 0x80 ? code : QUESTION_MARK);
     }
-    this.#outCount += n;
     this.#pump();
   }
 
   /** Raw bytes, as they are: the NE-1000 mode's packets carry STX, ETX and CRC bytes. */
   writeBytes(bytes: Uint8Array): void {
-    const n = bytes.length;
-    const out = this.#out;
-    if (this.#closed || n > out.length - this.#outCount) {
-      this.#droppedOut += n;
-      return;
-    }
-    let at = (this.#outHead + this.#outCount) % out.length;
-    for (let i = 0; i < n; i++) {
-      out[at] = bytes[i]!;
-      if (++at === out.length) at = 0;
-    }
-    this.#outCount += n;
+    if (!this.#reserve(bytes.length)) return;
+    for (let i = 0; i < bytes.length; i++) this.#append(bytes[i]!);
     this.#pump();
+  }
+
+  /** Whether `n` bytes fit the output queue whole; if not they are dropped, and counted. */
+  #reserve(n: number): boolean {
+    if (!this.#closed && n <= this.#out.length - this.#outCount) return true;
+    this.#droppedOut += n;
+    return false;
+  }
+
+  #append(byte: number): void {
+    const out = this.#out;
+    out[(this.#outHead + this.#outCount) % out.length] = byte;
+    this.#outCount++;
   }
 
   /** Releases the UART and its pins; later writes are dropped (and counted). */
