@@ -21,9 +21,9 @@ import {
   SESSION_IDLE_MS,
   SESSION_MAX_MS,
 } from '../firmware/protocol/auth';
-import { crc16Hex } from '../firmware/protocol/crc';
+import { crc16Hex } from '../firmware/shared/crc';
 import { parseFrame } from '../firmware/protocol/frame';
-import { asciiBytes, bytesToHex, equalBytes, equalHex, hexToBytes, isHex } from '../firmware/protocol/hex';
+import { asciiBytes, bytesToHex, equalBytes, equalHex, hexToBytes, isHex } from '../firmware/shared/hex';
 import { AuthClient, type HostSession, macFor, signFrame } from '../host/protocol/auth-client';
 import { EXAMPLE_KEY, protocolExample, renderProtocolExample } from '../host/docs/protocol-example';
 

@@ -2,7 +2,7 @@
 // (MODE ne1000), answered in the protocol it was asked in, logged as an event, kept across a
 // reboot, and left again with NATIVE. Other roles cannot switch it.
 import { describe, expect, it } from 'vitest';
-import { bytesToHex } from '../firmware/protocol/hex';
+import { bytesToHex } from '../firmware/shared/hex';
 import { ProtocolClient } from '../host/protocol/client';
 import { exampleKey, seededEntropy } from '../host/protocol/virtual-link';
 import { neCore } from './ne1000-fixture';

@@ -5,7 +5,7 @@
 // pump under attack, it must find violations.
 import { describe, expect, it } from 'vitest';
 import { ok } from '../firmware/core/errors';
-import { lineBytes } from '../firmware/protocol/crc';
+import { lineBytes } from '../firmware/shared/crc';
 import { withCrc } from '../firmware/protocol/frame';
 import { AuthClient } from '../host/protocol/auth-client';
 import { fuzzProtocol } from '../host/protocol/fuzz';

@@ -3,7 +3,7 @@
 // service role, paused, bounded, stored).
 import { describe, expect, it } from 'vitest';
 import { decodeBase64 } from '../firmware/protocol/args';
-import { crc32Hex } from '../firmware/protocol/crc';
+import { crc32Hex } from '../firmware/shared/crc';
 import { jsonBytes } from '../firmware/storage/records';
 import { crcOk } from '../host/protocol/codec';
 import { createLinkedPump, exampleKey } from '../host/protocol/virtual-link';

@@ -1,7 +1,7 @@
 // The programming protocol end to end, through the host's own codec and client: every command,
 // the errors a bad frame gets, two-phase programming, refill, roles, replay and expiry.
 import { describe, expect, it } from 'vitest';
-import { crc16Hex } from '../firmware/protocol/crc';
+import { crc16Hex } from '../firmware/shared/crc';
 import { COMMANDS } from '../firmware/protocol/schema';
 import { parseEvent } from '../host/protocol/codec';
 import { createLinkedPump, exampleKey } from '../host/protocol/virtual-link';

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MockBinding, type MockPortBinding } from '@serialport/binding-mock';
 import { afterAll, describe, expect, it } from 'vitest';
-import { lineBytes } from '../firmware/protocol/crc';
+import { lineBytes } from '../firmware/shared/crc';
 import { type Scheduler } from '../host/accuracy/interfaces';
 import { type BalanceProtocol } from '../host/balance/types';
 import { VirtualBalance } from '../host/balance/virtual-balance';

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MockBinding } from '@serialport/binding-mock';
 import { describe, expect, it } from 'vitest';
-import { crc16Hex, lineBytes } from '../firmware/protocol/crc';
+import { crc16Hex, lineBytes } from '../firmware/shared/crc';
 import { runPumpctl } from '../host/cli/pumpctl';
 import { EXIT } from '../host/cli/errors';
 import { writeKeyFile } from '../host/protocol/key-file';

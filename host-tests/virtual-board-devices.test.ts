@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import library from '../firmware/app/examples/library.example.json';
 import mechanics from '../firmware/app/examples/mechanics.example.json';
 import prescription from '../firmware/app/examples/prescription.example.json';
-import { lineBytes } from '../firmware/protocol/crc';
+import { lineBytes } from '../firmware/shared/crc';
 import { VirtualBoard } from '../host/board/board';
 import { BoardCore, type BoardCoreOptions } from '../host/board/core';
 import { buildFrame, parseReply } from '../host/protocol/codec';

@@ -7,7 +7,7 @@
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { fail, ok, pumpError, type PumpError, type Result } from '../core/errors';
-import { asciiBytes, bytesToHex, equalHex, hexToBytes, isHex } from './hex';
+import { asciiBytes, bytesToHex, equalHex, hexToBytes, isHex } from '../shared/hex';
 
 export type Role = 'patient' | 'clinician' | 'service';
 export const ROLES: readonly Role[] = Object.freeze(['patient', 'clinician', 'service'] as const);

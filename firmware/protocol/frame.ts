@@ -3,7 +3,7 @@
 // Used by the firmware's dispatcher and by the host tools alike.
 
 import { fail, ok, pumpError, type PumpError, type Result } from '../core/errors';
-import { crc16Hex } from './crc';
+import { crc16Hex } from '../shared/crc';
 
 export interface Frame {
   /** The host's sequence number; undefined for a bare query. */

@@ -9,7 +9,7 @@ import { fail, ok, pumpError, type PumpError, type Result } from '../core/errors
 import { type PumpEvent, reason } from '../core/events';
 import { type ArgValue, readArgs } from './args';
 import { type Auth, type Role } from './auth';
-import { crc32Hex, lineBytes } from './crc';
+import { crc32Hex, lineBytes } from '../shared/crc';
 import { errReply, type Fields, fieldValue, type Frame, okReply, parseFrame, withCrc } from './frame';
 import { type LineEvent, LineReader } from './line-reader';
 import { COMMANDS, commandSpec, type CommandSpec, PROTOCOL_VERSION, RANK } from './schema';

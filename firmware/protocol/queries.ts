@@ -11,7 +11,7 @@ import { jsonBytes } from '../storage/records';
 import { type FlashLog } from '../storage/log';
 import { decodeRecord } from '../storage/log-records';
 import { encodeBase64 } from './args';
-import { crc32Hex } from './crc';
+import { crc32Hex } from '../shared/crc';
 import { type Fields, fieldValue, withCrc } from './frame';
 
 /** Bytes of prescription JSON per RXDATA reply (base64: 64 characters, as CHUNK takes). */

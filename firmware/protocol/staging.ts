@@ -5,8 +5,8 @@
 import { type ProgramFlags } from '../core/checks';
 import { fail, ok, pumpError, type Result } from '../core/errors';
 import { type Pump } from '../core/pump';
-import { crc32Hex } from './crc';
-import { asciiText } from './hex';
+import { crc32Hex } from '../shared/crc';
+import { asciiText } from '../shared/hex';
 
 export interface StagedCheck {
   readonly crc32: string;

@@ -6,7 +6,7 @@
 
 import { fail, ok, pumpError, type PumpError, type Result } from '../core/errors';
 import { type FlashPartition } from '../ports/flash';
-import { crc16 } from '../protocol/crc';
+import { crc16 } from '../shared/crc';
 
 export const LOG_FORMAT_VERSION = 1;
 /** Block header: magic "PLOG", version, reserved 0, block sequence u32, first record sequence u32, CRC-16. */

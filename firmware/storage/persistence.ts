@@ -19,7 +19,7 @@ import { type KeyStore, type Role } from '../protocol/auth';
 import { type FlashPartition } from '../ports/flash';
 import { type KeyValueStore } from '../ports/kv-store';
 import { FL_PER_NL, MS_PER_DAY, MS_PER_HOUR } from '../core/units';
-import { crc32 } from '../protocol/crc';
+import { crc32 } from '../shared/crc';
 import { closeCutBoluses } from './bolus-close';
 import { FlashLog } from './log';
 import { encodeEvent, encodeHourTotal, encodeNote, LOG_PAYLOAD_BYTES, LOG_TYPES, logEventOf } from './log-records';

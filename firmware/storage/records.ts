@@ -8,8 +8,8 @@
 // only ever overwrites the older slot, the newer one is what a cut leaves to load.
 
 import { fail, ok, pumpError, type PumpError, type Result } from '../core/errors';
-import { crc32 } from '../protocol/crc';
-import { asciiBytes, asciiText } from '../protocol/hex';
+import { crc32 } from '../shared/crc';
+import { asciiBytes, asciiText } from '../shared/hex';
 import { type KeyValueStore } from '../ports/kv-store';
 
 const MAGIC0 = 0x50; // 'P'

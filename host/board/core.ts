@@ -11,7 +11,7 @@ import { type PumpStatus } from '../../firmware/core/status';
 import { type Auth, type Entropy, hmacSha256, type Role, ROLES } from '../../firmware/protocol/auth';
 import { createAuth, servicePinAtBoot } from '../../firmware/app/security';
 import { ProtocolLink } from '../../firmware/protocol/link';
-import { bytesToHex, hexToBytes } from '../../firmware/protocol/hex';
+import { bytesToHex, hexToBytes } from '../../firmware/shared/hex';
 import { SerialRouter } from '../../firmware/protocol/ne1000/router';
 import { type FlashPartition } from '../../firmware/ports/flash';
 import { type KeyValueStore } from '../../firmware/ports/kv-store';

@@ -18,8 +18,8 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { crc32Hex, lineBytes } from '../../firmware/protocol/crc';
-import { bytesToHex } from '../../firmware/protocol/hex';
+import { crc32Hex, lineBytes } from '../../firmware/shared/crc';
+import { bytesToHex } from '../../firmware/shared/hex';
 import { type Role } from '../../firmware/protocol/auth';
 import { KeyFileError, readKeyFile, ROLES, writeKeyFile } from '../protocol/key-file';
 import { FLASH_BLOCK, FLASH_BYTES } from './core';

@@ -4,8 +4,8 @@
 // either side would reject, so the document shows what the code does.
 
 import { Auth, type Entropy, MemoryKeyStore, sessionKey } from '../../firmware/protocol/auth';
-import { crc16Hex } from '../../firmware/protocol/crc';
-import { bytesToHex } from '../../firmware/protocol/hex';
+import { crc16Hex } from '../../firmware/shared/crc';
+import { bytesToHex } from '../../firmware/shared/hex';
 import { AuthClient, signFrame } from '../protocol/auth-client';
 
 /** EXAMPLE ONLY: bytes 0x00..0x1f. Never provision this key on a rig anyone uses. */

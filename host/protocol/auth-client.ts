@@ -13,7 +13,7 @@ import {
   type Role,
   sessionKey,
 } from '../../firmware/protocol/auth';
-import { bytesToHex, equalHex } from '../../firmware/protocol/hex';
+import { bytesToHex, equalHex } from '../../firmware/shared/hex';
 
 export { authProofHex, deviceProofHex, sessionKey } from '../../firmware/protocol/auth';
 

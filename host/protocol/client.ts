@@ -2,7 +2,7 @@
 // prescriptions in chunks. The transport here is synchronous (the in-process link the tests
 // and the virtual board use); pumpctl wraps a serial port the same way.
 
-import { crc32Hex } from '../../firmware/protocol/crc';
+import { crc32Hex } from '../../firmware/shared/crc';
 import { jsonBytes } from '../../firmware/storage/records';
 import { type Entropy, type Role } from '../../firmware/protocol/auth';
 import { AuthClient, type HostSession, macFor, systemEntropy } from './auth-client';

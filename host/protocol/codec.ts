@@ -2,7 +2,7 @@
 // replies and event lines, with the firmware's own frame and schema modules, so host and
 // device cannot disagree about a byte. No Node APIs: the XS parity runner can use it too.
 
-import { crc16Hex } from '../../firmware/protocol/crc';
+import { crc16Hex } from '../../firmware/shared/crc';
 import { parseFields, withCrc } from '../../firmware/protocol/frame';
 
 export interface Reply {

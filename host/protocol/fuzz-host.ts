@@ -7,9 +7,9 @@
 // Everything is drawn from one seeded PRNG: a seed replays the run exactly.
 
 import { type Role, ROLES } from '../../firmware/protocol/auth';
-import { crc16Hex, lineBytes } from '../../firmware/protocol/crc';
+import { crc16Hex, lineBytes } from '../../firmware/shared/crc';
 import { withCrc } from '../../firmware/protocol/frame';
-import { bytesToHex } from '../../firmware/protocol/hex';
+import { bytesToHex } from '../../firmware/shared/hex';
 import { COMMANDS, RANK } from '../../firmware/protocol/schema';
 import { Prng } from '../sim/prng';
 import { AuthClient } from './auth-client';

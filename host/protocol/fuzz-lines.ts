@@ -4,7 +4,7 @@
 // order the pump must handle them (STOP and ACK first), and what each line says. The only
 // firmware code used is the CRC-16 and the command table, which define the format.
 
-import { crc16Hex } from '../../firmware/protocol/crc';
+import { crc16Hex } from '../../firmware/shared/crc';
 import { commandSpec, type CommandSpec } from '../../firmware/protocol/schema';
 
 /** Longest line text: 120 bytes with its line end. */

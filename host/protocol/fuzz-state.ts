@@ -8,7 +8,7 @@
 
 import { type Role } from '../../firmware/protocol/auth';
 import { type KeyValueStore } from '../../firmware/ports/kv-store';
-import { bytesToHex } from '../../firmware/protocol/hex';
+import { bytesToHex } from '../../firmware/shared/hex';
 import { MockFlash } from '../storage/flash-mock';
 import { MockKeyValueStore } from '../storage/kv-mock';
 import { createLinkedPump, type LinkedPump } from './virtual-link';

@@ -16,8 +16,8 @@
 // After a violation both pumps start afresh, so one finding is counted once.
 
 import { physicalPresence } from '../../firmware/app/security';
-import { lineBytes } from '../../firmware/protocol/crc';
-import { bytesToHex } from '../../firmware/protocol/hex';
+import { lineBytes } from '../../firmware/shared/crc';
+import { bytesToHex } from '../../firmware/shared/hex';
 import { FuzzHost, type HostCounts } from './fuzz-host';
 import { LineModel, readModelFrame } from './fuzz-lines';
 import { SessionModel } from './fuzz-oracle';

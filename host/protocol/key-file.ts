@@ -5,7 +5,7 @@
 
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { type Role } from '../../firmware/protocol/auth';
-import { hexToBytes } from '../../firmware/protocol/hex';
+import { hexToBytes } from '../../firmware/shared/hex';
 
 export const ROLES: readonly Role[] = ['patient', 'clinician', 'service'];
 export const KEY_ENV: Readonly<Record<Role, string>> = { patient: 'PUMP_KEY_PATIENT', clinician: 'PUMP_KEY_CLINICIAN', service: 'PUMP_KEY_SERVICE' };

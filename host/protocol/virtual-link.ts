@@ -4,7 +4,7 @@
 
 import { createAuth } from '../../firmware/app/security';
 import { type Auth, type Entropy, MemoryKeyStore, type Role } from '../../firmware/protocol/auth';
-import { lineBytes } from '../../firmware/protocol/crc';
+import { lineBytes } from '../../firmware/shared/crc';
 import { ProtocolLink } from '../../firmware/protocol/link';
 import { createVirtualPump, type VirtualPump, type VirtualPumpOptions } from '../sim/virtual-pump';
 import { Prng } from '../sim/prng';

@@ -5,7 +5,7 @@
 // CRC-16/XMODEM of the data (the manual's example: SAF0 is 02 08 53 41 46 30 55 43 03).
 // Replies go back in the framing the pump's mode says: `<STX>text<ETX>`, or the safe packet.
 
-import { crc16 } from '../crc';
+import { crc16 } from '../../shared/crc';
 
 export const STX = 0x02;
 export const ETX = 0x03;

@@ -5,7 +5,7 @@
 // CRC, so the program is committed exactly once and never by mistake.
 
 import { decodeBase64 } from '../../../firmware/protocol/args';
-import { crc32Hex } from '../../../firmware/protocol/crc';
+import { crc32Hex } from '../../../firmware/shared/crc';
 import { jsonBytes, parseJsonBytes } from '../../../firmware/storage/records';
 import { type Context } from '../context';
 import { type Change, diffPrescriptions } from '../diff';

@@ -1,6 +1,6 @@
-// Byte helpers of the protocol: lower-case hex both ways, ASCII text to bytes, and comparison
-// in constant time for secrets (proofs and MACs), so how long a refusal takes says nothing
-// about how many leading bytes of a guess were right.
+// Byte helpers shared by the protocol and storage: lower-case hex both ways, ASCII text to
+// bytes, and comparison in constant time for secrets (proofs and MACs), so how long a refusal
+// takes says nothing about how many leading bytes of a guess were right.
 
 const DIGITS = '0123456789abcdef';
 

@@ -1,5 +1,6 @@
-// Checksums of the protocol: CRC-16/CCITT-FALSE (poly 0x1021, init 0xFFFF, no reflection, no
-// final XOR; check value 0x29B1 for "123456789") on every frame (`init` 0 makes it
+// Checksums shared by the protocol and storage (firmware/shared: below both, imports nothing).
+// CRC-16/CCITT-FALSE (poly 0x1021, init 0xFFFF, no reflection, no final XOR; check value
+// 0x29B1 for "123456789") on every frame and log record (`init` 0 makes it
 // CRC-16/XMODEM, check value 0x31C3, the NE-1000 safe mode's CRC), and CRC-32 (IEEE 802.3,
 // check value 0xCBF43926) naming a staged prescription. Bitwise: frames are short, and no
 // table means nothing to allocate or freeze.
