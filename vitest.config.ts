@@ -27,6 +27,7 @@ const SLOW = [
   'host-tests/build.test.ts',
   'host-tests/device-build.test.ts',
   'host-tests/cli.test.ts',
+  'host-tests/pumpctl-bin.test.ts',
 ];
 
 export default defineConfig({

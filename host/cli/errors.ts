@@ -51,6 +51,7 @@ export const CLI_ERRORS = {
   PRESCRIPTION_INVALID: { code: 802, exit: 'file', meaning: 'The prescription file is not valid JSON/YAML or breaks a rule of the prescription format (file, line and field given).' },
   KEY_FILE: { code: 803, exit: 'file', meaning: 'The key file or a PUMP_KEY_* variable is not valid (64 hex digits per role).' },
   NO_KEY: { code: 804, exit: 'auth', meaning: 'The command needs a role key that was not given.' },
+  NOT_INSTALLED: { code: 805, exit: 'file', meaning: "bin/pumpctl cannot find tsx from the project (npm ci was not run there; it prints the project's path)." },
   PORT_OPEN: { code: 810, exit: 'port', meaning: 'The serial port cannot be opened (missing, busy, no permission).' },
   NO_PORT: { code: 811, exit: 'usage', meaning: 'No port was given (--port or PUMP_PORT).' },
   TIMEOUT: { code: 812, exit: 'timeout', meaning: 'The board did not answer in time, twice.' },
@@ -64,6 +65,8 @@ export const CLI_ERRORS = {
   ALARMS_ACTIVE: { code: 832, exit: 'alarms', meaning: '`alarms --check` found active alarms.' },
   STOPCOCK: { code: 840, exit: 'timeout', meaning: 'The stopcock device (occlusion-test --stopcock PATH) did not answer OK to CLOSE or OPEN.' },
   OUT_OF_TOLERANCE: { code: 841, exit: 'tolerance', meaning: 'A measurement run finished and failed a tolerance (the report in its folder says which).' },
+  WEB_LISTEN: { code: 842, exit: 'port', meaning: '`pumpctl serve` cannot listen on the address and port given (in use, not an address of this machine, no permission).' },
+  WEB_REFUSED: { code: 843, exit: 'auth', meaning: 'The dashboard refused a request: no token or a wrong one, a Host that does not name this machine, or another site\'s Origin (the HTTP answer is 403 or 421).' },
 } as const satisfies Record<string, { code: number; exit: ExitName; meaning: string }>;
 
 export type CliErrorName = keyof typeof CLI_ERRORS;
