@@ -3,7 +3,7 @@
 // PUMP_KEY_SERVICE. Never a command-line argument: those show in the process list. The
 // virtual board writes such a file for its generated keys; pumpctl reads it.
 
-import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { type Role } from '../../firmware/protocol/auth';
 import { hexToBytes } from '../../firmware/shared/hex';
 
@@ -28,7 +28,15 @@ export function readKeyFile(path: string): RoleKeys {
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
-    throw new KeyFileError(`cannot read the key file ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory' : (e as Error).message;
+    throw new KeyFileError(`cannot read the key file ${path}: ${why}`);
+  }
+  // As ssh does with a private key: a key file others can read (or rewrite) is refused, not
+  // used with a warning nobody reads in a script's log. The keys in it may already be known.
+  const mode = statSync(path).mode & 0o777;
+  if ((mode & 0o077) !== 0) {
+    throw new KeyFileError(`the key file ${path} is open to others (mode ${mode.toString(8).padStart(3, '0')}): run chmod 600 ${path}, and rotate the keys (pumpctl keys rotate) if others may have read them`);
   }
   let json: unknown;
   try {
