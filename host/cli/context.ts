@@ -40,6 +40,8 @@ export interface Io {
    * forward, so a two-hour run costs no real waiting.
    */
   readonly clock?: Scheduler;
+  /** Where `pumpctl ports` looks for virtual boards' links (default /tmp/pump-rig, npm start's). */
+  readonly rigDir?: string;
 }
 
 export class Context {
