@@ -13,6 +13,7 @@ import { ensureSocat } from '../serial/pty';
 import { attachBenchDevices } from './bench-devices';
 import { type BoardOptions, VirtualBoard } from './board';
 import { BoardConsole } from './console';
+import { startBoardDashboard } from './dashboard';
 import { BoardError, EXIT } from './errors';
 import { readJsonFile, shown } from '../json-file';
 import { type BoardCliOptions, HELP, readBoardOptions } from './options';
@@ -128,6 +129,7 @@ async function main(): Promise<void> {
   };
   const keys = process.stdin.isTTY === true;
   u.ready(b, keys);
+  void startBoardDashboard(b, u, argv);
   const press = (key: string): void => {
     if (key === 'q' || key === '\u0003') return void finish(key === 'q' ? 'quit' : 'interrupted', EXIT.ok);
     const k = key === 'b' ? 'bolus' : key === 'p' ? 'pause' : key === 's' ? 'service' : undefined;

@@ -4,10 +4,10 @@
 // that field sits in the file.
 
 import { readFileSync } from 'node:fs';
-import { extname } from 'node:path';
 import { isMap, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
 import { formatError } from '../../firmware/core/errors';
 import { type Prescription, readPrescription } from '../../firmware/core/prescription';
+import { misspeltField, parseDataText, unreadable } from '../json-file';
 import { CliError } from './errors';
 
 export interface LoadedPrescription {
@@ -22,33 +22,37 @@ export function loadPrescriptionFile(file: string): LoadedPrescription {
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
-    throw new CliError('FILE_UNREADABLE', `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new CliError('FILE_UNREADABLE', `cannot read ${file}: ${unreadable(e)}`);
   }
-  const yaml = /\.ya?ml$/i.test(extname(file));
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
-  const syntax = doc.errors[0];
-  if (syntax) {
-    const at = lines.linePos(syntax.pos[0]);
-    throw new CliError('PRESCRIPTION_INVALID', `${file}:${at.line}:${at.col}: not valid ${yaml ? 'YAML' : 'JSON'}: ${syntax.message.split('\n')[0]}`);
-  }
-  let input: unknown;
-  if (yaml) input = doc.toJS();
-  else {
-    try {
-      input = JSON.parse(text);
-    } catch (e) {
-      throw new CliError('PRESCRIPTION_INVALID', `${file}: not valid JSON: ${(e as Error).message}`);
-    }
-  }
+  return parsePrescriptionText(text, file);
+}
+
+/** The same checks on text already read (the dashboard's upload), `file` naming it in errors. */
+export function parsePrescriptionText(text: string, file: string): LoadedPrescription {
+  const r = checkPrescriptionText(text, file);
+  if (!r.ok) throw new CliError('PRESCRIPTION_INVALID', r.message);
+  return r.value;
+}
+
+/**
+ * Parses and checks a prescription without throwing (npm start uses it too): JSON, or YAML by
+ * the file's name; a syntax error with line and column; a firmware refusal with the line of
+ * its field, a misspelt required field as unknown with the right name (host/json-file.ts).
+ */
+export function checkPrescriptionText(text: string, file: string): { ok: true; value: LoadedPrescription } | { ok: false; message: string } {
+  const parsed = parseDataText('prescription', text, file, file);
+  if (!parsed.ok) return { ok: false, message: parsed.message };
+  const input = parsed.value;
   const read = readPrescription(input);
-  if (!read.ok) {
-    const field = read.error.field;
-    const line = field ? lineOf(doc.contents, field, lines) : undefined;
-    const where = line === undefined ? file : `${file}:${line}`;
-    throw new CliError('PRESCRIPTION_INVALID', `${where}${field ? ` (field ${field})` : ''}: ${formatError(read.error)}`);
-  }
-  return { input, prescription: read.value };
+  if (read.ok) return { ok: true, value: { input, prescription: read.value } };
+  const error = misspeltField(input, read.error);
+  // JSON is YAML too: one document model gives the line of a field in either.
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
+  const field = error.field;
+  const line = field ? lineOf(doc.contents, field, lines) : undefined;
+  const where = line === undefined ? file : `${file}:${line}`;
+  return { ok: false, message: `${where}${field ? ` (field ${field})` : ''}: ${formatError(error)}` };
 }
 
 /** The line of the deepest part of `path` (a.b[2].c) present in the document. */

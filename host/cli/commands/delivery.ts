@@ -12,7 +12,7 @@ import { alarmViews, statusView } from './status';
 const HOUR_MS = 3_600_000;
 
 /** A state change: done once; after a reconnection, `settled` decides from the pump's status. */
-async function change(s: PumpSession, what: string, send: () => Promise<FullReply>, settled?: (state: string) => boolean): Promise<FullReply> {
+export async function change(s: PumpSession, what: string, send: () => Promise<FullReply>, settled?: (state: string) => boolean): Promise<FullReply> {
   try {
     return await s.must(send(), what);
   } catch (e) {

@@ -1,0 +1,105 @@
+// What the dashboard's browser tests and its benchmark share: the virtual board with its
+// dashboard as a child process (`npm start` with --clock manual, so board time moves only when
+// told), and Debian's Chromium driven by playwright-core with a fresh profile. Nothing waits on
+// the wall clock: lines from the board, the clock socket's answers and page conditions.
+
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type BrowserContext } from 'playwright-core';
+import { BoardClock } from '../board/clock-client';
+import { ROOT } from '../board/spawn';
+
+export const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
+export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+export interface DashboardBoard {
+  readonly dir: string;
+  readonly link: string;
+  readonly keys: string;
+  readonly url: string;
+  readonly port: number;
+  readonly clock: BoardClock;
+  readonly child: ChildProcess;
+  stderr(): string;
+  stop(): Promise<void>;
+}
+
+/** The virtual board (manual clock, fresh state, fixed seed) with its dashboard on a free port. */
+export async function startDashboardBoard(args: readonly string[] = [], timeoutMs = 90_000): Promise<DashboardBoard> {
+  const dir = mkdtempSync(join(tmpdir(), 'pump-web-'));
+  const link = join(dir, 'ttyPUMP');
+  const child = spawn(process.execPath, ['--import', 'tsx', 'host/board/main.ts', '--quiet', '--clock', 'manual', '--fresh', '--seed', '1', '--time-of-day', '08:00', '--state', join(dir, 'state'), '--link', link, ...args], {
+    cwd: ROOT,
+    stdio: ['pipe', 'pipe', 'pipe'],
+    env: { ...process.env, PUMP_DASHBOARD: '127.0.0.1:0' },
+  });
+  let err = '';
+  child.stderr!.setEncoding('utf8');
+  child.stderr!.on('data', (c: string) => (err = (err + c).slice(-8000)));
+  child.stdin!.on('error', () => undefined);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const lines = await new Promise<{ ready: { keys: string; clockSocket: string }; dash: { url: string; port: number } }>((resolve, reject) => {
+    let out = '';
+    let ready: { keys: string; clockSocket: string } | undefined;
+    let dash: { url: string; port: number } | undefined;
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`no ready and dashboard lines within ${timeoutMs} ms\n${err}`));
+    }, timeoutMs);
+    child.stdout!.setEncoding('utf8');
+    child.stdout!.on('data', (c: string) => {
+      out += c;
+      for (let nl = out.indexOf('\n'); nl >= 0; nl = out.indexOf('\n')) {
+        const line = out.slice(0, nl);
+        out = out.slice(nl + 1);
+        try {
+          const j = JSON.parse(line) as { kind?: string };
+          if (j.kind === 'ready') ready = j as unknown as typeof ready;
+          if (j.kind === 'dashboard') dash = j as unknown as typeof dash;
+        } catch {
+          // not a JSON line
+        }
+        if (ready && dash) {
+          clearTimeout(timer);
+          resolve({ ready, dash });
+        }
+      }
+    });
+    void exited.then(() => {
+      clearTimeout(timer);
+      reject(new Error(`the board exited before it was ready\n${err}`));
+    });
+  });
+  const clock = await BoardClock.open(lines.ready.clockSocket);
+  return {
+    dir,
+    link,
+    keys: lines.ready.keys,
+    url: lines.dash.url,
+    port: lines.dash.port,
+    clock,
+    child,
+    stderr: () => err,
+    stop: async () => {
+      clock.close();
+      child.kill('SIGTERM');
+      await exited;
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Debian's Chromium, headless, with a fresh profile directory (removed by close()). */
+export async function launchChromium(): Promise<{ context: BrowserContext; close(): Promise<void> }> {
+  const profile = mkdtempSync(join(tmpdir(), 'pump-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, viewport: { width: 1280, height: 900 }, acceptDownloads: true });
+  return {
+    context,
+    close: async () => {
+      await context.close();
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,2 @@
+// CSS imported for esbuild to bundle (host/web/build-page.ts); nothing to type.
+declare module '*.css';
