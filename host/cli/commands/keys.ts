@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { type Role } from '../../../firmware/protocol/auth';
 import { readKeyFile, ROLES, writeKeyFile, type RoleKeys } from '../../protocol/key-file';
 import { CliError } from '../errors';
+import { type PumpSession } from '../session';
 import { type Register } from './register';
 
 const PRESENCE = 'Keys can be set without a session only within 120 s of a boot with the service button held ' +
@@ -16,6 +17,34 @@ function roles(role: string | undefined, all: boolean | undefined): Role[] {
   if (all) return [...ROLES];
   if (role === undefined || !(ROLES as string[]).includes(role)) throw new CliError('USAGE', `--role must be one of ${ROLES.join(', ')}${all === undefined ? '' : ' (or use --all)'}`);
   return [role as Role];
+}
+
+/**
+ * Sets new random keys for `chosen` on a board in its provisioning window (no session) and
+ * keeps in `file` exactly the keys the pump now holds; `pumpctl station` provisions with it too.
+ */
+export async function provisionKeys(s: PumpSession, file: string, chosen: readonly Role[]): Promise<Role[]> {
+  const old: RoleKeys = existsSync(file) ? readKeyFile(file) : {};
+  const fresh: RoleKeys = { ...old };
+  for (const r of chosen) fresh[r] = new Uint8Array(randomBytes(32));
+  const tmp = `${file}.new`;
+  writeKeyFile(tmp, fresh);
+  const done: Role[] = [];
+  try {
+    for (const r of chosen) {
+      const reply = await s.send('KEY', r, Buffer.from(fresh[r]!).toString('hex'));
+      if (!reply.ok && reply.code === 514) throw new CliError('AUTH_FAILED', `the provisioning window is closed (E514). ${PRESENCE}`);
+      if (!reply.ok) throw new CliError('PUMP_REFUSED', `setting the ${r} key: E${reply.code} ${reply.message}`, reply.code);
+      done.push(r);
+    }
+  } finally {
+    // Keep exactly the keys the pump now holds: the new ones that were accepted.
+    const kept: RoleKeys = { ...old };
+    for (const r of done) kept[r] = fresh[r]!;
+    writeKeyFile(tmp, kept);
+    renameSync(tmp, file);
+  }
+  return done;
 }
 
 export const registerKeys: Register = (program, act) => {
@@ -33,26 +62,7 @@ export const registerKeys: Register = (program, act) => {
         const chosen = roles(o.role, o.all === true);
         // The file may not exist yet: provisioning is what fills it.
         const s = await ctx.session(undefined, { noKeys: true });
-        const old: RoleKeys = existsSync(file) ? readKeyFile(file) : {};
-        const fresh: RoleKeys = { ...old };
-        for (const r of chosen) fresh[r] = new Uint8Array(randomBytes(32));
-        const tmp = `${file}.new`;
-        writeKeyFile(tmp, fresh);
-        const done: Role[] = [];
-        try {
-          for (const r of chosen) {
-            const reply = await s.send('KEY', r, Buffer.from(fresh[r]!).toString('hex'));
-            if (!reply.ok && reply.code === 514) throw new CliError('AUTH_FAILED', `the provisioning window is closed (E514). ${PRESENCE}`);
-            if (!reply.ok) throw new CliError('PUMP_REFUSED', `setting the ${r} key: E${reply.code} ${reply.message}`, reply.code);
-            done.push(r);
-          }
-        } finally {
-          // Keep exactly the keys the pump now holds: the new ones that were accepted.
-          const kept: RoleKeys = { ...old };
-          for (const r of done) kept[r] = fresh[r]!;
-          writeKeyFile(tmp, kept);
-          renameSync(tmp, file);
-        }
+        const done = await provisionKeys(s, file, chosen);
         ctx.result({ provisioned: done, file }, `provisioned the ${done.join(', ')} key(s); stored in ${file} (readable by you only)`);
       }),
     );
