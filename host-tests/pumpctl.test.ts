@@ -184,7 +184,7 @@ describe('pumpctl changes the pump', () => {
     writeFileSync(file, 'name: [unclosed\n');
     const syntax = await pumpctl(b.respond, ['--keys', keyFile(), 'program', file, '--yes']);
     expect(syntax.code).toBe(EXIT.file);
-    expect(syntax.stderr).toMatch(/bad\.yaml:\d+:\d+: not valid YAML/);
+    expect(syntax.stderr).toMatch(/bad\.yaml is not valid YAML at line \d+, column \d+: /);
   });
 
   it('bolus, lockout refusal with the pump\'s own code, stop, resume, refill, ack', async () => {

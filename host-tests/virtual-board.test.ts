@@ -155,7 +155,7 @@ describe('the virtual board on a pty', () => {
     expect(unknown.stderr).toMatch(/E850 USAGE: Unknown option '--sped'/);
     const missing = board(...link, join(TMP, 'missing.json'));
     expect(missing.code).toBe(3);
-    expect(missing.stderr).toMatch(/E851 FILE_UNREADABLE: cannot read the prescription file .*missing\.json: ENOENT/);
+    expect(missing.stderr).toMatch(/E851 FILE_UNREADABLE: cannot read the prescription file .*missing\.json: no such file \(ENOENT\)/);
     const broken = join(TMP, 'broken.json');
     writeFileSync(broken, '{\n  "name": \n}\n');
     const notJson = board(...link, '--prescription', broken);

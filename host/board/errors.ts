@@ -20,7 +20,7 @@ export type ExitName = keyof typeof EXIT;
 export const BOARD_ERRORS = {
   USAGE: { code: 850, exit: 'usage', meaning: 'An unknown option or a bad option value.' },
   FILE_UNREADABLE: { code: 851, exit: 'file', meaning: 'A prescription, mechanics or library file cannot be read.' },
-  FILE_NOT_JSON: { code: 852, exit: 'file', meaning: 'A prescription, mechanics or library file is not valid JSON.' },
+  FILE_NOT_JSON: { code: 852, exit: 'file', meaning: 'A prescription, mechanics or library file is not valid JSON (YAML for a .yaml or .yml file); the line and column are given.' },
   REFUSED: { code: 853, exit: 'refused', meaning: 'The firmware refused the prescription, mechanics or library (its own numbered error follows).' },
   LINK_BUSY: { code: 854, exit: 'busy', meaning: 'Another virtual board is already running on this link path or state directory.' },
   SOCAT_MISSING: { code: 855, exit: 'pty', meaning: 'socat (which makes the pseudo-terminal pair) is not installed and could not be installed.' },

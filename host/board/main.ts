@@ -15,7 +15,10 @@ import { type BoardOptions, VirtualBoard } from './board';
 import { BoardConsole } from './console';
 import { startBoardDashboard } from './dashboard';
 import { BoardError, EXIT } from './errors';
-import { readJsonFile, shown } from '../json-file';
+import { readFileSync } from 'node:fs';
+import { checkPrescriptionText } from '../cli/prescription-file';
+import { formatElapsed } from '../sim/cli-format';
+import { readJsonFile, shown, unreadable } from '../json-file';
 import { type BoardCliOptions, HELP, readBoardOptions } from './options';
 
 function loadJson(what: string, file: string): unknown {
@@ -24,9 +27,22 @@ function loadJson(what: string, file: string): unknown {
   throw new BoardError(r.kind === 'unreadable' ? 'FILE_UNREADABLE' : 'FILE_NOT_JSON', r.message);
 }
 
+/** The prescription, JSON or YAML, checked as pumpctl program checks it (line, field, a typo named). */
+function loadPrescription(file: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new BoardError('FILE_UNREADABLE', `cannot read the prescription file ${shown(file)}: ${unreadable(e)}`);
+  }
+  const r = checkPrescriptionText(text, shown(file));
+  if (r.ok) return r.value.input;
+  throw new BoardError(r.kind === 'syntax' ? 'FILE_NOT_JSON' : 'REFUSED', r.kind === 'syntax' ? r.message : `the firmware refused the prescription:\n  ${r.message}`);
+}
+
 /** The firmware side's options, the files checked with the firmware's own readers. */
 function boardOptions(o: BoardCliOptions): BoardOptions {
-  const prescription = loadJson('prescription', o.files.prescription);
+  const prescription = loadPrescription(o.files.prescription);
   const mechanicsInput = loadJson('mechanics', o.files.mechanics);
   const library = loadJson('library', o.files.library);
   const mechanics = readMechanics(mechanicsInput);
@@ -91,6 +107,7 @@ async function main(): Promise<void> {
   let board: VirtualBoard | undefined;
   let ui: BoardConsole | undefined;
   let finishing = false;
+  let forMs: number | undefined;
   const finish = async (why: string, code: number): Promise<void> => {
     if (finishing) return;
     finishing = true;
@@ -113,6 +130,7 @@ async function main(): Promise<void> {
     const read = readBoardOptions(argv);
     if (read === 'help') return void process.stdout.write(HELP);
     const o = read;
+    forMs = o.forMs;
     const options = boardOptions(o);
     ensureSocat((line) => process.stderr.write(`${line}\n`));
     ui = new BoardConsole({ json: o.json, quiet: o.quiet, prescriptionFile: o.prescriptionGiven ? shown(o.files.prescription) : '' });
@@ -129,6 +147,16 @@ async function main(): Promise<void> {
   };
   const keys = process.stdin.isTTY === true;
   u.ready(b, keys);
+  if (forMs !== undefined) {
+    // --for: board time since the port opened, checked each 20 ms of wall time (the pacer's
+    // frames are about that long), so the run stops within one frame of board time past it.
+    const until = b.snapshot.nowMs + forMs;
+    const timer = setInterval(() => {
+      if (b.snapshot.nowMs < until) return;
+      clearInterval(timer);
+      void finish(`--for ${formatElapsed(forMs)}`, EXIT.ok);
+    }, 20);
+  }
   void startBoardDashboard(b, u, argv);
   const press = (key: string): void => {
     if (key === 'q' || key === '\u0003') return void finish(key === 'q' ? 'quit' : 'interrupted', EXIT.ok);

@@ -33,6 +33,8 @@ export interface BoardCliOptions {
   readonly faults: readonly string[];
   readonly loadCell: boolean;
   readonly advanceMs: number;
+  /** Stop (as q does) once this much board time has passed since the port opened; undefined: run on. */
+  readonly forMs: number | undefined;
   readonly seed: number | undefined;
   readonly json: boolean;
   readonly quiet: boolean;
@@ -57,7 +59,7 @@ function errorsFor(exit: string): string {
   return codes.length ? ` (${codes.join(', ')})` : '';
 }
 
-export const HELP = `Usage: npm start -- [options] [PRESCRIPTION.json]      (or: npx tsx host/board/main.ts ...)
+export const HELP = `Usage: npm start -- [options] [PRESCRIPTION.json|.yaml]      (or: npx tsx host/board/main.ts ...)
 
 Starts the virtual board: the pump firmware on the virtual rig behind a real pseudo-terminal
 (a socat pty pair). Connect to the path it prints with pumpctl, or with a serial terminal
@@ -74,7 +76,7 @@ Options:
                          answered "OK <board ms>" once the firmware has run to it). For tests
                          and scripts that must not depend on how fast the machine is; pumpctl's
                          procedures are then stepped by whoever advances the clock.
-  --prescription FILE    prescription JSON (or give it as the last argument). On a new board
+  --prescription FILE    prescription JSON or YAML (.yaml, .yml) (or give it as the last argument). On a new board
                          it is what the board boots with; on one with state, it is committed
                          at boot if it differs from the stored prescription.
                          (default firmware/app/examples/prescription.example.json)
@@ -88,6 +90,8 @@ Options:
                          times count from this boot
   --load-cell            fit a load cell on the pusher
   --advance DURATION     run this much virtual time before opening the port (e.g. 6h)
+  --for DURATION         stop after this much board time (e.g. 10m), as q does: state saved,
+                         a summary of what was delivered printed
   --state DIR            NVS and flash images and keys.json (default ${DEFAULT_STATE});
                          a restarted board boots from them, as after a power cut
   --fresh                erase the state first: a new board, new keys
@@ -142,6 +146,7 @@ export function readBoardOptions(argv: string[]): BoardCliOptions | 'help' {
         fault: { type: 'string', multiple: true },
         'load-cell': { type: 'boolean' },
         advance: { type: 'string' },
+        for: { type: 'string' },
         state: { type: 'string' },
         fresh: { type: 'boolean' },
         keys: { type: 'string' },
@@ -182,6 +187,8 @@ export function readBoardOptions(argv: string[]): BoardCliOptions | 'help' {
   const timeOfDayMs = tod === undefined ? hostTod : (parseTimeOfDay(tod) ?? bad('--time-of-day', tod, 'a time of day HH:MM or HH:MM:SS'));
   const advance = v.advance === undefined ? { ok: true as const, ms: 0 } : parseDuration(v.advance);
   if (!advance.ok) bad('--advance', v.advance!, 'a duration such as 90m, 6h or 7d');
+  const forRun = v.for === undefined ? undefined : parseDuration(v.for);
+  if (forRun && !(forRun.ok && forRun.ms > 0)) bad('--for', v.for!, 'a duration such as 10m, 2h or 7d');
   const engine = v.engine ?? 'node';
   if (engine !== 'node' && engine !== 'xs') bad('--engine', engine, 'node or xs');
   const seed = v.seed === undefined ? undefined : Number(v.seed);
@@ -207,6 +214,7 @@ export function readBoardOptions(argv: string[]): BoardCliOptions | 'help' {
     faults,
     loadCell: v['load-cell'] === true,
     advanceMs: advance.ok ? advance.ms : 0,
+    forMs: forRun?.ok ? forRun.ms : undefined,
     seed,
     json: v.json === true,
     quiet: v.quiet === true,

@@ -39,9 +39,9 @@ export function parsePrescriptionText(text: string, file: string): LoadedPrescri
  * the file's name; a syntax error with line and column; a firmware refusal with the line of
  * its field, a misspelt required field as unknown with the right name (host/json-file.ts).
  */
-export function checkPrescriptionText(text: string, file: string): { ok: true; value: LoadedPrescription } | { ok: false; message: string } {
+export function checkPrescriptionText(text: string, file: string): { ok: true; value: LoadedPrescription } | { ok: false; kind: 'syntax' | 'refused'; message: string } {
   const parsed = parseDataText('prescription', text, file, file);
-  if (!parsed.ok) return { ok: false, message: parsed.message };
+  if (!parsed.ok) return { ok: false, kind: 'syntax', message: parsed.message };
   const input = parsed.value;
   const read = readPrescription(input);
   if (read.ok) return { ok: true, value: { input, prescription: read.value } };
@@ -52,7 +52,7 @@ export function checkPrescriptionText(text: string, file: string): { ok: true; v
   const field = error.field;
   const line = field ? lineOf(doc.contents, field, lines) : undefined;
   const where = line === undefined ? file : `${file}:${line}`;
-  return { ok: false, message: `${where}${field ? ` (field ${field})` : ''}: ${formatError(error)}` };
+  return { ok: false, kind: 'refused', message: `${where}${field ? ` (field ${field})` : ''}: ${formatError(error)}` };
 }
 
 /** The line of the deepest part of `path` (a.b[2].c) present in the document. */
