@@ -24,6 +24,7 @@ import { type StepCounterPort } from '../ports/step-counter';
 import { type StepperPort } from '../ports/stepper';
 import { type TickSource, type TimerHandle, type TimerService } from '../ports/timebase';
 import { type ValvePort } from '../ports/valve';
+import { type LoopHooks } from '../storage/recorded-loop';
 import { StepAgreement } from './step-agreement';
 
 export interface ControllerPorts {
@@ -72,15 +73,8 @@ export interface ControllerConfig {
 
 export type EventListener = (event: PumpEvent) => void;
 
-/** What storage needs to hear from the loop (firmware/storage/persistence.ts). */
-export interface ControllerHooks {
-  /** A prescription was committed: `input` is the JSON as the clinician sent it. */
-  programmed?(input: unknown): void;
-  /** New mechanics were accepted: `input` as sent. */
-  mechanicsSet?(input: unknown): void;
-  /** About to run `count` forward microsteps: write ahead before the motor moves. */
-  beforeRun?(count: number): void;
-}
+/** What storage needs to hear from the loop: defined where it is used (storage/recorded-loop.ts). */
+export type ControllerHooks = LoopHooks;
 
 /** The latest a stop timer is taken to come (see #apply's write-ahead). */
 const LATE_STOP_US = 200_000;

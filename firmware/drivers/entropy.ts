@@ -3,7 +3,7 @@
 // verified here. A small native module over esp_fill_random() is the right source; until it
 // exists, nonces are unpredictable only as far as Math.random is. (Noted in docs/protocol.md.)
 
-import { type Entropy } from '../protocol/auth';
+import { type Entropy } from '../ports/auth';
 
 export const mathRandomEntropy: Entropy = {
   bytes(n: number): Uint8Array {

@@ -8,23 +8,14 @@ import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { fail, ok, pumpError, type PumpError, type Result } from '../core/errors';
 import { asciiBytes, bytesToHex, equalHex, hexToBytes, isHex } from '../shared/hex';
+import { type Entropy, type KeyStore, type LockoutMemory, type LockoutStore, type Role } from '../ports/auth';
 
-export type Role = 'patient' | 'clinician' | 'service';
+export type { Entropy, KeyStore, LockoutMemory, LockoutStore, Role };
+
 export const ROLES: readonly Role[] = Object.freeze(['patient', 'clinician', 'service'] as const);
 
 export function isRole(text: string): text is Role {
   return (ROLES as readonly string[]).includes(text);
-}
-
-/** Random bytes (on the ESP32 its hardware RNG; in tests a fixed sequence). */
-export interface Entropy {
-  bytes(n: number): Uint8Array;
-}
-
-/** The role keys, 32 bytes each. Persistent storage comes later; this is the seam. */
-export interface KeyStore {
-  get(role: Role): Uint8Array | undefined;
-  set(role: Role, key: Uint8Array): void;
 }
 
 /** Keys in RAM only (tests, the virtual rig); copies in and out so callers cannot alias them. */
@@ -38,25 +29,6 @@ export class MemoryKeyStore implements KeyStore {
   set(role: Role, key: Uint8Array): void {
     this.#keys.set(role, key.slice());
   }
-}
-
-/**
- * The AUTH lockout as kept across resets (firmware/storage/auth-lock.ts keeps it in NVS):
- * without it a power cycle cleared the lock, and three more guesses came at once.
- */
-export interface LockoutMemory {
-  /** Failed AUTHs in a row. */
-  readonly failures: number;
-  /** Pump time (ms) the lock ends at; 0 when none was set. */
-  readonly lockedUntilMs: number;
-  /** The lock's length when it was set: a restored lock never runs longer than this. */
-  readonly lockMs: number;
-}
-
-/** Where the lockout is kept. `load` gives `lost` for a record that is there but unreadable. */
-export interface LockoutStore {
-  load(): LockoutMemory | 'lost' | undefined;
-  save(memory: LockoutMemory): void;
 }
 
 /** What the constructor found in the store: nothing to restore, a lock carried on, or a record lost. */

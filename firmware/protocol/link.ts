@@ -3,7 +3,7 @@
 // arguments) before anything runs, so a corrupt, unframed, unauthorised or replayed frame
 // changes nothing. STOP and ACK lines are taken before any other line waiting.
 
-import { type Controller } from '../app/controller';
+import { type PumpControl } from './pump-control';
 import { scheduledNgPerDay } from '../core/checks';
 import { fail, ok, pumpError, type PumpError, type Result } from '../core/errors';
 import { type PumpEvent, reason } from '../core/events';
@@ -18,7 +18,7 @@ import { Staging } from './staging';
 import { type FlashLog } from '../storage/log';
 
 export interface LinkOptions {
-  readonly controller: Controller;
+  readonly controller: PumpControl;
   readonly auth: Auth;
   /** Sends one line (the LF is added here). */
   readonly write: (line: string) => void;

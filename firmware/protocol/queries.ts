@@ -4,7 +4,7 @@
 // (history records by sequence number, a page at a time) and the CAL arithmetic. Kept apart
 // from the dispatcher in link.ts, which only routes to them.
 
-import { type Controller } from '../app/controller';
+import { type PumpControl } from './pump-control';
 import { fail, ok, pumpError, type Result } from '../core/errors';
 import { type MechanicsInput, SYRINGES } from '../core/mechanics';
 import { jsonBytes } from '../storage/records';
@@ -21,7 +21,7 @@ export const LOG_PAGE_MAX = 20;
 /** A calibration more than this far from the current one is taken for a measuring mistake. */
 const CAL_MAX_CHANGE_PERCENT = 20;
 
-export function infoFields(c: Controller, firmwareVersion: string, protocolVersion: number, log: FlashLog | undefined): Fields {
+export function infoFields(c: PumpControl, firmwareVersion: string, protocolVersion: number, log: FlashLog | undefined): Fields {
   const p = c.pump;
   const m = p.mechanics;
   const s = c.status();
@@ -52,7 +52,7 @@ export function infoFields(c: Controller, firmwareVersion: string, protocolVersi
 }
 
 /** A chunk of the running prescription as the pump stores it (ASCII-escaped JSON). */
-export function rxData(c: Controller, offset: number): Result<Fields> {
+export function rxData(c: PumpControl, offset: number): Result<Fields> {
   const rx = c.pump.prescription;
   if (!rx) return fail(pumpError('NOT_PROGRAMMED', 'there is no running prescription to read'));
   const bytes = jsonBytes(rx);
@@ -101,7 +101,7 @@ function fieldText(data: Readonly<Record<string, unknown>>): string {
  * The mechanics with a new calibration: the volume of a microstep scaled by measured over
  * commanded. The current factor is the base, so calibrating twice converges rather than resets.
  */
-export function calibrated(c: Controller, commandedNl: number, measuredNl: number): Result<MechanicsInput> {
+export function calibrated(c: PumpControl, commandedNl: number, measuredNl: number): Result<MechanicsInput> {
   const m = c.pump.mechanics;
   const changePercent = (100 * Math.abs(measuredNl - commandedNl)) / commandedNl;
   if (changePercent > CAL_MAX_CHANGE_PERCENT) {

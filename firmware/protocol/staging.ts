@@ -52,7 +52,7 @@ export class Staging {
   }
 
   /** Checks the staged prescription as COMMIT would, without running it. */
-  show(pump: Pump, flags: ProgramFlags = {}): Result<StagedCheck> {
+  show(pump: Pick<Pump, 'prescription' | 'check'>, flags: ProgramFlags = {}): Result<StagedCheck> {
     const json = this.#json();
     if (!json.ok) return json;
     const running = pump.prescription;

@@ -4,7 +4,7 @@
 // and the new value. Written at each AUTH that tests a key, rate-limited by the lock itself
 // (after the third failure, one attempt per lock: at most 144 a day at the 10-minute lock).
 
-import { type LockoutMemory, type LockoutStore } from '../protocol/auth';
+import { type LockoutMemory, type LockoutStore } from '../ports/auth';
 import { jsonBytes, parseJsonBytes, type RecordStore } from './records';
 
 const NAME = 'authlock';

@@ -9,13 +9,13 @@
 // plunger is ever forgotten by a reset. At boot: restore, and say whether the last shutdown
 // was clean; the app then holds delivery (UNEXPECTED_RESET) until a clinician acknowledges.
 
-import { type Controller } from '../app/controller';
+import { type RecordedLoop } from './recorded-loop';
 import { type DoseMemory, doseMemoryJson, DOSES_LOST, readDoseMemory } from '../core/dose-memory';
 import { type GuardMemory, readGuardMemory } from '../core/dose-guard';
 import { type PumpError } from '../core/errors';
 import { type EventData, type PumpEvent } from '../core/events';
 import { type Pump } from '../core/pump';
-import { type KeyStore, type Role } from '../protocol/auth';
+import { type KeyStore, type Role } from '../ports/auth';
 import { type FlashPartition } from '../ports/flash';
 import { type KeyValueStore } from '../ports/kv-store';
 import { FL_PER_NL, MS_PER_DAY, MS_PER_HOUR } from '../core/units';
@@ -78,7 +78,7 @@ export class Persistence {
   /** The event and delivery history on the flash partition, where one is given. */
   log: FlashLog | undefined;
   readonly #buf = new Uint8Array(LOG_PAYLOAD_BYTES);
-  #controller: Controller | undefined;
+  #controller: RecordedLoop | undefined;
   /**
    * The delivered total the stored counters claim. The truth never exceeds it: the motor is
    * only given steps the claim already covers.
@@ -226,7 +226,7 @@ export class Persistence {
   }
 
   /** Starts recording what the controller does. */
-  attach(controller: Controller): void {
+  attach(controller: RecordedLoop): void {
     this.#controller = controller;
     this.#claimedNl = controller.pump.accounting.deliveredNl;
     this.#lastWorstNl = this.#claimedNl;

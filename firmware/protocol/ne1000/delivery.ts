@@ -5,7 +5,7 @@
 // (the engine stops it to the microstep, with no timer of its own here), no target is a
 // continuous rate. Why this and not a clinician bolus: docs/ne1000.md.
 
-import { type Controller } from '../../app/controller';
+import { type PumpControl } from '../pump-control';
 import { ALARMS, type AlarmName } from '../../core/alarms';
 import { type PumpError } from '../../core/errors';
 import { MAX_VOLUME_NL } from '../../core/prescription';
@@ -41,9 +41,9 @@ export function benchPrescription(rateNlPerDay: number, volumeNl: number, label:
 export const NE1000_LOADED = benchPrescription(24_000_000, 0, 'NE loaded', 1_000_000)!;
 
 export class ControllerDelivery implements NeDelivery {
-  readonly #c: Controller;
+  readonly #c: PumpControl;
 
-  constructor(controller: Controller) {
+  constructor(controller: PumpControl) {
     this.#c = controller;
   }
 

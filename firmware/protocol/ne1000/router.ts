@@ -5,7 +5,7 @@
 // boot turns it off. Entering or leaving stops delivery: an NE-1000 starts stopped, and a
 // native session starts from a pump that runs nothing an NE client asked for.
 
-import { type Controller } from '../../app/controller';
+import { type PumpControl } from '../pump-control';
 import { fail, ok, pumpError, type Result } from '../../core/errors';
 import { type TimerHandle, type TimerService } from '../../ports/timebase';
 import { type RecordStore } from '../../storage/records';
@@ -22,7 +22,7 @@ export function storedNeBaud(records: RecordStore): { readonly baud?: number } {
 }
 
 export interface RouterOptions {
-  readonly controller: Controller;
+  readonly controller: PumpControl;
   readonly link: ProtocolLink;
   readonly records: RecordStore;
   /** The controller's timer service: the safe-mode timeout runs on it (virtual time in tests). */
