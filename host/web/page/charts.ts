@@ -54,6 +54,7 @@ export class Charts {
   readonly #plots: { plot: uPlot; data: () => (readonly (number | null)[])[] }[] = [];
   #pending = false;
   #hasLine = false;
+  #resizeHooked = false;
   readonly #root: HTMLElement;
   /** Milliseconds the last redraw took (the page's own frame budget check). */
   lastDrawMs = 0;
@@ -156,11 +157,18 @@ export class Charts {
     const wantPlots = this.#hasLine ? 3 : 2;
     if (this.#plots.length !== wantPlots) {
       for (const p of this.#plots) p.plot.destroy();
+    if (!this.#resizeHooked) {
+      this.#resizeHooked = true;
+      addEventListener('resize', () => this.#schedule());
+    }
       this.#plots.length = 0;
       this.#root.replaceChildren();
       this.#build();
     }
+    const width = Math.max(260, Math.min(this.#root.clientWidth || 600, 1200) - 8);
     for (const p of this.#plots) {
+      // Follows the window: a narrow one gets narrow charts, never a sideways scroll.
+      if (p.plot.width !== width) p.plot.setSize({ width, height: 180 });
       const buckets = Math.max(100, Math.floor(p.plot.bbox.width / devicePixelRatio / 2) || 400);
       p.plot.setData(decimate(this.#t, p.data(), buckets) as uPlot.AlignedData);
     }
