@@ -426,11 +426,13 @@ describe('five years at the default rate', () => {
     expect(run.minHeldDays).toBeGreaterThan(90);
   });
 
-  it('gives the benchmark figures: over 90 days of history, far below the rated endurance', () => {
+  it('gives the benchmark figures from the firmware\'s own writes: over 60 days of history, far below the rated endurance', () => {
     const b = benchStorageLog();
-    expect(b['storage.logDaysCapacity']).toBeGreaterThan(90);
-    expect(b['storage.logEraseCyclesPerBlockPerYear']).toBeLessThan(5);
-    expect(b['storage.wearPercentPer7y']).toBeCloseTo((b['storage.logEraseCyclesPerBlockPerYear']! * 7 * 100) / FLASH_RATED_ERASE_CYCLES, 3);
+    expect(b['storage.logDaysCapacity']).toBeGreaterThan(60);
+    expect(b['storage.logEraseCyclesPerBlockPerYear']).toBeLessThan(6);
+    expect(b['storage.wearPercentPer7y']).toBeCloseTo((b['storage.logMaxEraseCyclesPerBlockPerYear']! * 7 * 100) / FLASH_RATED_ERASE_CYCLES, 3);
+    // NVS: an upper bound from ESP-IDF's page format, under a fifth of the rated cycles in 7 years.
+    expect(b['storage.nvsWearPercentPer7y']).toBeLessThan(20);
     expect(b['storage.wearPercentPer7y']).toBeLessThan(0.1);
   });
 });

@@ -1,13 +1,13 @@
-// storage.logDaysCapacity, storage.logEraseCyclesPerBlockPerYear, storage.wearPercentPer7y:
-// the flash log run for 5 simulated years at the default logging rate on the device's
-// partition (128 KB of 4 KB blocks), appending in a loop (no clock). Capacity and erase counts
-// are measured on the mock flash and cross-checked against the byte arithmetic.
-// The rate and the figures are explained in docs/storage-log.md.
+// storage.logDaysCapacity, storage.logEraseCyclesPerBlockPerYear, storage.wearPercentPer7y and
+// storage.nvs*: from the firmware's own writes (benchStorageLog below says what they prove).
+// runLog keeps the hand-written day (DEFAULT_DAY) for the log's verification test: appending in
+// a loop for years, paging and reopening. Explained in docs/storage-log.md.
 
 import { type EventData, type EventType, type ReasonCode } from '../../firmware/core/events';
 import { FlashLog, LOG_BLOCK_HEADER_BYTES, LOG_RECORD_OVERHEAD } from '../../firmware/storage/log';
 import { encodeEvent, encodeHourTotal, LOG_PAYLOAD_BYTES, LOG_TYPES } from '../../firmware/storage/log-records';
 import { MockFlash } from '../storage/flash-mock';
+import { DAYS_PER_YEAR, firmwareWrites, replayYears } from '../storage/log-years';
 
 /** The log partition on the device: 128 KB in 4 KB erase blocks (SPI NOR sectors). */
 export const LOG_PARTITION_BYTES = 128 * 1024;
@@ -19,7 +19,6 @@ export const LOG_BLOCK_BYTES = 4096;
  */
 export const FLASH_RATED_ERASE_CYCLES = 100_000;
 const START_TIME_S = 1_767_225_600; // 2026-01-01T00:00:00Z
-const DAYS_PER_YEAR = 365.25;
 
 /** One event of a day at the default rate: the hour it falls in, and what it is. */
 interface DayEvent {
@@ -189,27 +188,54 @@ export function logFormula(recordBytesPerDay: number, recordsPerDay: number, par
 
 const round = (v: number, digits: number): number => Math.round(v * 10 ** digits) / 10 ** digits;
 
+/**
+ * ESP-IDF NVS wear, an upper bound from the firmware's own NVS writes: a blob of n bytes takes a
+ * header entry, ceil(n / 32) data entries and a blob index entry (32-byte entries, 126 to a 4 KB
+ * page); an erase of the key only marks entries erased. When the pages fill, the NVS garbage
+ * collector erases the full page with the most erased entries, after moving its live ones: with
+ * L live entries over the usable pages (all but the one kept free), that page holds at least
+ * 126 - L / usable erased entries, so each sector erase frees at least that many.
+ */
+export function nvsErasesPerPagePerYear(writesPerDay: readonly number[], liveValues: readonly number[], days: number, pages = 6): number {
+  const entries = (n: number): number => 2 + Math.ceil(n / 32);
+  const perYear = (writesPerDay.reduce((a, n) => a + entries(n), 0) / days) * DAYS_PER_YEAR;
+  const live = liveValues.reduce((a, n) => a + entries(n), 0);
+  const freed = 126 - live / (pages - 1);
+  return perYear / freed / pages;
+}
+
+/** Days of the firmware's life run on the virtual rig before the replay over years. */
+const LIFE_DAYS = 28;
+
+// What these figures prove: the log's capacity (days of history kept) and its sector wear, from
+// the records the real firmware appends over LIFE_DAYS of the life in host/storage/log-years.ts
+// (hourly totals, schedule steps, boluses, alarms, a refill), replayed for 5 years into the
+// device's partition; and the NVS partition's wear from the same run's NVS writes, as an upper
+// bound (nvsErasesPerPagePerYear). What they do not prove: another use (more boluses, a chatty
+// clinician) writes more; the replay repeats the same weeks; the NVS figure is a bound from
+// ESP-IDF's page format, not a simulation of its allocator. The hand-written day (runLog) is kept
+// only for the log's own verification test, and as storage.logHandDay* context.
 export function benchStorageLog(): Record<string, number> {
   const years = 5;
-  const days = Math.round(years * DAYS_PER_YEAR);
-  const run = runLog({ days });
-  const recordsPerDay = run.records / days;
-  const bytesPerDay = run.recordBytes / days;
-  const erases = run.flash.eraseCounts;
-  // Erases per block per year, measured: the mean over blocks (the ring spreads them within one).
-  const perYear = erases.reduce((a, b) => a + b, 0) / erases.length / (days / DAYS_PER_YEAR);
-  const formula = logFormula(bytesPerDay, recordsPerDay);
-  const offDays = Math.abs(run.minHeldDays - formula.days) / formula.days;
-  const offWear = Math.abs(perYear - formula.erasesPerBlockPerYear) / formula.erasesPerBlockPerYear;
-  if (offDays > 0.05 || offWear > 0.05 || run.violations.length > 0) {
-    console.error(`storage log: measured ${run.minHeldDays.toFixed(1)} days and ${perYear.toFixed(2)} erases/block/year; formula ${formula.days.toFixed(1)} and ${formula.erasesPerBlockPerYear.toFixed(2)}; ${run.violations.length} violations`);
-  }
+  const w = firmwareWrites(LIFE_DAYS);
+  const replay = replayYears(w, years);
+  if (!replay.reopenOk) console.error('storage log: the replayed log does not reopen cleanly');
+  const perYear = replay.erasesPerBlockPerYear;
+  const nvsPerYear = nvsErasesPerPagePerYear(w.nvsWrites, w.nvsLive, w.days);
+  console.error(`storage log: firmware life ${w.days} days: ${w.records.length} records, ${w.boluses} boluses, ${w.alarms} alarms, ${w.refills} refills, ${w.nvsWrites.length} NVS writes`);
+  const hand = runLog({ days: Math.round(years * DAYS_PER_YEAR) });
   return {
     'storage.logPartitionKb': LOG_PARTITION_BYTES / 1024,
-    'storage.logRecordsPerDay': round(recordsPerDay, 1),
-    'storage.logBytesPerDay': Math.round(bytesPerDay),
-    'storage.logDaysCapacity': round(run.minHeldDays, 1),
+    'storage.logRecordsPerDay': round(w.records.length / w.days, 1),
+    'storage.logBytesPerDay': Math.round(replay.recordBytes / (years * DAYS_PER_YEAR)),
+    'storage.logDaysCapacity': round(replay.minHeldDays, 1),
     'storage.logEraseCyclesPerBlockPerYear': round(perYear, 2),
-    'storage.wearPercentPer7y': round(((perYear * 7) / FLASH_RATED_ERASE_CYCLES) * 100, 4),
+    'storage.logMaxEraseCyclesPerBlockPerYear': round(replay.maxErasesPerBlockPerYear, 2),
+    'storage.wearPercentPer7y': round(((replay.maxErasesPerBlockPerYear * 7) / FLASH_RATED_ERASE_CYCLES) * 100, 4),
+    'storage.nvsWritesPerDay': round(w.nvsWrites.length / w.days, 1),
+    'storage.nvsBytesPerDay': Math.round(w.nvsWrites.reduce((a, b) => a + b, 0) / w.days),
+    'storage.nvsEraseCyclesPerPagePerYear': round(nvsPerYear, 1),
+    'storage.nvsWearPercentPer7y': round(((nvsPerYear * 7) / FLASH_RATED_ERASE_CYCLES) * 100, 3),
+    'storage.logHandDayDaysCapacity': round(hand.minHeldDays, 1),
   };
 }

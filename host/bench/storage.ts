@@ -1,7 +1,9 @@
 // storage.powerCut*: power cut at every step of every storage operation of three realistic days
-// (NVS: after the erase of the key and after every byte of the value; flash: after every byte,
-// half-programmed, and part-way through every erase), each cut followed by a boot and the checks
-// in host/storage/power-cut.ts; a fourth run on a 1.5 KB log that wraps within the day, so the
+// (NVS with the ESP32's erase-then-write: after the erase of the key and after every byte of the
+// value; flash: after every byte, that byte's bits half-programmed, and part-way through every
+// erase), each cut followed by a boot and the checks of the whole restored state in
+// host/storage/power-cut-checks.ts (prescription, history, reservoir and its contents, alarms,
+// the log's events and hourly totals, ledger, bolus numbers, clinician boluses, AUTH lockout); a fourth run on a 1.5 KB log that wraps within the day, so the
 // erase cuts land on blocks holding records (on the device's 128 KB log a day erases only fresh
 // blocks). Plus the log's capacity and wear (storage-log.ts). What it does not prove: bits
 // cleared further on in a cut page operation, and cuts during the boot that follows a cut.
@@ -25,6 +27,7 @@ export function benchStorage(): Record<string, number> {
     'storage.powerCutErases': sum((r) => r.erases),
     'storage.powerCutViolations': sum((r) => r.violations),
     'storage.powerCutBolusCloses': sum((r) => r.bolusCloses),
+    'storage.powerCutAuthChecks': sum((r) => r.authChecks),
     ...benchStorageLog(),
   };
 }

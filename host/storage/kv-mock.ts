@@ -81,6 +81,11 @@ export class MockKeyValueStore implements KeyValueStore {
     this.onWrite = undefined;
   }
 
+  /** The keys stored now. */
+  keys(): string[] {
+    return [...this.#values.keys()];
+  }
+
   /** A copy of everything stored (for power-cut replays). */
   clone(): MockKeyValueStore {
     const c = new MockKeyValueStore();
