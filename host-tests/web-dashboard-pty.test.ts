@@ -28,6 +28,17 @@ const SLOW_WATER = {
   patientBolus: { volumeNl: 100_000, durationMs: 60_000, lockoutMs: 600_000, maxPer24h: 6, maxVolumeNlPer24h: 600_000 },
 };
 
+// The page's globals inside page.evaluate callbacks: this file compiles without DOM types.
+interface PageControl {
+  type: string;
+  labels: ArrayLike<{ textContent: string | null }> | null;
+  textContent: string | null;
+  outerHTML: string;
+  getAttribute(name: string): string | null;
+}
+declare const document: { activeElement: { id: string } | null; documentElement: { scrollWidth: number }; querySelectorAll(selector: string): Iterable<unknown> };
+declare const window: { scrollTo(x: number, y: number): void };
+
 let board: DashboardBoard;
 let browser: Awaited<ReturnType<typeof launchChromium>>;
 let page: Page;
@@ -182,7 +193,7 @@ describe('the dashboard in Chromium', () => {
     await page.getByRole('img', { name: 'Start-up curve' }).waitFor(WAIT);
     await page.getByRole('img', { name: 'Trumpet curve' }).waitFor(WAIT);
     // The SVG images really drew (a broken image has no natural width).
-    expect(await page.getByRole('img', { name: 'Trumpet curve' }).evaluate((i: HTMLImageElement) => i.naturalWidth)).toBeGreaterThan(100);
+    expect(await page.getByRole('img', { name: 'Trumpet curve' }).evaluate((i) => (i as unknown as { naturalWidth: number }).naturalWidth)).toBeGreaterThan(100);
     await page.locator('#accuracy-h').scrollIntoViewIfNeeded();
     await page.screenshot({ path: join(IMAGES, 'dashboard-accuracy.png'), clip: (await page.locator('#accuracy-h').locator('..').boundingBox())! });
   });
@@ -207,12 +218,12 @@ describe('the dashboard in Chromium', () => {
     const unlabelled = await page.evaluate(() =>
       [...document.querySelectorAll('input, select, button')]
         .filter((el) => {
-          const e = el as HTMLInputElement;
+          const e = el as PageControl;
           if (e.type === 'hidden') return false;
           const label = e.labels?.length ? e.labels[0]!.textContent : (e.getAttribute('aria-label') ?? e.textContent);
           return !label || label.trim() === '';
         })
-        .map((el) => el.outerHTML.slice(0, 80)),
+        .map((el) => (el as PageControl).outerHTML.slice(0, 80)),
     );
     expect(unlabelled).toEqual([]);
   });
