@@ -13,6 +13,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseArgs as nodeParseArgs, type ParseArgsConfig } from 'node:util';
 import { type RollupOptions, rollup } from 'rollup';
 import { DEVICE_ERRORS, type DeviceProblem, formatDeviceProblem } from './errors';
 import { checkToolchain, type Env } from './toolchain';
@@ -26,6 +27,10 @@ export interface DeviceOptions {
   readonly port: string | undefined;
   readonly debug: boolean;
   readonly xsOnly: boolean;
+  /** flash --image DIR: flash an already built image with esptool-js, no SDK or ESP-IDF. */
+  readonly image?: string | undefined;
+  /** flash --image: the baud rate to switch to after connecting (default 921600). */
+  readonly baud?: number | undefined;
 }
 
 export interface Io {
@@ -35,26 +40,43 @@ export interface Io {
 
 const stdio: Io = { out: (t) => process.stdout.write(`${t}\n`), err: (t) => process.stderr.write(`${t}\n`) };
 
-/** The options, or the problem with them. */
+/** The options, or the problem with them (node:util parseArgs; its errors become E708). */
 export function parseArgs(command: DeviceCommand, argv: readonly string[]): DeviceOptions | DeviceProblem {
-  let board: string | undefined;
-  let port: string | undefined;
-  let debug = false;
-  let xsOnly = false;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
-    const value = (): string | undefined => inline ?? argv[++i];
-    if (flag === '--board') board = value();
-    else if (flag === '--port') port = value();
-    else if (flag === '--debug' && inline === undefined) debug = true;
-    else if (flag === '--xs-only' && inline === undefined && command === 'build') xsOnly = true;
-    else return { name: 'ARGUMENT', detail: `${arg} is not an option of ${command === 'build' ? 'build:esp32' : 'flash'}` };
-    if ((flag === '--board' && (board === undefined || board === '')) || (flag === '--port' && (port === undefined || port === ''))) {
-      return { name: 'ARGUMENT', detail: `${flag} needs a value` };
+  const name = command === 'build' ? 'build:esp32' : 'flash';
+  const options = {
+    board: { type: 'string' },
+    port: { type: 'string' },
+    debug: { type: 'boolean' },
+    ...(command === 'build' ? { 'xs-only': { type: 'boolean' } } : { image: { type: 'string' }, baud: { type: 'string' } }),
+  } satisfies ParseArgsConfig['options'] as ParseArgsConfig['options'];
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    values = nodeParseArgs({ args: [...argv], options, strict: true, allowPositionals: false }).values as Record<string, string | boolean | undefined>;
+  } catch (e) {
+    // ERR_PARSE_ARGS_UNKNOWN_OPTION, _INVALID_OPTION_VALUE (missing value, or --debug=x), _UNEXPECTED_POSITIONAL.
+    const code = (e as { code?: string }).code;
+    const bad = argv.find((a) => !a.startsWith('--') || !(a.slice(2).split('=')[0]! in options!)) ?? '';
+    if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+      const flag = argv.find((a) => /^--(board|port|image|baud)$/.test(a) || /^--(debug|xs-only)=/.test(a)) ?? '';
+      return { name: 'ARGUMENT', detail: flag.includes('=') ? `${flag} is not an option of ${name}` : `${flag} needs a value` };
     }
+    return { name: 'ARGUMENT', detail: `${bad || argv.join(' ')} is not an option of ${name}` };
   }
-  return { board, port, debug, xsOnly };
+  for (const flag of ['board', 'port', 'image', 'baud'] as const) {
+    if (values[flag] === '') return { name: 'ARGUMENT', detail: `--${flag} needs a value` };
+  }
+  const baud = values['baud'] === undefined ? undefined : Number(values['baud']);
+  if (baud !== undefined && !(Number.isInteger(baud) && baud >= 9600 && baud <= 5_000_000)) {
+    return { name: 'ARGUMENT', detail: `--baud ${String(values['baud'])} is not a baud rate (9600-5000000)` };
+  }
+  return {
+    board: values['board'] as string | undefined,
+    port: values['port'] as string | undefined,
+    debug: values['debug'] === true,
+    xsOnly: values['xs-only'] === true,
+    image: values['image'] as string | undefined,
+    baud,
+  };
 }
 
 interface PinMapFile {
