@@ -17,6 +17,7 @@ export function historyPanel(ask: Ask): HTMLElement {
   const filters = () => ({ ...(type.value && { type: type.value }), ...(text.input.value.trim() && { text: text.input.value }) });
   f.addEventListener('submit', async (e) => {
     e.preventDefault();
+    say(out, { ok: true, text: 'reading the history from the pump…' });
     const a = await ask({ action: 'history', ...filters() });
     say(out, a);
     if (!a.ok) return;
