@@ -31,6 +31,44 @@ export interface FlowCheckConfig {
    * noise and the gaps between microsteps at low rates.
    */
   readonly recentMs: number;
+  /**
+   * The drive's slack, in plunger travel (um): after every (re)start the nut's play, the stopper's
+   * glide deflection and a stick-slip jump are taken up before the stopper moves, so that much
+   * pushed volume (this x the plunger area) need not arrive. It is forgiven until flow is seen
+   * arriving or the slack is used up, whichever comes first. The rig's parts (hardware/README.md:
+   * a plain brass Tr8 nut, up to 0.1 mm play; a plastic stopper's glide deflection on a printed
+   * chain, up to about 30 um) bound it.
+   */
+  readonly takeUpUm: number;
+  /** One stick-slip jump of the stopper at low rates (um): flow arrives in steps this large. */
+  readonly slipUm: number;
+  /**
+   * The flow sensor's zero error bound (nl/min): offset plus drift as its datasheet bounds them.
+   * The check learns the sensor's zero while delivery runs and, until it has, tolerates this much
+   * more flow error, shrinking as it learns.
+   */
+  readonly zeroBoundNlPerMin: number;
+  /** Time constant of the zero estimate (ms of delivery): long against an occlusion's detection. */
+  readonly zeroLearnMs: number;
+  /**
+   * A line settles in this long (ms: four times the slowest line's time constant, 150 s). The zero
+   * is learned in delivery only once the rate has held this long since the last change or
+   * restart (the line's fill and drain would teach it the transient); and with the plunger still
+   * this long the line has drained, and the sensor reads its zero alone: learned then with
+   * restLearnMs.
+   */
+  readonly settleMs: number;
+  readonly restLearnMs: number;
+  /**
+   * A deficit that keeps growing without the flow recovering is an occlusion even though some flow
+   * still reaches the sensor (the compliance past it fills): below this share of the pushed volume
+   * arriving since the deficit passed the threshold (percent)...
+   */
+  readonly stoppedFlowPercent: number;
+  /** ...not risen by more than this many points since the crossing (a partial occlusion recovers)... */
+  readonly recoveryPoints: number;
+  /** ...for at least this long after the crossing (ms) and half the threshold pushed since. */
+  readonly escalateMs: number;
 }
 
 export const DEFAULT_FLOW_CHECK: FlowCheckConfig = {
@@ -40,6 +78,15 @@ export const DEFAULT_FLOW_CHECK: FlowCheckConfig = {
   lagMs: 60_000,
   occlusionFlowPercent: 20,
   recentMs: 30_000,
+  takeUpUm: 140,
+  slipUm: 0,
+  zeroBoundNlPerMin: 6_500,
+  zeroLearnMs: 10 * 60_000,
+  settleMs: 10 * 60_000,
+  restLearnMs: 60_000,
+  stoppedFlowPercent: 60,
+  recoveryPoints: 3,
+  escalateMs: 30_000,
 };
 
 export type FlowVerdict = 'ok' | 'occlusion' | 'under-delivery' | 'over-delivery';
@@ -66,6 +113,8 @@ const FLOW_OK: FlowFinding = Object.freeze({ verdict: 'ok', storedEstimateNl: 0,
 
 export class FlowCheck {
   readonly config: FlowCheckConfig;
+  /** Plunger area (mm^2): 1 um of travel is this many nl. */
+  #areaMm2: number;
   #deficit = 0;
   #excess = 0;
   /**
@@ -91,9 +140,27 @@ export class FlowCheck {
    */
   #excessPeakRate = 0;
   #excessPeakUntilMs = 0;
+  /** Slack still to take up since the restart (nl); 0 once flow was seen arriving. */
+  #takeUpLeft = 0;
+  /** The sensor's zero as learned (nl/min), and how far it may still be off (nl/min). */
+  #zero = 0;
+  #zeroDoubt: number;
+  /** Since the deficit passed the threshold: when, the share arriving then, pushed and measured since. */
+  #crossedAt = -1;
+  #crossedPercent = 0;
+  #crossPushed = 0;
+  #crossMeasured = 0;
+  /** How long the plunger has stood still (ms), for learning the zero at rest. */
+  #stillMs = 0;
+  /** How long the rate has held since it changed or the line restarted (ms), and that rate. */
+  #steadyMs = 0;
+  #steadyRate = -1;
 
-  constructor(config: FlowCheckConfig = DEFAULT_FLOW_CHECK) {
+  constructor(config: FlowCheckConfig = DEFAULT_FLOW_CHECK, plungerAreaMm2 = 0) {
     this.config = config;
+    this.#areaMm2 = plungerAreaMm2;
+    this.#zeroDoubt = config.zeroBoundNlPerMin;
+    this.#takeUpLeft = config.takeUpUm * plungerAreaMm2;
   }
 
   get deficitNl(): number {
@@ -104,8 +171,32 @@ export class FlowCheck {
     return this.#excess;
   }
 
-  /** Forget the sums: after a pause, an alarm or a new prescription the line starts afresh. */
-  reset(): void {
+  /** The sensor's zero as learned so far (nl/min) and its remaining doubt (nl/min). */
+  get zeroNlPerMin(): number {
+    return this.#zero;
+  }
+
+  get zeroDoubtNlPerMin(): number {
+    return this.#zeroDoubt;
+  }
+
+  /** A new syringe: the slack and a stick-slip jump follow its bore. */
+  setPlungerArea(plungerAreaMm2: number): void {
+    this.#areaMm2 = plungerAreaMm2;
+  }
+
+  /** The slack a first start takes up (nl): the whole drive's. */
+  get fullSlackNl(): number {
+    return this.config.takeUpUm * this.#areaMm2;
+  }
+
+  /**
+   * Forget the sums: after a pause, an alarm or a new prescription the line starts afresh, and
+   * `slackNl` of the drive's slack is taken up first (the monitor says how much: after a
+   * reversal the nut's play and the stopper's deflection, none after a plain pause). The sensor's
+   * zero is the sensor's: it is kept.
+   */
+  reset(slackNl = 0): void {
     this.#deficit = 0;
     this.#excess = 0;
     this.#pushedSince = 0;
@@ -114,14 +205,41 @@ export class FlowCheck {
     this.#recentPushed = 0;
     this.#recentMeasured = 0;
     this.#recentMs = 0;
+    this.#takeUpLeft = Math.max(0, Math.min(slackNl, this.fullSlackNl));
+    this.#crossedAt = -1;
+    this.#steadyMs = 0;
   }
 
   /**
-   * One sample: `pushedNl` moved by the plunger and `measuredNl` through the sensor over the
+   * Every valid read, delivering or not: with the plunger still for restSettleMs the line has
+   * drained, and what the sensor reads is its zero (learned fast, its doubt shrinking).
+   */
+  rest(dtMs: number, pushedNl: number, rawMeasuredNl: number): void {
+    const c = this.config;
+    if (!(dtMs > 0)) return;
+    const readNlPerMin = (rawMeasuredNl * MS_PER_MINUTE) / dtMs;
+    // Still, and steady: a reading beyond what the zero's doubt allows is flow (a line draining
+    // after it was cleared), and the settling starts again.
+    if (pushedNl !== 0 || Math.abs(readNlPerMin - this.#zero) > this.#zeroDoubt + 4 * c.allowanceNlPerMin) {
+      this.#stillMs = 0;
+      return;
+    }
+    this.#stillMs += dtMs;
+    if (this.#stillMs < c.settleMs) return;
+    const k = dtMs / (c.restLearnMs + dtMs);
+    const z = this.#zero + k * (readNlPerMin - this.#zero);
+    this.#zero = Math.max(-c.zeroBoundNlPerMin, Math.min(c.zeroBoundNlPerMin, z));
+    this.#zeroDoubt *= 1 - k;
+  }
+
+  /**
+   * One sample: `pushedNl` moved by the plunger and `rawMeasuredNl` through the sensor over the
    * last `dtMs`, while the pump ran at `rateNlPerDay`.
    */
-  sample(now: number, dtMs: number, pushedNl: number, measuredNl: number, rateNlPerDay: number): FlowFinding {
+  sample(now: number, dtMs: number, pushedNl: number, rawMeasuredNl: number, rateNlPerDay: number): FlowFinding {
     const c = this.config;
+    // The sensor's zero as learned so far comes off every reading.
+    const measuredNl = rawMeasuredNl - (this.#zero * dtMs) / MS_PER_MINUTE;
     // The threshold follows the highest rate of the last few time constants: a rate drop
     // releases what the line held at the old rate.
     if (rateNlPerDay >= this.#peakRate || now > this.#peakUntilMs) {
@@ -132,15 +250,34 @@ export class FlowCheck {
       this.#excessPeakRate = rateNlPerDay;
       this.#excessPeakUntilMs = now + 3 * c.lagMs;
     }
-    const gap = pushedNl - measuredNl;
-    this.#deficit = Math.max(0, this.#deficit + gap - this.#allowance(this.#peakRate, dtMs));
-    this.#excess = Math.max(0, this.#excess - gap - this.#allowance(this.#excessPeakRate, dtMs));
+    // Take-up: until flow is seen arriving, pushed volume goes first into the drive's slack.
+    if (this.#takeUpLeft > 0 && pushedNl > 0) {
+      const slack = Math.min(this.#takeUpLeft, pushedNl);
+      this.#takeUpLeft -= slack;
+      pushedNl -= slack;
+    }
+    const w = c.recentMs / (c.recentMs + dtMs);
     // The recent window: a first-order filter with a rational weight (not Math.exp), so that
     // every engine computes the same bits, in fields, so that no sample allocates.
-    const w = c.recentMs / (c.recentMs + dtMs);
     this.#recentPushed = this.#recentPushed * w + pushedNl;
     this.#recentMeasured = this.#recentMeasured * w + measuredNl;
     this.#recentMs = this.#recentMs * w + dtMs;
+    const doubtNl = (this.#zeroDoubt * this.#recentMs) / MS_PER_MINUTE;
+    // Flow is seen arriving (the slack is taken up) when half the recent pushed volume arrives
+    // beyond what the zero's doubt could account for.
+    if (this.#takeUpLeft > 0 && this.#recentPushed > 0 && 2 * (this.#recentMeasured - doubtNl) >= this.#recentPushed) this.#takeUpLeft = 0;
+    // The zero is learned only while neither sum is building: an occlusion (or free flow) must
+    // not teach it, and it would, at zeroLearnMs, within minutes.
+    if (rateNlPerDay !== this.#steadyRate) {
+      this.#steadyRate = rateNlPerDay;
+      this.#steadyMs = 0;
+    } else this.#steadyMs += dtMs;
+    const quiet = 4 * Math.max(this.#deficit, this.#excess) < this.#threshold(this.#peakRate);
+    if (this.#takeUpLeft === 0 && quiet && this.#steadyMs >= c.settleMs && rateNlPerDay > 0 && dtMs > 0) this.#learnZero(dtMs, pushedNl, measuredNl);
+
+    const gap = pushedNl - measuredNl;
+    this.#deficit = Math.max(0, this.#deficit + gap - this.#allowance(this.#peakRate, dtMs));
+    this.#excess = Math.max(0, this.#excess - gap - this.#allowance(this.#excessPeakRate, dtMs));
     // Flow arrives in full when the recent window sees the pushed volume within the rate
     // allowance: the line then holds what that flow needs to pass the catheter, and what it
     // takes up beyond that is counted from here.
@@ -161,12 +298,31 @@ export class FlowCheck {
       // would stay above occlusionFlowPercent long after the flow stopped.
       const p = this.#recentPushed;
       const m = this.#recentMeasured;
-      const occluded = p > 0 && 100 * m < c.occlusionFlowPercent * p;
       const arrived = p > 0 ? Math.round((100 * m) / p) : 0;
+      let occluded = p > 0 && 100 * m < c.occlusionFlowPercent * p;
+      let why = '';
+      if (this.#crossedAt < 0) {
+        this.#crossedAt = now;
+        this.#crossedPercent = arrived;
+        this.#crossPushed = 0;
+        this.#crossMeasured = 0;
+      } else {
+        this.#crossPushed += pushedNl;
+        this.#crossMeasured += measuredNl;
+        // The stopped-flow signature: compliance past the sensor fills through it, so part of the
+        // flow still shows, but the share arriving stays low and does not recover as it does
+        // behind a partial occlusion, whose pressure rises until the flow passes again.
+        const since = this.#crossPushed > 0 ? (100 * this.#crossMeasured) / this.#crossPushed : 100;
+        if (!occluded && now - this.#crossedAt >= c.escalateMs && 2 * this.#crossPushed >= threshold && since < c.stoppedFlowPercent && since <= this.#crossedPercent + c.recoveryPoints) {
+          occluded = true;
+          why = `; since the deficit passed the threshold ${Math.round((now - this.#crossedAt) / 1000)} s ago only ${Math.round(since)}% arrived (${this.#crossedPercent}% then): the flow stopped and the line past the sensor is filling`;
+        }
+      }
       const stored = Math.max(0, this.#pushedSince - this.#measuredSince);
-      const detail = `${Math.round(p)} nl pushed, ${Math.round(m)} nl measured in the last ${Math.round(c.recentMs / 1000)} s (${arrived}%), deficit ${Math.round(this.#deficit)} nl over ${Math.round(threshold)} nl, ${Math.round(stored)} nl taken up by the line`;
+      const detail = `${Math.round(p)} nl pushed, ${Math.round(m)} nl measured in the last ${Math.round(c.recentMs / 1000)} s (${arrived}%), deficit ${Math.round(this.#deficit)} nl over ${Math.round(threshold)} nl, ${Math.round(stored)} nl taken up by the line${why}`;
       return { verdict: occluded ? 'occlusion' : 'under-delivery', storedEstimateNl: stored, arrivedNlPerDay: this.#arrivedNlPerDay, detail };
     }
+    this.#crossedAt = -1;
     const excessThreshold = this.#threshold(this.#excessPeakRate);
     if (this.#excess > excessThreshold) {
       return { verdict: 'over-delivery', storedEstimateNl: 0, arrivedNlPerDay: 0, detail: `${Math.round(this.#excess)} nl more measured than pushed (threshold ${Math.round(excessThreshold)} nl)` };
@@ -174,19 +330,37 @@ export class FlowCheck {
     return FLOW_OK;
   }
 
+  /**
+   * The sensor's zero: what is measured beyond what was pushed, averaged over zeroLearnMs of
+   * delivery (a rational first-order weight). Long against the minutes an occlusion takes to
+   * detect, so an occlusion's deficit moves it little; short against the sensor's drift with the
+   * day's temperature. Bounded by the datasheet's zero error; its doubt shrinks as it learns.
+   */
+  #learnZero(dtMs: number, pushedNl: number, measuredNl: number): void {
+    const c = this.config;
+    const errNlPerMin = ((measuredNl - pushedNl) * MS_PER_MINUTE) / dtMs;
+    const k = dtMs / (c.zeroLearnMs + dtMs);
+    const z = this.#zero + k * errNlPerMin;
+    this.#zero = Math.max(-c.zeroBoundNlPerMin, Math.min(c.zeroBoundNlPerMin, z));
+    this.#zeroDoubt *= 1 - k;
+  }
+
   // Allowance and threshold as plain numbers (not a {allowance, threshold} object per sample).
 
-  /** Flow error tolerated over `dtMs` at a given peak rate (nl). */
+  /** Flow error tolerated over `dtMs` at a given peak rate (nl): the zero's doubt included. */
   #allowance(peakNlPerDay: number, dtMs: number): number {
     const c = this.config;
     const peakNlPerMin = peakNlPerDay / (MS_PER_DAY / MS_PER_MINUTE);
-    return ((c.allowanceNlPerMin + (peakNlPerMin * c.allowancePercent) / 100) * dtMs) / MS_PER_MINUTE;
+    return ((c.allowanceNlPerMin + this.#zeroDoubt + (peakNlPerMin * c.allowancePercent) / 100) * dtMs) / MS_PER_MINUTE;
   }
 
-  /** Volume either sum must pass to alarm at a given peak rate (nl). */
+  /**
+   * Volume either sum must pass to alarm at a given peak rate (nl). Between slips the stopper lags
+   * the pusher by up to half a slip more than on average, so half a slip's volume is added.
+   */
   #threshold(peakNlPerDay: number): number {
     const c = this.config;
     const peakNlPerMin = peakNlPerDay / (MS_PER_DAY / MS_PER_MINUTE);
-    return c.thresholdNl + (peakNlPerMin * c.lagMs) / MS_PER_MINUTE;
+    return c.thresholdNl + (c.slipUm * this.#areaMm2) / 2 + (peakNlPerMin * c.lagMs) / MS_PER_MINUTE;
   }
 }

@@ -117,10 +117,14 @@ export class Monitor {
   /** The plunger moved forward since delivery (re)started; its last move was forward. */
   #movedForward = false;
   #lastForward = true;
+  /** The plunger has moved since power-up (the drive's slack state is then known)... */
+  #everMoved = false;
+  /** ...and how far it went back since it last went forward (nl): slack to take up again. */
+  #reversedNl = 0;
 
   constructor(now: number, plungerAreaMm2: number, config: MonitorConfig = DEFAULT_MONITOR) {
     this.config = config;
-    this.flowCheck = config.flow ? new FlowCheck(config.flow) : undefined;
+    this.flowCheck = config.flow ? new FlowCheck(config.flow, plungerAreaMm2) : undefined;
     this.forceCheck = config.force ? new ForceCheck(plungerAreaMm2, config.force) : undefined;
     this.dropCheck = config.drop ? new PressureDropCheck(config.drop) : undefined;
     this.battery = new BatteryMonitor(now, config.battery);
@@ -133,16 +137,23 @@ export class Monitor {
     if (nl === 0) return;
     this.#lastForward = nl > 0;
     if (nl > 0) this.#movedForward = true;
+    this.#reversedNl = nl < 0 ? this.#reversedNl - nl : 0;
+    this.#everMoved = true;
   }
 
-  /** A new syringe: the force threshold follows its bore. */
+  /** A new syringe: the force threshold and the flow check's slack follow its bore. */
   setPlungerArea(plungerAreaMm2: number): void {
+    this.flowCheck?.setPlungerArea(plungerAreaMm2);
     if (this.config.force) this.forceCheck = new ForceCheck(plungerAreaMm2, this.config.force);
   }
 
   /** Delivery (re)starts: the line checks learn afresh. */
   restartLine(): void {
-    this.flowCheck?.reset();
+    // The drive's slack: all of it before the first move. After a back-off the reversed play is
+    // not forgiven yet (#reversedNl is kept for it): on a rig without play that volume is line
+    // pressure, and forgiving it made the second back-off leave a 27 uL bolus (issue 15, open).
+    const fc = this.flowCheck;
+    fc?.reset(this.#everMoved ? 0 : (fc?.fullSlackNl ?? 0));
     this.forceCheck?.reset();
     this.dropCheck?.reset();
     this.#movedForward = false;
@@ -209,7 +220,9 @@ export class Monitor {
     this.#lastGoodFlowMs = now;
     const pushed = this.#pushedNl;
     this.#pushedNl = 0;
-    if (!this.flowCheck || !check || since === undefined || now <= since) return;
+    if (!this.flowCheck || since === undefined || now <= since) return;
+    this.flowCheck.rest(now - since, pushed, (s.flowNlPerMin * (now - since)) / MS_PER_MINUTE);
+    if (!check) return;
     // The sensor reports the mean flow of its last interval; over a gap of failed reads the
     // same mean is taken to hold (a failed read never contributes a value of its own).
     const dt = now - since;
