@@ -24,11 +24,6 @@ const isRelative = (spec: string): boolean => spec.startsWith('./') || spec.star
 const isNode = (spec: string): boolean => spec.startsWith('node:') || builtinModules.includes(spec);
 const isDevice = (spec: string): boolean => spec.startsWith('embedded:') || MODDABLE_BUILTINS.has(spec);
 
-/** Every import, export-from, `import()` and `require()` specifier in a source file. */
-function sourceImports(text: string): string[] {
-  return ts.preProcessFile(text, true, true).importedFiles.map((f) => f.fileName);
-}
-
 async function sourceFiles(dir: string): Promise<string[]> {
   const files: string[] = [];
   for (const e of await readdir(dir, { withFileTypes: true })) {
@@ -40,31 +35,53 @@ async function sourceFiles(dir: string): Promise<string[]> {
 }
 
 /**
- * The layer rules over `<root>/firmware`, one line per breach. Declaration files are skipped:
- * they carry no runtime imports.
+ * Which firmware layers each layer may import (relative imports; every layer may import its
+ * own). Bottom to top: shared and ports import nothing else; core only the port types; drivers
+ * add core and shared; storage sits below protocol (protocol reads the log; storage never
+ * imports protocol); app, the composition root, wires them all (and reads hardware/pinmap.json). docs/architecture.md says the
+ * same in words. Widening a layer takes a change here, where the review sees it.
  */
+const LAYER_IMPORTS: Readonly<Record<string, readonly string[]>> = {
+  shared: [],
+  ports: [],
+  core: ['ports'],
+  drivers: ['ports', 'core', 'shared'],
+  storage: ['ports', 'core', 'shared'],
+  protocol: ['ports', 'core', 'shared', 'storage'],
+  app: ['ports', 'core', 'shared', 'drivers', 'storage', 'protocol', 'hardware'],
+};
+
 /** npm packages of plain ES2022 JavaScript that rollup bundles in (no Node, no platform). */
 const PURE_PACKAGES = ['@noble/hashes/'];
 
+/**
+ * The layer rules over `<root>/firmware`, one line per breach: `file:line: what, and the rule`.
+ * Declaration files are skipped: they carry no runtime imports.
+ */
 async function layerViolations(root: string): Promise<string[]> {
   const firmware = join(root, 'firmware');
   const found: string[] = [];
   for (const file of await sourceFiles(firmware)) {
     const rel = relative(root, file).split('\\').join('/');
-    const layer = rel.split('/')[1];
-    for (const spec of sourceImports(await readFile(file, 'utf8'))) {
-      if (isNode(spec)) found.push(`${rel}: imports the Node module ${spec}`);
+    const layer = rel.split('/')[1]!;
+    const text = await readFile(file, 'utf8');
+    for (const { fileName: spec, pos } of ts.preProcessFile(text, true, true).importedFiles) {
+      const at = `${rel}:${text.slice(0, pos).split('\n').length}`;
+      if (isNode(spec)) found.push(`${at}: imports the Node module ${spec}`);
       else if (isRelative(spec)) {
         const target = relative(firmware, resolve(dirname(file), spec)).split('\\').join('/');
-        if (layer === 'core' && !/^(core|ports)\//.test(target)) {
-          found.push(`${rel}: core imports ${spec}, outside firmware/core and firmware/ports`);
-        }
+        // Outside firmware/ only hardware/ (the pin map, data bundled in) has a name in the table.
+        const to = target.startsWith('../hardware/') ? 'hardware' : target.startsWith('../') ? 'outside firmware/' : target.split('/')[0]!;
+        const allowed = LAYER_IMPORTS[layer];
+        if (to === layer || (allowed && allowed.includes(to))) continue;
+        const rule = allowed ? `firmware/${layer} may import ${allowed.length ? allowed.join(', ') : 'nothing else'}` : `firmware/${layer} is not in the layer table`;
+        found.push(`${at}: ${layer} imports ${spec} (${to}); ${rule}`);
       } else if (layer === 'protocol' && PURE_PACKAGES.some((p) => spec.startsWith(p))) {
         // Pure-JS packages bundled into the firmware (HMAC-SHA256 for the protocol).
       } else if (layer !== 'drivers') {
-        found.push(`${rel}: imports ${spec}; only firmware/drivers may import platform modules`);
+        found.push(`${at}: imports ${spec}; only firmware/drivers may import platform modules`);
       } else if (!isDevice(spec)) {
-        found.push(`${rel}: imports ${spec}, which is neither embedded:* nor a Moddable module`);
+        found.push(`${at}: imports ${spec}, which is neither embedded:* nor a Moddable module`);
       }
     }
   }
@@ -171,12 +188,12 @@ describe('pin map in the device bundle (one board, chosen at build time)', () =>
   }, 60_000);
 });
 
-describe('layer rules over firmware/', () => {
+describe('layer rules over firmware/ (the table LAYER_IMPORTS)', () => {
   it('holds for the sources in the repository', async () => {
     expect(await layerViolations(ROOT)).toEqual([]);
   });
 
-  it('catches Node and embedded:* imports in the wrong place', async () => {
+  it('catches Node, embedded:* and upward imports, with file:line and the rule', async () => {
     const root = await mkdtemp(join(tmpdir(), 'pump-layers-'));
     const put = async (rel: string, text: string): Promise<void> => {
       await mkdir(dirname(join(root, rel)), { recursive: true });
@@ -189,11 +206,19 @@ describe('layer rules over firmware/', () => {
       await put('firmware/app/pin.ts', "import Digital from 'embedded:io/digital';\n");
       await put('firmware/drivers/io.ts', "import Digital from 'embedded:io/digital';\nimport Timer from 'timer';\nconst p = require('path');\n");
       await put('firmware/types/x.d.ts', "declare module 'embedded:storage/key-value' {}\n");
+      await put('firmware/storage/up.ts', "import { crc16 } from '../shared/crc';\nimport { type Auth } from '../protocol/auth';\n");
+      await put('firmware/protocol/app.ts', "import { type Controller } from '../app/controller';\n");
+      await put('firmware/shared/x.ts', "import { ok } from '../core/errors';\n");
+      await put('firmware/drivers/e.ts', "import { type Role } from '../protocol/auth';\n");
       expect(await layerViolations(root)).toEqual([
-        'firmware/app/pin.ts: imports embedded:io/digital; only firmware/drivers may import platform modules',
-        'firmware/core/leak.ts: imports the Node module node:fs',
-        'firmware/core/reach.ts: core imports ../drivers/esp32-io, outside firmware/core and firmware/ports',
-        'firmware/drivers/io.ts: imports the Node module path',
+        'firmware/app/pin.ts:1: imports embedded:io/digital; only firmware/drivers may import platform modules',
+        'firmware/core/leak.ts:1: imports the Node module node:fs',
+        'firmware/core/reach.ts:1: core imports ../drivers/esp32-io (drivers); firmware/core may import ports',
+        'firmware/drivers/e.ts:1: drivers imports ../protocol/auth (protocol); firmware/drivers may import ports, core, shared',
+        'firmware/drivers/io.ts:3: imports the Node module path',
+        'firmware/protocol/app.ts:1: protocol imports ../app/controller (app); firmware/protocol may import ports, core, shared, storage',
+        'firmware/shared/x.ts:1: shared imports ../core/errors (core); firmware/shared may import nothing else',
+        'firmware/storage/up.ts:2: storage imports ../protocol/auth (protocol); firmware/storage may import ports, core, shared',
       ]);
     } finally {
       await rm(root, { recursive: true, force: true });
