@@ -59,7 +59,7 @@ export const DEVICE_ERRORS = {
     code: 708,
     exit: 78,
     meaning: 'An option is not one the command knows, or lacks its value.',
-    action: 'Use --board <name>, --port <serial device>, --debug or --xs-only (see README.md, "Flashing a board").',
+    action: 'Use --board <name>, --port <serial device>, --debug or --xs-only; flash also takes --image <folder>, --baud <rate> and --no-reset (see README.md, "Flashing a board", and docs/flashing.md).',
   },
   BUNDLE_FAILED: {
     code: 709,
@@ -72,6 +72,55 @@ export const DEVICE_ERRORS = {
     exit: 80,
     meaning: "A stage of the SDK's build (mcconfig, xsc, xsl, ESP-IDF or the flash tool) exited with an error.",
     action: 'Read its output above the message; for a flash, check the cable and --port (UPLOAD_PORT), and hold BOOT while it connects if the board does not enter its downloader.',
+  },
+  // Flashing a built image with esptool-js (`npm run flash -- --image DIR`, flasher.ts): E720-E727.
+  IMAGE_MISSING: {
+    code: 720,
+    exit: 90,
+    meaning: 'The image folder, or a file it needs (bootloader, partition table, application), is not there.',
+    action: 'Give --image the folder the image workflow (.github/workflows/image.yml) uploads, unzipped: bootloader.bin, partition-table.bin and the application .bin, or ESP-IDF\'s build folder with flasher_args.json (docs/flashing.md).',
+  },
+  IMAGE_INVALID: {
+    code: 721,
+    exit: 91,
+    meaning: 'A file in the image folder is not an ESP32 image: wrong magic byte, a partition table whose MD5 does not match, or an application whose SHA-256 does not match (truncated or corrupted download).',
+    action: 'Download or build the image again; do not edit the .bin files. The file and what failed are named in the message.',
+  },
+  IMAGE_OVERLAP: {
+    code: 722,
+    exit: 92,
+    meaning: 'The image\'s parts would overlap in flash, or the application is larger than its partition.',
+    action: 'Rebuild: the partition table (firmware/app/partitions.csv) and the application do not belong together, or flasher_args.json names wrong offsets.',
+  },
+  CHIP_SILENT: {
+    code: 723,
+    exit: 93,
+    meaning: 'No ESP32 ROM loader answered on the port (no SYNC reply).',
+    action: 'Check --port and the USB cable (a charge-only cable has no data lines); close any serial monitor on the port; if the board does not enter its downloader by itself, hold BOOT, tap EN (RST), release BOOT, and run again with --no-reset.',
+  },
+  CHIP_WRONG: {
+    code: 724,
+    exit: 94,
+    meaning: 'The chip on the port is not the chip the image was built for.',
+    action: 'Use the image built for this board (--board of build:esp32, or the matching artifact of the image workflow), or connect the board the image is for.',
+  },
+  FLASH_FAILED: {
+    code: 725,
+    exit: 95,
+    meaning: 'The chip stopped answering, or refused a command, while the image was written.',
+    action: 'Check the cable and power (a hub with too little current resets the board), try a lower --baud (115200), and run again: flashing starts over from the beginning.',
+  },
+  VERIFY_FAILED: {
+    code: 726,
+    exit: 96,
+    meaning: 'The flash content read back (MD5 over each part) differs from the image: the write did not land intact.',
+    action: 'Run the flash again at a lower --baud; if it fails again at the same address, the flash chip may be worn or the board faulty.',
+  },
+  PORT_FAILED: {
+    code: 727,
+    exit: 97,
+    meaning: 'The serial port could not be opened.',
+    action: 'Check the path (`pumpctl ports` lists them), that no other program holds it, and that you may open it (on Linux, membership of the dialout group).',
   },
 } as const satisfies Record<string, DeviceErrorSpec>;
 
