@@ -49,7 +49,7 @@ export const DEFAULT_PROFILE: StationProfile = {
   name: 'default',
   selftest: { motorRateMlH: 6, motorSeconds: 60, motorTolerancePct: 2, restSeconds: 30, batteryMinPct: 20, batteryMaxPct: 100, loadCell: false },
   calibration: { volumeUl: 500, rateMlH: 6, settleMin: 3, temperatureC: 20 },
-  accuracy: { rateMlH: 6, minutes: 20, intervalS: 30, temperatureC: 20, tolerancePct: { a: 2, total: 2, windows: { 2: 5, 5: 3.5 } } },
+  accuracy: { rateMlH: 6, minutes: 20, intervalS: 30, temperatureC: 20, tolerancePct: { a: 2, total: 5, windows: { 2: 5, 5: 3.5 } } },
   driftWarnPct: 1,
 };
 

@@ -62,6 +62,11 @@ export async function accuracy(c: StepContext): Promise<StepOutcome> {
     return { result: 'error', detail: `balance: ${why(e)}`, measurements: [] };
   }
   const pump = new SessionPump(c.session, () => undefined);
+  // The calibration just ran: the line must empty and the pan settle before the zero (an
+  // MT-SICS Z waits for a stable pan, and a manual board clock moves only when told).
+  c.phase('settling');
+  await pump.stop();
+  await c.scheduler.sleepUntil(c.scheduler.now() + Math.round(c.profile.calibration.settleMin * 60_000));
   const durationMs = Math.round(p.minutes * 60_000);
   const intervalMs = p.intervalS * 1000;
   const count = Math.floor(durationMs / intervalMs);
