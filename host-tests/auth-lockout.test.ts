@@ -8,6 +8,7 @@ import library from '../firmware/app/examples/library.example.json';
 import mechanics from '../firmware/app/examples/mechanics.example.json';
 import prescription from '../firmware/app/examples/prescription.example.json';
 import { Auth, FIRST_LOCK_MS, type LockoutMemory, type LockoutStore, MAX_LOCK_MS, MemoryKeyStore } from '../firmware/protocol/auth';
+import { nobleDigest } from '../firmware/drivers/digest-noble';
 import { lineBytes } from '../firmware/shared/crc';
 import { BoardCore, type BoardCoreOptions } from '../host/board/core';
 import { parseLogLine } from '../host/cli/history';
@@ -216,16 +217,16 @@ describe('Auth with a lockout store (the rules, without a pump)', () => {
 
   it('a stored lock runs on from the stored end, but never longer than its own length (a clock that restarted lower)', () => {
     const stored = { failures: 5, lockedUntilMs: 1_000_000, lockMs: 40_000 };
-    expect(new Auth({ entropy, keys, lockout: new Store(stored), nowMs: 990_000 }).lockedMs(990_000)).toBe(10_000);
-    expect(new Auth({ entropy, keys, lockout: new Store(stored), nowMs: 0 }).lockedMs(0)).toBe(40_000);
-    expect(new Auth({ entropy, keys, lockout: new Store(stored), nowMs: 2_000_000 }).lockedMs(2_000_000)).toBe(0);
-    expect(new Auth({ entropy, keys, lockout: new Store(stored), nowMs: 2_000_000 }).failures).toBe(5);
+    expect(new Auth({ entropy, digest: nobleDigest, keys, lockout: new Store(stored), nowMs: 990_000 }).lockedMs(990_000)).toBe(10_000);
+    expect(new Auth({ entropy, digest: nobleDigest, keys, lockout: new Store(stored), nowMs: 0 }).lockedMs(0)).toBe(40_000);
+    expect(new Auth({ entropy, digest: nobleDigest, keys, lockout: new Store(stored), nowMs: 2_000_000 }).lockedMs(2_000_000)).toBe(0);
+    expect(new Auth({ entropy, digest: nobleDigest, keys, lockout: new Store(stored), nowMs: 2_000_000 }).failures).toBe(5);
   });
 
   it('the proof check is written ahead: the failure is stored before the answer, and a success stores the reset', () => {
     keys.set('clinician', exampleKey('clinician'));
     const store = new Store(undefined);
-    const auth = new Auth({ entropy, keys, lockout: store, nowMs: 0 });
+    const auth = new Auth({ entropy, digest: nobleDigest, keys, lockout: store, nowMs: 0 });
     const nonce = auth.hello(0).nonceHex;
     expect(auth.authenticate(0, 'clinician', 'ab'.repeat(16), 'cd'.repeat(16)).ok).toBe(false);
     expect(store.saved).toEqual([{ failures: 1, lockedUntilMs: 0, lockMs: 0 }]);

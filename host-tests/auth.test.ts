@@ -21,6 +21,7 @@ import {
   SESSION_IDLE_MS,
   SESSION_MAX_MS,
 } from '../firmware/protocol/auth';
+import { nobleDigest } from '../firmware/drivers/digest-noble';
 import { crc16Hex } from '../firmware/shared/crc';
 import { parseFrame } from '../firmware/protocol/frame';
 import { asciiBytes, bytesToHex, equalBytes, equalHex, hexToBytes, isHex } from '../firmware/shared/hex';
@@ -47,7 +48,7 @@ function rig(roles: readonly Role[] = ['patient', 'clinician', 'service']) {
   const keys = new MemoryKeyStore();
   for (const r of roles) keys.set(r, KEYS[r]);
   const failures: Failure[] = [];
-  const auth = new Auth({ entropy: countingEntropy(7), keys, onAuthFailure: (now, role, why, lockMs) => failures.push({ now, role, why, lockMs }) });
+  const auth = new Auth({ entropy: countingEntropy(7), digest: nobleDigest, keys, onAuthFailure: (now, role, why, lockMs) => failures.push({ now, role, why, lockMs }) });
   let hostSeed = 100;
   /** HELLO then AUTH as `role` with `withKey`; the session when both sides accept. */
   const login = (now: number, role: Role, withKey = KEYS[role]) => {
@@ -379,7 +380,7 @@ describe('fixed vectors', () => {
   it('gives the same proofs, session key and MAC as Node, and as recorded', () => {
     const keys = new MemoryKeyStore();
     keys.set('clinician', K);
-    const auth = new Auth({ entropy: scripted(ND, SID), keys });
+    const auth = new Auth({ entropy: scripted(ND, SID), digest: nobleDigest, keys });
     const client = new AuthClient('clinician', K, scripted(NH));
     expect(auth.hello(0).nonceHex).toBe(ND);
     const req = client.request(ND);

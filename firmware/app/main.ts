@@ -10,6 +10,7 @@ import { BuzzerLed } from '../drivers/annunciator';
 import { AdcBattery } from '../drivers/battery-adc';
 import { EndStops } from '../drivers/end-stops';
 import { mathRandomEntropy } from '../drivers/entropy';
+import { nativeDigest } from '../drivers/digest-native';
 import { Analog, Digital, I2C, microseconds, PulseCount, PWM, Serial, ticks, timer } from '../drivers/esp32-io';
 import { Hx711Force } from '../drivers/hx711';
 import { openPinchValve } from '../drivers/pinch-valve';
@@ -89,7 +90,7 @@ const created = refused ?? bootController(ports, { mechanics, library, prescript
 if (created.ok) {
   const controller = created.value;
   // AUTH's lockout is kept in NVS: a power cycle does not clear it (security.ts).
-  const auth = createAuth({ controller, entropy: mathRandomEntropy, keys: new StoredKeys(persistence.records), records: persistence.records });
+  const auth = createAuth({ controller, entropy: mathRandomEntropy, digest: nativeDigest, keys: new StoredKeys(persistence.records), records: persistence.records });
   const service = boardPin('service');
   const pin = new Digital({ pin: service.gpio, mode: Digital.InputPullUp });
   // Held at boot: keys may be set without a session for 120 s, and an AUTH lockout is cleared.

@@ -9,11 +9,14 @@ import { type Controller } from './controller';
 import { reason } from '../core/events';
 import { Auth, type Entropy, type KeyStore } from '../protocol/auth';
 import { StoredLockout } from '../storage/auth-lock';
+import { type Digest } from '../ports/digest';
 import { type RecordStore } from '../storage/records';
 
 export interface SecurityOptions {
   readonly controller: Controller;
   readonly entropy: Entropy;
+  /** The SDK's native digest on the device, @noble/hashes on the host (firmware/ports/digest.ts). */
+  readonly digest: Digest;
   readonly keys: KeyStore;
   /** NVS records: with them the lockout survives a reset (without, it lives in RAM). */
   readonly records?: RecordStore;
@@ -24,6 +27,7 @@ export function createAuth(o: SecurityOptions): Auth {
   const c = o.controller;
   const auth = new Auth({
     entropy: o.entropy,
+    digest: o.digest,
     keys: o.keys,
     onAuthFailure: (_now, role, why, lockMs) => c.note('security', reason('AUTH_FAILED', `${role}: ${why}`), { role, why, lockMs }),
     ...(o.records && { lockout: new StoredLockout(o.records), nowMs: c.now() }),

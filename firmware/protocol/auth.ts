@@ -4,11 +4,11 @@
 // `now` (monotonic ms), randomness from an injected Entropy, keys from a KeyStore; the host's
 // side (host/protocol/auth-client.ts) uses the same derivations below, so the two cannot drift.
 
-import { hmac } from '@noble/hashes/hmac.js';
-import { sha256 } from '@noble/hashes/sha2.js';
+import { nobleDigest } from '../drivers/digest-noble';
 import { fail, ok, pumpError, type PumpError, type Result } from '../core/errors';
 import { asciiBytes, bytesToHex, equalHex, hexToBytes, isHex } from '../shared/hex';
 import { type Entropy, type KeyStore, type LockoutMemory, type LockoutStore, type Role } from '../ports/auth';
+import { type Digest } from '../ports/digest';
 
 export type { Entropy, KeyStore, LockoutMemory, LockoutStore, Role };
 
@@ -47,31 +47,42 @@ export const PROVISIONING_WINDOW_MS = 120_000;
 export const MAX_SESSIONS = 4;
 
 // ---- The derivations, shared with the host. Inputs are the ASCII texts of the spec, hex in
-// lower case, concatenated without separators (a fixed-length field never needs one).
+// lower case, concatenated without separators (a fixed-length field never needs one). Each
+// takes the Digest that computes it (firmware/ports/digest.ts): the device's Auth passes the
+// SDK's native one, the host's the JavaScript one. The unsuffixed exports below are those
+// same derivations bound to @noble/hashes, for host code (pumpctl, the virtual board, the
+// tests); the device bundle never calls them, so the bundler leaves @noble/hashes out of it.
 
-export function hmacSha256(key: Uint8Array, text: string): Uint8Array {
-  return hmac(sha256, key, asciiBytes(text));
+function hmacText(d: Digest, key: Uint8Array, text: string): Uint8Array {
+  return d.hmacSha256(key, asciiBytes(text));
 }
 
 /** HMAC(key[role], "AUTH" | Nd | Nh | role)[0..16), 32 hex: the host proves it holds the key. */
-export function authProofHex(key: Uint8Array, deviceNonceHex: string, hostNonceHex: string, role: Role): string {
-  return bytesToHex(hmacSha256(key, `AUTH${deviceNonceHex}${hostNonceHex}${role}`).subarray(0, 16));
+export function authProofWith(d: Digest, key: Uint8Array, deviceNonceHex: string, hostNonceHex: string, role: Role): string {
+  return bytesToHex(hmacText(d, key, `AUTH${deviceNonceHex}${hostNonceHex}${role}`).subarray(0, 16));
 }
 
 /** HMAC(key[role], "PUMP" | Nd | Nh | sid)[0..16), 32 hex: the pump proves it holds it too. */
-export function deviceProofHex(key: Uint8Array, deviceNonceHex: string, hostNonceHex: string, sid: string): string {
-  return bytesToHex(hmacSha256(key, `PUMP${deviceNonceHex}${hostNonceHex}${sid}`).subarray(0, 16));
+export function deviceProofWith(d: Digest, key: Uint8Array, deviceNonceHex: string, hostNonceHex: string, sid: string): string {
+  return bytesToHex(hmacText(d, key, `PUMP${deviceNonceHex}${hostNonceHex}${sid}`).subarray(0, 16));
 }
 
 /** Ks = HMAC(key[role], "SESSION" | Nd | Nh | sid), all 32 bytes. */
-export function sessionKey(key: Uint8Array, deviceNonceHex: string, hostNonceHex: string, sid: string): Uint8Array {
-  return hmacSha256(key, `SESSION${deviceNonceHex}${hostNonceHex}${sid}`);
+export function sessionKeyWith(d: Digest, key: Uint8Array, deviceNonceHex: string, hostNonceHex: string, sid: string): Uint8Array {
+  return hmacText(d, key, `SESSION${deviceNonceHex}${hostNonceHex}${sid}`);
 }
 
 /** HMAC(Ks, sid | " " | signedText)[0..8), 16 hex: the MAC of one frame. */
-export function frameMacHex(ks: Uint8Array, sid: string, signedText: string): string {
-  return bytesToHex(hmacSha256(ks, `${sid} ${signedText}`).subarray(0, 8));
+export function frameMacWith(d: Digest, ks: Uint8Array, sid: string, signedText: string): string {
+  return bytesToHex(hmacText(d, ks, `${sid} ${signedText}`).subarray(0, 8));
 }
+
+// The same, on @noble/hashes (host code).
+export const hmacSha256 = (key: Uint8Array, text: string): Uint8Array => hmacText(nobleDigest, key, text);
+export const authProofHex = (key: Uint8Array, nd: string, nh: string, role: Role): string => authProofWith(nobleDigest, key, nd, nh, role);
+export const deviceProofHex = (key: Uint8Array, nd: string, nh: string, sid: string): string => deviceProofWith(nobleDigest, key, nd, nh, sid);
+export const sessionKey = (key: Uint8Array, nd: string, nh: string, sid: string): Uint8Array => sessionKeyWith(nobleDigest, key, nd, nh, sid);
+export const frameMacHex = (ks: Uint8Array, sid: string, signedText: string): string => frameMacWith(nobleDigest, ks, sid, signedText);
 
 // ---- The device's state.
 
@@ -80,6 +91,8 @@ export type AuthFailure = 'no-hello' | 'nonce-expired' | 'unknown-role' | 'malfo
 
 export interface AuthOptions {
   readonly entropy: Entropy;
+  /** SHA-256 and HMAC: the SDK's native digest on the device, @noble/hashes elsewhere. */
+  readonly digest: Digest;
   readonly keys: KeyStore;
   /**
    * Every failed AUTH (not the refusals while locked: they test nothing, and reporting them
@@ -130,6 +143,7 @@ interface Session {
 
 export class Auth {
   readonly #entropy: Entropy;
+  readonly #digest: Digest;
   readonly #keys: KeyStore;
   readonly #onAuthFailure: AuthOptions['onAuthFailure'];
   readonly #maxSessions: number;
@@ -144,6 +158,7 @@ export class Auth {
 
   constructor(options: AuthOptions) {
     this.#entropy = options.entropy;
+    this.#digest = options.digest;
     this.#keys = options.keys;
     this.#onAuthFailure = options.onAuthFailure;
     this.#maxSessions = options.maxSessions ?? MAX_SESSIONS;
@@ -216,15 +231,15 @@ export class Auth {
     if (key === undefined) return this.#refuse(now, role, 'no-key', pumpError('AUTH_FAILED', `the ${role} role has no key: provision one first`));
     // Written ahead: stored as the failure it would be before the proof is checked.
     this.#save(this.#failed(now));
-    if (!equalHex(proofHex, authProofHex(key, nonce.hex, hostNonceHex, role))) {
+    if (!equalHex(proofHex, authProofWith(this.#digest, key, nonce.hex, hostNonceHex, role))) {
       return this.#refuse(now, role, 'bad-proof', pumpError('AUTH_FAILED', `the proof does not match the ${role} key`), true);
     }
     this.#reset();
     this.#purge(now);
     if (this.#sessions.size >= this.#maxSessions) this.#evictLeastRecent();
     const sid = this.#newSid();
-    this.#sessions.set(sid, { sid, role, ks: sessionKey(key, nonce.hex, hostNonceHex, sid), startedMs: now, lastUsedMs: now, lastSeq: 0 });
-    return ok({ sid, ttlS: SESSION_IDLE_MS / 1000, deviceProofHex: deviceProofHex(key, nonce.hex, hostNonceHex, sid) });
+    this.#sessions.set(sid, { sid, role, ks: sessionKeyWith(this.#digest, key, nonce.hex, hostNonceHex, sid), startedMs: now, lastUsedMs: now, lastSeq: 0 });
+    return ok({ sid, ttlS: SESSION_IDLE_MS / 1000, deviceProofHex: deviceProofWith(this.#digest, key, nonce.hex, hostNonceHex, sid) });
   }
 
   /** Milliseconds AUTH stays locked, 0 when it is not. */
@@ -242,7 +257,7 @@ export class Auth {
   verify(now: number, sid: string, macHex: string, signedText: string, seq: number): Result<Verified> {
     const s = this.#live(now, sid);
     if (s === undefined) return fail(pumpError('SESSION_UNKNOWN', `no session ${sid.slice(0, 8)} (it expired or ended): authenticate again`));
-    if (!isHex(macHex, 16) || !equalHex(macHex, frameMacHex(s.ks, sid, signedText))) {
+    if (!isHex(macHex, 16) || !equalHex(macHex, frameMacWith(this.#digest, s.ks, sid, signedText))) {
       return fail(pumpError('BAD_MAC', 'the MAC does not match the frame and the session key'));
     }
     if (!(seq > s.lastSeq)) return fail(pumpError('REPLAY', `sequence number ${seq} is not greater than the last (${s.lastSeq}) in this session`));

@@ -10,6 +10,7 @@ import { readPrescription } from '../../firmware/core/prescription';
 import { type PumpStatus } from '../../firmware/core/status';
 import { type Auth, type Entropy, hmacSha256, type Role, ROLES } from '../../firmware/protocol/auth';
 import { createAuth, servicePinAtBoot } from '../../firmware/app/security';
+import { nobleDigest } from '../../firmware/drivers/digest-noble';
 import { ProtocolLink } from '../../firmware/protocol/link';
 import { bytesToHex, hexToBytes } from '../../firmware/shared/hex';
 import { SerialRouter } from '../../firmware/protocol/ne1000/router';
@@ -192,7 +193,7 @@ export class BoardCore {
     }
     // As on the device (firmware/app/main.ts): failed attempts are security events, and the
     // lockout is kept in NVS across restarts.
-    this.auth = createAuth({ controller, entropy: seededEntropy(o.entropyHex), keys, records: persistence.records });
+    this.auth = createAuth({ controller, entropy: seededEntropy(o.entropyHex), digest: nobleDigest, keys, records: persistence.records });
     this.link = new ProtocolLink({
       controller,
       auth: this.auth,

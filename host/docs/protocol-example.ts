@@ -4,6 +4,7 @@
 // either side would reject, so the document shows what the code does.
 
 import { Auth, type Entropy, MemoryKeyStore, sessionKey } from '../../firmware/protocol/auth';
+import { nobleDigest } from '../../firmware/drivers/digest-noble';
 import { crc16Hex } from '../../firmware/shared/crc';
 import { bytesToHex } from '../../firmware/shared/hex';
 import { AuthClient, signFrame } from '../protocol/auth-client';
@@ -50,7 +51,7 @@ export interface ProtocolExample {
 
 export function protocolExample(): ProtocolExample {
   const keys = new MemoryKeyStore();
-  const device = new Auth({ entropy: fixedEntropy(DEVICE_NONCE, SID), keys });
+  const device = new Auth({ entropy: fixedEntropy(DEVICE_NONCE, SID), digest: nobleDigest, keys });
   const now = 1_000;
   const set = device.setKey(EXAMPLE_ROLE, bytesToHex(EXAMPLE_KEY));
   if (!set.ok) throw new Error(set.error.message);

@@ -2,7 +2,9 @@
 // Moddable SDK. Bundles host/lin/main.ts (firmware + virtual rig, no Node) with esbuild into
 // build/lin/main.js, then, with MODDABLE set and the SDK's tools built, runs
 // `mcconfig -m -p x-cli-lin` (manifest.json swaps that bundle in for the device's) and starts
-// the program it links. `--bundle-only` stops after the bundle. Missing tools end with the
+// the program it links. `--bundle-only` stops after the bundle. `--entry digest-check` builds
+// host/lin/digest-check.ts instead (the native digest on the published vectors), into its own
+// output folder (build/mc-digest-check) so the two builds do not overwrite each other. Missing tools end with the
 // device build's numbered E7xx messages (host/device/errors.ts).
 
 import { spawnSync } from 'node:child_process';
@@ -16,12 +18,25 @@ import { checkToolchain } from '../device/toolchain';
 import { XS_ESBUILD } from '../xs/bundle';
 
 const OUT = join(ROOT, 'build/lin/main.js');
+/** The entries this script builds; each is a module with no imports but the SDK's own. */
+export const LIN_ENTRIES = ['main', 'digest-check'] as const;
+export type LinEntry = (typeof LIN_ENTRIES)[number];
+/** SDK modules the bundle keeps as imports (manifest.json puts them in the Linux images). */
+const SDK_MODULES = ['crypt', 'hmac'];
 
-/** build/lin/main.js: one ES module with no imports (Moddable loads it as the app's "main"). */
-export async function bundleLin(): Promise<string> {
+/** build/lin/main.js: one ES module (Moddable loads it as the app's "main"). */
+export async function bundleLin(entry: LinEntry = 'main'): Promise<string> {
   // As for the XS parity bundle, but an ES module written to disk.
-  await build({ ...XS_ESBUILD, entryPoints: [fileURLToPath(new URL('./main.ts', import.meta.url))], outfile: OUT, format: 'esm', logLevel: 'warning' });
+  await build({ ...XS_ESBUILD, entryPoints: [fileURLToPath(new URL(`./${entry}.ts`, import.meta.url))], outfile: OUT, format: 'esm', external: SDK_MODULES, logLevel: 'warning' });
   return OUT;
+}
+
+/** The --entry option, or the default. */
+function entryArg(argv: readonly string[]): LinEntry {
+  const i = argv.indexOf('--entry');
+  const name = i >= 0 ? argv[i + 1] : 'main';
+  if (!(LIN_ENTRIES as readonly string[]).includes(name ?? '')) throw new Error(`--entry must be one of ${LIN_ENTRIES.join(', ')}`);
+  return name as LinEntry;
 }
 
 function run(argv: readonly string[], env: Record<string, string>): number {
@@ -31,7 +46,8 @@ function run(argv: readonly string[], env: Record<string, string>): number {
 }
 
 async function main(): Promise<number> {
-  const out = await bundleLin();
+  const entry = entryArg(process.argv);
+  const out = await bundleLin(entry);
   process.stdout.write(`${out}: ${statSync(out).size} bytes\n`);
   if (process.argv.includes('--bundle-only')) return 0;
   const tools = checkToolchain(process.env, false);
@@ -39,14 +55,15 @@ async function main(): Promise<number> {
     for (const p of tools.problems) process.stderr.write(`${formatDeviceProblem(p)}\n`);
     return DEVICE_ERRORS[tools.problems[0]!.name].exit;
   }
-  mkdirSync(join(ROOT, 'build/mc'), { recursive: true });
-  const made = run(['mcconfig', '-m', '-p', 'x-cli-lin', '-o', join(ROOT, 'build/mc'), 'manifest.json'], tools.env);
+  const mcDir = join(ROOT, entry === 'main' ? 'build/mc' : `build/mc-${entry}`);
+  mkdirSync(mcDir, { recursive: true });
+  const made = run(['mcconfig', '-m', '-p', 'x-cli-lin', '-o', mcDir, 'manifest.json'], tools.env);
   if (made !== 0) {
     process.stderr.write(`${formatDeviceProblem({ name: 'SDK_STAGE_FAILED', detail: `mcconfig exited with ${made}` })}\n`);
     return DEVICE_ERRORS.SDK_STAGE_FAILED.exit;
   }
   // mcconfig names the program after the manifest's folder.
-  return run([join(ROOT, 'build/mc/bin/lin/release', basename(ROOT))], tools.env);
+  return run([join(mcDir, 'bin/lin/release', basename(ROOT))], tools.env);
 }
 
 main().then(

@@ -11,6 +11,7 @@ import { ProtocolLink } from '../../firmware/protocol/link';
 import { createSerialLink, type SerialLink, type SerialLinkOptions } from '../sim/serial-mocks';
 import { createVirtualPump, type VirtualPump, type VirtualPumpOptions } from '../sim/virtual-pump';
 import { exampleKey, seededEntropy } from './virtual-link';
+import { nobleDigest } from '../../firmware/drivers/digest-noble';
 
 export interface UartLinkedPump {
   readonly vp: VirtualPump;
@@ -34,6 +35,7 @@ export function createUartLinkedPump(options: VirtualPumpOptions, wiring: UartLi
   for (const r of ['patient', 'clinician', 'service'] as const) keys.set(r, exampleKey(r));
   const auth = new Auth({
     entropy: seededEntropy(7),
+    digest: nobleDigest,
     keys,
     onAuthFailure: (_now, role, why, lockMs) => vp.controller.note('security', reason('AUTH_FAILED', `${role}: ${why}`), { role, why, lockMs }),
   });

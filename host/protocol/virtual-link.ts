@@ -3,6 +3,7 @@
 // the fuzz benchmark and (later) the pseudo-terminal board build on it. No Node APIs.
 
 import { createAuth } from '../../firmware/app/security';
+import { nobleDigest } from '../../firmware/drivers/digest-noble';
 import { type Auth, type Entropy, MemoryKeyStore, type Role } from '../../firmware/protocol/auth';
 import { lineBytes } from '../../firmware/shared/crc';
 import { ProtocolLink } from '../../firmware/protocol/link';
@@ -37,7 +38,7 @@ export function createLinkedPump(options: VirtualPumpOptions & { readonly keys?:
   if (options.keys !== false) for (const r of ['patient', 'clinician', 'service'] as const) keys.set(r, exampleKey(r));
   // As on the device (firmware/app/main.ts): failed attempts are events, and with storage the
   // lockout is kept in NVS across a new board booted from it.
-  const auth = createAuth({ controller: vp.controller, entropy: seededEntropy(7), keys, ...(vp.persistence && { records: vp.persistence.records }) });
+  const auth = createAuth({ controller: vp.controller, entropy: seededEntropy(7), digest: nobleDigest, keys, ...(vp.persistence && { records: vp.persistence.records }) });
   const written: string[] = [];
   let capture: string[] | undefined;
   const link = new ProtocolLink({

@@ -32,6 +32,7 @@ import { PulseStepper } from '../../firmware/drivers/pulse-stepper';
 import { sensirionCrc8, Sf06Flow } from '../../firmware/drivers/sf06-lf';
 import { type TickSource, type TimerHandle, type TimerService } from '../../firmware/ports/timebase';
 import { Auth, MemoryKeyStore, ROLES } from '../../firmware/protocol/auth';
+import { nobleDigest } from '../../firmware/drivers/digest-noble';
 import { ProtocolLink } from '../../firmware/protocol/link';
 
 const g = globalThis as unknown as { gc(): void; handleCommand: (m: ArrayBuffer) => ArrayBuffer };
@@ -213,7 +214,7 @@ function startLink(): void {
   ROLES.forEach((role, i) => keys.set(role, new Uint8Array(32).fill(0x11 * (i + 1))));
   let counter = 0;
   const entropy = { bytes: (n: number): Uint8Array => Uint8Array.from({ length: n }, () => (counter = (counter * 1_103_515_245 + 12_345) >>> 0) >>> 24) };
-  link = new ProtocolLink({ controller, auth: new Auth({ entropy, keys }), firmwareVersion: 'steady', write: (line) => void written.push(line) });
+  link = new ProtocolLink({ controller, auth: new Auth({ entropy, digest: nobleDigest, keys }), firmwareVersion: 'steady', write: (line) => void written.push(line) });
 }
 
 function start(rateNlPerDay: number, microsteps: number): void {
