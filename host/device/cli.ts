@@ -6,6 +6,8 @@
 //                          without ESP-IDF: mcconfig writes its makefile, make builds mc.xs.c.
 //   flash                  mcconfig -m: builds, flashes the board on --port, and for --debug
 //                          builds starts serial2xsbug (the console in xsbug).
+//   flash --image DIR      flashes an already built image with esptool-js (flash-cli.ts,
+//                          docs/flashing.md): no SDK, no ESP-IDF.
 // Anything missing ends with a numbered E7xx message (errors.ts) and its own exit code, never a
 // stack trace.
 
@@ -15,6 +17,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs as nodeParseArgs, type ParseArgsConfig } from 'node:util';
 import { type RollupOptions, rollup } from 'rollup';
+import { runFlashImage } from './flash-cli';
 import { DEVICE_ERRORS, type DeviceProblem, formatDeviceProblem } from './errors';
 import { checkToolchain, type Env } from './toolchain';
 
@@ -31,6 +34,8 @@ export interface DeviceOptions {
   readonly image?: string | undefined;
   /** flash --image: the baud rate to switch to after connecting (default 921600). */
   readonly baud?: number | undefined;
+  /** flash --image: the board is already in its downloader (BOOT held), do not pulse DTR/RTS. */
+  readonly noReset?: boolean;
 }
 
 export interface Io {
@@ -47,7 +52,7 @@ export function parseArgs(command: DeviceCommand, argv: readonly string[]): Devi
     board: { type: 'string' },
     port: { type: 'string' },
     debug: { type: 'boolean' },
-    ...(command === 'build' ? { 'xs-only': { type: 'boolean' } } : { image: { type: 'string' }, baud: { type: 'string' } }),
+    ...(command === 'build' ? { 'xs-only': { type: 'boolean' } } : { image: { type: 'string' }, baud: { type: 'string' }, 'no-reset': { type: 'boolean' } }),
   } satisfies ParseArgsConfig['options'] as ParseArgsConfig['options'];
   let values: Record<string, string | boolean | undefined>;
   try {
@@ -57,7 +62,7 @@ export function parseArgs(command: DeviceCommand, argv: readonly string[]): Devi
     const code = (e as { code?: string }).code;
     const bad = argv.find((a) => !a.startsWith('--') || !(a.slice(2).split('=')[0]! in options!)) ?? '';
     if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
-      const flag = argv.find((a) => /^--(board|port|image|baud)$/.test(a) || /^--(debug|xs-only)=/.test(a)) ?? '';
+      const flag = argv.find((a) => /^--(board|port|image|baud)$/.test(a) || /^--(debug|xs-only|no-reset)=/.test(a)) ?? '';
       return { name: 'ARGUMENT', detail: flag.includes('=') ? `${flag} is not an option of ${name}` : `${flag} needs a value` };
     }
     return { name: 'ARGUMENT', detail: `${bad || argv.join(' ')} is not an option of ${name}` };
@@ -76,6 +81,7 @@ export function parseArgs(command: DeviceCommand, argv: readonly string[]): Devi
     xsOnly: values['xs-only'] === true,
     image: values['image'] as string | undefined,
     baud,
+    noReset: values['no-reset'] === true,
   };
 }
 
@@ -123,6 +129,11 @@ function run(io: Io, env: Record<string, string>, argv: readonly string[]): numb
 export async function runDevice(command: DeviceCommand, argv: readonly string[], env: Env = process.env, io: Io = stdio): Promise<number> {
   const options = parseArgs(command, argv);
   if ('name' in options) return fail(io, [options]);
+  if (command === 'flash' && options.image !== undefined) {
+    // A built image: esptool-js from Node, no SDK and no ESP-IDF needed (flash-cli.ts).
+    const tty = process.stdout.isTTY && io === stdio ? (t: string): void => void process.stdout.write(t) : undefined;
+    return runFlashImage({ image: options.image, port: options.port, baud: options.baud, noReset: options.noReset }, { ...io, tty });
+  }
   const target = await resolveBoard(options.board);
   if ('name' in target) return fail(io, [target]);
   const tools = checkToolchain(env, !options.xsOnly);

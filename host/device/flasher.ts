@@ -24,6 +24,8 @@ export interface FlashOptions {
   readonly attempts?: number;
   /** Called as bytes go out: part index (into the image's parts), bytes sent, bytes to send. */
   readonly progress?: (part: number, sent: number, total: number) => void;
+  /** Called once the image is read and checked, before connecting. */
+  readonly onImage?: (image: FlashImage) => void;
   /** esptool-js's own log lines (Connecting..., Chip is ...). */
   readonly log?: (line: string) => void;
 }
@@ -49,6 +51,7 @@ const padTo4 = (d: Uint8Array): Uint8Array => {
 export async function flashImage(port: WebSerialAdapter, dir: string, options: FlashOptions = {}): Promise<FlashResult | DeviceProblem> {
   const image = readImage(dir);
   if ('name' in image) return image;
+  options.onImage?.(image);
   const log = options.log ?? (() => {});
   let line = '';
   const terminal: IEspLoaderTerminal = {
