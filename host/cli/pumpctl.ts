@@ -15,11 +15,12 @@ import { registerPorts } from './commands/ports';
 import { registerProgram } from './commands/program';
 import { type Act } from './commands/register';
 import { registerServe } from './commands/serve';
+import { registerStation } from './commands/station';
 import { registerStatus } from './commands/status';
 import { Context, type GlobalOptions, type Io } from './context';
 import { CliError, EXIT } from './errors';
 
-export const REGISTER = [registerPorts, registerStatus, registerProgram, registerDelivery, registerLog, registerPlot, registerKeys, registerCalibrate, registerAccuracy, registerOcclusionTest, registerBolusTest, registerServe];
+export const REGISTER = [registerPorts, registerStatus, registerProgram, registerDelivery, registerLog, registerPlot, registerKeys, registerCalibrate, registerAccuracy, registerOcclusionTest, registerBolusTest, registerServe, registerStation];
 
 export function buildProgram(io: Io, onExit: (code: number) => void): Command {
   const program = new Command('pumpctl')
