@@ -2,6 +2,7 @@
 // when DOUT goes low a conversion is ready, and 24 clocks on PD_SCK shift it out MSB first
 // (two's complement); the 25th clock selects channel A at gain 128 for the next conversion.
 
+import { inputMode } from './input-pins';
 import { tickDiff } from '../core/ticks';
 import { type DigitalConstructor, type DigitalOutput } from '../ports/io';
 import { type ForceRead, type ForceSensorPort } from '../ports/sensors';
@@ -49,8 +50,9 @@ export class Hx711Force implements ForceSensorPort {
     // PD_SCK low keeps the chip powered up (high for over 60 us powers it down).
     this.#sck = new Digital({ pin: options.pins.sck, mode: Digital.Output });
     this.#sck.write(0);
-    // The pull-up makes a disconnected amplifier read "never ready" rather than random bits.
-    this.#dout = new Digital({ pin: options.pins.dout, mode: Digital.InputPullUp });
+    // The pull-up makes a disconnected amplifier read "never ready" rather than random bits;
+    // GPIO 34-39 have none inside, so there it must be a resistor on the board (input-pins.ts).
+    this.#dout = new Digital({ pin: options.pins.dout, mode: inputMode(Digital, options.pins.dout, Digital.InputPullUp) });
     this.#sinceTick = this.#ticks.ticks;
   }
 

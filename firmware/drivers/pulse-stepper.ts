@@ -4,6 +4,7 @@
 // (the Moddable habit), so the same code drives the board and the virtual rig. Optional fault
 // and stall inputs report through onFault; stopping the motor is the controller's job.
 
+import { inputMode } from './input-pins';
 import { MonotonicClock } from '../core/ticks';
 import {
   type DigitalConstructor,
@@ -285,7 +286,8 @@ export class PulseStepper implements StepperPort {
       activeLevel: activeLow ? 0 : 1,
       input: new Digital({
         pin: pin.gpio,
-        mode: activeLow ? Digital.InputPullUp : Digital.InputPullDown,
+        // No internal pull on GPIO 34-39: the board's resistor holds the line (input-pins.ts).
+        mode: inputMode(Digital, pin.gpio, activeLow ? Digital.InputPullUp : Digital.InputPullDown),
         edge: activeLow ? Digital.Falling : Digital.Rising,
         onReadable: () => {
           if (kind === 'driver-fault' && !isActive(line)) return;
