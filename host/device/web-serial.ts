@@ -75,19 +75,26 @@ export class WebSerialAdapter {
     this.stream = undefined;
     this.readable = null;
     this.writable = null;
-    if (s === undefined || s.destroyed) return;
+    if (s === undefined || s.closed) return;
+    // Cancelling the web reader may already have destroyed the stream; the native port (and its
+    // lock) is only released at 'close', and esptool-js reopens right after, so wait for it.
     await new Promise<void>((resolve) => {
       s.once('close', () => resolve());
-      s.destroy();
+      if (!s.destroyed) s.destroy();
     });
   }
 }
 
-/** A real serial device (/dev/ttyUSB0, a pty) through @serialport/stream and the native binding. */
-export function openSerialPort(path: string): WebSerialAdapter {
+/**
+ * A real serial device (/dev/ttyUSB0, a pty) through @serialport/stream and the native binding.
+ * `lock` (TIOCEXCL, default on) keeps other programs off the port; a pty's slave stays open in
+ * socat, so its exclusive flag survives a close and esptool-js's reopen (after the classic
+ * ESP32 refuses GET_SECURITY_INFO) would fail: pass lock: false for a pty.
+ */
+export function openSerialPort(path: string, options: { lock?: boolean } = {}): WebSerialAdapter {
   return new WebSerialAdapter(async (baudRate) => {
     const [{ SerialPortStream }, { autoDetect }] = await Promise.all([import('@serialport/stream'), import('@serialport/bindings-cpp')]);
-    const port = new SerialPortStream({ binding: autoDetect(), path, baudRate, autoOpen: false });
+    const port = new SerialPortStream({ binding: autoDetect(), path, baudRate, autoOpen: false, lock: options.lock ?? true });
     await new Promise<void>((resolve, reject) => port.open((err) => (err ? reject(err) : resolve())));
     return port as unknown as NodeSerialStream;
   });
