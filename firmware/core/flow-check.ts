@@ -127,6 +127,8 @@ export class FlowCheck {
   #arrivedNlPerDay = 0;
   /** Recent window: filtered sums of pushed and measured volume (nl) and of time (ms). */
   #recentPushed = 0;
+  /** The recent pushed volume before any slack was forgiven (nl), for seeing flow arrive. */
+  #recentRawPushed = 0;
   #recentMeasured = 0;
   #recentMs = 0;
   /** Peak rate for the deficit side: held for a few time constants after a rate drop. */
@@ -203,6 +205,7 @@ export class FlowCheck {
     this.#measuredSince = 0;
     this.#arrivedNlPerDay = 0;
     this.#recentPushed = 0;
+    this.#recentRawPushed = 0;
     this.#recentMeasured = 0;
     this.#recentMs = 0;
     this.#takeUpLeft = Math.max(0, Math.min(slackNl, this.fullSlackNl));
@@ -251,6 +254,10 @@ export class FlowCheck {
       this.#excessPeakUntilMs = now + 3 * c.lagMs;
     }
     // Take-up: until flow is seen arriving, pushed volume goes first into the drive's slack.
+    // Slack only ever keeps pushed volume from arriving, so it is forgiven in the deficit alone:
+    // the excess (over-delivery) is counted against what was really pushed, or a rig without
+    // slack would show the forgiven volume as over-delivery at its first start.
+    const rawPushedNl = pushedNl;
     if (this.#takeUpLeft > 0 && pushedNl > 0) {
       const slack = Math.min(this.#takeUpLeft, pushedNl);
       this.#takeUpLeft -= slack;
@@ -260,12 +267,14 @@ export class FlowCheck {
     // The recent window: a first-order filter with a rational weight (not Math.exp), so that
     // every engine computes the same bits, in fields, so that no sample allocates.
     this.#recentPushed = this.#recentPushed * w + pushedNl;
+    this.#recentRawPushed = this.#recentRawPushed * w + rawPushedNl;
     this.#recentMeasured = this.#recentMeasured * w + measuredNl;
     this.#recentMs = this.#recentMs * w + dtMs;
     const doubtNl = (this.#zeroDoubt * this.#recentMs) / MS_PER_MINUTE;
-    // Flow is seen arriving (the slack is taken up) when half the recent pushed volume arrives
-    // beyond what the zero's doubt could account for.
-    if (this.#takeUpLeft > 0 && this.#recentPushed > 0 && 2 * (this.#recentMeasured - doubtNl) >= this.#recentPushed) this.#takeUpLeft = 0;
+    // Flow is seen arriving (the slack is taken up) when half of what was really pushed recently
+    // arrives beyond what the zero's doubt could account for (against the slack-reduced volume,
+    // which is 0 while the slack lasts, a rig without slack would never end its take-up).
+    if (this.#takeUpLeft > 0 && this.#recentRawPushed > 0 && 2 * (this.#recentMeasured - doubtNl) >= this.#recentRawPushed) this.#takeUpLeft = 0;
     // The zero is learned only while neither sum is building: an occlusion (or free flow) must
     // not teach it, and it would, at zeroLearnMs, within minutes.
     if (rateNlPerDay !== this.#steadyRate) {
@@ -277,7 +286,7 @@ export class FlowCheck {
 
     const gap = pushedNl - measuredNl;
     this.#deficit = Math.max(0, this.#deficit + gap - this.#allowance(this.#peakRate, dtMs));
-    this.#excess = Math.max(0, this.#excess - gap - this.#allowance(this.#excessPeakRate, dtMs));
+    this.#excess = Math.max(0, this.#excess - (rawPushedNl - measuredNl) - this.#allowance(this.#excessPeakRate, dtMs));
     // Flow arrives in full when the recent window sees the pushed volume within the rate
     // allowance: the line then holds what that flow needs to pass the catheter, and what it
     // takes up beyond that is counted from here.
