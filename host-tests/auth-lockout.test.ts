@@ -8,7 +8,7 @@ import library from '../firmware/app/examples/library.example.json';
 import mechanics from '../firmware/app/examples/mechanics.example.json';
 import prescription from '../firmware/app/examples/prescription.example.json';
 import { Auth, FIRST_LOCK_MS, type LockoutMemory, type LockoutStore, MAX_LOCK_MS, MemoryKeyStore } from '../firmware/protocol/auth';
-import { nobleDigest } from '../firmware/drivers/digest-noble';
+import { nobleDigest } from '../host/protocol/digest-noble';
 import { lineBytes } from '../firmware/shared/crc';
 import { BoardCore, type BoardCoreOptions } from '../host/board/core';
 import { parseLogLine } from '../host/cli/history';

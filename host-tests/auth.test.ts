@@ -6,22 +6,9 @@
 import { createHmac } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  Auth,
-  type AuthFailure,
-  hmacSha256,
-  type Entropy,
-  FIRST_LOCK_MS,
-  MAX_LOCK_MS,
-  MAX_SESSIONS,
-  MemoryKeyStore,
-  NONCE_TTL_MS,
-  PROVISIONING_WINDOW_MS,
-  type Role,
-  SESSION_IDLE_MS,
-  SESSION_MAX_MS,
-} from '../firmware/protocol/auth';
-import { nobleDigest } from '../firmware/drivers/digest-noble';
+import { Auth, type AuthFailure, type Entropy, FIRST_LOCK_MS, MAX_LOCK_MS, MAX_SESSIONS, MemoryKeyStore, NONCE_TTL_MS, PROVISIONING_WINDOW_MS, type Role, SESSION_IDLE_MS, SESSION_MAX_MS } from '../firmware/protocol/auth';
+import { hmacSha256 } from '../host/protocol/digest-noble';
+import { nobleDigest } from '../host/protocol/digest-noble';
 import { crc16Hex } from '../firmware/shared/crc';
 import { parseFrame } from '../firmware/protocol/frame';
 import { asciiBytes, bytesToHex, equalBytes, equalHex, hexToBytes, isHex } from '../firmware/shared/hex';

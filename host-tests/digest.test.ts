@@ -6,8 +6,9 @@
 
 import { createHash, createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { nobleDigest } from '../firmware/drivers/digest-noble';
-import { authProofHex, authProofWith, frameMacWith, Auth, MemoryKeyStore } from '../firmware/protocol/auth';
+import { nobleDigest } from '../host/protocol/digest-noble';
+import { authProofWith, frameMacWith, Auth, MemoryKeyStore } from '../firmware/protocol/auth';
+import { authProofHex } from '../host/protocol/digest-noble';
 import { type Digest } from '../firmware/ports/digest';
 import { fromHex, HMAC_VECTORS, runVectors, SHA256_VECTORS, toHex, vectorBytes } from '../host/lin/digest-vectors';
 

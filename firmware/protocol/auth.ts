@@ -4,7 +4,6 @@
 // `now` (monotonic ms), randomness from an injected Entropy, keys from a KeyStore; the host's
 // side (host/protocol/auth-client.ts) uses the same derivations below, so the two cannot drift.
 
-import { nobleDigest } from '../drivers/digest-noble';
 import { fail, ok, pumpError, type PumpError, type Result } from '../core/errors';
 import { asciiBytes, bytesToHex, equalHex, hexToBytes, isHex } from '../shared/hex';
 import { type Entropy, type KeyStore, type LockoutMemory, type LockoutStore, type Role } from '../ports/auth';
@@ -49,40 +48,34 @@ export const MAX_SESSIONS = 4;
 // ---- The derivations, shared with the host. Inputs are the ASCII texts of the spec, hex in
 // lower case, concatenated without separators (a fixed-length field never needs one). Each
 // takes the Digest that computes it (firmware/ports/digest.ts): the device's Auth passes the
-// SDK's native one, the host's the JavaScript one. The unsuffixed exports below are those
-// same derivations bound to @noble/hashes, for host code (pumpctl, the virtual board, the
-// tests); the device bundle never calls them, so the bundler leaves @noble/hashes out of it.
+// SDK's native one, the host's the JavaScript one (host/protocol/digest-noble.ts binds these
+// derivations to @noble/hashes for pumpctl, the virtual board and the tests, so nothing under
+// firmware/ imports a JavaScript hash library).
 
-function hmacText(d: Digest, key: Uint8Array, text: string): Uint8Array {
+/** HMAC(key, ASCII text), all 32 bytes. */
+export function hmacTextWith(d: Digest, key: Uint8Array, text: string): Uint8Array {
   return d.hmacSha256(key, asciiBytes(text));
 }
 
 /** HMAC(key[role], "AUTH" | Nd | Nh | role)[0..16), 32 hex: the host proves it holds the key. */
 export function authProofWith(d: Digest, key: Uint8Array, deviceNonceHex: string, hostNonceHex: string, role: Role): string {
-  return bytesToHex(hmacText(d, key, `AUTH${deviceNonceHex}${hostNonceHex}${role}`).subarray(0, 16));
+  return bytesToHex(hmacTextWith(d, key, `AUTH${deviceNonceHex}${hostNonceHex}${role}`).subarray(0, 16));
 }
 
 /** HMAC(key[role], "PUMP" | Nd | Nh | sid)[0..16), 32 hex: the pump proves it holds it too. */
 export function deviceProofWith(d: Digest, key: Uint8Array, deviceNonceHex: string, hostNonceHex: string, sid: string): string {
-  return bytesToHex(hmacText(d, key, `PUMP${deviceNonceHex}${hostNonceHex}${sid}`).subarray(0, 16));
+  return bytesToHex(hmacTextWith(d, key, `PUMP${deviceNonceHex}${hostNonceHex}${sid}`).subarray(0, 16));
 }
 
 /** Ks = HMAC(key[role], "SESSION" | Nd | Nh | sid), all 32 bytes. */
 export function sessionKeyWith(d: Digest, key: Uint8Array, deviceNonceHex: string, hostNonceHex: string, sid: string): Uint8Array {
-  return hmacText(d, key, `SESSION${deviceNonceHex}${hostNonceHex}${sid}`);
+  return hmacTextWith(d, key, `SESSION${deviceNonceHex}${hostNonceHex}${sid}`);
 }
 
 /** HMAC(Ks, sid | " " | signedText)[0..8), 16 hex: the MAC of one frame. */
 export function frameMacWith(d: Digest, ks: Uint8Array, sid: string, signedText: string): string {
-  return bytesToHex(hmacText(d, ks, `${sid} ${signedText}`).subarray(0, 8));
+  return bytesToHex(hmacTextWith(d, ks, `${sid} ${signedText}`).subarray(0, 8));
 }
-
-// The same, on @noble/hashes (host code).
-export const hmacSha256 = (key: Uint8Array, text: string): Uint8Array => hmacText(nobleDigest, key, text);
-export const authProofHex = (key: Uint8Array, nd: string, nh: string, role: Role): string => authProofWith(nobleDigest, key, nd, nh, role);
-export const deviceProofHex = (key: Uint8Array, nd: string, nh: string, sid: string): string => deviceProofWith(nobleDigest, key, nd, nh, sid);
-export const sessionKey = (key: Uint8Array, nd: string, nh: string, sid: string): Uint8Array => sessionKeyWith(nobleDigest, key, nd, nh, sid);
-export const frameMacHex = (ks: Uint8Array, sid: string, signedText: string): string => frameMacWith(nobleDigest, ks, sid, signedText);
 
 // ---- The device's state.
 

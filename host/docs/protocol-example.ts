@@ -3,8 +3,9 @@
 // host's AuthClient with fixed nonces, and the generator refuses to print an exchange that
 // either side would reject, so the document shows what the code does.
 
-import { Auth, type Entropy, MemoryKeyStore, sessionKey } from '../../firmware/protocol/auth';
-import { nobleDigest } from '../../firmware/drivers/digest-noble';
+import { Auth, type Entropy, MemoryKeyStore } from '../../firmware/protocol/auth';
+import { sessionKey } from '../protocol/digest-noble';
+import { nobleDigest } from '../protocol/digest-noble';
 import { crc16Hex } from '../../firmware/shared/crc';
 import { bytesToHex } from '../../firmware/shared/hex';
 import { AuthClient, signFrame } from '../protocol/auth-client';

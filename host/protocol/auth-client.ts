@@ -4,18 +4,11 @@
 // codec), so host and pump cannot compute different bytes. No Node APIs.
 
 import { randomBytes } from '@noble/hashes/utils.js';
-import {
-  authProofHex,
-  deviceProofHex,
-  type Entropy,
-  frameMacHex,
-  NONCE_BYTES,
-  type Role,
-  sessionKey,
-} from '../../firmware/protocol/auth';
+import { type Entropy, NONCE_BYTES, type Role } from '../../firmware/protocol/auth';
+import { authProofHex, deviceProofHex, frameMacHex, sessionKey } from './digest-noble';
 import { bytesToHex, equalHex } from '../../firmware/shared/hex';
 
-export { authProofHex, deviceProofHex, sessionKey } from '../../firmware/protocol/auth';
+export { authProofHex, deviceProofHex, sessionKey } from './digest-noble';
 
 /** The MAC (16 hex) of a frame: `signedText` is the line up to the space before "#". */
 export function macFor(ks: Uint8Array, sid: string, signedText: string): string {

@@ -11,7 +11,7 @@ import { ProtocolLink } from '../../firmware/protocol/link';
 import { createSerialLink, type SerialLink, type SerialLinkOptions } from '../sim/serial-mocks';
 import { createVirtualPump, type VirtualPump, type VirtualPumpOptions } from '../sim/virtual-pump';
 import { exampleKey, seededEntropy } from './virtual-link';
-import { nobleDigest } from '../../firmware/drivers/digest-noble';
+import { nobleDigest } from './digest-noble';
 
 export interface UartLinkedPump {
   readonly vp: VirtualPump;

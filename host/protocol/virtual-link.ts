@@ -3,7 +3,7 @@
 // the fuzz benchmark and (later) the pseudo-terminal board build on it. No Node APIs.
 
 import { createAuth } from '../../firmware/app/security';
-import { nobleDigest } from '../../firmware/drivers/digest-noble';
+import { nobleDigest } from './digest-noble';
 import { type Auth, type Entropy, MemoryKeyStore, type Role } from '../../firmware/protocol/auth';
 import { lineBytes } from '../../firmware/shared/crc';
 import { ProtocolLink } from '../../firmware/protocol/link';

@@ -4,7 +4,7 @@
 // to (power-cut-checks.ts).
 
 import { createAuth } from '../../firmware/app/security';
-import { nobleDigest } from '../../firmware/drivers/digest-noble';
+import { nobleDigest } from '../protocol/digest-noble';
 import { readPrescription } from '../../firmware/core/prescription';
 import { MemoryKeyStore } from '../../firmware/protocol/auth';
 import { type FlashPartition } from '../../firmware/ports/flash';

@@ -32,7 +32,7 @@ import { PulseStepper } from '../../firmware/drivers/pulse-stepper';
 import { sensirionCrc8, Sf06Flow } from '../../firmware/drivers/sf06-lf';
 import { type TickSource, type TimerHandle, type TimerService } from '../../firmware/ports/timebase';
 import { Auth, MemoryKeyStore, ROLES } from '../../firmware/protocol/auth';
-import { nobleDigest } from '../../firmware/drivers/digest-noble';
+import { nobleDigest } from '../protocol/digest-noble';
 import { ProtocolLink } from '../../firmware/protocol/link';
 
 const g = globalThis as unknown as { gc(): void; handleCommand: (m: ArrayBuffer) => ArrayBuffer };
