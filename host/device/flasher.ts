@@ -26,6 +26,12 @@ export interface FlashOptions {
   readonly progress?: (part: number, sent: number, total: number) => void;
   /** Called once the image is read and checked, before connecting. */
   readonly onImage?: (image: FlashImage) => void;
+  /**
+   * Multiplies every response timeout esptool-js keeps (3 s per command, per MB for erase,
+   * write and MD5). Wall-clock timeouts are the tool's and a real chip's; a long USB hub chain or
+   * a test machine under load (where the ROM simulator shares the event loop) wants more. Default 1.
+   */
+  readonly timeoutScale?: number;
   /** esptool-js's own log lines (Connecting..., Chip is ...). */
   readonly log?: (line: string) => void;
 }
@@ -65,6 +71,13 @@ export async function flashImage(port: WebSerialAdapter, dir: string, options: F
   const transport = new Transport(port as unknown as ConstructorParameters<typeof Transport>[0], false);
   const baud = options.baud ?? 921600;
   const loader = new ESPLoader({ transport, baudrate: baud, romBaudrate: 115200, terminal, debugLogging: false });
+  const scale = options.timeoutScale ?? 1;
+  if (scale !== 1) {
+    loader.DEFAULT_TIMEOUT *= scale;
+    loader.ERASE_REGION_TIMEOUT_PER_MB *= scale;
+    loader.ERASE_WRITE_TIMEOUT_PER_MB *= scale;
+    loader.MD5_TIMEOUT_PER_MB *= scale;
+  }
   const mode = options.noReset === true ? 'no_reset' : 'default_reset';
   let stage = 'connect';
   try {
@@ -118,6 +131,7 @@ export async function flashImage(port: WebSerialAdapter, dir: string, options: F
     return { name: 'FLASH_FAILED', detail: `could not ${stage}: ${e instanceof Error ? e.message : String(e)}` };
   } finally {
     await transport.disconnect().catch(() => {});
+    await port.release();
   }
 }
 
@@ -125,7 +139,7 @@ export async function flashImage(port: WebSerialAdapter, dir: string, options: F
 async function flashMd5(loader: ESPLoader, address: number, size: number): Promise<string> {
   const word = (n: number): number[] => [n & 0xff, (n >>> 8) & 0xff, (n >>> 16) & 0xff, (n >>> 24) & 0xff];
   const pkt = Uint8Array.from([...word(address), ...word(size), ...word(0), ...word(0)]);
-  const timeout = Math.max(3000, (8000 * size) / 1e6);
+  const timeout = Math.max(loader.DEFAULT_TIMEOUT, (loader.MD5_TIMEOUT_PER_MB * size) / 1e6);
   const res = (await loader.checkCommand('calculate md5sum', loader.ESP_SPI_FLASH_MD5, pkt, 0, 32, timeout)) as Uint8Array;
   return new TextDecoder().decode(res);
 }
