@@ -165,7 +165,8 @@ describe('the virtual board on a pty', () => {
     writeFileSync(refused, JSON.stringify({ ...prescription, mode: 'continuous', rateNlPerDay: -1, schedule: undefined }));
     const r = board(...link, '--fresh', refused);
     expect(r.code).toBe(4);
-    expect(r.stderr).toMatch(/E853 REFUSED: the firmware refused the prescription:\s+E103/);
+    // Where in the file, then the firmware's own code and words.
+    expect(r.stderr).toMatch(/E853 REFUSED: the firmware refused the prescription:\s+\S*refused\.json:1 \(field rateNlPerDay\): E103 FIELD_RANGE/);
     const fault = board(...link, '--fault', 'occlusion@soon');
     expect(fault.code).toBe(2);
     expect(fault.stderr).toMatch(/"soon" is not a duration/);
