@@ -15,6 +15,7 @@ import { benchStorage } from './storage';
 import { benchXs } from './xs';
 import { benchNe1000 } from './ne1000';
 import { benchPopulation, idealBeside } from './population';
+import { benchWeb } from './web';
 
 /** Figure name -> [comparison, target]. Figures without a target are context. */
 const TARGETS: Record<string, ['<=' | '>=', number]> = {
@@ -56,9 +57,39 @@ const TARGETS: Record<string, ['<=' | '>=', number]> = {
   // The issue's occlusion.releaseBolusUl.worst: that name is the nine-line spread's already.
   'occlusion.releaseBolusUl.population.worst': ['<=', 20],
   'occlusion.falseAlarms30d.population': ['<=', 0],
+  // Issue 17: the dashboard in Chromium against the virtual board (web.ts).
+  'web.eventToPaintMs.p95': ['<=', 250],
+  'web.pageKb': ['<=', 300],
+  'web.hoursChartedSmooth': ['>=', 24],
 };
 
-const figures: Record<string, number> = { ...benchDeliveryAccuracy(), ...benchSimSpeed(), ...benchOcclusion(), ...benchProtocol(), ...benchStorage(), ...benchBolus(), ...benchGuard(), ...benchProgramming(), ...benchLinkStops(), ...(await benchXs()), ...(await benchProtocolPty()), ...(await benchAccuracy()), ...(await benchNe1000()), ...(await benchPopulation()) };
+// Each benchmark in turn, with a line on stderr before and after it (issue 21: the bench used to
+// print nothing for minutes). Figures merge in this order; a later name would overwrite.
+const BENCHES: readonly [string, () => Record<string, number> | Promise<Record<string, number>>][] = [
+  ['delivery', benchDeliveryAccuracy],
+  ['sim speed', benchSimSpeed],
+  ['occlusion', benchOcclusion],
+  ['protocol fuzz', benchProtocol],
+  ['storage', benchStorage],
+  ['bolus', benchBolus],
+  ['dose guard', benchGuard],
+  ['programming', benchProgramming],
+  ['link stops', benchLinkStops],
+  ['XS engine', benchXs],
+  ['protocol over a pty', benchProtocolPty],
+  ['accuracy', benchAccuracy],
+  ['NE-1000', benchNe1000],
+  ['rig population', benchPopulation],
+  ['dashboard in Chromium', () => benchWeb({ write: false })],
+];
+const figures: Record<string, number> = {};
+const started = performance.now();
+for (const [i, [name, run]] of BENCHES.entries()) {
+  const t0 = performance.now();
+  process.stderr.write(`bench [${i + 1}/${BENCHES.length}] ${name}...\n`);
+  Object.assign(figures, await run());
+  process.stderr.write(`bench [${i + 1}/${BENCHES.length}] ${name}: ${((performance.now() - t0) / 1000).toFixed(1)} s (${((performance.now() - started) / 1000).toFixed(0)} s in all)\n`);
+}
 Object.assign(figures, idealBeside(figures));
 
 const rows = Object.entries(figures).map(([name, value]) => {
