@@ -1,0 +1,147 @@
+// Node/XS parity scenarios, alarms: occlusion, sensor faults, late stops, free flow, a stalled
+// loop, the dose guard. See scenarios.ts.
+
+import { runawayDriver } from '../sim/broken-driver';
+import { MIN, HOUR, RIG_30, RIG_10, PATIENT, continuous, Recorder, type Scenario } from './scenario-kit';
+
+export const ALARMS_SCENARIOS: Readonly<Record<string, Scenario>> = {
+  /** An occlusion at 1 h at 1 mL/h: alarm, safe state, back-off; then release and acknowledge. */
+  'occlusion-alarm'(createVirtualPump, lib) {
+    const vp = createVirtualPump({
+      mechanics: RIG_10,
+      library: lib.library,
+      reservoirNl: 10_000_000,
+      prescription: continuous(24_000_000),
+      faults: ['occlusion@1h'],
+    });
+    const rec = new Recorder(vp);
+    rec.run(HOUR + 10 * MIN);
+    rec.command('patientBolus', vp.controller.patientBolus());
+    vp.line.release(vp.nowMs);
+    rec.run(5 * MIN);
+    rec.command('acknowledge', vp.controller.acknowledge());
+    rec.run(30 * MIN);
+    return rec.finish();
+  },
+
+  /**
+   * An occlusion five minutes after programming from paused (the line still settling): the
+   * OCCLUSION verdict on recent flow, the back-off, then stopped, opened and acknowledged while
+   * paused, where it must stay cleared.
+   */
+  'occlusion-after-start'(createVirtualPump, lib) {
+    const vp = createVirtualPump({ mechanics: RIG_10, library: lib.library, reservoirNl: 10_000_000, prescription: continuous(24_000_000) });
+    const rec = new Recorder(vp);
+    rec.run(30 * MIN);
+    rec.command('pause', vp.controller.pause());
+    rec.run(30 * MIN);
+    rec.command('program', vp.controller.program(continuous(24_000_000, { name: 'again' })));
+    rec.run(5 * MIN);
+    vp.line.occlude(vp.nowMs);
+    rec.run(3 * MIN);
+    rec.command('pause', vp.controller.pause());
+    vp.line.release(vp.nowMs);
+    rec.run(3 * MIN);
+    rec.command('acknowledge', vp.controller.acknowledge());
+    rec.run(10 * MIN);
+    return rec.finish();
+  },
+
+  /**
+   * A flow sensor stuck at 1 h at 1 mL/h with the line blocked, no load cell (issue 13, hole 4):
+   * FLOW_SENSOR_FAULT, then LINE_UNWATCHED stops delivery after 25 uL; acknowledged while still
+   * stuck it stays; the sensor reads again, the line is opened, and the acknowledgement resumes.
+   */
+  'stuck-sensor-unwatched'(createVirtualPump, lib) {
+    const vp = createVirtualPump({ mechanics: RIG_10, library: lib.library, reservoirNl: 10_000_000, prescription: continuous(24_000_000), faults: ['sensor-stuck@1h', 'occlusion@1h'] });
+    const rec = new Recorder(vp);
+    rec.run(HOUR + 5 * MIN);
+    rec.command('acknowledge', vp.controller.acknowledge());
+    rec.run(5 * MIN);
+    vp.flowModel.setStuck(false);
+    vp.line.release(vp.nowMs);
+    rec.run(5 * MIN);
+    rec.command('acknowledge', vp.controller.acknowledge());
+    rec.run(10 * MIN);
+    return rec.finish();
+  },
+
+  /**
+   * A disconnection downstream of the sensor at 1 h at 1 mL/h with the load cell fitted (issue 13,
+   * hole 5): the plunger force's CUSUM below its working level raises UNDER_DELIVERY on both
+   * engines at the same sample (Welford sums and a square root, no Math.exp).
+   */
+  'disconnect-pressure-drop'(createVirtualPump, lib) {
+    const vp = createVirtualPump({ mechanics: RIG_10, library: lib.library, reservoirNl: 10_000_000, prescription: continuous(24_000_000), loadCell: true, faults: ['disconnect@1h'] });
+    const rec = new Recorder(vp);
+    rec.run(HOUR + 5 * MIN);
+    return rec.finish();
+  },
+
+  /**
+   * Fast delivery (about 185 steps/s, an LEDC segment per wake) for ten minutes on the late-
+   * timer clock: every callback a tick late, random stalls, and a 60 ms stall over a stop timer
+   * at 5 min, so a PWM run overruns its segment (issue 13, hole 2). Both engines must book the
+   * same overrun; a 'booking' row before the final one gives the driver's booked count and the rig's.
+   */
+  'fast-late-stop'(createVirtualPump, lib) {
+    const vp = createVirtualPump({
+      mechanics: { ...RIG_30, leadUm: 250, microsteps: 256 },
+      library: lib.library,
+      reservoirNl: 30_000_000,
+      prescription: continuous(28_800_000),
+      lateTimers: { seed: 5, stalls: [{ atMs: 5 * MIN + 50, ms: 60 }] },
+    });
+    const rec = new Recorder(vp);
+    rec.run(10 * MIN);
+    rec.rows.push([vp.nowMs, 'booking', vp.stepper.position, vp.rig.pulsesCounted, vp.clock.lateness.maxLateMs]);
+    return rec.finish();
+  },
+
+  /**
+   * A 5 uL/min siphon at 1 h at 1 mL/h with the pinch valve fitted (issue 13, hole 5):
+   * OVER_DELIVERY, the safe state closes the valve, and the line's figures an hour on ('line':
+   * outlet, leaked and pinched fl, valve closed) must match to the femtolitre on both engines.
+   */
+  'free-flow-valve'(createVirtualPump, lib) {
+    const vp = createVirtualPump({ mechanics: RIG_10, library: lib.library, reservoirNl: 10_000_000, prescription: continuous(24_000_000), faults: ['free-flow:5ul/min@1h'], valve: true });
+    const rec = new Recorder(vp);
+    rec.run(HOUR + 15 * MIN);
+    rec.run(HOUR);
+    rec.rows.push([vp.nowMs, 'line', vp.line.outletFl, vp.line.leakedFl, vp.line.pinchedFl, vp.line.valveClosed]);
+    return rec.finish();
+  },
+
+  /** A 30 min stall of the loop at 1 h at 1 mL/h (issue 13, hole 3): LOOP_STALLED, no burst. */
+  'loop-stall'(createVirtualPump, lib) {
+    const vp = createVirtualPump({ mechanics: RIG_10, library: lib.library, reservoirNl: 10_000_000, prescription: continuous(24_000_000), lateTimers: { seed: 1, randomStalls: false, stalls: [{ atMs: HOUR, ms: 30 * MIN }] } });
+    const rec = new Recorder(vp);
+    rec.run(2 * HOUR);
+    return rec.finish();
+  },
+
+  /**
+   * The dose guard (issue 13): a driver that runs away at 2 kHz and ignores stop() from 10 min,
+   * no flow sensor; the guard's OVER_DELIVERY, the EN line off, and an acknowledgement while
+   * still over the allowance that brings it back.
+   */
+  'dose-guard-runaway'(createVirtualPump, lib) {
+    let runaway = false;
+    const vp = createVirtualPump({
+      mechanics: RIG_10,
+      library: lib.library,
+      reservoirNl: 10_000_000,
+      prescription: continuous(24_000_000, { patientBolus: PATIENT }),
+      flowSensor: false,
+      wrapStepper: runawayDriver(() => runaway),
+    });
+    const rec = new Recorder(vp);
+    rec.run(10 * MIN);
+    runaway = true;
+    rec.run(MIN);
+    rec.command('acknowledge', vp.controller.acknowledge());
+    rec.run(MIN);
+    rec.rows.push([vp.nowMs, 'guard', vp.rig.stepLinePulses, vp.rig.enabled]);
+    return rec.finish();
+  },
+};
