@@ -89,6 +89,10 @@ describe('the dashboard in Chromium', () => {
     // The stop button is there, labelled, and the virtual board's fault buttons too.
     await expect(page.getByRole('button', { name: 'STOP' }).isVisible()).resolves.toBe(true);
     await expect(page.getByRole('button', { name: 'Block the line' }).isVisible()).resolves.toBe(true);
+    // A manual clock moves with the time buttons; its speed is the test's, not the page's.
+    await expect(page.getByRole('button', { name: 'Board time +1h' }).isVisible()).resolves.toBe(true);
+    expect(await page.locator('#speed').count()).toBe(0);
+    expect(await page.locator('#virtual-speed').innerText()).toMatch(/moves only with the buttons below \(manual clock\)/);
     // A patient bolus (the server logs in with the patient role; the page holds no key).
     await page.getByRole('button', { name: 'Patient bolus' }).click();
     await result(page, 'actions-result').filter({ hasText: /patient bolus #\d+ started/ }).waitFor(WAIT);

@@ -168,6 +168,21 @@ export class VirtualBoard {
     return this.manualClock ? clockSocketPath(this.options.link) : undefined;
   }
 
+  /** Board time's pace now: virtual ms per wall ms (--speed, or what setSpeed set; 0 with a manual clock). */
+  get speed(): number {
+    return this.manualClock ? 0 : (this.#pacer?.speed ?? this.options.speed);
+  }
+
+  /**
+   * A new pace for the wall clock from where board time is now (the dashboard's speed control),
+   * between two steps of the firmware. A manual clock belongs to its controller: refused.
+   */
+  setSpeed(speed: number): Promise<void> {
+    if (this.manualClock) return Promise.reject(new BoardError('USAGE', 'the clock is manual (--clock manual): board time moves only through the clock socket'));
+    if (!(Number.isFinite(speed) && speed >= 0)) return Promise.reject(new BoardError('USAGE', `speed ${speed} is not a number >= 0 (virtual ms per wall ms)`));
+    return this.#serial(async () => this.#pacer?.setSpeed(speed));
+  }
+
   /** The pty device (/dev/pts/N) users' link points to. */
   get device(): string {
     return this.#pump!.pair.b;

@@ -1,7 +1,8 @@
 // The dashboard beside the virtual board (`npm start`): the same server as `pumpctl serve`
 // (host/web/), talking to the firmware through the board's own pty with pumpctl's session, plus
-// the demonstration controls only a virtual board has: fault buttons acting on the virtual rig
-// and, with --clock manual, buttons that move board time. The pty is opened only while a page
+// the demonstration controls only a virtual board has: fault buttons acting on the virtual rig,
+// the speed of a wall clock (the pacer's, changed from where board time is) and, with --clock
+// manual, buttons that move board time instead. The pty is opened only while a page
 // is open, so pumpctl in another terminal works whenever no dashboard page is.
 //
 // Where it listens comes from PUMP_DASHBOARD (the board's options belong to options.ts):
@@ -13,6 +14,7 @@ import { parseDuration, parseFault, applyFault } from '../sim/faults';
 import { PumpSession } from '../cli/session';
 import { readKeyFile } from '../protocol/key-file';
 import { PumpBridge, type VirtualControls } from '../web/bridge';
+import { paceText } from '../web/pace';
 import { DEFAULT_HTTP_PORT, DEFAULT_LISTEN, isLoopback, startDashboard, type Dashboard } from '../web/server';
 import { BAUD, type VirtualBoard } from './board';
 import { BoardClock } from './clock-client';
@@ -44,7 +46,9 @@ function virtualControls(board: VirtualBoard): VirtualControls {
   let clock: Promise<BoardClock> | undefined;
   const socket = board.clockSocket;
   return {
-    info: { faults: pump ? FAULT_BUTTONS : [], manualClock: board.manualClock, speed: board.options.speed, engine: board.engine.name },
+    get info() {
+      return { faults: pump ? FAULT_BUTTONS : [], manualClock: board.manualClock, speed: board.speed, speedSettable: !board.manualClock, engine: board.engine.name };
+    },
     fault(id) {
       if (!pump) throw new Error('fault buttons need the Node engine (the XS engine keeps the rig in its worker): start without --engine xs');
       if (!FAULT_BUTTONS.some((f) => f.id === id)) throw new Error(`no fault button "${id}"`);
@@ -61,6 +65,12 @@ function virtualControls(board: VirtualBoard): VirtualControls {
         clock ??= BoardClock.open(socket);
         const at = await (await clock).advance(d.ms);
         return `board time moved ${duration}: now ${Math.round(at / 1000)} s since boot`;
+      },
+    }),
+    ...(!board.manualClock && {
+      setSpeed: async (speed: number) => {
+        await board.setSpeed(speed);
+        return speed === 0 ? 'board time now stands still (the firmware runs only when the port speaks)' : `board time now runs at ${paceText(speed)}`;
       },
     }),
     line: () => (pump ? { flowNlPerMin: pump.line.flowAtSensorNlPerMin, pressureKpa: pump.line.pressureKpa } : undefined),

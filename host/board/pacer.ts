@@ -2,7 +2,8 @@
 // slices sized so that one takes a few ms of wall time, yielding between frames so the serial
 // port and the keyboard are served. When the firmware cannot keep up it carries at most one
 // frame of debt and then runs flat out (no catch-up bursts). `speed` 0 freezes the clock: the
-// firmware then runs only when bytes arrive. The virtual board (async engines) and the
+// firmware then runs only when bytes arrive. setSpeed changes the pace from where the clock is
+// (the dashboard's speed control). The virtual board (async engines) and the
 // standalone simulator (host/sim/cli.ts) both pace with it.
 
 import { FRAME_MS, TICK_BUDGET_MS } from '../sim/cli-format';
@@ -29,7 +30,9 @@ export interface PacerOptions {
 
 export class Pacer {
   readonly #o: PacerOptions;
-  readonly #wallStart = performance.now();
+  #wallStart = performance.now();
+  #startMs: number;
+  #speed: number;
   #lagMs = 0;
   #sliceMs = 1_000;
   #timer: NodeJS.Timeout | undefined;
@@ -38,6 +41,23 @@ export class Pacer {
 
   constructor(o: PacerOptions) {
     this.#o = o;
+    this.#startMs = o.startMs;
+    this.#speed = o.speed;
+  }
+
+  get speed(): number {
+    return this.#speed;
+  }
+
+  /**
+   * A new pace from where the clock is now (the dashboard's speed control): no jump, and no debt
+   * carried over from the old pace. Call it between steps; the next frame (within FRAME_MS) follows it.
+   */
+  setSpeed(speed: number): void {
+    this.#startMs = this.#o.nowMs();
+    this.#wallStart = performance.now();
+    this.#lagMs = 0;
+    this.#speed = speed;
   }
 
   start(): void {
@@ -64,7 +84,7 @@ export class Pacer {
   /** Where the virtual clock should be now: the wall clock times the speed, less any lag given up. */
   targetMs(): number {
     const o = this.#o;
-    return Math.floor(Math.min(o.untilMs ?? Infinity, o.startMs + (performance.now() - this.#wallStart) * o.speed - this.#lagMs));
+    return Math.floor(Math.min(o.untilMs ?? Infinity, this.#startMs + (performance.now() - this.#wallStart) * this.#speed - this.#lagMs));
   }
 
   async #frame(): Promise<void> {
@@ -86,7 +106,7 @@ export class Pacer {
       return o.finished?.();
     }
     const debt = target - o.nowMs();
-    const maxDebt = o.speed * FRAME_MS;
+    const maxDebt = this.#speed * FRAME_MS;
     if (debt > maxDebt) this.#lagMs += debt - maxDebt;
     this.#schedule(debt > 0 ? 0 : FRAME_MS);
   }

@@ -24,6 +24,8 @@ import { type PumpBridge } from './bridge';
 import { type AccuracyView, type CheckResult, type HistoryRow, type PageMessage } from './messages';
 
 const HOUR_MS = 3_600_000;
+/** The fastest pace the page may ask for: a day of board time each second. */
+export const MAX_SPEED = 86_400;
 /** Rows the history table shows (the newest); the CSV has every record that matches. */
 const TABLE_ROWS = 2_000;
 
@@ -103,6 +105,14 @@ export async function handleRequest(b: PumpBridge, m: PageMessage): Promise<{ te
       const v = b.o.virtual;
       if (!v?.advance) throw new CliError('USAGE', 'the clock can be moved only on a virtual board started with --clock manual');
       return { text: await v.advance(m.duration) };
+    }
+    case 'speed': {
+      const v = b.o.virtual;
+      if (!v?.setSpeed) throw new CliError('USAGE', v ? 'the speed cannot be set on a manual clock (--clock manual): board time moves with the time buttons' : 'the speed can be set on the virtual board only (npm start)');
+      const speed = checks.decimal('Speed', m.speed.trim(), 1_000, 0, MAX_SPEED * 1_000) / 1_000;
+      const text = await v.setSpeed(speed);
+      b.virtualChanged();
+      return { text };
     }
   }
 }

@@ -20,6 +20,8 @@ export interface VirtualControls {
   fault(id: string): string;
   /** Moves a manual clock on; answers the board time reached. */
   advance?(duration: string): Promise<string>;
+  /** Sets the pace of a wall clock (virtual ms per wall ms); answers what that means. */
+  setSpeed?(speed: number): Promise<string>;
   /** What the rig's line shows now (flow at the sensor, pressure), for the charts. */
   line(): { flowNlPerMin: number; pressureKpa: number } | undefined;
 }
@@ -120,6 +122,11 @@ export class PumpBridge {
     const rank = { patient: 1, clinician: 2, service: 3 } as const;
     if (s.role !== undefined && rank[s.role] >= rank[role]) return;
     await s.login(role);
+  }
+
+  /** The virtual board's controls changed (its speed): every page is told. */
+  virtualChanged(): void {
+    if (this.o.virtual) this.#broadcast({ type: 'virtual', virtual: this.o.virtual.info });
   }
 
   markRxStale(): void {

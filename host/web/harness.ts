@@ -1,7 +1,8 @@
 // What the dashboard's browser tests and its benchmark share: the virtual board with its
 // dashboard as a child process (`npm start` with --clock manual, so board time moves only when
-// told), and Debian's Chromium driven by playwright-core with a fresh profile. Nothing waits on
-// the wall clock: lines from the board, the clock socket's answers and page conditions.
+// told; or on the wall clock for the page's speed control), and Debian's Chromium driven by
+// playwright-core with a fresh profile. Nothing waits on the wall clock: lines from the board,
+// the clock socket's answers and page conditions.
 
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -28,9 +29,31 @@ export interface DashboardBoard {
 
 /** The virtual board (manual clock, fresh state, fixed seed) with its dashboard on a free port. */
 export async function startDashboardBoard(args: readonly string[] = [], timeoutMs = 90_000): Promise<DashboardBoard> {
+  const b = await spawnDashboardBoard(['--clock', 'manual', ...args], timeoutMs);
+  const clock = await BoardClock.open(b.clockSocket!);
+  return {
+    ...b,
+    clock,
+    stop: async () => {
+      clock.close();
+      await b.stop();
+    },
+  };
+}
+
+/**
+ * The virtual board on the wall clock at `speed` (0: standing still until a page sets a speed),
+ * for the dashboard's speed control. It has no clock socket: a test's assertions must then wait
+ * on what the page shows, never on how fast board time moves on this machine.
+ */
+export function startWallDashboardBoard(speed: number, args: readonly string[] = [], timeoutMs = 90_000): Promise<Omit<DashboardBoard, 'clock'>> {
+  return spawnDashboardBoard(['--speed', String(speed), ...args], timeoutMs);
+}
+
+async function spawnDashboardBoard(args: readonly string[], timeoutMs: number): Promise<Omit<DashboardBoard, 'clock'> & { clockSocket: string | null }> {
   const dir = mkdtempSync(join(tmpdir(), 'pump-web-'));
   const link = join(dir, 'ttyPUMP');
-  const child = spawn(process.execPath, ['--import', 'tsx', 'host/board/main.ts', '--quiet', '--clock', 'manual', '--fresh', '--seed', '1', '--time-of-day', '08:00', '--state', join(dir, 'state'), '--link', link, ...args], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'host/board/main.ts', '--quiet', '--fresh', '--seed', '1', '--time-of-day', '08:00', '--state', join(dir, 'state'), '--link', link, ...args], {
     cwd: ROOT,
     stdio: ['pipe', 'pipe', 'pipe'],
     env: { ...process.env, PUMP_DASHBOARD: '127.0.0.1:0' },
@@ -40,9 +63,9 @@ export async function startDashboardBoard(args: readonly string[] = [], timeoutM
   child.stderr!.on('data', (c: string) => (err = (err + c).slice(-8000)));
   child.stdin!.on('error', () => undefined);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const lines = await new Promise<{ ready: { keys: string; clockSocket: string }; dash: { url: string; port: number } }>((resolve, reject) => {
+  const lines = await new Promise<{ ready: { keys: string; clockSocket: string | null }; dash: { url: string; port: number } }>((resolve, reject) => {
     let out = '';
-    let ready: { keys: string; clockSocket: string } | undefined;
+    let ready: { keys: string; clockSocket: string | null } | undefined;
     let dash: { url: string; port: number } | undefined;
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
@@ -72,18 +95,16 @@ export async function startDashboardBoard(args: readonly string[] = [], timeoutM
       reject(new Error(`the board exited before it was ready\n${err}`));
     });
   });
-  const clock = await BoardClock.open(lines.ready.clockSocket);
   return {
     dir,
     link,
     keys: lines.ready.keys,
     url: lines.dash.url,
     port: lines.dash.port,
-    clock,
+    clockSocket: lines.ready.clockSocket,
     child,
     stderr: () => err,
     stop: async () => {
-      clock.close();
       child.kill('SIGTERM');
       await exited;
       rmSync(dir, { recursive: true, force: true });

@@ -61,7 +61,10 @@ export interface HistoryRow {
 export interface VirtualInfo {
   readonly faults: readonly { readonly id: string; readonly label: string }[];
   readonly manualClock: boolean;
+  /** Virtual ms per wall ms now (0: standing still, or a manual clock). */
   readonly speed: number;
+  /** True when the page may set the speed (a wall clock on the Node or XS engine). */
+  readonly speedSettable: boolean;
   readonly engine: string;
 }
 
@@ -69,6 +72,8 @@ export type ServerMessage =
   | { readonly type: 'hello'; readonly port: string; readonly roles: readonly string[]; readonly virtual: VirtualInfo | null; readonly samples: readonly Sample[]; readonly events: readonly EventInfo[] }
   | { readonly type: 'status'; readonly status: PumpStatus; readonly samples: readonly Sample[] }
   | { readonly type: 'event'; readonly event: EventInfo }
+  /** The virtual board's controls after a change (a new speed). */
+  | { readonly type: 'virtual'; readonly virtual: VirtualInfo }
   | { readonly type: 'reply'; readonly id: number; readonly ok: boolean; readonly text: string; readonly data?: unknown };
 
 /** Ask the server to do something; the role it needs is the server's choice, never the page's. */
@@ -86,7 +91,9 @@ export type PageRequest =
   | { readonly action: 'csv'; readonly type?: string; readonly text?: string }
   | { readonly action: 'accuracy'; readonly folder: string }
   | { readonly action: 'fault'; readonly fault: string }
-  | { readonly action: 'advance'; readonly duration: string };
+  | { readonly action: 'advance'; readonly duration: string }
+  /** The virtual board's pace, virtual ms per wall ms ("0" to "86400"). */
+  | { readonly action: 'speed'; readonly speed: string };
 
 export type PageMessage = PageRequest & { readonly id: number };
 

@@ -16,6 +16,8 @@ import { accuracyPanel, historyPanel, virtualPanel } from './tables';
 interface Probe {
   painted: { seq: number; type: string; atMs: number }[];
   charts: Charts;
+  /** Status messages received: a test waits for a few more to see that something did not change. */
+  statuses: number;
 }
 declare global {
   interface Window {
@@ -33,7 +35,8 @@ const resume = h('button', { type: 'button', id: 'resume', text: 'Resume' });
 const chartBox = h('div', { class: 'charts' });
 const charts = new Charts(chartBox);
 const extra = h('div', { class: 'extra' });
-window.dashboard = { painted: [], charts };
+let virtual: ReturnType<typeof virtualPanel> | undefined;
+window.dashboard = { painted: [], charts, statuses: 0 };
 
 const conn = new Connection(onMessage, (open) => {
   link.textContent = open ? 'connected to the dashboard server' : 'not connected to the dashboard server: retrying…';
@@ -62,10 +65,12 @@ function onMessage(m: ServerMessage): void {
     case 'hello':
       charts.reset(m.samples);
       for (const e of m.events) events.add(e);
-      extra.replaceChildren(...(m.virtual ? [virtualPanel(ask, m.virtual)] : []));
+      virtual = m.virtual ? virtualPanel(ask, m.virtual) : undefined;
+      extra.replaceChildren(...(virtual ? [virtual.el] : []));
       document.title = `Pump dashboard: ${m.port}`;
       return;
     case 'status':
+      window.dashboard!.statuses++;
       status.show(m.status);
       alarms.show(m.status.alarms);
       if (m.samples.length) charts.push(m.samples);
@@ -78,6 +83,9 @@ function onMessage(m: ServerMessage): void {
       requestAnimationFrame(() => setTimeout(() => window.dashboard!.painted.push({ seq, type, atMs: performance.timeOrigin + performance.now() }), 0));
       return;
     }
+    case 'virtual':
+      virtual?.update(m.virtual);
+      return;
     case 'reply':
       return;
   }

@@ -1,9 +1,10 @@
 // History (the pump's log with filters and a CSV download), the accuracy view of a run folder,
-// and the virtual board's demonstration controls.
+// and the virtual board's demonstration controls (faults, and the speed or the time buttons).
 
 import { type AccuracyView, type HistoryRow, type VirtualInfo } from '../messages';
 import { type Ask, say } from './forms';
 import { field, h } from './dom';
+import { paceText, SPEED_CHOICES } from '../pace';
 
 export function historyPanel(ask: Ask): HTMLElement {
   const out = h('output', { id: 'history-result', class: 'result', role: 'status', 'aria-live': 'polite' });
@@ -63,28 +64,47 @@ export function accuracyPanel(ask: Ask): HTMLElement {
   return h('section', { class: 'panel wide', 'aria-labelledby': 'accuracy-h' }, h('h2', { id: 'accuracy-h', text: 'Accuracy run' }), f, out, view);
 }
 
-export function virtualPanel(ask: Ask, v: VirtualInfo): HTMLElement {
+/** The virtual board's panel; update() shows a new speed (set from this page or another). */
+export function virtualPanel(ask: Ask, first: VirtualInfo): { el: HTMLElement; update(v: VirtualInfo): void } {
   const out = h('output', { id: 'virtual-result', class: 'result', role: 'status', 'aria-live': 'polite' });
-  const faults = v.faults.map((f) => {
+  const faults = first.faults.map((f) => {
     const b = h('button', { type: 'button', 'data-fault': f.id, text: f.label });
     b.addEventListener('click', async () => say(out, await ask({ action: 'fault', fault: f.id })));
     return b;
   });
-  const advance = v.manualClock
+  const advance = first.manualClock
     ? ['1m', '10m', '1h'].map((d) => {
         const b = h('button', { type: 'button', 'data-advance': d, text: `Board time +${d}` });
         b.addEventListener('click', async () => say(out, await ask({ action: 'advance', duration: d })));
         return b;
       })
     : [];
-  const speed = v.manualClock ? 'manual clock: board time moves with the buttons below' : v.speed === 0 ? 'clock standing still' : `x${v.speed} real time (npm start -- --speed N)`;
-  return h(
-    'section',
-    { class: 'panel', 'aria-labelledby': 'virtual-h' },
-    h('h2', { id: 'virtual-h', text: 'Virtual board' }),
-    h('p', { text: `Firmware on the ${v.engine} engine; ${speed}.` }),
-    faults.length ? h('div', { class: 'buttons', role: 'group', 'aria-label': 'Faults on the virtual rig' }, ...faults) : h('p', { text: 'Fault buttons need the Node engine.' }),
-    advance.length ? h('div', { class: 'buttons', role: 'group', 'aria-label': 'Board time' }, ...advance) : '',
-    out,
-  );
+  const about = h('p', { id: 'virtual-speed' });
+  // The speed of a wall clock, for demonstrations: a day a second to watch a refill come due, still to explain a screen.
+  const choose = h('select', { id: 'speed' });
+  const speedForm = h('form', { 'aria-label': 'Virtual board speed' }, h('div', { class: 'field' }, h('label', { for: 'speed', text: 'Speed of board time' }), choose), h('button', { type: 'submit', id: 'speed-set', text: 'Set speed' }));
+  speedForm.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    say(out, await ask({ action: 'speed', speed: choose.value }));
+  });
+  const update = (v: VirtualInfo): void => {
+    about.textContent = `Firmware on the ${v.engine} engine; board time ${v.manualClock ? 'moves only with the buttons below (manual clock)' : paceText(v.speed)}.`;
+    const speeds = [...new Set<number>([...SPEED_CHOICES, v.speed])].sort((a, b) => a - b);
+    choose.replaceChildren(...speeds.map((n) => h('option', { value: n, text: n === 0 ? 'standing still (x0)' : n === 1 ? 'real time (x1)' : paceText(n) })));
+    choose.value = String(v.speed);
+  };
+  update(first);
+  return {
+    el: h(
+      'section',
+      { class: 'panel', 'aria-labelledby': 'virtual-h' },
+      h('h2', { id: 'virtual-h', text: 'Virtual board' }),
+      about,
+      faults.length ? h('div', { class: 'buttons', role: 'group', 'aria-label': 'Faults on the virtual rig' }, ...faults) : h('p', { text: 'Fault buttons need the Node engine.' }),
+      first.speedSettable ? speedForm : '',
+      advance.length ? h('div', { class: 'buttons', role: 'group', 'aria-label': 'Board time' }, ...advance) : '',
+      out,
+    ),
+    update,
+  };
 }
