@@ -3,11 +3,12 @@
 // asked what state it is in, and where that cannot tell (a bolus, a refill) pumpctl says the
 // outcome is unknown instead of risking a second dose or a double-counted refill.
 
+import { type EventLine } from '../../protocol/codec';
 import { CliError } from '../errors';
 import { ml } from '../format';
 import { BoardRestarted, type FullReply, type PumpSession, retrying } from '../session';
 import { type Register } from './register';
-import { alarmViews, statusView } from './status';
+import { type AlarmView, alarmViews, statusView } from './status';
 
 const HOUR_MS = 3_600_000;
 
@@ -21,6 +22,44 @@ export async function change(s: PumpSession, what: string, send: () => Promise<F
     if (settled?.(state)) return { ok: true, seq: undefined, fields: { state }, code: undefined, message: '', line: '', lines: [] };
     throw new CliError('UNKNOWN_OUTCOME', `${what}: the connection was lost while the command was in flight and the board restarted (now ${state}); check \`pumpctl status\` and \`pumpctl log\` before repeating it`);
   }
+}
+
+/**
+ * What an acknowledgement did to one alarm, from the pump's own events: `cleared` (its cause is
+ * gone), `persists` (its cause is still there: the alarm stays, acknowledged), `unknown` (a
+ * momentary alarm such as an occlusion: cleared, but whether its cause is gone shows only once
+ * delivery runs again, and the alarm comes back if it is not).
+ */
+export interface AckOutcome {
+  readonly code: number;
+  readonly alarm: string;
+  readonly outcome: 'cleared' | 'persists' | 'unknown';
+}
+
+export function ackOutcomes(events: readonly EventLine[]): AckOutcome[] {
+  const out = new Map<number, AckOutcome>();
+  for (const e of events) {
+    const code = Number(e.fields['code']);
+    const alarm = e.fields['alarm'] ?? '?';
+    if (e.type === 'alarm-ack') out.set(code, { code, alarm, outcome: e.fields['persists'] === '1' ? 'persists' : 'cleared' });
+    else if (e.type === 'alarm-cleared' && e.reason === 'ALARM_ACKNOWLEDGED') out.set(code, { code, alarm, outcome: 'unknown' });
+    // Raised again at once (a stall or fault line still active): the cause is still there.
+    else if (e.type === 'alarm' && out.has(code)) out.set(code, { code, alarm, outcome: 'persists' });
+  }
+  return [...out.values()];
+}
+
+function ackText(cleared: number, outcomes: readonly AckOutcome[], left: readonly AlarmView[]): string {
+  const lines = [`acknowledged ${cleared} alarm(s)`];
+  for (const o of outcomes) {
+    const id = `A${o.code} ${o.alarm}`;
+    if (o.outcome === 'persists') lines.push(`${id}: its cause is still present: the alarm stays active until it is gone`);
+    else if (o.outcome === 'unknown') lines.push(`${id}: cleared, but the pump cannot tell at rest whether its cause is gone: delivery resumes, and the alarm comes back if the cause is still there (watch with \`pumpctl status --watch\`)`);
+    else lines.push(`${id}: cleared, its cause is gone`);
+  }
+  const unsure = outcomes.some((o) => o.outcome === 'unknown');
+  lines.push(left.length ? `still active: ${left.map((a) => `A${a.code} ${a.name}${a.acknowledged ? ' (acknowledged)' : ''}`).join(', ')}` : unsure ? 'no alarm active for now' : 'no alarms left');
+  return lines.join('\n');
 }
 
 export const registerDelivery: Register = (program, act) => {
@@ -76,6 +115,8 @@ export const registerDelivery: Register = (program, act) => {
       act(async (ctx, alarm: string | undefined) => {
         const code = alarm === undefined ? undefined : ctx.int('alarm', alarm.replace(/^A/i, ''), 1, 99);
         const s = await ctx.session('clinician');
+        // The pump says in its events whether each alarm's cause persists: mark where they start.
+        const before = Number((await retrying(() => s.query('EVENTS', 2 ** 31))).fields['last'] ?? 0);
         let r: FullReply;
         try {
           r = await s.must(code === undefined ? s.send('ACK') : s.send('ACK', code), 'acknowledge');
@@ -84,8 +125,11 @@ export const registerDelivery: Register = (program, act) => {
           // Acknowledging twice is harmless: an alarm acknowledged once stays so.
           r = await s.must(code === undefined ? s.send('ACK') : s.send('ACK', code), 'acknowledge');
         }
+        const seen = s.events.length;
+        await retrying(() => s.query('EVENTS', before + 1));
+        const outcomes = ackOutcomes(s.events.slice(seen).filter((e) => e.seq > before));
         const left = alarmViews((await retrying(() => s.query('ALARMS'))).fields);
-        ctx.result({ cleared: Number(r.fields['cleared']), active: left }, `acknowledged ${r.fields['cleared']} alarm(s); ${left.length ? `still active: ${left.map((a) => `A${a.code} ${a.name}`).join(', ')}` : 'no alarms left'}`);
+        ctx.result({ cleared: Number(r.fields['cleared']), outcomes, active: left }, ackText(Number(r.fields['cleared']), outcomes, left));
       }),
     );
 

@@ -40,6 +40,19 @@ export function statusView(f: Record<string, string>): StatusView {
   };
 }
 
+/** The running prescription in a word: what `status` shows of it (the RX query). */
+export interface PrescriptionView {
+  readonly name: string;
+  readonly mode: string;
+  readonly drug: string;
+  readonly concentrationUgPerMl: number;
+}
+
+export function prescriptionView(f: Record<string, string>): PrescriptionView | null {
+  if (!f['name'] || f['name'] === 'none') return null;
+  return { name: f['name'], mode: f['mode'] ?? '?', drug: f['drug'] ?? '?', concentrationUgPerMl: Number(f['conc'] ?? 0) };
+}
+
 export interface AlarmView {
   readonly code: number;
   readonly name: string;
@@ -56,11 +69,12 @@ export function alarmViews(f: Record<string, string>): AlarmView[] {
   return out;
 }
 
-function humanStatus(ctx: Context, s: StatusView): string {
+function humanStatus(ctx: Context, s: StatusView, rx: PrescriptionView | null): string {
   const p = ctx.paint;
   const state = s.state === 'alarm' ? p.alarm(s.state) : s.state === 'running' ? p.good(s.state) : p.warn(s.state);
   return table([
     ['state', state],
+    ['prescription', rx ? `"${rx.name}": ${rx.drug} at ${rx.concentrationUgPerMl} µg/mL, ${rx.mode} mode` : 'none'],
     ['rate', rate(s.rateNlPerDay)],
     ['delivered', `${ml(s.deliveredNl)} (today ${ml(s.todayNl)})`],
     ['reservoir', `${ml(s.reservoirNl)}${s.emptyInMs === null ? '' : `, empty in ${duration(s.emptyInMs)} at the most the prescription allows`}`],
@@ -120,7 +134,7 @@ async function watch(ctx: Context, intervalMs: number, count: number | undefined
 export const registerStatus: Register = (program: Command, act) => {
   program
     .command('status')
-    .description('delivery state, rate, delivered volume, reservoir, alarms (--watch: live, with events)')
+    .description('delivery state, the prescription (name, drug, concentration, mode), rate, delivered volume, reservoir, alarms (--watch: live, with events)')
     .option('--watch', 'keep showing status and events until Ctrl-C')
     .option('--interval <ms>', 'refresh interval with --watch', '1000')
     .option('--count <n>', 'with --watch: stop after n refreshes')
@@ -129,7 +143,8 @@ export const registerStatus: Register = (program: Command, act) => {
         if (opts.watch) return watch(ctx, ctx.int('--interval', opts.interval, 10, 3_600_000), opts.count === undefined ? undefined : ctx.int('--count', opts.count, 1, 1e9));
         const s = await ctx.session();
         const view = statusView((await retrying(() => s.query('STATUS'))).fields);
-        ctx.result(view, humanStatus(ctx, view));
+        const rx = prescriptionView((await retrying(() => s.query('RX'))).fields);
+        ctx.result({ ...view, prescription: rx }, humanStatus(ctx, view, rx));
       }),
     );
 
