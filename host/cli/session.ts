@@ -2,14 +2,17 @@
 // virtual board's pseudo-terminal). Numbers and signs frames, resends a frame whose reply fails
 // its checksum (the pump's reply cache makes a resent frame safe: same sequence, same body,
 // same reply), checks the protocol version, logs in with a role key, and reconnects when the
-// board goes away and comes back (a reset, a replugged cable), logging in again.
+// board goes away and comes back (a reset, a replugged cable), logging in again. A board that
+// answered and then falls silent behind a port that stays open (the virtual board killed while
+// its socat lives on) is waited for the same --reconnect time. The clock is injectable, so the
+// waits are tested in virtual time.
 
 import { type Role } from '../../firmware/protocol/auth';
 import { PROTOCOL_VERSION } from '../../firmware/protocol/schema';
 import { AuthClient, type HostSession, macFor, systemEntropy } from '../protocol/auth-client';
 import { buildFrame, crcOk, parseEvent, parseReply, type EventLine, type Reply } from '../protocol/codec';
 import { type RoleKeys } from '../protocol/key-file';
-import { type Binding, type LinePort, openLinePort, SerialError } from '../serial/line-port';
+import { type Binding, type LinePort, openLinePort, type OpenOptions, SerialError } from '../serial/line-port';
 import { CliError } from './errors';
 
 export interface SessionOptions {
@@ -23,7 +26,22 @@ export interface SessionOptions {
   readonly reconnectMs: number;
   /** Told about retries and reconnections (stderr in the CLI). */
   readonly notice?: (text: string) => void;
+  /** The clock for the reconnect wait (real time by default; tests pass a virtual one). */
+  readonly timers?: SessionTimers;
+  /** Opens the port (openLinePort by default; tests pass a scripted one). */
+  readonly openPort?: (path: string, o: OpenOptions) => Promise<LinePort>;
 }
+
+/** Time as the session needs it: a monotonic ms clock and a pause. */
+export interface SessionTimers {
+  now(): number;
+  sleep(ms: number): Promise<void>;
+}
+
+const REAL_TIMERS: SessionTimers = {
+  now: () => performance.now(),
+  sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+};
 
 /** A reply with the lines that came before it (LOG and EVENTS lines). */
 export interface FullReply extends Reply {
@@ -34,7 +52,10 @@ const RESENDS = 3;
 
 export class PumpSession {
   readonly #o: SessionOptions;
+  readonly #timers: SessionTimers;
   #port: LinePort;
+  /** The board has answered on this session: silence after that is a board gone away. */
+  #answered = false;
   /**
    * Frame numbers start at random below 30,000: a session's numbers only have to increase, and
    * another program's unsigned frames on the same line then rarely share ours.
@@ -49,6 +70,7 @@ export class PumpSession {
 
   private constructor(o: SessionOptions, port: LinePort) {
     this.#o = o;
+    this.#timers = o.timers ?? REAL_TIMERS;
     this.#port = port;
   }
 
@@ -170,8 +192,13 @@ export class PumpSession {
       } catch (e) {
         if (!(e instanceof SerialError)) throw e;
         if (e.kind === 'timeout') {
-          if (++silent >= 2) throw new CliError('TIMEOUT', `no answer from ${this.#o.path} within ${this.#o.timeoutMs} ms (twice): is the board running, on this port, at ${this.#o.baud} baud?`);
-          continue;
+          if (++silent < 2) continue;
+          if (!this.#answered) throw new CliError('TIMEOUT', `no answer from ${this.#o.path} within ${this.#o.timeoutMs} ms (twice): is the board running, on this port, at ${this.#o.baud} baud?`);
+          // A board that answered before and fell silent went away while its port stayed
+          // open (the virtual board killed under a socat that lives on, a board resetting
+          // behind a USB adapter): wait for it as for a port that closed (--reconnect).
+          await this.#awaitSilentBoard();
+          throw new BoardRestarted(this.#o.path);
         }
         await this.#reconnect(e);
         throw new BoardRestarted(this.#o.path);
@@ -190,6 +217,7 @@ export class PumpSession {
       if (l.startsWith('OK') || l.startsWith('ERR') || /^[0-9]+ (OK|ERR)/.test(l)) {
         const r = parseReply(l);
         if (!r) return 'garbled';
+        this.#answered = true;
         // A late reply to an earlier frame (after a timeout) is not this one's.
         if (seq !== undefined && r.seq !== undefined && r.seq !== seq) continue;
         return { ...r, lines };
@@ -215,19 +243,65 @@ export class PumpSession {
   }
 
   /** Waits for the port to come back, checks the protocol, and logs in again as before. */
-  async #reconnect(cause: SerialError): Promise<void> {
-    this.#o.notice?.(`${cause.message}: waiting up to ${Math.round(this.#o.reconnectMs / 1000)} s for it to come back`);
-    const deadline = Date.now() + this.#o.reconnectMs;
+  async #reconnect(cause: SerialError, deadline?: number): Promise<void> {
+    const seconds = Math.round(this.#o.reconnectMs / 1000);
+    if (deadline === undefined) {
+      this.#o.notice?.(`${cause.message}: waiting up to ${seconds} s for it to come back`);
+      deadline = this.#timers.now() + this.#o.reconnectMs;
+    }
     await this.#port.close();
     for (;;) {
       try {
-        this.#port = await openLinePort(this.#o.path, { baud: this.#o.baud, binding: this.#o.binding });
+        this.#port = await (this.#o.openPort ?? openLinePort)(this.#o.path, { baud: this.#o.baud, binding: this.#o.binding });
         break;
       } catch (e) {
-        if (Date.now() >= deadline) throw new CliError('DISCONNECTED', `${cause.message}, and ${this.#o.path} did not come back within ${Math.round(this.#o.reconnectMs / 1000)} s`);
-        await new Promise((r) => setTimeout(r, 250)); // polling a device node that is not there yet
+        if (this.#timers.now() >= deadline) throw new CliError('DISCONNECTED', `${cause.message}, and ${this.#o.path} did not come back within ${seconds} s`);
+        await this.#timers.sleep(250); // polling a device node that is not there yet
       }
     }
+    await this.#loginAgain();
+  }
+
+  /**
+   * The port is open but the board is silent: ask VERSION (a bare query, harmless to any
+   * board) until it answers or --reconnect has passed; a port that closes meanwhile is opened
+   * again within the same wait. Then the protocol is checked and the session opened again.
+   */
+  async #awaitSilentBoard(): Promise<void> {
+    const seconds = Math.round(this.#o.reconnectMs / 1000);
+    const silence = new SerialError('timeout', this.#o.path, `no answer from ${this.#o.path} within ${this.#o.timeoutMs} ms (twice)`);
+    this.#o.notice?.(`${silence.message}: waiting up to ${seconds} s for the board to come back`);
+    const deadline = this.#timers.now() + this.#o.reconnectMs;
+    for (;;) {
+      const left = deadline - this.#timers.now();
+      if (left <= 0) throw new CliError('DISCONNECTED', `${silence.message}, and the board did not answer again within ${seconds} s: is it still running?`);
+      try {
+        this.#port.drain();
+        await this.#port.write('VERSION\n');
+        if (await this.#versionWithin(Math.min(this.#o.timeoutMs, left))) break;
+      } catch (e) {
+        if (!(e instanceof SerialError)) throw e;
+        if (e.kind === 'timeout') continue;
+        await this.#reconnect(e, deadline);
+        return;
+      }
+    }
+    await this.#loginAgain();
+  }
+
+  /** True when a VERSION reply arrives within `ms` (other lines, late replies, are skipped). */
+  async #versionWithin(ms: number): Promise<boolean> {
+    const until = this.#timers.now() + ms;
+    for (;;) {
+      const left = until - this.#timers.now();
+      if (left <= 0) return false;
+      const l = await this.#port.readLine(left);
+      const r = l.startsWith('OK') ? parseReply(l) : undefined;
+      if (r?.ok && r.seq === undefined && r.fields['proto'] !== undefined) return true;
+    }
+  }
+
+  async #loginAgain(): Promise<void> {
     this.generation++;
     this.#session = undefined;
     const role = this.#role;
@@ -249,7 +323,7 @@ export class BoardRestarted extends Error {
 
 async function openPort(o: SessionOptions): Promise<LinePort> {
   try {
-    return await openLinePort(o.path, { baud: o.baud, binding: o.binding });
+    return await (o.openPort ?? openLinePort)(o.path, { baud: o.baud, binding: o.binding });
   } catch (e) {
     if (e instanceof SerialError) throw new CliError('PORT_OPEN', e.message);
     throw e;
