@@ -9,10 +9,12 @@ export const STATION_ERRORS = {
   DATABASE: { code: 771, exit: 'file', meaning: 'The results database cannot be opened or is of a newer schema than this pumpctl knows.' },
   KEY_STORE: { code: 772, exit: 'file', meaning: 'A key file in the station key store is readable by others than its owner, or cannot be written.' },
   BOARD_SPEC: { code: 773, exit: 'usage', meaning: 'A --board value is not PORT[,balance=PATH][,id=ID][,...] or two boards share a port or an id.' },
-  NO_FLASHER: { code: 774, exit: 'usage', meaning: '--image was given but this build has no Node flasher (host/device): flash with `npm run flash`, then run the station without --image.' },
+  // No longer raised since the station flashes through host/device/flasher.ts; kept so the number is never reused.
+  NO_FLASHER: { code: 774, exit: 'usage', meaning: '(retired) --image was given but the build had no Node flasher.' },
   NO_RUN: { code: 775, exit: 'usage', meaning: '--resume names a run that is not in the database, or one that already finished.' },
   NO_BOARD: { code: 776, exit: 'usage', meaning: '`station report --board ID` names a board the database has never seen.' },
   BOARDS_FAILED: { code: 777, exit: 'tolerance', meaning: 'The station run finished and at least one board did not pass (the table and the certificates say which step).' },
+  IMAGE: { code: 778, exit: 'file', meaning: '--image names a folder that is not a flashable image (the device error E720-E722 inside says what is missing or wrong); no board was touched.' },
 } as const satisfies Record<string, { code: number; exit: ExitName; meaning: string }>;
 
 export type StationErrorName = keyof typeof STATION_ERRORS;

@@ -1,14 +1,17 @@
 // A station run: every board in its own async task (one board's failure, a balance that goes
-// silent, a board that stops answering, never stops another), each going through identify,
-// provision, selftest, calibrate, accuracy and certificate, each step committed to the results
-// database the moment it finishes. A run whose station was killed or whose board stopped
-// answering stays 'running'; `--resume BATCH` picks it up where its last committed step left it.
+// silent, a board that stops answering, never stops another), each going through identify
+// (flashing first when asked), provision, selftest, calibrate, accuracy and certificate, each
+// step committed to the results database the moment it finishes. A run whose station was
+// killed or stopped, or whose board stopped answering, stays 'running' with the steps it
+// committed; `--resume BATCH` picks it up after the last of them. A step cut short by a stop
+// is not recorded (its half-result would pass for a finished check): the resume runs it again.
 
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { type Scheduler } from '../accuracy/interfaces';
 import { CliError } from '../cli/errors';
 import { type StationDb, type StepResult } from './db';
-import { type Flasher } from './flasher';
+import { type Flasher, type FlashReport } from './flasher';
 import { type KeyStore } from './keystore';
 import { type LiveTable } from './live';
 import { type Operator } from './operator';
@@ -16,7 +19,7 @@ import { type StationProfile } from './profile';
 import { writeCertificate } from './certificate';
 import { accuracy, calibrate } from './steps-gravimetric';
 import { identify, provision, selftest } from './steps-board';
-import { info, type StepContext, type StepName, type StepOutcome } from './step-types';
+import { info, STEP_NAMES, type StepContext, type StepName, type StepOutcome } from './step-types';
 import { type BoardTarget, type LinkOptions, openBalance, schedulerFor } from './target';
 
 export interface StationDeps {
@@ -31,10 +34,13 @@ export interface StationDeps {
   readonly batch: string;
   /** Carry on this batch's unfinished runs instead of starting new ones. */
   readonly resume: boolean;
+  /** An image folder to flash first (flasher.ts), with the flasher that writes it. */
   readonly image?: string;
   readonly flasher?: Flasher;
-  /** Tests: called as each step starts (to cut a run at a chosen step). */
+  /** Tests: called as each step starts (to stop a run at a chosen step). */
   readonly onStep?: (label: string, step: StepName) => void;
+  /** The bench: wraps each board's scheduler (to time how long each stretch of board time took). */
+  readonly wrapScheduler?: (label: string, s: Scheduler) => Scheduler;
 }
 
 export type BoardOutcome =
@@ -54,15 +60,59 @@ function interrupted(e: unknown): boolean {
 }
 
 const text = (e: unknown): string => (e instanceof CliError ? e.text : e instanceof Error ? e.message : String(e));
+const now = (): string => new Date().toISOString();
+const position = (name: StepName): number => STEP_NAMES.indexOf(name) + 1;
+
+class Stopped extends Error {}
+
+/** One board's run in the database: its id, folder, and the steps it has committed. */
+class RunRecord {
+  readonly done: Set<string>;
+  constructor(
+    readonly d: StationDeps,
+    readonly runId: number,
+    readonly dir: string,
+  ) {
+    this.done = new Set(d.db.steps(runId).map((s) => s.name));
+  }
+
+  /** Commits a finished step with its measurements (a step already committed stays as it was). */
+  record(name: StepName, o: StepOutcome, startedAt: string, boardMs: number | null): void {
+    this.d.db.recordStep(this.runId, { name, position: position(name), result: o.result, detail: o.detail, startedAt, finishedAt: now(), boardMs, measurements: o.measurements });
+    this.done.add(name);
+  }
+}
+
+/** The run of this board: the batch's unfinished one when resuming, else a new one. */
+function openRun(t: BoardTarget, d: StationDeps, boardId: string, firmware: { version: string; protocol: number } | null): RunRecord {
+  const resumed = d.resume ? d.db.unfinished(d.batch).find((r) => r.board_id === boardId) : undefined;
+  const runId = resumed?.id ?? d.db.startRun({ boardId, ...(t.rig !== undefined && { rig: t.rig }), operator: d.operator.name, firmware, batch: d.batch, port: t.port, profileName: d.profile.name, profileJson: JSON.stringify(d.profile) });
+  if (firmware) d.db.setRunFirmware(runId, firmware.version, firmware.protocol);
+  const dir = join(d.out, boardId.replace(/[^A-Za-z0-9._-]/g, '_'), `run-${runId}`);
+  mkdirSync(dir, { recursive: true });
+  return new RunRecord(d, runId, dir);
+}
 
 export async function runBoard(t: BoardTarget, d: StationDeps): Promise<BoardOutcome> {
   const row = (change: Parameters<LiveTable['update']>[1]): void => d.table.update(t.label, change);
   row({ step: 'identify', phase: t.port });
+  // Flash first, unless a resumed run of this board already got past its identify step.
+  const resuming = d.resume && t.id !== undefined ? d.db.unfinished(d.batch).find((r) => r.board_id === t.id) : undefined;
+  const identified = resuming !== undefined && d.db.steps(resuming.id).some((s) => s.name === 'identify');
+  let flashed: (FlashReport & { ok: true }) | undefined;
+  if (d.image !== undefined && !identified) {
+    if (!d.flasher) return { label: t.label, state: 'interrupted', reason: `--image ${d.image} without a flasher` };
+    const image = d.image;
+    row({ phase: 'flashing' });
+    const r = await d.flasher.flash({ port: t.port, image, onProgress: (p) => row({ phase: p }) });
+    if (!r.ok) return flashFailed(t, d, image, r);
+    flashed = r;
+  }
   let clock: Awaited<ReturnType<typeof schedulerFor>> | undefined;
   let id;
   try {
     clock = await schedulerFor(t, d.link);
-    id = await identify(t, d.link, { ...(d.image !== undefined && { image: d.image }), ...(d.flasher && { flasher: d.flasher }) });
+    id = await identify(t, d.link);
   } catch (e) {
     clock?.close();
     row({ step: 'identify', result: 'INTERRUPTED', phase: text(e) });
@@ -70,22 +120,13 @@ export async function runBoard(t: BoardTarget, d: StationDeps): Promise<BoardOut
   }
   const boardId = id.boardId;
   row({ board: boardId });
-  const resumed = d.resume ? d.db.unfinished(d.batch).find((r) => r.board_id === boardId) : undefined;
-  const runId = resumed?.id ?? d.db.startRun({ boardId, ...(t.rig !== undefined && { rig: t.rig }), operator: d.operator.name, firmware: { version: id.firmware, protocol: id.protocol }, batch: d.batch, port: t.port, profileName: d.profile.name, profileJson: JSON.stringify(d.profile) });
-  d.db.setRunFirmware(runId, id.firmware, id.protocol);
-  const dir = join(d.out, boardId.replace(/[^A-Za-z0-9._-]/g, '_'), `run-${runId}`);
-  mkdirSync(dir, { recursive: true });
-  const now = (): string => new Date().toISOString();
-  const scheduler = clock.scheduler;
-  let position = 1;
-  const record = (name: StepName, o: StepOutcome, startedAt: string, boardMs: number | null): void => {
-    d.db.recordStep(runId, { name, position, result: o.result, detail: o.detail, startedAt, finishedAt: now(), boardMs, measurements: o.measurements });
-  };
-  const done = new Set(d.db.steps(runId).map((s) => s.name));
-  record('identify', { result: 'pass', detail: `${boardId}: firmware ${id.firmware}, protocol ${id.protocol}${id.flashed ? ', flashed' : ''}${resumed ? `; resumed run ${runId}` : ''}`, measurements: [info('protocol', id.protocol, '')] }, now(), null);
+  const run = openRun(t, d, boardId, { version: id.firmware, protocol: id.protocol });
+  const flashNote = flashed ? `; flashed ${d.image} (${flashed.chip}, ${flashed.parts.length} parts verified by MD5)` : '';
+  run.record('identify', { result: 'pass', detail: `${boardId}: firmware ${id.firmware}, protocol ${id.protocol}${flashNote}${resuming ? `; resumed run ${run.runId}` : ''}`, measurements: [info('protocol', id.protocol, ''), ...(flashed ? [info('flash.partsVerified', flashed.parts.length, 'parts')] : [])] }, now(), null);
+  const scheduler = d.wrapScheduler ? d.wrapScheduler(t.label, clock.scheduler) : clock.scheduler;
   let balance: ReturnType<typeof openBalance> | undefined;
   const c: StepContext = {
-    target: t, boardId, profile: d.profile, operator: d.operator, store: d.store, link: d.link, scheduler, session: id.session, dir, runId,
+    target: t, boardId, profile: d.profile, operator: d.operator, store: d.store, link: d.link, scheduler, session: id.session, dir: run.dir, runId: run.runId,
     balance: async () => (await (balance ??= openBalance(t, d.link, scheduler))).balance,
     phase: (p) => row({ phase: p }),
   };
@@ -94,14 +135,14 @@ export async function runBoard(t: BoardTarget, d: StationDeps): Promise<BoardOut
     await balance?.then((b) => b.port.close(), () => undefined);
     clock!.close();
   };
+  const stopped = (before: string): Stopped => new Stopped(`stopped (${String(d.link.signal.reason ?? 'by the operator')}) ${before}`);
   let blocked: string | undefined;
   try {
     for (const [name, fn] of STEPS) {
-      position++;
-      if (done.has(name)) continue;
+      if (run.done.has(name)) continue;
       row({ step: name, phase: '' });
       d.onStep?.(t.label, name);
-      if (d.link.signal.aborted) throw new CliError('USAGE', `stopped by the operator before ${name}`);
+      if (d.link.signal.aborted) throw stopped(`before ${name}`);
       const startedAt = now();
       const b0 = scheduler.now();
       let o: StepOutcome;
@@ -114,7 +155,9 @@ export async function runBoard(t: BoardTarget, d: StationDeps): Promise<BoardOut
           o = { result: 'error', detail: text(e), measurements: [] };
         }
       }
-      record(name, o, startedAt, o.result === 'skipped' ? null : scheduler.now() - b0);
+      // A stop mid-step cuts its sleeps short: what it measured is not the check, so it is not recorded.
+      if (d.link.signal.aborted) throw stopped(`during ${name} (not recorded: the resume runs it again)`);
+      run.record(name, o, startedAt, o.result === 'skipped' ? null : scheduler.now() - b0);
       row({ phase: `${o.result}` });
       // Nothing after provisioning can run without the service key.
       if (name === 'provision' && o.result !== 'pass') blocked = 'provisioning failed';
@@ -122,27 +165,51 @@ export async function runBoard(t: BoardTarget, d: StationDeps): Promise<BoardOut
   } catch (e) {
     await closeAll();
     row({ result: 'INTERRUPTED', phase: `${text(e)}: resume with --resume ${d.batch}` });
-    return { label: t.label, state: 'interrupted', boardId, runId, reason: text(e) };
+    return { label: t.label, state: 'interrupted', boardId, runId: run.runId, reason: text(e) };
   }
   await closeAll();
+  return conclude(t, d, run, boardId);
+}
+
+/**
+ * A flash that failed: recorded as the identify step's result (E72x in its detail) when the
+ * board has an id, the steps after it skipped, and the run concluded; without an id there is
+ * no board to record it under, and the outcome says why.
+ */
+function flashFailed(t: BoardTarget, d: StationDeps, image: string, r: FlashReport & { ok: false }): BoardOutcome {
+  const why = `flashing ${image} to ${t.port}: ${r.text}`;
+  if (t.id === undefined) {
+    d.table.update(t.label, { result: 'INTERRUPTED', phase: why });
+    return { label: t.label, state: 'interrupted', reason: why };
+  }
+  d.table.update(t.label, { phase: r.text });
+  const run = openRun(t, d, t.id, null);
+  const t0 = now();
+  run.record('identify', { result: r.result, detail: why, measurements: [info('flash.partsVerified', 0, 'parts')] }, t0, null);
+  for (const [name] of STEPS) run.record(name, { result: 'skipped', detail: 'not run: flashing failed', measurements: [] }, t0, null);
+  return conclude(t, d, run, t.id);
+}
+
+/** Verdict, certificate, and the run closed. */
+function conclude(t: BoardTarget, d: StationDeps, run: RunRecord, boardId: string): BoardOutcome {
+  const row = (change: Parameters<LiveTable['update']>[1]): void => d.table.update(t.label, change);
   // The verdict: every step passed. Skipped checks inside a step (buzzer, LED) are in its measurements.
-  const bad = d.db.steps(runId).filter((s) => s.name !== 'certificate' && s.result !== 'pass');
+  const bad = d.db.steps(run.runId).filter((s) => s.name !== 'certificate' && s.result !== 'pass');
   const verdict: 'pass' | 'fail' = bad.length ? 'fail' : 'pass';
   const reason = bad.length ? bad.map((s) => `${s.name} ${s.result}`).join(', ') : 'every step passed';
   row({ step: 'certificate', phase: '' });
-  position = 6;
   const startedAt = now();
   let cert: StepOutcome;
   try {
-    const files = writeCertificate(d.db, runId, dir, { verdict, reason }, d.profile.driftWarnPct);
-    cert = { result: 'pass', detail: `${join(dir, files[0]!)}`, measurements: [] };
+    const files = writeCertificate(d.db, run.runId, run.dir, { verdict, reason }, d.profile.driftWarnPct);
+    cert = { result: 'pass', detail: `${join(run.dir, files[0]!)}`, measurements: [] };
   } catch (e) {
     cert = { result: 'error', detail: `writing the certificate: ${text(e)}`, measurements: [] };
   }
-  record('certificate', cert, startedAt, null);
-  d.db.finishRun(runId, verdict, reason);
+  run.record('certificate', cert, startedAt, null);
+  d.db.finishRun(run.runId, verdict, reason);
   row({ step: 'done', result: verdict.toUpperCase(), phase: reason });
-  return { label: t.label, state: 'finished', boardId, runId, verdict, reason, dir };
+  return { label: t.label, state: 'finished', boardId, runId: run.runId, verdict, reason, dir: run.dir };
 }
 
 /** Every board at once; resolves when all have finished or stopped, whatever each did. */

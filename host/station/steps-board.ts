@@ -1,9 +1,10 @@
-// The steps that talk to the board alone: identify (stable id and firmware, flashing first
-// when asked), provision (keys set in the provisioning window the operator opens with the
-// service button, kept in the station's key store) and the self-test. The self-test uses what
-// the protocol already gives (STATUS, INFO, ALARMS): the firmware has no raw sensor query, so
-// a part is judged by the detector that watches it staying quiet while the part is exercised
-// (docs/station.md says what each check does and does not prove).
+// The steps that talk to the board alone: identify (stable id and firmware; flashing first,
+// when asked, is run.ts's through flasher.ts), provision (keys set in the provisioning window
+// the operator opens with the service button, kept in the station's key store) and the
+// self-test. The self-test uses what the protocol already gives (STATUS, INFO, ALARMS): the
+// firmware has no raw sensor query, so a part is judged by the detector that watches it
+// staying quiet while the part is exercised (docs/station.md says what each check does and
+// does not prove).
 
 import { type Role } from '../../firmware/protocol/auth';
 import { PROTOCOL_VERSION } from '../../firmware/protocol/schema';
@@ -15,7 +16,6 @@ import { type PumpSession, retrying } from '../cli/session';
 import { ROLES } from '../protocol/key-file';
 import { type Measurement } from './db';
 import { stationError } from './errors';
-import { type Flasher } from './flasher';
 import { NoOperatorError } from './operator';
 import { info, judged, overall, type StepContext, type StepOutcome } from './step-types';
 import { type BoardTarget, type LinkOptions, openSession } from './target';
@@ -26,27 +26,17 @@ export interface Identity {
   readonly boardId: string;
   readonly firmware: string;
   readonly protocol: number;
-  readonly flashed: boolean;
   readonly session: PumpSession;
 }
 
-/** Flashes (when an image is given), then opens the board and reads its firmware. */
-export async function identify(t: BoardTarget, link: LinkOptions, o: { image?: string; flasher?: Flasher }): Promise<Identity> {
-  let mac: string | undefined;
-  if (o.image !== undefined) {
-    if (!o.flasher) throw stationError('NO_FLASHER', `--image ${o.image}: this build has no Node flasher; flash ${t.port} with \`npm run flash\` and run the station without --image`);
-    mac = (await o.flasher.flash({ port: t.port, image: o.image })).chipMac;
-  }
+/** Opens the board (flashed or not) and reads its firmware. */
+export async function identify(t: BoardTarget, link: LinkOptions): Promise<Identity> {
+  // The firmware has no MAC query and the flasher reads none: the id is the operator's label or the rig's name.
+  if (t.id === undefined) throw stationError('BOARD_SPEC', `${t.label} (${t.port}): give the board's id (--board ${t.port},id=LABEL: the label or MAC on the board)`);
   // No keys yet: VERSION and INFO need none, and the provisioning step decides which to use.
   const session = await openSession(t, link, {});
   const v = await retrying(() => session.query('VERSION'));
-  // The firmware has no MAC query: the id is the flasher's chip MAC, the operator's label, or the rig's name.
-  const boardId = t.id ?? (mac ? `mac-${mac.toLowerCase().replace(/[^0-9a-f]/g, '')}` : undefined);
-  if (!boardId) {
-    await session.close();
-    throw stationError('BOARD_SPEC', `${t.label} (${t.port}): give the board's id (--board ${t.port},id=LABEL: the label or MAC on the board) or flash it with --image to read its MAC`);
-  }
-  return { boardId, firmware: v.fields['fw'] ?? '?', protocol: Number(v.fields['proto'] ?? PROTOCOL_VERSION), flashed: mac !== undefined, session };
+  return { boardId: t.id, firmware: v.fields['fw'] ?? '?', protocol: Number(v.fields['proto'] ?? PROTOCOL_VERSION), session };
 }
 
 /**

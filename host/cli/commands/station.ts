@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { StationDb } from '../../station/db';
 import { stationError } from '../../station/errors';
-import { findFlasher } from '../../station/flasher';
+import { checkImage, createFlasher } from '../../station/flasher';
 import { KeyStore } from '../../station/keystore';
 import { LiveTable } from '../../station/live';
 import { terminalOperator } from '../../station/operator';
@@ -36,6 +36,7 @@ interface RunOptions {
   readonly batch?: string;
   readonly resume?: string;
   readonly image?: string;
+  readonly reset: boolean;
 }
 
 async function run(ctx: Context, o: RunOptions): Promise<void> {
@@ -44,6 +45,7 @@ async function run(ctx: Context, o: RunOptions): Promise<void> {
   let virtual: VirtualBatch | undefined;
   try {
     const targets = o.board.map((b, i) => parseBoardSpec(b, `B${i + 1}`));
+    if (o.image !== undefined && o.virtual !== undefined) throw stationError('BOARD_SPEC', '--image flashes real boards: a virtual board has no ROM loader to write to');
     if (o.virtual !== undefined) {
       virtual = await startVirtualBatch(batchRigs(ctx.int('--virtual', o.virtual, 1, 64)).map((rig) => ({ rig })));
       targets.push(...virtual.targets.map((t, i) => ({ ...t, label: `B${targets.length + i + 1}` })));
@@ -53,7 +55,13 @@ async function run(ctx: Context, o: RunOptions): Promise<void> {
     const batch = o.resume ?? o.batch ?? new Date().toISOString().replace(/[:.]/g, '-');
     if (o.resume !== undefined && !db.unfinished(batch).length) throw stationError('NO_RUN', `batch ${batch} has no unfinished run in ${o.db}`);
     const { ac } = runTime(ctx);
-    const flasher = o.image === undefined ? undefined : await findFlasher();
+    if (o.image !== undefined) {
+      // The flasher reads no MAC: a flashed board is recorded under the id on its label.
+      const anonymous = targets.find((t) => t.id === undefined);
+      if (anonymous) throw stationError('BOARD_SPEC', `--image: give ${anonymous.label} its id (--board ${anonymous.port},id=LABEL: the label or MAC on the board); the flasher reads no MAC`);
+      checkImage(o.image);
+    }
+    const flasher = o.image === undefined ? undefined : createFlasher({ flash: { noReset: !o.reset } });
     const outcomes = await runStation(targets, {
       db,
       store: new KeyStore(join(o.out, 'keys')),
@@ -109,7 +117,8 @@ export const registerStation: Register = (program, act) => {
     .option('--operator <name>', 'who is testing', process.env['USER'] ?? 'operator')
     .option('--batch <name>', 'name of this batch (default: the time)')
     .option('--resume <batch>', 'carry on the unfinished runs of a batch')
-    .option('--image <file>', 'flash this image first (needs the Node flasher)')
+    .option('--image <dir>', 'flash this image folder first (as npm run flash -- --image; every --board needs id=)')
+    .option('--no-reset', 'with --image: do not pulse DTR/RTS (boards put in their downloader by hand, or ptys)')
     .action(act(async (ctx, o: RunOptions) => run(ctx, o)));
   st.command('report')
     .description('boards and their latest verdicts; --csv FILE|- exports every measurement; --board ID shows its history and calibration drift')
