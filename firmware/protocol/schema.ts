@@ -3,6 +3,8 @@
 // names the least role allowed to send it, whether it must be framed, its arguments with their
 // ranges, and what its reply carries.
 
+import { type Role } from '../ports/auth';
+
 export type Access = 'read' | 'anyone-framed' | 'patient' | 'clinician' | 'service';
 
 /** How much each role may do: a role may send every command of the roles below it. */
@@ -31,9 +33,11 @@ export interface CommandSpec {
   readonly reply: string;
 }
 
-const int = (name: string, min: number, max: number, optional = false): ArgSpec => ({ name, kind: 'int', min, max, optional });
-const hex = (name: string, length: number): ArgSpec => ({ name, kind: 'hex', length });
-const flag = (name: string): ArgSpec => ({ name, kind: 'flag', optional: true });
+// Generic in the name and optionality, so each entry keeps its literal types and the handlers
+// (handlers.ts) get their arguments typed from this table (ArgsOf) instead of cast one by one.
+const int = <N extends string, O extends boolean = false>(name: N, min: number, max: number, optional: O = false as O) => ({ name, kind: 'int' as const, min, max, optional });
+const hex = <N extends string>(name: N, length: number) => ({ name, kind: 'hex' as const, length });
+const flag = <N extends string>(name: N) => ({ name, kind: 'flag' as const, optional: true as const });
 const DAY = 86_400_000;
 const NL_MAX = 100_000_000;
 
@@ -72,6 +76,21 @@ export const COMMANDS = {
 } as const satisfies Record<string, CommandSpec>;
 
 export type CommandName = keyof typeof COMMANDS;
+
+/** What readArgs (args.ts) makes of an argument of each kind. */
+interface ArgTypes {
+  readonly int: number;
+  readonly hex: string;
+  readonly role: Role;
+  readonly base64: Uint8Array;
+  readonly flag: boolean;
+  readonly word: string;
+}
+
+/** The arguments of command C as readArgs returns them once checked against C's entry. */
+export type ArgsOf<C extends CommandName> = {
+  readonly [A in (typeof COMMANDS)[C]['args'][number] as A['name']]: A extends { readonly optional: true } ? ArgTypes[A['kind']] | undefined : ArgTypes[A['kind']];
+};
 
 export function commandSpec(name: string): CommandSpec | undefined {
   return Object.prototype.hasOwnProperty.call(COMMANDS, name) ? (COMMANDS as Record<string, CommandSpec>)[name] : undefined;
