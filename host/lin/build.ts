@@ -4,8 +4,11 @@
 // `mcconfig -m -p x-cli-lin` (manifest.json swaps that bundle in for the device's) and starts
 // the program it links. `--bundle-only` stops after the bundle. `--entry digest-check` builds
 // host/lin/digest-check.ts instead (the native digest on the published vectors), into its own
-// output folder (build/mc-digest-check) so the two builds do not overwrite each other. Missing tools end with the
-// device build's numbered E7xx messages (host/device/errors.ts).
+// output folder (build/mc-digest-check) so the two builds do not overwrite each other;
+// `--entry bench-device` the program `npm run bench:device` counts (host/bench/device.ts
+// builds it through `buildLinProgram` and runs it under callgrind; arguments after `--`
+// are passed to the program). Missing tools end with the device build's numbered E7xx
+// messages (host/device/errors.ts).
 
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, statSync } from 'node:fs';
@@ -19,7 +22,7 @@ import { XS_ESBUILD } from '../xs/bundle';
 
 const OUT = join(ROOT, 'build/lin/main.js');
 /** The entries this script builds; each is a module with no imports but the SDK's own. */
-export const LIN_ENTRIES = ['main', 'digest-check'] as const;
+export const LIN_ENTRIES = ['main', 'digest-check', 'bench-device'] as const;
 export type LinEntry = (typeof LIN_ENTRIES)[number];
 /** SDK modules the bundle keeps as imports (manifest.json puts them in the Linux images). */
 const SDK_MODULES = ['crypt', 'hmac'];
@@ -45,31 +48,49 @@ function run(argv: readonly string[], env: Record<string, string>): number {
   return r.error !== undefined ? 127 : (r.status ?? 128);
 }
 
-async function main(): Promise<number> {
-  const entry = entryArg(process.argv);
+/** A built x-cli-lin program, or the numbered problem that stopped the build (printed already). */
+export type LinProgram = { readonly ok: true; readonly path: string; readonly env: Record<string, string> } | { readonly ok: false; readonly exit: number };
+
+/** Bundles `entry` and links it with mcconfig into build/mc[-entry]; the program is not run. */
+export async function buildLinProgram(entry: LinEntry): Promise<LinProgram> {
   const out = await bundleLin(entry);
   process.stdout.write(`${out}: ${statSync(out).size} bytes\n`);
-  if (process.argv.includes('--bundle-only')) return 0;
   const tools = checkToolchain(process.env, false);
   if (tools.problems.length > 0) {
     for (const p of tools.problems) process.stderr.write(`${formatDeviceProblem(p)}\n`);
-    return DEVICE_ERRORS[tools.problems[0]!.name].exit;
+    return { ok: false, exit: DEVICE_ERRORS[tools.problems[0]!.name].exit };
   }
   const mcDir = join(ROOT, entry === 'main' ? 'build/mc' : `build/mc-${entry}`);
   mkdirSync(mcDir, { recursive: true });
   const made = run(['mcconfig', '-m', '-p', 'x-cli-lin', '-o', mcDir, 'manifest.json'], tools.env);
   if (made !== 0) {
     process.stderr.write(`${formatDeviceProblem({ name: 'SDK_STAGE_FAILED', detail: `mcconfig exited with ${made}` })}\n`);
-    return DEVICE_ERRORS.SDK_STAGE_FAILED.exit;
+    return { ok: false, exit: DEVICE_ERRORS.SDK_STAGE_FAILED.exit };
   }
   // mcconfig names the program after the manifest's folder.
-  return run([join(mcDir, 'bin/lin/release', basename(ROOT))], tools.env);
+  return { ok: true, path: join(mcDir, 'bin/lin/release', basename(ROOT)), env: tools.env };
 }
 
-main().then(
-  (code) => process.exit(code),
-  (e: unknown) => {
-    process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
-    process.exit(1);
-  },
-);
+async function main(): Promise<number> {
+  const entry = entryArg(process.argv);
+  if (process.argv.includes('--bundle-only')) {
+    const out = await bundleLin(entry);
+    process.stdout.write(`${out}: ${statSync(out).size} bytes\n`);
+    return 0;
+  }
+  const program = await buildLinProgram(entry);
+  if (!program.ok) return program.exit;
+  const dashes = process.argv.indexOf('--');
+  return run([program.path, ...(dashes >= 0 ? process.argv.slice(dashes + 1) : [])], program.env);
+}
+
+// Run as a script only: host/bench/device.ts imports buildLinProgram.
+if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
+  main().then(
+    (code) => process.exit(code),
+    (e: unknown) => {
+      process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
+      process.exit(1);
+    },
+  );
+}
