@@ -88,7 +88,7 @@ describe('pumpctl and the virtual board over a pseudo-terminal', () => {
     const log = await pumpctl(['log', '--csv', '--out', csvFile]);
     expect(log.code).toBe(EXIT.ok);
     const csv = readFileSync(csvFile, 'utf8');
-    expect(csv.split('\n')[0]).toBe('seq,time_s,type,reason,delivered_nl,details');
+    expect(csv.split('\n')[0]).toBe('seq,time_since_boot_s,clock_day,time_of_day,type,reason,delivered_nl,details');
     expect(csv).toMatch(/,program,PROGRAM_STARTED,/);
     expect(csv).toMatch(/,bolus-start,PATIENT_REQUEST,/);
     expect(csv).toMatch(/,refill,REFILLED,/);

@@ -106,7 +106,7 @@ describe('pumpctl reads the pump', () => {
     const r = await pumpctl(b.respond, ['log', '--csv']);
     expect(r.code).toBe(EXIT.ok);
     const rows = r.stdout.trim().split('\n');
-    expect(rows[0]).toBe('seq,time_s,type,reason,delivered_nl,details');
+    expect(rows[0]).toBe('seq,time_since_boot_s,clock_day,time_of_day,type,reason,delivered_nl,details');
     const seqs = rows.slice(1).map((l) => Number(l.split(',')[0]));
     expect(seqs.length).toBeGreaterThan(40); // more than two pages
     expect(seqs.every((s, i) => i === 0 || s === seqs[i - 1]! + 1)).toBe(true);
@@ -117,13 +117,13 @@ describe('pumpctl reads the pump', () => {
 });
 
 describe('pumpctl plot', () => {
-  it('draws delivered volume from the hourly totals as SVG and as a valid PNG', async () => {
+  it('draws delivered volume from the event log as SVG and as a valid PNG', async () => {
     const b = board();
     b.vp.runFor(24 * HOUR);
     const dir = mkdtempSync(join(tmpdir(), 'plot-'));
     const svg = await pumpctl(b.respond, ['plot', '--out', join(dir, 'd.svg')]);
     expect(svg.code).toBe(EXIT.ok);
-    expect(svg.stdout).toMatch(/24 hour\(s\), (0\.99\d|1\.00\d) mL delivered/); // 1 mL/day for a day
+    expect(svg.stdout).toMatch(/24\.00 h since boot from \d+ log records, (0\.99\d|1\.00\d) mL delivered/); // 1 mL/day for a day
     expect(readFileSync(join(dir, 'd.svg'), 'utf8')).toMatch(/^<svg[^>]*>[^]*Delivered[^]*<\/svg>\s*$/);
     expect((await pumpctl(b.respond, ['plot', '--out', join(dir, 'd.png')])).code).toBe(EXIT.ok);
     const png = readFileSync(join(dir, 'd.png'));

@@ -178,9 +178,9 @@ describe('the dashboard in Chromium', () => {
     const [download] = await Promise.all([page.waitForEvent('download', WAIT), page.getByRole('button', { name: 'Download CSV' }).click()]);
     expect(download.suggestedFilename()).toBe('pump-history.csv');
     const csv = readFileSync((await download.path())!, 'utf8').trim().split('\n');
-    expect(csv[0]).toBe('seq,time_s,type,reason,delivered_nl,details');
+    expect(csv[0]).toBe('seq,time_since_boot_s,clock_day,time_of_day,type,reason,delivered_nl,details');
     expect(csv.length).toBeGreaterThan(1);
-    for (const row of csv.slice(1)) expect(row.split(',')[2]).toBe('program');
+    for (const row of csv.slice(1)) expect(row.split(',')[4]).toBe('program');
   });
 
   it('opens an accuracy run folder: verdict and both curves', async () => {

@@ -1,6 +1,8 @@
 // The pump's history as pumpctl reads it: LOG pages by sequence number (resuming where it
 // stopped after a reconnection, so a download survives a board reset), parsed into records,
-// and written as a table or CSV. Also the delivered-volume series `plot` draws.
+// and written as a table or CSV, one clock per column: events and notes are timed in seconds
+// since boot on the pump's clock, the per-drug hourly totals by the clock hour they cover (day
+// and time of day on the pump's wall clock); the two are never mixed in one column.
 
 import { crcOk } from '../protocol/codec';
 import { type Progress } from './progress';
@@ -8,8 +10,13 @@ import { type PumpSession, retrying } from './session';
 
 export interface HistoryRecord {
   readonly seq: number;
-  /** Seconds on the pump's clock (since boot until its clock is set). */
+  /**
+   * Seconds on the record's clock: since boot for events and notes (`clock` boot); for a
+   * drug-hour record the start of its clock hour on the wall clock, hours since the pump's day
+   * 0 times 3600 (`clock` wall).
+   */
   readonly timeS: number;
+  readonly clock: 'boot' | 'wall';
   readonly type: string;
   readonly reason: string;
   readonly fields: Readonly<Record<string, string>>;
@@ -23,7 +30,8 @@ export function parseLogLine(line: string): HistoryRecord | undefined {
     const eq = kv.indexOf('=');
     if (eq > 0) fields[kv.slice(0, eq)] = kv.slice(eq + 1);
   }
-  return { seq: Number(w[0]), timeS: Number(w[1]), type: w[2] ?? '?', reason: w[3] ?? '?', fields };
+  const type = w[2] ?? '?';
+  return { seq: Number(w[0]), timeS: Number(w[1]), clock: type === 'drug-hour' ? 'wall' : 'boot', type, reason: w[3] ?? '?', fields };
 }
 
 /** Every record from `from` (default: the oldest kept) to the newest, page by page. */
@@ -53,47 +61,45 @@ export async function downloadHistory(s: PumpSession, o: { from?: number; max?: 
 
 const csvCell = (v: string | number): string => (/[",\n]/.test(String(v)) ? `"${String(v).replace(/"/g, '""')}"` : String(v));
 
+/** `hh:mm:ss` of a second count within a day. */
+function timeOfDay(s: number): string {
+  const d = ((s % 86_400) + 86_400) % 86_400;
+  const p = (n: number): string => String(n).padStart(2, '0');
+  return `${p(Math.floor(d / 3600))}:${p(Math.floor((d % 3600) / 60))}:${p(d % 60)}`;
+}
+
+/** The CSV header: each time column one clock, named. */
+export const CSV_HEADER = 'seq,time_since_boot_s,clock_day,time_of_day,type,reason,delivered_nl,details';
+
+/**
+ * Events and notes fill `time_since_boot_s` (seconds on the pump's clock since boot); drug-hour
+ * records fill `clock_day` and `time_of_day` (the start of the clock hour they total, on the
+ * pump's wall clock). A column is left empty rather than filled from another clock.
+ */
 export function historyCsv(records: readonly HistoryRecord[]): string {
-  const rows = ['seq,time_s,type,reason,delivered_nl,details'];
+  const rows = [CSV_HEADER];
   for (const r of records) {
     const details = Object.entries(r.fields).filter(([k]) => k !== 'deliveredNl').map(([k, v]) => `${k}=${v}`).join(' ');
-    rows.push([r.seq, r.timeS, r.type, r.reason, r.fields['deliveredNl'] ?? '', details].map(csvCell).join(','));
+    const boot = r.clock === 'boot' ? r.timeS : '';
+    const day = r.clock === 'wall' ? Math.floor(r.timeS / 86_400) : '';
+    const tod = r.clock === 'wall' ? timeOfDay(r.timeS) : '';
+    rows.push([r.seq, boot, day, tod, r.type, r.reason, r.fields['deliveredNl'] ?? '', details].map(csvCell).join(','));
   }
   return `${rows.join('\n')}\n`;
 }
 
+/** Events at `d+hh:mm:ss` since boot; drug-hour totals at `day N hh:mm` of the wall clock. */
 export function historyTable(records: readonly HistoryRecord[]): string {
   return records
     .map((r) => {
       const details = Object.entries(r.fields).map(([k, v]) => `${k}=${v}`).join(' ');
-      return `${String(r.seq).padStart(6)}  ${clock(r.timeS)}  ${r.type.padEnd(17)} ${r.reason.padEnd(22)} ${details}`;
+      const when = r.clock === 'boot' ? `boot+${clock(r.timeS)}` : `day ${Math.floor(r.timeS / 86_400)} ${timeOfDay(r.timeS).slice(0, 5)}`;
+      return `${String(r.seq).padStart(6)}  ${when.padEnd(16)}  ${r.type.padEnd(17)} ${r.reason.padEnd(22)} ${details}`;
     })
     .join('\n');
 }
 
-/** Seconds on the pump clock as d+hh:mm:ss (the clock starts at boot until it is set). */
+/** Seconds since boot on the pump clock as d+hh:mm:ss. */
 function clock(timeS: number): string {
-  const d = Math.floor(timeS / 86_400);
-  const s = timeS % 86_400;
-  const hh = String(Math.floor(s / 3600)).padStart(2, '0');
-  const mm = String(Math.floor((s % 3600) / 60)).padStart(2, '0');
-  const ss = String(s % 60).padStart(2, '0');
-  return `${d}+${hh}:${mm}:${ss}`;
-}
-
-/**
- * Cumulative delivered volume at the end of each logged clock hour (the hour-total events),
- * against the pump's clock in hours (from boot until the clock is set), from (0, 0).
- */
-export function deliveredSeries(records: readonly HistoryRecord[]): { hours: number[]; ml: number[] } {
-  const hours = [0];
-  const ml = [0];
-  let total = 0;
-  for (const h of records) {
-    if (h.type !== 'hour-total') continue;
-    total += Number(h.fields['deliveredNl'] ?? 0);
-    hours.push(h.timeS / 3600);
-    ml.push(total / 1e6);
-  }
-  return { hours, ml };
+  return `${Math.floor(timeS / 86_400)}+${timeOfDay(timeS)}`;
 }
