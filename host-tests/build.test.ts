@@ -1,6 +1,7 @@
 // The device build and the layer rules: rollup.config.mjs makes one ES module whose imports
 // XS on the ESP32 can satisfy, and no file in firmware/ reaches past its layer (only
-// firmware/drivers touches `embedded:*`, nothing imports Node, core stays pure).
+// firmware/drivers touches `embedded:*`, nothing imports Node, core stays pure, nothing imports
+// host/); between host/ folders, only the imports the host table names.
 
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { builtinModules } from 'node:module';
@@ -72,7 +73,11 @@ async function layerViolations(root: string): Promise<string[]> {
       else if (isRelative(spec)) {
         const target = relative(firmware, resolve(dirname(file), spec)).split('\\').join('/');
         // Outside firmware/ only hardware/ (the pin map, data bundled in) has a name in the table.
-        const to = target.startsWith('../hardware/') ? 'hardware' : target.startsWith('../') ? 'outside firmware/' : target.split('/')[0]!;
+        const to = target.startsWith('../hardware/') ? 'hardware' : target.startsWith('../host/') ? 'host' : target.startsWith('../') ? 'outside firmware/' : target.split('/')[0]!;
+        if (to === 'host') {
+          found.push(`${at}: ${layer} imports ${spec} (host); firmware never imports host/, the host imports firmware`);
+          continue;
+        }
         const allowed = LAYER_IMPORTS[layer];
         if (to === layer || (allowed && allowed.includes(to))) continue;
         const rule = allowed ? `firmware/${layer} may import ${allowed.length ? allowed.join(', ') : 'nothing else'}` : `firmware/${layer} is not in the layer table`;
@@ -83,6 +88,72 @@ async function layerViolations(root: string): Promise<string[]> {
         found.push(`${at}: imports ${spec}; only firmware/drivers may import platform modules`);
       } else if (!isDevice(spec)) {
         found.push(`${at}: imports ${spec}, which is neither embedded:* nor a Moddable module`);
+      }
+    }
+  }
+  return found;
+}
+
+/**
+ * Which host units each may import, by relative import: a unit is a folder of host/, or a file
+ * at host/'s top named without its extension (json-file, tests-load). Every unit may also import
+ * firmware/ (any layer: the host runs the same code, mocked IO passed in) and hardware/ (the pin
+ * map); firmware never imports host/ (checked above). Anything else outside host/ is refused.
+ * Non-relative imports (Node, npm) are not checked here: the host is Node.
+ *
+ * This is the graph as it stands, cycles included (board with cli, serial, sim, web and xs;
+ * accuracy with balance; protocol with storage): issue 20's one composition root and one
+ * console are to cut them. Until then a new edge between host folders takes a change here,
+ * where the review sees it; chart and device import no other host folder.
+ */
+const HOST_IMPORTS: Readonly<Record<string, readonly string[]>> = {
+  accuracy: ['balance', 'chart', 'serial', 'sim'],
+  balance: ['accuracy', 'serial', 'sim'],
+  bench: ['accuracy', 'board', 'lin', 'protocol', 'sim', 'storage', 'web', 'xs'],
+  board: ['accuracy', 'balance', 'cli', 'json-file', 'protocol', 'serial', 'sim', 'storage', 'web', 'xs'],
+  chart: [],
+  cli: ['accuracy', 'balance', 'board', 'chart', 'json-file', 'protocol', 'serial', 'station', 'web'],
+  device: [],
+  docs: ['accuracy', 'chart', 'cli', 'hardware', 'protocol'],
+  hardware: [],
+  'json-file': ['sim'],
+  lin: ['device', 'sim', 'xs'],
+  protocol: ['serial', 'sim', 'storage'],
+  serial: ['board'],
+  sim: ['board', 'json-file'],
+  station: ['accuracy', 'balance', 'board', 'chart', 'cli', 'device', 'protocol', 'serial', 'sim'],
+  storage: ['protocol', 'sim'],
+  'tests-load': ['bench', 'board'],
+  web: ['accuracy', 'board', 'chart', 'cli', 'protocol'],
+  xs: ['board', 'protocol', 'sim', 'storage'],
+};
+
+/** Outside host/, what every host unit may import: the firmware and the pin map. */
+const HOST_MAY_ALSO = ['firmware', 'hardware'];
+
+const hostUnit = (pathInHost: string): string => pathInHost.split('/')[0]!.replace(/\.[cm]?[tj]s$/, '');
+
+/** The host table over `<root>/host`, one line per breach, as layerViolations. */
+async function hostViolations(root: string): Promise<string[]> {
+  const host = join(root, 'host');
+  const found: string[] = [];
+  for (const file of await sourceFiles(host)) {
+    const rel = relative(root, file).split('\\').join('/');
+    const unit = hostUnit(relative(host, file).split('\\').join('/'));
+    const allowed = HOST_IMPORTS[unit];
+    const text = await readFile(file, 'utf8');
+    for (const { fileName: spec, pos } of ts.preProcessFile(text, true, true).importedFiles) {
+      if (!isRelative(spec)) continue;
+      const at = `${rel}:${text.slice(0, pos).split('\n').length}`;
+      const target = relative(root, resolve(dirname(file), spec)).split('\\').join('/');
+      const top = target.split('/')[0]!;
+      if (top === 'host') {
+        const to = hostUnit(target.slice('host/'.length));
+        if (to === unit || allowed?.includes(to)) continue;
+        const rule = allowed ? `host/${unit} may import ${allowed.length ? allowed.join(', ') : 'no other host folder'}` : `host/${unit} is not in the host table`;
+        found.push(`${at}: ${unit} imports ${spec} (host/${to}); ${rule}`);
+      } else if (!HOST_MAY_ALSO.includes(top)) {
+        found.push(`${at}: ${unit} imports ${spec} (${top}/); the host may import host/, firmware/ and hardware/ only`);
       }
     }
   }
@@ -211,6 +282,7 @@ describe('layer rules over firmware/ (the table LAYER_IMPORTS)', () => {
       await put('firmware/protocol/app.ts', "import { type Controller } from '../app/controller';\n");
       await put('firmware/shared/x.ts', "import { ok } from '../core/errors';\n");
       await put('firmware/drivers/e.ts', "import { type Role } from '../protocol/auth';\n");
+      await put('firmware/protocol/host.ts', "import { encodeFrame } from '../../host/protocol/codec';\n");
       expect(await layerViolations(root)).toEqual([
         'firmware/app/pin.ts:1: imports embedded:io/digital; only firmware/drivers may import platform modules',
         'firmware/core/leak.ts:1: imports the Node module node:fs',
@@ -218,8 +290,43 @@ describe('layer rules over firmware/ (the table LAYER_IMPORTS)', () => {
         'firmware/drivers/e.ts:1: drivers imports ../protocol/auth (protocol); firmware/drivers may import ports, core, shared',
         'firmware/drivers/io.ts:3: imports the Node module path',
         'firmware/protocol/app.ts:1: protocol imports ../app/controller (app); firmware/protocol may import ports, core, shared, storage',
+        'firmware/protocol/host.ts:1: protocol imports ../../host/protocol/codec (host); firmware never imports host/, the host imports firmware',
         'firmware/shared/x.ts:1: shared imports ../core/errors (core); firmware/shared may import nothing else',
         'firmware/storage/up.ts:2: storage imports ../protocol/auth (protocol); firmware/storage may import ports, core, shared',
+      ]);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('host folders (the table HOST_IMPORTS)', () => {
+  it('holds for the sources in the repository', async () => {
+    expect(await hostViolations(ROOT)).toEqual([]);
+  });
+
+  it('names every folder of host/ and nothing that is not one', async () => {
+    const units = new Set((await readdir(join(ROOT, 'host'), { withFileTypes: true })).filter((e) => e.isDirectory() || /\.[cm]?[tj]s$/.test(e.name)).map((e) => hostUnit(e.name)));
+    expect(Object.keys(HOST_IMPORTS).sort()).toEqual([...units].sort());
+  });
+
+  it('catches an import the table does not name, an unknown folder and a reach outside, with file:line', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'pump-host-layers-'));
+    const put = async (rel: string, text: string): Promise<void> => {
+      await mkdir(dirname(join(root, rel)), { recursive: true });
+      await writeFile(join(root, rel), text);
+    };
+    try {
+      await put('host/web/fine.ts', "import { createBoard } from '../board/core';\nimport { MS_PER_DAY } from '../../firmware/core/units';\nimport http from 'node:http';\n");
+      await put('host/web/reach.ts', "import { VirtualRig } from '../sim/rig';\n");
+      await put('host/chart/svg.ts', "import { ok } from '../../firmware/core/errors';\nimport { fmt } from '../cli/format';\n");
+      await put('host/json-file.ts', "import { clock } from './sim/virtual-clock';\nimport { x } from '../host-tests/fixtures';\n");
+      await put('host/newfolder/a.ts', "import { codec } from '../protocol/codec';\n");
+      expect(await hostViolations(root)).toEqual([
+        'host/chart/svg.ts:2: chart imports ../cli/format (host/cli); host/chart may import no other host folder',
+        'host/json-file.ts:2: json-file imports ../host-tests/fixtures (host-tests/); the host may import host/, firmware/ and hardware/ only',
+        'host/newfolder/a.ts:1: newfolder imports ../protocol/codec (host/protocol); host/newfolder is not in the host table',
+        'host/web/reach.ts:1: web imports ../sim/rig (host/sim); host/web may import accuracy, board, chart, cli, protocol',
       ]);
     } finally {
       await rm(root, { recursive: true, force: true });
