@@ -13,6 +13,12 @@ export interface StagedCheck {
   readonly warnings: readonly string[];
   /** Top-level fields that differ from the running prescription (all of them if none runs). */
   readonly diff: readonly string[];
+  /**
+   * What COMMIT will want besides the CRC, so a programmer can say so before it asks anyone:
+   * `soft` when a soft limit is passed (the warnings say which), `big` with the pump's own
+   * E124 text when the dose is ten or more times its reference.
+   */
+  readonly needs: { readonly soft: boolean; readonly big: string | undefined };
 }
 
 export class Staging {
@@ -63,7 +69,10 @@ export class Staging {
     const now = (running ?? {}) as unknown as Record<string, unknown>;
     const keys = new Set([...Object.keys(staged), ...Object.keys(now)]);
     const diff = [...keys].filter((k) => JSON.stringify(staged[k]) !== JSON.stringify(now[k]));
-    return ok({ crc32: this.#crc, warnings: checked.value.warnings, diff });
+    // The same check without the ten-fold confirmation: its refusal is what COMMIT would say.
+    const unconfirmed = flags.confirmLargeIncrease === true ? ok(true) : pump.check(json.value, { overrideSoftLimits: true, confirmLargeIncrease: false });
+    const big = !unconfirmed.ok && unconfirmed.error.name === 'LARGE_INCREASE' ? unconfirmed.error.message : undefined;
+    return ok({ crc32: this.#crc, warnings: checked.value.warnings, diff, needs: { soft: checked.value.warnings.length > 0, big } });
   }
 
   /** The staged JSON if `crc32` names it: the caller commits it through the controller. */

@@ -1,7 +1,8 @@
 // pumpctl program FILE: validate locally, read the running prescription, stage the new one,
-// show what changes and the pump's warnings, ask, and only then commit by its CRC-32. A
-// connection lost on the way restarts staging from scratch (the pump forgets a staged program
-// when it restarts); one lost during COMMIT is settled by reading back the running program's
+// show what changes, the pump's warnings and what it will want confirmed (--soft, --big: a
+// refusal it announces stops here, before any question), ask, and only then commit by its
+// CRC-32. A connection lost on the way restarts staging from scratch (the pump forgets a staged
+// program when it restarts); one lost during COMMIT is settled by reading back the running program's
 // CRC, so the program is committed exactly once and never by mistake.
 
 import { decodeBase64 } from '../../../firmware/protocol/args';
@@ -40,7 +41,15 @@ export interface Staged {
   readonly crc32: string;
   readonly warnings: string[];
   readonly pumpDiff: string;
+  /**
+   * The pump's verdict on COMMIT: which confirmations it will want (soft=1, big=1, with its
+   * E124 text). Undefined from firmware that does not say (before SHOW reported `needs`).
+   */
+  readonly needs: { readonly soft: boolean; readonly big: string | undefined } | undefined;
 }
+
+/** A reply field's text as the pump meant it (fields carry "_" for spaces). */
+const spaced = (v: string): string => v.replace(/_/g, ' ');
 
 /** STAGE, CHUNKs and SHOW: the pump's check of what would run (its warnings and its own diff). */
 export async function stage(s: PumpSession, input: unknown): Promise<Staged> {
@@ -48,8 +57,28 @@ export async function stage(s: PumpSession, input: unknown): Promise<Staged> {
   for (const [command, ...args] of frames) await s.must(s.send(command, ...args), `staging (${command}${command === 'CHUNK' ? ` at ${args[0]}` : ''})`);
   const show = await s.must(s.send('SHOW'), 'checking the staged prescription');
   const warnings: string[] = [];
-  for (let i = 1; i <= Number(show.fields['warnings'] ?? 0); i++) warnings.push(show.fields[`w${i}`] ?? '');
-  return { crc32, warnings, pumpDiff: show.fields['diff'] ?? '' };
+  for (let i = 1; i <= Number(show.fields['warnings'] ?? 0); i++) warnings.push(spaced(show.fields[`w${i}`] ?? ''));
+  const needs = show.fields['needs']?.split(',');
+  return {
+    crc32,
+    warnings,
+    pumpDiff: show.fields['diff'] ?? '',
+    needs: needs === undefined ? undefined : { soft: needs.includes('soft'), big: needs.includes('big') ? spaced(show.fields['big'] ?? 'a ten-fold increase') : undefined },
+  };
+}
+
+/**
+ * What COMMIT would refuse without the flags given, said before anyone is asked to confirm:
+ * the pump's own code and words, and the option that confirms it.
+ */
+export function missingConfirmation(staged: Staged, o: { soft?: boolean; big?: boolean }): CliError | undefined {
+  const n = staged.needs;
+  if (!n) return undefined;
+  const wants: string[] = [];
+  if (n.soft && !o.soft) wants.push('E123 SOFT_LIMIT: the prescription passes a soft limit of the drug library (the warning above); if it is intended, add --soft');
+  if (n.big !== undefined && !o.big) wants.push(`E124 LARGE_INCREASE: ${n.big}; check the decimal point, and if it is intended, add --big to confirm the ten-fold change`);
+  if (wants.length === 0) return undefined;
+  return new CliError('PUMP_REFUSED', `the pump would refuse to commit this (nothing was committed): ${wants.join('; and ')}`, n.big !== undefined && !o.big ? 124 : 123);
 }
 
 function describe(changes: readonly Change[]): string {
@@ -65,7 +94,7 @@ export const registerProgram: Register = (program, act) => {
     .option('-y, --yes', 'commit without asking')
     .option('--soft', 'override soft drug-library limits (the warnings are still shown)')
     .option('--big', 'confirm an increase of ten times or more')
-    .option('--dry-run', 'validate, stage and show the changes, but do not commit')
+    .option('--dry-run', 'validate, stage and show the changes and the pump\'s verdict (exit 9 if it would refuse), but do not commit')
     .action(
       act(async (ctx: Context, file: string, o: { yes?: boolean; soft?: boolean; big?: boolean; dryRun?: boolean }) => {
         const local = loadPrescriptionFile(file);
@@ -79,8 +108,14 @@ export const registerProgram: Register = (program, act) => {
             if (!ctx.json) {
               ctx.say(`${running ? 'Changes from the running prescription' : 'No prescription is running; the new one'}:\n${describe(changes)}`);
               for (const w of staged.warnings) ctx.say(ctx.paint.warn(`warning: ${w}`));
+              if (staged.needs?.soft && o.soft) ctx.say('soft limits overridden (--soft): the pump accepts the warning above');
+              if (staged.needs?.big !== undefined && o.big) ctx.say(ctx.paint.warn(`ten-fold increase confirmed (--big): ${staged.needs.big}`));
             }
-            if (o.dryRun) return ctx.result({ committed: false, crc32: staged.crc32, changes, warnings: staged.warnings }, 'dry run: staged and checked, not committed');
+            // The pump's verdict before the question: never ask for a yes it would refuse.
+            const missing = missingConfirmation(staged, o);
+            if (missing) throw missing;
+            const needs = staged.needs === undefined ? undefined : [...(staged.needs.soft ? ['soft'] : []), ...(staged.needs.big !== undefined ? ['big'] : [])];
+            if (o.dryRun) return ctx.result({ committed: false, crc32: staged.crc32, changes, warnings: staged.warnings, needs }, `dry run: staged and checked, not committed; the pump ${staged.needs === undefined ? 'did not say whether it would accept it (older firmware)' : 'would accept it with these options'}`);
             if (!o.yes) {
               if (!ctx.io.confirm) throw new CliError('DECLINED', 'not committed: there is no terminal to confirm on (add --yes to commit without asking)');
               if (!(await ctx.io.confirm(`Commit "${local.prescription.name}" (CRC-32 ${staged.crc32})?`))) throw new CliError('DECLINED', 'not committed: the running prescription is unchanged');
