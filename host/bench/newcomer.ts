@@ -1,11 +1,13 @@
 // newcomer.readmeStepsFailing (issue 21): the README's "Five minutes with the virtual board"
-// and the hardware guide's "First drop" run as written, in order, against the virtual board,
-// each shown output checked. The steps are read from the documents themselves: a fenced block
-// after a `<!-- walkthrough KIND key=value ... -->` comment is run, where KIND is
-//   board    `npm start -- ...` lines: a virtual board with those options;
-//   pumpctl  `export PUMP_PORT=... PUMPCTL_KEYS=...` and `./bin/pumpctl ...` lines, run in
-//            process with pumpctl's own entry point (runPumpctl) on the board's port and keys;
-//   file     the lines of a file a step before wrote (name=), in order, `...` for any text.
+// and "Dosing accuracy with a balance", and the hardware guide's "First drop", run as written,
+// in order, against the virtual board, each shown output checked. The steps are read from the
+// documents: the fenced block after a `<!-- walkthrough KIND key=value ... -->` comment runs.
+//   board, pumpctl  `npm start -- ...` lines start a virtual board with those options;
+//                   `export PUMP_PORT=... PUMPCTL_KEYS=...` and `./bin/pumpctl ...` lines run
+//                   in process through pumpctl's own entry point (runPumpctl) on the board's
+//                   port and keys (npm start's default paths, /tmp/pump-rig/..., are this
+//                   board's), measurement runs on the board's clock;
+//   file            the lines of a file a step before wrote (name=), in order, `...` any text.
 // Keys: at=DURATION runs the board's clock to that board time first; watch-until=DURATION ends
 // a `status --watch` there, as Ctrl-C would; fresh starts a new board first (the hardware
 // guide's erased and flashed board). On a command line, text in backticks after `#` must
@@ -14,16 +16,17 @@
 // what the board has delivered when its --for ends.
 //
 // What it proves: a tester who types these commands sees these outputs, on the virtual board.
-// What it does not: the wall-clock pace. The board runs on its manual clock (--speed N becomes
-// --clock manual, time moved by the clock socket) with its time of day pinned to 08:00, so each
-// run sees the same schedule step whatever the hour; the README shows no output that depends on
-// either. The commands run against the virtual board, not a real one (hardware steps 2-7, 9, 10
-// need hands), and the Set-up block (npm ci, npm test) and the accuracy run are not run here.
+// What it does not: the wall-clock pace ("2 h in 12 s"). The board runs on its manual clock
+// (--speed N becomes --clock manual, time moved by the clock socket) with its time of day
+// pinned to 08:00, so each run sees the same schedule step whatever the hour; the README shows
+// no output that depends on either beyond what it says. The commands run against the virtual
+// board, not a real one (hardware steps 2-7, 9 and 10 need hands), and the Set-up block (npm
+// ci, npm test) is not run here.
 
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
-import { BoardClock } from '../board/clock-client';
+import { BoardClock, boardScheduler } from '../board/clock-client';
 import { ROOT, spawnBoard, type SpawnedBoard } from '../board/spawn';
 import { runPumpctl } from '../cli/pumpctl';
 import { parseDuration } from '../sim/faults';
@@ -104,7 +107,7 @@ export function readWalkthrough(docs: readonly string[] = WALKTHROUGH_DOCS): Wal
         const shown = [...comment.matchAll(/`([^`]+)`/g)].map((x) => x[1]!);
         const exit = Number(/\bexit (\d+)/.exec(comment)?.[1] ?? 0);
         const about = /about ([0-9.]+) mL/.exec(comment);
-        const k = kind === 'board' ? 'board' : command.startsWith('export ') ? 'export' : 'pumpctl';
+        const k = command.startsWith('npm start') ? 'board' : command.startsWith('export ') ? 'export' : 'pumpctl';
         steps.push({
           doc,
           line: c.line,
@@ -181,6 +184,17 @@ class Walk {
     }
   }
 
+  /** A path under npm start's default folder, as this board has it. */
+  rigPath(a: string): string {
+    const r = this.board?.ready;
+    if (!r || !a.startsWith('/tmp/pump-rig/')) return a;
+    const name = a.slice('/tmp/pump-rig/'.length);
+    if (name === 'ttyPUMP') return r.path;
+    if (name === 'state/keys.json') return r.keys;
+    const device = /^tty([A-Z]+)$/.exec(name)?.[1]?.toLowerCase();
+    return (device && r.devices[device]) || a;
+  }
+
   /** pumpctl in process, as `./bin/pumpctl` would run it with the exported variables. */
   run(args: readonly string[], interrupted?: Promise<void>): Running {
     let out = '';
@@ -189,10 +203,13 @@ class Walk {
       out += t;
       wake?.();
     };
-    // Relative files as a tester's shell in the repository has them; outputs in a scratch folder.
-    const argv = args.map((a, i) => (args[i - 1] === '--out' && !isAbsolute(a) ? join(this.dir, a) : /\.(ya?ml|json)$/.test(a) && !isAbsolute(a) ? join(ROOT, a) : a));
+    // Relative files as a tester's shell in the repository has them; outputs in a scratch
+    // folder; npm start's default paths (/tmp/pump-rig/...) are this board's.
+    const argv = args.map((a, i) => (args[i - 1] === '--out' && !isAbsolute(a) ? join(this.dir, a) : /\.(ya?ml|json)$/.test(a) && !isAbsolute(a) ? join(ROOT, a) : this.rigPath(a)));
+    // Measurement runs take their time from the board's clock, as the accuracy tests do.
+    const clock = this.clock && boardScheduler(this.clock);
     let finished = false;
-    const done = runPumpctl(argv, { stdout: write, stderr: write, env: { ...this.env }, isTty: false, ...(interrupted && { interrupted }) }).then((code) => {
+    const done = runPumpctl(argv, { stdout: write, stderr: write, env: { ...this.env }, isTty: false, ...(interrupted && { interrupted }), ...(clock && { clock }) }).then((code) => {
       finished = true;
       wake?.();
       return { code, out };
