@@ -18,7 +18,7 @@ import { type Operator } from './operator';
 import { type StationProfile } from './profile';
 import { writeCertificate } from './certificate';
 import { accuracy, calibrate } from './steps-gravimetric';
-import { identify, provision, selftest } from './steps-board';
+import { identify, provision, resumeService, selftest } from './steps-board';
 import { info, STEP_NAMES, type StepContext, type StepName, type StepOutcome } from './step-types';
 import { type BoardTarget, type LinkOptions, openBalance, schedulerFor } from './target';
 
@@ -138,6 +138,17 @@ export async function runBoard(t: BoardTarget, d: StationDeps): Promise<BoardOut
   const stopped = (before: string): Stopped => new Stopped(`stopped (${String(d.link.signal.reason ?? 'by the operator')}) ${before}`);
   let blocked: string | undefined;
   try {
+    // Resumed after provisioning: log in as it left the board, or skip what needs the key.
+    const provisioned = d.db.steps(run.runId).find((s) => s.name === 'provision');
+    if (provisioned && provisioned.result !== 'pass') blocked = 'provisioning failed';
+    else if (provisioned) {
+      try {
+        await resumeService(c);
+      } catch (e) {
+        if (interrupted(e) || d.link.signal.aborted) throw e;
+        blocked = `the resumed run could not log in: ${text(e)}`;
+      }
+    }
     for (const [name, fn] of STEPS) {
       if (run.done.has(name)) continue;
       row({ step: name, phase: '' });

@@ -75,6 +75,18 @@ export async function provision(c: StepContext): Promise<StepOutcome> {
   return { result: 'pass', detail: `provisioned ${done.join(', ')}; keys in ${file} (0600); the board proved the new service key`, measurements: [info('roles', done.length, 'keys')] };
 }
 
+/**
+ * A resumed run whose provisioning was committed before the stop: the session identify opened
+ * holds no keys, so it logs in with the key store's service key, as provisioning left it.
+ */
+export async function resumeService(c: StepContext): Promise<void> {
+  const held = c.store.keys(c.boardId);
+  if (!held?.service) throw stationError('KEY_STORE', `${c.store.file(c.boardId)} holds no service key for ${c.boardId}, though its provisioning was recorded: test the board again without --resume`);
+  const s = await reopen(c, held);
+  await s.login('service');
+  c.session = s;
+}
+
 async function reopen(c: StepContext, keys: Parameters<typeof openSession>[2]): Promise<PumpSession> {
   await c.session.close().catch(() => undefined);
   return openSession(c.target, c.link, keys);

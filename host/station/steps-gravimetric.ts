@@ -94,9 +94,11 @@ export async function accuracy(c: StepContext): Promise<StepOutcome> {
   ms.push(info('samples', rec.samples.length, 'samples'));
   const v = out.verdict.overall;
   const reason = rec.status === 'complete' ? '' : ` (run ${rec.status}: ${rec.reason ?? ''})`;
+  // A run the balance cut short (E934, a zero that failed) judged nothing about the board: an
+  // error to repeat, never a fail, whatever its few samples said.
   return {
-    result: v === 'pass' ? 'pass' : v === 'fail' ? 'fail' : 'error',
-    detail: `${v.toUpperCase()} against profile ${c.profile.name}${reason}: ${out.verdict.checks.map((k) => `${k.name} ${k.value === null ? 'n/a' : `${k.value.toFixed(2)} %`} ${k.result}`).join('; ')}`,
+    result: rec.status !== 'complete' ? 'error' : v === 'pass' ? 'pass' : v === 'fail' ? 'fail' : 'error',
+    detail: `${rec.status === 'complete' ? v.toUpperCase() : 'NOT JUDGED'} against profile ${c.profile.name}${reason}: ${out.verdict.checks.map((k) => `${k.name} ${k.value === null ? 'n/a' : `${k.value.toFixed(2)} %`} ${k.result}`).join('; ')}`,
     measurements: ms,
   };
 }
