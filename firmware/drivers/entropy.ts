@@ -6,9 +6,11 @@
 // (which borrows the SAR ADC, so it must be off again before the battery ADC reads);
 // otherwise its output is only pseudo-random. This firmware runs with both radios off and
 // does not call bootloader_random_enable(): the nonces are unpredictable only as far as
-// that pseudo-random stream is. The fix still to do (issue 18, item 4) is a small native
-// module that enables the entropy source, fills the bytes with esp_fill_random() and disables
-// it again before any ADC read. On the host and in the XS parity runs the Entropy is seeded
+// that pseudo-random stream is. The fix (issue 18, item 4) is the native module in
+// firmware/native/entropy, used through firmware/drivers/entropy-native.ts: it enables the
+// entropy source, fills the bytes with esp_fill_random() and disables it again before any ADC
+// read (its README.md has the limits, and what wiring it in still needs). firmware/app/main.ts
+// still passes this one. On the host and in the XS parity runs the Entropy is seeded
 // and deterministic on purpose (host/protocol/virtual-link.ts). docs/protocol.md notes this.
 
 import { type Entropy } from '../ports/auth';

@@ -7,7 +7,8 @@
 // output folder (build/mc-digest-check) so the two builds do not overwrite each other;
 // `--entry bench-device` the program `npm run bench:device` counts (host/bench/device.ts
 // builds it through `buildLinProgram` and runs it under callgrind; arguments after `--`
-// are passed to the program). Missing tools end with the device build's numbered E7xx
+// are passed to the program); `--entry entropy-check` the native entropy module's check
+// (firmware/native/entropy, its getrandom variant). Missing tools end with the device build's numbered E7xx
 // messages (host/device/errors.ts).
 
 import { spawnSync } from 'node:child_process';
@@ -22,10 +23,10 @@ import { XS_ESBUILD } from '../xs/bundle';
 
 const OUT = join(ROOT, 'build/lin/main.js');
 /** The entries this script builds; each is a module with no imports but the SDK's own. */
-export const LIN_ENTRIES = ['main', 'digest-check', 'bench-device'] as const;
+export const LIN_ENTRIES = ['main', 'digest-check', 'bench-device', 'entropy-check'] as const;
 export type LinEntry = (typeof LIN_ENTRIES)[number];
-/** SDK modules the bundle keeps as imports (manifest.json puts them in the Linux images). */
-const SDK_MODULES = ['crypt', 'hmac'];
+/** Native modules the bundle keeps as imports (manifest.json puts them in the Linux images). */
+const SDK_MODULES = ['crypt', 'hmac', 'entropy-native'];
 
 /** build/lin/main.js: one ES module (Moddable loads it as the app's "main"). */
 export async function bundleLin(entry: LinEntry = 'main'): Promise<string> {
