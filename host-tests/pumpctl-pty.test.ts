@@ -124,6 +124,39 @@ describe('pumpctl and the virtual board over a pseudo-terminal', () => {
     expect(stdout).toMatch(/ALARM (A\d+,)*A50/);
   });
 
+  it('waits --reconnect for a board killed while its socat keeps the pty open (issue 21, item 5)', async () => {
+    let stdout = '';
+    let stderr = '';
+    let waiting!: () => void;
+    const sawWait = new Promise<void>((r) => (waiting = r));
+    let firstLine!: () => void;
+    const sawFirst = new Promise<void>((r) => (firstLine = r));
+    const watch = runPumpctl(['--port', board.path, '--timeout', '2000', '--reconnect', '120000', 'status', '--watch', '--interval', '200', '--count', '8'], {
+      stdout: (t) => {
+        stdout += t;
+        firstLine();
+      },
+      stderr: (t) => {
+        stderr += t;
+        if (/waiting up to 120 s for the board to come back/.test(stderr)) waiting();
+      },
+      env: {},
+      isTty: false,
+    });
+    await sawFirst;
+    // SIGKILL: the board's socat lives on and keeps the pty open, so pumpctl's port stays
+    // open and silent (no closed-port error): two reply timeouts, then the reconnect wait.
+    await board.kill();
+    await sawWait;
+    expect(stderr).toMatch(/no answer from .* within 2000 ms \(twice\): waiting up to 120 s/);
+    expect(stderr).not.toMatch(/E812/);
+    await board.restart();
+    const code = await watch;
+    expect(stderr).toMatch(/reconnected to/);
+    expect(code).toBe(EXIT.ok);
+    expect(stdout).toMatch(/ALARM (A\d+,)*A50/);
+  });
+
   it('the real executable: exit status and JSON on stdout', async () => {
     const bin = new URL('../bin/pumpctl', import.meta.url).pathname;
     const child = spawn(bin, ['--port', board.path, '--json', 'info'], { stdio: ['ignore', 'pipe', 'pipe'] });
