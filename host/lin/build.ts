@@ -8,8 +8,8 @@
 // `--entry bench-device` the program `npm run bench:device` counts (host/bench/device.ts
 // builds it through `buildLinProgram` and runs it under callgrind; arguments after `--`
 // are passed to the program); `--entry entropy-check` the native entropy module's check
-// (firmware/native/entropy, its getrandom variant). Missing tools end with the device build's numbered E7xx
-// messages (host/device/errors.ts).
+// (firmware/native/entropy, its getrandom variant). Missing tools end with the device
+// build's numbered E7xx messages (host/device/errors.ts).
 
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, statSync } from 'node:fs';
@@ -22,7 +22,7 @@ import { checkToolchain } from '../device/toolchain';
 import { XS_ESBUILD } from '../xs/bundle';
 
 const OUT = join(ROOT, 'build/lin/main.js');
-/** The entries this script builds; each is a module with no imports but the SDK's own. */
+/** The entries this script builds; each is a module with no imports but the native ones below. */
 export const LIN_ENTRIES = ['main', 'digest-check', 'bench-device', 'entropy-check'] as const;
 export type LinEntry = (typeof LIN_ENTRIES)[number];
 /** Native modules the bundle keeps as imports (manifest.json puts them in the Linux images). */
