@@ -49,7 +49,8 @@ export function ackOutcomes(events: readonly EventLine[]): AckOutcome[] {
   return [...out.values()];
 }
 
-function ackText(cleared: number, outcomes: readonly AckOutcome[], left: readonly AlarmView[]): string {
+/** The text `ack` prints (the dashboard may say the same). */
+export function ackText(cleared: number, outcomes: readonly AckOutcome[], left: readonly AlarmView[]): string {
   const lines = [`acknowledged ${cleared} alarm(s)`];
   for (const o of outcomes) {
     const id = `A${o.code} ${o.alarm}`;
