@@ -64,6 +64,8 @@ export class PumpBridge {
   #rx: PumpStatus['rx'] = null;
   #rxStale = true;
   #alarmsKey = '';
+  /** STATUS carries only the codes: an alarm acknowledged, or gone and back between two polls, needs ALARMS again. */
+  #alarmsStale = false;
   #alarms: PumpStatus['alarms'] = [];
   #problem: string | null = null;
   #status: PumpStatus | undefined;
@@ -103,7 +105,11 @@ export class PumpBridge {
   async request(m: PageMessage): Promise<ServerMessage> {
     try {
       const r = await handleRequest(this, m);
-      if (m.action !== 'history' && m.action !== 'csv' && m.action !== 'accuracy') this.#schedule(0);
+      if (m.action !== 'history' && m.action !== 'csv' && m.action !== 'accuracy') {
+        // An acknowledgement (or a fault) changes the list without changing STATUS's codes.
+        this.#alarmsStale = true;
+        this.#schedule(0);
+      }
       return { type: 'reply', id: m.id, ok: true, text: r.text, ...(r.data !== undefined && { data: r.data }) };
     } catch (e) {
       return { type: 'reply', id: m.id, ok: false, text: errorText(e) };
@@ -176,8 +182,9 @@ export class PumpBridge {
         const st = await retrying(() => s.query('STATUS'));
         const view = statusView(st.fields);
         const key = view.alarms.join(',');
-        if (key !== this.#alarmsKey || (key !== '' && this.#alarms.length === 0)) {
+        if (key !== this.#alarmsKey || this.#alarmsStale || (key !== '' && this.#alarms.length === 0)) {
           this.#alarmsKey = key;
+          this.#alarmsStale = false;
           this.#alarms = alarmViews((await retrying(() => s.query('ALARMS'))).fields);
         }
         const nowWall = Date.now();
@@ -253,6 +260,7 @@ export class PumpBridge {
     this.events.push(info);
     if (this.events.length > MAX_EVENTS) this.events.splice(0, this.events.length - MAX_EVENTS);
     if (e.type === 'program' || e.type === 'refill') this.#rxStale = true;
+    if (e.type.startsWith('alarm')) this.#alarmsStale = true;
     if (e.type === 'battery') this.#infoAt = -Infinity;
     this.#broadcast({ type: 'event', event: info });
   }

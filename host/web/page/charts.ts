@@ -142,6 +142,16 @@ export class Charts {
     return this.#t.length;
   }
 
+  /** The bands drawn (board seconds; 1 paused or stopped, 2 alarm), for the tests. */
+  get bands(): readonly Readonly<Band>[] {
+    return this.#bands.map((b) => ({ ...b }));
+  }
+
+  /** The charts' titles, in order. */
+  get titles(): string[] {
+    return this.#plots.map((p) => p.plot.root.getAttribute('aria-label') ?? '');
+  }
+
   #schedule(): void {
     if (this.#pending) return;
     this.#pending = true;
@@ -155,12 +165,12 @@ export class Charts {
   draw(): number {
     const start = performance.now();
     const wantPlots = this.#hasLine ? 3 : 2;
-    if (this.#plots.length !== wantPlots) {
-      for (const p of this.#plots) p.plot.destroy();
     if (!this.#resizeHooked) {
       this.#resizeHooked = true;
       addEventListener('resize', () => this.#schedule());
     }
+    if (this.#plots.length !== wantPlots) {
+      for (const p of this.#plots) p.plot.destroy();
       this.#plots.length = 0;
       this.#root.replaceChildren();
       this.#build();

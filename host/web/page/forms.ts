@@ -42,7 +42,11 @@ export function actionsPanel(ask: Ask): HTMLElement {
   const ad = field('rf-added', 'Added (mL)', { inputmode: 'decimal', required: true });
   const cc = field('rf-conc', 'Concentration (µg/mL)', { inputmode: 'numeric', required: true });
   const dr = field('rf-drug', 'Drug (default: the same)', { autocomplete: 'off' });
-  const rf = form('Refill', h('h3', { text: 'Refill' }), rm.wrap, ad.wrap, cc.wrap, dr.wrap, h('button', { type: 'submit', text: 'Record refill' }));
+  // pumpctl refill's order: the residual is drawn out first, then the syringe holds what was put in.
+  const rfHelp = h('p', { id: 'rf-help', class: 'help', text: 'Removed: the residual drawn out. Added: the volume put in, which the syringe then holds.' });
+  rm.input.setAttribute('aria-describedby', 'rf-help');
+  ad.input.setAttribute('aria-describedby', 'rf-help');
+  const rf = form('Refill', h('h3', { text: 'Refill' }), rfHelp, rm.wrap, ad.wrap, cc.wrap, dr.wrap, h('button', { type: 'submit', text: 'Record refill' }));
   rf.addEventListener('submit', (e) => {
     e.preventDefault();
     void run({ action: 'refill', removedMl: rm.input.value, addedMl: ad.input.value, conc: cc.input.value, ...(dr.input.value.trim() && { drug: dr.input.value }) })();
