@@ -226,7 +226,7 @@ describe('the dashboard panels', () => {
     for (const r of rows) expect(r.toLowerCase()).toContain('water-flat');
   });
 
-  it('reaches every control with the Tab key', async () => {
+  it('reaches every control with the Tab key, never under the sticky header', async () => {
     const all = await page.evaluate(() => {
       const found: string[] = [];
       let i = 0;
@@ -239,13 +239,23 @@ describe('the dashboard panels', () => {
       return found;
     });
     const reached = new Set<string>();
+    /** Controls that, once focused, sat under the sticky header (where nobody sees the focus ring). */
+    const hidden: string[] = [];
     await page.locator('a.skip').focus();
     for (let i = 0; i < 3 * all.length && reached.size < all.length; i++) {
-      const k = await page.evaluate(() => (document.activeElement as { getAttribute?(n: string): string | null } | null)?.getAttribute?.('data-kbd') ?? null);
-      if (k !== null) reached.add(k);
+      const at = await page.evaluate(() => {
+        type El = { getAttribute?(n: string): string | null; closest?(s: string): unknown; getBoundingClientRect(): { top: number; bottom: number } };
+        const e = document.activeElement as El | null;
+        const header = (document as unknown as { querySelector(s: string): El }).querySelector('header.top');
+        const under = e?.closest && !e.closest('header') && !e.closest('a.skip') ? e.getBoundingClientRect().top < header.getBoundingClientRect().bottom : false;
+        return { k: e?.getAttribute?.('data-kbd') ?? null, under };
+      });
+      if (at.k !== null) reached.add(at.k);
+      if (at.k !== null && at.under) hidden.push(all.find((e) => e.startsWith(`${at.k} `))!);
       await page.keyboard.press('Tab');
     }
     expect(all.filter((e) => !reached.has(e.split(' ')[0]!))).toEqual([]);
+    expect(hidden).toEqual([]);
     expect(all.length).toBeGreaterThan(30);
   });
 

@@ -88,7 +88,8 @@ export function virtualPanel(ask: Ask, first: VirtualInfo): { el: HTMLElement; u
     say(out, await ask({ action: 'speed', speed: choose.value }));
   });
   const update = (v: VirtualInfo): void => {
-    about.textContent = `Firmware on the ${v.engine} engine; board time ${v.manualClock ? 'moves only with the buttons below (manual clock)' : paceText(v.speed)}.`;
+    const pace = v.manualClock ? 'moves only with the buttons below (manual clock)' : v.speed === 0 ? 'standing still' : v.speed === 1 ? 'at real time' : `runs at ${paceText(v.speed)}`;
+    about.textContent = `Firmware on the ${v.engine} engine; board time ${pace}.`;
     const speeds = [...new Set<number>([...SPEED_CHOICES, v.speed])].sort((a, b) => a - b);
     choose.replaceChildren(...speeds.map((n) => h('option', { value: n, text: n === 0 ? 'standing still (x0)' : n === 1 ? 'real time (x1)' : paceText(n) })));
     choose.value = String(v.speed);
