@@ -182,6 +182,7 @@ class Walk {
       b.child.kill('SIGTERM');
       await b.exited;
     }
+    if (b) release(b);
   }
 
   /** A path under npm start's default folder, as this board has it. */
@@ -278,7 +279,10 @@ class Walk {
     if (status.code !== 0) return `status before --for ended: exit ${status.code}: ${status.out.trim()}`;
     const deliveredMl = (JSON.parse(status.out) as { deliveredNl: number }).deliveredNl / 1e6;
     await this.clock!.to(forMs + 1_000);
-    const code = await Promise.race([board.exited, new Promise<string>((r) => setTimeout(() => r('still running 60 s after --for'), 60_000))]);
+    let timer: NodeJS.Timeout | undefined;
+    const code = await Promise.race([board.exited, new Promise<string>((r) => (timer = setTimeout(() => r('still running 60 s after --for'), 60_000)))]);
+    clearTimeout(timer);
+    release(board);
     this.board = undefined;
     this.clock?.close();
     this.clock = undefined;
@@ -314,6 +318,16 @@ class Walk {
     await this.stopBoard();
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Lets go of an ended board's pipes: a process it started may hold them open a while after it
+ * exits, and would keep this process (the bench) waiting for nothing.
+ */
+function release(b: SpawnedBoard): void {
+  b.child.stdin?.destroy();
+  b.child.stdout?.destroy();
+  b.child.stderr?.destroy();
 }
 
 interface Running {
