@@ -18,9 +18,10 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 /**
  * Modules the Moddable SDK provides by name. Deliberately a list of its own, not the one in
  * rollup.config.mjs: widening what the bundle may import takes a change here too. crypt and
- * hmac are the SDK's modules/crypt (SHA-256 in C, HMAC over it): the device's Digest.
+ * hmac are the SDK's modules/crypt (SHA-256 in C, HMAC over it): the device's Digest;
+ * entropy-native is ours (firmware/native/entropy): the hardware source that seeds the nonces.
  */
-const MODDABLE_BUILTINS = new Set(['timer', 'time', 'preference', 'instrumentation', 'flash', 'mc/config', 'crypt', 'hmac']);
+const MODDABLE_BUILTINS = new Set(['timer', 'time', 'preference', 'instrumentation', 'flash', 'mc/config', 'crypt', 'hmac', 'entropy-native']);
 
 const isRelative = (spec: string): boolean => spec.startsWith('./') || spec.startsWith('../');
 const isNode = (spec: string): boolean => spec.startsWith('node:') || builtinModules.includes(spec);

@@ -9,7 +9,7 @@ import { type PumpEvent } from '../core/events';
 import { BuzzerLed } from '../drivers/annunciator';
 import { AdcBattery } from '../drivers/battery-adc';
 import { EndStops } from '../drivers/end-stops';
-import { mathRandomEntropy } from '../drivers/entropy';
+import { createDeviceEntropy } from '../drivers/entropy-device';
 import { nativeDigest } from '../drivers/digest-native';
 import { Analog, Digital, I2C, microseconds, PulseCount, PWM, Serial, ticks, timer } from '../drivers/esp32-io';
 import { Hx711Force } from '../drivers/hx711';
@@ -36,6 +36,10 @@ const HX711_MN_PER_COUNT = 0.5;
 function printEvent(e: PumpEvent): void {
   trace(`${e.at} ${e.type} ${e.reason.code}: ${e.reason.text} ${JSON.stringify(e.data)}\n`);
 }
+
+// The nonces' entropy, seeded from the hardware source now: it borrows the SAR ADC, which must
+// be given back before the battery's ADC below is opened (firmware/native/entropy/README.md).
+const entropy = createDeviceEntropy();
 
 const gpio = (name: string): number => boardPin(name).gpio;
 const enable = boardPin('enable');
@@ -90,7 +94,7 @@ const created = refused ?? bootController(ports, { mechanics, library, prescript
 if (created.ok) {
   const controller = created.value;
   // AUTH's lockout is kept in NVS: a power cycle does not clear it (security.ts).
-  const auth = createAuth({ controller, entropy: mathRandomEntropy, digest: nativeDigest, keys: new StoredKeys(persistence.records), records: persistence.records });
+  const auth = createAuth({ controller, entropy, digest: nativeDigest, keys: new StoredKeys(persistence.records), records: persistence.records });
   const service = boardPin('service');
   const pin = new Digital({ pin: service.gpio, mode: Digital.InputPullUp });
   // Held at boot: keys may be set without a session for 120 s, and an AUTH lockout is cleared.

@@ -9,8 +9,8 @@
 // that pseudo-random stream is. The fix (issue 18, item 4) is the native module in
 // firmware/native/entropy, used through firmware/drivers/entropy-native.ts: it enables the
 // entropy source, fills the bytes with esp_fill_random() and disables it again before any ADC
-// read (its README.md has the limits, and what wiring it in still needs). firmware/app/main.ts
-// still passes this one. On the host and in the XS parity runs the Entropy is seeded
+// read (its README.md has the limits). firmware/app/main.ts seeds an HMAC_DRBG from it once
+// (entropy-device.ts) and stirs these bytes into every request. On the host and in the XS parity runs the Entropy is seeded
 // and deterministic on purpose (host/protocol/virtual-link.ts). docs/protocol.md notes this.
 
 import { type Entropy } from '../ports/auth';

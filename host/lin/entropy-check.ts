@@ -1,4 +1,4 @@
-/// <reference path="../../firmware/drivers/entropy-native.d.ts" />
+/// <reference path="../../firmware/types/entropy-native.d.ts" />
 // The native entropy module (firmware/native/entropy, through firmware/drivers/entropy-native.ts)
 // in the SDK's x-cli-lin build, where its C is the getrandom(2) variant: `npx tsx
 // host/lin/build.ts --entry entropy-check` builds and runs it; every line should start with
