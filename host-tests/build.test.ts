@@ -110,8 +110,9 @@ async function layerViolations(root: string): Promise<string[]> {
 const HOST_IMPORTS: Readonly<Record<string, readonly string[]>> = {
   accuracy: ['balance', 'chart', 'serial', 'sim'],
   balance: ['accuracy', 'serial', 'sim'],
-  // cli: newcomer.ts runs the README's pumpctl steps through pumpctl's own entry point.
-  bench: ['accuracy', 'board', 'cli', 'lin', 'protocol', 'sim', 'storage', 'web', 'xs'],
+  // cli: newcomer.ts runs the README's pumpctl steps through pumpctl's own entry point;
+  // station: station.ts runs the test station's engine over virtual boards.
+  bench: ['accuracy', 'board', 'cli', 'lin', 'protocol', 'sim', 'station', 'storage', 'web', 'xs'],
   board: ['accuracy', 'balance', 'cli', 'json-file', 'protocol', 'serial', 'sim', 'storage', 'web', 'xs'],
   chart: [],
   cli: ['accuracy', 'balance', 'board', 'chart', 'json-file', 'protocol', 'serial', 'station', 'web'],
