@@ -16,6 +16,7 @@ import { benchXs } from './xs';
 import { benchNe1000 } from './ne1000';
 import { benchPopulation, idealBeside } from './population';
 import { benchWeb } from './web';
+import { benchNewcomer } from './newcomer';
 
 /** Figure name -> [comparison, target]. Figures without a target are context. */
 const TARGETS: Record<string, ['<=' | '>=', number]> = {
@@ -61,6 +62,8 @@ const TARGETS: Record<string, ['<=' | '>=', number]> = {
   'web.eventToPaintMs.p95': ['<=', 250],
   'web.pageKb': ['<=', 300],
   'web.hoursChartedSmooth': ['>=', 24],
+  // Issue 21: the README's and the hardware guide's walkthrough, run as written (newcomer.ts).
+  'newcomer.readmeStepsFailing': ['<=', 0],
 };
 
 // Each benchmark in turn, with a line on stderr before and after it (issue 21: the bench used to
@@ -81,6 +84,7 @@ const BENCHES: readonly [string, () => Record<string, number> | Promise<Record<s
   ['NE-1000', benchNe1000],
   ['rig population', benchPopulation],
   ['dashboard in Chromium', () => benchWeb({ write: false })],
+  ['README walkthrough', benchNewcomer],
 ];
 const figures: Record<string, number> = {};
 const started = performance.now();
