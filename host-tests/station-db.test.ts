@@ -1,12 +1,14 @@
 // The station's results database and profile without boards: migrations stamp user_version and
 // refuse a newer file, a step is recorded once per run (a resumed run cannot duplicate it), the
-// Debian sqlite3 CLI reads the file, the CSV export quotes what needs quoting, and a profile
-// with a misspelt field is refused with E770.
+// Debian sqlite3 CLI reads the file, the CSV export quotes what needs quoting, a new database's
+// folder is made (a report never makes one: E771), and a profile with a misspelt field is
+// refused with E770.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { runPumpctl } from '../host/cli/pumpctl';
 import { SCHEMA_VERSION, StationDb } from '../host/station/db';
 import { profileFrom, readProfile } from '../host/station/profile';
 import { boardHistory, exportCsv, latestVerdicts } from '../host/station/report';
@@ -62,6 +64,17 @@ describe('station results database', () => {
     expect(csv).toContain('"done, ""quoted"", with a comma"');
     expect(csv.split('\r\n')[0]).toMatch(/^run,board,batch,operator/);
     again.close();
+  });
+
+  it('creates the folder of a new database, and a report never creates one (E771)', async () => {
+    const d = tmp();
+    StationDb.open(join(d, 'station', 'results.db')).close();
+    expect(existsSync(join(d, 'station', 'results.db'))).toBe(true);
+    let stderr = '';
+    const code = await runPumpctl(['station', 'report', '--db', join(d, 'elsewhere', 'results.db')], { stdout: () => undefined, stderr: (t) => (stderr += t), env: {}, isTty: false });
+    expect(code).not.toBe(0);
+    expect(stderr).toMatch(/E771 DATABASE: .*elsewhere\/results\.db does not exist: run `pumpctl station run` first/);
+    expect(existsSync(join(d, 'elsewhere'))).toBe(false);
   });
 
   it('refuses a database of a newer schema', () => {

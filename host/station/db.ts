@@ -7,6 +7,8 @@
 // so a resumed run neither duplicates nor loses a row.
 
 import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { stationError } from './errors';
 
 type Db = Database.Database;
@@ -131,10 +133,11 @@ export class StationDb {
     this.db = db;
   }
 
-  /** Opens (creating if need be) and migrates the database. */
+  /** Opens (creating it and its folder if need be) and migrates the database. */
   static open(path: string): StationDb {
     let db: Db;
     try {
+      mkdirSync(dirname(path), { recursive: true });
       db = new Database(path);
     } catch (e) {
       throw stationError('DATABASE', `cannot open ${path}: ${(e as Error).message}`);

@@ -5,7 +5,7 @@
 // each board's service button through its console, as an operator would at the bench.
 
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnBoard, type SpawnedBoard } from '../board/spawn';
 import { CORNER_RIGS } from '../sim/population';
@@ -30,14 +30,23 @@ export interface VirtualBoardSpec {
   readonly args?: readonly string[];
 }
 
-/** Starts the boards (in parallel) and hands back their targets; stop() ends them and removes their folder. */
+/**
+ * Starts the boards and hands back their targets; stop() ends them and removes their folder.
+ * At most two boards a core start at once: each spends seconds of CPU loading its code, and
+ * sixteen at once on a busy two-core machine outlasted the ready line's deadline.
+ */
 export async function startVirtualBatch(specs: readonly VirtualBoardSpec[], o: { dir?: string } = {}): Promise<VirtualBatch> {
   const dir = o.dir ?? mkdtempSync(join(tmpdir(), 'pump-station-'));
-  const started = await Promise.allSettled(
-    specs.map((s, i) =>
-      spawnBoard(['--link', join(dir, `b${i + 1}`, 'ttyPUMP'), '--state', join(dir, `b${i + 1}`, 'state'), '--fresh', '--clock', 'manual', '--balance', 'mt-sics', '--rig', s.rig, ...(s.args ?? [])], { timeoutMs: 120_000 }),
-    ),
-  );
+  const start = (s: VirtualBoardSpec, i: number): Promise<SpawnedBoard> =>
+    spawnBoard(['--link', join(dir, `b${i + 1}`, 'ttyPUMP'), '--state', join(dir, `b${i + 1}`, 'state'), '--fresh', '--clock', 'manual', '--balance', 'mt-sics', '--rig', s.rig, ...(s.args ?? [])], { timeoutMs: 120_000 });
+  const started: PromiseSettledResult<SpawnedBoard>[] = new Array(specs.length);
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    for (let i = next++; i < specs.length; i = next++) {
+      started[i] = await start(specs[i]!, i).then((value) => ({ status: 'fulfilled' as const, value }), (reason: unknown) => ({ status: 'rejected' as const, reason }));
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(specs.length, 2 * availableParallelism()) }, lane));
   const boards = started.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
   const stop = async (): Promise<void> => {
     await Promise.all(

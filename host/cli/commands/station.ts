@@ -3,7 +3,7 @@
 // all at once with a live table on stderr, and records every step in the results database;
 // `station report` lists boards and their latest verdicts, exports CSV, or shows a board's history.
 
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { StationDb } from '../../station/db';
 import { stationError } from '../../station/errors';
@@ -84,6 +84,8 @@ async function run(ctx: Context, o: RunOptions): Promise<void> {
 }
 
 function report(ctx: Context, o: { db: string; csv?: string; board?: string }): void {
+  // A report never creates the database it reads: a mistyped --db would show an empty station.
+  if (!existsSync(o.db)) throw stationError('DATABASE', `${o.db} does not exist: run \`pumpctl station run\` first, or give the database with --db`);
   const db = StationDb.open(o.db);
   try {
     if (o.csv !== undefined) {
