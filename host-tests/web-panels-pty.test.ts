@@ -259,6 +259,30 @@ describe('the dashboard panels', () => {
     expect(all.length).toBeGreaterThan(30);
   });
 
+  it('fits a narrow window with the diff, the history and the events showing', async () => {
+    await page.getByRole('button', { name: 'Show history' }).click();
+    await page.locator('table.history tbody tr').first().waitFor(WAIT);
+    await page.getByLabel('Name', { exact: true }).fill('water-narrow');
+    await page.getByRole('button', { name: 'Check', exact: true }).click();
+    await page.locator('table.diff').waitFor(WAIT);
+    await page.setViewportSize({ width: 360, height: 740 });
+    // Wait for the charts to follow the window (they redraw on the next frame).
+    await page.waitForFunction(() => (document as unknown as { documentElement: { scrollWidth: number } }).documentElement.scrollWidth <= 360, undefined, WAIT).catch(() => undefined);
+    const wide = await page.evaluate(() => {
+      const out: string[] = [];
+      for (const node of document.querySelectorAll('main *')) {
+        const e = node as { getBoundingClientRect(): { right: number; width: number }; tagName: string; className: string; closest(s: string): unknown };
+        if (e.closest('.scroll')) continue; // the history table scrolls inside its own box
+        const r = e.getBoundingClientRect();
+        if (r.width > 0 && r.right > 360 + 0.5) out.push(`${e.tagName}.${e.className} right=${Math.round(r.right)}`);
+      }
+      return out.slice(0, 10);
+    });
+    expect(wide).toEqual([]);
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    await page.setViewportSize({ width: 1280, height: 900 });
+  });
+
   it('has text colours readable against their backgrounds (WCAG AA)', async () => {
     const poor = await page.evaluate(() => {
       type El = { parentElement: El | null; tagName: string; disabled?: boolean; childNodes: Iterable<{ nodeType: number; textContent: string | null }>; getClientRects(): { length: number }; closest(s: string): unknown; textContent: string | null };
