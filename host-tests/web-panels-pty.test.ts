@@ -181,7 +181,9 @@ describe('the dashboard panels', () => {
       };
       if (c.flow === 'ack-while-present') {
         await ack.click();
-        await page.locator('#stop-result').filter({ hasText: `still active: ${c.alarm}` }).waitFor(WAIT);
+        // pumpctl ack's words: the pump's own events say the cause is still there.
+        await page.locator('#stop-result').filter({ hasText: `still active: ${c.alarm} (acknowledged)` }).waitFor(WAIT);
+        expect(await page.locator('#stop-result').innerText()).toBe(`acknowledged 0 alarm(s)\n${c.alarm}: its cause is still present: the alarm stays active until it is gone\nstill active: ${c.alarm} (acknowledged)`);
         // STATUS still lists the same code: the page must ask again to show it acknowledged.
         await li.filter({ hasText: `${c.prio} priority, acknowledged` }).waitFor(WAIT);
         expect(await li.getByRole('button', { name: 'Acknowledged' }).isDisabled()).toBe(true);
@@ -190,7 +192,8 @@ describe('the dashboard panels', () => {
         await clear();
         await boardTo(board.clock.nowMs + MIN);
         await ack.click();
-        await page.locator('#stop-result').filter({ hasText: 'acknowledged 1 alarm(s); no alarms left' }).waitFor(WAIT);
+        await page.locator('#stop-result').filter({ hasText: 'no alarms left' }).waitFor(WAIT);
+        expect(await page.locator('#stop-result').innerText()).toBe(`acknowledged 1 alarm(s)\n${c.alarm}: cleared, its cause is gone\nno alarms left`);
       } else await clear();
       for (let i = 0; i < 10 && (await li.count()) > 0; i++) await boardTo(board.clock.nowMs + MIN);
       await li.waitFor({ state: 'detached', ...WAIT });

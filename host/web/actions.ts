@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { type Analysis } from '../accuracy/gravimetric';
 import { startupChart, trumpetChart } from '../accuracy/charts';
 import { renderSvg } from '../chart/index';
-import { change } from '../cli/commands/delivery';
+import { ackOutcomes, ackText, change } from '../cli/commands/delivery';
 import { readRunning, stage } from '../cli/commands/program';
 import { alarmViews } from '../cli/commands/status';
 import { Context } from '../cli/context';
@@ -68,10 +68,15 @@ export async function handleRequest(b: PumpBridge, m: PageMessage): Promise<{ te
     case 'ack': {
       const code = m.alarm === undefined || m.alarm === '' ? undefined : checks.int('alarm', m.alarm.replace(/^A/i, ''), 1, 99);
       return clinician(b, async (s) => {
-        // Acknowledging twice is harmless (an alarm acknowledged once stays so): no settling needed.
+        // As pumpctl ack: the pump's events after the ACK say whether each alarm's cause persists.
+        // (Acknowledging twice is harmless: no settling needed.)
+        const before = Number((await retrying(() => s.query('EVENTS', 2 ** 31))).fields['last'] ?? 0);
+        const seen = s.events.length;
         const r = await s.must(code === undefined ? s.send('ACK') : s.send('ACK', code), 'acknowledge');
+        await retrying(() => s.query('EVENTS', before + 1));
+        const outcomes = ackOutcomes(s.events.slice(seen).filter((e) => e.seq > before));
         const left = alarmViews((await retrying(() => s.query('ALARMS'))).fields);
-        return { text: `acknowledged ${r.fields['cleared']} alarm(s); ${left.length ? `still active: ${left.map((a) => `A${a.code} ${a.name}`).join(', ')}` : 'no alarms left'}` };
+        return { text: ackText(Number(r.fields['cleared']), outcomes, left) };
       });
     }
     case 'refill': {
