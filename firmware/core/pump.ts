@@ -3,15 +3,16 @@
 // next), events with reasons and refusals with numbered errors come out. It never reads a
 // clock or touches a pin. This file holds the delivery state machine and the commands; the
 // plan is made by planner.ts, boluses are asked for at bolus-desk.ts, every alarm goes
-// through fault-path.ts, the one way into the safe state, and what the reservoir holds is
-// kept by reservoir.ts.
+// through fault-path.ts, the one way into the safe state, what the reservoir holds is kept by
+// reservoir.ts, and what a reset carries over comes in and goes out through carry-over.ts.
 
 import { Accounting, DEFAULT_LOW_RESERVOIR_NL } from './accounting';
 import { type AlarmName } from './alarms';
 import { BolusDesk, deliveringEngine, type Started } from './bolus-desk';
+import { CarryOver } from './carry-over';
 import { type Accepted, checkPrescription, type ProgramFlags, programSummary, scheduledNgPerDay } from './checks';
 import { DeliveryEngine, type Emit } from './delivery';
-import { type DoseMemory, type ProgramMemory } from './dose-memory';
+import { type DoseMemory } from './dose-memory';
 import { fail, ok, pumpError, type Result } from './errors';
 import { EventQueue } from './event-queue';
 import { type EventData, type PumpEvent, type Reason, reason } from './events';
@@ -22,7 +23,7 @@ import { type Mechanics, plungerAreaMm2, readMechanics } from './mechanics';
 import { DEFAULT_MONITOR, Monitor } from './monitor';
 import { Planner } from './planner';
 import { checkRefill, readRefillVolume, type RefillRecord, refillEvent } from './refill';
-import { ReservoirRecord } from './reservoir';
+import { type ReservoirRecord } from './reservoir';
 import { type Prescription } from './prescription';
 import { timeOfDay, worstCaseDailyNl } from './schedule';
 import { type PumpStatus, readStatus } from './status';
@@ -52,6 +53,7 @@ export class Pump {
   readonly #planner = new Planner();
   readonly #desk = new BolusDesk(this.#events);
   readonly #faults: FaultPath;
+  readonly #carry: CarryOver;
   #state: PumpState = 'idle';
   #why = '';
   /** The operator paused: after the alarms clear, delivery stays paused. */
@@ -65,10 +67,6 @@ export class Pump {
   readonly #emit: Emit;
   /** Events from building an engine that carries on after a reset are not news: dropped. */
   #quiet = false;
-  /** Bolus numbers go on from here when no engine exists yet (restored across resets). */
-  #firstBolusId = 1;
-  /** The running prescription's schedule as storage kept it: used by the first program after boot. */
-  #restoring: ProgramMemory | undefined;
 
   constructor(config: PumpConfig, now: number) {
     this.mechanics = config.mechanics;
@@ -82,16 +80,8 @@ export class Pump {
     this.#emit = (at, type, why, data) => {
       if (!this.#quiet) this.#events.push(at, type, why, data);
     };
-    const doses = config.doses;
-    // Lost with the dose memory, the contents are unknown: the restored prescription defines them.
-    this.reservoir = doses && doses !== 'lost' ? new ReservoirRecord(doses.reservoir, doses.references) : new ReservoirRecord(undefined);
-    if (doses === 'lost') this.#desk.ledger.lost(now);
-    else if (doses) {
-      this.#desk.ledger.restore(doses.patient);
-      for (const g of doses.given) this.#desk.given.push({ ...g });
-      this.#firstBolusId = doses.nextBolusId;
-      this.#restoring = doses.program;
-    }
+    this.#carry = new CarryOver(config.doses, this.#desk, now);
+    this.reservoir = this.#carry.reservoir;
     this.#faults = new FaultPath(this.#events, {
       hold: (at, alarm) => {
         if (this.#state === 'running') this.#halt(at, 'alarm', `alarm ${alarm}`, 'INTERRUPTED_BY_ALARM');
@@ -115,13 +105,13 @@ export class Pump {
   get ledger() { return this.#desk.ledger; }
   /** Changes to what the dose memory holds of boluses (ledger, clinician counts) and the reservoir. */
   // prettier-ignore
-  get doseRevision(): number { return this.#desk.ledger.revision + this.#desk.givenRevision + this.reservoir.revision; }
+  get doseRevision(): number { return this.#carry.revision(this.#desk); }
   /** How many times the single fault path entered the safe state: tests watch it. */
   // prettier-ignore
   get safeStateEntries(): number { return this.#faults.safeStateEntries; }
   /** The next bolus number: never reused, across prescriptions and resets. */
   // prettier-ignore
-  get nextBolusId(): number { return this.#engine ? this.#engine.nextBolusId : this.#firstBolusId; }
+  get nextBolusId(): number { return this.#engine ? this.#engine.nextBolusId : this.#carry.firstBolusId; }
   /** When the running prescription's next periodic dose is due (Infinity: none). */
   // prettier-ignore
   get nextPeriodicMs(): number { return this.#engine ? this.#engine.nextPeriodicMs : Infinity; }
@@ -131,10 +121,7 @@ export class Pump {
    * `nextBolusId`, `nextPeriodicMs` or `ledger.revision` changed, so the loop allocates nothing.
    */
   doseMemory(now: number): DoseMemory {
-    const e = this.#engine;
-    const program = e && { startMs: e.timebase.startMs, nextPeriodicMs: e.nextPeriodicMs === Infinity ? undefined : e.nextPeriodicMs };
-    const { held, references } = this.reservoir;
-    return { nowMs: now, nextBolusId: this.nextBolusId, patient: this.ledger.records.map((r) => ({ ...r })), given: this.#desk.given.map((g) => ({ ...g })), program, reservoir: held, references };
+    return this.#carry.snapshot(now, this.#engine, this.nextBolusId, this.#desk);
   }
 
   /** Basal plus running boluses now (0 unless delivering). */
@@ -411,11 +398,10 @@ export class Pump {
    * due again, and nothing due before now given late.
    */
   #newEngine(now: number, rx: Prescription): DeliveryEngine {
-    const restoring = this.#restoring;
-    this.#restoring = undefined;
+    const restoring = this.#carry.takeSchedule(now);
     const first = this.nextBolusId;
     const fl = this.mechanics.flPerMicrostep;
-    if (!restoring || restoring.startMs > now) return new DeliveryEngine(rx, { startMs: now, todOffsetMs: this.#todOffsetMs }, fl, first, this.#emit);
+    if (!restoring) return new DeliveryEngine(rx, { startMs: now, todOffsetMs: this.#todOffsetMs }, fl, first, this.#emit);
     this.#quiet = true;
     const engine = new DeliveryEngine(rx, { startMs: restoring.startMs, todOffsetMs: this.#todOffsetMs }, fl, first, this.#emit);
     this.#quiet = false;
