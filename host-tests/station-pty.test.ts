@@ -5,7 +5,9 @@
 // (its replies cut by a relay, the port left open). The others must pass untouched, and the
 // database, the report and the sqlite3 tool must say so. Then the station, as a child process,
 // is killed (SIGKILL, mid-step) and run again with --resume: every row committed before the
-// kill is still there, unchanged, and each board ends with one run of exactly six steps.
+// kill is still there, unchanged, and each board ends with one run of exactly six steps. Last,
+// a stop in process (Ctrl-C between two weighings of a gravimetric check): the cut step is not
+// recorded, and the resume runs it whole.
 // Board time is the boards' own manual clocks: nothing here waits on the wall clock.
 import { autoDetect } from '@serialport/bindings-cpp';
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
@@ -231,5 +233,50 @@ describe('a station killed mid-run, then resumed', () => {
     expect(after.find((r) => r.run_id === k1 && r.name === 'calibrate')).toEqual(before.find((r) => r.run_id === k1 && r.name === 'calibrate'));
     expect([0, 22], again.lines.join('\n')).toContain(code);
     expect(existsSync(join(OUT, killed, `run-${k1}`, 'certificate.md'))).toBe(true);
+  }, 900_000);
+});
+
+describe('a station stopped mid-step in process, then resumed', () => {
+  it('records nothing of the step the stop cut short, and the resume runs it whole', async () => {
+    const db = StationDb.open(DB);
+    const deps = (signal: AbortSignal, resume: boolean, write: (t: string) => void) => ({
+      db,
+      store: new KeyStore(join(OUT, 'keys')),
+      profile: DEFAULT_PROFILE,
+      operator: terminalOperator('cy', undefined, () => undefined),
+      link: { binding: autoDetect(), baud: 115200, timeoutMs: 10_000, reconnectMs: 15_000, timeScale: 1, signal, notice: () => undefined },
+      // A terminal's table: every phase is drawn, so the stop can come between two weighings.
+      table: new LiveTable({ write, tty: true }),
+      out: OUT,
+      batch: 'S',
+      resume,
+    });
+    try {
+      const ac = new AbortController();
+      let cut = '';
+      const stopped = await runStation(targets, deps(ac.signal, false, (t) => {
+        const m = /(B\d) +(\S+) +accuracy +weighing 5\//.exec(t);
+        if (m && !ac.signal.aborted) {
+          cut = m[2]!;
+          ac.abort('the operator pressed Ctrl-C');
+        }
+      }));
+      expect(cut).not.toBe('');
+      expect(stopped.every((o) => o.state === 'interrupted')).toBe(true);
+      expect(stopped.find((o) => o.boardId === cut)?.reason).toMatch(/stopped \(the operator pressed Ctrl-C\) during accuracy \(not recorded/);
+      const runId = db.unfinished('S').find((r) => r.board_id === cut)!.id;
+      expect(db.steps(runId).map((s) => s.name)).toEqual(['identify', 'provision', 'selftest', 'calibrate']);
+
+      const resumed = await runStation(targets, deps(new AbortController().signal, true, () => undefined));
+      expect(resumed.map((o) => o.state)).toEqual(['finished', 'finished', 'finished', 'finished']);
+      const steps = db.steps(runId);
+      expect(steps.map((s) => s.name)).toEqual(['identify', 'provision', 'selftest', 'calibrate', 'accuracy', 'certificate']);
+      // The whole check, judged: 40 intervals of the 20 minutes, not the four the stop left.
+      expect(steps[4]!.result).not.toBe('error');
+      expect(steps[4]!.board_ms).toBeGreaterThanOrEqual(20 * 60_000);
+      expect(db.runsOfBatch('S')).toHaveLength(4);
+    } finally {
+      db.close();
+    }
   }, 900_000);
 });
