@@ -8,7 +8,9 @@
 // kill is still there, unchanged, and each board ends with one run of exactly six steps. Last,
 // a stop in process (Ctrl-C between two weighings of a gravimetric check): the cut step is not
 // recorded, and the resume runs it whole.
-// Board time is the boards' own manual clocks: nothing here waits on the wall clock.
+// Board time is the boards' own manual clocks and nothing sleeps. The one wait on the wall
+// clock is the silent balance's: a reply that never comes is known only by the driver's reply
+// and stability timeouts (2 s and 12 s a weighing, about 70 s in all).
 import { autoDetect } from '@serialport/bindings-cpp';
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
