@@ -54,7 +54,13 @@ export interface BatchTiming {
 /** Runs one virtual batch of n boards through the default profile and times it. */
 export async function timeBatch(n: number): Promise<BatchTiming> {
   const dir = mkdtempSync(join(tmpdir(), 'pump-bench-station-'));
-  const batch = await startVirtualBatch(batchRigs(n).map((rig) => ({ rig })), { dir: join(dir, 'boards') });
+  let batch;
+  try {
+    batch = await startVirtualBatch(batchRigs(n).map((rig) => ({ rig })), { dir: join(dir, 'boards') });
+  } catch (e) {
+    rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
   const db = StationDb.open(join(dir, 'results.db'));
   let stretches = 0;
   let late = 0;
