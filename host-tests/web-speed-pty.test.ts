@@ -16,6 +16,7 @@ const WAIT = { timeout: 60_000 };
 // The page's probe (host/web/page/main.ts) inside page.evaluate callbacks: no DOM types here.
 declare const window: { dashboard: { statuses: number } };
 declare const location: { host: string; search: string };
+declare const document: { querySelector(s: string): unknown };
 declare class WebSocket {
   constructor(url: string);
   onopen: () => void;
@@ -44,6 +45,8 @@ afterAll(async () => {
 });
 
 const time = (p: Page) => p.locator('dd[data-key=time]');
+/** h:mm:ss as the page shows board time, in seconds. */
+const seconds = (t: string): number => t.split(':').reduce((a, v) => a * 60 + Number(v), 0);
 const statuses = (p: Page) => p.evaluate(() => window.dashboard.statuses);
 /** Waits until the page has had `more` status messages after the `n`th. */
 const statusesAfter = (p: Page, n: number, more: number) => p.waitForFunction(([from, k]) => window.dashboard.statuses >= from + k, [n, more] as const, WAIT);
@@ -68,6 +71,19 @@ describe('the virtual board\'s speed from the dashboard', () => {
     await time(page).filter({ hasText: /^([2-9]|[0-9]{2,}):/ }).waitFor(WAIT);
     await page.locator('#virtual-h').scrollIntoViewIfNeeded();
     await page.locator('#virtual-h').locator('..').screenshot({ path: join(ROOT, 'docs/images/dashboard-speed.png') });
+  });
+
+  it('slows to a minute a second and keeps going: no debt from the fast pace stalls it', async () => {
+    await page.getByLabel('Speed of board time').selectOption('60');
+    await page.getByRole('button', { name: 'Set speed' }).click();
+    await page.locator('#virtual-result').filter({ hasText: 'board time now runs at x60: 1 min each second' }).waitFor(WAIT);
+    await statusesAfter(page, await statuses(page), 2);
+    const from = seconds(await time(page).innerText());
+    // Ten board seconds at x60 take a sixth of a second; a stalled clock would not get there.
+    await page.waitForFunction((t) => {
+      const m = /^(\d+):(\d\d):(\d\d)$/.exec((document.querySelector('dd[data-key=time]') as { textContent: string }).textContent)!;
+      return Number(m[1]) * 3600 + Number(m[2]) * 60 + Number(m[3]) >= t;
+    }, from + 10, WAIT);
   });
 
   it('stands still again from where it is, without a jump', async () => {

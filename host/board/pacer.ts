@@ -26,14 +26,19 @@ export interface PacerOptions {
   /** Stop when the clock reaches this (the simulator's --for), then call `finished`. */
   readonly untilMs?: number;
   readonly finished?: () => void;
+  /** The wall clock in ms (default performance.now; a test of the pacing gives its own). */
+  readonly wallNow?: () => number;
 }
 
 export class Pacer {
   readonly #o: PacerOptions;
-  #wallStart = performance.now();
+  readonly #wall: () => number;
+  #wallStart: number;
   #startMs: number;
   #speed: number;
   #lagMs = 0;
+  /** Counts setSpeed calls: a frame begun at the old pace stops stepping toward the old target. */
+  #pace = 0;
   #sliceMs = 1_000;
   #timer: NodeJS.Timeout | undefined;
   #stopped = false;
@@ -41,6 +46,8 @@ export class Pacer {
 
   constructor(o: PacerOptions) {
     this.#o = o;
+    this.#wall = o.wallNow ?? (() => performance.now());
+    this.#wallStart = this.#wall();
     this.#startMs = o.startMs;
     this.#speed = o.speed;
   }
@@ -51,13 +58,15 @@ export class Pacer {
 
   /**
    * A new pace from where the clock is now (the dashboard's speed control): no jump, and no debt
-   * carried over from the old pace. Call it between steps; the next frame (within FRAME_MS) follows it.
+   * carried over from the old pace. Call it between steps: a frame in progress takes at most the
+   * step already asked for, then the next frame follows the new pace.
    */
   setSpeed(speed: number): void {
     this.#startMs = this.#o.nowMs();
-    this.#wallStart = performance.now();
+    this.#wallStart = this.#wall();
     this.#lagMs = 0;
     this.#speed = speed;
+    this.#pace++;
   }
 
   start(): void {
@@ -84,18 +93,19 @@ export class Pacer {
   /** Where the virtual clock should be now: the wall clock times the speed, less any lag given up. */
   targetMs(): number {
     const o = this.#o;
-    return Math.floor(Math.min(o.untilMs ?? Infinity, this.#startMs + (performance.now() - this.#wallStart) * this.#speed - this.#lagMs));
+    return Math.floor(Math.min(o.untilMs ?? Infinity, this.#startMs + (this.#wall() - this.#wallStart) * this.#speed - this.#lagMs));
   }
 
   async #frame(): Promise<void> {
     const o = this.#o;
-    const wallNow = performance.now();
+    const wallNow = this.#wall();
     const target = this.targetMs();
     const deadline = wallNow + TICK_BUDGET_MS;
-    while (!this.#stopped && o.nowMs() < target && performance.now() < deadline) {
-      const t0 = performance.now();
+    const pace = this.#pace;
+    while (!this.#stopped && this.#pace === pace && o.nowMs() < target && this.#wall() < deadline) {
+      const t0 = this.#wall();
       await o.step(Math.min(o.nowMs() + this.#sliceMs, target));
-      const took = performance.now() - t0;
+      const took = this.#wall() - t0;
       if (took < 2) this.#sliceMs = Math.min(this.#sliceMs * 2, MAX_SLICE_MS);
       else if (took > 8) this.#sliceMs = Math.max(1, Math.floor(this.#sliceMs / 2));
     }
@@ -105,6 +115,8 @@ export class Pacer {
       this.#stopped = true;
       return o.finished?.();
     }
+    // A new pace since this frame began: its target (and so its debt) belongs to the old one.
+    if (this.#pace !== pace) return this.#schedule(0);
     const debt = target - o.nowMs();
     const maxDebt = this.#speed * FRAME_MS;
     if (debt > maxDebt) this.#lagMs += debt - maxDebt;
