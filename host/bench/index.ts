@@ -17,6 +17,7 @@ import { benchNe1000 } from './ne1000';
 import { benchPopulation, idealBeside } from './population';
 import { benchWeb } from './web';
 import { benchNewcomer } from './newcomer';
+import { benchStation } from './station';
 
 /** Figure name -> [comparison, target]. Figures without a target are context. */
 const TARGETS: Record<string, ['<=' | '>=', number]> = {
@@ -64,6 +65,8 @@ const TARGETS: Record<string, ['<=' | '>=', number]> = {
   'web.hoursChartedSmooth': ['>=', 24],
   // Issue 21: the README's and the hardware guide's walkthrough, run as written (newcomer.ts).
   'newcomer.readmeStepsFailing': ['<=', 0],
+  // Issue 19: virtual boards run by the test station at once without a missed deadline (station.ts).
+  'station.boardsInParallel': ['>=', 8],
 };
 
 // Each benchmark in turn, with a line on stderr before and after it (issue 21: the bench used to
@@ -85,6 +88,7 @@ const BENCHES: readonly [string, () => Record<string, number> | Promise<Record<s
   ['rig population', benchPopulation],
   ['dashboard in Chromium', () => benchWeb({ write: false })],
   ['README walkthrough', benchNewcomer],
+  ['test station', benchStation],
 ];
 const figures: Record<string, number> = {};
 const started = performance.now();
