@@ -84,7 +84,8 @@ describe('the dashboard panels', () => {
     expect(await text('delivered')).toMatch(/^\d+\.\d µL$/);
     expect(await text('reservoir')).toMatch(/^\d+\.\d{3} mL of \d+\.\d{3} mL$/);
     expect(await text('empty')).toMatch(/^in \d+ d \d+ h at the most the prescription allows$/);
-    expect(await text('battery')).toMatch(/^\d+%$/);
+    // As pumpctl info says it: the charge and the time to the replacement indicator.
+    expect(await text('battery')).toMatch(/^\d+%, replacement indicator in \d+ (d \d+ h|h \d+ min)$/);
     // After noon the rate has stepped up and the next change is tomorrow's midnight.
     await boardTo(4 * HOUR + 30 * MIN);
     await dd('rate').filter({ hasText: '2.000 mL/day' }).waitFor(WAIT);

@@ -182,13 +182,16 @@ export class PumpBridge {
         const st = await retrying(() => s.query('STATUS'));
         const view = statusView(st.fields);
         const key = view.alarms.join(',');
+        let alarmsChanged = false;
         if (key !== this.#alarmsKey || this.#alarmsStale || (key !== '' && this.#alarms.length === 0)) {
+          alarmsChanged = key !== this.#alarmsKey;
           this.#alarmsKey = key;
           this.#alarmsStale = false;
           this.#alarms = alarmViews((await retrying(() => s.query('ALARMS'))).fields);
         }
         const nowWall = Date.now();
-        if (nowWall - this.#infoAt >= INFO_EVERY_MS) {
+        // INFO (battery, capacity) every few seconds, and at once when the alarms change (a battery alarm).
+        if (nowWall - this.#infoAt >= INFO_EVERY_MS || alarmsChanged) {
           this.#info = (await retrying(() => s.query('INFO'))).fields;
           this.#infoAt = nowWall;
         }
@@ -226,6 +229,7 @@ export class PumpBridge {
       nextChangeInMs: view.nextChangeInMs,
       emptyInMs: view.emptyInMs,
       batteryPct: this.#info['batteryPct'] === undefined ? null : Number(this.#info['batteryPct']),
+      batteryEriMs: this.#info['eriMs'] === undefined || !/^[0-9]+$/.test(this.#info['eriMs']) ? null : Number(this.#info['eriMs']),
       alarms: view.alarms.length === 0 ? [] : this.#alarms,
       rx: this.#rx,
     };
@@ -276,7 +280,7 @@ export class PumpBridge {
 }
 
 function disconnected(problem: string): PumpStatus {
-  return { connected: false, problem, state: 'unknown', nowMs: 0, rateNlPerDay: 0, deliveredNl: 0, todayNl: 0, reservoirNl: 0, capacityNl: 0, nextChangeInMs: null, emptyInMs: null, batteryPct: null, alarms: [], rx: null };
+  return { connected: false, problem, state: 'unknown', nowMs: 0, rateNlPerDay: 0, deliveredNl: 0, todayNl: 0, reservoirNl: 0, capacityNl: 0, nextChangeInMs: null, emptyInMs: null, batteryPct: null, batteryEriMs: null, alarms: [], rx: null };
 }
 
 /** pumpctl's "E8xx NAME: message" for its own errors; anything else as its message. */

@@ -37,6 +37,8 @@ export interface PumpStatus {
   readonly nextChangeInMs: number | null;
   readonly emptyInMs: number | null;
   readonly batteryPct: number | null;
+  /** Time until the battery's replacement indicator (INFO's eriMs), as pumpctl info shows it. */
+  readonly batteryEriMs: number | null;
   readonly alarms: readonly AlarmInfo[];
   readonly rx: { readonly name: string; readonly mode: string; readonly drug: string; readonly conc: string } | null;
 }

@@ -67,7 +67,8 @@ export class StatusView {
     this.#set('delivered', ml(s.deliveredNl));
     this.#set('reservoir', s.capacityNl ? `${ml(s.reservoirNl)} of ${ml(s.capacityNl)}` : ml(s.reservoirNl));
     this.#set('empty', s.emptyInMs === null ? 'not while nothing runs' : `in ${duration(s.emptyInMs)} at the most the prescription allows`);
-    this.#set('battery', s.batteryPct === null ? '…' : `${s.batteryPct}%`);
+    // pumpctl info's words.
+    this.#set('battery', s.batteryPct === null ? '…' : `${s.batteryPct}%${s.batteryEriMs === null ? '' : `, replacement indicator in ${duration(s.batteryEriMs)}`}`);
     this.#set('time', clock(s.nowMs));
     const frac = s.capacityNl > 0 ? Math.max(0, Math.min(1, s.reservoirNl / s.capacityNl)) : 0;
     // The plunger pushes from the right: the fluid is what is left between it and the outlet on the left.
