@@ -144,6 +144,8 @@ describe('the dashboard in Chromium', () => {
     expect(await announce.innerText()).toMatch(/Alarm: A\d+ OCCLUSION/);
     await state(page).filter({ hasText: 'alarm' }).waitFor(WAIT);
     await page.locator('li.event[data-type="alarm"]').first().waitFor(WAIT);
+    // The alarm at the top of the page, where it shows (the fault button scrolled the page down).
+    await page.evaluate(() => window.scrollTo(0, 0));
     await page.screenshot({ path: join(IMAGES, 'dashboard-alarm.png'), fullPage: false });
   });
 
