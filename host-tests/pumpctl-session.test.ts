@@ -6,7 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { lineBytes } from '../firmware/shared/crc';
 import { CliError } from '../host/cli/errors';
-import { PumpSession, retrying, type SessionTimers } from '../host/cli/session';
+import { MAX_SESSION_EVENTS, PumpSession, retrying, type SessionTimers } from '../host/cli/session';
+import { withCrc } from '../firmware/protocol/frame';
 import { type LinePort, SerialError } from '../host/serial/line-port';
 import { createLinkedPump } from '../host/protocol/virtual-link';
 import { continuous, LIBRARY_JSON } from './fixtures';
@@ -99,5 +100,32 @@ describe('a board that falls silent behind an open port', () => {
     const e = await session(time, board, []).then(() => undefined, (x: unknown) => x);
     expect((e as CliError).text).toMatch(/^E812 TIMEOUT: no answer from \/dev\/ttySCRIPTED within 3000 ms \(twice\)/);
     expect(time.now()).toBe(6000);
+  });
+});
+
+describe("a session's events over a long watch", () => {
+  it('keeps only the latest MAX_SESSION_EVENTS, and eventsAfter still finds what came after a mark', async () => {
+    const time = new VirtualTime();
+    const board = scriptedBoard(time, () => true);
+    // Event lines the board sends before its next reply, as with SUB 1.
+    let inject: string[] = [];
+    const open = async (): Promise<LinePort> => {
+      const p = await board.open();
+      return { ...p, readLine: async (t: number) => inject.shift() ?? p.readLine(t) };
+    };
+    const s = await session(time, { open, opens: board.opens }, []);
+    const start = s.eventMark;
+    const event = (seq: number): string => withCrc(`! ${seq} ${seq * 1000} hour-total HOUR_CLOSED hour=${seq}`);
+    inject = Array.from({ length: MAX_SESSION_EVENTS + 100 }, (_, i) => event(i + 1));
+    expect((await s.query('STATUS')).ok).toBe(true);
+    expect(s.events).toHaveLength(MAX_SESSION_EVENTS);
+    expect(s.events[0]!.seq).toBe(101);
+    expect(s.eventMark - start).toBe(MAX_SESSION_EVENTS + 100);
+    // What pumpctl ack and the dashboard do: a mark, a command, then the events after the mark.
+    const mark = s.eventMark;
+    inject = [event(90_001), event(90_002)];
+    await s.query('STATUS');
+    expect(s.eventsAfter(mark).map((e) => e.seq)).toEqual([90_001, 90_002]);
+    expect(s.events).toHaveLength(MAX_SESSION_EVENTS);
   });
 });

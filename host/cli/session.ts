@@ -50,6 +50,9 @@ export interface FullReply extends Reply {
 
 const RESENDS = 3;
 
+/** Events a session keeps (about 1 MB): days of a busy pump's events at the dashboard. */
+export const MAX_SESSION_EVENTS = 5_000;
+
 export class PumpSession {
   readonly #o: SessionOptions;
   readonly #timers: SessionTimers;
@@ -65,7 +68,13 @@ export class PumpSession {
   #role: Role | undefined;
   /** Bumped at every reconnection, so a command can tell the board may have restarted. */
   generation = 0;
+  /**
+   * The board's events as they arrived, the latest MAX_SESSION_EVENTS of them: the dashboard
+   * holds one session open for days, which must not grow without bound. Use eventMark and
+   * eventsAfter to read what came after a point, not indices, which trimming shifts.
+   */
   readonly events: EventLine[] = [];
+  #eventsDropped = 0;
   readonly #eventListeners: ((e: EventLine) => void)[] = [];
 
   private constructor(o: SessionOptions, port: LinePort) {
@@ -231,10 +240,25 @@ export class PumpSession {
     }
   }
 
+  /** How many events this session has received so far: a point for eventsAfter. */
+  get eventMark(): number {
+    return this.#eventsDropped + this.events.length;
+  }
+
+  /** The events received after `mark` (an eventMark), as far as they are still kept. */
+  eventsAfter(mark: number): EventLine[] {
+    return this.events.slice(Math.max(0, mark - this.#eventsDropped));
+  }
+
   #event(line: string): void {
     const e = parseEvent(line);
     if (!e) return;
     this.events.push(e);
+    if (this.events.length > MAX_SESSION_EVENTS) {
+      const n = this.events.length - MAX_SESSION_EVENTS;
+      this.events.splice(0, n);
+      this.#eventsDropped += n;
+    }
     for (const l of this.#eventListeners) l(e);
   }
 

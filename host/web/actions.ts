@@ -71,10 +71,10 @@ export async function handleRequest(b: PumpBridge, m: PageMessage): Promise<{ te
         // As pumpctl ack: the pump's events after the ACK say whether each alarm's cause persists.
         // (Acknowledging twice is harmless: no settling needed.)
         const before = Number((await retrying(() => s.query('EVENTS', 2 ** 31))).fields['last'] ?? 0);
-        const seen = s.events.length;
+        const seen = s.eventMark;
         const r = await s.must(code === undefined ? s.send('ACK') : s.send('ACK', code), 'acknowledge');
         await retrying(() => s.query('EVENTS', before + 1));
-        const outcomes = ackOutcomes(s.events.slice(seen).filter((e) => e.seq > before));
+        const outcomes = ackOutcomes(s.eventsAfter(seen).filter((e) => e.seq > before));
         const left = alarmViews((await retrying(() => s.query('ALARMS'))).fields);
         return { text: ackText(Number(r.fields['cleared']), outcomes, left) };
       });

@@ -126,9 +126,9 @@ export const registerDelivery: Register = (program, act) => {
           // Acknowledging twice is harmless: an alarm acknowledged once stays so.
           r = await s.must(code === undefined ? s.send('ACK') : s.send('ACK', code), 'acknowledge');
         }
-        const seen = s.events.length;
+        const seen = s.eventMark;
         await retrying(() => s.query('EVENTS', before + 1));
-        const outcomes = ackOutcomes(s.events.slice(seen).filter((e) => e.seq > before));
+        const outcomes = ackOutcomes(s.eventsAfter(seen).filter((e) => e.seq > before));
         const left = alarmViews((await retrying(() => s.query('ALARMS'))).fields);
         ctx.result({ cleared: Number(r.fields['cleared']), outcomes, active: left }, ackText(Number(r.fields['cleared']), outcomes, left));
       }),
