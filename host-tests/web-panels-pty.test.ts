@@ -80,6 +80,8 @@ describe('the dashboard panels', () => {
     expect(await text('rate')).toBe('1.000 mL/day');
     // 08:30 on the pump's clock: the step to 2 mL/day comes at noon.
     expect(await text('next')).toBe('in 3 h 30 min');
+    // What it steps to and when, in pumpctl status's words (the NEXT query).
+    await dd('nextBasal').filter({ hasText: /^2\.000 mL\/day from 12:00 \(in 3 h 30 min\)$/ }).waitFor(WAIT);
     expect(await text('today')).toMatch(/^\d+\.\d µL$/);
     expect(await text('delivered')).toMatch(/^\d+\.\d µL$/);
     expect(await text('reservoir')).toMatch(/^\d+\.\d{3} mL of \d+\.\d{3} mL$/);
@@ -90,6 +92,7 @@ describe('the dashboard panels', () => {
     await boardTo(4 * HOUR + 30 * MIN);
     await dd('rate').filter({ hasText: '2.000 mL/day' }).waitFor(WAIT);
     expect(await text('next')).toBe('in 11 h 30 min');
+    await dd('nextBasal').filter({ hasText: /^1\.000 mL\/day from 00:00 \(in 11 h 30 min\)$/ }).waitFor(WAIT);
   });
 
   it('draws the syringe with the plunger where the reservoir is', async () => {

@@ -114,6 +114,17 @@ export class DeliveryEngine {
     this.owedSteps += steps;
   }
 
+  /**
+   * The next change of the basal rate alone (a schedule step, a trial's end): when, and the rate
+   * from then; null when the rate holds for good. What a clinician reads as "next: 2.4 mL/day
+   * at 22:00" (the NEXT query), beside nextBoundaryMs, which a bolus edge may come before.
+   */
+  nextBasal(): { readonly atMs: number; readonly rateNlPerDay: number } | null {
+    const until = this.#basal.untilMs;
+    if (until === Infinity) return null;
+    return { atMs: until, rateNlPerDay: basalAt(this.rx.basal, until, this.timebase).rateNlPerDay };
+  }
+
   /** The next moment the rates change or a bolus starts or ends (Infinity if none). */
   nextBoundaryMs(): number {
     let t = Math.min(this.#basal.untilMs, this.#nextPeriodicMs);

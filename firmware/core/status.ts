@@ -42,6 +42,8 @@ export interface PumpStatus {
   readonly projectedEmptyMs: number | null;
   /** Next moment the rates change or a bolus starts or ends, or null. */
   readonly nextChangeMs: number | null;
+  /** The next change of the basal rate (a schedule step, a trial's end) and the rate from then. */
+  readonly nextBasal: { readonly atMs: number; readonly rateNlPerDay: number } | null;
   /** Active alarms, highest priority first. */
   readonly alarms: readonly AlarmStatus[];
   /** Time until the battery's elective replacement indicator at the running prescription. */
@@ -106,6 +108,7 @@ export function readStatus(s: StatusInputs): PumpStatus {
     todayUg: doseUg(a.todayNl, c),
     projectedEmptyMs,
     nextChangeMs: next === Infinity ? null : next,
+    nextBasal: running ? engine.nextBasal() : null,
     alarms: s.alarms.map((a) => ({ code: a.code, name: a.name, priority: a.priority, sinceMs: a.sinceMs, detail: a.detail, acknowledged: a.acknowledged, conditionPresent: a.conditionPresent })),
     batteryMsToEri: s.batteryMsToEri,
   };

@@ -70,6 +70,13 @@ export const HANDLERS: { readonly [C in CommandName]: CommandEntry<C> } = {
   HELLO: { handle: (x, _a, now) => ok({ v: PROTOCOL_VERSION, nonce: x.auth.hello(now).nonceHex }) },
   VERSION: { handle: (x) => ok({ fw: x.firmwareVersion, proto: PROTOCOL_VERSION }) },
   STATUS: { handle: (x) => ok(statusFields(x)) },
+  NEXT: {
+    handle: (x) => {
+      const s = x.controller.status();
+      const nb = s.nextBasal;
+      return ok({ at: nb?.atMs ?? 'none', rate: nb?.rateNlPerDay ?? 'none', now: s.nowMs, tod: s.timeOfDayMs });
+    },
+  },
   RX: {
     handle: (x) => {
       const rx = x.controller.pump.prescription;

@@ -46,6 +46,7 @@ export const COMMANDS = {
   HELLO: { access: 'read', framed: false, args: [], summary: 'Starts authentication: a fresh device nonce, valid 30 s.', reply: 'v=1 nonce=<32 hex>' },
   VERSION: { access: 'read', framed: false, args: [], summary: 'Firmware and protocol versions.', reply: 'fw=<version> proto=1' },
   STATUS: { access: 'read', framed: false, args: [], summary: 'Delivery state, rate, delivered, reservoir, alarms.', reply: 'state= rate= delivered= reservoir= today= alarms= next= empty= session= now= authlock=<s AUTH stays locked>' },
+  NEXT: { access: 'read', framed: false, args: [], summary: "The next change of the basal rate (a schedule step, a trial's end): when, on the pump's clock as STATUS now=, the rate from then, and the time of day now, to show it as a clock time.", reply: 'at=<ms or none> rate=<nl/day or none> now= tod=<ms after midnight>' },
   RX: { access: 'read', framed: false, args: [], summary: 'The running prescription.', reply: 'name= mode= drug= conc= ugday= crc=' },
   ALARMS: { access: 'read', framed: false, args: [], summary: 'Active alarms, highest priority first.', reply: 'n= a1=<code>:<name>:<priority>:<ack> ...' },
   INFO: { access: 'read', framed: false, args: [], summary: 'Versions, mechanics, calibration, battery, reservoir (volume, drug and concentration) and the extent of the history log.', reply: 'fw= proto= syringe= boreUm= capacityNl= leadUm= stepsPerRev= microsteps= maxStepHz= flPerMicrostep= calibrated= reservoirNl= lowReservoirNl= drug= conc= batteryPct= eriMs= uptimeMs= logFirst= logLast=' },

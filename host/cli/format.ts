@@ -10,6 +10,12 @@ export function rate(nlPerDay: number): string {
   return `${(nlPerDay / 1_000_000).toFixed(3)} mL/day`;
 }
 
+/** A time of day (ms after midnight) as hh:mm, the pump's clock. */
+export function clockTime(todMs: number): string {
+  const min = Math.floor((((todMs % 86_400_000) + 86_400_000) % 86_400_000) / 60_000);
+  return `${String(Math.floor(min / 60)).padStart(2, '0')}:${String(min % 60).padStart(2, '0')}`;
+}
+
 export function duration(ms: number): string {
   if (!Number.isFinite(ms)) return 'never';
   const s = Math.round(ms / 1000);

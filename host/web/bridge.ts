@@ -7,7 +7,7 @@
 
 import { type EventLine } from '../protocol/codec';
 import { type RoleKeys } from '../protocol/key-file';
-import { alarmViews, statusView } from '../cli/commands/status';
+import { alarmViews, nextBasalText, nextBasalView, statusView } from '../cli/commands/status';
 import { CliError } from '../cli/errors';
 import { type PumpSession, retrying } from '../cli/session';
 import { handleRequest, type PendingProgram } from './actions';
@@ -63,6 +63,8 @@ export class PumpBridge {
   #info: Record<string, string> = {};
   #rx: PumpStatus['rx'] = null;
   #rxStale = true;
+  /** NEXT's answer on the pump's clock: the next basal change and the clock time it falls at. */
+  #nextBasal: { atMs: number; rateNlPerDay: number; clockMs: number } | null = null;
   #alarmsKey = '';
   /** STATUS carries only the codes: an alarm acknowledged, or gone and back between two polls, needs ALARMS again. */
   #alarmsStale = false;
@@ -195,6 +197,12 @@ export class PumpBridge {
           this.#info = (await retrying(() => s.query('INFO'))).fields;
           this.#infoAt = nowWall;
         }
+        const nowMs = Number(st.fields['now'] ?? 0);
+        // NEXT with INFO, after a new prescription, and once the change it named has come.
+        if (nowWall === this.#infoAt || this.#rxStale || (this.#nextBasal !== null && nowMs >= this.#nextBasal.atMs)) {
+          const nb = nextBasalView((await retrying(() => s.query('NEXT'))).fields);
+          this.#nextBasal = nb === null ? null : { atMs: nowMs + nb.inMs, rateNlPerDay: nb.rateNlPerDay, clockMs: nb.clockMs };
+        }
         if (this.#rxStale) {
           const rx = await retrying(() => s.query('RX'));
           this.#rx = rx.ok ? { name: rx.fields['name'] ?? '?', mode: rx.fields['mode'] ?? '?', drug: rx.fields['drug'] ?? '?', conc: rx.fields['conc'] ?? '?' } : null;
@@ -227,6 +235,7 @@ export class PumpBridge {
       reservoirNl: view.reservoirNl,
       capacityNl: Number(this.#info['capacityNl'] ?? 0),
       nextChangeInMs: view.nextChangeInMs,
+      nextBasal: this.#nextBasal === null ? nextBasalText(null) : nextBasalText({ inMs: Math.max(0, this.#nextBasal.atMs - nowMs), rateNlPerDay: this.#nextBasal.rateNlPerDay, clockMs: this.#nextBasal.clockMs }),
       emptyInMs: view.emptyInMs,
       batteryPct: this.#info['batteryPct'] === undefined ? null : Number(this.#info['batteryPct']),
       batteryEriMs: this.#info['eriMs'] === undefined || !/^[0-9]+$/.test(this.#info['eriMs']) ? null : Number(this.#info['eriMs']),
@@ -280,7 +289,7 @@ export class PumpBridge {
 }
 
 function disconnected(problem: string): PumpStatus {
-  return { connected: false, problem, state: 'unknown', nowMs: 0, rateNlPerDay: 0, deliveredNl: 0, todayNl: 0, reservoirNl: 0, capacityNl: 0, nextChangeInMs: null, emptyInMs: null, batteryPct: null, batteryEriMs: null, alarms: [], rx: null };
+  return { connected: false, problem, state: 'unknown', nowMs: 0, rateNlPerDay: 0, deliveredNl: 0, todayNl: 0, reservoirNl: 0, capacityNl: 0, nextChangeInMs: null, nextBasal: 'unknown', emptyInMs: null, batteryPct: null, batteryEriMs: null, alarms: [], rx: null };
 }
 
 /** pumpctl's "E8xx NAME: message" for its own errors; anything else as its message. */

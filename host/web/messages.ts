@@ -35,6 +35,8 @@ export interface PumpStatus {
   readonly reservoirNl: number;
   readonly capacityNl: number;
   readonly nextChangeInMs: number | null;
+  /** The next basal change in pumpctl status's words ("2.4 mL/day from 22:00 (in 3 h)"). */
+  readonly nextBasal: string;
   readonly emptyInMs: number | null;
   readonly batteryPct: number | null;
   /** Time until the battery's replacement indicator (INFO's eriMs), as pumpctl info shows it. */

@@ -9,7 +9,7 @@ import { ControllerDelivery, NE1000_LOADED } from '../../firmware/protocol/ne100
 import { Ne1000Machine } from '../../firmware/protocol/ne1000/machine';
 import { safePacket, textBytes } from '../../firmware/protocol/ne1000/packets';
 import { defaultSettings } from '../../firmware/protocol/ne1000/settings';
-import { type Stream, S, MIN, HOUR, RIG_10, PATIENT, continuous, baclofen, eventRow, Recorder, PROTOCOL_ROUND, PROTOCOL_COMMANDS, finalRow, loggedIn, type Scenario } from './scenario-kit';
+import { type Stream, S, MIN, HOUR, RIG_10, PATIENT, WATER, continuous, baclofen, eventRow, Recorder, PROTOCOL_ROUND, PROTOCOL_COMMANDS, finalRow, loggedIn, type Scenario } from './scenario-kit';
 
 export const PROTOCOL_SCENARIOS: Readonly<Record<string, Scenario>> = {
   /** The protocol's setup: HELLO and AUTH (HMAC-SHA256 on both sides of the exchange). */
@@ -17,6 +17,23 @@ export const PROTOCOL_SCENARIOS: Readonly<Record<string, Scenario>> = {
     const { client, rows, lp } = loggedIn(lib);
     rows.push([lp.vp.nowMs, 'reply', 'VERSION', client.query('VERSION').line]);
     rows.push([lp.vp.nowMs, 'reply', 'STATUS', client.query('STATUS').line]);
+    return finalRow(lp, rows);
+  },
+
+  /** NEXT on a flexible schedule switched on at 22:00: the next step, then midnight's. */
+  'next-basal-query'(_create, lib) {
+    const schedule = [
+      { startMs: 0, rateNlPerDay: 6_000_000 },
+      { startMs: 6 * HOUR, rateNlPerDay: 1_500_000 },
+      { startMs: 23 * HOUR + 30 * MIN, rateNlPerDay: 12_000_000 },
+    ];
+    const lp = createLinkedPump({ mechanics: RIG_10, library: lib.library, reservoirNl: 10_000_000, timeOfDayMs: 22 * HOUR, prescription: { name: 'flex', drug: WATER, mode: 'flexible', schedule } });
+    const client = lp.client();
+    const rows: Stream = [[lp.vp.nowMs, 'reply', 'NEXT', client.query('NEXT').line]];
+    lp.vp.runFor(HOUR + 45 * MIN);
+    rows.push([lp.vp.nowMs, 'reply', 'NEXT', client.query('NEXT').line]);
+    // The rate changes the replies foretold, as the firmware published them.
+    for (const e of lp.vp.events) if (e.type === 'rate') rows.push(eventRow(e));
     return finalRow(lp, rows);
   },
 

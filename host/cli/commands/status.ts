@@ -5,7 +5,7 @@ import { type Command } from 'commander';
 import { type EventLine } from '../../protocol/codec';
 import { type Context } from '../context';
 import { CliError } from '../errors';
-import { duration, ml, rate, table } from '../format';
+import { clockTime, duration, ml, rate, table } from '../format';
 import { retrying } from '../session';
 import { type Register } from './register';
 
@@ -40,6 +40,27 @@ export function statusView(f: Record<string, string>): StatusView {
   };
 }
 
+/** The next change of the basal rate (the NEXT query): in how long, the rate, the clock time. */
+export interface NextBasalView {
+  readonly inMs: number;
+  readonly rateNlPerDay: number;
+  /** The time of day it falls at (ms after midnight, the pump's clock). */
+  readonly clockMs: number;
+}
+
+/** From NEXT's fields; null when none is due, or from firmware without NEXT (its ERR has no at=). */
+export function nextBasalView(f: Record<string, string>): NextBasalView | null {
+  const at = f['at'];
+  if (at === undefined || !/^[0-9]+$/.test(at)) return null;
+  const inMs = Math.max(0, Number(at) - Number(f['now'] ?? 0));
+  return { inMs, rateNlPerDay: Number(f['rate'] ?? 0), clockMs: (Number(f['tod'] ?? 0) + inMs) % 86_400_000 };
+}
+
+/** "2.4 mL/day from 22:00 (in 3 h)": the next basal change as status and the dashboard show it. */
+export function nextBasalText(nb: NextBasalView | null): string {
+  return nb === null ? 'none scheduled' : `${rate(nb.rateNlPerDay)} from ${clockTime(nb.clockMs)} (in ${duration(nb.inMs)})`;
+}
+
 /** The running prescription in a word: what `status` shows of it (the RX query). */
 export interface PrescriptionView {
   readonly name: string;
@@ -69,7 +90,7 @@ export function alarmViews(f: Record<string, string>): AlarmView[] {
   return out;
 }
 
-function humanStatus(ctx: Context, s: StatusView, rx: PrescriptionView | null): string {
+function humanStatus(ctx: Context, s: StatusView, rx: PrescriptionView | null, nb: NextBasalView | null): string {
   const p = ctx.paint;
   const state = s.state === 'alarm' ? p.alarm(s.state) : s.state === 'running' ? p.good(s.state) : p.warn(s.state);
   return table([
@@ -79,6 +100,7 @@ function humanStatus(ctx: Context, s: StatusView, rx: PrescriptionView | null): 
     ['delivered', `${ml(s.deliveredNl)} (today ${ml(s.todayNl)})`],
     ['reservoir', `${ml(s.reservoirNl)}${s.emptyInMs === null ? '' : `, empty in ${duration(s.emptyInMs)} at the most the prescription allows`}`],
     ['next change', s.nextChangeInMs === null ? 'none scheduled' : `in ${duration(s.nextChangeInMs)}`],
+    ['next basal', nextBasalText(nb)],
     ['alarms', s.alarms.length ? p.alarm(s.alarms.map((c) => `A${c}`).join(', ')) : 'none'],
     ...(s.authLockS > 0 ? [['AUTH', p.warn(`locked for ${s.authLockS} s after failed attempts (the service button at the rig clears it)`)] as [string, string]] : []),
   ]);
@@ -144,7 +166,8 @@ export const registerStatus: Register = (program: Command, act) => {
         const s = await ctx.session();
         const view = statusView((await retrying(() => s.query('STATUS'))).fields);
         const rx = prescriptionView((await retrying(() => s.query('RX'))).fields);
-        ctx.result({ ...view, prescription: rx }, humanStatus(ctx, view, rx));
+        const nb = nextBasalView((await retrying(() => s.query('NEXT'))).fields);
+        ctx.result({ ...view, prescription: rx, nextBasal: nb }, humanStatus(ctx, view, rx, nb));
       }),
     );
 

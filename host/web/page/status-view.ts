@@ -28,6 +28,7 @@ export class StatusView {
       ['mode', 'Prescription'],
       ['rate', 'Rate now'],
       ['next', 'Next change'],
+      ['nextBasal', 'Next basal rate'],
       ['today', 'Delivered today'],
       ['delivered', 'Delivered'],
       ['reservoir', 'Reservoir'],
@@ -63,6 +64,7 @@ export class StatusView {
     this.#set('mode', s.rx ? `${s.rx.name} (${s.rx.mode})` : 'none');
     this.#set('rate', rate(s.rateNlPerDay));
     this.#set('next', s.nextChangeInMs === null ? 'none scheduled' : `in ${duration(s.nextChangeInMs)}`);
+    this.#set('nextBasal', s.nextBasal);
     this.#set('today', ml(s.todayNl));
     this.#set('delivered', ml(s.deliveredNl));
     this.#set('reservoir', s.capacityNl ? `${ml(s.reservoirNl)} of ${ml(s.capacityNl)}` : ml(s.reservoirNl));
