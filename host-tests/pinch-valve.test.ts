@@ -72,8 +72,12 @@ describe('free flow after OVER_DELIVERY', () => {
     expect(nextHourNl).toBeLessThan(320_000);
   });
 
-  it('the valve does not slow the alarm: it is raised within the same time either way', () => {
-    expect(freeFlowHour(true).alarmAfterMs).toBe(freeFlowHour(false).alarmAfterMs);
+  it('the valve does not slow the alarm much: it is raised within 30 s either way', () => {
+    // Equal to the millisecond until the flow check excused from the excess what the line gives
+    // back of what it holds (issue 15): the valve's first opening leaves 0.74 uL more in that
+    // estimate (half the jaw's tubing), and at 5 uL/min of siphon over 1 mL/h that is about 20 s
+    // later (383 s against 362 s).
+    expect(Math.abs(freeFlowHour(true).alarmAfterMs - freeFlowHour(false).alarmAfterMs)).toBeLessThanOrEqual(30_000);
   });
 });
 

@@ -7,6 +7,8 @@ import { MS_PER_DAY } from './units';
 /**
  * What the line held while flow passed is counted as that flow for this long: a little under
  * the rig line's time constant of 35 s, so a back-off errs towards a small bolus, never suction.
+ * Only where nothing measured the line's content (the force check): the flow check reports the
+ * whole of what a blocked line holds, measured, and arrivedNlPerDay 0 (flow-check.ts #lineNl).
  */
 export const BACKOFF_LINE_MS = 30_000;
 

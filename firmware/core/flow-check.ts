@@ -40,8 +40,37 @@ export interface FlowCheckConfig {
    * chain, up to about 30 um) bound it.
    */
   readonly takeUpUm: number;
-  /** One stick-slip jump of the stopper at low rates (um): flow arrives in steps this large. */
+  /**
+   * One stick-slip jump of the stopper at low rates (um): flow arrives in steps this large. While
+   * the stopper sticks the deficit grows by up to a whole jump, and the jump then arrives at once,
+   * so the excess may gain a whole jump: its threshold carries it (the rig's parts: up to 8 um,
+   * docs/virtual-rig.md; on a 60 mL syringe 4.4 uL, most of the 5 uL floor). The deficit's
+   * carries it only where it is more than the line's lag term: on top of that it would delay every
+   * occlusion, and an occlusion's back-off, by that volume (on the ideal rig at 0.1 mL/h the
+   * back-off then tripped the dose guard, which counts back-off pulses as delivery).
+   */
   readonly slipUm: number;
+  /**
+   * The drive's position error that averages out (um): microstep, detent and step-angle errors
+   * come back to nothing every few full steps (together about 1 um each way on the parts list's
+   * drivers and motor), so over a few minutes the stopper is ahead or behind by up to twice that.
+   */
+  readonly positionErrorUm: number;
+  /**
+   * The longest time constant of a line the check must take as normal (ms; docs/virtual-rig.md:
+   * 10-150 s). A line holds up to rate x this in its compliance: a deficit beyond it (plus the
+   * threshold) is more than a slow line filling, so under-delivery; and what the line gives
+   * back after a stop or a rate drop is excused from the excess up to what it took up, capped at
+   * this much of the peak rate.
+   */
+  readonly lineHoldMs: number;
+  /**
+   * The least share of a line's working pressure that stands past the sensor's compliance (its
+   * share of the line's resistance: 0.2-0.8 on the rig's lines, docs/virtual-rig.md). When the tip
+   * blocks, the compliance past the sensor holds that share of its working volume: the back-off
+   * counts it at this least share, so that it errs towards a small bolus, never suction.
+   */
+  readonly pastSensorPressureShare: number;
   /**
    * The flow sensor's zero error bound (nl/min): offset plus drift as its datasheet bounds them.
    * The check learns the sensor's zero while delivery runs and, until it has, tolerates this much
@@ -79,7 +108,10 @@ export const DEFAULT_FLOW_CHECK: FlowCheckConfig = {
   occlusionFlowPercent: 20,
   recentMs: 30_000,
   takeUpUm: 140,
-  slipUm: 0,
+  slipUm: 8,
+  positionErrorUm: 2,
+  lineHoldMs: 150_000,
+  pastSensorPressureShare: 0.2,
   zeroBoundNlPerMin: 6_500,
   zeroLearnMs: 10 * 60_000,
   settleMs: 10 * 60_000,
@@ -94,15 +126,17 @@ export type FlowVerdict = 'ok' | 'occlusion' | 'under-delivery' | 'over-delivery
 export interface FlowFinding {
   readonly verdict: FlowVerdict;
   /**
-   * Volume the line has taken up since flow last arrived in full (or since the line restarted,
-   * or the deficit last drained): pushed but not seen at the sensor, never more than that.
+   * What the line holds (nl). For an occlusion, all of it: what it held when flow last arrived
+   * in full (or the line restarted) before the sensor, all that was pushed since (a blocked tip
+   * lets nothing out, so what passed the sensor since is in the compliance past it), and the
+   * working volume past the sensor at its least (pastSensorPressureShare). Otherwise what was
+   * pushed and not seen at the sensor since flow last arrived in full.
    */
   readonly storedEstimateNl: number;
   /**
    * The flow that last arrived in full (the recent pushed flow, nl/day, as the sensor saw it
-   * within the allowance): the line also holds what that flow needed to pass the catheter.
-   * 0 when full flow has not been seen since the restart (a line blocked from the start, or
-   * one relieved by a back-off and still blocked).
+   * within the allowance). 0 for an occlusion: storedEstimateNl is already the whole of what the
+   * line holds, measured, so nothing is to be added for the flow (firmware/core/backoff.ts).
    */
   readonly arrivedNlPerDay: number;
   readonly detail: string;
@@ -142,6 +176,20 @@ export class FlowCheck {
    */
   #excessPeakRate = 0;
   #excessPeakUntilMs = 0;
+  /**
+   * What the line holds before the sensor (nl): pushed minus measured since the line last lay
+   * drained, kept through restarts (the line keeps its pressure when delivery pauses). Until the
+   * sensor's zero is learned the sums since the last anchor are kept raw (#heldRawNl, over
+   * #heldMs) and corrected with the zero as learned so far, so that the minutes before the zero
+   * was known (a 5 uL/min offset over the first 20 min is 100 uL) do not stay in it.
+   */
+  #heldNl = 0;
+  #heldRawNl = 0;
+  #heldMs = 0;
+  /** What the line held before the sensor when flow last arrived in full, or at the restart (nl). */
+  #heldAtFlowNl = 0;
+  /** What the line gave back of that at the latest read (nl): drainage, not over-delivery. */
+  #gaveBackNl = 0;
   /** Slack still to take up since the restart (nl); 0 once flow was seen arriving. */
   #takeUpLeft = 0;
   /** The sensor's zero as learned (nl/min), and how far it may still be off (nl/min). */
@@ -152,6 +200,11 @@ export class FlowCheck {
   #crossedPercent = 0;
   #crossPushed = 0;
   #crossMeasured = 0;
+  /** The first part of the span since the crossing (pushed and measured then; -1: not yet taken). */
+  #firstPushed = -1;
+  #firstMeasured = 0;
+  /** The later share arriving (0-1) when the stopped-flow test called it an occlusion; else 0. */
+  #pastShare = 0;
   /** How long the plunger has stood still (ms), for learning the zero at rest. */
   #stillMs = 0;
   /** How long the rate has held since it changed or the line restarted (ms), and that rate. */
@@ -204,6 +257,7 @@ export class FlowCheck {
     this.#pushedSince = 0;
     this.#measuredSince = 0;
     this.#arrivedNlPerDay = 0;
+    this.#heldAtFlowNl = this.heldNl;
     this.#recentPushed = 0;
     this.#recentRawPushed = 0;
     this.#recentMeasured = 0;
@@ -220,6 +274,7 @@ export class FlowCheck {
   rest(dtMs: number, pushedNl: number, rawMeasuredNl: number): void {
     const c = this.config;
     if (!(dtMs > 0)) return;
+    this.#hold(dtMs, pushedNl, rawMeasuredNl);
     const readNlPerMin = (rawMeasuredNl * MS_PER_MINUTE) / dtMs;
     // Still, and steady: a reading beyond what the zero's doubt allows is flow (a line draining
     // after it was cleared), and the settling starts again.
@@ -229,10 +284,43 @@ export class FlowCheck {
     }
     this.#stillMs += dtMs;
     if (this.#stillMs < c.settleMs) return;
+    // Still and steady this long: the line has drained.
+    this.#heldNl = 0;
+    this.#heldRawNl = 0;
+    this.#heldMs = 0;
     const k = dtMs / (c.restLearnMs + dtMs);
     const z = this.#zero + k * (readNlPerMin - this.#zero);
     this.#zero = Math.max(-c.zeroBoundNlPerMin, Math.min(c.zeroBoundNlPerMin, z));
     this.#zeroDoubt *= 1 - k;
+  }
+
+  /**
+   * The line's content before the sensor, read by read (every valid read, in `rest`, so that a
+   * back-off or a drain during an alarm is counted too): what arrives beyond what was pushed
+   * comes out of it first. Without this a slow line (tau 150 s) that stopped after 1 mL/h gave
+   * back rate x tau (42 uL) through the sensor, more than the excess threshold (22 uL), and a
+   * plain stop raised OVER_DELIVERY (three of 106 rigs refused their calibration for it).
+   */
+  #hold(dtMs: number, pushedNl: number, rawMeasuredNl: number): void {
+    const c = this.config;
+    const before = this.heldNl;
+    this.#heldRawNl += pushedNl - rawMeasuredNl;
+    this.#heldMs += dtMs;
+    const after = this.heldNl;
+    this.#gaveBackNl = Math.max(0, before - after);
+    // Once the zero is known the sums are folded in. Growth beyond what a normal line takes up at
+    // the peak rate is not taken as content then: a sensor reading low by a zero error must not
+    // build an excuse for later free flow (an occlusion's growth is the flow check's to judge).
+    if (this.#zeroDoubt > c.allowanceNlPerMin) return;
+    const cap = c.thresholdNl + this.#lineHoldNl(this.#excessPeakRate);
+    this.#heldNl = Math.min(after, Math.max(this.#heldNl, cap));
+    this.#heldRawNl = 0;
+    this.#heldMs = 0;
+  }
+
+  /** What the line holds before the sensor now (nl): see #heldNl. */
+  get heldNl(): number {
+    return Math.max(0, this.#heldNl + this.#heldRawNl + (this.#zero * this.#heldMs) / MS_PER_MINUTE);
   }
 
   /**
@@ -262,6 +350,9 @@ export class FlowCheck {
       const slack = Math.min(this.#takeUpLeft, pushedNl);
       this.#takeUpLeft -= slack;
       pushedNl -= slack;
+      // Forgiven as the drive's slack, but kept in the line's content: where the drive has none
+      // (an ideal rig) it went into the line, and where it has some, a back-off loses as much to
+      // the same play when it reverses before the stopper moves back.
     }
     const w = c.recentMs / (c.recentMs + dtMs);
     // The recent window: a first-order filter with a rational weight (not Math.exp), so that
@@ -280,13 +371,25 @@ export class FlowCheck {
     if (rateNlPerDay !== this.#steadyRate) {
       this.#steadyRate = rateNlPerDay;
       this.#steadyMs = 0;
-    } else this.#steadyMs += dtMs;
+    } else {
+      this.#steadyMs += dtMs;
+      // The line has settled: what the sums still carry is its fill or drain after the change
+      // (they drain only at the allowance, 1.8 uL/min at 1 mL/h: a tau 150 s line's fill takes a
+      // quarter of an hour), not a fault, if the flow now arrives as pushed. The thresholds drop to
+      // the floor from here (#threshold), so the carry-over must not stay.
+      if (this.#steadyMs >= c.settleMs && this.#steadyMs - dtMs < c.settleMs && this.#recentPushed > 0 && 100 * Math.abs(this.#recentMeasured - this.#recentPushed) <= c.allowancePercent * this.#recentPushed) {
+        this.#deficit = 0;
+        this.#excess = 0;
+      }
+    }
     const quiet = 4 * Math.max(this.#deficit, this.#excess) < this.#threshold(this.#peakRate);
     if (this.#takeUpLeft === 0 && quiet && this.#steadyMs >= c.settleMs && rateNlPerDay > 0 && dtMs > 0) this.#learnZero(dtMs, pushedNl, measuredNl);
 
     const gap = pushedNl - measuredNl;
     this.#deficit = Math.max(0, this.#deficit + gap - this.#allowance(this.#peakRate, dtMs));
-    this.#excess = Math.max(0, this.#excess - (rawPushedNl - measuredNl) - this.#allowance(this.#excessPeakRate, dtMs));
+    // What the line gives back of what it took up (after a stop or a rate drop) is not excess.
+    this.#excess = Math.max(0, this.#excess - (rawPushedNl - measuredNl) - this.#gaveBackNl - this.#allowance(this.#excessPeakRate, dtMs));
+    this.#gaveBackNl = 0;
     // Flow arrives in full when the recent window sees the pushed volume within the rate
     // allowance: the line then holds what that flow needs to pass the catheter, and what it
     // takes up beyond that is counted from here.
@@ -295,6 +398,7 @@ export class FlowCheck {
     if (this.#deficit === 0 || arriving) {
       this.#pushedSince = 0;
       this.#measuredSince = 0;
+      this.#heldAtFlowNl = this.heldNl;
     } else {
       this.#pushedSince += pushedNl;
       this.#measuredSince += measuredNl;
@@ -315,28 +419,75 @@ export class FlowCheck {
         this.#crossedPercent = arrived;
         this.#crossPushed = 0;
         this.#crossMeasured = 0;
+        this.#firstPushed = -1;
+        this.#pastShare = 0;
       } else {
         this.#crossPushed += pushedNl;
         this.#crossMeasured += measuredNl;
         // The stopped-flow signature: compliance past the sensor fills through it, so part of the
         // flow still shows, but the share arriving stays low and does not recover as it does
-        // behind a partial occlusion, whose pressure rises until the flow passes again.
-        const since = this.#crossPushed > 0 ? (100 * this.#crossMeasured) / this.#crossPushed : 100;
-        if (!occluded && now - this.#crossedAt >= c.escalateMs && 2 * this.#crossPushed >= threshold && since < c.stoppedFlowPercent && since <= this.#crossedPercent + c.recoveryPoints) {
-          occluded = true;
-          why = `; since the deficit passed the threshold ${Math.round((now - this.#crossedAt) / 1000)} s ago only ${Math.round(since)}% arrived (${this.#crossedPercent}% then): the flow stopped and the line past the sensor is filling`;
+        // behind a partial occlusion, whose pressure rises until the flow passes again. The span since the crossing in two parts: the first at least escalateMs and half a
+        // threshold of pushed volume, the second as much volume again. Behind a full block the
+        // share arriving falls or stays (the catheter fills at its share of the flow); behind a
+        // partial occlusion it rises as the pressure builds. (Judged against the share at the
+        // crossing instead, a 10x partial occlusion caught at the 5 uL floor looked stopped: the
+        // flow dips for the first tens of seconds before the pressure builds.)
+        if (this.#firstPushed < 0) {
+          if (now - this.#crossedAt >= c.escalateMs && 2 * this.#crossPushed >= threshold) {
+            this.#firstPushed = this.#crossPushed;
+            this.#firstMeasured = this.#crossMeasured;
+          }
+        } else if (this.#crossPushed - this.#firstPushed >= this.#firstPushed) {
+          const first = (100 * this.#firstMeasured) / this.#firstPushed;
+          const later = (100 * (this.#crossMeasured - this.#firstMeasured)) / (this.#crossPushed - this.#firstPushed);
+          if (!occluded && later < c.stoppedFlowPercent && later <= first + c.recoveryPoints) {
+            occluded = true;
+            this.#pastShare = Math.max(0, later / 100);
+            why = `; since the deficit passed the threshold ${Math.round((now - this.#crossedAt) / 1000)} s ago only ${Math.round(later)}% arrived lately (${Math.round(first)}% before, ${this.#crossedPercent}% at the crossing): the flow stopped and the line past the sensor is filling`;
+          }
         }
       }
-      const stored = Math.max(0, this.#pushedSince - this.#measuredSince);
+      const stored = occluded ? this.#lineNl() : Math.max(0, this.#pushedSince - this.#measuredSince);
+      // Flow still arrives. Within settleMs of a rate change or a restart that may be a slow line
+      // filling (tau 113-150 s lines raised UNDER_DELIVERY at the start of 6 mL/h, which then
+      // stayed for good): under-delivery then only once the deficit is more than the slowest
+      // normal line takes up (rate x lineHoldMs). With the rate steady that long, no line is
+      // still filling. The crossing is kept, so the stopped-flow test goes on.
+      if (!occluded && this.#steadyMs < c.settleMs && this.#deficit <= threshold + this.#lineHoldNl(this.#peakRate)) return FLOW_OK;
+      // Nor before the stopped-flow test has had its two parts: a block past a compliance would
+      // raise UNDER_DELIVERY before its OCCLUSION (and UNDER_DELIVERY stays raised for good).
+      if (!occluded && (this.#firstPushed < 0 || this.#crossPushed < 2 * this.#firstPushed)) return FLOW_OK;
       const detail = `${Math.round(p)} nl pushed, ${Math.round(m)} nl measured in the last ${Math.round(c.recentMs / 1000)} s (${arrived}%), deficit ${Math.round(this.#deficit)} nl over ${Math.round(threshold)} nl, ${Math.round(stored)} nl taken up by the line${why}`;
-      return { verdict: occluded ? 'occlusion' : 'under-delivery', storedEstimateNl: stored, arrivedNlPerDay: this.#arrivedNlPerDay, detail };
+      return { verdict: occluded ? 'occlusion' : 'under-delivery', storedEstimateNl: stored, arrivedNlPerDay: occluded ? 0 : this.#arrivedNlPerDay, detail };
     }
     this.#crossedAt = -1;
-    const excessThreshold = this.#threshold(this.#excessPeakRate);
+    const excessThreshold = this.#excessThreshold(this.#excessPeakRate);
     if (this.#excess > excessThreshold) {
       return { verdict: 'over-delivery', storedEstimateNl: 0, arrivedNlPerDay: 0, detail: `${Math.round(this.#excess)} nl more measured than pushed (threshold ${Math.round(excessThreshold)} nl)` };
     }
     return FLOW_OK;
+  }
+
+  /**
+   * What a blocked line holds (nl), for the back-off. Before the sensor: what it held when flow
+   * last arrived in full (measured: pushed minus measured since it lay drained, #heldNl), and what
+   * it took up since (pushed minus measured). Past the sensor, which the sensor never sees as
+   * content: that compliance is C2 / C1 = s / (1 - s) of the one before it, s the share of the
+   * pushed flow still passing the sensor after the block (the catheter filling), so it took up
+   * s / (1 - s) of what the one before it did, and held its working volume at no less than
+   * pastSensorPressureShare of the pressure. The back-off used to be the deficit since the flow
+   * stopped plus 30 s of the flow, a fixed time constant: on lines of tau 150 s and half the
+   * compliance past the sensor it left up to 180 uL to come out when the line cleared.
+   */
+  #lineNl(): number {
+    const c = this.config;
+    // s from the stopped-flow test's later part; 0 for a plain occlusion (under a fifth arriving:
+    // the recent window still holds flow from before the block, and counting it would be suction).
+    const s = this.#pastShare;
+    const taken = Math.max(0, this.#pushedSince - this.#measuredSince);
+    // Less the sensor's noise allowance over a window, so that its error is a bolus, not suction.
+    const noise = (c.allowanceNlPerMin * c.recentMs) / MS_PER_MINUTE;
+    return Math.max(0, this.#heldAtFlowNl + taken / (1 - s) + (c.pastSensorPressureShare * this.#heldAtFlowNl * s) / (1 - s) - noise);
   }
 
   /**
@@ -364,12 +515,38 @@ export class FlowCheck {
   }
 
   /**
-   * Volume either sum must pass to alarm at a given peak rate (nl). Between slips the stopper lags
-   * the pusher by up to half a slip more than on average, so half a slip's volume is added.
+   * Volume the deficit must pass to alarm at a given peak rate (nl): the floor and what the line
+   * takes up while the flow at the sensor catches up with the rate, or the drive's travel error.
    */
   #threshold(peakNlPerDay: number): number {
     const c = this.config;
     const peakNlPerMin = peakNlPerDay / (MS_PER_DAY / MS_PER_MINUTE);
-    return c.thresholdNl + (c.slipUm * this.#areaMm2) / 2 + (peakNlPerMin * c.lagMs) / MS_PER_MINUTE;
+    // With the rate unchanged for settleMs (four of the slowest line's time constants) the line has
+    // taken up what it holds at this rate: no lag is left to allow for. Allowed for anyway, it was
+    // most of the threshold at 1 mL/h (17 of 22 uL) and took 3-5 min on lines with compliance past
+    // the sensor, where the deficit grows at only part of the rate.
+    // The floor still carries the drive's travel error then (a stopper that sticks holds back a
+    // whole jump: without it worst-syringe's 60 mL syringe raised four false OCCLUSIONs in 30 days);
+    // while the lag is allowed for, it covers that (1.6 uL on a 10 mL syringe, a minute at 0.1 mL/h).
+    const lag = this.#steadyMs >= c.settleMs ? 0 : (peakNlPerMin * c.lagMs) / MS_PER_MINUTE;
+    return c.thresholdNl + Math.max(lag, this.#travelNl());
+  }
+
+  /** The excess's threshold: the same, with the travel error on top of the lag (a whole jump arrives at once). */
+  #excessThreshold(peakNlPerDay: number): number {
+    const c = this.config;
+    const peakNlPerMin = peakNlPerDay / (MS_PER_DAY / MS_PER_MINUTE);
+    const lag = this.#steadyMs >= c.settleMs ? 0 : (peakNlPerMin * c.lagMs) / MS_PER_MINUTE;
+    return c.thresholdNl + lag + this.#travelNl();
+  }
+
+  /** The drive's short-term travel error as volume (nl): a whole slip and the position error. */
+  #travelNl(): number {
+    return (this.config.slipUm + this.config.positionErrorUm) * this.#areaMm2;
+  }
+
+  /** What the slowest normal line holds at a rate (nl): rate x lineHoldMs. */
+  #lineHoldNl(rateNlPerDay: number): number {
+    return (rateNlPerDay * this.config.lineHoldMs) / MS_PER_DAY;
   }
 }
