@@ -12,7 +12,8 @@ import { MtSicsEmulator } from '../host/balance/virtual-mt-sics';
 import { OhausEmulator } from '../host/balance/virtual-ohaus';
 import { SbiEmulator } from '../host/balance/virtual-sbi';
 import { type SerialDevice } from '../host/serial/device';
-import { openLinePort } from '../host/serial/line-port';
+import { type LinePort, openLinePort, SerialError } from '../host/serial/line-port';
+import { MtSicsBalance } from '../host/balance/mt-sics';
 
 const PROTOCOLS: readonly BalanceProtocol[] = ['mt-sics', 'sbi', 'ohaus'];
 
@@ -210,5 +211,38 @@ describe('over @serialport/binding-mock', () => {
     await expect(next).rejects.toBeInstanceOf(BalanceError);
     expect(mock!.recording.toString('latin1')).toBe('SI\r\nS\r\n');
     await port.close();
+  });
+});
+
+describe('MT-SICS: a reply to another command still in flight', () => {
+  /** A port that answers each command with the lines `script` gives for it, as a balance would. */
+  function scripted(script: (command: string) => string[]) {
+    const queue: string[] = [];
+    const port: LinePort = {
+      path: '/dev/ttyBALANCE',
+      closed: false,
+      write: async (text: string) => void queue.push(...script(text.trim())),
+      readLine: async () => {
+        const l = queue.shift();
+        if (l === undefined) throw new SerialError('timeout', '/dev/ttyBALANCE', 'no line');
+        return l;
+      },
+      drain: () => queue.splice(0),
+      onLine: () => undefined,
+      close: async () => undefined,
+    };
+    return new MtSicsBalance(port, { replyTimeoutMs: 1_000, stableTimeoutMs: 5_000 });
+  }
+
+  it("skips a killed station's late S answer and reads Z's own (a resumed station's calibration)", async () => {
+    // The S the killed station sent is answered after the resumed station's drain, before Z's reply.
+    const b = scripted((c) => (c === 'Z' ? ['S S     0.4991 g', 'Z A'] : c === 'S' ? ['T S     0.0000 g', 'S S     1.2345 g'] : []));
+    await expect(b.zero()).resolves.toBeUndefined();
+    expect((await b.readStable()).massMg).toBeCloseTo(1234.5, 6);
+  });
+
+  it('still refuses a reply that is neither its own nor another command’s (E907), and a silent one (E900)', async () => {
+    await expect(scripted(() => ['?!#garbage']).zero()).rejects.toMatchObject({ code: 'E907' });
+    await expect(scripted(() => ['S S     0.4991 g']).zero()).rejects.toMatchObject({ code: 'E900' });
   });
 });

@@ -8,6 +8,9 @@ import { balanceError, type BalanceError } from './errors';
 import { garbled, reading, SerialBalanceBase, settleOrSilent } from './driver-base';
 import { type Balance, type DriverOptions, type Reading } from './types';
 
+/** Replies to other commands skipped before a command's own (see #ask). */
+const STALE_REPLIES = 3;
+
 export class MtSicsBalance extends SerialBalanceBase implements Balance {
   readonly protocol = 'mt-sics' as const;
 
@@ -23,8 +26,25 @@ export class MtSicsBalance extends SerialBalanceBase implements Balance {
     return this.#weigh('SI', this.replyTimeoutMs);
   }
 
+  /**
+   * Sends `cmd` and returns its reply. MT-SICS echoes a command in its reply (S and SI both as
+   * "S"), except the errors ES, ET and EL, so a weight or status line echoing another command is
+   * stale: the answer to an S that a station killed mid-check left in flight, arriving after
+   * ask()'s drain (it answered a resumed station's Z and failed its calibration with E907). Up
+   * to STALE_REPLIES such lines are skipped, each waited for no longer than the reply itself.
+   */
+  async #ask(cmd: string, echo: string, timeoutMs = this.replyTimeoutMs): Promise<string> {
+    let line = await this.ask(cmd + CRLF, timeoutMs);
+    for (let skipped = 0; skipped < STALE_REPLIES; skipped++) {
+      const r = parseMtSics(line);
+      if ((r.kind !== 'weight' && r.kind !== 'status') || r.cmd === echo) return line;
+      line = await this.next(timeoutMs, cmd + CRLF);
+    }
+    return line;
+  }
+
   async #weigh(cmd: 'S' | 'SI', timeoutMs: number): Promise<Reading> {
-    const line = await this.ask(cmd + CRLF, timeoutMs);
+    const line = await this.#ask(cmd, 'S', timeoutMs);
     const r = parseMtSics(line);
     if (r.kind === 'weight' && r.cmd === 'S') return reading(r.ug, r.unit, r.stable, line);
     if (r.kind === 'status' && r.cmd === 'S') {
@@ -45,7 +65,7 @@ export class MtSicsBalance extends SerialBalanceBase implements Balance {
 
   /** Z answers "Z A", T answers "T S <tare weight>"; I, + and - say why not. */
   async #adjust(cmd: 'Z' | 'T', ok: string): Promise<void> {
-    const line = await this.ask(cmd + CRLF, this.stableTimeoutMs + this.replyTimeoutMs);
+    const line = await this.#ask(cmd, cmd, this.stableTimeoutMs + this.replyTimeoutMs);
     const r = parseMtSics(line);
     if ((r.kind === 'weight' || r.kind === 'status') && r.cmd === cmd) {
       const status = r.kind === 'weight' ? (r.stable ? 'S' : 'D') : r.status;
@@ -58,7 +78,7 @@ export class MtSicsBalance extends SerialBalanceBase implements Balance {
   }
 
   async serialNumber(): Promise<string> {
-    const line = await this.ask('I4' + CRLF);
+    const line = await this.#ask('I4', 'I4');
     const r = parseMtSics(line);
     if (r.kind === 'status' && r.cmd === 'I4' && r.status === 'A') {
       const v = quotedValue(r.rest);
