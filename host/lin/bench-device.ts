@@ -1,7 +1,7 @@
 // The program `npm run bench:device` (host/bench/device.ts) counts instructions of, under
 // valgrind's callgrind, in the Moddable SDK's x-cli-lin build: the firmware alone - the real
 // controller, PulseStepper and SF06-LF drivers and the protocol link with the SDK's native
-// digest (firmware/drivers/digest-native.ts) - on stub IO (host/lin/stub-io.ts) and a virtual
+// digest (firmware/drivers/digest-native.ts) - on stub IO (host/xs/stub-io.ts) and a virtual
 // clock. Simulated time is advanced by that clock inside the program, never by waiting, so a
 // simulated hour takes what its timer callbacks cost and nothing else.
 //
@@ -21,15 +21,13 @@
 // simulated hour, or one more signed command, costs. The last line is a JSON summary the
 // harness checks (still running, no alarm, every command answered OK).
 
-import { createController, type Controller } from '../../firmware/app/controller';
-import library from '../../firmware/app/examples/library.example.json';
+import { type Controller } from '../../firmware/app/controller';
 import { nativeDigest } from '../../firmware/drivers/digest-native';
-import { PulseStepper } from '../../firmware/drivers/pulse-stepper';
-import { Auth, authProofWith, frameMacWith, MemoryKeyStore, NONCE_BYTES, ROLES, sessionKeyWith } from '../../firmware/protocol/auth';
+import { authProofWith, frameMacWith, NONCE_BYTES, sessionKeyWith } from '../../firmware/protocol/auth';
 import { withCrc } from '../../firmware/protocol/frame';
 import { ProtocolLink } from '../../firmware/protocol/link';
 import { asciiBytes, bytesToHex } from '../../firmware/shared/hex';
-import { opened, PoolClock, QuietPin, QuietPwm, quietFlow, STALL_PIN } from './stub-io';
+import { exampleAuth, opened, PoolClock, quietController } from '../xs/stub-io';
 
 const g = globalThis as { trace?: (s: string) => void; scriptArgs?: string[] };
 const say = (line: string): void => g.trace?.(`${line}\n`);
@@ -49,35 +47,8 @@ function written(line: string): void {
 }
 
 function boot(rateNlPerDay: number, microsteps: number): { controller: Controller; link: ProtocolLink } {
-  const stepper = new PulseStepper({
-    Digital: QuietPin as never,
-    PWM: QuietPwm as never,
-    timer: clock,
-    ticks: clock,
-    microseconds: clock.microseconds,
-    pins: { step: 1, dir: 2, enable: 3 },
-    faultPin: { gpio: 4, activeLow: true },
-    stallPin: { gpio: STALL_PIN, activeLow: false },
-  });
-  const created = createController(
-    { stepper, ticks: clock, timer: clock, flow: quietFlow(rateNlPerDay), battery: { readMillivolts: () => 3_600 } },
-    {
-      mechanics: { syringe: 'bd-30ml', leadUm: 2000, fullStepsPerRev: 200, microsteps },
-      library,
-      reservoirNl: 30_000_000,
-      prescription: { name: 'bench', drug: { name: 'water-bench', concentrationUgPerMl: 1_000_000 }, mode: 'continuous', rateNlPerDay },
-    },
-  );
-  if (!created.ok) throw new Error(`bench-device: the controller refused its configuration: E${created.error.code} ${created.error.message}`);
-  const controller = created.value;
-  const keys = new MemoryKeyStore();
-  // The example keys of host/protocol/virtual-link.ts (the role's byte repeated): never a device's.
-  ROLES.forEach((role, i) => keys.set(role, new Uint8Array(32).fill(0x11 * (i + 1))));
-  // A seeded generator, so every run is the same to the instruction (the device's source is
-  // firmware/drivers/entropy*.ts; a login's few bytes are part of the boot here either way).
-  let seed = 1;
-  const entropy = { bytes: (n: number): Uint8Array => Uint8Array.from({ length: n }, () => (seed = (seed * 1_103_515_245 + 12_345) >>> 0) >>> 24) };
-  const link = new ProtocolLink({ controller, auth: new Auth({ entropy, digest: nativeDigest, keys }), firmwareVersion: 'bench-device', write: written });
+  const controller = quietController(clock, rateNlPerDay, microsteps, 'bench');
+  const link = new ProtocolLink({ controller, auth: exampleAuth(nativeDigest, 1), firmwareVersion: 'bench-device', write: written });
   controller.start();
   clock.runFor(1_000);
   return { controller, link };

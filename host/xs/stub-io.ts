@@ -1,12 +1,17 @@
-// Stub IO for the firmware alone in the SDK's x-cli-lin build (host/lin/bench-device.ts): the
-// same stubs as the XS heap probe (host/xs/steady.ts, whose copies these are, kept apart so
-// that probe's command interface stays its own): pins that ignore writes, a flow sensor
-// answering with one of two prepared frames, and a virtual clock with Moddable's Timer
-// semantics whose records are pooled. They keep nothing, so what a run costs is the
+// Stub IO for the firmware alone, shared by the XS heap probe (host/xs/steady.ts) and the
+// x-cli-lin instruction counts (host/lin/bench-device.ts): pins that ignore writes, a flow
+// sensor answering with one of two prepared frames, a virtual clock with Moddable's Timer
+// semantics whose records are pooled, and the controller and link wired on them as
+// firmware/app/main.ts wires the device's. They keep nothing, so what a run costs is the
 // firmware's work; the clock's own bookkeeping (a scan of a handful of records per fire) is
 // counted too, where the device runs the SDK's timer service in C.
 
+import { createController, type Controller } from '../../firmware/app/controller';
+import library from '../../firmware/app/examples/library.example.json';
 import { TICK_MODULUS } from '../../firmware/core/ticks';
+import { PulseStepper } from '../../firmware/drivers/pulse-stepper';
+import { type Digest } from '../../firmware/ports/digest';
+import { Auth, MemoryKeyStore, ROLES } from '../../firmware/protocol/auth';
 import { sensirionCrc8, Sf06Flow } from '../../firmware/drivers/sf06-lf';
 import { type TickSource, type TimerHandle, type TimerService } from '../../firmware/ports/timebase';
 
@@ -104,6 +109,24 @@ export class PoolClock implements TickSource, TimerService {
     t.live = false;
   }
 
+  /** Fires the earliest timer due (one turn); false when none is set. Time moves to it. */
+  turn(): boolean {
+    let next: ProbeTimer | undefined;
+    for (let i = 0; i < this.#timers.length; i++) {
+      const t = this.#timers[i]!;
+      if (t.live && (next === undefined || t.dueMs < next.dueMs || (t.dueMs === next.dueMs && t.seq < next.seq))) next = t;
+    }
+    if (next === undefined) return false;
+    this.#nowMs = Math.max(this.#nowMs, next.dueMs);
+    this.fired++;
+    if (next.repeatMs > 0) next.dueMs += next.repeatMs;
+    else next.live = false;
+    this.#firing = next;
+    next.callback(next);
+    this.#firing = undefined;
+    return true;
+  }
+
   runFor(ms: number): void {
     const target = this.#nowMs + ms;
     for (;;) {
@@ -149,4 +172,45 @@ export function quietFlow(rateNlPerDay: number): Sf06Flow {
     close(): void {}
   }
   return new Sf06Flow({ I2C: QuietI2c as never, data: 21, clock: 22, model: 'SLF3S-0600F' });
+}
+
+/**
+ * The controller as the device builds it, on these stubs: PulseStepper on quiet pins, the SF06-LF
+ * on quietFlow, a full battery, a bd-30ml running `rateNlPerDay` of water. Not started.
+ */
+export function quietController(clock: PoolClock, rateNlPerDay: number, microsteps: number, name: string): Controller {
+  const stepper = new PulseStepper({
+    Digital: QuietPin as never,
+    PWM: QuietPwm as never,
+    timer: clock,
+    ticks: clock,
+    microseconds: clock.microseconds,
+    pins: { step: 1, dir: 2, enable: 3 },
+    faultPin: { gpio: 4, activeLow: true },
+    stallPin: { gpio: STALL_PIN, activeLow: false },
+  });
+  const created = createController(
+    { stepper, ticks: clock, timer: clock, flow: quietFlow(rateNlPerDay), battery: { readMillivolts: () => 3_600 } },
+    {
+      mechanics: { syringe: 'bd-30ml', leadUm: 2000, fullStepsPerRev: 200, microsteps },
+      library,
+      reservoirNl: 30_000_000,
+      prescription: { name, drug: { name: 'water-bench', concentrationUgPerMl: 1_000_000 }, mode: 'continuous', rateNlPerDay },
+    },
+  );
+  if (!created.ok) throw new Error(`${name}: the controller refused its configuration: E${created.error.code} ${created.error.message}`);
+  return created.value;
+}
+
+/**
+ * The link's Auth with the example keys of host/protocol/virtual-link.ts (the role's byte
+ * repeated: never a device's) and a generator seeded with `seed`, so every run is the same to
+ * the instruction (the device's source is firmware/drivers/entropy-device.ts).
+ */
+export function exampleAuth(digest: Digest, seed: number): Auth {
+  const keys = new MemoryKeyStore();
+  ROLES.forEach((role, i) => keys.set(role, new Uint8Array(32).fill(0x11 * (i + 1))));
+  let state = seed;
+  const entropy = { bytes: (n: number): Uint8Array => Uint8Array.from({ length: n }, () => (state = (state * 1_103_515_245 + 12_345) >>> 0) >>> 24) };
+  return new Auth({ entropy, digest, keys });
 }
