@@ -8,44 +8,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MockBinding } from '@serialport/binding-mock';
 import { describe, expect, it } from 'vitest';
-import { crc16Hex, lineBytes } from '../firmware/shared/crc';
+import { crc16Hex } from '../firmware/shared/crc';
 import { runPumpctl } from '../host/cli/pumpctl';
 import { EXIT } from '../host/cli/errors';
 import { writeKeyFile } from '../host/protocol/key-file';
-import { createLinkedPump, exampleKey } from '../host/protocol/virtual-link';
-import { MockFlash } from '../host/storage/flash-mock';
-import { MockKeyValueStore } from '../host/storage/kv-mock';
-import { continuous, LIBRARY_JSON, PATIENT } from './fixtures';
+import { exampleKey } from '../host/protocol/virtual-link';
+import { continuous } from './fixtures';
+import { board, keyFile } from './pumpctl-mock';
 import { pumpBinding, type Responder } from './pump-binding';
 
 const HOUR = 3_600_000;
 const PATH = '/dev/ttyMOCK0';
-const RIG = { syringe: 'bd-10ml', leadUm: 2000, fullStepsPerRev: 200, microsteps: 16 };
-
-function board() {
-  const lp = createLinkedPump({
-    mechanics: RIG,
-    library: LIBRARY_JSON,
-    reservoirNl: 8_000_000,
-    prescription: continuous(1_000_000, { patientBolus: PATIENT }),
-    storage: new MockKeyValueStore(),
-    flash: new MockFlash(),
-  });
-  const respond: Responder = (text) => {
-    const before = lp.written.length;
-    lp.link.receive(lineBytes(text));
-    const out = lp.written.splice(before);
-    return out.length ? out.map((l) => `${l}\n`).join('') : undefined;
-  };
-  return { ...lp, respond };
-}
-
-function keyFile(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'pumpctl-'));
-  const file = join(dir, 'keys.json');
-  writeKeyFile(file, { patient: exampleKey('patient'), clinician: exampleKey('clinician'), service: exampleKey('service') });
-  return file;
-}
 
 async function pumpctl(respond: Responder, args: string[], o: { confirm?: boolean | (() => Promise<boolean>); env?: NodeJS.ProcessEnv; disconnectAfter?: number; gone?: boolean; reconnectMs?: number } = {}) {
   let calls = 0;
