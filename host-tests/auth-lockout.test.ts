@@ -163,7 +163,14 @@ describe('physical presence clears it (the virtual board, as the device wires it
   };
 
   const client = (core: BoardCore): ProtocolClient =>
-    new ProtocolClient((line) => core.receive(lineBytes(`${line}\n`)).out.split(/\r?\n/).filter((l) => l.length > 0), seededEntropy(3));
+    new ProtocolClient(
+      (line) =>
+        core
+          .receive(lineBytes(`${line}\n`))
+          .out.split(/\r?\n/)
+          .filter((l) => l.length > 0),
+      seededEntropy(3),
+    );
 
   it('locked out, restarted (still locked), then the service button: AUTH works at once, and the history says who cleared it', () => {
     const s1 = BoardCore.start(CORE);
@@ -189,7 +196,10 @@ describe('physical presence clears it (the virtual board, as the device wires it
       if (!r.ok || r.fields['n'] === '0') break;
       from = Number(r.fields['next']);
     }
-    const reasons = log.map(parseLogLine).filter((x) => x !== undefined).map((x) => x.reason);
+    const reasons = log
+      .map(parseLogLine)
+      .filter((x) => x !== undefined)
+      .map((x) => x.reason);
     expect(reasons.filter((r) => r === 'AUTH_FAILED').length).toBe(3);
     expect(reasons).toContain('AUTH_LOCK_RESTORED');
     expect(reasons).toContain('AUTH_LOCK_CLEARED');

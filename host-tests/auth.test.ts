@@ -6,7 +6,20 @@
 import { createHmac } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Auth, type AuthFailure, type Entropy, FIRST_LOCK_MS, MAX_LOCK_MS, MAX_SESSIONS, MemoryKeyStore, NONCE_TTL_MS, PROVISIONING_WINDOW_MS, type Role, SESSION_IDLE_MS, SESSION_MAX_MS } from '../firmware/protocol/auth';
+import {
+  Auth,
+  type AuthFailure,
+  type Entropy,
+  FIRST_LOCK_MS,
+  MAX_LOCK_MS,
+  MAX_SESSIONS,
+  MemoryKeyStore,
+  NONCE_TTL_MS,
+  PROVISIONING_WINDOW_MS,
+  type Role,
+  SESSION_IDLE_MS,
+  SESSION_MAX_MS,
+} from '../firmware/protocol/auth';
 import { hmacSha256 } from '../host/protocol/digest-noble';
 import { nobleDigest } from '../host/protocol/digest-noble';
 import { crc16Hex } from '../firmware/shared/crc';
@@ -324,9 +337,11 @@ describe('hex and constant-time comparison', () => {
   });
 
   it('round-trips hex and refuses anything but lower-case pairs', () => {
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 64 }), (a) => {
-      expect(hexToBytes(bytesToHex(a))).toEqual(a);
-    }));
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 64 }), (a) => {
+        expect(hexToBytes(bytesToHex(a))).toEqual(a);
+      }),
+    );
     expect(bytesToHex(Uint8Array.of(0, 0x0f, 0xa0, 0xff))).toBe('000fa0ff');
     expect(hexToBytes('abc')).toBeUndefined();
     expect(hexToBytes('AB')).toBeUndefined();

@@ -88,7 +88,10 @@ export async function startBoard(o: StartBoardOptions = {}): Promise<BoardFixtur
     },
     press: (key) => current.press(key),
     async stop() {
-      void clock?.then((c) => c.close(), () => undefined);
+      void clock?.then(
+        (c) => c.close(),
+        () => undefined,
+      );
       if (current.child.exitCode === null && current.child.signalCode === null) current.child.kill('SIGTERM');
       const code = await current.exited;
       // A board killed earlier leaves its socat until a restart; make sure none outlives the test.

@@ -71,12 +71,7 @@ describe('the board image files', () => {
   });
 
   it('the bytes a write crosses from XS in decode to the same write', () => {
-    const writes: ImageWrite[] = [
-      { kind: 'flash', offset: 131_071, data: Uint8Array.of(0, 1, 2, 255) },
-      { kind: 'erase', block: 31 },
-      nvs('authlock.a', 5, 6, 7),
-      nvs('empty'),
-    ];
+    const writes: ImageWrite[] = [{ kind: 'flash', offset: 131_071, data: Uint8Array.of(0, 1, 2, 255) }, { kind: 'erase', block: 31 }, nvs('authlock.a', 5, 6, 7), nvs('empty')];
     for (const w of writes) expect(decodeImageWrite(encodeImageWrite(w))).toEqual(w);
     expect(() => decodeImageWrite(Uint8Array.of(0x51))).toThrow();
   });

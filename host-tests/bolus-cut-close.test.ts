@@ -50,7 +50,12 @@ const KINDS: Record<string, Kind> = {
   },
   prime: { prescription: continuous(BASAL_NL_PER_DAY, { priming: { volumeNl: 20_000, rateNlPerDay: 2_000_000 } }), start: (vp) => (vp.controller.prime(), started(vp, 'prime')) },
   trial: {
-    prescription: { name: 'trial', drug: { name: 'water-bench', concentrationUgPerMl: 1_000_000 }, mode: 'trial', trial: { doses: [{ atMs: HOUR, volumeNl: 30_000, durationMs: 10 * MIN }], continuous: { rateNlPerDay: BASAL_NL_PER_DAY, durationMs: 10 * HOUR } } },
+    prescription: {
+      name: 'trial',
+      drug: { name: 'water-bench', concentrationUgPerMl: 1_000_000 },
+      mode: 'trial',
+      trial: { doses: [{ atMs: HOUR, volumeNl: 30_000, durationMs: 10 * MIN }], continuous: { rateNlPerDay: BASAL_NL_PER_DAY, durationMs: 10 * HOUR } },
+    },
     start: (vp) => (vp.runFor(1), started(vp, 'trial')),
   },
 };
@@ -94,7 +99,14 @@ describe('a bolus cut by a reset', () => {
   });
 
   it('after a clean shutdown too, and a later boot closes nothing again', () => {
-    const options: VirtualPumpOptions = { mechanics: RIG, library: LIBRARY_JSON, reservoirNl: 10_000_000, prescription: KINDS['patient']!.prescription, storage: new MockKeyValueStore(), flash: new MockFlash() };
+    const options: VirtualPumpOptions = {
+      mechanics: RIG,
+      library: LIBRARY_JSON,
+      reservoirNl: 10_000_000,
+      prescription: KINDS['patient']!.prescription,
+      storage: new MockKeyValueStore(),
+      flash: new MockFlash(),
+    };
     const first = createVirtualPump(options);
     first.runFor(HOUR);
     const id = KINDS['patient']!.start(first);
@@ -107,7 +119,14 @@ describe('a bolus cut by a reset', () => {
   });
 
   it('a bolus that ended before the cut is not closed again', () => {
-    const options: VirtualPumpOptions = { mechanics: RIG, library: LIBRARY_JSON, reservoirNl: 10_000_000, prescription: KINDS['patient']!.prescription, storage: new MockKeyValueStore(), flash: new MockFlash() };
+    const options: VirtualPumpOptions = {
+      mechanics: RIG,
+      library: LIBRARY_JSON,
+      reservoirNl: 10_000_000,
+      prescription: KINDS['patient']!.prescription,
+      storage: new MockKeyValueStore(),
+      flash: new MockFlash(),
+    };
     const first = createVirtualPump(options);
     const id = KINDS['patient']!.start(first);
     first.runFor(HOUR);
@@ -132,7 +151,13 @@ describe('the close itself survives a power cut', () => {
     const counting = new MockFlash(4 * 512, 512);
     counting.poke(0, flashAtCut);
     let ops = 0;
-    const spy = { byteLength: counting.byteLength, blockSize: counting.blockSize, read: (o: number, l: number) => counting.read(o, l), write: (o: number, d: Uint8Array) => (ops++, counting.write(o, d)), eraseBlock: (b: number) => (ops++, counting.eraseBlock(b)) };
+    const spy = {
+      byteLength: counting.byteLength,
+      blockSize: counting.blockSize,
+      read: (o: number, l: number) => counting.read(o, l),
+      write: (o: number, d: Uint8Array) => (ops++, counting.write(o, d)),
+      eraseBlock: (b: number) => (ops++, counting.eraseBlock(b)),
+    };
     createVirtualPump({ ...options, storage: kvAtCut.clone(), flash: spy });
     expect(ops).toBeGreaterThanOrEqual(3); // the close (record, commit byte) and the boot note at least
     let cuts = 0;
@@ -171,5 +196,4 @@ describe('the close itself survives a power cut', () => {
     }
     expect(cuts).toBeGreaterThan(ops);
   });
-
 });

@@ -116,7 +116,18 @@ describe('the dose memory itself', () => {
 
   it('a trial carries on across a reset: a dose given before it is not given again', () => {
     const kv = new MockKeyValueStore();
-    const trial = { name: 'trial', drug: { name: 'water-bench', concentrationUgPerMl: 1_000_000 }, mode: 'trial', trial: { doses: [{ atMs: 0, volumeNl: 30_000, durationMs: 600_000 }, { atMs: 8 * HOUR, volumeNl: 30_000, durationMs: 600_000 }], continuous: { rateNlPerDay: 1_000_000, durationMs: 10 * HOUR } } };
+    const trial = {
+      name: 'trial',
+      drug: { name: 'water-bench', concentrationUgPerMl: 1_000_000 },
+      mode: 'trial',
+      trial: {
+        doses: [
+          { atMs: 0, volumeNl: 30_000, durationMs: 600_000 },
+          { atMs: 8 * HOUR, volumeNl: 30_000, durationMs: 600_000 },
+        ],
+        continuous: { rateNlPerDay: 1_000_000, durationMs: 10 * HOUR },
+      },
+    };
     const first = boot(kv, trial);
     first.runFor(2 * HOUR);
     const second = reset(first, kv, 'power cut', trial);
@@ -164,7 +175,15 @@ describe('clinician boluses and priming: the library counts them per 24 h, acros
     expect(answers).toEqual(['ok', 'ok', 123, 'ok', 'ok', 122]);
     vp.runFor(24 * HOUR);
     const later = vp.controller.clinicianBolus(BOLUS);
-    expect(later.ok ? 'ok' : later.error.message + vp.events.filter((e) => e.type === 'alarm').map((e) => e.reason.text).join(' | ')).toBe('ok');
+    expect(
+      later.ok
+        ? 'ok'
+        : later.error.message +
+            vp.events
+              .filter((e) => e.type === 'alarm')
+              .map((e) => e.reason.text)
+              .join(' | '),
+    ).toBe('ok');
   });
 
   it('priming: two fills a day, the third refused with the time it is allowed again', () => {

@@ -72,7 +72,9 @@ async function layerViolations(root: string): Promise<string[]> {
       const at = `${rel}:${text.slice(0, pos).split('\n').length}`;
       if (isNode(spec)) found.push(`${at}: imports the Node module ${spec}`);
       else if (isRelative(spec)) {
-        const target = relative(firmware, resolve(dirname(file), spec)).split('\\').join('/');
+        const target = relative(firmware, resolve(dirname(file), spec))
+          .split('\\')
+          .join('/');
         // Outside firmware/ only hardware/ (the pin map, data bundled in) has a name in the table.
         const to = target.startsWith('../hardware/') ? 'hardware' : target.startsWith('../host/') ? 'host' : target.startsWith('../') ? 'outside firmware/' : target.split('/')[0]!;
         if (to === 'host') {
@@ -148,7 +150,9 @@ async function hostViolations(root: string): Promise<string[]> {
     for (const { fileName: spec, pos } of ts.preProcessFile(text, true, true).importedFiles) {
       if (!isRelative(spec)) continue;
       const at = `${rel}:${text.slice(0, pos).split('\n').length}`;
-      const target = relative(root, resolve(dirname(file), spec)).split('\\').join('/');
+      const target = relative(root, resolve(dirname(file), spec))
+        .split('\\')
+        .join('/');
       const top = target.split('/')[0]!;
       if (top === 'host') {
         const to = hostUnit(target.slice('host/'.length));

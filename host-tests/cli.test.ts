@@ -51,7 +51,10 @@ describe('the standalone simulator (host/sim/cli.ts, npm start -- --no-port)', (
     const r = cli('--speed', '86400000', '--for', '2d', '--json', '--time-of-day', '00:00');
     expect(r.stderr).not.toMatch(/error/i);
     expect(r.code).toBe(0);
-    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines[0]!['kind']).toBe('start');
     const events = lines.filter((l) => l['kind'] === 'event');
     expect(events.some((e) => e['type'] === 'program')).toBe(true);
@@ -91,7 +94,10 @@ describe('the standalone simulator (host/sim/cli.ts, npm start -- --no-port)', (
     expect(bad.stderr).toMatch(/"soon" is not a duration/);
     const stall = cli('--speed', '86400000', '--for', '2h', '--time-of-day', '00:00', '--json', '--fault', 'stall@1h');
     expect(stall.code).toBe(0);
-    const alarms = stall.stdout.split('\n').filter((l) => l.includes('"type":"alarm"')).map((l) => JSON.parse(l) as { at: number; data: { alarm: string } });
+    const alarms = stall.stdout
+      .split('\n')
+      .filter((l) => l.includes('"type":"alarm"'))
+      .map((l) => JSON.parse(l) as { at: number; data: { alarm: string } });
     expect(alarms.map((a) => [a.at, a.data.alarm])).toEqual([[3_600_000, 'MOTOR_STALL']]);
   });
 
@@ -109,7 +115,11 @@ describe('the standalone simulator (host/sim/cli.ts, npm start -- --no-port)', (
   });
 
   it('is what `npm start -- --no-port` runs (the virtual board without a pty)', () => {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', 'host/board/main.ts', '--no-port', '--speed', '1e9', '--for', '1h', '--json', '--time-of-day', '00:00'], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'host/board/main.ts', '--no-port', '--speed', '1e9', '--for', '1h', '--json', '--time-of-day', '00:00'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
     expect(r.status).toBe(0);
     const last = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as Record<string, unknown>;
     expect(last).toMatchObject({ kind: 'summary', simulatedMs: 3_600_000 });

@@ -58,7 +58,7 @@ describe('allowance', () => {
   });
 });
 
-describe('the guard\'s memory', () => {
+describe("the guard's memory", () => {
   it('is kept at the time its buckets cover, even when no check ran since (found by a false trip)', () => {
     const rx = readPrescription(continuous(2_400_000));
     if (!rx.ok) throw new Error(rx.error.message);
@@ -131,7 +131,7 @@ describe('the guard catches a broken engine or driver', () => {
   });
 });
 
-describe('the guard\'s own counter', () => {
+describe("the guard's own counter", () => {
   it('dead (its buffer unpowered): STEP_COUNT_MISMATCH stops delivery within 64 microsteps and 2 %', () => {
     const vp = pump({ deadStepCounter: true });
     vp.runFor(10 * MIN);
@@ -199,7 +199,13 @@ describe('no false trips', () => {
   });
 
   it('30 days at 1 mL/day with boluses on a 60 mL syringe', () => {
-    const vp = createVirtualPump({ mechanics: { ...RIG, syringe: 'bd-60ml' }, library: LIBRARY_JSON, reservoirNl: 60_000_000, prescription: continuous(1_000_000, { patientBolus: PATIENT }), keepEvents: true });
+    const vp = createVirtualPump({
+      mechanics: { ...RIG, syringe: 'bd-60ml' },
+      library: LIBRARY_JSON,
+      reservoirNl: 60_000_000,
+      prescription: continuous(1_000_000, { patientBolus: PATIENT }),
+      keepEvents: true,
+    });
     for (let d = 0; d < 30; d++) {
       for (let k = 0; k < 3; k++) {
         vp.controller.patientBolus();

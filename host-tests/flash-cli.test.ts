@@ -72,7 +72,7 @@ describe('flash --image on the command line', () => {
     expect(c.err.join('\n')).toMatch(/^E723 .*\n {2}What to do: .*BOOT/s);
   }, 60_000);
 
-  it('needs --port with --image (E708), through npm run flash\'s entry', async () => {
+  it("needs --port with --image (E708), through npm run flash's entry", async () => {
     const err: string[] = [];
     const code = await runDevice('flash', ['--image', imageDir()], {}, { out: () => {}, err: (t) => err.push(t) });
     expect(code).toBe(78);

@@ -56,4 +56,3 @@ export function imageDir(chipId = 0, appBytes = 150_000): string {
   writeFileSync(join(dir, 'xs_esp32.bin'), espImage(chipId, appBytes, 2, true));
   return dir;
 }
-

@@ -31,7 +31,11 @@ describe('flashImage over the Web Serial adapter to a simulated ESP32 ROM loader
       ['partition table', 0x8000],
       ['application', 0x10000],
     ]);
-    for (const [name, address] of [['bootloader.bin', 0x1000], ['partition-table.bin', 0x8000], ['xs_esp32.bin', 0x10000]] as const) {
+    for (const [name, address] of [
+      ['bootloader.bin', 0x1000],
+      ['partition-table.bin', 0x8000],
+      ['xs_esp32.bin', 0x10000],
+    ] as const) {
       const want = file(dir, name);
       expect(Buffer.from(flashAt(sim, address, want.length)).equals(Buffer.from(want))).toBe(true);
     }

@@ -14,7 +14,6 @@ const NL_PER_DAY_PER_ML_PER_H = 24_000_000;
 const AREA_10ML = (Math.PI * 14.427 ** 2) / 4;
 const AREA_60ML = (Math.PI * 26.594 ** 2) / 4;
 
-
 /** A line of one compliance before the sensor, draining with time constant tauMs. */
 class Line {
   heldNl = 0;
@@ -29,7 +28,14 @@ class Line {
 }
 
 /** Feeds a check second by second; returns every verdict that was not ok, with its time. */
-function run(fc: FlowCheck, line: Line, fromMs: number, ms: number, rateNlPerDay: number, pushAt: (t: number) => number = () => (rateNlPerDay * S) / 86_400_000): { at: number; verdict: FlowVerdict }[] {
+function run(
+  fc: FlowCheck,
+  line: Line,
+  fromMs: number,
+  ms: number,
+  rateNlPerDay: number,
+  pushAt: (t: number) => number = () => (rateNlPerDay * S) / 86_400_000,
+): { at: number; verdict: FlowVerdict }[] {
   const out: { at: number; verdict: FlowVerdict }[] = [];
   for (let t = fromMs + S; t <= fromMs + ms; t += S) {
     const pushed = pushAt(t);

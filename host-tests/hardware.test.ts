@@ -106,8 +106,12 @@ describe('the checker itself', () => {
   });
 
   it('wants an external pull named where the pad has none, and the ADC glitch handled on GPIO 36/39', () => {
-    expect(problemsAfter((hw) => (devkitc(hw).pins['uartRx']!.why = 'Programming UART receive on an input-only pin.')).join('\n')).toMatch(/uartRx on GPIO 34: must idle high but the pin has no internal pull/);
-    expect(problemsAfter((hw) => (devkitc(hw).pins['fault']!.why = 'DRV8825 nFAULT, open-drain; fit a 10 kOhm pull-up to 3V3.')).join('\n')).toMatch(/fault on GPIO 39: edge-triggered input on a pin that glitches/);
+    expect(problemsAfter((hw) => (devkitc(hw).pins['uartRx']!.why = 'Programming UART receive on an input-only pin.')).join('\n')).toMatch(
+      /uartRx on GPIO 34: must idle high but the pin has no internal pull/,
+    );
+    expect(problemsAfter((hw) => (devkitc(hw).pins['fault']!.why = 'DRV8825 nFAULT, open-drain; fit a 10 kOhm pull-up to 3V3.')).join('\n')).toMatch(
+      /fault on GPIO 39: edge-triggered input on a pin that glitches/,
+    );
   });
 
   it('finds a signal missing on a board, a pin no signal describes, and peripheral facts that differ between boards', () => {
@@ -130,7 +134,7 @@ describe('the checker itself', () => {
     const doc = (text: string): string[] => docPinProblems(HARDWARE, [{ path: 'x.md', text }]);
     expect(doc('The `battery` divider goes to GPIO 33.')).toEqual(['x.md:1: GPIO 33 is not the pin of `battery` on any board (battery: 32/4)']);
     expect(doc('`syringeEmpty` and `plungerHome` are on GPIO 16/17 on the DevKitC.')).toEqual([]);
-    expect(doc('Input-only pins are GPIO 34-39; GPIO 52 does not exist.')).toEqual(['x.md:1: GPIO 52 exists on none of the boards\' chips']);
+    expect(doc('Input-only pins are GPIO 34-39; GPIO 52 does not exist.')).toEqual(["x.md:1: GPIO 52 exists on none of the boards' chips"]);
     expect(doc('<!-- table:begin -->\n`battery` GPIO 33\n<!-- table:end -->')).toEqual([]);
     const sda = HARDWARE.pinmap.boards[HARDWARE.pinmap.default]!.pins['i2cSda']!.gpio;
     const scl = HARDWARE.pinmap.boards[HARDWARE.pinmap.default]!.pins['i2cScl']!.gpio;

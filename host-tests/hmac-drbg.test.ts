@@ -57,7 +57,12 @@ describe('the device entropy: seeded once from the hardware source', () => {
   });
 
   it('depends on the seed: two boards with different sources never share a nonce stream', () => {
-    const board = (fillByte: number) => seededEntropy((b) => b.fill(fillByte), hmac, () => new Uint8Array(8));
+    const board = (fillByte: number) =>
+      seededEntropy(
+        (b) => b.fill(fillByte),
+        hmac,
+        () => new Uint8Array(8),
+      );
     expect(toHex(board(1).bytes(16))).not.toBe(toHex(board(2).bytes(16)));
     // The same seed and stir give the same stream (it is deterministic given its inputs).
     expect(toHex(board(1).bytes(16))).toBe(toHex(board(1).bytes(16)));
@@ -65,9 +70,13 @@ describe('the device entropy: seeded once from the hardware source', () => {
 
   it('passes a failing source on as an exception at boot, not as zero bytes', () => {
     expect(() =>
-      seededEntropy(() => {
-        throw new Error('esp_fill_random unavailable');
-      }, hmac, () => new Uint8Array(8)),
+      seededEntropy(
+        () => {
+          throw new Error('esp_fill_random unavailable');
+        },
+        hmac,
+        () => new Uint8Array(8),
+      ),
     ).toThrow(/unavailable/);
   });
 });

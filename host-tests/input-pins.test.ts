@@ -15,14 +15,27 @@ describe('input pins without internal pulls', () => {
   it('the HX711 opens DOUT on GPIO 35 without a pull, on GPIO 25 with one', () => {
     const opened: { pin: number; mode: unknown }[] = [];
     class FakeDigital {
-      static Input = modes.Input; static InputPullUp = modes.InputPullUp; static Output = modes.Output;
-      constructor(o: { pin: number; mode: unknown }) { opened.push(o); }
-      read(): number { return 1; }
+      static Input = modes.Input;
+      static InputPullUp = modes.InputPullUp;
+      static Output = modes.Output;
+      constructor(o: { pin: number; mode: unknown }) {
+        opened.push(o);
+      }
+      read(): number {
+        return 1;
+      }
       write(): void {}
       close(): void {}
     }
-    const ticks = { get ticks() { return 0; } };
+    const ticks = {
+      get ticks() {
+        return 0;
+      },
+    };
     for (const dout of [35, 25]) new Hx711Force({ Digital: FakeDigital as never, pins: { sck: 26, dout }, ticks: ticks as never, scaleMilliNewtonPerCount: 1 });
-    expect(opened.filter((o) => o.pin === 35 || o.pin === 25).map((o) => [o.pin, o.mode])).toEqual([[35, 'in'], [25, 'up']]);
+    expect(opened.filter((o) => o.pin === 35 || o.pin === 25).map((o) => [o.pin, o.mode])).toEqual([
+      [35, 'in'],
+      [25, 'up'],
+    ]);
   });
 });

@@ -174,7 +174,7 @@ describe('FluidLine: leak, disconnection, free flow', () => {
     const outlet0 = line.outletFl;
     const leaked0 = line.leakedFl;
     pump(line, STEP_NL, EVERY_MS, 20 * TAU, 20 * TAU + 100 * EVERY_MS);
-    const delivered = (line.outletFl - outlet0) + (line.leakedFl - leaked0);
+    const delivered = line.outletFl - outlet0 + (line.leakedFl - leaked0);
     expect((line.leakedFl - leaked0) / delivered).toBeCloseTo(0.3, 6);
     // A positive-displacement pump pushes through the leak too: only the pressure shows it.
     expect(line.meanFlowSinceNlPerMin(mark) / RATE).toBeCloseTo(1, 3);

@@ -144,7 +144,11 @@ describe('a line with compliance past the sensor', () => {
 
 describe('real lines: ranges and the seeded draw', () => {
   it('builds the line a spec names: total compliance, share and the slowest time constant', () => {
-    for (const spec of [DEFAULT_LINE_SPEC, { totalComplianceNlPerKpa: 750, tauMs: 10_000, downstreamShare: 0.5, sensorSideShare: 0.2 }, { totalComplianceNlPerKpa: 30_000, tauMs: 150_000, downstreamShare: 0.25, sensorSideShare: 0.8 }]) {
+    for (const spec of [
+      DEFAULT_LINE_SPEC,
+      { totalComplianceNlPerKpa: 750, tauMs: 10_000, downstreamShare: 0.5, sensorSideShare: 0.2 },
+      { totalComplianceNlPerKpa: 30_000, tauMs: 150_000, downstreamShare: 0.25, sensorSideShare: 0.8 },
+    ]) {
       const o = lineFor(spec);
       const line = new FluidLine(o);
       expect(line.tauMs / spec.tauMs).toBeCloseTo(1, 9);
@@ -236,11 +240,31 @@ describe('the defaults, unchanged', () => {
     }
     let hash = 0;
     for (const x of reads) hash = (hash * 31 + Math.round(x * 1e6)) % 1_000_000_007;
-    return { outletFl: line.outletFl, storedFl: line.storedFl, throughFl: line.throughSensorFl, leakedFl: line.leakedFl, airFl: line.airFl, flow: line.flowAtSensorNlPerMin, reads: reads.length, hash, downstream: line.downstream };
+    return {
+      outletFl: line.outletFl,
+      storedFl: line.storedFl,
+      throughFl: line.throughSensorFl,
+      leakedFl: line.leakedFl,
+      airFl: line.airFl,
+      flow: line.flowAtSensorNlPerMin,
+      reads: reads.length,
+      hash,
+      downstream: line.downstream,
+    };
   }
 
   it('the default line and sensor give the same numbers as before, to the bit', () => {
-    const golden = { outletFl: 292_084_072_631, storedFl: 5_353_244_132, throughFl: 811_867_105_401, leakedFl: 494_650_187_235, airFl: 25_132_845_535, flow: 7_348.007_882_700_514_5, reads: 290, hash: 264_035_045, downstream: undefined };
+    const golden = {
+      outletFl: 292_084_072_631,
+      storedFl: 5_353_244_132,
+      throughFl: 811_867_105_401,
+      leakedFl: 494_650_187_235,
+      airFl: 25_132_845_535,
+      flow: 7_348.007_882_700_514_5,
+      reads: 290,
+      hash: 264_035_045,
+      downstream: undefined,
+    };
     expect(sequence()).toEqual(golden);
     expect(sequence({ downstreamComplianceNlPerKpa: 0 })).toEqual(golden);
     expect(sequence(lineFor(DEFAULT_LINE_SPEC))).toEqual(golden);

@@ -11,7 +11,14 @@ const KEYS = { clinician: bytesToHex(exampleKey('clinician')), service: bytesToH
 
 function nativeBoard() {
   const core = neCore({ ne1000: false, keys: KEYS });
-  const client = new ProtocolClient((line) => core.receive(Buffer.from(`${line}\r`, 'latin1')).out.split('\r\n').filter((l) => l !== ''), seededEntropy(3));
+  const client = new ProtocolClient(
+    (line) =>
+      core
+        .receive(Buffer.from(`${line}\r`, 'latin1'))
+        .out.split('\r\n')
+        .filter((l) => l !== ''),
+    seededEntropy(3),
+  );
   return { core, client };
 }
 

@@ -84,7 +84,27 @@ describe('NE-1000 mode over a mock serial port', () => {
   it('takes every set-up command with status-only replies, and refuses what it must', async () => {
     rig = await neRig();
     const c = rig.client;
-    const taken = ['DIA 14.43', 'RAT 0.5 MM', 'VOL UL', 'VOL 50', 'DIR INF', 'CLD INF', 'CLD WDR', 'BUZ 0', 'BUZ 13', 'PHN 1', 'FUN RAT', 'PHN 2', 'FUN STP', 'PHN 1', 'TRG FT', 'AL 0', 'BP 1', 'PF 0', 'LN 0'];
+    const taken = [
+      'DIA 14.43',
+      'RAT 0.5 MM',
+      'VOL UL',
+      'VOL 50',
+      'DIR INF',
+      'CLD INF',
+      'CLD WDR',
+      'BUZ 0',
+      'BUZ 13',
+      'PHN 1',
+      'FUN RAT',
+      'PHN 2',
+      'FUN STP',
+      'PHN 1',
+      'TRG FT',
+      'AL 0',
+      'BP 1',
+      'PF 0',
+      'LN 0',
+    ];
     for (const cmd of taken) expect(await c.send(cmd), cmd).toMatchObject({ status: 'S', data: '', error: undefined });
     expect((await c.send('RAT')).data).toBe('0.500MM');
     expect((await c.send('VOL')).data).toBe('50.00UL');

@@ -18,7 +18,13 @@ describe('NEXT', () => {
       { startMs: 23 * HOUR + 30 * 60_000, rateNlPerDay: 12_000_000 },
     ];
     // Switched on at 22:00: the 06:00 step runs, 23:30 comes next (1.5 h), then midnight.
-    const { client, vp } = createLinkedPump({ mechanics: RIG, library: LIBRARY_JSON, reservoirNl: 8_000_000, timeOfDayMs: 22 * HOUR, prescription: { name: 'flex', drug: WATER, mode: 'flexible', schedule } });
+    const { client, vp } = createLinkedPump({
+      mechanics: RIG,
+      library: LIBRARY_JSON,
+      reservoirNl: 8_000_000,
+      timeOfDayMs: 22 * HOUR,
+      prescription: { name: 'flex', drug: WATER, mode: 'flexible', schedule },
+    });
     const c = client();
     let f = c.query('NEXT').fields;
     expect(f).toMatchObject({ at: String(1.5 * HOUR), rate: '12000000', now: '0', tod: String(22 * HOUR) });

@@ -38,7 +38,15 @@ describe('the softest line (30 uL/kPa, half of it past the sensor)', () => {
     // deficit grows at half the rate here) and 59 uL released (a back-off of the deficit plus
     // 30 s of flow, blind to the catheter's share).
     const rig = CORNER_RIGS['softest']!;
-    const vp = createVirtualPump({ ...rig.options, mechanics: RIG, library, reservoirNl: 10_000_000, keepEvents: true, prescription: { name: 'r', drug: WATER, mode: 'continuous', rateNlPerDay: 24_000_000 }, faults: ['occlusion@2h'] });
+    const vp = createVirtualPump({
+      ...rig.options,
+      mechanics: RIG,
+      library,
+      reservoirNl: 10_000_000,
+      keepEvents: true,
+      prescription: { name: 'r', drug: WATER, mode: 'continuous', rateNlPerDay: 24_000_000 },
+      faults: ['occlusion@2h'],
+    });
     vp.runFor(2 * 60 * MIN);
     const at = (): number | undefined => vp.events.find((e) => e.type === 'alarm' && e.data['alarm'] === 'OCCLUSION')?.at;
     while (at() === undefined && vp.nowMs < 2 * 60 * MIN + 10 * MIN) vp.runFor(1_000);
@@ -52,4 +60,3 @@ describe('the softest line (30 uL/kPa, half of it past the sensor)', () => {
     expect(releasedUl).toBeGreaterThan(-5);
   });
 });
-

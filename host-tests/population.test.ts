@@ -92,7 +92,7 @@ describe('parseRig', () => {
     }
   });
 
-  it('is the board\'s --rig: a bad one is the usage error E850', () => {
+  it("is the board's --rig: a bad one is the usage error E850", () => {
     const o = readBoardOptions(['--rig', 'worst-syringe']);
     expect(o !== 'help' && o.rig).toBe('worst-syringe');
     expect(() => readBoardOptions(['--rig', 'stiff'])).toThrow(/--rig: "stiff" is neither/);
@@ -106,7 +106,16 @@ describe('parseRig', () => {
 
 describe('the board as one rig (npm start -- --rig)', () => {
   const start = (rig?: string) =>
-    BoardCore.start({ defaults: { mechanics: mechanicsExample, library, prescription: prescriptionExample }, timeOfDayMs: 8 * 3_600_000, faults: [], loadCell: false, seed: 1, entropyHex: '00'.repeat(32), provisioningWindowMs: 120_000, ...(rig !== undefined && { rig }) });
+    BoardCore.start({
+      defaults: { mechanics: mechanicsExample, library, prescription: prescriptionExample },
+      timeOfDayMs: 8 * 3_600_000,
+      faults: [],
+      loadCell: false,
+      seed: 1,
+      entropyHex: '00'.repeat(32),
+      provisioningWindowMs: 120_000,
+      ...(rig !== undefined && { rig }),
+    });
   const pushedIn10Min = (rig?: string): number => {
     const s = start(rig);
     if (!s.ok) throw new Error(s.error.message);
@@ -143,7 +152,7 @@ describe('a rig on the virtual pump', () => {
   });
 });
 
-describe('the bench\'s percentile', () => {
+describe("the bench's percentile", () => {
   it('is a value some rig had (nearest rank)', () => {
     const xs = Array.from({ length: 100 }, (_, i) => i + 1);
     expect(quantile(xs, 0.95)).toBe(95);

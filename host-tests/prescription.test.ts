@@ -13,7 +13,16 @@ function pump(): Pump {
 describe('prescription structure', () => {
   it('reads every mode', () => {
     expect(readPrescription(continuous(1_000_000)).ok).toBe(true);
-    expect(readPrescription({ drug: WATER, mode: 'flexible', schedule: [{ startMs: 0, rateNlPerDay: 1 }, { startMs: HOUR, rateNlPerDay: 2 }] }).ok).toBe(true);
+    expect(
+      readPrescription({
+        drug: WATER,
+        mode: 'flexible',
+        schedule: [
+          { startMs: 0, rateNlPerDay: 1 },
+          { startMs: HOUR, rateNlPerDay: 2 },
+        ],
+      }).ok,
+    ).toBe(true);
     expect(readPrescription({ drug: WATER, mode: 'trial', trial: { doses: [{ atMs: 0, volumeNl: 100, durationMs: 60_000 }], continuous: { rateNlPerDay: 1000, durationMs: HOUR } } }).ok).toBe(true);
   });
 
@@ -27,12 +36,43 @@ describe('prescription structure', () => {
     ['an empty schedule', { drug: WATER, mode: 'flexible', schedule: [] }, ERRORS.SCHEDULE_STEPS.code, 'schedule'],
     // docs/errors.md: E110 is "no steps, or more than 24" (issue 14, item 7: this was E103).
     ['25 schedule steps', { drug: WATER, mode: 'flexible', schedule: Array.from({ length: 25 }, (_, i) => ({ startMs: i * 1000, rateNlPerDay: 1 })) }, ERRORS.SCHEDULE_STEPS.code, 'schedule'],
-    ['25 trial doses', { drug: WATER, mode: 'trial', trial: { doses: Array.from({ length: 25 }, (_, i) => ({ atMs: i * 100_000, volumeNl: 1, durationMs: 60_000 })) } }, ERRORS.TRIAL_DOSES.code, 'trial.doses'],
-    ['unsorted steps', { drug: WATER, mode: 'flexible', schedule: [{ startMs: HOUR, rateNlPerDay: 1 }, { startMs: 0, rateNlPerDay: 2 }] }, ERRORS.SCHEDULE_ORDER.code, 'schedule[1].startMs'],
+    [
+      '25 trial doses',
+      { drug: WATER, mode: 'trial', trial: { doses: Array.from({ length: 25 }, (_, i) => ({ atMs: i * 100_000, volumeNl: 1, durationMs: 60_000 })) } },
+      ERRORS.TRIAL_DOSES.code,
+      'trial.doses',
+    ],
+    [
+      'unsorted steps',
+      {
+        drug: WATER,
+        mode: 'flexible',
+        schedule: [
+          { startMs: HOUR, rateNlPerDay: 1 },
+          { startMs: 0, rateNlPerDay: 2 },
+        ],
+      },
+      ERRORS.SCHEDULE_ORDER.code,
+      'schedule[1].startMs',
+    ],
     ['a step after midnight', { drug: WATER, mode: 'flexible', schedule: [{ startMs: 86_400_000, rateNlPerDay: 1 }] }, ERRORS.FIELD_RANGE.code, 'schedule[0].startMs'],
     ['lockout shorter than the bolus', continuous(1, { patientBolus: { ...PATIENT, lockoutMs: 300_000 } }), ERRORS.LOCKOUT_SHORTER_THAN_BOLUS.code, 'patientBolus.lockoutMs'],
     ['a dose above the daily maximum', continuous(1, { patientBolus: { ...PATIENT, maxVolumeNlPer24h: 10 } }), ERRORS.PATIENT_LIMITS_INCONSISTENT.code, 'patientBolus.maxVolumeNlPer24h'],
-    ['overlapping trial doses', { drug: WATER, mode: 'trial', trial: { doses: [{ atMs: 0, volumeNl: 1, durationMs: 60_000 }, { atMs: 30_000, volumeNl: 1, durationMs: 60_000 }] } }, ERRORS.TRIAL_DOSES.code, 'trial.doses[1].atMs'],
+    [
+      'overlapping trial doses',
+      {
+        drug: WATER,
+        mode: 'trial',
+        trial: {
+          doses: [
+            { atMs: 0, volumeNl: 1, durationMs: 60_000 },
+            { atMs: 30_000, volumeNl: 1, durationMs: 60_000 },
+          ],
+        },
+      },
+      ERRORS.TRIAL_DOSES.code,
+      'trial.doses[1].atMs',
+    ],
     ['a schedule in continuous mode', continuous(1, { schedule: [] }), ERRORS.MODE_CONTENT.code, 'schedule'],
   ])('refuses %s with a numbered error naming the field', (_what, input, code, field) => {
     const r = readPrescription(input);
@@ -92,7 +132,10 @@ describe('doses in drug mass', () => {
   it('reports the scheduled and worst-case daily dose in ug when a prescription starts', () => {
     const p = pump();
     // baclofen 2 mg/mL at 0.3 mL/day = 600 ug/day; with 4 x 20 uL patient boluses, 760 ug at most
-    const rx = continuous(300_000, { drug: { name: 'baclofen', concentrationUgPerMl: 2000 }, patientBolus: { volumeNl: 20_000, durationMs: 300_000, lockoutMs: 3_600_000, maxPer24h: 4, maxVolumeNlPer24h: 80_000 } });
+    const rx = continuous(300_000, {
+      drug: { name: 'baclofen', concentrationUgPerMl: 2000 },
+      patientBolus: { volumeNl: 20_000, durationMs: 300_000, lockoutMs: 3_600_000, maxPer24h: 4, maxVolumeNlPer24h: 80_000 },
+    });
     // Twelve times the library's starting dose of baclofen on a new pump: confirmed.
     expect(p.program(0, rx, { confirmLargeIncrease: true }).ok).toBe(true);
     const e = p.takeEvents().find((x) => x.type === 'program');

@@ -62,42 +62,36 @@ function basalRateTime(steps: readonly Step[], tod0: number, t: number): bigint 
 describe('delivery never exceeds the prescription', () => {
   it('in any 24-hour window, under random prescriptions and command sequences', () => {
     fc.assert(
-      fc.property(
-        schedule,
-        patient,
-        fc.integer({ min: 0, max: DAY - 1 }),
-        fc.array(command, { maxLength: 40 }),
-        (steps, patientBolus, tod0, commands) => {
-          const rx = { name: 'prop', drug: WATER, mode: 'flexible', schedule: steps, patientBolus };
-          const vp = createVirtualPump({ mechanics: RIG, library: LIBRARY_JSON, prescription: rx, timeOfDayMs: tod0, reservoirNl: 30_000_000 });
-          for (const c of [...commands].sort((a, b) => a.atMs - b.atMs)) {
-            vp.runFor(c.atMs - vp.nowMs);
-            if (c.kind === 'bolus') vp.controller.patientBolus();
-            else if (c.kind === 'pause') vp.controller.pause();
-            else if (c.kind === 'resume') vp.controller.resume();
-            else vp.controller.program(rx, { confirmLargeIncrease: true });
-          }
-          vp.runFor(RUN_MS - vp.nowMs);
+      fc.property(schedule, patient, fc.integer({ min: 0, max: DAY - 1 }), fc.array(command, { maxLength: 40 }), (steps, patientBolus, tod0, commands) => {
+        const rx = { name: 'prop', drug: WATER, mode: 'flexible', schedule: steps, patientBolus };
+        const vp = createVirtualPump({ mechanics: RIG, library: LIBRARY_JSON, prescription: rx, timeOfDayMs: tod0, reservoirNl: 30_000_000 });
+        for (const c of [...commands].sort((a, b) => a.atMs - b.atMs)) {
+          vp.runFor(c.atMs - vp.nowMs);
+          if (c.kind === 'bolus') vp.controller.patientBolus();
+          else if (c.kind === 'pause') vp.controller.pause();
+          else if (c.kind === 'resume') vp.controller.resume();
+          else vp.controller.program(rx, { confirmLargeIncrease: true });
+        }
+        vp.runFor(RUN_MS - vp.nowMs);
 
-          const times = vp.pulseTimes;
-          const rtOf = (t: number): bigint => basalRateTime(steps, tod0, t);
-          // The worst windows start at a pulse: slide [w, w + 24 h) over every pulse.
-          let j = 0;
-          for (let i = 0; i < times.length; i++) {
-            const w = times[i]!;
-            while (j < times.length && times[j]! < w + DAY) j++;
-            const deliveredSteps = j - i;
-            const end = Math.min(w + DAY, RUN_MS + 1);
-            const allowedNl = (rtOf(end) - rtOf(w)) / 86_400_000n + BigInt(patientBolus.maxVolumeNlPer24h);
-            const allowedSteps = Number((allowedNl * 1_000_000n) / BigInt(FL)) + 1;
-            if (deliveredSteps > allowedSteps) {
-              throw new Error(`window from ${w} ms delivered ${deliveredSteps} microsteps; the prescription allows ${allowedSteps}`);
-            }
+        const times = vp.pulseTimes;
+        const rtOf = (t: number): bigint => basalRateTime(steps, tod0, t);
+        // The worst windows start at a pulse: slide [w, w + 24 h) over every pulse.
+        let j = 0;
+        for (let i = 0; i < times.length; i++) {
+          const w = times[i]!;
+          while (j < times.length && times[j]! < w + DAY) j++;
+          const deliveredSteps = j - i;
+          const end = Math.min(w + DAY, RUN_MS + 1);
+          const allowedNl = (rtOf(end) - rtOf(w)) / 86_400_000n + BigInt(patientBolus.maxVolumeNlPer24h);
+          const allowedSteps = Number((allowedNl * 1_000_000n) / BigInt(FL)) + 1;
+          if (deliveredSteps > allowedSteps) {
+            throw new Error(`window from ${w} ms delivered ${deliveredSteps} microsteps; the prescription allows ${allowedSteps}`);
           }
-          // The firmware's account matches the rig to the nanolitre.
-          expect(vp.controller.status().deliveredNl).toBe(Math.floor((vp.rig.position * FL) / 1e6));
-        },
-      ),
+        }
+        // The firmware's account matches the rig to the nanolitre.
+        expect(vp.controller.status().deliveredNl).toBe(Math.floor((vp.rig.position * FL) / 1e6));
+      }),
       { numRuns: 25 },
     );
   });

@@ -97,7 +97,7 @@ describe('protocol fuzz with sessions', () => {
   // Found by the benchmark's million (issue 15): a refused unsigned frame that reused a number
   // evicted the retry cache's entry for it before it was refused, so a host's retry of its
   // AUTH (a lost reply) ran again: refused, and counted toward the lockout.
-  it('an unauthorised frame with an AUTH\'s number leaves the AUTH\'s cached reply for its retry', () => {
+  it("an unauthorised frame with an AUTH's number leaves the AUTH's cached reply for its retry", () => {
     const p = fuzzPump(LIBRARY_JSON);
     const send = (text: string): string[] => {
       p.lp.written.length = 0;

@@ -76,7 +76,23 @@ describe('gravimetric checks against the virtual board and a virtual MT-SICS bal
 
   it('occlusion-test: the stopcock closes, the alarm comes, the release is weighed', async () => {
     const out = join(board.dir, 'occlusion');
-    const r = await pumpctl(board, ['occlusion-test', '--balance', board.ready.devices['balance']!, '--balance-protocol', 'mt-sics', '--stopcock', board.ready.devices['stopcock']!, '--rate-ml-h', '1', '--settle-min', '5', '--collect-min', '3', '--out', out]);
+    const r = await pumpctl(board, [
+      'occlusion-test',
+      '--balance',
+      board.ready.devices['balance']!,
+      '--balance-protocol',
+      'mt-sics',
+      '--stopcock',
+      board.ready.devices['stopcock']!,
+      '--rate-ml-h',
+      '1',
+      '--settle-min',
+      '5',
+      '--collect-min',
+      '3',
+      '--out',
+      out,
+    ]);
     expect(r.stderr).not.toMatch(/internal/);
     expect([EXIT.ok, EXIT.tolerance]).toContain(r.code);
     expect(existsSync(join(out, 'report.md'))).toBe(true);

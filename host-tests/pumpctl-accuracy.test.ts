@@ -109,8 +109,9 @@ function bench(protocol: BalanceProtocol = 'mt-sics') {
     now: () => vp.nowMs,
     sleepUntil: async (ms) => {
       if (ms > vp.nowMs) vp.runFor(ms - vp.nowMs);
-      for (const h of at.splice(0)) if (vp.nowMs - t0 >= h.ms) h.fn();
-      else at.push(h);
+      for (const h of at.splice(0))
+        if (vp.nowMs - t0 >= h.ms) h.fn();
+        else at.push(h);
       await new Promise((r) => setImmediate(r)); // one turn of the event loop, no real time
     },
   };
@@ -142,7 +143,8 @@ async function pumpctl(b: ReturnType<typeof bench>, args: string[], o: { interru
 /** The run's result: with --json a failure adds its error document on the next line. */
 const first = (stdout: string) => JSON.parse(stdout.split('\n')[0]!);
 
-const files = (dir: string): string[] => ['intervals.csv', 'report.md', 'results.json', 'samples.csv', 'startup.png', 'startup.svg', 'trumpet.png', 'trumpet.svg'].filter((f) => existsSync(join(dir, f)));
+const files = (dir: string): string[] =>
+  ['intervals.csv', 'report.md', 'results.json', 'samples.csv', 'startup.png', 'startup.svg', 'trumpet.png', 'trumpet.svg'].filter((f) => existsSync(join(dir, f)));
 
 describe('pumpctl accuracy', () => {
   it('a 1 mL/h run over MT-SICS writes CSV, JSON, SVG, a valid PNG and the report with its verdict', async () => {
@@ -217,7 +219,23 @@ describe('pumpctl accuracy', () => {
     const b = bench();
     b.scale.notAnswering = true;
     const dir = join(tmp(), 'run');
-    const r = await pumpctl(b, ['accuracy', '--balance', BALANCE, '--balance-protocol', 'mt-sics', '--balance-timeout', '20', '--settle-timeout', '20', '--rate-ml-h', '1', '--minutes', '10', '--out', dir]);
+    const r = await pumpctl(b, [
+      'accuracy',
+      '--balance',
+      BALANCE,
+      '--balance-protocol',
+      'mt-sics',
+      '--balance-timeout',
+      '20',
+      '--settle-timeout',
+      '20',
+      '--rate-ml-h',
+      '1',
+      '--minutes',
+      '10',
+      '--out',
+      dir,
+    ]);
     expect(r.code).toBe(EXIT.balance);
     expect(r.stderr).toMatch(/^pumpctl: E900 NOT_ANSWERING: the balance does not answer/m);
     expect(r.stderr).not.toMatch(/at .*\.ts:/); // no stack trace
@@ -288,7 +306,24 @@ describe('pumpctl occlusion-test, bolus-test, calibrate --balance', () => {
   it('occlusion-test with a virtual stopcock: time to alarm and the released bolus', async () => {
     const b = bench();
     const dir = join(tmp(), 'occ');
-    const r = await pumpctl(b, ['--json', 'occlusion-test', '--balance', BALANCE, '--balance-protocol', 'mt-sics', '--rate-ml-h', '1', '--settle-min', '2', '--max-wait-min', '60', '--stopcock', STOPCOCK, '--out', dir]);
+    const r = await pumpctl(b, [
+      '--json',
+      'occlusion-test',
+      '--balance',
+      BALANCE,
+      '--balance-protocol',
+      'mt-sics',
+      '--rate-ml-h',
+      '1',
+      '--settle-min',
+      '2',
+      '--max-wait-min',
+      '60',
+      '--stopcock',
+      STOPCOCK,
+      '--out',
+      dir,
+    ]);
     expect(r.stderr).not.toMatch(/internal error/);
     const out = first(r.stdout);
     expect(out.status).toBe('complete');
@@ -340,7 +375,23 @@ describe('pumpctl occlusion-test, bolus-test, calibrate --balance', () => {
     const b = bench('ohaus');
     const flOf = async () => Number(JSON.parse((await pumpctl(b, ['--json', 'info'])).stdout).flPerMicrostep);
     const before = await flOf();
-    const dry = await pumpctl(b, ['--json', 'calibrate', '--balance', BALANCE, '--balance-protocol', 'ohaus', '--volume-ul', '200', '--rate-ml-h', '6', '--settle-min', '2', '--dry-run', '--out', join(tmp(), 'cal')]);
+    const dry = await pumpctl(b, [
+      '--json',
+      'calibrate',
+      '--balance',
+      BALANCE,
+      '--balance-protocol',
+      'ohaus',
+      '--volume-ul',
+      '200',
+      '--rate-ml-h',
+      '6',
+      '--settle-min',
+      '2',
+      '--dry-run',
+      '--out',
+      join(tmp(), 'cal'),
+    ]);
     expect(dry.code).toBe(EXIT.ok);
     expect(JSON.parse(dry.stdout).stored).toBe(false);
     const dir = join(tmp(), 'cal');

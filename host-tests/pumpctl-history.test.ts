@@ -25,7 +25,7 @@ async function occludedDay() {
 }
 
 describe('pumpctl plot from the event log (issue 21, item 4)', () => {
-  it('marks the occlusion stop, keeps it flat, and reaches the pump\'s own count now', async () => {
+  it("marks the occlusion stop, keeps it flat, and reaches the pump's own count now", async () => {
     const { b } = await occludedDay();
     const dir = mkdtempSync(join(tmpdir(), 'plot-'));
     const r = await pumpctl(b.respond, ['--json', 'plot', '--out', join(dir, 'd.svg')]);

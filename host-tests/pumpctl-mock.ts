@@ -64,4 +64,3 @@ export async function pumpctl(respond: Responder, args: string[], confirm?: (q: 
   });
   return { code, stdout, stderr, sent: pb.sent };
 }
-

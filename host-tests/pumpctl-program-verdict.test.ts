@@ -8,7 +8,7 @@ import { exampleKey } from '../host/protocol/virtual-link';
 import { continuous, PATIENT } from './fixtures';
 import { board, keyFile, pumpctl, rxFile } from './pumpctl-mock';
 
-describe('program: the pump\'s verdict before the question (issue 21, item 2)', () => {
+describe("program: the pump's verdict before the question (issue 21, item 2)", () => {
   it('SHOW says which confirmations COMMIT will want, with the E124 text', () => {
     const b = board();
     const c = b.client();

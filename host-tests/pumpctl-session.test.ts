@@ -60,7 +60,17 @@ function scriptedBoard(time: VirtualTime, alive: (ms: number) => boolean) {
 }
 
 async function session(time: VirtualTime, board: ReturnType<typeof scriptedBoard>, notices: string[]) {
-  return PumpSession.open({ path: PATH, baud: 115_200, binding: undefined as never, keys: {}, timeoutMs: 3000, reconnectMs: 15_000, notice: (t) => notices.push(t), timers: time, openPort: board.open });
+  return PumpSession.open({
+    path: PATH,
+    baud: 115_200,
+    binding: undefined as never,
+    keys: {},
+    timeoutMs: 3000,
+    reconnectMs: 15_000,
+    notice: (t) => notices.push(t),
+    timers: time,
+    openPort: board.open,
+  });
 }
 
 describe('a board that falls silent behind an open port', () => {
@@ -70,7 +80,10 @@ describe('a board that falls silent behind an open port', () => {
     const notices: string[] = [];
     const s = await session(time, board, notices);
     time.ms = 2000;
-    const e = await s.query('STATUS').then(() => undefined, (x: unknown) => x);
+    const e = await s.query('STATUS').then(
+      () => undefined,
+      (x: unknown) => x,
+    );
     expect(e).toBeInstanceOf(CliError);
     expect((e as CliError).errorName).toBe('DISCONNECTED');
     expect((e as CliError).text).toMatch(/^E815 DISCONNECTED: no answer from \/dev\/ttySCRIPTED within 3000 ms \(twice\), and the board did not answer again within 15 s/);
@@ -97,7 +110,10 @@ describe('a board that falls silent behind an open port', () => {
   it('a board that never answered at all: E812 after one more try, as before', async () => {
     const time = new VirtualTime();
     const board = scriptedBoard(time, () => false);
-    const e = await session(time, board, []).then(() => undefined, (x: unknown) => x);
+    const e = await session(time, board, []).then(
+      () => undefined,
+      (x: unknown) => x,
+    );
     expect((e as CliError).text).toMatch(/^E812 TIMEOUT: no answer from \/dev\/ttySCRIPTED within 3000 ms \(twice\)/);
     expect(time.now()).toBe(6000);
   });

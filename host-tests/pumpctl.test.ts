@@ -20,7 +20,11 @@ import { pumpBinding, type Responder } from './pump-binding';
 const HOUR = 3_600_000;
 const PATH = '/dev/ttyMOCK0';
 
-async function pumpctl(respond: Responder, args: string[], o: { confirm?: boolean | (() => Promise<boolean>); env?: NodeJS.ProcessEnv; disconnectAfter?: number; gone?: boolean; reconnectMs?: number } = {}) {
+async function pumpctl(
+  respond: Responder,
+  args: string[],
+  o: { confirm?: boolean | (() => Promise<boolean>); env?: NodeJS.ProcessEnv; disconnectAfter?: number; gone?: boolean; reconnectMs?: number } = {},
+) {
   let calls = 0;
   const pb = pumpBinding(PATH, (text) => {
     calls++;
@@ -160,7 +164,7 @@ describe('pumpctl changes the pump', () => {
     expect(syntax.stderr).toMatch(/bad\.yaml is not valid YAML at line \d+, column \d+: /);
   });
 
-  it('bolus, lockout refusal with the pump\'s own code, stop, resume, refill, ack', async () => {
+  it("bolus, lockout refusal with the pump's own code, stop, resume, refill, ack", async () => {
     const b = board();
     const keys = keyFile();
     expect((await pumpctl(b.respond, ['--keys', keys, 'bolus'])).stdout).toMatch(/patient bolus #1 started/);
@@ -252,7 +256,14 @@ describe('pumpctl on a bad line', () => {
 
   it('garbled replies: the frame is resent, then exit 6', async () => {
     const b = board();
-    const r = await pumpctl((t) => b.respond(t)?.replace(/\*[0-9A-F]{4}/, '*ZZZZ').replace('OK', 'OK'), ['status']);
+    const r = await pumpctl(
+      (t) =>
+        b
+          .respond(t)
+          ?.replace(/\*[0-9A-F]{4}/, '*ZZZZ')
+          .replace('OK', 'OK'),
+      ['status'],
+    );
     expect(r.code).toBe(EXIT.garbled);
     expect(r.stderr).toMatch(/E813 GARBLED/);
     // One corrupted reply is survived: the resent frame gets a good one.
@@ -311,4 +322,3 @@ describe('pumpctl on a bad line', () => {
     expect(r.stderr).toMatch(/E800 USAGE: --volume-ul must be a number/);
   });
 });
-

@@ -60,7 +60,16 @@ describe('the virtual pump on the rig with real mechanics', () => {
     // dropped to its floor once the rate had held 10 min and the back-off became the line's
     // measured content (issue 15, the population): the occlusion is caught 26 microsteps sooner,
     // 192 fewer STEP pulses in all, 2.7 uL less at the outlet. A change here is a change in delivery.
-    expect(snapshot(vp)).toEqual({ pushedFl: 2_190_619_744_383, position: 21_441, pulses: 21_441, line: 21_901, records: 21_671, outletFl: 2_190_619_744_383, reservoirFl: 7_809_380_255_617, deliveredNl: 2_190_619 });
+    expect(snapshot(vp)).toEqual({
+      pushedFl: 2_190_619_744_383,
+      position: 21_441,
+      pulses: 21_441,
+      line: 21_901,
+      records: 21_671,
+      outletFl: 2_190_619_744_383,
+      reservoirFl: 7_809_380_255_617,
+      deliveredNl: 2_190_619,
+    });
     expect(vp.rig.mechanics).toBeUndefined();
     // Every error drawn as zero changes nothing either: the mechanics model adds only its errors.
     expect(snapshot(scenario(IDEAL_MECHANICS))).toEqual(snapshot(vp));

@@ -22,7 +22,13 @@ function timeTo(vp: VirtualPump, name: AlarmName, fromMs: number, limitMs: numbe
   const found = (): number | undefined => vp.events.find((e) => e.type === 'alarm' && e.data['alarm'] === name)?.at;
   while (found() === undefined && vp.nowMs < fromMs + limitMs) vp.runFor(S);
   const at = found();
-  if (at === undefined) throw new Error(`${name} was not raised within ${limitMs} ms; events: ${vp.events.filter((e) => e.type === 'alarm').map((e) => e.reason.code).join(', ')}`);
+  if (at === undefined)
+    throw new Error(
+      `${name} was not raised within ${limitMs} ms; events: ${vp.events
+        .filter((e) => e.type === 'alarm')
+        .map((e) => e.reason.code)
+        .join(', ')}`,
+    );
   return at - fromMs;
 }
 
@@ -215,7 +221,7 @@ describe('boot and storage alarms', () => {
   });
 });
 
-describe('the dose guard\'s counter', () => {
+describe("the dose guard's counter", () => {
   it('a dead STEP line counter raises STEP_COUNT_MISMATCH within a minute and stops the motor', () => {
     const vp = pump({ deadStepCounter: true });
     expect(timeTo(vp, 'STEP_COUNT_MISMATCH', 0, MIN)).toBeLessThan(MIN);

@@ -68,7 +68,10 @@ describe('flexible schedule', () => {
   });
 
   it('follows the clock when the time of day is set', () => {
-    const schedule = [{ startMs: 0, rateNlPerDay: 1_000_000 }, { startMs: 12 * HOUR, rateNlPerDay: 2_000_000 }];
+    const schedule = [
+      { startMs: 0, rateNlPerDay: 1_000_000 },
+      { startMs: 12 * HOUR, rateNlPerDay: 2_000_000 },
+    ];
     const vp = createVirtualPump({
       mechanics: RIG,
       library: LIBRARY_JSON,
@@ -79,7 +82,10 @@ describe('flexible schedule', () => {
     expect(vp.controller.setTimeOfDay(12 * HOUR - 1000).ok).toBe(true);
     vp.runFor(2000);
     const rates = vp.events.filter((e) => e.type === 'rate').map((e) => [e.at, e.data['rateNlPerDay']]);
-    expect(rates).toEqual([[0, 1_000_000], [HOUR + 1000, 2_000_000]]);
+    expect(rates).toEqual([
+      [0, 1_000_000],
+      [HOUR + 1000, 2_000_000],
+    ]);
   });
 });
 

@@ -177,7 +177,13 @@ describe('clinician, periodic, trial and priming boluses', () => {
       name: 'trial',
       drug: { name: 'water-bench', concentrationUgPerMl: 1_000_000 },
       mode: 'trial',
-      trial: { doses: [{ atMs: HOUR, volumeNl: 50_000, durationMs: MIN }, { atMs: 5 * HOUR, volumeNl: 70_000, durationMs: MIN }], continuous: { rateNlPerDay: 2_400_000, durationMs: 2 * HOUR } },
+      trial: {
+        doses: [
+          { atMs: HOUR, volumeNl: 50_000, durationMs: MIN },
+          { atMs: 5 * HOUR, volumeNl: 70_000, durationMs: MIN },
+        ],
+        continuous: { rateNlPerDay: 2_400_000, durationMs: 2 * HOUR },
+      },
     });
     vp.runFor(DAY);
     expect(vp.events.filter((e) => e.type === 'bolus-start').map((e) => e.at)).toEqual([HOUR, 5 * HOUR]);

@@ -111,7 +111,10 @@ describe('a disconnection downstream of the flow sensor, load cell fitted (hole 
   });
 
   it('raises nothing in 24 h of normal delivery with patient boluses (rate changes relearn the level)', () => {
-    const vp = pump(ML_PER_DAY, { loadCell: true, prescription: continuous(ML_PER_DAY, { patientBolus: { volumeNl: 50_000, durationMs: 600_000, lockoutMs: 3_600_000, maxPer24h: 4, maxVolumeNlPer24h: 150_000 } }) });
+    const vp = pump(ML_PER_DAY, {
+      loadCell: true,
+      prescription: continuous(ML_PER_DAY, { patientBolus: { volumeNl: 50_000, durationMs: 600_000, lockoutMs: 3_600_000, maxPer24h: 4, maxVolumeNlPer24h: 150_000 } }),
+    });
     for (let h = 0; h < 24; h++) {
       if (h % 8 === 3) expect(vp.controller.patientBolus().ok).toBe(true);
       vp.runFor(HOUR);

@@ -3,14 +3,7 @@
 // patterns on the virtual clock, and the stepper's fault and stall inputs.
 import { describe, expect, it } from 'vitest';
 import { AdcBattery } from '../firmware/drivers/battery-adc';
-import {
-  BuzzerLed,
-  HEARTBEAT_LED,
-  HIGH_BUZZER,
-  HIGH_LED,
-  LOW_BUZZER,
-  MEDIUM_BUZZER,
-} from '../firmware/drivers/annunciator';
+import { BuzzerLed, HEARTBEAT_LED, HIGH_BUZZER, HIGH_LED, LOW_BUZZER, MEDIUM_BUZZER } from '../firmware/drivers/annunciator';
 import { EndStops } from '../firmware/drivers/end-stops';
 import { Hx711Force } from '../firmware/drivers/hx711';
 import { PulseStepper } from '../firmware/drivers/pulse-stepper';
@@ -251,9 +244,7 @@ describe('buzzer and LED', () => {
     const onsets = buzzerOnsets(pwm, 0, Infinity);
     expect(onsets).toHaveLength(4 * pulses + 1); // four bursts, and the fifth begun at the end
     for (let burst = 0; burst < 4; burst++) {
-      expect(buzzerOnsets(pwm, 1_000 + burst * repeatMs, 1_000 + (burst + 1) * repeatMs)).toEqual(
-        pattern.onsetsMs.map((t) => 1_000 + burst * repeatMs + t),
-      );
+      expect(buzzerOnsets(pwm, 1_000 + burst * repeatMs, 1_000 + (burst + 1) * repeatMs)).toEqual(pattern.onsetsMs.map((t) => 1_000 + burst * repeatMs + t));
     }
     // Each pulse lasts pulseMs.
     const offs = pwm.changes.filter((c) => c.duty === 0 && c.atMs > 1_000).map((c) => c.atMs);
@@ -366,7 +357,10 @@ describe('stepper fault and stall inputs', () => {
   });
 
   it('ignores a driver-fault edge whose line is already inactive again (the GPIO 36/39 ADC glitch), but not a short stall', () => {
-    const levels = new Map<number, 0 | 1>([[16, 1], [17, 0]]);
+    const levels = new Map<number, 0 | 1>([
+      [16, 1],
+      [17, 0],
+    ]);
     const handlers = new Map<number, () => void>();
     class GlitchDigital {
       static readonly Output = 'output';

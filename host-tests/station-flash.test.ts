@@ -63,14 +63,18 @@ describe('the station flasher over the ROM simulator', () => {
     ['a chip that never answers', { silent: true }, 'error', /^E723 CHIP_SILENT: /],
     ['the wrong chip for the image', { chip: 'esp32s3' as const }, 'fail', /^E724 CHIP_WRONG: .*ESP32/],
     ['a write the MD5 read-back catches', { corruptAddress: 0x10000 + 99 }, 'fail', /^E726 VERIFY_FAILED: xs_esp32\.bin at 0x10000/],
-  ] as const)('maps %s to a step result', async (_what, sim, result, text) => {
-    const { flasher } = simFlasher(sim);
-    const r = await flasher.flash({ port: '/dev/ttyLAB1', image: imageDir() });
-    expect(r.ok).toBe(false);
-    if (r.ok) return;
-    expect(r.result).toBe(result);
-    expect(r.text).toMatch(text);
-  }, 60_000);
+  ] as const)(
+    'maps %s to a step result',
+    async (_what, sim, result, text) => {
+      const { flasher } = simFlasher(sim);
+      const r = await flasher.flash({ port: '/dev/ttyLAB1', image: imageDir() });
+      expect(r.ok).toBe(false);
+      if (r.ok) return;
+      expect(r.result).toBe(result);
+      expect(r.text).toMatch(text);
+    },
+    60_000,
+  );
 
   it('opens real ports with openSerialPort by default: a missing device is E727, an error', async () => {
     const r = await createFlasher({ flash: { noReset: true, attempts: 1 } }).flash({ port: '/dev/station-test-no-such-tty', image: imageDir() });

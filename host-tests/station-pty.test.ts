@@ -90,7 +90,10 @@ describe('four virtual boards at once', () => {
       db.close();
     }
     const by = (id: string) => outcomes.find((o) => o.boardId === id)!;
-    expect(outcomes.map((o) => o.state), log.join('')).toEqual(['finished', 'finished', 'finished', 'finished']);
+    expect(
+      outcomes.map((o) => o.state),
+      log.join(''),
+    ).toEqual(['finished', 'finished', 'finished', 'finished']);
     for (const id of GOOD) expect(by(id), log.join('')).toMatchObject({ verdict: 'pass', reason: 'every step passed' });
     expect(by(BAD)).toMatchObject({ verdict: 'fail', reason: 'accuracy fail' });
     expect(by(SILENT)).toMatchObject({ verdict: 'fail', reason: 'accuracy error' });
@@ -101,15 +104,27 @@ describe('four virtual boards at once', () => {
     expect(sql("SELECT COUNT(*) FROM runs WHERE batch = 'A' AND status = 'finished';")).toBe('4');
     expect(sql("SELECT COUNT(*) FROM steps s JOIN runs r ON r.id = s.run_id WHERE r.batch = 'A';")).toBe('24');
     // Each run: positions 1..6 once each, in the order of the procedure.
-    expect(sql("SELECT group_concat(name, ',') FROM (SELECT s.name FROM steps s JOIN runs r ON r.id = s.run_id WHERE r.board_id = 'virtual-middle' ORDER BY s.position);")).toBe('identify,provision,selftest,calibrate,accuracy,certificate');
-    expect(sql("SELECT r.board_id || ':' || s.name || ':' || s.result FROM steps s JOIN runs r ON r.id = s.run_id WHERE s.result <> 'pass' ORDER BY r.board_id;")).toBe(`${BAD}:accuracy:fail\n${SILENT}:accuracy:error`);
-    expect(sql('SELECT board_id || ":" || v.verdict FROM verdicts v JOIN runs r ON r.id = v.run_id ORDER BY board_id;').split('\n')).toEqual([`${BAD}:fail`, `${GOOD[1]}:pass`, `${SILENT}:fail`, `${GOOD[0]}:pass`].sort());
+    expect(sql("SELECT group_concat(name, ',') FROM (SELECT s.name FROM steps s JOIN runs r ON r.id = s.run_id WHERE r.board_id = 'virtual-middle' ORDER BY s.position);")).toBe(
+      'identify,provision,selftest,calibrate,accuracy,certificate',
+    );
+    expect(sql("SELECT r.board_id || ':' || s.name || ':' || s.result FROM steps s JOIN runs r ON r.id = s.run_id WHERE s.result <> 'pass' ORDER BY r.board_id;")).toBe(
+      `${BAD}:accuracy:fail\n${SILENT}:accuracy:error`,
+    );
+    expect(sql('SELECT board_id || ":" || v.verdict FROM verdicts v JOIN runs r ON r.id = v.run_id ORDER BY board_id;').split('\n')).toEqual(
+      [`${BAD}:fail`, `${GOOD[1]}:pass`, `${SILENT}:fail`, `${GOOD[0]}:pass`].sort(),
+    );
     // The silent balance's board: everything before its gravimetric check passed, untouched by the silence.
-    expect(sql(`SELECT group_concat(s.result, ',') FROM (SELECT s.result FROM steps s JOIN runs r ON r.id = s.run_id WHERE r.board_id = '${SILENT}' ORDER BY s.position) s;`)).toBe('pass,pass,pass,pass,error,pass');
+    expect(sql(`SELECT group_concat(s.result, ',') FROM (SELECT s.result FROM steps s JOIN runs r ON r.id = s.run_id WHERE r.board_id = '${SILENT}' ORDER BY s.position) s;`)).toBe(
+      'pass,pass,pass,pass,error,pass',
+    );
     // The bad rig: its calibration passed, then the gravimetric check saw the leak (about -10 %) against the 2 % limit.
-    const a = Number(sql(`SELECT m.value FROM measurements m JOIN steps s ON s.id = m.step_id JOIN runs r ON r.id = s.run_id WHERE r.board_id = '${BAD}' AND m.name = 'second-hour mean flow error A';`));
+    const a = Number(
+      sql(`SELECT m.value FROM measurements m JOIN steps s ON s.id = m.step_id JOIN runs r ON r.id = s.run_id WHERE r.board_id = '${BAD}' AND m.name = 'second-hour mean flow error A';`),
+    );
     expect(a).toBeLessThan(-7);
-    expect(sql(`SELECT m.result FROM measurements m JOIN steps s ON s.id = m.step_id JOIN runs r ON r.id = s.run_id WHERE r.board_id = '${BAD}' AND m.name = 'second-hour mean flow error A';`)).toBe('fail');
+    expect(sql(`SELECT m.result FROM measurements m JOIN steps s ON s.id = m.step_id JOIN runs r ON r.id = s.run_id WHERE r.board_id = '${BAD}' AND m.name = 'second-hour mean flow error A';`)).toBe(
+      'fail',
+    );
     expect(sql(`SELECT s.result FROM steps s JOIN runs r ON r.id = s.run_id WHERE r.board_id = '${BAD}' AND s.name = 'calibrate';`)).toBe('pass');
     // The silent balance: its run says what happened, with the balance's numbered errors.
     const silent = sql(`SELECT s.detail FROM steps s JOIN runs r ON r.id = s.run_id WHERE r.board_id = '${SILENT}' AND s.name = 'accuracy';`);
@@ -117,20 +132,34 @@ describe('four virtual boards at once', () => {
     expect(silent).toMatch(/E900 the balance does not answer/);
     // The good boards' calibration factors are stored, their gravimetric checks within the profile's limits.
     for (const id of GOOD) {
-      const checks = sql(`SELECT m.name || '=' || m.result FROM measurements m JOIN steps s ON s.id = m.step_id JOIN runs r ON r.id = s.run_id WHERE r.board_id = '${id}' AND s.name = 'accuracy' AND m.result <> 'info';`).split('\n');
+      const checks = sql(
+        `SELECT m.name || '=' || m.result FROM measurements m JOIN steps s ON s.id = m.step_id JOIN runs r ON r.id = s.run_id WHERE r.board_id = '${id}' AND s.name = 'accuracy' AND m.result <> 'info';`,
+      ).split('\n');
       expect(checks.length).toBeGreaterThanOrEqual(4);
       expect(checks.every((c) => c.endsWith('=pass'))).toBe(true);
-      expect(Number(sql(`SELECT m.value FROM measurements m JOIN steps s ON s.id = m.step_id JOIN runs r ON r.id = s.run_id WHERE r.board_id = '${id}' AND m.name = 'flPerMicrostepAfter';`))).toBeGreaterThan(0);
+      expect(
+        Number(sql(`SELECT m.value FROM measurements m JOIN steps s ON s.id = m.step_id JOIN runs r ON r.id = s.run_id WHERE r.board_id = '${id}' AND m.name = 'flPerMicrostepAfter';`)),
+      ).toBeGreaterThan(0);
     }
-    for (const o of outcomes) if (o.state === 'finished') expect(readFileSync(join(o.dir, 'certificate.md'), 'utf8')).toMatch(new RegExp(`# Test certificate: ${o.boardId}: ${o.verdict.toUpperCase()}`));
+    for (const o of outcomes)
+      if (o.state === 'finished') expect(readFileSync(join(o.dir, 'certificate.md'), 'utf8')).toMatch(new RegExp(`# Test certificate: ${o.boardId}: ${o.verdict.toUpperCase()}`));
   });
 
   it('reports them: latest verdicts, CSV, one board history, through pumpctl station report', async () => {
     const db = StationDb.open(DB);
     try {
-      expect(latestVerdicts(db).map((b) => [b.board, b.verdict])).toEqual([[BAD, 'fail'], [GOOD[1], 'pass'], [SILENT, 'fail'], [GOOD[0], 'pass']].sort((x, y) => x[0]!.localeCompare(y[0]!)));
+      expect(latestVerdicts(db).map((b) => [b.board, b.verdict])).toEqual(
+        [
+          [BAD, 'fail'],
+          [GOOD[1], 'pass'],
+          [SILENT, 'fail'],
+          [GOOD[0], 'pass'],
+        ].sort((x, y) => x[0]!.localeCompare(y[0]!)),
+      );
       const csv = exportCsv(db).trim().split('\r\n');
-      expect(csv.length - 1).toBe(Number(sql("SELECT COUNT(*) FROM measurements;")) + Number(sql('SELECT COUNT(*) FROM steps s WHERE NOT EXISTS (SELECT 1 FROM measurements m WHERE m.step_id = s.id);')));
+      expect(csv.length - 1).toBe(
+        Number(sql('SELECT COUNT(*) FROM measurements;')) + Number(sql('SELECT COUNT(*) FROM steps s WHERE NOT EXISTS (SELECT 1 FROM measurements m WHERE m.step_id = s.id);')),
+      );
       expect(boardHistory(db, 'virtual-middle')).toHaveLength(1);
     } finally {
       db.close();
@@ -150,7 +179,10 @@ describe('four virtual boards at once', () => {
 
 /** pumpctl station run as its own process, its live table (one line per step change) on stderr. */
 function stationProcess(args: string[]): { child: ChildProcess; lines: string[]; seen: (re: RegExp) => Promise<string>; exited: Promise<number | string> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'host/cli/main.ts', 'station', 'run', '--db', DB, '--out', OUT, '--operator', 'bob', '--timeout', '10000', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'host/cli/main.ts', 'station', 'run', '--db', DB, '--out', OUT, '--operator', 'bob', '--timeout', '10000', ...args], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const lines: string[] = [];
   const waiters: { re: RegExp; resolve: (line: string) => void }[] = [];
   let buf = '';
@@ -212,7 +244,12 @@ describe('a station killed mid-run, then resumed', () => {
     const before = rowsOf();
     const k1 = Number(sql(`SELECT id FROM runs WHERE batch = 'K' AND board_id = '${killed}';`));
     // That board had committed its calibration and not finished; the slower boards were further back.
-    expect(before.filter((r) => r.run_id === k1).map((r) => r.name).slice(0, 4)).toEqual(['identify', 'provision', 'selftest', 'calibrate']);
+    expect(
+      before
+        .filter((r) => r.run_id === k1)
+        .map((r) => r.name)
+        .slice(0, 4),
+    ).toEqual(['identify', 'provision', 'selftest', 'calibrate']);
     expect(Number(sql("SELECT COUNT(*) FROM runs WHERE batch = 'K' AND status = 'running';"))).toBeGreaterThanOrEqual(1);
     expect(before.length).toBeLessThan(24);
 
@@ -226,7 +263,9 @@ describe('a station killed mid-run, then resumed', () => {
     // One run per board in the batch, each finished with six steps, one of each.
     expect(sql("SELECT COUNT(*) || ':' || COUNT(DISTINCT board_id) FROM runs WHERE batch = 'K';")).toBe('4:4');
     expect(sql("SELECT COUNT(*) FROM runs WHERE batch = 'K' AND status = 'finished';"), again.lines.join('\n')).toBe('4');
-    expect(sql("SELECT group_concat(n, ',') FROM (SELECT COUNT(*) AS n, COUNT(DISTINCT s.name) AS d FROM steps s JOIN runs r ON r.id = s.run_id WHERE r.batch = 'K' GROUP BY r.id HAVING n = d);")).toBe('6,6,6,6');
+    expect(
+      sql("SELECT group_concat(n, ',') FROM (SELECT COUNT(*) AS n, COUNT(DISTINCT s.name) AS d FROM steps s JOIN runs r ON r.id = s.run_id WHERE r.batch = 'K' GROUP BY r.id HAVING n = d);"),
+    ).toBe('6,6,6,6');
     expect(sql("SELECT COUNT(*) FROM verdicts v JOIN runs r ON r.id = v.run_id WHERE r.batch = 'K';")).toBe('4');
     // The resumed steps ran as well as a fresh run's: logged in with the stored keys, nothing left in error.
     expect(sql("SELECT r.board_id || ' ' || s.name || ': ' || s.detail FROM steps s JOIN runs r ON r.id = s.run_id WHERE r.batch = 'K' AND s.result = 'error';")).toBe('');
@@ -256,20 +295,26 @@ describe('a station stopped mid-step in process, then resumed', () => {
     try {
       const ac = new AbortController();
       let cut = '';
-      const stopped = await runStation(targets, deps(ac.signal, false, (t) => {
-        const m = /(B\d) +(\S+) +accuracy +weighing 5\//.exec(t);
-        if (m && !ac.signal.aborted) {
-          cut = m[2]!;
-          ac.abort('the operator pressed Ctrl-C');
-        }
-      }));
+      const stopped = await runStation(
+        targets,
+        deps(ac.signal, false, (t) => {
+          const m = /(B\d) +(\S+) +accuracy +weighing 5\//.exec(t);
+          if (m && !ac.signal.aborted) {
+            cut = m[2]!;
+            ac.abort('the operator pressed Ctrl-C');
+          }
+        }),
+      );
       expect(cut).not.toBe('');
       expect(stopped.every((o) => o.state === 'interrupted')).toBe(true);
       expect(stopped.find((o) => o.boardId === cut)?.reason).toMatch(/stopped \(the operator pressed Ctrl-C\) during accuracy \(not recorded/);
       const runId = db.unfinished('S').find((r) => r.board_id === cut)!.id;
       expect(db.steps(runId).map((s) => s.name)).toEqual(['identify', 'provision', 'selftest', 'calibrate']);
 
-      const resumed = await runStation(targets, deps(new AbortController().signal, true, () => undefined));
+      const resumed = await runStation(
+        targets,
+        deps(new AbortController().signal, true, () => undefined),
+      );
       expect(resumed.map((o) => o.state)).toEqual(['finished', 'finished', 'finished', 'finished']);
       const steps = db.steps(runId);
       expect(steps.map((s) => s.name)).toEqual(['identify', 'provision', 'selftest', 'calibrate', 'accuracy', 'certificate']);

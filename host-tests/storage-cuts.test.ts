@@ -125,7 +125,7 @@ describe('flash cuts: torn writes and partly erased blocks', () => {
     expect(f.eraseCounts).toEqual([0, 1, 0, 0]);
   });
 
-  it('the log keeps every record but the erased block\'s when the erase reusing that block is cut anywhere', () => {
+  it("the log keeps every record but the erased block's when the erase reusing that block is cut anywhere", () => {
     const { flash, held } = fullLog();
     for (const n of [0, 1, 3, 4, 5, 15, 16, 17, 40, 256, 511]) {
       const f = new MockFlash(2048, 512);
@@ -165,7 +165,10 @@ describe('flash cuts: torn writes and partly erased blocks', () => {
   });
 
   it('a record whose magic byte was torn, or whose closing was torn, is closed at the next append and not reported again', () => {
-    for (const [what, cut] of [['its magic', 0], ['the closing of a torn record', -1]] as const) {
+    for (const [what, cut] of [
+      ['its magic', 0],
+      ['the closing of a torn record', -1],
+    ] as const) {
       const f = new MockFlash(2048, 512);
       const log = FlashLog.open(f);
       if (!log.ok) throw new Error(log.error.message);
@@ -182,7 +185,10 @@ describe('flash cuts: torn writes and partly erased blocks', () => {
       }
       const after = FlashLog.open(f);
       if (!after.ok) throw new Error(after.error.message);
-      expect(after.value.problems.map((p) => p.code), what).toEqual([604]);
+      expect(
+        after.value.problems.map((p) => p.code),
+        what,
+      ).toEqual([604]);
       expect(after.value.append(1, Uint8Array.of(8)).ok).toBe(true);
       const third = FlashLog.open(f);
       expect(third.ok && third.value.problemCount, what).toBe(0);

@@ -3,7 +3,23 @@
 import { describe, expect, it } from 'vitest';
 import { ALARMS } from '../firmware/core/alarms';
 import { LOG_RECORD_OVERHEAD } from '../firmware/storage/log';
-import { decodeEvent, decodeFields, decodeHourTotal, decodeRecord, encodeEvent, encodeFields, encodeHourTotal, encodeNote, EVENT_TYPE_IDS, FIELD_IDS, LOG_PAYLOAD_BYTES, LOG_TYPES, logEventOf, REASON_IDS, type LogEvent } from '../firmware/storage/log-records';
+import {
+  decodeEvent,
+  decodeFields,
+  decodeHourTotal,
+  decodeRecord,
+  encodeEvent,
+  encodeFields,
+  encodeHourTotal,
+  encodeNote,
+  EVENT_TYPE_IDS,
+  FIELD_IDS,
+  LOG_PAYLOAD_BYTES,
+  LOG_TYPES,
+  logEventOf,
+  REASON_IDS,
+  type LogEvent,
+} from '../firmware/storage/log-records';
 import { Prng } from '../host/sim/prng';
 import { createVirtualPump } from '../host/sim/virtual-pump';
 import { continuous, LIBRARY_JSON, PATIENT } from './fixtures';
@@ -21,7 +37,12 @@ describe('log records', () => {
   };
 
   it('round-trips an event with numbers, booleans, text and a field not in the dictionary', () => {
-    const e: LogEvent = { timeS: 1_767_225_600, type: 'alarm', reason: 'OCCLUSION', data: { alarm: 'OCCLUSION', code: 10, priority: 'high', stopsDelivery: true, volumeNl: -12_345, flPerMicrostep: 2 ** 40, zeta: 0, brandNewField: 'x' } };
+    const e: LogEvent = {
+      timeS: 1_767_225_600,
+      type: 'alarm',
+      reason: 'OCCLUSION',
+      data: { alarm: 'OCCLUSION', code: 10, priority: 'high', stopsDelivery: true, volumeNl: -12_345, flPerMicrostep: 2 ** 40, zeta: 0, brandNewField: 'x' },
+    };
     expect(roundTrip(e)).toEqual(e);
   });
 
@@ -88,7 +109,12 @@ describe('log records', () => {
   });
 
   it('stores the events a virtual pump really emits, every field in the dictionary', () => {
-    const vp = createVirtualPump({ mechanics: { syringe: 'bd-30ml', leadUm: 2000, fullStepsPerRev: 200, microsteps: 16 }, library: LIBRARY_JSON, prescription: continuous(2_400_000, { patientBolus: PATIENT }), reservoirNl: 3_000_000 });
+    const vp = createVirtualPump({
+      mechanics: { syringe: 'bd-30ml', leadUm: 2000, fullStepsPerRev: 200, microsteps: 16 },
+      library: LIBRARY_JSON,
+      prescription: continuous(2_400_000, { patientBolus: PATIENT }),
+      reservoirNl: 3_000_000,
+    });
     vp.runFor(90 * 60_000);
     vp.controller.patientBolus();
     vp.controller.patientBolus();

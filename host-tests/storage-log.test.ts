@@ -103,7 +103,13 @@ describe('FlashLog: append and read', () => {
   it('refuses a bad type or an oversized payload with E603 and writes nothing', () => {
     const f = new MockFlash();
     const log = open(f);
-    for (const r of [log.append(255, new Uint8Array(1)), log.append(-1, new Uint8Array(1)), log.append(1.5, new Uint8Array(1)), log.append(1, new Uint8Array(LOG_MAX_PAYLOAD + 1)), log.append(1, new Uint8Array(4), 5)]) {
+    for (const r of [
+      log.append(255, new Uint8Array(1)),
+      log.append(-1, new Uint8Array(1)),
+      log.append(1.5, new Uint8Array(1)),
+      log.append(1, new Uint8Array(LOG_MAX_PAYLOAD + 1)),
+      log.append(1, new Uint8Array(4), 5),
+    ]) {
       expect(r.ok ? 0 : r.error.code).toBe(603);
     }
     expect(f.bytesWritten).toBe(0);
@@ -182,12 +188,18 @@ function cutEveryByte(base: MockFlash, type: number, payload: Uint8Array, second
     // Every complete earlier record is still there (unless its block was the one being reused).
     expect(after.oldestSeq, context).toBeLessThanOrEqual(whole.oldestSeq);
     const now = readAll(after);
-    expect(now.map((r) => r.seq), context).toEqual(held.filter((r) => r.seq >= after.oldestSeq).map((r) => r.seq));
+    expect(
+      now.map((r) => r.seq),
+      context,
+    ).toEqual(held.filter((r) => r.seq >= after.oldestSeq).map((r) => r.seq));
     expect(now, context).toEqual(held.filter((r) => r.seq >= after.oldestSeq));
     // The torn record is never returned.
     expect(after.newestSeq, context).toBe(nextSeq - 1);
     expect(after.read(nextSeq, 5), context).toEqual([]);
-    expect(after.problems.every((p) => p.code === 604), context).toBe(true);
+    expect(
+      after.problems.every((p) => p.code === 604),
+      context,
+    ).toBe(true);
     const recover = (l: FlashLog): void => {
       const r = l.append(type + 1, again);
       expect(r.ok && r.value.seq, context).toBe(nextSeq);
@@ -242,7 +254,7 @@ describe('FlashLog: a power cut at every byte', () => {
         const probe = open(cloneFlash(base));
         appendOk(probe, 2, payloadFor(seq, 30));
         const startsBlock = probe.stats.headBlock !== log.stats.headBlock && log.stats.headBlock >= 0;
-        if (startsBlock && (probe.oldestSeq > log.oldestSeq) === wrapped) break;
+        if (startsBlock && probe.oldestSeq > log.oldestSeq === wrapped) break;
         appendOk(log, 2, payloadFor(seq, 30));
       }
       const tried = cutEveryByte(base, 4, payloadFor(log.newestSeq + 1, 30), true);
@@ -338,7 +350,10 @@ describe('FlashLog: corruption, foreign and future partitions', () => {
   it('refuses a foreign partition (random bytes) with E600, also one foreign block among erased ones', () => {
     const rng = new Prng(20261231);
     const f = new MockFlash(SMALL.bytes, SMALL.block);
-    f.poke(0, Array.from({ length: SMALL.bytes }, () => rng.nextUint32() & 0xff));
+    f.poke(
+      0,
+      Array.from({ length: SMALL.bytes }, () => rng.nextUint32() & 0xff),
+    );
     const r = FlashLog.open(f);
     expect(r.ok ? 0 : r.error.code).toBe(600);
     expect(r.ok ? '' : r.error.name).toBe('LOG_FOREIGN');
@@ -426,7 +441,7 @@ describe('five years at the default rate', () => {
     expect(run.minHeldDays).toBeGreaterThan(90);
   });
 
-  it('gives the benchmark figures from the firmware\'s own writes: over 60 days of history, far below the rated endurance', () => {
+  it("gives the benchmark figures from the firmware's own writes: over 60 days of history, far below the rated endurance", () => {
     const b = benchStorageLog();
     expect(b['storage.logDaysCapacity']).toBeGreaterThan(60);
     expect(b['storage.logEraseCyclesPerBlockPerYear']).toBeLessThan(6);

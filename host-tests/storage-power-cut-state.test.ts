@@ -53,7 +53,7 @@ describe('power cuts check the whole restored state', () => {
   });
 });
 
-describe('storage wear from the firmware\'s own writes', () => {
+describe("storage wear from the firmware's own writes", () => {
   it('a week of the life: hourly totals and events in the log, NVS written, and the replay wraps and reopens', () => {
     const w = firmwareWrites(7);
     const hourly = w.records.filter((r) => r.type === 2).length;

@@ -76,7 +76,12 @@ describe('boot', () => {
     first.runFor(2 * HOUR);
     expect(first.controller.status().alarms.map((a) => a.name)).toEqual(['OCCLUSION']);
     const second = createVirtualPump({ mechanics: RIG, library: LIBRARY_JSON, prescription: continuous(24_000_000), storage: kv });
-    expect(second.controller.status().alarms.map((a) => a.name).sort()).toEqual(['OCCLUSION', 'UNEXPECTED_RESET']);
+    expect(
+      second.controller
+        .status()
+        .alarms.map((a) => a.name)
+        .sort(),
+    ).toEqual(['OCCLUSION', 'UNEXPECTED_RESET']);
   });
 
   it('boots without the reset alarm after an orderly shutdown', () => {

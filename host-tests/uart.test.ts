@@ -77,7 +77,9 @@ describe('Uart: receiving', () => {
 
   it('loses what a real FIFO would when the device is too slow, and the reader recovers', () => {
     const { clock, wire, events, lines } = bench({ chunkBytes: 100, chunkIntervalMs: 0, readLatencyMs: 5 });
-    const burst = commandLines(10).map((l) => `${l}\n`).join(''); // about 160 bytes at once
+    const burst = commandLines(10)
+      .map((l) => `${l}\n`)
+      .join(''); // about 160 bytes at once
     wire.host.send(burst);
     clock.runFor(20);
     expect(wire.stats.overrunBytes).toBe(burst.length - FIFO_BYTES);

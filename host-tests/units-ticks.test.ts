@@ -101,23 +101,19 @@ describe('ticks across 2^31 and 2^32, signed as the ESP32 gives them', () => {
 describe('rate-time accumulation', () => {
   it('is exact against BigInt arithmetic for any rate and duration split', () => {
     fc.assert(
-      fc.property(
-        fc.integer({ min: 1, max: 2_400_000_000 }),
-        fc.array(fc.integer({ min: 0, max: 5 * 86_400_000 }), { minLength: 1, maxLength: 20 }),
-        (rate, pieces) => {
-          const out = [0];
-          let acc = 0;
-          let nl = 0;
-          for (const p of pieces) {
-            nl += addRateTime(acc, rate, p, out);
-            acc = out[0]!;
-          }
-          const total = pieces.reduce((a, b) => a + b, 0);
-          const exact = (BigInt(rate) * BigInt(total)) / BigInt(RATE_TIME_PER_NL);
-          expect(BigInt(nl)).toBe(exact);
-          expect(volumeAtRateNl(rate, total)).toBe(Number(exact));
-        },
-      ),
+      fc.property(fc.integer({ min: 1, max: 2_400_000_000 }), fc.array(fc.integer({ min: 0, max: 5 * 86_400_000 }), { minLength: 1, maxLength: 20 }), (rate, pieces) => {
+        const out = [0];
+        let acc = 0;
+        let nl = 0;
+        for (const p of pieces) {
+          nl += addRateTime(acc, rate, p, out);
+          acc = out[0]!;
+        }
+        const total = pieces.reduce((a, b) => a + b, 0);
+        const exact = (BigInt(rate) * BigInt(total)) / BigInt(RATE_TIME_PER_NL);
+        expect(BigInt(nl)).toBe(exact);
+        expect(volumeAtRateNl(rate, total)).toBe(Number(exact));
+      }),
     );
   });
 

@@ -48,7 +48,7 @@ describe('the virtual board in process', () => {
     expect(parseReply(key(3))?.code).toBe(514);
   });
 
-  it('attachDevice puts an emulated device on its own pty, at the board\'s virtual time', async () => {
+  it("attachDevice puts an emulated device on its own pty, at the board's virtual time", async () => {
     const board = await VirtualBoard.start({
       link: join(TMP, 'ttyPUMP'),
       stateDir: join(TMP, 'state'),

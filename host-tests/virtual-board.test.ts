@@ -235,7 +235,7 @@ describe('the virtual board on a pty', () => {
     expect(existsSync(`${b.path}.clock`)).toBe(false);
   });
 
-  it('--clock: a bad mode, --speed with it, or a file in the socket\'s place are refused', () => {
+  it("--clock: a bad mode, --speed with it, or a file in the socket's place are refused", () => {
     const link = ['--link', join(TMP, 'clk', 'tty'), '--state', join(TMP, 'clk', 'state')];
     const mode = board(...link, '--clock', 'fast');
     expect(mode.code).toBe(2);

@@ -95,12 +95,14 @@ describe('the dashboard in Chromium', () => {
     expect(await page.locator('#virtual-speed').innerText()).toMatch(/moves only with the buttons below \(manual clock\)/);
     // A patient bolus (the server logs in with the patient role; the page holds no key).
     await page.getByRole('button', { name: 'Patient bolus' }).click();
-    await result(page, 'actions-result').filter({ hasText: /patient bolus #\d+ started/ }).waitFor(WAIT);
+    await result(page, 'actions-result')
+      .filter({ hasText: /patient bolus #\d+ started/ })
+      .waitFor(WAIT);
     await board.clock.advance(2 * 60_000);
     await page.locator('li.event[data-type="bolus-end"]').first().waitFor(WAIT);
   });
 
-  it('programs a ten-fold increase only with the confirmation, in the pump\'s own words', async () => {
+  it("programs a ten-fold increase only with the confirmation, in the pump's own words", async () => {
     await page.getByLabel('Rate (mL/day)').fill('24');
     await page.getByLabel('Name', { exact: true }).fill('water-24ml-day');
     await page.getByRole('button', { name: 'Check', exact: true }).click();
@@ -121,9 +123,11 @@ describe('the dashboard in Chromium', () => {
     await page.locator('dd[data-key=mode]').filter({ hasText: 'water-24ml-day' }).waitFor(WAIT);
   });
 
-  it('refuses a patient bolus the new prescription has none of, in the pump\'s words', async () => {
+  it("refuses a patient bolus the new prescription has none of, in the pump's words", async () => {
     await page.getByRole('button', { name: 'Patient bolus' }).click();
-    await result(page, 'actions-result').filter({ hasText: /^E821 PUMP_REFUSED: patient bolus: E\d+ / }).waitFor(WAIT);
+    await result(page, 'actions-result')
+      .filter({ hasText: /^E821 PUMP_REFUSED: patient bolus: E\d+ / })
+      .waitFor(WAIT);
   });
 
   it('raises the occlusion alarm in the page when the line is blocked, announced to screen readers', async () => {
@@ -133,7 +137,10 @@ describe('the dashboard in Chromium', () => {
     for (let i = 0; i < 60 && (await alarm.count()) === 0; i++) {
       await board.clock.advance(60_000);
       // The page has caught up with this board time before the next minute.
-      await page.locator('dd[data-key=time]').filter({ hasText: new RegExp(`^${clockText(board.clock.nowMs)}$`) }).waitFor(WAIT);
+      await page
+        .locator('dd[data-key=time]')
+        .filter({ hasText: new RegExp(`^${clockText(board.clock.nowMs)}$`) })
+        .waitFor(WAIT);
     }
     await alarm.first().waitFor(WAIT);
     expect(await alarm.first().innerText()).toMatch(/OCCLUSION/);
@@ -154,7 +161,9 @@ describe('the dashboard in Chromium', () => {
     await result(page, 'virtual-result').filter({ hasText: 'released' }).waitFor(WAIT);
     await board.clock.advance(60_000);
     await page.getByRole('button', { name: 'Acknowledge all alarms' }).click();
-    await result(page, 'actions-result').filter({ hasText: /acknowledged \d+ alarm\(s\)/ }).waitFor(WAIT);
+    await result(page, 'actions-result')
+      .filter({ hasText: /acknowledged \d+ alarm\(s\)/ })
+      .waitFor(WAIT);
     await board.clock.advance(60_000);
     await page.locator('li.event[data-type="alarm-ack"]').first().waitFor(WAIT);
   });
@@ -164,8 +173,12 @@ describe('the dashboard in Chromium', () => {
     await page.keyboard.press('Tab');
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('stop');
     await page.keyboard.press('Enter');
-    await result(page, 'stop-result').filter({ hasText: /^delivery (paused|stopped)/ }).waitFor(WAIT);
-    await state(page).filter({ hasText: /paused|stopped/ }).waitFor(WAIT);
+    await result(page, 'stop-result')
+      .filter({ hasText: /^delivery (paused|stopped)/ })
+      .waitFor(WAIT);
+    await state(page)
+      .filter({ hasText: /paused|stopped/ })
+      .waitFor(WAIT);
   });
 
   it('shows the history with filters and downloads it as CSV', async () => {
@@ -173,13 +186,17 @@ describe('the dashboard in Chromium', () => {
     await page.locator('table.history tbody tr').first().waitFor(WAIT);
     await page.getByLabel('Type').selectOption('program');
     await page.getByRole('button', { name: 'Show history' }).click();
-    await result(page, 'history-result').filter({ hasText: /^\d+ records$/ }).waitFor(WAIT);
+    await result(page, 'history-result')
+      .filter({ hasText: /^\d+ records$/ })
+      .waitFor(WAIT);
     const types = await page.locator('table.history tbody tr td:nth-child(3)').allInnerTexts();
     expect(types.length).toBeGreaterThan(0);
     expect(new Set(types)).toEqual(new Set(['program']));
     const [download] = await Promise.all([page.waitForEvent('download', WAIT), page.getByRole('button', { name: 'Download CSV' }).click()]);
     expect(download.suggestedFilename()).toBe('pump-history.csv');
-    const csv = readFileSync((await download.path())!, 'utf8').trim().split('\n');
+    const csv = readFileSync((await download.path())!, 'utf8')
+      .trim()
+      .split('\n');
     expect(csv[0]).toBe('seq,time_since_boot_s,clock_day,time_of_day,type,reason,delivered_nl,details');
     expect(csv.length).toBeGreaterThan(1);
     for (const row of csv.slice(1)) expect(row.split(',')[4]).toBe('program');
@@ -192,7 +209,9 @@ describe('the dashboard in Chromium', () => {
     writeAccuracyRun(dir, rec);
     await page.getByLabel('Run folder (as pumpctl accuracy wrote it)').fill(join(tmp, 'missing'));
     await page.getByRole('button', { name: 'Open run' }).click();
-    await result(page, 'accuracy-result').filter({ hasText: /^E801 FILE_UNREADABLE: cannot read/ }).waitFor(WAIT);
+    await result(page, 'accuracy-result')
+      .filter({ hasText: /^E801 FILE_UNREADABLE: cannot read/ })
+      .waitFor(WAIT);
     await page.getByLabel('Run folder (as pumpctl accuracy wrote it)').fill(dir);
     await page.getByRole('button', { name: 'Open run' }).click();
     await page.locator('#accuracy-verdict').filter({ hasText: 'Verdict: pass' }).waitFor(WAIT);

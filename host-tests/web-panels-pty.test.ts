@@ -68,7 +68,9 @@ const text = (key: string) => dd(key).innerText();
 /** Moves board time to `ms` and waits until the page shows it. */
 async function boardTo(ms: number): Promise<void> {
   await board.clock.to(ms);
-  await dd('time').filter({ hasText: new RegExp(`^${clockText(ms)}$`) }).waitFor(WAIT);
+  await dd('time')
+    .filter({ hasText: new RegExp(`^${clockText(ms)}$`) })
+    .waitFor(WAIT);
 }
 
 describe('the dashboard panels', () => {
@@ -81,7 +83,9 @@ describe('the dashboard panels', () => {
     // 08:30 on the pump's clock: the step to 2 mL/day comes at noon.
     expect(await text('next')).toBe('in 3 h 30 min');
     // What it steps to and when, in pumpctl status's words (the NEXT query).
-    await dd('nextBasal').filter({ hasText: /^2\.000 mL\/day from 12:00 \(in 3 h 30 min\)$/ }).waitFor(WAIT);
+    await dd('nextBasal')
+      .filter({ hasText: /^2\.000 mL\/day from 12:00 \(in 3 h 30 min\)$/ })
+      .waitFor(WAIT);
     expect(await text('today')).toMatch(/^\d+\.\d µL$/);
     expect(await text('delivered')).toMatch(/^\d+\.\d µL$/);
     expect(await text('reservoir')).toMatch(/^\d+\.\d{3} mL of \d+\.\d{3} mL$/);
@@ -92,7 +96,9 @@ describe('the dashboard panels', () => {
     await boardTo(4 * HOUR + 30 * MIN);
     await dd('rate').filter({ hasText: '2.000 mL/day' }).waitFor(WAIT);
     expect(await text('next')).toBe('in 11 h 30 min');
-    await dd('nextBasal').filter({ hasText: /^1\.000 mL\/day from 00:00 \(in 11 h 30 min\)$/ }).waitFor(WAIT);
+    await dd('nextBasal')
+      .filter({ hasText: /^1\.000 mL\/day from 00:00 \(in 11 h 30 min\)$/ })
+      .waitFor(WAIT);
   });
 
   it('draws the syringe with the plunger where the reservoir is', async () => {
@@ -107,11 +113,14 @@ describe('the dashboard panels', () => {
     expect(await page.locator('.syringe g').getAttribute('transform')).toBe(`translate(${22 + w}, 0)`);
   });
 
-  it('programs from a file: the reader\'s message for a bad one, the diff and the commit for a good one', async () => {
+  it("programs from a file: the reader's message for a bad one, the diff and the commit for a good one", async () => {
     const file = page.getByLabel('Prescription file (JSON or YAML)');
     await file.setInputFiles({ name: 'broken.yaml', mimeType: 'application/yaml', buffer: Buffer.from('name: broken\nmode: continuous\nrateNlPerDay: lots\n') });
     await page.getByRole('button', { name: 'Check file' }).click();
-    await page.locator('#program-result').filter({ hasText: /^E8\d\d \w+: / }).waitFor(WAIT);
+    await page
+      .locator('#program-result')
+      .filter({ hasText: /^E8\d\d \w+: / })
+      .waitFor(WAIT);
     const why = await page.locator('#program-result').innerText();
     expect(why).toMatch(/broken\.yaml/);
     expect(why).toMatch(/rateNlPerDay|drug/);
@@ -131,14 +140,17 @@ describe('the dashboard panels', () => {
     await dd('next').filter({ hasText: 'none scheduled' }).waitFor(WAIT);
   });
 
-  it('gives a clinician bolus from its form, with pumpctl\'s checks on the values', async () => {
+  it("gives a clinician bolus from its form, with pumpctl's checks on the values", async () => {
     await page.getByLabel('Volume (µL)').fill('lots');
     await page.getByRole('button', { name: 'Give clinician bolus' }).click();
     await page.locator('#actions-result').filter({ hasText: 'E800 USAGE: Volume (µL) must be a number (got "lots")' }).waitFor(WAIT);
     await page.getByLabel('Volume (µL)').fill('50');
     await page.getByLabel('Duration (min)').fill('5');
     await page.getByRole('button', { name: 'Give clinician bolus' }).click();
-    await page.locator('#actions-result').filter({ hasText: /^clinician bolus #\d+: 50\.0 µL over 5 min$/ }).waitFor(WAIT);
+    await page
+      .locator('#actions-result')
+      .filter({ hasText: /^clinician bolus #\d+: 50\.0 µL over 5 min$/ })
+      .waitFor(WAIT);
     await board.clock.advance(6 * MIN);
     await page.locator('li.event[data-type="bolus-end"]').first().waitFor(WAIT);
   });
@@ -152,16 +164,27 @@ describe('the dashboard panels', () => {
     // More than the syringe holds: the pump's own refusal, in its words.
     await form.getByLabel('Added (mL)').fill('15');
     await form.getByRole('button', { name: 'Record refill' }).click();
-    await page.locator('#actions-result').filter({ hasText: /^E821 PUMP_REFUSED: refill: E421 15000000 nl is more than the 10000000 nl the [\w-]+ syringe holds$/ }).waitFor(WAIT);
+    await page
+      .locator('#actions-result')
+      .filter({ hasText: /^E821 PUMP_REFUSED: refill: E421 15000000 nl is more than the 10000000 nl the [\w-]+ syringe holds$/ })
+      .waitFor(WAIT);
     await form.getByLabel('Added (mL)').fill('8');
     await form.getByRole('button', { name: 'Record refill' }).click();
     const after = '8.000';
-    await page.locator('#actions-result').filter({ hasText: `refill recorded: reservoir ${after} mL at 1000000 µg/mL` }).waitFor(WAIT);
-    await dd('reservoir').filter({ hasText: new RegExp(`^${after.replace('.', '\\.')} mL of `) }).waitFor(WAIT);
-    await page.locator('#syringe-text').filter({ hasText: `Syringe: ${after} mL left of ` }).waitFor(WAIT);
+    await page
+      .locator('#actions-result')
+      .filter({ hasText: `refill recorded: reservoir ${after} mL at 1000000 µg/mL` })
+      .waitFor(WAIT);
+    await dd('reservoir')
+      .filter({ hasText: new RegExp(`^${after.replace('.', '\\.')} mL of `) })
+      .waitFor(WAIT);
+    await page
+      .locator('#syringe-text')
+      .filter({ hasText: `Syringe: ${after} mL left of ` })
+      .waitFor(WAIT);
   });
 
-  it('raises the rig\'s alarms from the fault buttons, each acknowledged by its own button', async () => {
+  it("raises the rig's alarms from the fault buttons, each acknowledged by its own button", async () => {
     const cases = [
       // Acknowledged while the air is still there: the alarm stays, shown as acknowledged, and goes with the air.
       { on: 'Air bubble (20 µL)', did: 'air bubble 20000 nl', off: 'Clear the air', code: 'A13', alarm: 'A13 AIR_IN_LINE', prio: 'high', flow: 'ack-while-present' },
@@ -171,7 +194,10 @@ describe('the dashboard panels', () => {
     ] as const;
     for (const c of cases) {
       await page.getByRole('button', { name: c.on, exact: true }).click();
-      await page.locator('#virtual-result').filter({ hasText: `${c.on}: ${c.did} on the virtual rig` }).waitFor(WAIT);
+      await page
+        .locator('#virtual-result')
+        .filter({ hasText: `${c.on}: ${c.did} on the virtual rig` })
+        .waitFor(WAIT);
       const li = page.locator('li.alarm', { hasText: c.alarm });
       for (let i = 0; i < 10 && (await li.count()) === 0; i++) await boardTo(board.clock.nowMs + MIN);
       await li.waitFor(WAIT);
@@ -186,8 +212,13 @@ describe('the dashboard panels', () => {
       if (c.flow === 'ack-while-present') {
         await ack.click();
         // pumpctl ack's words: the pump's own events say the cause is still there.
-        await page.locator('#stop-result').filter({ hasText: `still active: ${c.alarm} (acknowledged)` }).waitFor(WAIT);
-        expect(await page.locator('#stop-result').innerText()).toBe(`acknowledged 0 alarm(s)\n${c.alarm}: its cause is still present: the alarm stays active until it is gone\nstill active: ${c.alarm} (acknowledged)`);
+        await page
+          .locator('#stop-result')
+          .filter({ hasText: `still active: ${c.alarm} (acknowledged)` })
+          .waitFor(WAIT);
+        expect(await page.locator('#stop-result').innerText()).toBe(
+          `acknowledged 0 alarm(s)\n${c.alarm}: its cause is still present: the alarm stays active until it is gone\nstill active: ${c.alarm} (acknowledged)`,
+        );
         // STATUS still lists the same code: the page must ask again to show it acknowledged.
         await li.filter({ hasText: `${c.prio} priority, acknowledged` }).waitFor(WAIT);
         expect(await li.getByRole('button', { name: 'Acknowledged' }).isDisabled()).toBe(true);
@@ -207,7 +238,9 @@ describe('the dashboard panels', () => {
 
   it('marks a stop as a grey band and an alarm as a red one on the charts, with the line charts of the virtual rig', async () => {
     await page.getByRole('button', { name: 'STOP' }).click();
-    await dd('state').filter({ hasText: /paused|stopped/ }).waitFor(WAIT);
+    await dd('state')
+      .filter({ hasText: /paused|stopped/ })
+      .waitFor(WAIT);
     const stoppedAt = board.clock.nowMs / 1000;
     await boardTo(board.clock.nowMs + 3 * MIN);
     await page.getByRole('button', { name: 'Resume' }).click();
@@ -227,7 +260,10 @@ describe('the dashboard panels', () => {
   it('filters the history by its text', async () => {
     await page.getByLabel('Contains').fill('water-flat');
     await page.getByRole('button', { name: 'Show history' }).click();
-    await page.locator('#history-result').filter({ hasText: /^\d+ records$/ }).waitFor(WAIT);
+    await page
+      .locator('#history-result')
+      .filter({ hasText: /^\d+ records$/ })
+      .waitFor(WAIT);
     const rows = await page.locator('table.history tbody tr').allInnerTexts();
     expect(rows.length).toBeGreaterThan(0);
     for (const r of rows) expect(r.toLowerCase()).toContain('water-flat');
@@ -292,7 +328,15 @@ describe('the dashboard panels', () => {
 
   it('has text colours readable against their backgrounds (WCAG AA)', async () => {
     const poor = await page.evaluate(() => {
-      type El = { parentElement: El | null; tagName: string; disabled?: boolean; childNodes: Iterable<{ nodeType: number; textContent: string | null }>; getClientRects(): { length: number }; closest(s: string): unknown; textContent: string | null };
+      type El = {
+        parentElement: El | null;
+        tagName: string;
+        disabled?: boolean;
+        childNodes: Iterable<{ nodeType: number; textContent: string | null }>;
+        getClientRects(): { length: number };
+        closest(s: string): unknown;
+        textContent: string | null;
+      };
       const rgb = (c: string): number[] => (/rgba?\(([^)]+)\)/.exec(c)?.[1] ?? '0,0,0,0').split(',').map((v) => Number(v.trim()));
       const lum = ([r, g, b]: number[]): number => {
         const f = (v: number): number => ((v /= 255) <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4);

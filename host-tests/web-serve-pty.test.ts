@@ -117,7 +117,9 @@ describe('pumpctl serve', () => {
     expect(await page.locator('#virtual-h').count()).toBe(0);
     // Board time moves only when the test says: the page follows it through pumpctl serve.
     await (await board.clock()).advance(20 * 60_000);
-    await dd(page, 'time').filter({ hasText: /^0:20:/ }).waitFor(WAIT);
+    await dd(page, 'time')
+      .filter({ hasText: /^0:20:/ })
+      .waitFor(WAIT);
 
     // The port is held: pumpctl in another terminal is told so.
     let err = '';
@@ -127,11 +129,19 @@ describe('pumpctl serve', () => {
 
     // A patient bolus: the server logs in as the patient; the page never held a key.
     await page.getByRole('button', { name: 'Patient bolus' }).click();
-    await page.locator('#actions-result').filter({ hasText: /^patient bolus #\d+ started$/ }).waitFor(WAIT);
+    await page
+      .locator('#actions-result')
+      .filter({ hasText: /^patient bolus #\d+ started$/ })
+      .waitFor(WAIT);
     // Stop, then resume (the clinician's key, also the server's).
     await page.getByRole('button', { name: 'STOP' }).click();
-    await page.locator('#stop-result').filter({ hasText: /^delivery (paused|stopped)$/ }).waitFor(WAIT);
-    await dd(page, 'state').filter({ hasText: /paused|stopped/ }).waitFor(WAIT);
+    await page
+      .locator('#stop-result')
+      .filter({ hasText: /^delivery (paused|stopped)$/ })
+      .waitFor(WAIT);
+    await dd(page, 'state')
+      .filter({ hasText: /paused|stopped/ })
+      .waitFor(WAIT);
     await page.getByRole('button', { name: 'Resume' }).click();
     await page.locator('#stop-result').filter({ hasText: 'delivery running' }).waitFor(WAIT);
     await dd(page, 'state').filter({ hasText: 'running' }).waitFor(WAIT);
@@ -140,7 +150,12 @@ describe('pumpctl serve', () => {
     expect(await s.interrupt()).toBe(EXIT.ok);
     await page.locator('#link').filter({ hasText: 'not connected to the dashboard server' }).waitFor(WAIT);
     let status = '';
-    const after = await runPumpctl(['--port', board.path, '--keys', board.keysFile, '--timeout', '5000', '--json', 'status'], { stdout: (t) => (status += t), stderr: () => undefined, env: {}, isTty: false });
+    const after = await runPumpctl(['--port', board.path, '--keys', board.keysFile, '--timeout', '5000', '--json', 'status'], {
+      stdout: (t) => (status += t),
+      stderr: () => undefined,
+      env: {},
+      isTty: false,
+    });
     expect(after).toBe(EXIT.ok);
     expect(JSON.parse(status)).toMatchObject({ state: 'running' });
     await page.close();
@@ -154,15 +169,20 @@ describe('pumpctl serve', () => {
     const page = await open(s.url);
     await dd(page, 'state').filter({ hasText: 'running' }).waitFor(WAIT);
     await page.getByRole('button', { name: 'Patient bolus' }).click();
-    await page.locator('#actions-result').filter({ hasText: /^E804 NO_KEY: no patient key/ }).waitFor(WAIT);
+    await page
+      .locator('#actions-result')
+      .filter({ hasText: /^E804 NO_KEY: no patient key/ })
+      .waitFor(WAIT);
     // STOP needs no key, as at the pump.
     await page.getByRole('button', { name: 'STOP' }).click();
-    await dd(page, 'state').filter({ hasText: /paused|stopped/ }).waitFor(WAIT);
+    await dd(page, 'state')
+      .filter({ hasText: /paused|stopped/ })
+      .waitFor(WAIT);
     expect(await s.interrupt()).toBe(EXIT.ok);
     await page.close();
   });
 
-  it('fails at once with pumpctl\'s own error on a port with no pump, printing no URL', async () => {
+  it("fails at once with pumpctl's own error on a port with no pump, printing no URL", async () => {
     const r = await serve(['--port', join(tmp, 'no-such-port'), 'serve', '--http-port', '0']);
     expect('url' in r).toBe(false);
     const f = r as { code: number | null; stdout: string; stderr: string };

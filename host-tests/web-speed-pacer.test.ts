@@ -43,7 +43,7 @@ function rig(speed: number, engine: number) {
   return { s, pacer, run, wall };
 }
 
-describe('Pacer.setSpeed (the dashboard\'s speed control)', () => {
+describe("Pacer.setSpeed (the dashboard's speed control)", () => {
   it('follows a slower pace at once, whatever debt the faster one left', async () => {
     const { s, pacer, run, wall } = rig(86_400, 1_000);
     await run(1_000);

@@ -51,7 +51,7 @@ const statuses = (p: Page) => p.evaluate(() => window.dashboard.statuses);
 /** Waits until the page has had `more` status messages after the `n`th. */
 const statusesAfter = (p: Page, n: number, more: number) => p.waitForFunction(([from, k]) => window.dashboard.statuses >= from + k, [n, more] as const, WAIT);
 
-describe('the virtual board\'s speed from the dashboard', () => {
+describe("the virtual board's speed from the dashboard", () => {
   it('starts standing still, as --speed 0 said', async () => {
     await page.goto(board.url);
     await other.goto(board.url);
@@ -68,9 +68,14 @@ describe('the virtual board\'s speed from the dashboard', () => {
     await other.locator('#virtual-speed').filter({ hasText: 'board time runs at x86400: 1 d each second' }).waitFor(WAIT);
     expect(await other.getByLabel('Speed of board time').inputValue()).toBe('86400');
     // Hours of board time pass (a standing clock would stay at 0:00:xx).
-    await time(page).filter({ hasText: /^([2-9]|[0-9]{2,}):/ }).waitFor(WAIT);
+    await time(page)
+      .filter({ hasText: /^([2-9]|[0-9]{2,}):/ })
+      .waitFor(WAIT);
     await page.locator('#virtual-h').scrollIntoViewIfNeeded();
-    await page.locator('#virtual-h').locator('..').screenshot({ path: join(ROOT, 'docs/images/dashboard-speed.png') });
+    await page
+      .locator('#virtual-h')
+      .locator('..')
+      .screenshot({ path: join(ROOT, 'docs/images/dashboard-speed.png') });
   });
 
   it('slows to a minute a second and keeps going: no debt from the fast pace stalls it', async () => {
@@ -80,10 +85,14 @@ describe('the virtual board\'s speed from the dashboard', () => {
     await statusesAfter(page, await statuses(page), 2);
     const from = seconds(await time(page).innerText());
     // Ten board seconds at x60 take a sixth of a second; a stalled clock would not get there.
-    await page.waitForFunction((t) => {
-      const m = /^(\d+):(\d\d):(\d\d)$/.exec((document.querySelector('dd[data-key=time]') as { textContent: string }).textContent)!;
-      return Number(m[1]) * 3600 + Number(m[2]) * 60 + Number(m[3]) >= t;
-    }, from + 10, WAIT);
+    await page.waitForFunction(
+      (t) => {
+        const m = /^(\d+):(\d\d):(\d\d)$/.exec((document.querySelector('dd[data-key=time]') as { textContent: string }).textContent)!;
+        return Number(m[1]) * 3600 + Number(m[2]) * 60 + Number(m[3]) >= t;
+      },
+      from + 10,
+      WAIT,
+    );
   });
 
   it('stands still again from where it is, without a jump', async () => {
@@ -98,7 +107,7 @@ describe('the virtual board\'s speed from the dashboard', () => {
     await other.locator('#virtual-speed').filter({ hasText: 'standing still' }).waitFor(WAIT);
   });
 
-  it('refuses a speed the page does not offer, in pumpctl\'s words', async () => {
+  it("refuses a speed the page does not offer, in pumpctl's words", async () => {
     // The select offers only good values; a page that sends another gets the server's check.
     const text = await page.evaluate(async () => {
       const ws = new WebSocket(`ws://${location.host}/ws${location.search}`);

@@ -42,7 +42,11 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'pump-start-'));
   const env = { ...process.env };
   delete env['PUMP_DASHBOARD'];
-  child = spawn(process.execPath, ['--import', 'tsx', 'host/board/main.ts', '--fresh', '--seed', '1', '--state', join(dir, 'state'), '--link', join(dir, 'ttyPUMP')], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env });
+  child = spawn(process.execPath, ['--import', 'tsx', 'host/board/main.ts', '--fresh', '--seed', '1', '--state', join(dir, 'state'), '--link', join(dir, 'ttyPUMP')], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env,
+  });
   exited = new Promise((resolve) => child.once('exit', resolve));
   child.stdout!.setEncoding('utf8');
   child.stdout!.on('data', (c: string) => (out += c));
@@ -66,7 +70,10 @@ describe('npm start', () => {
     const link = join(dir, 'ttyPUMP');
     const page = await browser.context.newPage();
     expect((await page.goto(m[1]!))?.status()).toBe(200);
-    await page.locator('dd[data-key=state]').filter({ hasText: /running|idle|paused|stopped/ }).waitFor(WAIT);
+    await page
+      .locator('dd[data-key=state]')
+      .filter({ hasText: /running|idle|paused|stopped/ })
+      .waitFor(WAIT);
     await page.locator('#virtual-speed').filter({ hasText: 'board time runs at x60: 1 min each second' }).waitFor(WAIT);
     expect(await page.getByLabel('Speed of board time').inputValue()).toBe('60');
     await page.getByRole('button', { name: 'Block the line' }).waitFor(WAIT);

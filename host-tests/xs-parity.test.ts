@@ -59,7 +59,9 @@ describe('XS parity', () => {
   });
 
   it('the history scenario reads the log and stores a calibration (checked on Node; XS gives the same stream)', () => {
-    const lines = onNode('protocol-history').filter((r) => r[1] === 'reply').map((r) => `${r[2]} ${r[3]}`);
+    const lines = onNode('protocol-history')
+      .filter((r) => r[1] === 'reply')
+      .map((r) => `${r[2]} ${r[3]}`);
     expect(lines.filter((l) => / hour-total HOUR_CLOSED /.test(l)).length).toBeGreaterThanOrEqual(4);
     expect(lines.some((l) => /^RXDATA OK .*data=-/.test(l))).toBe(true);
     expect(lines.some((l) => /^CAL \d+ OK flPerMicrostep=\d+ calibrated=1/.test(l))).toBe(true);
@@ -74,10 +76,14 @@ describe('XS parity', () => {
   });
 
   it('a bolus cut by a reset is closed at boot, and a reboot during the AUTH lockout still answers 511 (checked on Node; XS gives the same stream)', () => {
-    const log = onNode('bolus-cut-closed-at-boot').filter((r) => r[2] === 'LOG').map((r) => String(r[3]));
+    const log = onNode('bolus-cut-closed-at-boot')
+      .filter((r) => r[2] === 'LOG')
+      .map((r) => String(r[3]));
     expect(log.filter((l) => / bolus-start PATIENT_REQUEST id=1 /.test(l)).length).toBe(1);
     expect(log.filter((l) => / bolus-interrupted BOLUS_CUT_BY_RESET id=1 .*atMostNl=\d+/.test(l)).length).toBe(1);
-    const auth = onNode('auth-lock-across-reboot').filter((r) => r[1] === 'reply').map((r) => `${r[2]} ${r[3]}`);
+    const auth = onNode('auth-lock-across-reboot')
+      .filter((r) => r[1] === 'reply')
+      .map((r) => `${r[2]} ${r[3]}`);
     expect(auth.filter((l) => /^AUTH 1 ERR 511 /.test(l)).length).toBe(1);
     expect(auth.some((l) => /^STATUS OK .* authlock=600 /.test(l))).toBe(true);
   });

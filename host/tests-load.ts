@@ -102,7 +102,14 @@ function vitest(project: string, log: string): Promise<{ ok: boolean; seconds: n
   return new Promise((resolve) =>
     child.once('close', (code) => {
       writeFileSync(log, out);
-      const failed = [...new Set(out.split('\n').filter((l) => /^\s*FAIL\s/.test(l)).map((l) => l.trim()))];
+      const failed = [
+        ...new Set(
+          out
+            .split('\n')
+            .filter((l) => /^\s*FAIL\s/.test(l))
+            .map((l) => l.trim()),
+        ),
+      ];
       resolve({ ok: code === 0, seconds: (performance.now() - t0) / 1000, failed });
     }),
   );

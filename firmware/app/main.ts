@@ -61,9 +61,7 @@ const battery = new AdcBattery({ Analog, pin: gpio('battery'), divider: { numera
 const endStops = new EndStops({ Digital, pins: { syringeEmpty: boardPin('syringeEmpty'), plungerHome: boardPin('plungerHome') } });
 const annunciator = new BuzzerLed({ PWM, Digital, timer, pins: { buzzer: gpio('buzzer'), led: gpio('led') } });
 const force =
-  boardPin('hx711Sck').fitted === false
-    ? undefined
-    : new Hx711Force({ Digital, pins: { sck: gpio('hx711Sck'), dout: gpio('hx711Dout') }, ticks, scaleMilliNewtonPerCount: HX711_MN_PER_COUNT });
+  boardPin('hx711Sck').fitted === false ? undefined : new Hx711Force({ Digital, pins: { sck: gpio('hx711Sck'), dout: gpio('hx711Dout') }, ticks, scaleMilliNewtonPerCount: HX711_MN_PER_COUNT });
 
 // The normally-closed pinch valve, where built in: a pin map entry that cannot drive its gate
 // is a numbered error, and delivery does not start (the valve, unpowered, stays shut).

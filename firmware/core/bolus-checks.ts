@@ -38,7 +38,13 @@ export function checkClinicianBolus(input: unknown, rx: Prescription, library: D
   }
   const peak = peakRateNlPerDay(rx) + bolusRateNlPerDay(req);
   if (peak > mechanics.maxRateNlPerDay) {
-    return fail(pumpError('RATE_ABOVE_MECHANICS', `the bolus with everything else the prescription can run reaches ${peak} nl/day; the mechanics allow at most ${mechanics.maxRateNlPerDay} nl/day`, 'durationMs'));
+    return fail(
+      pumpError(
+        'RATE_ABOVE_MECHANICS',
+        `the bolus with everything else the prescription can run reaches ${peak} nl/day; the mechanics allow at most ${mechanics.maxRateNlPerDay} nl/day`,
+        'durationMs',
+      ),
+    );
   }
   return ok(req);
 }

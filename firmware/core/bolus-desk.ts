@@ -105,8 +105,10 @@ export class BolusDesk {
     const field = kind === 'clinician' ? 'maxClinicianBolusesPer24h' : 'maxPrimingsPer24h';
     const what = kind === 'clinician' ? 'clinician boluses' : 'priming fills';
     const next = recent.length > 0 ? `; the next is allowed in ${Math.ceil((recent[0]!.startMs + MS_PER_DAY - now) / 60_000)} min` : '';
-    if (recent.length >= entry.hard[field]) return fail(pumpError('HARD_LIMIT', `${recent.length} ${what} in 24 h for ${entry.name}: the hard limit is ${entry.hard[field]} (library hard.${field})${next}`, field));
-    if (recent.length >= entry.soft[field] && !overrideSoft) return fail(pumpError('SOFT_LIMIT', `${recent.length} ${what} in 24 h for ${entry.name}: the soft limit is ${entry.soft[field]} (library soft.${field}); override to go on${next}`, field));
+    if (recent.length >= entry.hard[field])
+      return fail(pumpError('HARD_LIMIT', `${recent.length} ${what} in 24 h for ${entry.name}: the hard limit is ${entry.hard[field]} (library hard.${field})${next}`, field));
+    if (recent.length >= entry.soft[field] && !overrideSoft)
+      return fail(pumpError('SOFT_LIMIT', `${recent.length} ${what} in 24 h for ${entry.name}: the soft limit is ${entry.soft[field]} (library soft.${field}); override to go on${next}`, field));
     return ok(true);
   }
 

@@ -46,7 +46,9 @@ function checkMechanics(rx: Prescription, mechanics: Mechanics): Result<true> {
   if (rx.priming) {
     const priming = rx.priming.rateNlPerDay + peakBasalNlPerDay(rx.basal);
     if (priming > limit) {
-      return fail(pumpError('RATE_ABOVE_MECHANICS', `priming at ${rx.priming.rateNlPerDay} nl/day over the basal reaches ${priming} nl/day; the mechanics allow at most ${limit} nl/day`, 'priming.rateNlPerDay'));
+      return fail(
+        pumpError('RATE_ABOVE_MECHANICS', `priming at ${rx.priming.rateNlPerDay} nl/day over the basal reaches ${priming} nl/day; the mechanics allow at most ${limit} nl/day`, 'priming.rateNlPerDay'),
+      );
     }
   }
   return ok(true);
@@ -102,7 +104,13 @@ function checkIncrease(rx: Prescription, context: CheckContext, flags: ProgramFl
   const daily = after > 0 ? reference('daily', rx, context, entry) : undefined;
   const mg = (ng: number): string => `${(ng / 1e6).toFixed(3)} mg/day`;
   if (after > 0 && !daily) {
-    return fail(pumpError('LARGE_INCREASE', `the new prescription starts ${rx.drug.name} at ${mg(after)} from zero, and there is nothing to measure it against (none ran on this pump, the library gives no starting dose): confirm it`, 'basal'));
+    return fail(
+      pumpError(
+        'LARGE_INCREASE',
+        `the new prescription starts ${rx.drug.name} at ${mg(after)} from zero, and there is nothing to measure it against (none ran on this pump, the library gives no starting dose): confirm it`,
+        'basal',
+      ),
+    );
   }
   if (daily && after >= LARGE_INCREASE_FACTOR * daily.ng) {
     return fail(pumpError('LARGE_INCREASE', `the new prescription delivers ${mg(after)} against ${mg(daily.ng)} ${daily.what} (${(after / daily.ng).toFixed(1)} times)`, 'basal'));
@@ -111,7 +119,13 @@ function checkIncrease(rx: Prescription, context: CheckContext, flags: ProgramFl
   const bolus = bolusAfter > 0 ? reference('bolus', rx, context, entry) : undefined;
   const ug = (ng: number): string => `${(ng / 1e3).toFixed(1)} ug`;
   if (bolusAfter > 0 && !bolus) {
-    return fail(pumpError('LARGE_INCREASE', `the new patient bolus of ${ug(bolusAfter)} of ${rx.drug.name} starts from none, and there is nothing to measure it against (none ran on this pump, the library gives no starting bolus): confirm it`, 'patientBolus.volumeNl'));
+    return fail(
+      pumpError(
+        'LARGE_INCREASE',
+        `the new patient bolus of ${ug(bolusAfter)} of ${rx.drug.name} starts from none, and there is nothing to measure it against (none ran on this pump, the library gives no starting bolus): confirm it`,
+        'patientBolus.volumeNl',
+      ),
+    );
   }
   if (bolus && bolusAfter >= LARGE_INCREASE_FACTOR * bolus.ng) {
     return fail(pumpError('LARGE_INCREASE', `the new patient bolus is ${ug(bolusAfter)} against ${ug(bolus.ng)} ${bolus.what} (${(bolusAfter / bolus.ng).toFixed(1)} times)`, 'patientBolus.volumeNl'));

@@ -95,5 +95,13 @@ export function doseMemoryJson(m: DoseMemory): unknown {
   const program = m.program && { startMs: m.program.startMs, nextPeriodicMs: m.program.nextPeriodicMs ?? null };
   const reservoir = m.reservoir ? [m.reservoir.drug, m.reservoir.concentrationUgPerMl] : null;
   const references = (m.references ?? []).map((e) => [e.drug, e.scheduledNgPerDay, e.patientBolusNg]);
-  return { nowMs: m.nowMs, nextBolusId: m.nextBolusId, patient: m.patient.map((e) => [e.bolusId, e.startMs, e.endMs, e.countedNl]), given: m.given.map((g) => [g.kind, g.startMs]), program: program ?? null, reservoir, references };
+  return {
+    nowMs: m.nowMs,
+    nextBolusId: m.nextBolusId,
+    patient: m.patient.map((e) => [e.bolusId, e.startMs, e.endMs, e.countedNl]),
+    given: m.given.map((g) => [g.kind, g.startMs]),
+    program: program ?? null,
+    reservoir,
+    references,
+  };
 }

@@ -79,12 +79,19 @@ export class FaultPath {
     for (const a of targets) {
       const id = `A${a.code} ${a.name}`;
       const persists = a.conditionPresent;
-      this.#events.push(now, 'alarm-ack', reason('ALARM_ACKNOWLEDGED', persists ? `${id}; the condition persists: the alarm stays${ALARMS[a.name].stopsDelivery ? ' and delivery stays stopped' : ''} until it is gone` : id), { alarm: a.name, code: a.code, persists });
+      this.#events.push(
+        now,
+        'alarm-ack',
+        reason('ALARM_ACKNOWLEDGED', persists ? `${id}; the condition persists: the alarm stays${ALARMS[a.name].stopsDelivery ? ' and delivery stays stopped' : ''} until it is gone` : id),
+        { alarm: a.name, code: a.code, persists },
+      );
       if (this.alarms.acknowledge(a.name)) {
         cleared++;
         // A momentary alarm's cause cannot be read at rest (a blocked line shows nothing while
         // the plunger stands): say so, rather than that the condition is gone (hole 6).
-        const why = ALARMS[a.name].momentary ? reason('ALARM_ACKNOWLEDGED', `${id} cleared by the acknowledgement; whether its cause is gone is not known until delivery runs, and it is raised again if the cause persists`) : reason('ALARM_CLEARED', id);
+        const why = ALARMS[a.name].momentary
+          ? reason('ALARM_ACKNOWLEDGED', `${id} cleared by the acknowledgement; whether its cause is gone is not known until delivery runs, and it is raised again if the cause persists`)
+          : reason('ALARM_CLEARED', id);
         this.#events.push(now, 'alarm-cleared', why, { alarm: a.name, code: a.code });
       }
     }

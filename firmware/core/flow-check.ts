@@ -377,7 +377,12 @@ export class FlowCheck {
       // (they drain only at the allowance, 1.8 uL/min at 1 mL/h: a tau 150 s line's fill takes a
       // quarter of an hour), not a fault, if the flow now arrives as pushed. The thresholds drop to
       // the floor from here (#threshold), so the carry-over must not stay.
-      if (this.#steadyMs >= c.settleMs && this.#steadyMs - dtMs < c.settleMs && this.#recentPushed > 0 && 100 * Math.abs(this.#recentMeasured - this.#recentPushed) <= c.allowancePercent * this.#recentPushed) {
+      if (
+        this.#steadyMs >= c.settleMs &&
+        this.#steadyMs - dtMs < c.settleMs &&
+        this.#recentPushed > 0 &&
+        100 * Math.abs(this.#recentMeasured - this.#recentPushed) <= c.allowancePercent * this.#recentPushed
+      ) {
         this.#deficit = 0;
         this.#excess = 0;
       }

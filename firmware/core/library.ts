@@ -77,8 +77,10 @@ export function readLibrary(input: unknown): Result<DrugLibrary> {
         if (!inside) refuse('LIBRARY_LIMITS', `${p}.soft.${f} ${soft[f]} lies outside hard.${f} ${hard[f]}`, `${p}.soft.${f}`);
       }
       // A starting dose above the hard limit could never be given: a slip in the library.
-      if (startingDoseUgPer24h !== undefined && startingDoseUgPer24h > hard.maxDoseUgPer24h) refuse('LIBRARY_LIMITS', `${p}.startingDoseUgPer24h ${startingDoseUgPer24h} is above hard.maxDoseUgPer24h ${hard.maxDoseUgPer24h}`, `${p}.startingDoseUgPer24h`);
-      if (startingBolusUg !== undefined && startingBolusUg > hard.maxBolusUg) refuse('LIBRARY_LIMITS', `${p}.startingBolusUg ${startingBolusUg} is above hard.maxBolusUg ${hard.maxBolusUg}`, `${p}.startingBolusUg`);
+      if (startingDoseUgPer24h !== undefined && startingDoseUgPer24h > hard.maxDoseUgPer24h)
+        refuse('LIBRARY_LIMITS', `${p}.startingDoseUgPer24h ${startingDoseUgPer24h} is above hard.maxDoseUgPer24h ${hard.maxDoseUgPer24h}`, `${p}.startingDoseUgPer24h`);
+      if (startingBolusUg !== undefined && startingBolusUg > hard.maxBolusUg)
+        refuse('LIBRARY_LIMITS', `${p}.startingBolusUg ${startingBolusUg} is above hard.maxBolusUg ${hard.maxBolusUg}`, `${p}.startingBolusUg`);
       return { name, concentrationsUgPerMl, hard, soft, ...(startingDoseUgPer24h !== undefined && { startingDoseUgPer24h }), ...(startingBolusUg !== undefined && { startingBolusUg }) };
     });
     r.finish();
@@ -141,7 +143,9 @@ export function checkAgainstLibrary(rx: Prescription, library: DrugLibrary, over
     return fail(pumpError('DRUG_UNKNOWN', `drug "${rx.drug.name}" is not in the library (${library.drugs.map((d) => d.name).join(', ')})`, 'drug.name'));
   }
   if (!entry.concentrationsUgPerMl.includes(rx.drug.concentrationUgPerMl)) {
-    return fail(pumpError('CONCENTRATION_UNKNOWN', `${rx.drug.concentrationUgPerMl} ug/mL is not allowed for ${entry.name} (${entry.concentrationsUgPerMl.join(', ')} ug/mL)`, 'drug.concentrationUgPerMl'));
+    return fail(
+      pumpError('CONCENTRATION_UNKNOWN', `${rx.drug.concentrationUgPerMl} ug/mL is not allowed for ${entry.name} (${entry.concentrationsUgPerMl.join(', ')} ug/mL)`, 'drug.concentrationUgPerMl'),
+    );
   }
   const values = limitedValues(rx);
   const hard = breach(values, entry.hard, 'hard', entry.name);

@@ -104,7 +104,11 @@ export function readMechanics(input: unknown): Result<Mechanics> {
     const microstepsPerRev = fullStepsPerRev * microsteps;
     const geometry = geometryFlPerMicrostep(syringe.innerDiameterUm, leadUm, microstepsPerRev);
     if (geometry < MIN_FL_PER_MICROSTEP || geometry > MAX_FL_PER_MICROSTEP) {
-      refuse('MECHANICS_STEP_VOLUME', `one microstep moves ${geometry / FL_PER_NL} nl (syringe ${syringe.innerDiameterUm} um bore, leadUm ${leadUm}, ${microstepsPerRev} microsteps per turn); it must be from 0.1 nl to 100000 nl`, 'leadUm');
+      refuse(
+        'MECHANICS_STEP_VOLUME',
+        `one microstep moves ${geometry / FL_PER_NL} nl (syringe ${syringe.innerDiameterUm} um bore, leadUm ${leadUm}, ${microstepsPerRev} microsteps per turn); it must be from 0.1 nl to 100000 nl`,
+        'leadUm',
+      );
     }
     let flPerMicrostep = geometry;
     if (calibration !== undefined) {

@@ -182,7 +182,8 @@ export class Monitor {
     if (!read.ok) {
       this.#flowFails++;
       this.#air = 0;
-      if (this.#flowFails === this.config.faultReads) out.push({ raise: 'FLOW_SENSOR_FAULT', detail: `${this.#flowFails} failed reads in a row, last: ${read.fault} (${read.detail}); ${this.#fallback()}` });
+      if (this.#flowFails === this.config.faultReads)
+        out.push({ raise: 'FLOW_SENSOR_FAULT', detail: `${this.#flowFails} failed reads in a row, last: ${read.fault} (${read.detail}); ${this.#fallback()}` });
       return;
     }
     if (this.#flowFails >= this.config.faultReads && !this.#stuck) out.push(GONE_FLOW_FAULT);
@@ -240,7 +241,8 @@ export class Monitor {
   /** What watches the line while the flow check is lost: said in FLOW_SENSOR_FAULT's message. */
   #fallback(): string {
     if (!this.flowCheck) return 'no flow check is configured';
-    if (this.#forceReads && this.forceCheck) return `occlusion detection falls back on the plunger force (${this.forceCheck.config.occlusionKpa} kPa)${this.dropCheck ? ' and its pressure-drop check' : ''}; delivery continues`;
+    if (this.#forceReads && this.forceCheck)
+      return `occlusion detection falls back on the plunger force (${this.forceCheck.config.occlusionKpa} kPa)${this.dropCheck ? ' and its pressure-drop check' : ''}; delivery continues`;
     return `no load cell watches the line: delivery stops after ${Math.round(this.config.unwatchedMaxMs / MS_PER_MINUTE)} min or ${Math.round(this.config.unwatchedMaxNl / 1_000)} uL unless the sensor reads again`;
   }
 
@@ -266,7 +268,10 @@ export class Monitor {
     const c = this.config;
     if (this.#unwatchedMs < c.unwatchedMaxMs && this.#unwatchedNl < c.unwatchedMaxNl) return;
     this.#unwatched = true;
-    out.push({ raise: 'LINE_UNWATCHED', detail: `the flow sensor has given no valid reading for ${Math.round(this.#unwatchedMs / 1_000)} s of delivery (${Math.round(this.#unwatchedNl)} nl pushed) and no load cell watches the line: occlusions would go unseen` });
+    out.push({
+      raise: 'LINE_UNWATCHED',
+      detail: `the flow sensor has given no valid reading for ${Math.round(this.#unwatchedMs / 1_000)} s of delivery (${Math.round(this.#unwatchedNl)} nl pushed) and no load cell watches the line: occlusions would go unseen`,
+    });
   }
 
   /** A plunger-force read (only checked while delivering). */

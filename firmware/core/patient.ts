@@ -72,7 +72,9 @@ export class PatientLedger {
         frees = r.endMs + MS_PER_DAY;
         if (freed + limits.volumeNl <= limits.maxVolumeNlPer24h) break;
       }
-      return fail(pumpError('BOLUS_MAX_VOLUME', `${used} nl of ${limits.maxVolumeNlPer24h} nl allowed in 24 h are used and a bolus is ${limits.volumeNl} nl; the next is allowed in ${inMinutes(frees - now)}`));
+      return fail(
+        pumpError('BOLUS_MAX_VOLUME', `${used} nl of ${limits.maxVolumeNlPer24h} nl allowed in 24 h are used and a bolus is ${limits.volumeNl} nl; the next is allowed in ${inMinutes(frees - now)}`),
+      );
     }
     return ok(true);
   }

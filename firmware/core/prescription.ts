@@ -80,12 +80,17 @@ function readBolus(r: FieldReader): BolusSpec {
 }
 
 function readSteps(r: FieldReader): RateStep[] {
-  const steps = r.list('schedule', MAX_SCHEDULE_STEPS, (v, p) => {
-    const s = new FieldReader(v, p);
-    const step = { startMs: s.int('startMs', 0, MS_PER_DAY - 1), rateNlPerDay: s.int('rateNlPerDay', 0, MAX_RATE_NL_PER_DAY) };
-    s.finish();
-    return step;
-  }, 'SCHEDULE_STEPS');
+  const steps = r.list(
+    'schedule',
+    MAX_SCHEDULE_STEPS,
+    (v, p) => {
+      const s = new FieldReader(v, p);
+      const step = { startMs: s.int('startMs', 0, MS_PER_DAY - 1), rateNlPerDay: s.int('rateNlPerDay', 0, MAX_RATE_NL_PER_DAY) };
+      s.finish();
+      return step;
+    },
+    'SCHEDULE_STEPS',
+  );
   if (steps.length === 0) refuse('SCHEDULE_STEPS', 'schedule has no steps; give 1 to 24', r.fieldPath('schedule'));
   for (let i = 1; i < steps.length; i++) {
     if (steps[i]!.startMs <= steps[i - 1]!.startMs) {
@@ -97,12 +102,17 @@ function readSteps(r: FieldReader): RateStep[] {
 
 function readTrial(r: FieldReader): Trial {
   const t = r.record('trial');
-  const doses = t.list('doses', MAX_TRIAL_DOSES, (v, p) => {
-    const d = new FieldReader(v, p);
-    const dose = { atMs: d.int('atMs', 0, MAX_TRIAL_MS), ...readBolus(d) };
-    d.finish();
-    return dose;
-  }, 'TRIAL_DOSES');
+  const doses = t.list(
+    'doses',
+    MAX_TRIAL_DOSES,
+    (v, p) => {
+      const d = new FieldReader(v, p);
+      const dose = { atMs: d.int('atMs', 0, MAX_TRIAL_MS), ...readBolus(d) };
+      d.finish();
+      return dose;
+    },
+    'TRIAL_DOSES',
+  );
   for (let i = 1; i < doses.length; i++) {
     const prev = doses[i - 1]!;
     if (doses[i]!.atMs < prev.atMs + prev.durationMs) {

@@ -94,27 +94,45 @@ export class Pump {
   }
 
   // prettier-ignore
-  get state(): PumpState { return this.#state; }
+  get state(): PumpState {
+    return this.#state;
+  }
   // prettier-ignore
-  get prescription(): Prescription | undefined { return this.#engine?.rx; }
+  get prescription(): Prescription | undefined {
+    return this.#engine?.rx;
+  }
   // prettier-ignore
-  get todOffsetMs(): number { return this.#todOffsetMs; }
+  get todOffsetMs(): number {
+    return this.#todOffsetMs;
+  }
   // prettier-ignore
-  get alarms() { return this.#faults.alarms; }
+  get alarms() {
+    return this.#faults.alarms;
+  }
   // prettier-ignore
-  get ledger() { return this.#desk.ledger; }
+  get ledger() {
+    return this.#desk.ledger;
+  }
   /** Changes to what the dose memory holds of boluses (ledger, clinician counts) and the reservoir. */
   // prettier-ignore
-  get doseRevision(): number { return this.#carry.revision(this.#desk); }
+  get doseRevision(): number {
+    return this.#carry.revision(this.#desk);
+  }
   /** How many times the single fault path entered the safe state: tests watch it. */
   // prettier-ignore
-  get safeStateEntries(): number { return this.#faults.safeStateEntries; }
+  get safeStateEntries(): number {
+    return this.#faults.safeStateEntries;
+  }
   /** The next bolus number: never reused, across prescriptions and resets. */
   // prettier-ignore
-  get nextBolusId(): number { return this.#engine ? this.#engine.nextBolusId : this.#carry.firstBolusId; }
+  get nextBolusId(): number {
+    return this.#engine ? this.#engine.nextBolusId : this.#carry.firstBolusId;
+  }
   /** When the running prescription's next periodic dose is due (Infinity: none). */
   // prettier-ignore
-  get nextPeriodicMs(): number { return this.#engine ? this.#engine.nextPeriodicMs : Infinity; }
+  get nextPeriodicMs(): number {
+    return this.#engine ? this.#engine.nextPeriodicMs : Infinity;
+  }
 
   /**
    * What storage must keep of the doses given (dose-memory.ts). Storage asks only when
@@ -126,7 +144,9 @@ export class Pump {
 
   /** Basal plus running boluses now (0 unless delivering). */
   // prettier-ignore
-  get rateNlPerDay(): number { return this.#state === 'running' && this.#engine ? this.#engine.totalRateNlPerDay() : 0; }
+  get rateNlPerDay(): number {
+    return this.#state === 'running' && this.#engine ? this.#engine.totalRateNlPerDay() : 0;
+  }
 
   /** Events since the last call, oldest first. */
   takeEvents(): PumpEvent[] {
@@ -279,7 +299,16 @@ export class Pump {
     const gate = this.#faults.gate();
     if (!gate.ok) return gate;
     if (this.#state === 'stopped') return fail(pumpError('TRIAL_OVER', 'the trial has finished; program a new prescription'));
-    if (this.#state === 'alarm') return fail(pumpError('ALARM_ACTIVE', `alarm ${this.alarms.list().map((a) => `A${a.code} ${a.name}`).join(', ')} holds delivery`));
+    if (this.#state === 'alarm')
+      return fail(
+        pumpError(
+          'ALARM_ACTIVE',
+          `alarm ${this.alarms
+            .list()
+            .map((a) => `A${a.code} ${a.name}`)
+            .join(', ')} holds delivery`,
+        ),
+      );
     if (this.#state !== 'paused') return fail(pumpError('NOT_PAUSED', 'delivery is running'));
     const held = this.reservoir.undeliverable(this.#engine.rx);
     if (held) return fail(held);

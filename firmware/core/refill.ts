@@ -47,11 +47,18 @@ export function checkRefill(record: RefillRecord, c: RefillContext): Result<Refi
   const entry = c.library.drugs.find((d) => d.name === drug);
   if (!entry) return fail(pumpError('DRUG_UNKNOWN', `drug "${drug}" is not in the library (${c.library.drugs.map((d) => d.name).join(', ')})`, 'drug'));
   const conc = record.concentrationUgPerMl;
-  if (!entry.concentrationsUgPerMl.includes(conc)) return fail(pumpError('CONCENTRATION_UNKNOWN', `${conc} ug/mL is not allowed for ${drug} (${entry.concentrationsUgPerMl.join(', ')} ug/mL)`, 'concUgPerMl'));
+  if (!entry.concentrationsUgPerMl.includes(conc))
+    return fail(pumpError('CONCENTRATION_UNKNOWN', `${conc} ug/mL is not allowed for ${drug} (${entry.concentrationsUgPerMl.join(', ')} ug/mL)`, 'concUgPerMl'));
   const contents = { drug, concentrationUgPerMl: conc };
   const rx = c.running;
   if (rx && !sameContents(contents, rx.drug) && !c.stopped) {
-    return fail(pumpError('REFILL_WHILE_DELIVERING', `the refill is ${contentsText(contents)}, the running prescription is for ${rx.drug.name} at ${rx.drug.concentrationUgPerMl} ug/mL: pause delivery first, then refill and program a prescription for the new contents`, 'concUgPerMl'));
+    return fail(
+      pumpError(
+        'REFILL_WHILE_DELIVERING',
+        `the refill is ${contentsText(contents)}, the running prescription is for ${rx.drug.name} at ${rx.drug.concentrationUgPerMl} ug/mL: pause delivery first, then refill and program a prescription for the new contents`,
+        'concUgPerMl',
+      ),
+    );
   }
   const discrepancyNl = record.removedNl - c.expectedNl;
   const limit = Math.max(DISCREPANCY_MIN_NL, (c.expectedNl * DISCREPANCY_PERCENT) / 100);

@@ -39,7 +39,11 @@ export function sameContents(c: ReservoirContents, drug: Drug): boolean {
 export function contentsMismatch(rx: Prescription, held: ReservoirContents | undefined): PumpError | undefined {
   if (!held || sameContents(held, rx.drug)) return undefined;
   const field = held.drug === rx.drug.name ? 'drug.concentrationUgPerMl' : 'drug.name';
-  return pumpError('RESERVOIR_CONTENTS_MISMATCH', `the reservoir holds ${contentsText(held)}, the prescription is for ${rx.drug.name} at ${rx.drug.concentrationUgPerMl} ug/mL: program for what it holds, or pause, refill with the new drug and concentration first, then program`, field);
+  return pumpError(
+    'RESERVOIR_CONTENTS_MISMATCH',
+    `the reservoir holds ${contentsText(held)}, the prescription is for ${rx.drug.name} at ${rx.drug.concentrationUgPerMl} ug/mL: program for what it holds, or pause, refill with the new drug and concentration first, then program`,
+    field,
+  );
 }
 
 export class ReservoirRecord {
@@ -55,9 +59,13 @@ export class ReservoirRecord {
 
   /** Undefined until a refill names the contents or a first prescription starts. */
   // prettier-ignore
-  get held(): ReservoirContents | undefined { return this.#held; }
+  get held(): ReservoirContents | undefined {
+    return this.#held;
+  }
   // prettier-ignore
-  get references(): readonly DoseReference[] { return this.#references; }
+  get references(): readonly DoseReference[] {
+    return this.#references;
+  }
 
   reference(drug: string): DoseReference | undefined {
     return this.#references.find((r) => r.drug === drug);
@@ -100,6 +108,9 @@ export class ReservoirRecord {
   undeliverable(rx: Prescription): PumpError | undefined {
     const held = this.#held;
     if (!held || sameContents(held, rx.drug)) return undefined;
-    return pumpError('RESERVOIR_CHANGED', `the reservoir now holds ${contentsText(held)}, the prescription is for ${rx.drug.name} at ${rx.drug.concentrationUgPerMl} ug/mL: program one for what the reservoir holds`);
+    return pumpError(
+      'RESERVOIR_CHANGED',
+      `the reservoir now holds ${contentsText(held)}, the prescription is for ${rx.drug.name} at ${rx.drug.concentrationUgPerMl} ug/mL: program one for what the reservoir holds`,
+    );
   }
 }

@@ -21,7 +21,6 @@ export function mlToNl(ml: number): number {
   return Math.round(ml * NL_PER_ML);
 }
 
-
 export function nlToMl(nl: number): number {
   return nl / NL_PER_ML;
 }
@@ -99,7 +98,6 @@ export function doseNg(volumeNl: number, concentrationUgPerMl: number): number {
 export function doseUg(volumeNl: number, concentrationUgPerMl: number): number {
   return doseNg(volumeNl, concentrationUgPerMl) / 1_000;
 }
-
 
 /** Formats a millisecond time of day as HH:MM:SS.mmm (for reasons and status lines). */
 export function formatTimeOfDay(ms: number): string {

@@ -93,10 +93,13 @@ class Player {
       this.#step = undefined;
       this.#set(false);
       if (i + 1 < p.onsetsMs.length) {
-        this.#step = this.#timer.set(() => {
-          this.#step = undefined;
-          this.#pulse(i + 1);
-        }, p.onsetsMs[i + 1]! - p.onsetsMs[i]! - p.pulseMs);
+        this.#step = this.#timer.set(
+          () => {
+            this.#step = undefined;
+            this.#pulse(i + 1);
+          },
+          p.onsetsMs[i + 1]! - p.onsetsMs[i]! - p.pulseMs,
+        );
       }
     }, p.pulseMs);
   }

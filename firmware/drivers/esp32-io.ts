@@ -85,5 +85,4 @@ export const ticks: TickSource = new UnsignedTicks(Time);
  * `Time.microseconds`, which exists only when the manifest includes the SDK's
  * modules/base/microseconds; undefined otherwise, and the stepper then times PWM runs in ms.
  */
-export const microseconds: (() => number) | undefined =
-  typeof Time.microseconds === 'number' ? () => Time.microseconds as number : undefined;
+export const microseconds: (() => number) | undefined = typeof Time.microseconds === 'number' ? () => Time.microseconds as number : undefined;

@@ -64,7 +64,13 @@ export function openPinchValve(options: PinchValveOptions): Result<PinchValve> {
     return fail(pumpError('FIELD_RANGE', `${field}: gpio ${String(gpio)} is not a GPIO number (0 to ${MAX_GPIO})`, 'valve.gpio'));
   }
   if (activeLow === true) {
-    return fail(pumpError('FIELD_RANGE', `${field}: activeLow is true, but the valve's MOSFET gate is active high (a reset must leave the coil off and the line closed); wire it as hardware/README.md shows and set activeLow to false`, 'valve.activeLow'));
+    return fail(
+      pumpError(
+        'FIELD_RANGE',
+        `${field}: activeLow is true, but the valve's MOSFET gate is active high (a reset must leave the coil off and the line closed); wire it as hardware/README.md shows and set activeLow to false`,
+        'valve.activeLow',
+      ),
+    );
   }
   try {
     return ok(new PinchValve(options));

@@ -43,9 +43,7 @@ export interface PulseStepperInputOptions {
   stallPin?: InputPin;
 }
 
-export type PulseStepperOptions =
-  | (PulseStepperBaseOptions & { faultPin?: undefined; stallPin?: undefined })
-  | (PulseStepperBaseOptions & PulseStepperInputOptions);
+export type PulseStepperOptions = (PulseStepperBaseOptions & { faultPin?: undefined; stallPin?: undefined }) | (PulseStepperBaseOptions & PulseStepperInputOptions);
 
 interface FaultLine {
   readonly input: DigitalInput;
@@ -402,10 +400,7 @@ export class PulseStepper implements StepperPort {
    * never capped at the segment's count (the comment above the class says why).
    */
   #pwmCredit(phase: PwmPhase): number {
-    const edges =
-      this.#microseconds !== undefined
-        ? Math.ceil(((this.#microseconds() - phase.startUs) * phase.hz) / 1_000_000)
-        : Math.ceil(((this.#now() - phase.startMs + 1) * phase.hz) / 1_000);
+    const edges = this.#microseconds !== undefined ? Math.ceil(((this.#microseconds() - phase.startUs) * phase.hz) / 1_000_000) : Math.ceil(((this.#now() - phase.startMs + 1) * phase.hz) / 1_000);
     return Math.max(0, edges);
   }
 

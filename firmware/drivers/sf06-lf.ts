@@ -82,7 +82,12 @@ export class Sf06Flow implements FlowSensorPort {
   readonly #startCommand: Uint8Array;
   readonly #stopCommand: Uint8Array;
   readonly #frame = new Uint8Array(SF06_FRAME_BYTES);
-  readonly #sample: { flowNlPerMin: number; temperatureCentiC: number | undefined; airInLine: boolean; highFlow: boolean } = { flowNlPerMin: 0, temperatureCentiC: undefined, airInLine: false, highFlow: false };
+  readonly #sample: { flowNlPerMin: number; temperatureCentiC: number | undefined; airInLine: boolean; highFlow: boolean } = {
+    flowNlPerMin: 0,
+    temperatureCentiC: undefined,
+    airInLine: false,
+    highFlow: false,
+  };
   readonly #good: FlowRead = { ok: true, sample: this.#sample };
   #started = false;
 
@@ -148,10 +153,7 @@ export class Sf06Flow implements FlowSensorPort {
     const airInLine = (flags & SF06_FLAG_AIR_IN_LINE) !== 0;
     const highFlow = (flags & SF06_FLAG_HIGH_FLOW) !== 0;
     if (Math.abs(flowNlPerMin) > this.fullScaleNlPerMin) {
-      return fault(
-        'implausible',
-        `${this.model}: flow ${flowNlPerMin} nl/min beyond full scale ${this.fullScaleNlPerMin}${highFlow ? ' (high-flow flag set)' : ''}`,
-      );
+      return fault('implausible', `${this.model}: flow ${flowNlPerMin} nl/min beyond full scale ${this.fullScaleNlPerMin}${highFlow ? ' (high-flow flag set)' : ''}`);
     }
     if (temperatureCentiC < SF06_MIN_TEMPERATURE_C * 100 || temperatureCentiC > SF06_MAX_TEMPERATURE_C * 100) {
       return fault('implausible', `${this.model}: temperature ${temperatureCentiC / 100} C outside ${SF06_MIN_TEMPERATURE_C}-${SF06_MAX_TEMPERATURE_C} C`);

@@ -57,7 +57,10 @@ const MAX_GPIO = 48;
  */
 export function openPcntStepCounter(o: PcntStepCounterOptions): Result<PcntStepCounter> {
   const field = 'hardware/pinmap.json stepSense/stepSenseDelayed';
-  for (const [name, gpio] of [['stepSense', o.signal], ['stepSenseDelayed', o.control]] as const) {
+  for (const [name, gpio] of [
+    ['stepSense', o.signal],
+    ['stepSenseDelayed', o.control],
+  ] as const) {
     if (!Number.isInteger(gpio) || gpio < 0 || gpio > MAX_GPIO) {
       return fail(pumpError('FIELD_RANGE', `hardware/pinmap.json ${name}: gpio ${String(gpio)} is not a GPIO number (0 to ${MAX_GPIO})`, `${name}.gpio`));
     }

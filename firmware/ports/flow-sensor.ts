@@ -16,9 +16,7 @@ export interface FlowSample {
 /** Why a read gave no usable sample. None of these may feed a detector. */
 export type FlowFaultKind = 'no-answer' | 'crc' | 'implausible' | 'not-started';
 
-export type FlowRead =
-  | { readonly ok: true; readonly sample: FlowSample }
-  | { readonly ok: false; readonly fault: FlowFaultKind; readonly detail: string };
+export type FlowRead = { readonly ok: true; readonly sample: FlowSample } | { readonly ok: false; readonly fault: FlowFaultKind; readonly detail: string };
 
 export interface FlowSensorPort {
   /** Model name for logs, e.g. "SLF3S-0600F". */

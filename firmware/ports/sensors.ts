@@ -1,9 +1,7 @@
 // The other inputs the safety checks use: plunger force (a load cell through an HX711-style
 // amplifier, where fitted), the battery voltage (ADC through a divider) and the end-stops.
 
-export type ForceRead =
-  | { readonly ok: true; readonly forceMilliNewton: number }
-  | { readonly ok: false; readonly fault: 'no-answer' | 'implausible'; readonly detail: string };
+export type ForceRead = { readonly ok: true; readonly forceMilliNewton: number } | { readonly ok: false; readonly fault: 'no-answer' | 'implausible'; readonly detail: string };
 
 export interface ForceSensorPort {
   /** The latest force on the plunger, tared so an unloaded pusher reads about 0. */

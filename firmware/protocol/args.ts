@@ -78,7 +78,8 @@ export function readArgs(spec: CommandSpec, words: readonly string[]): Result<Re
   for (; i < words.length; i++) {
     const w = words[i]!;
     const f = flags.find((x) => `${x.name}=1` === w || `${x.name}=0` === w);
-    if (!f) return fail(pumpError('BAD_ARGUMENTS', `"${w.slice(0, 16)}" is not an argument of this command (${spec.args.map((x) => (x.kind === 'flag' ? `${x.name}=1` : x.name)).join(' ') || 'none'})`));
+    if (!f)
+      return fail(pumpError('BAD_ARGUMENTS', `"${w.slice(0, 16)}" is not an argument of this command (${spec.args.map((x) => (x.kind === 'flag' ? `${x.name}=1` : x.name)).join(' ') || 'none'})`));
     out[f.name] = w.endsWith('=1');
   }
   return ok(out);

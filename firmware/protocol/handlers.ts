@@ -185,7 +185,12 @@ export const HANDLERS: { readonly [C in CommandName]: CommandEntry<C> } = {
       const r = x.staging.show(x.controller.pump);
       if (!r.ok) return r;
       const n = r.value.needs;
-      const fields: Record<string, string | number> = { crc32: r.value.crc32, warnings: r.value.warnings.length, diff: r.value.diff.join(',') || 'none', needs: [...(n.soft ? ['soft'] : []), ...(n.big !== undefined ? ['big'] : [])].join(',') || 'none' };
+      const fields: Record<string, string | number> = {
+        crc32: r.value.crc32,
+        warnings: r.value.warnings.length,
+        diff: r.value.diff.join(',') || 'none',
+        needs: [...(n.soft ? ['soft'] : []), ...(n.big !== undefined ? ['big'] : [])].join(',') || 'none',
+      };
       r.value.warnings.forEach((w, i) => (fields[`w${i + 1}`] = w.slice(0, 80)));
       // What COMMIT without big=1 would refuse with (E124), so a programmer says so first.
       if (n.big !== undefined) fields['big'] = n.big.slice(0, 120);

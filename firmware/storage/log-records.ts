@@ -18,25 +18,91 @@ export const LOG_PAYLOAD_BYTES = LOG_MAX_PAYLOAD;
 export const LOG_TEXT_MAX = 40;
 
 export const EVENT_TYPE_IDS = {
-  program: 1, rate: 2, 'bolus-start': 3, 'bolus-end': 4, 'bolus-interrupted': 5, 'bolus-denied': 6,
-  pause: 7, resume: 8, stop: 9, alarm: 10, 'alarm-cleared': 11, 'alarm-ack': 12, 'safe-state': 13,
-  backoff: 14, battery: 15, setting: 16, security: 17, refill: 18, 'hour-total': 19, 'day-total': 20,
-  'trial-end': 21, clock: 22,
+  program: 1,
+  rate: 2,
+  'bolus-start': 3,
+  'bolus-end': 4,
+  'bolus-interrupted': 5,
+  'bolus-denied': 6,
+  pause: 7,
+  resume: 8,
+  stop: 9,
+  alarm: 10,
+  'alarm-cleared': 11,
+  'alarm-ack': 12,
+  'safe-state': 13,
+  backoff: 14,
+  battery: 15,
+  setting: 16,
+  security: 17,
+  refill: 18,
+  'hour-total': 19,
+  'day-total': 20,
+  'trial-end': 21,
+  clock: 22,
 } as const satisfies Record<EventType, number>;
 
 /** Reasons of the table in events.ts from 1; an alarm's name is 1000 + its alarm code. */
 export const REASON_IDS = {
-  PROGRAM_STARTED: 1, SCHEDULE_STEP: 2, SCHEDULE_IN_FORCE: 3, CONTINUOUS_RATE: 4, TRIAL_CONTINUOUS: 5,
-  TRIAL_ENDED: 6, NO_BASAL: 7, PATIENT_REQUEST: 8, PATIENT_DENIED: 9, CLINICIAN_REQUEST: 10,
-  PERIODIC_DUE: 11, TRIAL_DOSE_DUE: 12, PRIMING_REQUEST: 13, BOLUS_COMPLETE: 14, INTERRUPTED_BY_PAUSE: 15,
-  INTERRUPTED_BY_STOP: 16, INTERRUPTED_BY_PROGRAM: 17, INTERRUPTED_BY_EMPTY: 18, OPERATOR_PAUSE: 19,
-  OPERATOR_RESUME: 20, INTERRUPTED_BY_ALARM: 21, ALARM_CLEARED: 22, ALARM_ACKNOWLEDGED: 23, SAFE_STATE: 24,
-  BACKOFF: 25, ALARM_RESUME: 26, BATTERY_REPLACED: 27, THRESHOLD_SET: 28, MECHANICS_SET: 29, REFILLED: 30,
-  REFILL_DISCREPANCY: 31, HOUR_CLOSED: 32, DAY_CLOSED: 33, CLOCK_SET: 34, AUTH_FAILED: 35, PROVISIONING_OPEN: 36,
-  INTERRUPTED_BY_RESET: 37, INTERRUPTED_BY_STALL: 38, AUTH_LOCK_RESTORED: 39, AUTH_LOCK_CLEARED: 40, BOLUS_CUT_BY_RESET: 41, LINK_MODE_SET: 42,
-  OCCLUSION: 1010, UNDER_DELIVERY: 1011, OVER_DELIVERY: 1012, AIR_IN_LINE: 1013, FLOW_SENSOR_FAULT: 1014,
-  FORCE_SENSOR_FAULT: 1015, LINE_UNWATCHED: 1016, MOTOR_STALL: 1020, DRIVER_FAULT: 1021, STEP_COUNT_MISMATCH: 1022, RESERVOIR_LOW: 1030, RESERVOIR_EMPTY: 1031,
-  BATTERY_ERI: 1040, BATTERY_EOS: 1041, UNEXPECTED_RESET: 1050, STORAGE_FAULT: 1051, LOOP_STALLED: 1052,
+  PROGRAM_STARTED: 1,
+  SCHEDULE_STEP: 2,
+  SCHEDULE_IN_FORCE: 3,
+  CONTINUOUS_RATE: 4,
+  TRIAL_CONTINUOUS: 5,
+  TRIAL_ENDED: 6,
+  NO_BASAL: 7,
+  PATIENT_REQUEST: 8,
+  PATIENT_DENIED: 9,
+  CLINICIAN_REQUEST: 10,
+  PERIODIC_DUE: 11,
+  TRIAL_DOSE_DUE: 12,
+  PRIMING_REQUEST: 13,
+  BOLUS_COMPLETE: 14,
+  INTERRUPTED_BY_PAUSE: 15,
+  INTERRUPTED_BY_STOP: 16,
+  INTERRUPTED_BY_PROGRAM: 17,
+  INTERRUPTED_BY_EMPTY: 18,
+  OPERATOR_PAUSE: 19,
+  OPERATOR_RESUME: 20,
+  INTERRUPTED_BY_ALARM: 21,
+  ALARM_CLEARED: 22,
+  ALARM_ACKNOWLEDGED: 23,
+  SAFE_STATE: 24,
+  BACKOFF: 25,
+  ALARM_RESUME: 26,
+  BATTERY_REPLACED: 27,
+  THRESHOLD_SET: 28,
+  MECHANICS_SET: 29,
+  REFILLED: 30,
+  REFILL_DISCREPANCY: 31,
+  HOUR_CLOSED: 32,
+  DAY_CLOSED: 33,
+  CLOCK_SET: 34,
+  AUTH_FAILED: 35,
+  PROVISIONING_OPEN: 36,
+  INTERRUPTED_BY_RESET: 37,
+  INTERRUPTED_BY_STALL: 38,
+  AUTH_LOCK_RESTORED: 39,
+  AUTH_LOCK_CLEARED: 40,
+  BOLUS_CUT_BY_RESET: 41,
+  LINK_MODE_SET: 42,
+  OCCLUSION: 1010,
+  UNDER_DELIVERY: 1011,
+  OVER_DELIVERY: 1012,
+  AIR_IN_LINE: 1013,
+  FLOW_SENSOR_FAULT: 1014,
+  FORCE_SENSOR_FAULT: 1015,
+  LINE_UNWATCHED: 1016,
+  MOTOR_STALL: 1020,
+  DRIVER_FAULT: 1021,
+  STEP_COUNT_MISMATCH: 1022,
+  RESERVOIR_LOW: 1030,
+  RESERVOIR_EMPTY: 1031,
+  BATTERY_ERI: 1040,
+  BATTERY_EOS: 1041,
+  UNEXPECTED_RESET: 1050,
+  STORAGE_FAULT: 1051,
+  LOOP_STALLED: 1052,
 } as const satisfies Record<ReasonCode, number>;
 
 /**
@@ -44,12 +110,50 @@ export const REASON_IDS = {
  * (id 0, then its length and ASCII), so an event never loses a field: it only grows.
  */
 export const FIELD_IDS = {
-  deliveredNl: 1, hour: 2, id: 3, kind: 4, volumeNl: 5, droppedNl: 6, durationMs: 7, rateNlPerDay: 8,
-  step: 9, alarm: 10, code: 11, priority: 12, stopsDelivery: 13, beforeNl: 14, afterNl: 15, removedNl: 16,
-  discrepancyNl: 17, lowReservoirNl: 18, syringe: 19, flPerMicrostep: 20, calibrated: 21, timeOfDayMs: 22,
-  entries: 23, microsteps: 24, skippedDoses: 25, name: 26, mode: 27, drug: 28, concentrationUgPerMl: 29,
-  scheduledUgPerDay: 30, worstUgPer24h: 31, warnings: 32, role: 33, why: 34, lockMs: 35, detail: 36,
-  reservoirNl: 37, hourIndex: 38, failures: 39, lost: 40, counterNl: 41, claimNl: 42, atMostNl: 43, sinceStartNl: 44,
+  deliveredNl: 1,
+  hour: 2,
+  id: 3,
+  kind: 4,
+  volumeNl: 5,
+  droppedNl: 6,
+  durationMs: 7,
+  rateNlPerDay: 8,
+  step: 9,
+  alarm: 10,
+  code: 11,
+  priority: 12,
+  stopsDelivery: 13,
+  beforeNl: 14,
+  afterNl: 15,
+  removedNl: 16,
+  discrepancyNl: 17,
+  lowReservoirNl: 18,
+  syringe: 19,
+  flPerMicrostep: 20,
+  calibrated: 21,
+  timeOfDayMs: 22,
+  entries: 23,
+  microsteps: 24,
+  skippedDoses: 25,
+  name: 26,
+  mode: 27,
+  drug: 28,
+  concentrationUgPerMl: 29,
+  scheduledUgPerDay: 30,
+  worstUgPer24h: 31,
+  warnings: 32,
+  role: 33,
+  why: 34,
+  lockMs: 35,
+  detail: 36,
+  reservoirNl: 37,
+  hourIndex: 38,
+  failures: 39,
+  lost: 40,
+  counterNl: 41,
+  claimNl: 42,
+  atMostNl: 43,
+  sinceStartNl: 44,
 } as const satisfies Record<string, number>;
 
 /** An event as logged: `timeS` is seconds on the pump's clock (Unix time once it is set). */
@@ -74,10 +178,7 @@ export interface LogNote {
   readonly data: EventData;
 }
 
-export type DecodedRecord =
-  | { readonly kind: 'event'; readonly event: LogEvent }
-  | { readonly kind: 'hour-total'; readonly total: HourTotal }
-  | { readonly kind: 'note'; readonly note: LogNote };
+export type DecodedRecord = { readonly kind: 'event'; readonly event: LogEvent } | { readonly kind: 'hour-total'; readonly total: HourTotal } | { readonly kind: 'note'; readonly note: LogNote };
 
 /** The log form of a pump event (the reason's text is the table's; put detail in `data.detail`). */
 export function logEventOf(event: PumpEvent, timeS: number): LogEvent {
@@ -242,7 +343,11 @@ export function decodeEvent(p: Uint8Array): Result<LogEvent> {
 
 /** Hour-total payload: hourIndex u32, deliveredNl u32, concentrationUgPerMl u32, drug text. */
 export function encodeHourTotal(h: HourTotal, out: Uint8Array): Result<number> {
-  for (const [v, name] of [[h.hourIndex, 'hourIndex'], [h.deliveredNl, 'deliveredNl'], [h.concentrationUgPerMl, 'concentrationUgPerMl']] as const) {
+  for (const [v, name] of [
+    [h.hourIndex, 'hourIndex'],
+    [h.deliveredNl, 'deliveredNl'],
+    [h.concentrationUgPerMl, 'concentrationUgPerMl'],
+  ] as const) {
     const e = checkU32(v, name);
     if (e) return e;
   }

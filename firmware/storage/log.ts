@@ -332,7 +332,12 @@ export class FlashLog {
       }
       if (valid) {
         bad++;
-        this.#problem('LOG_CORRUPT_BLOCK', b, 0, `block ${b}: its header names block sequence ${seq}, which cannot be in block ${b} of ${n}; the block is ignored and will be erased when its turn comes`);
+        this.#problem(
+          'LOG_CORRUPT_BLOCK',
+          b,
+          0,
+          `block ${b}: its header names block sequence ${seq}, which cannot be in block ${b} of ${n}; the block is ignored and will be erased when its turn comes`,
+        );
         continue;
       }
       const end = dataEnd(this.#flash.read(b * bs, bs));

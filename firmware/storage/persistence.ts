@@ -220,7 +220,10 @@ export class Persistence {
     if (n.ok) log.append(LOG_TYPES.event, this.#buf, n.value);
     const rx = pump.prescription;
     if (e.type === 'hour-total' && rx) {
-      const h = encodeHourTotal({ hourIndex: Math.floor((e.at + pump.todOffsetMs) / MS_PER_HOUR) - 1, drug: rx.drug.name, concentrationUgPerMl: rx.drug.concentrationUgPerMl, deliveredNl: e.data['deliveredNl'] as number }, this.#buf);
+      const h = encodeHourTotal(
+        { hourIndex: Math.floor((e.at + pump.todOffsetMs) / MS_PER_HOUR) - 1, drug: rx.drug.name, concentrationUgPerMl: rx.drug.concentrationUgPerMl, deliveredNl: e.data['deliveredNl'] as number },
+        this.#buf,
+      );
       if (h.ok) log.append(LOG_TYPES.hourTotal, this.#buf, h.value);
     }
   }
@@ -338,7 +341,11 @@ export class StoredKeys implements KeyStore {
       const hex = parsed.ok ? (parsed.value as Partial<Record<Role, string>>) : {};
       for (const role of ['patient', 'clinician', 'service'] as const) {
         const h = hex[role];
-        if (typeof h === 'string' && /^[0-9a-f]{64}$/.test(h)) this.#keys.set(role, Uint8Array.from(h.match(/../g)!, (b) => parseInt(b, 16)));
+        if (typeof h === 'string' && /^[0-9a-f]{64}$/.test(h))
+          this.#keys.set(
+            role,
+            Uint8Array.from(h.match(/../g)!, (b) => parseInt(b, 16)),
+          );
       }
     }
   }

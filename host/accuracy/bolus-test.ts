@@ -102,7 +102,16 @@ export async function runBolusTest(deps: RunDeps, o: BolusTestOptions): Promise<
       const measuredNl = before.massMg !== null && after.massMg !== null ? Math.round(((after.massMg - before.massMg) / rho) * 1_000_000) : null;
       const flags = [...new Set([...before.flags, ...after.flags])];
       boluses.push({ index: i, expectedNl, measuredNl, errorPct: measuredNl === null ? null : (100 * (measuredNl - expectedNl)) / expectedNl, flags });
-      onProgress?.({ phase: `bolus ${i} of ${count}`, elapsedMs: scheduler.now() - t0, remainingMs: (count - i) * cycle, samples: samples.length, lastMassMg: after.massMg, lastIntervalErrorPct: boluses[boluses.length - 1]!.errorPct, runningErrorPct: null, marks: flags });
+      onProgress?.({
+        phase: `bolus ${i} of ${count}`,
+        elapsedMs: scheduler.now() - t0,
+        remainingMs: (count - i) * cycle,
+        samples: samples.length,
+        lastMassMg: after.massMg,
+        lastIntervalErrorPct: boluses[boluses.length - 1]!.errorPct,
+        runningErrorPct: null,
+        marks: flags,
+      });
       before = after;
     }
   } finally {

@@ -53,7 +53,16 @@ export async function runOcclusionTest(deps: RunDeps & { readonly stopcock: Stop
   const base = { kind: 'occlusion' as const, options, balance: { protocol: balance.protocol, serialNumber }, alarms, samples, densityMgPerMl: rho };
   const t0 = scheduler.now();
   const tell = (phase: string, remainingMs: number): void =>
-    onProgress?.({ phase, elapsedMs: scheduler.now() - t0, remainingMs, samples: samples.length, lastMassMg: samples[samples.length - 1]?.massMg ?? null, lastIntervalErrorPct: null, runningErrorPct: null, marks: [] });
+    onProgress?.({
+      phase,
+      elapsedMs: scheduler.now() - t0,
+      remainingMs,
+      samples: samples.length,
+      lastMassMg: samples[samples.length - 1]?.massMg ?? null,
+      lastIntervalErrorPct: null,
+      runningErrorPct: null,
+      marks: [],
+    });
   const stopped = (status: RunStatus, reason: string, timeToAlarmMs: number | null = null): OcclusionRecord => ({ ...base, status, reason, timeToAlarmMs, bolusMg: null, bolusUl: null });
 
   await pump.program({ rateNlPerH: o.rateNlPerH, name: 'occlusion-test' });

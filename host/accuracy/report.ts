@@ -34,7 +34,10 @@ export function accuracyReport(rec: AccuracyRecord, verdict: Verdict): string {
     lines.push('## Trumpet curve', '', '| P (min) | windows | Ep(max) | Ep(min) | windows with marks |', '| --- | --- | --- | --- | --- |');
     for (const p of a.trumpet) lines.push(`| ${p.windowMin} | ${p.windows} | ${pct(p.maxPct)} | ${pct(p.minPct)} | ${p.markedWindows.length} |`);
     lines.push('', `Second-hour mean flow ${a.secondHour.meanFlowMlPerH === null ? 'n/a' : a.secondHour.meanFlowMlPerH.toFixed(5)} mL/h, A = ${pct(a.secondHour.errorPct)}.`);
-    lines.push(`Total volume ${a.totalVolume.measuredMl === null ? 'n/a' : a.totalVolume.measuredMl.toFixed(4)} mL against ${a.totalVolume.expectedMl.toFixed(4)} mL: ${pct(a.totalVolume.errorPct)}.`, '');
+    lines.push(
+      `Total volume ${a.totalVolume.measuredMl === null ? 'n/a' : a.totalVolume.measuredMl.toFixed(4)} mL against ${a.totalVolume.expectedMl.toFixed(4)} mL: ${pct(a.totalVolume.errorPct)}.`,
+      '',
+    );
     lines.push('![start-up curve](startup.png)', '', '![trumpet curve](trumpet.png)', '');
   } else lines.push(`No analysis: ${rec.analysisError ?? 'no data'}.`, '');
   const marked = rec.samples.map((s, i) => ({ s, i })).filter(({ s }) => s.flags.length > 0);

@@ -143,7 +143,15 @@ export async function runAccuracy(deps: RunDeps, o: AccuracyRunOptions): Promise
       if (!flags.includes('pump-alarm') && (await pump.alarms()).length > 0) flags.push('pump-alarm');
       samples.push({ tMs, massMg: w.massMg, flags, ...(notes.length && { note: notes.join('; ') }) });
       missingInARow = w.massMg === null ? missingInARow + 1 : 0;
-      onProgress?.(progress(samples, r, tMs, durationMs, flags.map((f) => SAMPLE_FLAGS[f])));
+      onProgress?.(
+        progress(
+          samples,
+          r,
+          tMs,
+          durationMs,
+          flags.map((f) => SAMPLE_FLAGS[f]),
+        ),
+      );
       if (missingInARow >= (o.maxMissingInARow ?? 5)) {
         status = 'aborted';
         reason = new BalanceError('E934', `${missingInARow} samples without a mass; last: ${w.note ?? ''}`).message;
@@ -166,7 +174,7 @@ function progress(samples: readonly Sample[], r: number, tMs: number, durationMs
   const prev = samples[samples.length - 2];
   const first = samples.find((s) => s.massMg !== null);
   // Density 1 mg/uL is close enough for a live figure; the analysis uses the real one.
-  const errPct = (mg: number, dt: number): number => (100 * (mg / 1000 / (r * (dt / 3_600_000)) - 1));
+  const errPct = (mg: number, dt: number): number => 100 * (mg / 1000 / (r * (dt / 3_600_000)) - 1);
   return {
     phase: 'weighing',
     elapsedMs: tMs,

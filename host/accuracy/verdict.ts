@@ -55,8 +55,7 @@ export function judge(a: Analysis | null, status: RunStatus, t: Tolerances = {})
       if (limit === undefined) continue;
       const worstGood = p.maxPct === null ? null : Math.max(Math.abs(p.maxPct), Math.abs(p.minPct!));
       const worstAll = p.maxPctAll === null ? null : Math.max(Math.abs(p.maxPctAll), Math.abs(p.minPctAll!));
-      const result: Result =
-        worstGood !== null && worstGood > limit ? 'fail' : worstAll !== null && worstAll <= limit && p.markedWindows.length === 0 && p.windows > 0 ? 'pass' : 'inconclusive';
+      const result: Result = worstGood !== null && worstGood > limit ? 'fail' : worstAll !== null && worstAll <= limit && p.markedWindows.length === 0 && p.windows > 0 ? 'pass' : 'inconclusive';
       checks.push({
         name: `trumpet ${p.windowMin} min, largest Ep magnitude`,
         value: worstGood,
@@ -75,10 +74,6 @@ export function judge(a: Analysis | null, status: RunStatus, t: Tolerances = {})
       why: v.measuredMl === null ? 'no masses' : `${v.measuredMl.toFixed(4)} mL weighed, ${v.expectedMl.toFixed(4)} mL set`,
     });
   }
-  const overall: Result = checks.some((c) => c.result === 'fail')
-    ? 'fail'
-    : status !== 'complete' || !a || checks.some((c) => c.result === 'inconclusive')
-      ? 'inconclusive'
-      : 'pass';
+  const overall: Result = checks.some((c) => c.result === 'fail') ? 'fail' : status !== 'complete' || !a || checks.some((c) => c.result === 'inconclusive') ? 'inconclusive' : 'pass';
   return { overall, checks };
 }

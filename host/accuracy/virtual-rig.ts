@@ -61,8 +61,7 @@ export function createVirtualAccuracyRig(o: VirtualAccuracyRigOptions = {}): Vir
     },
   });
   const protocol = o.protocol ?? 'mt-sics';
-  const device: SerialDevice =
-    protocol === 'mt-sics' ? new MtSicsEmulator(virtualBalance) : protocol === 'sbi' ? new SbiEmulator(virtualBalance) : new OhausEmulator(virtualBalance);
+  const device: SerialDevice = protocol === 'mt-sics' ? new MtSicsEmulator(virtualBalance) : protocol === 'sbi' ? new SbiEmulator(virtualBalance) : new OhausEmulator(virtualBalance);
   const advance = (ms: number): void => {
     const end = vp.nowMs + ms;
     while (vp.nowMs < end) {
@@ -79,10 +78,7 @@ export function createVirtualAccuracyRig(o: VirtualAccuracyRigOptions = {}): Vir
   const c = vp.controller;
   const pump: PumpControl = {
     program: (rx) => {
-      const r = c.program(
-        { name: rx.name ?? 'accuracy', drug: WATER, mode: 'continuous', rateNlPerDay: Math.round(rx.rateNlPerH * 24) },
-        { overrideSoftLimits: true, confirmLargeIncrease: true },
-      );
+      const r = c.program({ name: rx.name ?? 'accuracy', drug: WATER, mode: 'continuous', rateNlPerDay: Math.round(rx.rateNlPerH * 24) }, { overrideSoftLimits: true, confirmLargeIncrease: true });
       if (!r.ok) return Promise.reject(new Error(formatError(r.error)));
       if (c.status().state === 'paused') c.resume();
       return Promise.resolve();

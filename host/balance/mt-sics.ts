@@ -19,7 +19,11 @@ export class MtSicsBalance extends SerialBalanceBase implements Balance {
   }
 
   async readStable(): Promise<Reading> {
-    return settleOrSilent(() => this.#weigh('S', this.stableTimeoutMs + this.replyTimeoutMs), () => this.readImmediate(), this.stableTimeoutMs);
+    return settleOrSilent(
+      () => this.#weigh('S', this.stableTimeoutMs + this.replyTimeoutMs),
+      () => this.readImmediate(),
+      this.stableTimeoutMs,
+    );
   }
 
   async readImmediate(): Promise<Reading> {

@@ -24,7 +24,11 @@ export class OhausBalance extends SerialBalanceBase implements Balance {
   }
 
   readStable(): Promise<Reading> {
-    return settleOrSilent(() => this.#weigh('SP', this.stableTimeoutMs + this.replyTimeoutMs), () => this.readImmediate(), this.stableTimeoutMs);
+    return settleOrSilent(
+      () => this.#weigh('SP', this.stableTimeoutMs + this.replyTimeoutMs),
+      () => this.readImmediate(),
+      this.stableTimeoutMs,
+    );
   }
 
   async #weigh(cmd: 'IP' | 'SP', timeoutMs: number): Promise<Reading> {

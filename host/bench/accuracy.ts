@@ -70,7 +70,13 @@ export async function drawnRigAccuracy(seed: number): Promise<DrawnRigResult> {
   const before = await run(rig);
   const cal = await calibrateVirtualRig(rig);
   const after = await run(rig);
-  return { seed, uncalibratedPct: before.secondHour.errorPct ?? NaN, calibratedPct: after.secondHour.errorPct ?? NaN, calibratedTrumpet2MinPct: worst2Min(after), calibrationChangePct: cal.record.changePct };
+  return {
+    seed,
+    uncalibratedPct: before.secondHour.errorPct ?? NaN,
+    calibratedPct: after.secondHour.errorPct ?? NaN,
+    calibratedTrumpet2MinPct: worst2Min(after),
+    calibrationChangePct: cal.record.changePct,
+  };
 }
 
 async function benchDrawnRigs(): Promise<Record<string, number>> {

@@ -77,8 +77,8 @@ const WORKLOADS: readonly Workload[] = [
     unit: 'minute',
     args: (m) => ['deliver', '240000000', '64', String(m)],
     per: 60,
-    proves: 'the cost of timer stepping at the rig\'s highest soft-limit rate: one timer callback per pulse plus the same sensor work',
-    doesNot: 'how late those callbacks run on the board (jitter is the FreeRTOS tick\'s), nor the cost of Timer.set as a host object in the SDK\'s C timer service',
+    proves: "the cost of timer stepping at the rig's highest soft-limit rate: one timer callback per pulse plus the same sensor work",
+    doesNot: "how late those callbacks run on the board (jitter is the FreeRTOS tick's), nor the cost of Timer.set as a host object in the SDK's C timer service",
   },
   {
     key: '240mlday.ledc',
@@ -88,8 +88,8 @@ const WORKLOADS: readonly Workload[] = [
     unit: 'minute',
     args: (m) => ['deliver', '240000000', '256', String(m)],
     per: 60,
-    proves: 'the cost of LEDC stepping: the driver\'s segment planning and booking and the STEP pin reopened as PWM and back, ten times a second',
-    doesNot: 'the ESP32\'s own cost of ledc_timer_config/ledc_channel_config and gpio reconfiguration in each reopen (C in the SDK and ESP-IDF, stubbed here): they add to this figure on the board',
+    proves: "the cost of LEDC stepping: the driver's segment planning and booking and the STEP pin reopened as PWM and back, ten times a second",
+    doesNot: "the ESP32's own cost of ledc_timer_config/ledc_channel_config and gpio reconfiguration in each reopen (C in the SDK and ESP-IDF, stubbed here): they add to this figure on the board",
   },
   {
     key: 'command',
@@ -100,9 +100,8 @@ const WORKLOADS: readonly Workload[] = [
     args: (c) => ['commands', String(c), '400'],
     per: 1,
     proves:
-      'what one signed STATUS costs the firmware from the line\'s bytes to its reply: line reader, CRC, parse, session lookup, the MAC by the SDK\'s native HMAC-SHA256 (modCrypt.c, kcl/fips180.c and hmac.js), dispatch, the reply and its CRC; the client\'s signing is done in every run and so removed with the boot',
-    doesNot:
-      'other commands (a PROGRAM staging frame or a LOG page cost more), AUTH (three HMACs), the UART driver\'s C, or the time a command waits behind timer callbacks on the board',
+      "what one signed STATUS costs the firmware from the line's bytes to its reply: line reader, CRC, parse, session lookup, the MAC by the SDK's native HMAC-SHA256 (modCrypt.c, kcl/fips180.c and hmac.js), dispatch, the reply and its CRC; the client's signing is done in every run and so removed with the boot",
+    doesNot: "other commands (a PROGRAM staging frame or a LOG page cost more), AUTH (three HMACs), the UART driver's C, or the time a command waits behind timer callbacks on the board",
   },
   {
     key: 'mac',
@@ -112,7 +111,7 @@ const WORKLOADS: readonly Workload[] = [
     unit: 'MAC',
     args: (c) => ['mac', String(c)],
     per: 1,
-    proves: 'the digest\'s share of device.instrPerCommand: the rest is the protocol path in JavaScript',
+    proves: "the digest's share of device.instrPerCommand: the rest is the protocol path in JavaScript",
     doesNot: 'that the SHA-256 is the cost: of a MAC, the C compression function is a few percent; hmac.js pads and copies the key in JavaScript, and two Digest objects are made per call',
   },
 ];
@@ -131,7 +130,14 @@ function callgrind(program: string, env: Record<string, string>, args: readonly 
   if (r.error) return `valgrind could not start: ${r.error.message}`;
   const collected = /Collected : (\d+)/.exec(r.stderr);
   const last = r.stdout.trim().split('\n').pop() ?? '';
-  if (r.status !== 0 || collected === null) return `exit ${r.status}: ${r.stderr.split('\n').filter((l) => !l.startsWith('==')).join(' ').trim() || last}`;
+  if (r.status !== 0 || collected === null)
+    return `exit ${r.status}: ${
+      r.stderr
+        .split('\n')
+        .filter((l) => !l.startsWith('=='))
+        .join(' ')
+        .trim() || last
+    }`;
   let summary: Record<string, unknown>;
   try {
     summary = JSON.parse(last) as Record<string, unknown>;
@@ -209,7 +215,7 @@ async function main(): Promise<number> {
       'All figures: x86-64 instructions counted by callgrind (deterministic for one binary and one set of arguments),',
       `not time. ESP32 time assumes ${ESP32.xtensaPerX86} Xtensa instructions per x86-64 one and ${ESP32.ipc} instructions per cycle at ${ESP32.hz / 1e6} MHz`,
       '(docs/performance.md says why and gives the range); device.commandMsEstimate is that estimate, not a measurement.',
-      'The stub IO and virtual clock are JavaScript here where the device runs the SDK\'s C, and the firmware\'s storage',
+      "The stub IO and virtual clock are JavaScript here where the device runs the SDK's C, and the firmware's storage",
       '(NVS, flash log), annunciator, end-stops and dose guard are not in the program.',
       '',
     ].join('\n'),

@@ -128,7 +128,13 @@ export function benchGuard(): Record<string, number> {
   let maxExcess = 0;
   const perCase: Record<string, number> = {};
   for (const syringe of SYRINGES) {
-    const base: VirtualPumpOptions = { mechanics: { syringe, leadUm: 2000, fullStepsPerRev: 200, microsteps: 16 }, library: libraryJson, reservoirNl: 9_000_000, flowSensor: false, prescription: { name: 'bench', drug: { name: 'water-bench', concentrationUgPerMl: 1_000_000 }, mode: 'continuous', rateNlPerDay: 2_400_000, patientBolus: PATIENT } };
+    const base: VirtualPumpOptions = {
+      mechanics: { syringe, leadUm: 2000, fullStepsPerRev: 200, microsteps: 16 },
+      library: libraryJson,
+      reservoirNl: 9_000_000,
+      flowSensor: false,
+      prescription: { name: 'bench', drug: { name: 'water-bench', concentrationUgPerMl: 1_000_000 }, mode: 'continuous', rateNlPerDay: 2_400_000, patientBolus: PATIENT },
+    };
     for (const c of CASES) {
       injected++;
       const vp = c.run(base);
@@ -141,7 +147,14 @@ export function benchGuard(): Record<string, number> {
   // 30 days of normal delivery (every patient bolus the lockout allows, in waking hours) on each syringe.
   let falseTrips = 0;
   for (const syringe of SYRINGES) {
-    const vp = createVirtualPump({ mechanics: { syringe, leadUm: 2000, fullStepsPerRev: 200, microsteps: 16 }, library: libraryJson, reservoirNl: 9_000_000, lateTimers: { seed: 11 }, keepEvents: true, prescription: { name: 'month', drug: { name: 'water-bench', concentrationUgPerMl: 1_000_000 }, mode: 'continuous', rateNlPerDay: 200_000, patientBolus: PATIENT } });
+    const vp = createVirtualPump({
+      mechanics: { syringe, leadUm: 2000, fullStepsPerRev: 200, microsteps: 16 },
+      library: libraryJson,
+      reservoirNl: 9_000_000,
+      lateTimers: { seed: 11 },
+      keepEvents: true,
+      prescription: { name: 'month', drug: { name: 'water-bench', concentrationUgPerMl: 1_000_000 }, mode: 'continuous', rateNlPerDay: 200_000, patientBolus: PATIENT },
+    });
     for (let d = 0; d < 30; d++) {
       for (let k = 0; k < 4; k++) {
         vp.controller.patientBolus();

@@ -106,7 +106,8 @@ const rows = Object.entries(figures).map(([name, value]) => {
   return { figure: name, value, target: t ? `${t[0]} ${t[1]}` : '', verdict };
 });
 // Every injected over-delivery must be caught: a figure pair, not a target on one figure.
-if (figures['guard.faultsCaught'] !== figures['guard.faultsInjected']) rows.push({ figure: 'guard.faultsCaught = guard.faultsInjected', value: figures['guard.faultsCaught'] ?? 0, target: `= ${figures['guard.faultsInjected']}`, verdict: 'MISSED' });
+if (figures['guard.faultsCaught'] !== figures['guard.faultsInjected'])
+  rows.push({ figure: 'guard.faultsCaught = guard.faultsInjected', value: figures['guard.faultsCaught'] ?? 0, target: `= ${figures['guard.faultsInjected']}`, verdict: 'MISSED' });
 console.table(rows);
 
 // Merged: the test checks' figures (tests.*, `npm run test:load`) stay.

@@ -47,7 +47,17 @@ async function roundTrips(): Promise<number> {
 }
 
 function dispenseErrorPct(): number {
-  const s = BoardCore.start({ defaults: { mechanics, library, prescription }, program: NE1000_LOADED, timeOfDayMs: 8 * 3_600_000, faults: [], loadCell: false, seed: 1, entropyHex: '00'.repeat(32), provisioningWindowMs: 120_000, ne1000: true });
+  const s = BoardCore.start({
+    defaults: { mechanics, library, prescription },
+    program: NE1000_LOADED,
+    timeOfDayMs: 8 * 3_600_000,
+    faults: [],
+    loadCell: false,
+    seed: 1,
+    entropyHex: '00'.repeat(32),
+    provisioningWindowMs: 120_000,
+    ne1000: true,
+  });
   if (!s.ok) throw new Error(`the board refused its ${s.what}: ${s.error.message}`);
   const core = s.core;
   for (const cmd of ['RAT 0.5 MM', 'VOL UL', 'VOL 50']) {

@@ -15,7 +15,9 @@ const TAUS_MS = [10_000, 35_000, 150_000];
 const SHARES = [0, 0.25, 0.5];
 
 /** The nine lines: compliance i, time constant j, downstream share (i + j + 1) mod 3. */
-export const SPREAD: readonly LineSpec[] = COMPLIANCES.flatMap((c, i) => TAUS_MS.map((tauMs, j) => ({ totalComplianceNlPerKpa: c, tauMs, downstreamShare: SHARES[(i + j + 1) % 3]!, sensorSideShare: 0.5 })));
+export const SPREAD: readonly LineSpec[] = COMPLIANCES.flatMap((c, i) =>
+  TAUS_MS.map((tauMs, j) => ({ totalComplianceNlPerKpa: c, tauMs, downstreamShare: SHARES[(i + j + 1) % 3]!, sensorSideShare: 0.5 })),
+);
 
 export const RATES_ML_PER_H = [1, 0.1] as const;
 /** The firmware's longest wait for an alarm after the block on these lines. */

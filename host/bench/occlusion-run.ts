@@ -61,7 +61,8 @@ export function firmwareOcclusionRun(o: OcclusionRunOptions): FirmwareRun {
   // Alarms of the start-up are counted, then acknowledged so the block's own alarm can show.
   if (early > 0) vp.controller.acknowledge();
   const from = vp.events.length;
-  const lineAlarm = (name?: string) => vp.events.slice(from).find((e) => e.type === 'alarm' && (name ? e.data['alarm'] === name : e.data['alarm'] === 'OCCLUSION' || e.data['alarm'] === 'UNDER_DELIVERY'));
+  const lineAlarm = (name?: string) =>
+    vp.events.slice(from).find((e) => e.type === 'alarm' && (name ? e.data['alarm'] === name : e.data['alarm'] === 'OCCLUSION' || e.data['alarm'] === 'UNDER_DELIVERY'));
   let first: ReturnType<typeof lineAlarm>;
   let stop: ReturnType<typeof lineAlarm>;
   for (let t = 0; t < o.waitMs && !stop; t += MIN) {
@@ -107,7 +108,10 @@ export const NORMAL_DAY_RX = {
  * 30 days of a flexible schedule with periodic and patient boluses: every alarm counts, by name.
  * Alarms are acknowledged every 3 h (a pump held by one would hide the next).
  */
-export function falseAlarms30d(seed: number, extra: { readonly line?: FluidLineOptions; readonly flowZeroErrors?: FlowZeroErrors } = {}): { readonly total: number; readonly byName: Readonly<Record<string, number>> } {
+export function falseAlarms30d(
+  seed: number,
+  extra: { readonly line?: FluidLineOptions; readonly flowZeroErrors?: FlowZeroErrors } = {},
+): { readonly total: number; readonly byName: Readonly<Record<string, number>> } {
   const vp = createVirtualPump({
     seed,
     mechanics: { ...RIG, syringe: 'bd-60ml' },

@@ -51,7 +51,16 @@ const FACTORS = [0.5, 1, 2, 5, 9, 9.99, 10, 12, 20, 100] as const;
 
 export type Action =
   | { readonly kind: 'refill'; readonly drug: number; readonly conc: number; readonly sameDrug: boolean; readonly nameDrug: boolean; readonly pauseFirst: boolean; readonly volumeNl: number }
-  | { readonly kind: 'program'; readonly fromSyringe: boolean; readonly drug: number; readonly conc: number; readonly rate: Amount; readonly bolus: Amount; readonly big: boolean; readonly soft: boolean }
+  | {
+      readonly kind: 'program';
+      readonly fromSyringe: boolean;
+      readonly drug: number;
+      readonly conc: number;
+      readonly rate: Amount;
+      readonly bolus: Amount;
+      readonly big: boolean;
+      readonly soft: boolean;
+    }
   | { readonly kind: 'pause' | 'resume' | 'bolus' | 'cbolus' | 'prime' | 'ack' }
   | { readonly kind: 'run'; readonly minutes: number }
   | { readonly kind: 'reboot'; readonly clean: boolean };
@@ -67,7 +76,18 @@ const amount = (none: number): fc.Arbitrary<Amount> =>
     { weight: 3, arbitrary: fc.record({ of: fc.constant('soft' as const), permille: fc.integer({ min: 1, max: 1_200 }) }) },
   );
 export const actionArbitrary: fc.Arbitrary<Action> = fc.oneof(
-  { weight: 3, arbitrary: fc.record({ kind: fc.constant('refill' as const), drug: index, conc: index, sameDrug: fc.boolean(), nameDrug: fc.boolean(), pauseFirst: fc.boolean(), volumeNl: fc.integer({ min: 1_000_000, max: 10_000_000 }) }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      kind: fc.constant('refill' as const),
+      drug: index,
+      conc: index,
+      sameDrug: fc.boolean(),
+      nameDrug: fc.boolean(),
+      pauseFirst: fc.boolean(),
+      volumeNl: fc.integer({ min: 1_000_000, max: 10_000_000 }),
+    }),
+  },
   {
     weight: 6,
     arbitrary: fc.record({
@@ -231,7 +251,10 @@ export function runSession(actions: readonly Action[], tamper?: (lp: LinkedPump)
           out.why.push(`committed ${d.name} ${conc} over a syringe of ${o.truth.drug} ${o.truth.conc}`);
         }
         if (!a.big) {
-          for (const [kind, after] of [['daily', scheduledNgPerDay(rx)], ['bolus', bolusNg(rx)]] as const) {
+          for (const [kind, after] of [
+            ['daily', scheduledNgPerDay(rx)],
+            ['bolus', bolusNg(rx)],
+          ] as const) {
             const ref = o.reference(kind, d.name);
             if (after > 0 && (ref === undefined || after >= 10 * ref)) {
               out.unsafeCommits++;

@@ -34,7 +34,9 @@ export async function benchProtocolPty(): Promise<Record<string, number>> {
     }
     const seconds = (performance.now() - t0) / 1_000;
     const perTrip = bytes / n;
-    console.log(`protocol over a pty: ${n} STATUS round trips in ${seconds.toFixed(2)} s, ${perTrip.toFixed(1)} bytes each (a pty ignores the baud rate; the wire limit is computed for ${BAUD} baud at ${BITS_PER_BYTE} bits a byte)`);
+    console.log(
+      `protocol over a pty: ${n} STATUS round trips in ${seconds.toFixed(2)} s, ${perTrip.toFixed(1)} bytes each (a pty ignores the baud rate; the wire limit is computed for ${BAUD} baud at ${BITS_PER_BYTE} bits a byte)`,
+    );
     return {
       'protocol.roundTripsPerS': Math.round(n / seconds),
       'protocol.wireLimitPerS': Math.round(BAUD / BITS_PER_BYTE / perTrip),

@@ -56,7 +56,10 @@ export async function timeBatch(n: number): Promise<BatchTiming> {
   const dir = mkdtempSync(join(tmpdir(), 'pump-bench-station-'));
   let batch;
   try {
-    batch = await startVirtualBatch(batchRigs(n).map((rig) => ({ rig })), { dir: join(dir, 'boards') });
+    batch = await startVirtualBatch(
+      batchRigs(n).map((rig) => ({ rig })),
+      { dir: join(dir, 'boards') },
+    );
   } catch (e) {
     rmSync(dir, { recursive: true, force: true });
     throw e;

@@ -27,7 +27,10 @@ export async function benchWeb(o: { events?: number; write?: boolean } = {}): Pr
       if (req.url().startsWith(board.url.split('?')[0]!)) void req.sizes().then((s) => (encoded += s.responseBodySize + s.responseHeadersSize));
     });
     await page.goto(board.url);
-    await page.locator('dd[data-key=state]').filter({ hasText: /running|paused|stopped/ }).waitFor({ timeout: 60_000 });
+    await page
+      .locator('dd[data-key=state]')
+      .filter({ hasText: /running|paused|stopped/ })
+      .waitFor({ timeout: 60_000 });
 
     // Event to paint: each advance to the next whole hour closes one hour (an hour-total event).
     const delays: number[] = [];
@@ -36,8 +39,13 @@ export async function benchWeb(o: { events?: number; write?: boolean } = {}): Pr
       const before = await page.evaluate(() => (globalThis as unknown as { dashboard: { painted: unknown[] } }).dashboard.painted.length);
       await board.clock.to(next);
       const happened = Date.now();
-      await page.waitForFunction((n) => (globalThis as unknown as { dashboard: { painted: { type: string }[] } }).dashboard.painted.slice(n).some((p) => p.type === 'hour-total'), before, { timeout: 60_000 });
-      const painted = await page.evaluate((n) => (globalThis as unknown as { dashboard: { painted: { type: string; atMs: number }[] } }).dashboard.painted.slice(n).find((p) => p.type === 'hour-total')!.atMs, before);
+      await page.waitForFunction((n) => (globalThis as unknown as { dashboard: { painted: { type: string }[] } }).dashboard.painted.slice(n).some((p) => p.type === 'hour-total'), before, {
+        timeout: 60_000,
+      });
+      const painted = await page.evaluate(
+        (n) => (globalThis as unknown as { dashboard: { painted: { type: string; atMs: number }[] } }).dashboard.painted.slice(n).find((p) => p.type === 'hour-total')!.atMs,
+        before,
+      );
       delays.push(Math.max(0, painted - happened));
     }
     delays.sort((a, b) => a - b);
@@ -49,7 +57,14 @@ export async function benchWeb(o: { events?: number; write?: boolean } = {}): Pr
       const ms = await page.evaluate((h) => {
         const c = (globalThis as unknown as { dashboard: { charts: { reset(s: unknown[]): void; draw(): number } } }).dashboard.charts;
         const n = h * 3600;
-        const samples = Array.from({ length: n }, (_, i) => ({ t: i * 1000, deliveredNl: i * 278, rateNlPerDay: 24_000_000, flowNlPerMin: 16_000 + (i % 60), pressureKpa: 1 + (i % 7) / 10, band: (i % 3600 < 60 ? 1 : 0) as 0 | 1 }));
+        const samples = Array.from({ length: n }, (_, i) => ({
+          t: i * 1000,
+          deliveredNl: i * 278,
+          rateNlPerDay: 24_000_000,
+          flowNlPerMin: 16_000 + (i % 60),
+          pressureKpa: 1 + (i % 7) / 10,
+          band: (i % 3600 < 60 ? 1 : 0) as 0 | 1,
+        }));
         c.reset(samples);
         const times = Array.from({ length: 5 }, () => c.draw()).sort((a, b) => a - b);
         return times[2]!;

@@ -231,10 +231,16 @@ export class VirtualBoard {
     const send = (text: string): void => {
       if (text !== '') ep.port.write(Buffer.from(text, 'latin1'));
     };
-    const ep = await this.#endpoint(d.name, d.link, (bytes) => this.#serial(async () => {
-      await this.#catchUp();
-      send(d.device.receive(Buffer.from(bytes).toString('latin1'), this.#snapshot.nowMs));
-    }), () => send(d.device.poll?.(this.#snapshot.nowMs) ?? ''));
+    const ep = await this.#endpoint(
+      d.name,
+      d.link,
+      (bytes) =>
+        this.#serial(async () => {
+          await this.#catchUp();
+          send(d.device.receive(Buffer.from(bytes).toString('latin1'), this.#snapshot.nowMs));
+        }),
+      () => send(d.device.poll?.(this.#snapshot.nowMs) ?? ''),
+    );
     return { name: d.name, link: d.link, device: ep.pair.b };
   }
 

@@ -148,9 +148,12 @@ export class BoardConsole implements BoardListener {
   stopped(why: string, snap: BoardSnapshot, exitCode: number): void {
     if (this.#o.quiet) return;
     const s = snap.status;
-    if (this.#o.json) return this.#out(JSON.stringify({ kind: 'stopped', why, exitCode, nowMs: s.nowMs, state: s.state, deliveredNl: s.deliveredNl, reservoirNl: s.reservoirNl, rigPushedNl: snap.rig.pushedNl }));
+    if (this.#o.json)
+      return this.#out(JSON.stringify({ kind: 'stopped', why, exitCode, nowMs: s.nowMs, state: s.state, deliveredNl: s.deliveredNl, reservoirNl: s.reservoirNl, rigPushedNl: snap.rig.pushedNl }));
     this.#out('');
-    this.#out(`Board stopped (${why}) after ${f.formatElapsed(s.nowMs)} virtual: state ${s.state}, delivered ${f.ml(s.deliveredNl)}, reservoir ${f.ml(s.reservoirNl)}. State saved; the next start boots from it.`);
+    this.#out(
+      `Board stopped (${why}) after ${f.formatElapsed(s.nowMs)} virtual: state ${s.state}, delivered ${f.ml(s.deliveredNl)}, reservoir ${f.ml(s.reservoirNl)}. State saved; the next start boots from it.`,
+    );
   }
 
   /** Prints a line above the status line (which the next draw puts back). */

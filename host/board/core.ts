@@ -204,7 +204,14 @@ export class BoardCore {
       ...(persistence.log && { log: persistence.log }),
     });
     // NE-1000 packets are bytes (STX, ETX, a CRC), not lines: they go out as they are.
-    this.serial = new SerialRouter({ controller, link: this.link, records: persistence.records, timer: pump.clock, writeBytes: (b) => this.#out.push(String.fromCharCode(...b)), firmwareVersion: FIRMWARE_VERSION });
+    this.serial = new SerialRouter({
+      controller,
+      link: this.link,
+      records: persistence.records,
+      timer: pump.clock,
+      writeBytes: (b) => this.#out.push(String.fromCharCode(...b)),
+      firmwareVersion: FIRMWARE_VERSION,
+    });
   }
 
   /**
@@ -305,7 +312,11 @@ export class BoardCore {
       const locked = this.auth.failures > 0;
       servicePinAtBoot(this.auth, c, this.#provisioningMs);
       if (c.pump.alarms.list().length > 0) c.acknowledge();
-      said = { command: 'service', ok: true, text: `service button: provisioning window open for ${Math.round(this.#provisioningMs / 1000)} virtual s (keys may be set without a session); ${locked ? 'AUTH lockout cleared; ' : ''}active alarms acknowledged` };
+      said = {
+        command: 'service',
+        ok: true,
+        text: `service button: provisioning window open for ${Math.round(this.#provisioningMs / 1000)} virtual s (keys may be set without a session); ${locked ? 'AUTH lockout cleared; ' : ''}active alarms acknowledged`,
+      };
     }
     return { ...this.#result(), said };
   }

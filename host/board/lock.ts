@@ -69,7 +69,10 @@ export class BoardLock {
     for (let attempt = 0; attempt < 3; attempt++) {
       const old = readLock(path);
       if (old && old.pid !== process.pid && alive(old.pid)) {
-        throw new BoardError('LINK_BUSY', `${what} is in use by a virtual board already running (pid ${old.pid}); stop it (q in its console, or kill ${old.pid}) or choose another path with --link / --state.`);
+        throw new BoardError(
+          'LINK_BUSY',
+          `${what} is in use by a virtual board already running (pid ${old.pid}); stop it (q in its console, or kill ${old.pid}) or choose another path with --link / --state.`,
+        );
       }
       if (old) {
         for (const s of old.socatPids) if (alive(s) && cmdline(s).includes('socat')) process.kill(s, 'SIGKILL');

@@ -175,7 +175,8 @@ export function readBoardOptions(argv: string[]): BoardCliOptions | 'help' {
   if (v.speed !== undefined && !(v.speed.trim() !== '' && Number.isFinite(speed) && speed >= 0)) bad('--speed', v.speed, 'a number >= 0 (virtual ms per wall ms)');
   const clock = v.clock ?? 'wall';
   if (clock !== 'wall' && clock !== 'manual') bad('--clock', clock, 'wall or manual');
-  if (clock === 'manual' && v.speed !== undefined) throw new BoardError('USAGE', '--speed sets the pace of the wall clock; with --clock manual board time moves only through the clock socket. Give one of them. See --help.');
+  if (clock === 'manual' && v.speed !== undefined)
+    throw new BoardError('USAGE', '--speed sets the pace of the wall clock; with --clock manual board time moves only through the clock socket. Give one of them. See --help.');
   const faults = v.fault ?? [];
   const faultCheck = parseFaults(faults);
   if (!faultCheck.ok) throw new BoardError('USAGE', `--fault: ${faultCheck.message}\nSee --help.`);

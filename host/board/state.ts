@@ -142,7 +142,8 @@ export class StateDir {
     if (existsSync(this.nvsPath)) {
       try {
         const j = JSON.parse(readFileSync(this.nvsPath, 'utf8')) as unknown;
-        if (typeof j !== 'object' || j === null || Array.isArray(j) || !Object.values(j).every((v) => typeof v === 'string' && /^([0-9a-f]{2})*$/.test(v))) throw new Error('not an object of hex strings');
+        if (typeof j !== 'object' || j === null || Array.isArray(j) || !Object.values(j).every((v) => typeof v === 'string' && /^([0-9a-f]{2})*$/.test(v)))
+          throw new Error('not an object of hex strings');
         nvs = j as Record<string, string>;
       } catch (e) {
         throw new BoardError('STATE_UNUSABLE', `the NVS image ${this.nvsPath} is damaged (${(e as Error).message}); start with --fresh to erase the board's state.`);
@@ -163,7 +164,8 @@ export class StateDir {
       } catch (e) {
         throw new BoardError('STATE_UNUSABLE', `cannot read the flash image ${this.flashPath}: ${(e as Error).message}`);
       }
-      if (flash.length !== FLASH_BYTES) throw new BoardError('STATE_UNUSABLE', `the flash image ${this.flashPath} is ${flash.length} bytes, not ${FLASH_BYTES}; start with --fresh to erase the board's state.`);
+      if (flash.length !== FLASH_BYTES)
+        throw new BoardError('STATE_UNUSABLE', `the flash image ${this.flashPath} is ${flash.length} bytes, not ${FLASH_BYTES}; start with --fresh to erase the board's state.`);
     }
     return { nvs, flash };
   }

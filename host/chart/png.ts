@@ -49,10 +49,11 @@ export function encodePng(width: number, height: number, rgb: Uint8Array): Uint8
   for (let y = 0; y < height; y++) {
     const row = y * (1 + width * bpp);
     raw[row] = 0; // filter: none
-    if (palette) for (let x = 0; x < width; x++) {
-      const i = (y * width + x) * 3;
-      raw[row + 1 + x] = index.get((rgb[i]! << 16) | (rgb[i + 1]! << 8) | rgb[i + 2]!)!;
-    }
+    if (palette)
+      for (let x = 0; x < width; x++) {
+        const i = (y * width + x) * 3;
+        raw[row + 1 + x] = index.get((rgb[i]! << 16) | (rgb[i + 1]! << 8) | rgb[i + 2]!)!;
+      }
     else raw.set(rgb.subarray(y * width * 3, (y + 1) * width * 3), row + 1);
   }
   const ihdr = new Uint8Array(13);

@@ -159,4 +159,3 @@ export function renderPng(chart: Chart): Uint8Array {
   const cv = rasterize(layout(chart));
   return encodePng(cv.width, cv.height, cv.rgb);
 }
-

@@ -7,7 +7,16 @@ import { type Axis, axisTitle, type Chart, PALETTE } from './model';
 export type Primitive =
   | { readonly t: 'rect'; readonly x: number; readonly y: number; readonly w: number; readonly h: number; readonly fill: string }
   | { readonly t: 'line'; readonly pts: readonly (readonly [number, number])[]; readonly color: string; readonly width: number; readonly dash?: readonly number[]; readonly clip?: boolean }
-  | { readonly t: 'text'; readonly x: number; readonly y: number; readonly text: string; readonly scale: number; readonly color: string; readonly anchor: 'start' | 'middle' | 'end'; readonly vertical?: boolean }
+  | {
+      readonly t: 'text';
+      readonly x: number;
+      readonly y: number;
+      readonly text: string;
+      readonly scale: number;
+      readonly color: string;
+      readonly anchor: 'start' | 'middle' | 'end';
+      readonly vertical?: boolean;
+    }
   | { readonly t: 'mark'; readonly x: number; readonly y: number; readonly size: number; readonly color: string };
 
 export interface Scene {
@@ -88,12 +97,28 @@ export function layout(chart: Chart): Scene {
   // Grid and ticks.
   for (const v of yTicks) {
     const y = Math.round(py(v));
-    items.push({ t: 'line', pts: [[plot.x, y], [plot.x + plot.w, y]], color: '#dddddd', width: 1 });
+    items.push({
+      t: 'line',
+      pts: [
+        [plot.x, y],
+        [plot.x + plot.w, y],
+      ],
+      color: '#dddddd',
+      width: 1,
+    });
     items.push({ t: 'text', x: plot.x - 6, y: y - 4, text: formatTick(v, yr.step), scale: 1, color: '#333333', anchor: 'end' });
   }
   for (const v of ticksOf(xr)) {
     const x = Math.round(px(v));
-    items.push({ t: 'line', pts: [[x, plot.y], [x, plot.y + plot.h]], color: '#dddddd', width: 1 });
+    items.push({
+      t: 'line',
+      pts: [
+        [x, plot.y],
+        [x, plot.y + plot.h],
+      ],
+      color: '#dddddd',
+      width: 1,
+    });
     items.push({ t: 'text', x, y: plot.y + plot.h + 6, text: formatTick(v, xr.step), scale: 1, color: '#333333', anchor: 'middle' });
   }
   // Axis titles.
@@ -105,7 +130,17 @@ export function layout(chart: Chart): Scene {
   for (const l of chart.refLines ?? []) {
     const y = py(l.y);
     const color = l.color ?? '#555555';
-    items.push({ t: 'line', pts: [[plot.x, y], [plot.x + plot.w, y]], color, width: 1, ...(l.dashed !== false && { dash: [6, 4] }), clip: true });
+    items.push({
+      t: 'line',
+      pts: [
+        [plot.x, y],
+        [plot.x + plot.w, y],
+      ],
+      color,
+      width: 1,
+      ...(l.dashed !== false && { dash: [6, 4] }),
+      clip: true,
+    });
     if (l.label) legend.push({ name: l.label, color, dash: l.dashed !== false, mark: false });
   }
   chart.series.forEach((s, i) => {
@@ -134,7 +169,18 @@ export function layout(chart: Chart): Scene {
     flush();
   });
   // Frame on top of the grid.
-  items.push({ t: 'line', pts: [[plot.x, plot.y], [plot.x + plot.w, plot.y], [plot.x + plot.w, plot.y + plot.h], [plot.x, plot.y + plot.h], [plot.x, plot.y]], color: '#000000', width: 1 });
+  items.push({
+    t: 'line',
+    pts: [
+      [plot.x, plot.y],
+      [plot.x + plot.w, plot.y],
+      [plot.x + plot.w, plot.y + plot.h],
+      [plot.x, plot.y + plot.h],
+      [plot.x, plot.y],
+    ],
+    color: '#000000',
+    width: 1,
+  });
 
   if (chart.legend ?? legend.length > 1) {
     const w = Math.max(...legend.map((e) => textWidth(e.name, 1))) + 40;
@@ -145,7 +191,17 @@ export function layout(chart: Chart): Scene {
     legend.forEach((e, i) => {
       const y = y0 + 11 + i * 14;
       if (e.mark) items.push({ t: 'mark', x: x0 + 16, y, size: 5, color: e.color });
-      else items.push({ t: 'line', pts: [[x0 + 6, y], [x0 + 26, y]], color: e.color, width: 2, ...(e.dash && { dash: [4, 3] }) });
+      else
+        items.push({
+          t: 'line',
+          pts: [
+            [x0 + 6, y],
+            [x0 + 26, y],
+          ],
+          color: e.color,
+          width: 2,
+          ...(e.dash && { dash: [4, 3] }),
+        });
       items.push({ t: 'text', x: x0 + 32, y: y - 4, text: e.name, scale: 1, color: '#000000', anchor: 'start' });
     });
   }

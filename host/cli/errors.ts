@@ -66,7 +66,11 @@ export const CLI_ERRORS = {
   STOPCOCK: { code: 840, exit: 'timeout', meaning: 'The stopcock device (occlusion-test --stopcock PATH) did not answer OK to CLOSE or OPEN.' },
   OUT_OF_TOLERANCE: { code: 841, exit: 'tolerance', meaning: 'A measurement run finished and failed a tolerance (the report in its folder says which).' },
   WEB_LISTEN: { code: 842, exit: 'port', meaning: '`pumpctl serve` cannot listen on the address and port given (in use, not an address of this machine, no permission).' },
-  WEB_REFUSED: { code: 843, exit: 'auth', meaning: 'The dashboard refused a request: no token or a wrong one, a Host that does not name this machine, or another site\'s Origin (the HTTP answer is 403 or 421).' },
+  WEB_REFUSED: {
+    code: 843,
+    exit: 'auth',
+    meaning: "The dashboard refused a request: no token or a wrong one, a Host that does not name this machine, or another site's Origin (the HTTP answer is 403 or 421).",
+  },
 } as const satisfies Record<string, { code: number; exit: ExitName; meaning: string }>;
 
 export type CliErrorName = keyof typeof CLI_ERRORS;

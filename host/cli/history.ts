@@ -79,7 +79,10 @@ export const CSV_HEADER = 'seq,time_since_boot_s,clock_day,time_of_day,type,reas
 export function historyCsv(records: readonly HistoryRecord[]): string {
   const rows = [CSV_HEADER];
   for (const r of records) {
-    const details = Object.entries(r.fields).filter(([k]) => k !== 'deliveredNl').map(([k, v]) => `${k}=${v}`).join(' ');
+    const details = Object.entries(r.fields)
+      .filter(([k]) => k !== 'deliveredNl')
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ');
     const boot = r.clock === 'boot' ? r.timeS : '';
     const day = r.clock === 'wall' ? Math.floor(r.timeS / 86_400) : '';
     const tod = r.clock === 'wall' ? timeOfDay(r.timeS) : '';
@@ -92,7 +95,9 @@ export function historyCsv(records: readonly HistoryRecord[]): string {
 export function historyTable(records: readonly HistoryRecord[]): string {
   return records
     .map((r) => {
-      const details = Object.entries(r.fields).map(([k, v]) => `${k}=${v}`).join(' ');
+      const details = Object.entries(r.fields)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(' ');
       const when = r.clock === 'boot' ? `boot+${clock(r.timeS)}` : `day ${Math.floor(r.timeS / 86_400)} ${timeOfDay(r.timeS).slice(0, 5)}`;
       return `${String(r.seq).padStart(6)}  ${when.padEnd(16)}  ${r.type.padEnd(17)} ${r.reason.padEnd(22)} ${details}`;
     })

@@ -84,7 +84,6 @@ export class SessionPump implements PumpControl {
     await this.#s.must(this.#s.send('COMMIT', staged.crc32, 'soft=1', 'big=1'), 'committing the test prescription');
   }
 
-
   /** A signed command the pump must accept (an expired session is renewed by PumpSession.send). */
   signed(what: string, command: string, ...args: (string | number)[]): Promise<FullReply> {
     return this.#s.must(this.#s.send(command, ...args), what);

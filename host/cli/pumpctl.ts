@@ -20,7 +20,21 @@ import { registerStatus } from './commands/status';
 import { Context, type GlobalOptions, type Io } from './context';
 import { CliError, EXIT } from './errors';
 
-export const REGISTER = [registerPorts, registerStatus, registerProgram, registerDelivery, registerLog, registerPlot, registerKeys, registerCalibrate, registerAccuracy, registerOcclusionTest, registerBolusTest, registerServe, registerStation];
+export const REGISTER = [
+  registerPorts,
+  registerStatus,
+  registerProgram,
+  registerDelivery,
+  registerLog,
+  registerPlot,
+  registerKeys,
+  registerCalibrate,
+  registerAccuracy,
+  registerOcclusionTest,
+  registerBolusTest,
+  registerServe,
+  registerStation,
+];
 
 export function buildProgram(io: Io, onExit: (code: number) => void): Command {
   const program = new Command('pumpctl')
@@ -42,16 +56,18 @@ export function buildProgram(io: Io, onExit: (code: number) => void): Command {
     })
     .exitOverride();
 
-  const act: Act = (fn) => async (...args) => {
-    const cmd = args[args.length - 1] as Command;
-    const ctx = new Context(cmd.optsWithGlobals() as GlobalOptions, io);
-    try {
-      await fn(ctx, ...args.slice(0, -1));
-      onExit(EXIT.ok);
-    } finally {
-      await ctx.close().catch(() => undefined);
-    }
-  };
+  const act: Act =
+    (fn) =>
+    async (...args) => {
+      const cmd = args[args.length - 1] as Command;
+      const ctx = new Context(cmd.optsWithGlobals() as GlobalOptions, io);
+      try {
+        await fn(ctx, ...args.slice(0, -1));
+        onExit(EXIT.ok);
+      } finally {
+        await ctx.close().catch(() => undefined);
+      }
+    };
   for (const register of REGISTER) register(program, act);
   return program;
 }
@@ -74,7 +90,8 @@ export async function runPumpctl(argv: readonly string[], io: Io): Promise<numbe
       io.stderr(`pumpctl: internal error: ${(e as Error).stack ?? String(e)}\n`);
       return EXIT.internal;
     }
-    if (argv.includes('--json')) io.stdout(`${JSON.stringify({ error: { code: err.code, name: err.errorName, message: err.message, ...(err.pumpCode !== undefined && { pumpCode: err.pumpCode }) } })}\n`);
+    if (argv.includes('--json'))
+      io.stdout(`${JSON.stringify({ error: { code: err.code, name: err.errorName, message: err.message, ...(err.pumpCode !== undefined && { pumpCode: err.pumpCode }) } })}\n`);
     io.stderr(`pumpctl: ${err.text}\n`);
     return err.exitCode;
   }

@@ -106,7 +106,10 @@ export class PumpSession {
   async #checkVersion(): Promise<void> {
     const v = await this.query('VERSION');
     if (!v.ok || v.fields['proto'] !== String(PROTOCOL_VERSION)) {
-      throw new CliError('INCOMPATIBLE', `the board at ${this.#o.path} speaks protocol ${v.fields['proto'] ?? '(unknown)'} (firmware ${v.fields['fw'] ?? '?'}); this pumpctl speaks protocol ${PROTOCOL_VERSION}: update one of them`);
+      throw new CliError(
+        'INCOMPATIBLE',
+        `the board at ${this.#o.path} speaks protocol ${v.fields['proto'] ?? '(unknown)'} (firmware ${v.fields['fw'] ?? '?'}); this pumpctl speaks protocol ${PROTOCOL_VERSION}: update one of them`,
+      );
     }
   }
 
@@ -193,7 +196,8 @@ export class PumpSession {
         await this.#port.write(`${/^[0-9]+ STOP /.test(text) ? '\n' : ''}${text}\n`);
         const r = await this.#readReply(seq);
         if (r === 'garbled' || (!r.ok && r.code === 501)) {
-          if (++garbled >= RESENDS) throw new CliError('GARBLED', `${RESENDS} replies in a row from ${this.#o.path} failed their checksum: check the baud rate (--baud) and that no other program uses the port`);
+          if (++garbled >= RESENDS)
+            throw new CliError('GARBLED', `${RESENDS} replies in a row from ${this.#o.path} failed their checksum: check the baud rate (--baud) and that no other program uses the port`);
           this.#o.notice?.('a reply failed its checksum: sending the frame again');
           continue;
         }

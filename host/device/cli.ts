@@ -158,8 +158,7 @@ export async function runDevice(command: DeviceCommand, argv: readonly string[],
   mkdirSync(join(ROOT, 'build/mc'), { recursive: true });
   const mc = ['mcconfig', ...(options.debug ? ['-d'] : []), '-p', target.platform, '-o', join(ROOT, 'build/mc')];
   const childEnv = { ...tools.env, ...(options.port !== undefined && { UPLOAD_PORT: options.port }) };
-  const stage = (status: number, what: string): number =>
-    status === 0 ? 0 : fail(io, [{ name: 'SDK_STAGE_FAILED', detail: `${what} exited with ${status}` }]);
+  const stage = (status: number, what: string): number => (status === 0 ? 0 : fail(io, [{ name: 'SDK_STAGE_FAILED', detail: `${what} exited with ${status}` }]));
 
   if (options.xsOnly) {
     // mcconfig without -m only writes the makefile; make then runs xsc on every module and xsl

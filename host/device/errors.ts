@@ -59,7 +59,8 @@ export const DEVICE_ERRORS = {
     code: 708,
     exit: 78,
     meaning: 'An option is not one the command knows, or lacks its value.',
-    action: 'Use --board <name>, --port <serial device>, --debug or --xs-only; flash also takes --image <folder>, --baud <rate> and --no-reset (see README.md, "Flashing a board", and docs/flashing.md).',
+    action:
+      'Use --board <name>, --port <serial device>, --debug or --xs-only; flash also takes --image <folder>, --baud <rate> and --no-reset (see README.md, "Flashing a board", and docs/flashing.md).',
   },
   BUNDLE_FAILED: {
     code: 709,
@@ -78,25 +79,28 @@ export const DEVICE_ERRORS = {
     code: 720,
     exit: 90,
     meaning: 'The image folder, or a file it needs (bootloader, partition table, application), is not there.',
-    action: 'Give --image the folder the image workflow (.github/workflows/image.yml) uploads, unzipped: bootloader.bin, partition-table.bin and the application .bin, or ESP-IDF\'s build folder with flasher_args.json (docs/flashing.md).',
+    action:
+      "Give --image the folder the image workflow (.github/workflows/image.yml) uploads, unzipped: bootloader.bin, partition-table.bin and the application .bin, or ESP-IDF's build folder with flasher_args.json (docs/flashing.md).",
   },
   IMAGE_INVALID: {
     code: 721,
     exit: 91,
-    meaning: 'A file in the image folder is not an ESP32 image: wrong magic byte, a partition table whose MD5 does not match, or an application whose SHA-256 does not match (truncated or corrupted download).',
+    meaning:
+      'A file in the image folder is not an ESP32 image: wrong magic byte, a partition table whose MD5 does not match, or an application whose SHA-256 does not match (truncated or corrupted download).',
     action: 'Download or build the image again; do not edit the .bin files. The file and what failed are named in the message.',
   },
   IMAGE_OVERLAP: {
     code: 722,
     exit: 92,
-    meaning: 'The image\'s parts would overlap in flash, or the application is larger than its partition.',
+    meaning: "The image's parts would overlap in flash, or the application is larger than its partition.",
     action: 'Rebuild: the partition table (firmware/app/partitions.csv) and the application do not belong together, or flasher_args.json names wrong offsets.',
   },
   CHIP_SILENT: {
     code: 723,
     exit: 93,
     meaning: 'No ESP32 ROM loader answered on the port (no SYNC reply).',
-    action: 'Check --port and the USB cable (a charge-only cable has no data lines); close any serial monitor on the port; if the board does not enter its downloader by itself, hold BOOT, tap EN (RST), release BOOT, and run again with --no-reset.',
+    action:
+      'Check --port and the USB cable (a charge-only cable has no data lines); close any serial monitor on the port; if the board does not enter its downloader by itself, hold BOOT, tap EN (RST), release BOOT, and run again with --no-reset.',
   },
   CHIP_WRONG: {
     code: 724,

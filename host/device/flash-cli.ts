@@ -44,11 +44,7 @@ export function progressRenderer(io: FlashCliIo, names: readonly string[]): (par
 }
 
 /** The whole `flash --image` command; returns the exit code. */
-export async function runFlashImage(
-  options: FlashCliOptions,
-  io: FlashCliIo,
-  open: (path: string) => WebSerialAdapter = openSerialPort,
-): Promise<number> {
+export async function runFlashImage(options: FlashCliOptions, io: FlashCliIo, open: (path: string) => WebSerialAdapter = openSerialPort): Promise<number> {
   const fail = (p: DeviceProblem): number => {
     io.err(formatDeviceProblem(p));
     return DEVICE_ERRORS[p.name].exit;

@@ -84,7 +84,8 @@ export async function flashImage(port: WebSerialAdapter, dir: string, options: F
     try {
       await loader.connect(mode, options.attempts ?? 7, true);
     } catch (e) {
-      if (e instanceof Error && (e.name === 'UnexpectedChipMagicError' || e.name === 'UnexpectedChipIdError')) return { name: 'CHIP_WRONG', detail: `${e.message}; the image is for ${image.chipName}` };
+      if (e instanceof Error && (e.name === 'UnexpectedChipMagicError' || e.name === 'UnexpectedChipIdError'))
+        return { name: 'CHIP_WRONG', detail: `${e.message}; the image is for ${image.chipName}` };
       if (e instanceof Error && /open|Permission|ENOENT|EACCES|EBUSY/i.test(e.message) && !(e instanceof ESPError)) return { name: 'PORT_FAILED', detail: e.message };
       return { name: 'CHIP_SILENT', detail: e instanceof Error ? e.message : String(e) };
     }

@@ -50,7 +50,9 @@ export function parsePartitionTable(bin: Uint8Array): Partition[] {
   for (let at = 0; at + 32 <= Math.min(bin.length, PARTITION_TABLE_MAX); at += 32) {
     const magic = view.getUint16(at, true);
     if (magic === 0x50aa) {
-      const label = Buffer.from(bin.subarray(at + 12, at + 28)).toString('latin1').replace(/\0.*$/s, '');
+      const label = Buffer.from(bin.subarray(at + 12, at + 28))
+        .toString('latin1')
+        .replace(/\0.*$/s, '');
       out.push({ type: bin[at + 2]!, subtype: bin[at + 3]!, offset: view.getUint32(at + 4, true), size: view.getUint32(at + 8, true), label });
     } else if (magic === 0xebeb) {
       // ESP-IDF's MD5 entry: 0xEBEB, 14 bytes of 0xFF, then the MD5 of all entries before it.
@@ -150,7 +152,10 @@ export function readImage(dir: string): FlashImage | DeviceProblem {
   const chipId = chipIdOf(parts.find((p) => p.name === 'bootloader')!.data);
   const app = parts.find((p) => p.name === 'application');
   if (app !== undefined && chipIdOf(app.data) !== chipId) {
-    return { name: 'IMAGE_INVALID', detail: `the bootloader is for ${CHIP_IDS[chipId] ?? `chip id ${chipId}`}, the application for ${CHIP_IDS[chipIdOf(app.data)] ?? `chip id ${chipIdOf(app.data)}`}` };
+    return {
+      name: 'IMAGE_INVALID',
+      detail: `the bootloader is for ${CHIP_IDS[chipId] ?? `chip id ${chipId}`}, the application for ${CHIP_IDS[chipIdOf(app.data)] ?? `chip id ${chipIdOf(app.data)}`}`,
+    };
   }
   const sorted = [...parts].sort((a, b) => a.address - b.address);
   for (let i = 0; i < sorted.length; i++) {

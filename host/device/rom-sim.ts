@@ -128,7 +128,9 @@ export class RomSimulator {
         return ok();
       case 0x13: {
         // SPI_FLASH_MD5: the ROM answers 32 ASCII hex digits (the stub 16 raw bytes)
-        const md5 = createHash('md5').update(this.flash.subarray(word(0), word(0) + word(1))).digest('hex');
+        const md5 = createHash('md5')
+          .update(this.flash.subarray(word(0), word(0) + word(1)))
+          .digest('hex');
         return ok(0, new TextEncoder().encode(md5));
       }
       default:

@@ -97,9 +97,7 @@ export class WebSerialAdapter {
     const s = this.stream;
     if (s?.set === undefined) throw new Error('this port cannot drive DTR/RTS (a pty?): use the no_reset entry and put the board in its downloader by hand');
     const set = s.set.bind(s);
-    await new Promise<void>((resolve, reject) =>
-      set({ dtr: signals.dataTerminalReady, rts: signals.requestToSend, brk: signals.break }, (err) => (err ? reject(err) : resolve())),
-    );
+    await new Promise<void>((resolve, reject) => set({ dtr: signals.dataTerminalReady, rts: signals.requestToSend, brk: signals.break }, (err) => (err ? reject(err) : resolve())));
   }
 
   /** esptool-js's BaudRateConfigurablePort: switch speed in place instead of closing and reopening. */

@@ -33,7 +33,9 @@ export function renderAlarmsMarkdown(): string {
     '',
     '| Code | Alarm | Priority | Stops delivery | Latching | Ack first | Momentary | Raised by | Clears |',
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
-    ...entries.map(([name, a]) => `| A${a.code} | \`${name}\` | ${a.priority} | ${yes(a.stopsDelivery)} | ${yes(a.latching)} | ${yes(a.ackBeforeChange)} | ${yes(a.momentary)} | ${a.raisedBy} | ${a.clears} |`),
+    ...entries.map(
+      ([name, a]) => `| A${a.code} | \`${name}\` | ${a.priority} | ${yes(a.stopsDelivery)} | ${yes(a.latching)} | ${yes(a.ackBeforeChange)} | ${yes(a.momentary)} | ${a.raisedBy} | ${a.clears} |`,
+    ),
     '',
   ].join('\n');
 }

@@ -22,7 +22,13 @@ function withWorkedExample(text: string): string {
   const at = lines.indexOf(WORKED_EXAMPLE);
   if (at >= 0 && lines.indexOf(WORKED_EXAMPLE, at + 1) >= 0) throw new Error(`docs/protocol.md has "${WORKED_EXAMPLE}" twice`);
   if (at < 0 && text.includes(WORKED_EXAMPLE)) throw new Error(`docs/protocol.md has "${WORKED_EXAMPLE}" but not as a line of its own`);
-  const head = at >= 0 ? lines.slice(0, at).map((l) => `${l}\n`).join('') : `${text.replace(/\n*$/, '')}\n\n`;
+  const head =
+    at >= 0
+      ? lines
+          .slice(0, at)
+          .map((l) => `${l}\n`)
+          .join('')
+      : `${text.replace(/\n*$/, '')}\n\n`;
   return head + renderProtocolExample();
 }
 

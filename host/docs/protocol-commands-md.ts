@@ -124,13 +124,28 @@ interface ErrorGroup {
 
 /** The error codes a command can return, by code range. */
 const GROUPS: readonly ErrorGroup[] = [
-  { from: 500, to: 515, title: 'E500-E515: the protocol', note: 'Lines and framing, two-phase programming (STAGE, CHUNK, SHOW, COMMIT), authentication, sessions and keys ([protocol.md](protocol.md)).' },
-  { from: 100, to: 109, title: 'E100-E109: the shape of a record', note: 'SHOW and COMMIT: a field of the staged prescription (E101 also when the staged text is not JSON); CBOLUS, REFILL, CLOCK, LOWRES: a value the pump cannot take.' },
+  {
+    from: 500,
+    to: 515,
+    title: 'E500-E515: the protocol',
+    note: 'Lines and framing, two-phase programming (STAGE, CHUNK, SHOW, COMMIT), authentication, sessions and keys ([protocol.md](protocol.md)).',
+  },
+  {
+    from: 100,
+    to: 109,
+    title: 'E100-E109: the shape of a record',
+    note: 'SHOW and COMMIT: a field of the staged prescription (E101 also when the staged text is not JSON); CBOLUS, REFILL, CLOCK, LOWRES: a value the pump cannot take.',
+  },
   { from: 110, to: 119, title: 'E110-E119: prescription structure', note: 'SHOW and COMMIT: the staged prescription is not consistent.' },
   { from: 120, to: 129, title: 'E120-E129: drug library', note: 'SHOW and COMMIT: the staged prescription against the drug library (COMMIT soft=1 and big=1 override E123 and E124).' },
   { from: 200, to: 209, title: 'E200-E209: mechanics', note: 'MECH: the syringe, lead, steps or calibration given are not usable.' },
-  { from: 400, to: 429, title: 'E400-E429: commands refused in the pump\'s state', note: 'BOLUS, CBOLUS, PAUSE, RESUME, REFILL, PRIME and the like, when the pump cannot carry them out now.' },
-  { from: 430, to: 439, title: 'E430-E439: alarms', note: 'Most commands while an alarm is unacknowledged or still stops delivery (see [alarms.md](alarms.md)); E432 when ACK names an alarm that is not active.' },
+  { from: 400, to: 429, title: "E400-E429: commands refused in the pump's state", note: 'BOLUS, CBOLUS, PAUSE, RESUME, REFILL, PRIME and the like, when the pump cannot carry them out now.' },
+  {
+    from: 430,
+    to: 439,
+    title: 'E430-E439: alarms',
+    note: 'Most commands while an alarm is unacknowledged or still stops delivery (see [alarms.md](alarms.md)); E432 when ACK names an alarm that is not active.',
+  },
 ];
 /** Codes no command returns: the library file and storage are read at boot. */
 const NOT_FROM_COMMANDS: readonly { readonly from: number; readonly to: number }[] = [
@@ -193,7 +208,7 @@ function exampleSession(): string[] {
     '',
     'STATUS: `rate` is nl/day, `delivered`, `reservoir` and `today` are nl, `alarms` lists active',
     'alarm codes, `next` (the next rate change or bolus boundary) and `empty` (when the reservoir',
-    'would be empty in the worst case) are ms on the pump\'s monotonic clock, and `session` is the',
+    "would be empty in the worst case) are ms on the pump's monotonic clock, and `session` is the",
     "role of this link's session.",
     '',
   ];
@@ -216,7 +231,7 @@ export function renderProtocolCommands(): string {
     '- **Priority**: handled the moment its line is complete, before any other line waiting.',
     '- **Arguments** are positional, separated by one space, in the order given; optional ones',
     '  (in brackets) may be left out, and flags (`name=1`) come after the others in any order.',
-    '- **Reply**: the fields after `OK`; every reply repeats the frame\'s sequence number (none',
+    "- **Reply**: the fields after `OK`; every reply repeats the frame's sequence number (none",
     '  for a bare query) and ends in ` *crc`. A refusal is `ERR <code> <text>` (see Errors).',
     '',
     '## Summary',
@@ -229,7 +244,7 @@ export function renderProtocolCommands(): string {
     ...entries().flatMap(([name, spec]) => commandSection(name, spec)),
     '## Errors',
     '',
-    'The protocol\'s own codes, then the pump\'s errors a command can return, by code range. The',
+    "The protocol's own codes, then the pump's errors a command can return, by code range. The",
     'library file (E300-E309) and storage (E600-E619) codes come only at boot; every code is in',
     '[errors.md](errors.md).',
     '',

@@ -22,7 +22,11 @@ const FONT = 'DejaVu Sans, Helvetica, Arial, sans-serif';
 const COLOURS = ['#1f5fa8', '#c0392b', '#2e7d4f', '#7d3c98', '#a0522d', '#b35900', '#555555', '#0e7c86'];
 
 const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-const units = (s: string): string => s.replace(/ ?kOhm\b/g, ' kΩ').replace(/ ?Ohm\b/g, ' Ω').replace(/\buF\b/g, 'µF');
+const units = (s: string): string =>
+  s
+    .replace(/ ?kOhm\b/g, ' kΩ')
+    .replace(/ ?Ohm\b/g, ' Ω')
+    .replace(/\buF\b/g, 'µF');
 
 interface TextOptions {
   readonly size?: number;
@@ -129,7 +133,12 @@ export function renderWiringSvg(boardName: string, hw: Hardware = HARDWARE): str
     text(BOARD_X, 36, `Pump rig wiring: ${board.title}`, { weight: 'bold', size: 20 }),
     text(BOARD_X, 58, `Module: ${board.module}`, { size: 12, fill: '#333333' }),
     text(BOARD_X, 76, 'Generated from hardware/pinmap.json and hardware/wiring.json by host/hardware/wiring-svg.ts (npm run docs); do not edit.', { size: 12, fill: '#333333' }),
-    text(BOARD_X, 94, others.length > 0 ? `Other boards: ${others.map((b) => wiringSvgName(b, hw)).join(', ')}. Reasons for each pin: hardware/README.md.` : 'Reasons for each pin: hardware/README.md.', { size: 12, fill: '#333333' }),
+    text(
+      BOARD_X,
+      94,
+      others.length > 0 ? `Other boards: ${others.map((b) => wiringSvgName(b, hw)).join(', ')}. Reasons for each pin: hardware/README.md.` : 'Reasons for each pin: hardware/README.md.',
+      { size: 12, fill: '#333333' },
+    ),
     ...boardBox,
     ...wires,
     ...body,

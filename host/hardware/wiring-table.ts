@@ -10,7 +10,11 @@ export const TABLE_END = '<!-- wiring-table:end -->';
 const DIRECTION_TEXT: Readonly<Record<string, string>> = { out: 'out', in: 'in', analog: 'analog in', i2c: 'I2C (both)' };
 
 /** "Ohm" in the data (plain ASCII in JSON) as the symbol in the document. */
-const ohm = (s: string): string => s.replace(/ ?kOhm\b/g, ' kΩ').replace(/ ?Ohm\b/g, ' Ω').replace(/\buF\b/g, 'µF');
+const ohm = (s: string): string =>
+  s
+    .replace(/ ?kOhm\b/g, ' kΩ')
+    .replace(/ ?Ohm\b/g, ' Ω')
+    .replace(/\buF\b/g, 'µF');
 const cell = (s: string): string => ohm(s).replace(/\|/g, '\\|');
 
 export function renderWiringTable(hw: Hardware = HARDWARE): string {

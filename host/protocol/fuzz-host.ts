@@ -202,11 +202,13 @@ export class FuzzHost {
   /** HELLO, then AUTH with the role's key (or, now and then, a wrong one). */
   #login(role: Role, wrongKey = false): void {
     this.counts.logins++;
-    const hello = this.#send('HELLO').map(parseReply).find((r) => r?.fields['nonce'] !== undefined);
+    const hello = this.#send('HELLO')
+      .map(parseReply)
+      .find((r) => r?.fields['nonce'] !== undefined);
     const key = wrongKey ? this.#bytes(32) : exampleKey(role);
     const auth = new AuthClient(role, key, { bytes: (n) => this.#bytes(n) });
     const req = auth.request(hello?.fields['nonce'] ?? bytesToHex(this.#bytes(16)));
-    const text = withCrc(`${this.#anonSeq++ % 65_535 + 1} AUTH ${role} ${req.hostNonceHex} ${req.proofHex}`);
+    const text = withCrc(`${(this.#anonSeq++ % 65_535) + 1} AUTH ${role} ${req.hostNonceHex} ${req.proofHex}`);
     this.#remember(text, undefined);
     const replies = this.#send(text).map(parseReply);
     if (replies.some((r) => r?.code === 511)) {
@@ -236,7 +238,7 @@ export class FuzzHost {
       this.#wire.advance(30_001 + this.#int(30_000));
     }
     const role = this.#pick(ROLES);
-    const text = withCrc(`${this.#anonSeq++ % 65_535 + 1} AUTH ${role} ${bytesToHex(this.#bytes(16))} ${new AuthClient(role, exampleKey(role)).request(bytesToHex(this.#bytes(16))).proofHex}`);
+    const text = withCrc(`${(this.#anonSeq++ % 65_535) + 1} AUTH ${role} ${bytesToHex(this.#bytes(16))} ${new AuthClient(role, exampleKey(role)).request(bytesToHex(this.#bytes(16))).proofHex}`);
     this.#send(text);
   }
 
@@ -302,7 +304,7 @@ export class FuzzHost {
       let text: string;
       if (r === 0 && this.#model.current) text = this.#signedText(this.#command(this.#model.current.host.role));
       else if (r === 1 && this.#recent.length > 0) text = this.#pick(this.#recent).text;
-      else if (r === 2) text = withCrc(`${this.#anonSeq++ % 65_535 + 1} STOP`);
+      else if (r === 2) text = withCrc(`${(this.#anonSeq++ % 65_535) + 1} STOP`);
       else text = this.#pick(['STATUS', 'HELLO', 'rx', 'ALARMS']);
       parts.push(text + this.#pick(['\n', '\r', '\r\n']));
     }
@@ -313,7 +315,7 @@ export class FuzzHost {
   /** STOP, framed and unsigned (anyone may), or signed. */
   #stop(): void {
     if (this.#model.current && this.#chance(0.3)) return this.#signed(['STOP']);
-    this.#send(withCrc(`${this.#anonSeq++ % 65_535 + 1} STOP`));
+    this.#send(withCrc(`${(this.#anonSeq++ % 65_535) + 1} STOP`));
   }
 
   /** What a line may carry besides frames: random bytes, a mangled frame, a forged MAC, a query. */

@@ -83,7 +83,7 @@ export class SessionModel {
     const s = this.current;
     if (f.seq === undefined) return hold('signed without a sequence number');
     if (s === undefined) return hold('no session on the link');
-    if (f.mac !== macOf(s.host, f.signedText)) return hold('MAC is not the session key\'s');
+    if (f.mac !== macOf(s.host, f.signedText)) return hold("MAC is not the session key's");
     if (!this.live(s, now)) return hold('session ended or expired');
     if (!(f.seq > s.lastSeq)) return hold(`sequence number ${f.seq} not above ${s.lastSeq}`);
     const needed = open ? 'read' : (spec.access as Role);

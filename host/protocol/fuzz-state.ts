@@ -37,7 +37,10 @@ class ListedKv implements KeyValueStore {
     this.#image = undefined;
   }
   image(): string {
-    this.#image ??= [...this.#hex.keys()].sort().map((k) => `${k}=${this.#hex.get(k)!}`).join(';');
+    this.#image ??= [...this.#hex.keys()]
+      .sort()
+      .map((k) => `${k}=${this.#hex.get(k)!}`)
+      .join(';');
     return this.#image;
   }
 }

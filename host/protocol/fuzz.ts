@@ -140,7 +140,10 @@ export function fuzzProtocol(library: unknown, frames: number, seed: number, opt
       const seen = twin.sessions.get(s.host.sid);
       const live = model.live(s, a.lp.vp.controller.now());
       if (live !== (seen !== undefined) || (seen && (seen.lastSeq !== s.lastSeq || seen.lastUsedMs !== s.lastUsedMs))) {
-        return flag('session', `the link's session differs from the spec's after ${what}: pump ${JSON.stringify(seen)}, spec ${JSON.stringify({ live, lastSeq: s.lastSeq, lastUsedMs: s.lastUsedMs })}`);
+        return flag(
+          'session',
+          `the link's session differs from the spec's after ${what}: pump ${JSON.stringify(seen)}, spec ${JSON.stringify({ live, lastSeq: s.lastSeq, lastUsedMs: s.lastUsedMs })}`,
+        );
       }
     }
     const keys = (['patient', 'clinician', 'service'] as const).map((r) => bytesToHex(a.lp.keys.get(r) ?? new Uint8Array(0)));

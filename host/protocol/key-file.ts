@@ -36,7 +36,9 @@ export function readKeyFile(path: string): RoleKeys {
   // used with a warning nobody reads in a script's log. The keys in it may already be known.
   const mode = statSync(path).mode & 0o777;
   if ((mode & 0o077) !== 0) {
-    throw new KeyFileError(`the key file ${path} is open to others (mode ${mode.toString(8).padStart(3, '0')}): run chmod 600 ${path}, and rotate the keys (pumpctl keys rotate) if others may have read them`);
+    throw new KeyFileError(
+      `the key file ${path} is open to others (mode ${mode.toString(8).padStart(3, '0')}): run chmod 600 ${path}, and rotate the keys (pumpctl keys rotate) if others may have read them`,
+    );
   }
   let json: unknown;
   try {

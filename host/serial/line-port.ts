@@ -45,9 +45,7 @@ export interface OpenOptions {
 /** Opens a port; SerialError 'open-failed' says why (missing, busy, no permission). */
 export async function openLinePort(path: string, o: OpenOptions): Promise<LinePort> {
   const port = new SerialPortStream({ path, baudRate: o.baud, binding: o.binding, autoOpen: false });
-  await new Promise<void>((resolve, reject) =>
-    port.open((err: Error | null) => (err ? reject(new SerialError('open-failed', path, openMessage(path, err))) : resolve())),
-  );
+  await new Promise<void>((resolve, reject) => port.open((err: Error | null) => (err ? reject(new SerialError('open-failed', path, openMessage(path, err))) : resolve())));
   return new StreamLinePort(path, port, o.maxLine ?? 4096);
 }
 

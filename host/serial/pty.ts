@@ -38,7 +38,7 @@ export function ensureSocat(say: (line: string) => void = (l) => process.stderr.
   if (!root || !aptGet) {
     throw new BoardError('SOCAT_MISSING', `socat is not installed; the virtual board needs it to create its pseudo-terminal pair: ${INSTALL_HINT}.`);
   }
-  say('socat is not installed: installing Debian\'s socat package with apt-get (the virtual board needs it for its pseudo-terminals)...');
+  say("socat is not installed: installing Debian's socat package with apt-get (the virtual board needs it for its pseudo-terminals)...");
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   const install = (): number | null => spawnSync(aptGet, ['install', '-y', '--no-install-recommends', 'socat'], { stdio: ['ignore', 'inherit', 'inherit'], env }).status;
   let status = install();
@@ -105,7 +105,11 @@ function hookProcessExit(): void {
   });
   // Programs with their own signal handling (the board) close their pairs there; a bare user
   // of this module still gets its links removed on Ctrl-C or kill.
-  for (const [sig, n] of [['SIGINT', 2], ['SIGTERM', 15], ['SIGHUP', 1]] as const) {
+  for (const [sig, n] of [
+    ['SIGINT', 2],
+    ['SIGTERM', 15],
+    ['SIGHUP', 1],
+  ] as const) {
     if (process.listenerCount(sig) === 0) {
       process.once(sig, () => {
         for (const p of [...live]) p.closeSync();
@@ -176,7 +180,10 @@ export function createPtyPair(o: PtyPairOptions): Promise<PtyPair> {
 
 function removeLinks(p: { a: string; b: string; linkA: string | undefined; linkB: string }): void {
   // Only our own links: a board started since may already own the path.
-  for (const [link, dev] of [[p.linkA, p.a], [p.linkB, p.b]] as const) {
+  for (const [link, dev] of [
+    [p.linkA, p.a],
+    [p.linkB, p.b],
+  ] as const) {
     if (link !== undefined && linksTo(link, dev)) {
       try {
         unlinkSync(link);

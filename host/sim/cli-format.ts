@@ -143,7 +143,6 @@ export function readOptions(argv: string[]): Options | 'help' {
   };
 }
 
-
 /** `90m`, `6h`, `7d`, `1d12h`, `2.5h`, `500ms` to whole ms; undefined if not a positive duration. */
 /** `HH:MM` or `HH:MM:SS` to ms after midnight, or undefined. */
 export function parseTimeOfDay(text: string): number | undefined {
@@ -213,7 +212,8 @@ export interface RigFigures {
 export function statusParts(s: PumpStatus, rig: RigFigures, todOffsetMs: number): { text: string; keep: number }[] {
   const state = !s.why ? s.state : s.why.startsWith(s.state) ? s.why : `${s.state} (${s.why})`;
   const bolus = s.boluses.some((b) => b.status === 'running') ? ' incl. bolus' : '';
-  const next = s.nextChangeMs === null ? 'next change none' : `next change ${s.nextChangeMs - s.nowMs >= MS_PER_DAY ? `in ${formatDuration(s.nextChangeMs - s.nowMs)}` : clockAt(s.nextChangeMs, todOffsetMs)}`;
+  const next =
+    s.nextChangeMs === null ? 'next change none' : `next change ${s.nextChangeMs - s.nowMs >= MS_PER_DAY ? `in ${formatDuration(s.nextChangeMs - s.nowMs)}` : clockAt(s.nextChangeMs, todOffsetMs)}`;
   const empty = s.projectedEmptyMs === null ? 'empty never' : `empty in ${formatDuration(s.projectedEmptyMs - s.nowMs)}`;
   return [
     { text: formatElapsed(s.nowMs), keep: 9 },
@@ -255,7 +255,8 @@ export function describePrescription(rx: Prescription): string[] {
     if (t.doses.length > 0) lines.push(`trial doses: ${t.doses.map((d) => `${ml(d.volumeNl)} at +${formatDuration(d.atMs)}`).join(', ')}`);
   }
   const pb = rx.patientBolus;
-  if (pb) lines.push(`patient bolus ${ml(pb.volumeNl)} over ${formatDuration(pb.durationMs)}, lockout ${formatDuration(pb.lockoutMs)}, at most ${pb.maxPer24h} and ${ml(pb.maxVolumeNlPer24h)} per 24 h`);
+  if (pb)
+    lines.push(`patient bolus ${ml(pb.volumeNl)} over ${formatDuration(pb.durationMs)}, lockout ${formatDuration(pb.lockoutMs)}, at most ${pb.maxPer24h} and ${ml(pb.maxVolumeNlPer24h)} per 24 h`);
   const per = rx.periodicBolus;
   if (per) lines.push(`periodic bolus ${ml(per.volumeNl)} over ${formatDuration(per.durationMs)} every ${formatDuration(per.everyMs)}, first after ${formatDuration(per.firstAfterMs)}`);
   if (rx.priming) lines.push(`priming ${ml(rx.priming.volumeNl)} at ${mlPerDay(rx.priming.rateNlPerDay)}`);
@@ -345,6 +346,9 @@ export function describeJsonPosition(text: string, offset: number): { where: str
   const lineStart = before.lastIndexOf('\n') + 1;
   const column = offset - lineStart + 1;
   const end = text.indexOf('\n', lineStart);
-  const source = text.slice(lineStart, end < 0 ? undefined : end).replace(/\t/g, ' ').replace(/\r$/, '');
+  const source = text
+    .slice(lineStart, end < 0 ? undefined : end)
+    .replace(/\t/g, ' ')
+    .replace(/\r$/, '');
   return { where: `line ${line}, column ${column} (offset ${offset})`, excerpt: `  ${source}\n  ${' '.repeat(column - 1)}^` };
 }

@@ -21,8 +21,7 @@ function loadJson(what: string, file: string): unknown {
   throw new CliError(EXIT.file, r.message);
 }
 
-const refused = (what: string, file: string, error: PumpError): CliError =>
-  new CliError(EXIT.refused, `the firmware refused the ${what} in ${shown(file)}:\n  ${formatError(error)}`);
+const refused = (what: string, file: string, error: PumpError): CliError => new CliError(EXIT.refused, `the firmware refused the ${what} in ${shown(file)}:\n  ${formatError(error)}`);
 
 /** Checks the inputs with the firmware's own readers and builds the virtual pump. */
 function build(o: Options): { pump: VirtualPump; mechanics: Mechanics } {
@@ -144,7 +143,20 @@ class Session {
     const o = this.#o;
     const until = o.forMs === undefined ? 'until Ctrl-C' : `for ${f.formatDuration(o.forMs)} simulated`;
     if (o.json) {
-      this.#out(JSON.stringify({ kind: 'start', note: 'bench and teaching rig, not a medical device', speed: o.speed, forMs: o.forMs ?? null, timeOfDayMs: o.timeOfDayMs, files: { prescription: shown(o.files.prescription), mechanics: shown(o.files.mechanics), library: shown(o.files.library) }, prescription: rx, syringe: this.#mechanics.syringe, flPerMicrostep: this.#mechanics.flPerMicrostep, reservoirNl: s.reservoirNl }));
+      this.#out(
+        JSON.stringify({
+          kind: 'start',
+          note: 'bench and teaching rig, not a medical device',
+          speed: o.speed,
+          forMs: o.forMs ?? null,
+          timeOfDayMs: o.timeOfDayMs,
+          files: { prescription: shown(o.files.prescription), mechanics: shown(o.files.mechanics), library: shown(o.files.library) },
+          prescription: rx,
+          syringe: this.#mechanics.syringe,
+          flPerMicrostep: this.#mechanics.flPerMicrostep,
+          reservoirNl: s.reservoirNl,
+        }),
+      );
       return;
     }
     const lines = [
@@ -196,10 +208,29 @@ class Session {
     const diffSteps = (diffNl * 1e6) / this.#mechanics.flPerMicrostep;
     const wallS = (performance.now() - this.#wallStart) / MS_PER_SECOND;
     if (this.#o.json) {
-      this.#out(JSON.stringify({ kind: 'summary', why, simulatedMs: s.nowMs, elapsed: f.formatElapsed(s.nowMs), wallMs: Math.round(wallS * 1e3), achievedSpeed: Math.round(s.nowMs / 1e3 / wallS), state: s.state, deliveredNl: s.deliveredNl, deliveredUg: doseUg(s.deliveredNl, s.concentrationUgPerMl), reservoirNl: s.reservoirNl, rigPushedNl: rig.pushedNl, rigReservoirNl: rig.reservoirNl, rigMinusFirmwareNl: Math.round(diffNl * 1e3) / 1e3, rigMinusFirmwareMicrosteps: Math.round(diffSteps * 1e3) / 1e3 }));
+      this.#out(
+        JSON.stringify({
+          kind: 'summary',
+          why,
+          simulatedMs: s.nowMs,
+          elapsed: f.formatElapsed(s.nowMs),
+          wallMs: Math.round(wallS * 1e3),
+          achievedSpeed: Math.round(s.nowMs / 1e3 / wallS),
+          state: s.state,
+          deliveredNl: s.deliveredNl,
+          deliveredUg: doseUg(s.deliveredNl, s.concentrationUgPerMl),
+          reservoirNl: s.reservoirNl,
+          rigPushedNl: rig.pushedNl,
+          rigReservoirNl: rig.reservoirNl,
+          rigMinusFirmwareNl: Math.round(diffNl * 1e3) / 1e3,
+          rigMinusFirmwareMicrosteps: Math.round(diffSteps * 1e3) / 1e3,
+        }),
+      );
     } else {
       this.#out('');
-      this.#out(`Summary (${why}): ${f.formatElapsed(s.nowMs)} simulated in ${wallS.toFixed(1)} s wall (x${Math.round(s.nowMs / 1e3 / wallS)}), ending at ${f.clockAt(s.nowMs, this.#pump.controller.pump.todOffsetMs)}, state ${s.state}${s.why ? ` (${s.why})` : ''}`);
+      this.#out(
+        `Summary (${why}): ${f.formatElapsed(s.nowMs)} simulated in ${wallS.toFixed(1)} s wall (x${Math.round(s.nowMs / 1e3 / wallS)}), ending at ${f.clockAt(s.nowMs, this.#pump.controller.pump.todOffsetMs)}, state ${s.state}${s.why ? ` (${s.why})` : ''}`,
+      );
       this.#out(`  delivered (firmware)  ${f.ml(s.deliveredNl)}  ${f.mg(s.deliveredNl, s.concentrationUgPerMl)} ${s.drug ?? ''}`);
       this.#out(`  pushed (rig truth)    ${f.ml(rig.pushedNl)}  rig - firmware ${(diffNl / 1e3).toFixed(3)} uL = ${diffSteps.toFixed(2)} microsteps (steps book at the next wake)`);
       this.#out(`  reservoir             ${f.ml(s.reservoirNl)} (firmware), ${f.ml(rig.reservoirNl)} (rig)`);

@@ -225,9 +225,7 @@ export interface Fault {
 
 export type FaultParse = { readonly ok: true; readonly fault: Fault } | { readonly ok: false; readonly error: string };
 
-export type FaultListParse =
-  | { readonly ok: true; readonly faults: readonly Fault[] }
-  | { readonly ok: false; readonly errors: readonly string[]; readonly message: string };
+export type FaultListParse = { readonly ok: true; readonly faults: readonly Fault[] } | { readonly ok: false; readonly errors: readonly string[]; readonly message: string };
 
 // Durations, rates, volumes.
 
@@ -323,11 +321,15 @@ function describe(name: FaultName, clear: boolean, value: number | undefined): s
   if (clear) return `clear ${spec.label}`;
   if (value === undefined) return spec.label;
   const shown =
-    spec.value === 'factor' ? `x${value}` :
-    spec.value === 'fraction' ? `${Math.round(value * 1_000) / 10}%` :
-    spec.value === 'rate' ? `${Math.round(value * 1_000) / 1_000} nl/min` :
-    spec.value === 'volume' ? `${Math.round(value * 1_000) / 1_000} nl` :
-    `${value} mV`;
+    spec.value === 'factor'
+      ? `x${value}`
+      : spec.value === 'fraction'
+        ? `${Math.round(value * 1_000) / 10}%`
+        : spec.value === 'rate'
+          ? `${Math.round(value * 1_000) / 1_000} nl/min`
+          : spec.value === 'volume'
+            ? `${Math.round(value * 1_000) / 1_000} nl`
+            : `${value} mV`;
   return `${spec.label} ${shown}`;
 }
 

@@ -79,7 +79,12 @@ export class FluidLine extends LineLedger implements LineFaults {
     if (!(c2 >= 0 && Number.isFinite(c2))) throw new RangeError(`downstreamComplianceNlPerKpa ${c2}`);
     this.downstream =
       c2 > 0
-        ? new DownstreamSection({ complianceNlPerKpa: c2, upstreamComplianceNlPerKpa: this.complianceNlPerKpa, resistanceKpaSPerUl: this.resistanceKpaSPerUl, sensorSideShare: options.sensorSideResistanceShare ?? 0.5 })
+        ? new DownstreamSection({
+            complianceNlPerKpa: c2,
+            upstreamComplianceNlPerKpa: this.complianceNlPerKpa,
+            resistanceKpaSPerUl: this.resistanceKpaSPerUl,
+            sensorSideShare: options.sensorSideResistanceShare ?? 0.5,
+          })
         : undefined;
   }
 

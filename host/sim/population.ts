@@ -89,7 +89,12 @@ export const WORST_MECHANICS: RigMechanicsErrors = Object.freeze({
 
 const L = LINE_RANGES;
 /** The line in the middle: log-middle compliance and time constant, a quarter past the sensor. */
-export const MIDDLE_LINE: LineSpec = { totalComplianceNlPerKpa: geoMid(L.totalComplianceNlPerKpa), tauMs: geoMid(L.tauMs), downstreamShare: mid({ min: L.downstreamShare[0], max: L.downstreamShare[1] }), sensorSideShare: 0.5 };
+export const MIDDLE_LINE: LineSpec = {
+  totalComplianceNlPerKpa: geoMid(L.totalComplianceNlPerKpa),
+  tauMs: geoMid(L.tauMs),
+  downstreamShare: mid({ min: L.downstreamShare[0], max: L.downstreamShare[1] }),
+  sensorSideShare: 0.5,
+};
 
 const F = FLOW_SENSOR_RANGES;
 const pctFs = SLF3S_0600F_FULL_SCALE_NL_PER_MIN / 100;
@@ -115,11 +120,23 @@ interface CornerSpec {
 /** The named corners, what each is for, and what it changes from the middle rig. */
 export const CORNER_SPECS: Readonly<Record<string, CornerSpec>> = Object.freeze({
   middle: { why: 'every range at its middle: the reference the corners move from' },
-  stiffest: { why: 'least compliance, shortest time constant, nothing past the sensor: the fastest pressure rise, the least release', line: { totalComplianceNlPerKpa: L.totalComplianceNlPerKpa[0], tauMs: L.tauMs[0], downstreamShare: L.downstreamShare[0] } },
-  softest: { why: 'most compliance, half of it past the sensor: the block seen latest at the sensor, the most to release', line: { totalComplianceNlPerKpa: L.totalComplianceNlPerKpa[1], downstreamShare: L.downstreamShare[1], sensorSideShare: L.sensorSideShare[0] } },
-  slowest: { why: 'longest time constant with the most compliance and share past the sensor: the longest lag after a start or a bolus', line: { totalComplianceNlPerKpa: L.totalComplianceNlPerKpa[1], tauMs: L.tauMs[1], downstreamShare: L.downstreamShare[1] } },
+  stiffest: {
+    why: 'least compliance, shortest time constant, nothing past the sensor: the fastest pressure rise, the least release',
+    line: { totalComplianceNlPerKpa: L.totalComplianceNlPerKpa[0], tauMs: L.tauMs[0], downstreamShare: L.downstreamShare[0] },
+  },
+  softest: {
+    why: 'most compliance, half of it past the sensor: the block seen latest at the sensor, the most to release',
+    line: { totalComplianceNlPerKpa: L.totalComplianceNlPerKpa[1], downstreamShare: L.downstreamShare[1], sensorSideShare: L.sensorSideShare[0] },
+  },
+  slowest: {
+    why: 'longest time constant with the most compliance and share past the sensor: the longest lag after a start or a bolus',
+    line: { totalComplianceNlPerKpa: L.totalComplianceNlPerKpa[1], tauMs: L.tauMs[1], downstreamShare: L.downstreamShare[1] },
+  },
   'worst-syringe': { why: 'every mechanics error at its bad end: bore and lead long, most wobble, backlash and stick-slip, the weakest motor', mechanics: WORST_MECHANICS },
-  'worst-sensor': { why: 'the flow sensor at its datasheet bounds: zero offset and tempco both high, the warm end of the lab with the widest swing', sensor: { zeroOffsetNlPerMin: F.zeroOffsetPctFs * pctFs, tempcoNlPerMinPerC: F.tempcoPctFsPerC * pctFs, meanTemperatureC: F.meanTemperatureC[1], temperatureSwingC: F.temperatureSwingC[1] } },
+  'worst-sensor': {
+    why: 'the flow sensor at its datasheet bounds: zero offset and tempco both high, the warm end of the lab with the widest swing',
+    sensor: { zeroOffsetNlPerMin: F.zeroOffsetPctFs * pctFs, tempcoNlPerMinPerC: F.tempcoPctFsPerC * pctFs, meanTemperatureC: F.meanTemperatureC[1], temperatureSwingC: F.temperatureSwingC[1] },
+  },
 });
 
 export type CornerName = keyof typeof CORNER_SPECS;

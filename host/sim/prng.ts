@@ -84,7 +84,7 @@ export class Prng {
 }
 
 // ln 2 split so that k * LN2_HI is exact for |k| < 2^11 (fdlibm's constants).
-const LN2_HI = 6.931_471_803_691_238_164_90e-1;
+const LN2_HI = 6.931_471_803_691_238_164_9e-1;
 const LN2_LO = 1.908_214_929_270_587_700_02e-10;
 const LN2 = 0.693_147_180_559_945_3;
 const SQRT2 = 1.414_213_562_373_095_1;

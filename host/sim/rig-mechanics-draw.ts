@@ -45,7 +45,8 @@ export const MECHANICS_RANGES: Readonly<Record<RangedField, MechanicsRange>> = O
     max: 0.05,
     signed: false,
     unit: 'full steps amplitude, over 4 full steps',
-    source: 'A4988 / DRV8825 / TMC2209 microstep position error: uneven microsteps measured on step-stick drivers (Hackaday, "How accurate is microstepping really?", 2016; MPS, "Why microstepping isn\'t as good as you think")',
+    source:
+      'A4988 / DRV8825 / TMC2209 microstep position error: uneven microsteps measured on step-stick drivers (Hackaday, "How accurate is microstepping really?", 2016; MPS, "Why microstepping isn\'t as good as you think")',
   },
   detentErrorFullSteps: {
     min: 0,
@@ -80,7 +81,8 @@ export const MECHANICS_RANGES: Readonly<Record<RangedField, MechanicsRange>> = O
     max: 8,
     signed: false,
     unit: 'um per slip',
-    source: '2 (break-loose - glide force) / stiffness with 0-1 N between the two (ISO 11040-4 measures both); flow pulsation from stick-slip in syringe pumps: Leuthner and Hayden, Lab Chip 24 (2024) (assumed order of magnitude)',
+    source:
+      '2 (break-loose - glide force) / stiffness with 0-1 N between the two (ISO 11040-4 measures both); flow pulsation from stick-slip in syringe pumps: Leuthner and Hayden, Lab Chip 24 (2024) (assumed order of magnitude)',
   },
   stickCriticalUmPerS: {
     min: 0.3,

@@ -298,7 +298,11 @@ export class MechanicsTrain {
 }
 
 /** The mechanics option for a rig built on firmware mechanics, loaded by the line's pressure. */
-export function rigMechanicsFor(errors: RigMechanicsErrors, m: { readonly leadUm: number; readonly fullStepsPerRev: number; readonly microsteps: number; readonly syringe: { readonly innerDiameterUm: number } }, pressureKpa: () => number): RigMechanicsOptions {
+export function rigMechanicsFor(
+  errors: RigMechanicsErrors,
+  m: { readonly leadUm: number; readonly fullStepsPerRev: number; readonly microsteps: number; readonly syringe: { readonly innerDiameterUm: number } },
+  pressureKpa: () => number,
+): RigMechanicsOptions {
   const r = m.syringe.innerDiameterUm / 2_000;
   const areaMm2 = Math.PI * r * r * (1 + errors.boreAreaError);
   return {

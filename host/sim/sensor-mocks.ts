@@ -3,14 +3,7 @@
 // answering the bit-bang on PinBus pins. Each carries the fault switches tests need. No Node
 // imports: it is bundled into the XS engine later.
 
-import {
-  type AnalogConstructor,
-  type AnalogInput,
-  type AnalogOptions,
-  type I2cConstructor,
-  type I2cDevice,
-  type I2cOptions,
-} from '../../firmware/ports/io';
+import { type AnalogConstructor, type AnalogInput, type AnalogOptions, type I2cConstructor, type I2cDevice, type I2cOptions } from '../../firmware/ports/io';
 import { type TimerHandle, type TimerService } from '../../firmware/ports/timebase';
 import { type PinBus } from './io-mocks';
 
@@ -245,11 +238,7 @@ export class Sf06Device implements I2cDeviceModel {
 
   #frame(): Uint8Array {
     const c = this.#source();
-    const words = [
-      int16(RAW_FROM_NL_PER_MIN[this.model](c.flowNlPerMin)),
-      int16(c.temperatureC * 200),
-      (c.airInLine ? 1 : 0) | (c.highFlow ? 2 : 0),
-    ];
+    const words = [int16(RAW_FROM_NL_PER_MIN[this.model](c.flowNlPerMin)), int16(c.temperatureC * 200), (c.airInLine ? 1 : 0) | (c.highFlow ? 2 : 0)];
     const frame = new Uint8Array(9);
     words.forEach((w, i) => {
       const hi = (w >> 8) & 0xff;

@@ -156,7 +156,12 @@ export function createVirtualPump(options: VirtualPumpOptions): VirtualPump {
   const line = new FluidLine({ ...options.line, startMs: clock.nowMs });
   const drive = new DriveFaultModel();
   connectLine(line, rig, { stalled: () => drive.motionBlocked });
-  const flowModel = new FlowSensorModel({ line, seed, ...(options.flowNoiseNlPerMin !== undefined && { noiseSigmaNlPerMin: options.flowNoiseNlPerMin }), ...(options.flowZeroErrors && { zeroErrors: options.flowZeroErrors }) });
+  const flowModel = new FlowSensorModel({
+    line,
+    seed,
+    ...(options.flowNoiseNlPerMin !== undefined && { noiseSigmaNlPerMin: options.flowNoiseNlPerMin }),
+    ...(options.flowZeroErrors && { zeroErrors: options.flowZeroErrors }),
+  });
   const battery = new BatteryModel({ usedFraction: options.batteryUsedFraction ?? 0, startMs: clock.nowMs });
   rig.onPulses((b) => battery.addMicrosteps(b.count));
   const i2c = new I2cBus();
@@ -233,37 +238,36 @@ export function createVirtualPump(options: VirtualPumpOptions): VirtualPump {
     if (options.keepEvents !== false) c.subscribe((e) => events.push(e));
   };
   const lineEdge = (): void => rig.lineEdge();
-  const ports: ControllerPorts =
-    {
-      stepper: options.wrapStepper ? options.wrapStepper(stepper) : stepper,
-      ticks: clock,
-      timer: clock,
-      ...(options.flowSensor !== false && { flow }),
-      battery: new AdcBattery({ Analog: analog.Analog, pin: pin('battery'), divider: { numerator: DIVIDER[0]!, denominator: DIVIDER[1]! } }),
-      endStops: new EndStops({ Digital: io.Digital, pins: { syringeEmpty: boardPin('syringeEmpty'), plungerHome: boardPin('plungerHome') } }),
-      ...(force && { force }),
-      ...(annunciator && { annunciator }),
-      ...(valveDriver && { valve: valveDriver }),
-      // The rig counts the STEP line itself, as a hardware counter would: the dose guard's
-      // independent count (never the driver's position).
-      stepCounter: {
-        get count() {
-          if (options.deadStepCounter === true) return 0;
-          const n = rig.stepLinePulses;
-          // A PCNT watch point fires on the next edge; a PWM train makes its edges with no pin
-          // event here, so that edge is put on the clock (the callback is made once).
-          const hz = rig.pulsingHz;
-          if (hz > 0 && rig.onLinePulse) clock.set(lineEdge, Math.max(1, Math.ceil(1_000 / hz)));
-          return n;
-        },
-        set onPulse(f: (() => void) | undefined) {
-          rig.onLinePulse = f;
-        },
-        get onPulse() {
-          return rig.onLinePulse;
-        },
+  const ports: ControllerPorts = {
+    stepper: options.wrapStepper ? options.wrapStepper(stepper) : stepper,
+    ticks: clock,
+    timer: clock,
+    ...(options.flowSensor !== false && { flow }),
+    battery: new AdcBattery({ Analog: analog.Analog, pin: pin('battery'), divider: { numerator: DIVIDER[0]!, denominator: DIVIDER[1]! } }),
+    endStops: new EndStops({ Digital: io.Digital, pins: { syringeEmpty: boardPin('syringeEmpty'), plungerHome: boardPin('plungerHome') } }),
+    ...(force && { force }),
+    ...(annunciator && { annunciator }),
+    ...(valveDriver && { valve: valveDriver }),
+    // The rig counts the STEP line itself, as a hardware counter would: the dose guard's
+    // independent count (never the driver's position).
+    stepCounter: {
+      get count() {
+        if (options.deadStepCounter === true) return 0;
+        const n = rig.stepLinePulses;
+        // A PCNT watch point fires on the next edge; a PWM train makes its edges with no pin
+        // event here, so that edge is put on the clock (the callback is made once).
+        const hz = rig.pulsingHz;
+        if (hz > 0 && rig.onLinePulse) clock.set(lineEdge, Math.max(1, Math.ceil(1_000 / hz)));
+        return n;
       },
-    };
+      set onPulse(f: (() => void) | undefined) {
+        rig.onLinePulse = f;
+      },
+      get onPulse() {
+        return rig.onLinePulse;
+      },
+    },
+  };
   const created = persistence ? bootController(ports, options, persistence, subscribe) : createController(ports, options);
   if (!created.ok) throw new ConfigRefused(created.error);
   const controller = created.value;

@@ -10,7 +10,10 @@ import { renderPng, renderSvg } from '../chart/index';
 import { type StationDb } from './db';
 import { boardHistory, driftChart } from './report';
 
-const cell = (v: unknown): string => String(v ?? '').replace(/\|/g, '\\|').replace(/\n/g, ' ');
+const cell = (v: unknown): string =>
+  String(v ?? '')
+    .replace(/\|/g, '\\|')
+    .replace(/\n/g, ' ');
 const num = (v: number | null): string => (v === null ? 'n/a' : Math.abs(v) >= 1000 ? v.toFixed(0) : Number(v.toPrecision(6)).toString());
 
 export function writeCertificate(db: StationDb, runId: number, dir: string, verdict: { verdict: 'pass' | 'fail'; reason: string }, driftWarnPct: number): string[] {
@@ -19,7 +22,18 @@ export function writeCertificate(db: StationDb, runId: number, dir: string, verd
       `SELECT r.id, r.board_id, r.port, r.batch, r.profile_name, r.started_at, o.name AS operator, f.version AS firmware, f.protocol, b.rig
          FROM runs r JOIN operators o ON o.id = r.operator_id LEFT JOIN firmware_versions f ON f.id = r.firmware_id JOIN boards b ON b.id = r.board_id WHERE r.id = ?`,
     )
-    .get(runId) as { id: number; board_id: string; port: string; batch: string; profile_name: string; started_at: string; operator: string; firmware: string | null; protocol: number | null; rig: string | null };
+    .get(runId) as {
+    id: number;
+    board_id: string;
+    port: string;
+    batch: string;
+    profile_name: string;
+    started_at: string;
+    operator: string;
+    firmware: string | null;
+    protocol: number | null;
+    rig: string | null;
+  };
   const steps = db.steps(runId);
   const ms = db.measurements(runId);
   const lines = [
@@ -54,7 +68,16 @@ export function writeCertificate(db: StationDb, runId: number, dir: string, verd
   const files = ['certificate.md'];
   const acc = join(dir, 'accuracy');
   if (existsSync(join(acc, 'startup.png'))) {
-    lines.push('## Gravimetric check', '', '![Start-up curve](accuracy/startup.png)', '', '![Trumpet curve](accuracy/trumpet.png)', '', 'Samples and the full report: [accuracy/report.md](accuracy/report.md).', '');
+    lines.push(
+      '## Gravimetric check',
+      '',
+      '![Start-up curve](accuracy/startup.png)',
+      '',
+      '![Trumpet curve](accuracy/trumpet.png)',
+      '',
+      'Samples and the full report: [accuracy/report.md](accuracy/report.md).',
+      '',
+    );
   }
   const history = boardHistory(db, run.board_id).filter((h) => h.run <= runId);
   if (history.some((h) => h.flPerMicrostep !== null)) {

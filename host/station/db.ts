@@ -205,7 +205,12 @@ export class StationDb {
 
   /** The steps a run has committed, in order. */
   steps(runId: number): { name: string; result: StepResult; detail: string; board_ms: number | null }[] {
-    return this.db.prepare('SELECT name, result, detail, board_ms FROM steps WHERE run_id = ? ORDER BY position').all(runId) as { name: string; result: StepResult; detail: string; board_ms: number | null }[];
+    return this.db.prepare('SELECT name, result, detail, board_ms FROM steps WHERE run_id = ? ORDER BY position').all(runId) as {
+      name: string;
+      result: StepResult;
+      detail: string;
+      board_ms: number | null;
+    }[];
   }
 
   measurements(runId: number): (Measurement & { step: string })[] {

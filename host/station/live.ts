@@ -30,7 +30,8 @@ export class LiveTable {
   update(label: string, change: Partial<BoardLine>): void {
     const row = this.#rows.get(label);
     if (!row) return;
-    const stepChanged = (change.step !== undefined && change.step !== row.step) || (change.result !== undefined && change.result !== row.result) || (change.board !== undefined && change.board !== row.board);
+    const stepChanged =
+      (change.step !== undefined && change.step !== row.step) || (change.result !== undefined && change.result !== row.result) || (change.board !== undefined && change.board !== row.board);
     Object.assign(row, change);
     if (this.#tty) this.#draw();
     else if (stepChanged) this.#write(`${label} ${row.board} ${row.step}${row.result ? ` ${row.result}` : ''}${row.phase ? ` (${row.phase})` : ''}\n`);

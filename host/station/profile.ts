@@ -90,7 +90,8 @@ export function profileFrom(doc: unknown, file = 'profile'): StationProfile {
   const top = obj(doc ?? {}, '(top)');
   const known = ['name', 'selftest', 'calibration', 'accuracy', 'driftWarnPct'];
   for (const k of Object.keys(top)) if (!known.includes(k)) bad(k, `unknown field (fields: ${known.join(', ')})`);
-  const num = (v: unknown, field: string, [lo, hi]: Range): number => (typeof v === 'number' && Number.isFinite(v) && v >= lo && v <= hi ? v : bad(field, `must be a number from ${lo} to ${hi} (got ${JSON.stringify(v)})`));
+  const num = (v: unknown, field: string, [lo, hi]: Range): number =>
+    typeof v === 'number' && Number.isFinite(v) && v >= lo && v <= hi ? v : bad(field, `must be a number from ${lo} to ${hi} (got ${JSON.stringify(v)})`);
   const section = <T extends object>(name: 'selftest' | 'calibration' | 'accuracy', base: T, extra: readonly string[]): T => {
     if (top[name] === undefined) return base;
     const s = obj(top[name], name);

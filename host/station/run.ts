@@ -86,7 +86,18 @@ class RunRecord {
 /** The run of this board: the batch's unfinished one when resuming, else a new one. */
 function openRun(t: BoardTarget, d: StationDeps, boardId: string, firmware: { version: string; protocol: number } | null): RunRecord {
   const resumed = d.resume ? d.db.unfinished(d.batch).find((r) => r.board_id === boardId) : undefined;
-  const runId = resumed?.id ?? d.db.startRun({ boardId, ...(t.rig !== undefined && { rig: t.rig }), operator: d.operator.name, firmware, batch: d.batch, port: t.port, profileName: d.profile.name, profileJson: JSON.stringify(d.profile) });
+  const runId =
+    resumed?.id ??
+    d.db.startRun({
+      boardId,
+      ...(t.rig !== undefined && { rig: t.rig }),
+      operator: d.operator.name,
+      firmware,
+      batch: d.batch,
+      port: t.port,
+      profileName: d.profile.name,
+      profileJson: JSON.stringify(d.profile),
+    });
   if (firmware) d.db.setRunFirmware(runId, firmware.version, firmware.protocol);
   const dir = join(d.out, boardId.replace(/[^A-Za-z0-9._-]/g, '_'), `run-${runId}`);
   mkdirSync(dir, { recursive: true });
@@ -122,17 +133,38 @@ export async function runBoard(t: BoardTarget, d: StationDeps): Promise<BoardOut
   row({ board: boardId });
   const run = openRun(t, d, boardId, { version: id.firmware, protocol: id.protocol });
   const flashNote = flashed ? `; flashed ${d.image} (${flashed.chip}, ${flashed.parts.length} parts verified by MD5)` : '';
-  run.record('identify', { result: 'pass', detail: `${boardId}: firmware ${id.firmware}, protocol ${id.protocol}${flashNote}${resuming ? `; resumed run ${run.runId}` : ''}`, measurements: [info('protocol', id.protocol, ''), ...(flashed ? [info('flash.partsVerified', flashed.parts.length, 'parts')] : [])] }, now(), null);
+  run.record(
+    'identify',
+    {
+      result: 'pass',
+      detail: `${boardId}: firmware ${id.firmware}, protocol ${id.protocol}${flashNote}${resuming ? `; resumed run ${run.runId}` : ''}`,
+      measurements: [info('protocol', id.protocol, ''), ...(flashed ? [info('flash.partsVerified', flashed.parts.length, 'parts')] : [])],
+    },
+    now(),
+    null,
+  );
   const scheduler = d.wrapScheduler ? d.wrapScheduler(t.label, clock.scheduler) : clock.scheduler;
   let balance: ReturnType<typeof openBalance> | undefined;
   const c: StepContext = {
-    target: t, boardId, profile: d.profile, operator: d.operator, store: d.store, link: d.link, scheduler, session: id.session, dir: run.dir, runId: run.runId,
+    target: t,
+    boardId,
+    profile: d.profile,
+    operator: d.operator,
+    store: d.store,
+    link: d.link,
+    scheduler,
+    session: id.session,
+    dir: run.dir,
+    runId: run.runId,
     balance: async () => (await (balance ??= openBalance(t, d.link, scheduler))).balance,
     phase: (p) => row({ phase: p }),
   };
   const closeAll = async (): Promise<void> => {
     await c.session.close().catch(() => undefined);
-    await balance?.then((b) => b.port.close(), () => undefined);
+    await balance?.then(
+      (b) => b.port.close(),
+      () => undefined,
+    );
     clock!.close();
   };
   const stopped = (before: string): Stopped => new Stopped(`stopped (${String(d.link.signal.reason ?? 'by the operator')}) ${before}`);

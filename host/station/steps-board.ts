@@ -154,7 +154,10 @@ export async function selftest(c: StepContext): Promise<StepOutcome> {
   if (seen.length) notes.push(`alarms: ${seen.map((a) => `A${a.code} ${a.name}`).join(', ')}`);
 
   c.phase('buzzer and LED');
-  for (const [name, q] of [['buzzer', 'did the buzzer beep when delivery stopped?'], ['led', 'did the LED light?']] as const) {
+  for (const [name, q] of [
+    ['buzzer', 'did the buzzer beep when delivery stopped?'],
+    ['led', 'did the LED light?'],
+  ] as const) {
     const a = await c.operator.ask(c.target.label, q);
     ms.push({ name, value: a === 'skip' ? null : a === 'yes' ? 1 : 0, unit: 'confirmed', result: a === 'skip' ? 'skipped' : a === 'yes' ? 'pass' : 'fail' });
   }

@@ -37,15 +37,30 @@ export async function calibrate(c: StepContext): Promise<StepOutcome> {
   try {
     const rec = await runCalibration(
       { pump, balance, scheduler: c.scheduler },
-      { volumeNl: Math.round(p.volumeUl * 1000), rateNlPerH: Math.round(p.rateMlH * 1_000_000), nlPerMicrostepInUse: beforeFl / 1e6, settleMs: Math.round(p.settleMin * 60_000), temperatureC: p.temperatureC },
+      {
+        volumeNl: Math.round(p.volumeUl * 1000),
+        rateNlPerH: Math.round(p.rateMlH * 1_000_000),
+        nlPerMicrostepInUse: beforeFl / 1e6,
+        settleMs: Math.round(p.settleMin * 60_000),
+        temperatureC: p.temperatureC,
+      },
     );
-    const ms: Measurement[] = [info('massMg', rec.massMg, 'mg'), info('commandedNl', rec.commandedNl, 'nl'), info('flPerMicrostepBefore', beforeFl, 'fl'), judged('changePct', rec.changePct, '%', -20, 20)];
+    const ms: Measurement[] = [
+      info('massMg', rec.massMg, 'mg'),
+      info('commandedNl', rec.commandedNl, 'nl'),
+      info('flPerMicrostepBefore', beforeFl, 'fl'),
+      judged('changePct', rec.changePct, '%', -20, 20),
+    ];
     // CAL scales the factor by measured / commanded, as `pumpctl calibrate --balance` sends it.
     const r = await s.send('CAL', rec.commandedNl, Math.round(rec.volumeNl));
     if (!r.ok) return { result: 'fail', detail: `the pump refused the calibration: E${r.code} ${r.message}`, measurements: ms };
     const afterFl = Number(r.fields['flPerMicrostep']);
     ms.push(info('flPerMicrostepAfter', afterFl, 'fl'));
-    return { result: 'pass', detail: `weighed ${rec.massMg.toFixed(2)} mg for ${rec.commandedNl} nl; one microstep ${(beforeFl / 1e6).toFixed(6)} -> ${(afterFl / 1e6).toFixed(6)} nl (${rec.changePct >= 0 ? '+' : ''}${rec.changePct.toFixed(2)} %), stored on the board`, measurements: ms };
+    return {
+      result: 'pass',
+      detail: `weighed ${rec.massMg.toFixed(2)} mg for ${rec.commandedNl} nl; one microstep ${(beforeFl / 1e6).toFixed(6)} -> ${(afterFl / 1e6).toFixed(6)} nl (${rec.changePct >= 0 ? '+' : ''}${rec.changePct.toFixed(2)} %), stored on the board`,
+      measurements: ms,
+    };
   } catch (e) {
     return { result: 'error', detail: `calibration: ${why(e)}`, measurements: [] };
   } finally {

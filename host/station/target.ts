@@ -68,7 +68,11 @@ export function parseBoardSpec(text: string, label: string): BoardTarget {
 export function checkDistinct(targets: readonly BoardTarget[]): void {
   const seen = new Map<string, string>();
   for (const t of targets) {
-    for (const [what, v] of [['port', t.port], ['balance', t.balance], ['id', t.id]] as const) {
+    for (const [what, v] of [
+      ['port', t.port],
+      ['balance', t.balance],
+      ['id', t.id],
+    ] as const) {
       if (v === undefined) continue;
       const k = `${what}:${v}`;
       if (seen.has(k)) throw stationError('BOARD_SPEC', `${seen.get(k)} and ${t.label} have the same ${what} ${v}`);

@@ -38,12 +38,17 @@ export interface VirtualBoardSpec {
 export async function startVirtualBatch(specs: readonly VirtualBoardSpec[], o: { dir?: string } = {}): Promise<VirtualBatch> {
   const dir = o.dir ?? mkdtempSync(join(tmpdir(), 'pump-station-'));
   const start = (s: VirtualBoardSpec, i: number): Promise<SpawnedBoard> =>
-    spawnBoard(['--link', join(dir, `b${i + 1}`, 'ttyPUMP'), '--state', join(dir, `b${i + 1}`, 'state'), '--fresh', '--clock', 'manual', '--balance', 'mt-sics', '--rig', s.rig, ...(s.args ?? [])], { timeoutMs: 120_000 });
+    spawnBoard(['--link', join(dir, `b${i + 1}`, 'ttyPUMP'), '--state', join(dir, `b${i + 1}`, 'state'), '--fresh', '--clock', 'manual', '--balance', 'mt-sics', '--rig', s.rig, ...(s.args ?? [])], {
+      timeoutMs: 120_000,
+    });
   const started: PromiseSettledResult<SpawnedBoard>[] = new Array(specs.length);
   let next = 0;
   const lane = async (): Promise<void> => {
     for (let i = next++; i < specs.length; i = next++) {
-      started[i] = await start(specs[i]!, i).then((value) => ({ status: 'fulfilled' as const, value }), (reason: unknown) => ({ status: 'rejected' as const, reason }));
+      started[i] = await start(specs[i]!, i).then(
+        (value) => ({ status: 'fulfilled' as const, value }),
+        (reason: unknown) => ({ status: 'rejected' as const, reason }),
+      );
     }
   };
   await Promise.all(Array.from({ length: Math.min(specs.length, 2 * availableParallelism()) }, lane));
@@ -62,18 +67,20 @@ export async function startVirtualBatch(specs: readonly VirtualBoardSpec[], o: {
     await stop();
     throw (failed as PromiseRejectedResult).reason;
   }
-  const targets = boards.map((b, i): BoardTarget => ({
-    label: `B${i + 1}`,
-    port: b.ready.path,
-    id: `virtual-${specs[i]!.rig}`,
-    rig: specs[i]!.rig,
-    balance: b.ready.devices['balance']!,
-    balanceProtocol: 'mt-sics',
-    clockSocket: b.ready.clockSocket!,
-    pressService: async () => {
-      const a = await b.press('s');
-      if (!a.ok) throw new Error(`the virtual board's service button: ${a.text}`);
-    },
-  }));
+  const targets = boards.map(
+    (b, i): BoardTarget => ({
+      label: `B${i + 1}`,
+      port: b.ready.path,
+      id: `virtual-${specs[i]!.rig}`,
+      rig: specs[i]!.rig,
+      balance: b.ready.devices['balance']!,
+      balanceProtocol: 'mt-sics',
+      clockSocket: b.ready.clockSocket!,
+      pressService: async () => {
+        const a = await b.press('s');
+        if (!a.ok) throw new Error(`the virtual board's service button: ${a.text}`);
+      },
+    }),
+  );
   return { targets, boards, dir, stop };
 }

@@ -210,14 +210,16 @@ export function recordDay(base: VirtualPumpOptions, day: readonly DayStep[], geo
     alarmWrite = undefined;
   });
   // A call that may change the reservoir's contents: cuts inside it may find the old or the new.
-  const changing = <A extends unknown[], R>(f: (...a: A) => R) => (...a: A): R => {
-    const from = journal.length;
-    const old = contentsOf(vp);
-    const r = f(...a);
-    const now = contentsOf(vp);
-    for (let j = from; j < journal.length; j++) journal[j]!.contents = [...new Set([old, ...journal[j]!.contents, now])];
-    return r;
-  };
+  const changing =
+    <A extends unknown[], R>(f: (...a: A) => R) =>
+    (...a: A): R => {
+      const from = journal.length;
+      const old = contentsOf(vp);
+      const r = f(...a);
+      const now = contentsOf(vp);
+      for (let j = from; j < journal.length; j++) journal[j]!.contents = [...new Set([old, ...journal[j]!.contents, now])];
+      return r;
+    };
   const program = vp.controller.program.bind(vp.controller);
   vp.controller.program = changing((input: unknown, flags?: Parameters<typeof program>[1]) => {
     pending = normalRx(input);

@@ -42,12 +42,22 @@ export async function handleRequest(b: PumpBridge, m: PageMessage): Promise<{ te
     case 'stop':
       return b.withSession(async (s) => {
         // STOP needs no key: anyone at the pump may stop it.
-        const r = await change(s, 'stop', () => s.send('STOP'), (st) => st !== 'running');
+        const r = await change(
+          s,
+          'stop',
+          () => s.send('STOP'),
+          (st) => st !== 'running',
+        );
         return { text: `delivery ${r.fields['state']}` };
       });
     case 'resume':
       return clinician(b, async (s) => {
-        await change(s, 'resume', () => s.send('RESUME'), (st) => st === 'running');
+        await change(
+          s,
+          'resume',
+          () => s.send('RESUME'),
+          (st) => st === 'running',
+        );
         return { text: 'delivery running' };
       });
     case 'bolus':
@@ -113,7 +123,11 @@ export async function handleRequest(b: PumpBridge, m: PageMessage): Promise<{ te
     }
     case 'speed': {
       const v = b.o.virtual;
-      if (!v?.setSpeed) throw new CliError('USAGE', v ? 'the speed cannot be set on a manual clock (--clock manual): board time moves with the time buttons' : 'the speed can be set on the virtual board only (npm start)');
+      if (!v?.setSpeed)
+        throw new CliError(
+          'USAGE',
+          v ? 'the speed cannot be set on a manual clock (--clock manual): board time moves with the time buttons' : 'the speed can be set on the virtual board only (npm start)',
+        );
       const speed = checks.decimal('Speed', m.speed.trim(), 1_000, 0, MAX_SPEED * 1_000) / 1_000;
       const text = await v.setSpeed(speed);
       b.virtualChanged();
@@ -174,7 +188,10 @@ async function history(b: PumpBridge, what: 'history' | 'csv', type: string | un
   return { text: `${rows.length} records`, data: { rows, types: [...new Set(records.map((r) => r.type))].sort() } };
 }
 
-const details = (r: HistoryRecord): string => Object.entries(r.fields).map(([k, v]) => `${k}=${v}`).join(' ');
+const details = (r: HistoryRecord): string =>
+  Object.entries(r.fields)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' ');
 const rowText = (r: HistoryRecord): string => `${r.type} ${r.reason} ${details(r)}`;
 
 /** A run folder written by pumpctl accuracy: its verdict and its start-up and trumpet charts, drawn again from results.json. */

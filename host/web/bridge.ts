@@ -235,7 +235,10 @@ export class PumpBridge {
       reservoirNl: view.reservoirNl,
       capacityNl: Number(this.#info['capacityNl'] ?? 0),
       nextChangeInMs: view.nextChangeInMs,
-      nextBasal: this.#nextBasal === null ? nextBasalText(null) : nextBasalText({ inMs: Math.max(0, this.#nextBasal.atMs - nowMs), rateNlPerDay: this.#nextBasal.rateNlPerDay, clockMs: this.#nextBasal.clockMs }),
+      nextBasal:
+        this.#nextBasal === null
+          ? nextBasalText(null)
+          : nextBasalText({ inMs: Math.max(0, this.#nextBasal.atMs - nowMs), rateNlPerDay: this.#nextBasal.rateNlPerDay, clockMs: this.#nextBasal.clockMs }),
       emptyInMs: view.emptyInMs,
       batteryPct: this.#info['batteryPct'] === undefined ? null : Number(this.#info['batteryPct']),
       batteryEriMs: this.#info['eriMs'] === undefined || !/^[0-9]+$/.test(this.#info['eriMs']) ? null : Number(this.#info['eriMs']),
@@ -289,7 +292,24 @@ export class PumpBridge {
 }
 
 function disconnected(problem: string): PumpStatus {
-  return { connected: false, problem, state: 'unknown', nowMs: 0, rateNlPerDay: 0, deliveredNl: 0, todayNl: 0, reservoirNl: 0, capacityNl: 0, nextChangeInMs: null, nextBasal: 'unknown', emptyInMs: null, batteryPct: null, batteryEriMs: null, alarms: [], rx: null };
+  return {
+    connected: false,
+    problem,
+    state: 'unknown',
+    nowMs: 0,
+    rateNlPerDay: 0,
+    deliveredNl: 0,
+    todayNl: 0,
+    reservoirNl: 0,
+    capacityNl: 0,
+    nextChangeInMs: null,
+    nextBasal: 'unknown',
+    emptyInMs: null,
+    batteryPct: null,
+    batteryEriMs: null,
+    alarms: [],
+    rx: null,
+  };
 }
 
 /** pumpctl's "E8xx NAME: message" for its own errors; anything else as its message. */

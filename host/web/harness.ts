@@ -53,11 +53,15 @@ export function startWallDashboardBoard(speed: number, args: readonly string[] =
 async function spawnDashboardBoard(args: readonly string[], timeoutMs: number): Promise<Omit<DashboardBoard, 'clock'> & { clockSocket: string | null }> {
   const dir = mkdtempSync(join(tmpdir(), 'pump-web-'));
   const link = join(dir, 'ttyPUMP');
-  const child = spawn(process.execPath, ['--import', 'tsx', 'host/board/main.ts', '--quiet', '--fresh', '--seed', '1', '--time-of-day', '08:00', '--state', join(dir, 'state'), '--link', link, ...args], {
-    cwd: ROOT,
-    stdio: ['pipe', 'pipe', 'pipe'],
-    env: { ...process.env, PUMP_DASHBOARD: '127.0.0.1:0' },
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'host/board/main.ts', '--quiet', '--fresh', '--seed', '1', '--time-of-day', '08:00', '--state', join(dir, 'state'), '--link', link, ...args],
+    {
+      cwd: ROOT,
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: { ...process.env, PUMP_DASHBOARD: '127.0.0.1:0' },
+    },
+  );
   let err = '';
   child.stderr!.setEncoding('utf8');
   child.stderr!.on('data', (c: string) => (err = (err + c).slice(-8000)));

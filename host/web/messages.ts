@@ -73,7 +73,14 @@ export interface VirtualInfo {
 }
 
 export type ServerMessage =
-  | { readonly type: 'hello'; readonly port: string; readonly roles: readonly string[]; readonly virtual: VirtualInfo | null; readonly samples: readonly Sample[]; readonly events: readonly EventInfo[] }
+  | {
+      readonly type: 'hello';
+      readonly port: string;
+      readonly roles: readonly string[];
+      readonly virtual: VirtualInfo | null;
+      readonly samples: readonly Sample[];
+      readonly events: readonly EventInfo[];
+    }
   | { readonly type: 'status'; readonly status: PumpStatus; readonly samples: readonly Sample[] }
   | { readonly type: 'event'; readonly event: EventInfo }
   /** The virtual board's controls after a change (a new speed). */

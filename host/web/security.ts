@@ -58,6 +58,10 @@ export function checkRequest(req: IncomingMessage, token: string, port: number, 
   } catch {
     given = null;
   }
-  if (!tokenOk(given, token)) return { status: 403, message: given === null ? 'no token: open the whole URL the dashboard printed (with ?token=...)' : 'wrong token: open the URL the dashboard printed this time (the token changes at every start)' };
+  if (!tokenOk(given, token))
+    return {
+      status: 403,
+      message: given === null ? 'no token: open the whole URL the dashboard printed (with ?token=...)' : 'wrong token: open the URL the dashboard printed this time (the token changes at every start)',
+    };
   return undefined;
 }

@@ -42,7 +42,8 @@ export function isLoopback(address: string): boolean {
 
 export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
   const listen = o.listen ?? DEFAULT_LISTEN;
-  if (listen !== 'localhost' && isIP(listen) === 0) throw new CliError('USAGE', `--listen must be an IP address of this machine (got "${listen}"): 127.0.0.1 (the default), 0.0.0.0 for every interface, or one interface's address`);
+  if (listen !== 'localhost' && isIP(listen) === 0)
+    throw new CliError('USAGE', `--listen must be an IP address of this machine (got "${listen}"): 127.0.0.1 (the default), 0.0.0.0 for every interface, or one interface's address`);
   const token = o.token ?? newToken();
   const page: BuiltPage = await buildPage();
   const gz = gzipSync(page.html);
@@ -85,7 +86,14 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
     wss.handleUpgrade(req, socket, head, (ws) => connected(o.bridge, ws));
   });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', (e: NodeJS.ErrnoException) => reject(new CliError('WEB_LISTEN', `cannot listen on ${listen}:${o.port ?? DEFAULT_HTTP_PORT}: ${e.code === 'EADDRINUSE' ? 'the port is in use (give another with --http-port, or 0 for any free one)' : e.code === 'EADDRNOTAVAIL' ? 'not an address of this machine' : e.message}`)));
+    server.once('error', (e: NodeJS.ErrnoException) =>
+      reject(
+        new CliError(
+          'WEB_LISTEN',
+          `cannot listen on ${listen}:${o.port ?? DEFAULT_HTTP_PORT}: ${e.code === 'EADDRINUSE' ? 'the port is in use (give another with --http-port, or 0 for any free one)' : e.code === 'EADDRNOTAVAIL' ? 'not an address of this machine' : e.message}`,
+        ),
+      ),
+    );
     server.listen(o.port ?? DEFAULT_HTTP_PORT, listen, () => resolve());
   });
   const addr = server.address();

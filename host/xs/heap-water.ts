@@ -138,7 +138,7 @@ export async function heapHighWater(turnsWanted = 10_800): Promise<HeapWater> {
     const login = async (role: Role): Promise<void> => {
       const nonce = /nonce=([0-9a-f]{32})/.exec((await line('HELLO')).join(' '))?.[1];
       // A fixed host nonce: the run is the same on every machine, to the slot.
-      const auth = new AuthClient(role, exampleKey(role), { bytes: (n) => new Uint8Array(n).fill(0xb0 + seq % 16) });
+      const auth = new AuthClient(role, exampleKey(role), { bytes: (n) => new Uint8Array(n).fill(0xb0 + (seq % 16)) });
       const req = auth.request(nonce ?? '');
       session = undefined;
       const reply = (await send('AUTH', role, req.hostNonceHex, req.proofHex)).join(' ');

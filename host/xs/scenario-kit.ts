@@ -79,13 +79,7 @@ export class Recorder {
 }
 
 /** Commands a clinician's programmer sends, each once per round (50 in all). */
-export const PROTOCOL_ROUND: readonly (readonly [string, ...(string | number)[]])[] = [
-  ['LOWRES', 1_000_000],
-  ['PAUSE'],
-  ['RESUME'],
-  ['CLOCK', 3_600_000],
-  ['ACK'],
-];
+export const PROTOCOL_ROUND: readonly (readonly [string, ...(string | number)[]])[] = [['LOWRES', 1_000_000], ['PAUSE'], ['RESUME'], ['CLOCK', 3_600_000], ['ACK']];
 export const PROTOCOL_COMMANDS = 50;
 
 /** Ends a protocol stream as the Recorder ends the others. */

@@ -114,7 +114,13 @@ export const ALARMS_SCENARIOS: Readonly<Record<string, Scenario>> = {
 
   /** A 30 min stall of the loop at 1 h at 1 mL/h (issue 13, hole 3): LOOP_STALLED, no burst. */
   'loop-stall'(createVirtualPump, lib) {
-    const vp = createVirtualPump({ mechanics: RIG_10, library: lib.library, reservoirNl: 10_000_000, prescription: continuous(24_000_000), lateTimers: { seed: 1, randomStalls: false, stalls: [{ atMs: HOUR, ms: 30 * MIN }] } });
+    const vp = createVirtualPump({
+      mechanics: RIG_10,
+      library: lib.library,
+      reservoirNl: 10_000_000,
+      prescription: continuous(24_000_000),
+      lateTimers: { seed: 1, randomStalls: false, stalls: [{ atMs: HOUR, ms: 30 * MIN }] },
+    });
     const rec = new Recorder(vp);
     rec.run(2 * HOUR);
     return rec.finish();

@@ -175,7 +175,14 @@ export const DELIVERY_SCENARIOS: Readonly<Record<string, Scenario>> = {
    * write-ahead counters. The first board's stream, then every LOG line the second one gives.
    */
   'bolus-cut-closed-at-boot'(createVirtualPump, lib) {
-    const options = { mechanics: RIG_10, library: lib.library, reservoirNl: 10_000_000, prescription: continuous(2_400_000, { patientBolus: PATIENT }), storage: new MockKeyValueStore(), flash: new MockFlash() };
+    const options = {
+      mechanics: RIG_10,
+      library: lib.library,
+      reservoirNl: 10_000_000,
+      prescription: continuous(2_400_000, { patientBolus: PATIENT }),
+      storage: new MockKeyValueStore(),
+      flash: new MockFlash(),
+    };
     const first = createVirtualPump(options);
     const a = new Recorder(first);
     a.run(30 * MIN);

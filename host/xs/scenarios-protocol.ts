@@ -54,7 +54,14 @@ export const PROTOCOL_SCENARIOS: Readonly<Record<string, Scenario>> = {
    * record encoding on flash, the calibration arithmetic) must match.
    */
   'protocol-history'(_create, lib) {
-    const lp = createLinkedPump({ mechanics: RIG_10, library: lib.library, reservoirNl: 10_000_000, prescription: continuous(1_000_000, { patientBolus: PATIENT }), storage: new MockKeyValueStore(), flash: new MockFlash() });
+    const lp = createLinkedPump({
+      mechanics: RIG_10,
+      library: lib.library,
+      reservoirNl: 10_000_000,
+      prescription: continuous(1_000_000, { patientBolus: PATIENT }),
+      storage: new MockKeyValueStore(),
+      flash: new MockFlash(),
+    });
     lp.vp.runFor(5 * HOUR);
     const client = lp.client();
     const rows: Stream = [];
@@ -159,7 +166,10 @@ export const PROTOCOL_SCENARIOS: Readonly<Record<string, Scenario>> = {
     const send = (name: string, bytes: Uint8Array): void => {
       rec.flush();
       ne.receive(bytes, vp.controller.now());
-      const hex = ne.take().map((b) => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('')).join(' ');
+      const hex = ne
+        .take()
+        .map((b) => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join(''))
+        .join(' ');
       rec.rows.push([vp.nowMs, 'ne', name, hex]);
       rec.flush();
     };

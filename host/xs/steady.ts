@@ -111,6 +111,15 @@ g.handleCommand = (message: ArrayBuffer): ArrayBuffer => {
   if (command !== 'state') throw new Error(`steady: unknown command ${command}`);
   if (!controller) throw new Error('steady: not started');
   const s = controller.status();
-  const state = { nowMs: clock.nowMs, deliveredNl: s.deliveredNl, state: s.state, alarms: controller.pump.alarms.list().length, timerSets: clock.sets, timerFires: clock.fired, digitalOpens: opened.digital, pwmOpens: opened.pwm };
+  const state = {
+    nowMs: clock.nowMs,
+    deliveredNl: s.deliveredNl,
+    state: s.state,
+    alarms: controller.pump.alarms.list().length,
+    timerSets: clock.sets,
+    timerFires: clock.fired,
+    digitalOpens: opened.digital,
+    pwmOpens: opened.pwm,
+  };
   return new TextEncoder().encode(JSON.stringify(state)).buffer as ArrayBuffer;
 };

@@ -158,7 +158,7 @@ export class PoolClock implements TickSource, TimerService {
 export function quietFlow(rateNlPerDay: number): Sf06Flow {
   const raw = Math.round(rateNlPerDay / 1_440 / 100);
   const frames = [raw - 1, raw + 1].map((flow) => {
-    const f = Uint8Array.of(flow >> 8 & 0xff, flow & 0xff, 0, 4_600 >> 8, 4_600 & 0xff, 0, 0, 0, 0); // 23 deg C, no flags
+    const f = Uint8Array.of((flow >> 8) & 0xff, flow & 0xff, 0, 4_600 >> 8, 4_600 & 0xff, 0, 0, 0, 0); // 23 deg C, no flags
     for (const at of [0, 3, 6]) f[at + 2] = sensirionCrc8(f, at, at + 2);
     return f;
   });

@@ -6,9 +6,28 @@
 /** Every name this pump answers (docs/ne1000.md says what each does). */
 export const NAMES = [
   // The commands a lab's scripts use.
-  'DIA', 'RAT', 'VOL', 'DIR', 'RUN', 'STP', 'PUR', 'DIS', 'CLD', 'VER', 'SAF', 'BUZ', 'ADR', 'PHN', 'FUN',
+  'DIA',
+  'RAT',
+  'VOL',
+  'DIR',
+  'RUN',
+  'STP',
+  'PUR',
+  'DIS',
+  'CLD',
+  'VER',
+  'SAF',
+  'BUZ',
+  'ADR',
+  'PHN',
+  'FUN',
   // Set-up commands client libraries send at connect: accepted, stored, not acted on.
-  'TRG', 'AL', 'PF', 'BP', 'IN', 'LN',
+  'TRG',
+  'AL',
+  'PF',
+  'BP',
+  'IN',
+  'LN',
   // This rig's own: leave the NE-1000 mode for the native protocol.
   'NATIVE',
 ] as const;

@@ -58,9 +58,7 @@ export function periods(durationMs: number, intervalMs: number): { startupEndMs?
 
 export const registerAccuracy: Register = (program, act) => {
   balanceOptions(
-    program
-      .command('accuracy')
-      .description('gravimetric accuracy run (IEC 60601-2-24 style): start-up curve, second-hour error, trumpet curve, total volume; writes a run folder (clinician key)'),
+    program.command('accuracy').description('gravimetric accuracy run (IEC 60601-2-24 style): start-up curve, second-hour error, trumpet curve, total volume; writes a run folder (clinician key)'),
   )
     .requiredOption('--rate-ml-h <mL/h>', 'set rate')
     .option('--hours <h>', 'delivery time in hours (default 2: the start-up hour and the analysis hour)')
@@ -93,7 +91,16 @@ export const registerAccuracy: Register = (program, act) => {
         ctx.note(`pumpctl: programming a continuous ${o.rateMlH} mL/h and weighing every ${intervalS} s for ${duration(durationMs)} (Ctrl-C stops and keeps the data)`);
         const rec = await runAccuracy(
           { pump, balance, scheduler },
-          { rateNlPerH, durationMs, intervalMs, temperatureC, ...(evap !== undefined && { evaporationMgPerMin: evap }), ...periods(durationMs, intervalMs), signal: ac.signal, onProgress: liveView(ctx, 'accuracy', count) },
+          {
+            rateNlPerH,
+            durationMs,
+            intervalMs,
+            temperatureC,
+            ...(evap !== undefined && { evaporationMgPerMin: evap }),
+            ...periods(durationMs, intervalMs),
+            signal: ac.signal,
+            onProgress: liveView(ctx, 'accuracy', count),
+          },
         ).finally(() => port.close());
         const out = writing(dir, () => writeAccuracyRun(dir, rec, tolerances));
         const a = rec.analysis;

@@ -51,7 +51,10 @@ export const registerBolusTest: Register = (program, act) => {
         const s = await ctx.session('clinician');
         const { balance, port } = await openBalance(ctx, o, scheduler);
         const pump = new SessionPump(s, (why) => ac.abort(why));
-        const rec = await runBolusTest({ pump, balance, scheduler }, { volumeNl, count, durationMs, cycleMs, basalRateNlPerH, temperatureC, signal: ac.signal, onProgress: liveView(ctx, 'bolus test') })
+        const rec = await runBolusTest(
+          { pump, balance, scheduler },
+          { volumeNl, count, durationMs, cycleMs, basalRateNlPerH, temperatureC, signal: ac.signal, onProgress: liveView(ctx, 'bolus test') },
+        )
           .catch((e: unknown) => {
             throw asCliError(e);
           })
@@ -60,7 +63,18 @@ export const registerBolusTest: Register = (program, act) => {
         const files = writing(dir, () => writeProcedureRun(dir, rec, report));
         const verdict = reportVerdict(report);
         ctx.result(
-          { dir, files, status: rec.status, ...(rec.reason !== undefined && { reason: rec.reason }), verdict: verdict.toLowerCase(), boluses: rec.boluses, meanErrorPct: rec.meanErrorPct, sdErrorPct: rec.sdErrorPct, minErrorPct: rec.minErrorPct, maxErrorPct: rec.maxErrorPct },
+          {
+            dir,
+            files,
+            status: rec.status,
+            ...(rec.reason !== undefined && { reason: rec.reason }),
+            verdict: verdict.toLowerCase(),
+            boluses: rec.boluses,
+            meanErrorPct: rec.meanErrorPct,
+            sdErrorPct: rec.sdErrorPct,
+            minErrorPct: rec.minErrorPct,
+            maxErrorPct: rec.maxErrorPct,
+          },
           [
             `bolus test ${rec.status}${rec.reason ? ` (${rec.reason})` : ''}: ${rec.boluses.length} boluses of ${o.volumeUl} µL`,
             ...rec.boluses.map((b) => `  #${b.index}  expected ${b.expectedNl} nl  weighed ${b.measuredNl ?? 'n/a'} nl  ${pct(b.errorPct)}${b.flags.length ? `  marked: ${b.flags.join(' ')}` : ''}`),

@@ -51,7 +51,10 @@ async function gravimetric(ctx: Context, o: CalibrateOptions & BalanceCliOptions
   const { balance, port } = await openBalance(ctx, o, scheduler);
   const pump = new SessionPump(s, (why) => ac.abort(why));
   ctx.note(`pumpctl: delivering ${o.volumeUl} µL at ${o.rateMlH} mL/h, then ${o.settleMin} min for the line to empty, then weighing`);
-  const rec = await runCalibration({ pump, balance, scheduler }, { volumeNl, rateNlPerH, nlPerMicrostepInUse: beforeFl / 1e6, settleMs, temperatureC, ...(evap !== undefined && { evaporationMgPerMin: evap }) })
+  const rec = await runCalibration(
+    { pump, balance, scheduler },
+    { volumeNl, rateNlPerH, nlPerMicrostepInUse: beforeFl / 1e6, settleMs, temperatureC, ...(evap !== undefined && { evaporationMgPerMin: evap }) },
+  )
     .catch((e: unknown) => {
       throw asCliError(e);
     })
@@ -91,7 +94,8 @@ export const registerCalibrate: Register = (program, act) => {
     .action(
       act(async (ctx: Context, o: CalibrateOptions) => {
         if (o.balance === undefined) return manual(ctx, o);
-        if (o.commandedUl !== undefined || o.measuredUl !== undefined) throw new CliError('USAGE', '--commanded-ul and --measured-ul are for a calibration by hand; with --balance the pump counts and the balance weighs');
+        if (o.commandedUl !== undefined || o.measuredUl !== undefined)
+          throw new CliError('USAGE', '--commanded-ul and --measured-ul are for a calibration by hand; with --balance the pump counts and the balance weighs');
         return gravimetric(ctx, o as CalibrateOptions & BalanceCliOptions);
       }),
     );

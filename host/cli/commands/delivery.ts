@@ -20,7 +20,10 @@ export async function change(s: PumpSession, what: string, send: () => Promise<F
     if (!(e instanceof BoardRestarted)) throw e;
     const state = statusView((await retrying(() => s.query('STATUS'))).fields).state;
     if (settled?.(state)) return { ok: true, seq: undefined, fields: { state }, code: undefined, message: '', line: '', lines: [] };
-    throw new CliError('UNKNOWN_OUTCOME', `${what}: the connection was lost while the command was in flight and the board restarted (now ${state}); check \`pumpctl status\` and \`pumpctl log\` before repeating it`);
+    throw new CliError(
+      'UNKNOWN_OUTCOME',
+      `${what}: the connection was lost while the command was in flight and the board restarted (now ${state}); check \`pumpctl status\` and \`pumpctl log\` before repeating it`,
+    );
   }
 }
 
@@ -55,7 +58,10 @@ export function ackText(cleared: number, outcomes: readonly AckOutcome[], left: 
   for (const o of outcomes) {
     const id = `A${o.code} ${o.alarm}`;
     if (o.outcome === 'persists') lines.push(`${id}: its cause is still present: the alarm stays active until it is gone`);
-    else if (o.outcome === 'unknown') lines.push(`${id}: cleared, but the pump cannot tell at rest whether its cause is gone: delivery resumes, and the alarm comes back if the cause is still there (watch with \`pumpctl status --watch\`)`);
+    else if (o.outcome === 'unknown')
+      lines.push(
+        `${id}: cleared, but the pump cannot tell at rest whether its cause is gone: delivery resumes, and the alarm comes back if the cause is still there (watch with \`pumpctl status --watch\`)`,
+      );
     else lines.push(`${id}: cleared, its cause is gone`);
   }
   const unsure = outcomes.some((o) => o.outcome === 'unknown');
@@ -70,7 +76,12 @@ export const registerDelivery: Register = (program, act) => {
     .action(
       act(async (ctx) => {
         const s = await ctx.session();
-        const r = await change(s, 'stop', () => s.send('STOP'), (st) => st !== 'running');
+        const r = await change(
+          s,
+          'stop',
+          () => s.send('STOP'),
+          (st) => st !== 'running',
+        );
         ctx.result({ state: r.fields['state'] }, `delivery ${r.fields['state']}`);
       }),
     );
@@ -81,7 +92,12 @@ export const registerDelivery: Register = (program, act) => {
     .action(
       act(async (ctx) => {
         const s = await ctx.session('clinician');
-        const r = await change(s, 'resume', () => s.send('RESUME'), (st) => st === 'running');
+        const r = await change(
+          s,
+          'resume',
+          () => s.send('RESUME'),
+          (st) => st === 'running',
+        );
         ctx.result({ state: r.fields['state'] }, 'delivery running');
       }),
     );
@@ -104,7 +120,10 @@ export const registerDelivery: Register = (program, act) => {
         const delayMs = ctx.decimal('--delay-min', o.delayMin, 60_000, 0, 24 * HOUR_MS);
         const s = await ctx.session('clinician');
         const r = await change(s, 'clinician bolus', () => s.send('CBOLUS', volumeNl, durationMs, delayMs));
-        ctx.result({ bolus: Number(r.fields['bolus']), volumeNl, durationMs, delayMs }, `clinician bolus #${r.fields['bolus']}: ${ml(volumeNl)} over ${o.minutes} min${delayMs ? `, starting in ${o.delayMin} min` : ''}`);
+        ctx.result(
+          { bolus: Number(r.fields['bolus']), volumeNl, durationMs, delayMs },
+          `clinician bolus #${r.fields['bolus']}: ${ml(volumeNl)} over ${o.minutes} min${delayMs ? `, starting in ${o.delayMin} min` : ''}`,
+        );
       }),
     );
 
@@ -136,7 +155,9 @@ export const registerDelivery: Register = (program, act) => {
 
   program
     .command('refill')
-    .description('record a refill: residual volume removed, volume added, concentration and drug (clinician key); another drug or concentration than the running prescription needs `stop` first, then `program` for it')
+    .description(
+      'record a refill: residual volume removed, volume added, concentration and drug (clinician key); another drug or concentration than the running prescription needs `stop` first, then `program` for it',
+    )
     .requiredOption('--removed-ml <mL>', 'residual volume taken out')
     .requiredOption('--added-ml <mL>', 'volume put in')
     .requiredOption('--conc <ug/mL>', 'concentration of what was put in, µg/mL')
@@ -155,4 +176,3 @@ export const registerDelivery: Register = (program, act) => {
       }),
     );
 };
-

@@ -10,7 +10,8 @@ import { CliError } from '../errors';
 import { type PumpSession } from '../session';
 import { type Register } from './register';
 
-const PRESENCE = 'Keys can be set without a session only within 120 s of a boot with the service button held ' +
+const PRESENCE =
+  'Keys can be set without a session only within 120 s of a boot with the service button held ' +
   '(on a board: hold the service pin low while pressing reset; on the virtual board: press s in its console).';
 
 function roles(role: string | undefined, all: boolean | undefined): Role[] {

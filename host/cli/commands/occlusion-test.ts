@@ -104,14 +104,27 @@ export const registerOcclusionTest: Register = (program, act) => {
           }
           const pump = new SessionPump(s, (why) => ac.abort(why));
           ctx.note(`pumpctl: ${o.rateMlH} mL/h for ${duration(settleMs)}, then the stopcock closes and the occlusion alarm is awaited (at most ${duration(maxWaitMs)})`);
-          const rec = await runOcclusionTest({ pump, balance, scheduler, stopcock }, { rateNlPerH, settleMs, maxWaitMs, pollMs, collectMs, temperatureC, signal: ac.signal, onProgress: liveView(ctx, 'occlusion test') }).catch((e: unknown) => {
+          const rec = await runOcclusionTest(
+            { pump, balance, scheduler, stopcock },
+            { rateNlPerH, settleMs, maxWaitMs, pollMs, collectMs, temperatureC, signal: ac.signal, onProgress: liveView(ctx, 'occlusion test') },
+          ).catch((e: unknown) => {
             throw asCliError(e);
           });
           const report = occlusionReport(rec, limits);
           const files = writing(dir, () => writeProcedureRun(dir, rec, report));
           const verdict = reportVerdict(report);
           ctx.result(
-            { dir, files, status: rec.status, ...(rec.reason !== undefined && { reason: rec.reason }), verdict: verdict.toLowerCase(), timeToAlarmMs: rec.timeToAlarmMs, bolusUl: rec.bolusUl, bolusMg: rec.bolusMg, alarms: rec.alarms },
+            {
+              dir,
+              files,
+              status: rec.status,
+              ...(rec.reason !== undefined && { reason: rec.reason }),
+              verdict: verdict.toLowerCase(),
+              timeToAlarmMs: rec.timeToAlarmMs,
+              bolusUl: rec.bolusUl,
+              bolusMg: rec.bolusMg,
+              alarms: rec.alarms,
+            },
             [
               `occlusion test ${rec.status}${rec.reason ? ` (${rec.reason})` : ''} at ${o.rateMlH} mL/h`,
               `time to alarm  ${rec.timeToAlarmMs === null ? 'no alarm' : duration(rec.timeToAlarmMs)}`,

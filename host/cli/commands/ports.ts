@@ -61,12 +61,19 @@ export const registerPorts: Register = (program, act) => {
         const notes: string[] = [];
         try {
           const list = await ctx.binding().list();
-          rows = list.map((p: { path: string; manufacturer?: string | undefined; serialNumber?: string | undefined; vendorId?: string | undefined; productId?: string | undefined }) => ({ path: p.path, description: [p.manufacturer, p.serialNumber, p.vendorId && `${p.vendorId}:${p.productId}`].filter(Boolean).join(' ') || 'serial port' }));
+          rows = list.map((p: { path: string; manufacturer?: string | undefined; serialNumber?: string | undefined; vendorId?: string | undefined; productId?: string | undefined }) => ({
+            path: p.path,
+            description: [p.manufacturer, p.serialNumber, p.vendorId && `${p.vendorId}:${p.productId}`].filter(Boolean).join(' ') || 'serial port',
+          }));
         } catch (e) {
           // bindings-cpp lists through udevadm; without it, look at /dev ourselves and say why.
           const why = (e as Error).message;
           const missing = /udevadm|ENOENT/.test(why);
-          notes.push(missing ? `udevadm is missing (${why}): USB adapters are listed from /dev without their names; install udev (sudo apt-get install udev) for the full list` : `the serial binding could not list ports (${why}): USB adapters are listed from /dev only`);
+          notes.push(
+            missing
+              ? `udevadm is missing (${why}): USB adapters are listed from /dev without their names; install udev (sudo apt-get install udev) for the full list`
+              : `the serial binding could not list ports (${why}): USB adapters are listed from /dev only`,
+          );
           rows = scanDev();
         }
         for (const r of virtualBoards(ctx.io.rigDir ?? join(DEFAULT_LINK, '..'))) if (!rows.some((x) => x.path === r.path)) rows.push(r);

@@ -94,7 +94,7 @@ export const registerProgram: Register = (program, act) => {
     .option('-y, --yes', 'commit without asking')
     .option('--soft', 'override soft drug-library limits (the warnings are still shown)')
     .option('--big', 'confirm an increase of ten times or more')
-    .option('--dry-run', 'validate, stage and show the changes and the pump\'s verdict (exit 9 if it would refuse), but do not commit')
+    .option('--dry-run', "validate, stage and show the changes and the pump's verdict (exit 9 if it would refuse), but do not commit")
     .action(
       act(async (ctx: Context, file: string, o: { yes?: boolean; soft?: boolean; big?: boolean; dryRun?: boolean }) => {
         const local = loadPrescriptionFile(file);
@@ -115,7 +115,11 @@ export const registerProgram: Register = (program, act) => {
             const missing = missingConfirmation(staged, o);
             if (missing) throw missing;
             const needs = staged.needs === undefined ? undefined : [...(staged.needs.soft ? ['soft'] : []), ...(staged.needs.big !== undefined ? ['big'] : [])];
-            if (o.dryRun) return ctx.result({ committed: false, crc32: staged.crc32, changes, warnings: staged.warnings, needs }, `dry run: staged and checked, not committed; the pump ${staged.needs === undefined ? 'did not say whether it would accept it (older firmware)' : 'would accept it with these options'}`);
+            if (o.dryRun)
+              return ctx.result(
+                { committed: false, crc32: staged.crc32, changes, warnings: staged.warnings, needs },
+                `dry run: staged and checked, not committed; the pump ${staged.needs === undefined ? 'did not say whether it would accept it (older firmware)' : 'would accept it with these options'}`,
+              );
             if (!o.yes) {
               if (!ctx.io.confirm) throw new CliError('DECLINED', 'not committed: there is no terminal to confirm on (add --yes to commit without asking)');
               if (!(await ctx.io.confirm(`Commit "${local.prescription.name}" (CRC-32 ${staged.crc32})?`))) throw new CliError('DECLINED', 'not committed: the running prescription is unchanged');
@@ -132,7 +136,10 @@ export const registerProgram: Register = (program, act) => {
               committed = (await retrying(() => readRunning(s)))?.crc32 === crc32Hex(jsonBytes(local.prescription));
               if (!committed) throw e;
             }
-            return ctx.result({ committed, crc32: staged.crc32, name: local.prescription.name, changes, warnings: staged.warnings }, `committed "${local.prescription.name}" (CRC-32 ${staged.crc32}); delivery follows it now`);
+            return ctx.result(
+              { committed, crc32: staged.crc32, name: local.prescription.name, changes, warnings: staged.warnings },
+              `committed "${local.prescription.name}" (CRC-32 ${staged.crc32}); delivery follows it now`,
+            );
           } catch (e) {
             if (!(e instanceof BoardRestarted) || attempt >= 3) throw e;
             ctx.note(`pumpctl: the board restarted while programming: staging ${file} again from the start (CRC-32 ${want})`);

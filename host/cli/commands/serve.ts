@@ -31,7 +31,15 @@ export const registerServe: Register = (program, act) => {
               return first;
             }
             // After a lost connection the bridge opens a new session of its own.
-            return PumpSession.open({ path: first.path, baud: Number(ctx.o.baud), binding: ctx.binding(), keys, timeoutMs: Number(ctx.o.timeout), reconnectMs: Number(ctx.o.reconnect), notice: (t) => ctx.note(`pumpctl: ${t}`) });
+            return PumpSession.open({
+              path: first.path,
+              baud: Number(ctx.o.baud),
+              binding: ctx.binding(),
+              keys,
+              timeoutMs: Number(ctx.o.timeout),
+              reconnectMs: Number(ctx.o.reconnect),
+              notice: (t) => ctx.note(`pumpctl: ${t}`),
+            });
           },
           keys,
           port: first.path,
@@ -41,7 +49,8 @@ export const registerServe: Register = (program, act) => {
         });
         await bridge.start();
         const dash = await startDashboard({ bridge, listen, port: httpPort });
-        if (!isLoopback(listen)) ctx.note(`pumpctl: WARNING: listening on ${listen}: anyone on that network who has the URL (with its token) can drive this pump. Use it on a lab network you trust, never on the internet.`);
+        if (!isLoopback(listen))
+          ctx.note(`pumpctl: WARNING: listening on ${listen}: anyone on that network who has the URL (with its token) can drive this pump. Use it on a lab network you trust, never on the internet.`);
         if (Object.keys(keys).length === 0) ctx.note('pumpctl: no role keys (--keys): the dashboard shows the pump and can stop it; bolus, programming and the rest need keys');
         ctx.result({ url: dash.url, port: dash.port, pump: first.path }, `Dashboard for ${first.path}:\n  ${dash.url}\nOpen it in a browser on this machine. Stop with Ctrl-C.`);
         await (ctx.io.interrupted ?? new Promise<void>(() => undefined));

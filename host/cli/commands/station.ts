@@ -67,7 +67,15 @@ async function run(ctx: Context, o: RunOptions): Promise<void> {
       store: new KeyStore(join(o.out, 'keys')),
       profile,
       operator: terminalOperator(o.operator, ctx.io.confirm, (t) => ctx.note(t)),
-      link: { binding: ctx.binding(), baud: 115200, timeoutMs: ctx.int('--timeout', ctx.o.timeout, 50, 600_000), reconnectMs: ctx.int('--reconnect', ctx.o.reconnect, 0, 3_600_000), timeScale: ctx.timeScale(), signal: ac.signal, notice: (t) => ctx.note(`pumpctl: ${t}`) },
+      link: {
+        binding: ctx.binding(),
+        baud: 115200,
+        timeoutMs: ctx.int('--timeout', ctx.o.timeout, 50, 600_000),
+        reconnectMs: ctx.int('--reconnect', ctx.o.reconnect, 0, 3_600_000),
+        timeScale: ctx.timeScale(),
+        signal: ac.signal,
+        notice: (t) => ctx.note(`pumpctl: ${t}`),
+      },
       table: new LiveTable({ write: ctx.io.stderr, tty: ctx.io.isTty && !ctx.json }),
       out: o.out,
       batch,
@@ -75,7 +83,10 @@ async function run(ctx: Context, o: RunOptions): Promise<void> {
       ...(o.image !== undefined && { image: o.image }),
       ...(flasher && { flasher }),
     });
-    ctx.result({ batch, boards: outcomes }, [`batch ${batch}`, table(outcomes.map((b) => [b.label, b.boardId ?? '?', b.state === 'finished' ? b.verdict.toUpperCase() : 'INTERRUPTED', b.reason]))].join('\n'));
+    ctx.result(
+      { batch, boards: outcomes },
+      [`batch ${batch}`, table(outcomes.map((b) => [b.label, b.boardId ?? '?', b.state === 'finished' ? b.verdict.toUpperCase() : 'INTERRUPTED', b.reason]))].join('\n'),
+    );
     if (outcomes.some((b) => b.state !== 'finished' || b.verdict !== 'pass')) throw stationError('BOARDS_FAILED', `not every board passed (batch ${batch}; database ${o.db})`);
   } finally {
     db.close();
@@ -97,11 +108,27 @@ function report(ctx: Context, o: { db: string; csv?: string; board?: string }): 
     if (o.board !== undefined) {
       const h = boardHistory(db, o.board);
       if (!h.length) throw stationError('NO_BOARD', `${o.db} has no runs of board ${o.board}`);
-      ctx.result({ board: o.board, history: h }, table([['run', 'started', 'firmware', 'verdict', 'fl/microstep', 'drift'], ...h.map((r) => [String(r.run), r.startedAt, r.firmware ?? '?', r.verdict ?? 'unfinished', r.flPerMicrostep === null ? '' : String(r.flPerMicrostep), r.driftPct === null ? '' : `${r.driftPct.toFixed(3)} %`])]));
+      ctx.result(
+        { board: o.board, history: h },
+        table([
+          ['run', 'started', 'firmware', 'verdict', 'fl/microstep', 'drift'],
+          ...h.map((r) => [
+            String(r.run),
+            r.startedAt,
+            r.firmware ?? '?',
+            r.verdict ?? 'unfinished',
+            r.flPerMicrostep === null ? '' : String(r.flPerMicrostep),
+            r.driftPct === null ? '' : `${r.driftPct.toFixed(3)} %`,
+          ]),
+        ]),
+      );
       return;
     }
     const b = latestVerdicts(db);
-    ctx.result({ boards: b }, table([['board', 'runs', 'last run', 'firmware', 'verdict', 'reason'], ...b.map((x) => [x.board, String(x.runs), x.startedAt, x.firmware ?? '?', x.verdict ?? x.status, x.reason ?? ''])]));
+    ctx.result(
+      { boards: b },
+      table([['board', 'runs', 'last run', 'firmware', 'verdict', 'reason'], ...b.map((x) => [x.board, String(x.runs), x.startedAt, x.firmware ?? '?', x.verdict ?? x.status, x.reason ?? ''])]),
+    );
   } finally {
     db.close();
   }

@@ -113,7 +113,9 @@ function statusLine(ctx: Context, s: StatusView): string {
 }
 
 function eventText(ctx: Context, e: EventLine): string {
-  const fields = Object.entries(e.fields).map(([k, v]) => `${k}=${v}`).join(' ');
+  const fields = Object.entries(e.fields)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' ');
   const text = `event ${e.seq} at ${duration(e.at)}: ${e.type} ${e.reason}${fields ? ` ${fields}` : ''}`;
   return e.type === 'alarm' || e.type === 'safe-state' ? ctx.paint.alarm(text) : text;
 }
@@ -178,16 +180,19 @@ export const registerStatus: Register = (program: Command, act) => {
       act(async (ctx) => {
         const s = await ctx.session();
         const f = (await retrying(() => s.query('INFO'))).fields;
-        ctx.result(f, table([
-          ['firmware', `${f['fw']} (protocol ${f['proto']})`],
-          ['syringe', `${f['syringe']}, bore ${Number(f['boreUm']) / 1000} mm, ${ml(Number(f['capacityNl']))}`],
-          ['drive', `lead ${Number(f['leadUm']) / 1000} mm, ${f['stepsPerRev']} steps/rev × ${f['microsteps']} microsteps, at most ${f['maxStepHz']} microsteps/s`],
-          ['microstep', `${(Number(f['flPerMicrostep']) / 1e6).toFixed(6)} nl ${f['calibrated'] === '1' ? '(calibrated)' : '(from the geometry, not calibrated)'}`],
-          ['reservoir', `${ml(Number(f['reservoirNl']))}${f['drug'] && f['drug'] !== 'unknown' ? ` of ${f['drug']} at ${f['conc']} µg/mL` : ''} (low alarm at ${ml(Number(f['lowReservoirNl']))})`],
-          ['battery', `${f['batteryPct']}%, replacement indicator in ${duration(Number(f['eriMs']))}`],
-          ['uptime', duration(Number(f['uptimeMs']))],
-          ['history', f['logFirst'] === 'none' ? 'no log' : `records ${f['logFirst']} to ${f['logLast']}`],
-        ]));
+        ctx.result(
+          f,
+          table([
+            ['firmware', `${f['fw']} (protocol ${f['proto']})`],
+            ['syringe', `${f['syringe']}, bore ${Number(f['boreUm']) / 1000} mm, ${ml(Number(f['capacityNl']))}`],
+            ['drive', `lead ${Number(f['leadUm']) / 1000} mm, ${f['stepsPerRev']} steps/rev × ${f['microsteps']} microsteps, at most ${f['maxStepHz']} microsteps/s`],
+            ['microstep', `${(Number(f['flPerMicrostep']) / 1e6).toFixed(6)} nl ${f['calibrated'] === '1' ? '(calibrated)' : '(from the geometry, not calibrated)'}`],
+            ['reservoir', `${ml(Number(f['reservoirNl']))}${f['drug'] && f['drug'] !== 'unknown' ? ` of ${f['drug']} at ${f['conc']} µg/mL` : ''} (low alarm at ${ml(Number(f['lowReservoirNl']))})`],
+            ['battery', `${f['batteryPct']}%, replacement indicator in ${duration(Number(f['eriMs']))}`],
+            ['uptime', duration(Number(f['uptimeMs']))],
+            ['history', f['logFirst'] === 'none' ? 'no log' : `records ${f['logFirst']} to ${f['logLast']}`],
+          ]),
+        );
       }),
     );
 
@@ -199,7 +204,10 @@ export const registerStatus: Register = (program: Command, act) => {
       act(async (ctx, opts: { check?: boolean }) => {
         const s = await ctx.session();
         const list = alarmViews((await retrying(() => s.query('ALARMS'))).fields);
-        const human = list.length === 0 ? 'no active alarms' : list.map((a) => `${ctx.paint.alarm(`A${a.code} ${a.name}`)}  ${a.priority}  ${a.acknowledged ? 'acknowledged' : 'not acknowledged (pumpctl ack)'}`).join('\n');
+        const human =
+          list.length === 0
+            ? 'no active alarms'
+            : list.map((a) => `${ctx.paint.alarm(`A${a.code} ${a.name}`)}  ${a.priority}  ${a.acknowledged ? 'acknowledged' : 'not acknowledged (pumpctl ack)'}`).join('\n');
         ctx.result({ alarms: list }, human);
         if (opts.check && list.length > 0) throw new CliError('ALARMS_ACTIVE', `${list.length} alarm(s) active`);
       }),

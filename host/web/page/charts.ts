@@ -104,7 +104,12 @@ export class Charts {
       this.#plots.push({ plot, data });
     };
     make('Delivered volume', [{ label: 'delivered (mL)', stroke: '#0b5394', width: 2 }], 'mL', () => [this.#delivered]);
-    make('Rate and flow', [{ label: 'programmed rate (mL/day)', stroke: '#38761d', width: 2 }, ...(this.#hasLine ? [{ label: 'flow at the sensor (mL/day)', stroke: '#a64d79', width: 1 }] : [])], 'mL/day', () => (this.#hasLine ? [this.#rate, this.#flow] : [this.#rate]));
+    make(
+      'Rate and flow',
+      [{ label: 'programmed rate (mL/day)', stroke: '#38761d', width: 2 }, ...(this.#hasLine ? [{ label: 'flow at the sensor (mL/day)', stroke: '#a64d79', width: 1 }] : [])],
+      'mL/day',
+      () => (this.#hasLine ? [this.#rate, this.#flow] : [this.#rate]),
+    );
     if (this.#hasLine) make('Line pressure', [{ label: 'pressure (kPa)', stroke: '#b45f06', width: 1.5 }], 'kPa', () => [this.#pressure]);
   }
 

@@ -38,7 +38,8 @@ export class Connection {
     };
     ws.onclose = () => {
       this.#onState(false);
-      for (const w of this.#waiting.values()) w({ ok: false, text: 'the connection to the dashboard server was lost: the request may or may not have reached the pump; check the status and the history' });
+      for (const w of this.#waiting.values())
+        w({ ok: false, text: 'the connection to the dashboard server was lost: the request may or may not have reached the pump; check the status and the history' });
       this.#waiting.clear();
       setTimeout(() => this.#open(), 2000); // retrying a lost server, wall time by design
     };

@@ -91,7 +91,13 @@ export function programPanel(ask: Ask): HTMLElement {
   const showReview = (c: CheckResult): void => {
     const rows = c.changes.map((ch) => h('tr', {}, h('th', { scope: 'row', text: ch.field }), h('td', { text: ch.from ?? '(none)' }), h('td', { text: ch.to ?? '(removed)' })));
     const table = c.changes.length
-      ? h('table', { class: 'diff' }, h('caption', { text: c.running ? 'Changes from the running prescription' : 'No prescription is running; the new one' }), h('thead', {}, h('tr', {}, h('th', { scope: 'col', text: 'Field' }), h('th', { scope: 'col', text: 'Running' }), h('th', { scope: 'col', text: 'New' }))), h('tbody', {}, ...rows))
+      ? h(
+          'table',
+          { class: 'diff' },
+          h('caption', { text: c.running ? 'Changes from the running prescription' : 'No prescription is running; the new one' }),
+          h('thead', {}, h('tr', {}, h('th', { scope: 'col', text: 'Field' }), h('th', { scope: 'col', text: 'Running' }), h('th', { scope: 'col', text: 'New' }))),
+          h('tbody', {}, ...rows),
+        )
       : h('p', { text: '(no change from the running prescription)' });
     const warnings = h('ul', { class: 'warnings', 'aria-label': "The pump's warnings" }, ...c.warnings.map((w) => h('li', { text: `warning: ${w}` })));
     const soft = h('input', { type: 'checkbox', id: 'rx-soft' });
@@ -113,7 +119,13 @@ export function programPanel(ask: Ask): HTMLElement {
       review.replaceChildren();
       say(out, { ok: true, text: 'not committed: the running prescription is unchanged' });
     });
-    review.replaceChildren(table, warnings, h('div', { class: 'field check' }, soft, h('label', { for: 'rx-soft', text: 'Override soft limits (the warnings above)' })), bigRow, h('div', { class: 'buttons' }, commit, cancel));
+    review.replaceChildren(
+      table,
+      warnings,
+      h('div', { class: 'field check' }, soft, h('label', { for: 'rx-soft', text: 'Override soft limits (the warnings above)' })),
+      bigRow,
+      h('div', { class: 'buttons' }, commit, cancel),
+    );
   };
   return h('section', { class: 'panel', 'aria-labelledby': 'program-h' }, h('h2', { id: 'program-h', text: 'Program' }), fromFile, fromForm, out, review);
 }

@@ -57,7 +57,25 @@ document.body.append(
     h('div', { class: 'stopbar' }, stop, resume, h('span', { id: 'stop-help', class: 'help', text: 'Stop pauses delivery at once; it needs no key.' }), stopOut),
     link,
   ),
-  h('main', { id: 'main', class: 'grid', tabindex: -1 }, alarms.el, status.el, h('section', { class: 'panel wide', 'aria-labelledby': 'charts-h' }, h('h2', { id: 'charts-h', text: 'Charts' }), h('p', { class: 'help', text: 'Grey bands: delivery paused or stopped. Red bands: an alarm was active. Drag across a chart to zoom; double-click to zoom out.' }), chartBox), actionsPanel(ask), programPanel(ask), events.el, extra, historyPanel(ask), accuracyPanel(ask)),
+  h(
+    'main',
+    { id: 'main', class: 'grid', tabindex: -1 },
+    alarms.el,
+    status.el,
+    h(
+      'section',
+      { class: 'panel wide', 'aria-labelledby': 'charts-h' },
+      h('h2', { id: 'charts-h', text: 'Charts' }),
+      h('p', { class: 'help', text: 'Grey bands: delivery paused or stopped. Red bands: an alarm was active. Drag across a chart to zoom; double-click to zoom out.' }),
+      chartBox,
+    ),
+    actionsPanel(ask),
+    programPanel(ask),
+    events.el,
+    extra,
+    historyPanel(ask),
+    accuracyPanel(ask),
+  ),
 );
 
 function onMessage(m: ServerMessage): void {

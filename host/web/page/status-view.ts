@@ -47,9 +47,19 @@ export class StatusView {
       svg('rect', { x: 260, y: 30, width: 30, height: 10, fill: '#555' }),
       (this.#plunger = svg('g', {})),
     );
-    this.#plunger.append(svg('rect', { x: 0, y: 12, width: 8, height: 46, fill: '#222' }), svg('rect', { x: -300, y: 31, width: 300, height: 8, fill: '#666' }), svg('rect', { x: -304, y: 14, width: 6, height: 42, fill: '#222' }));
+    this.#plunger.append(
+      svg('rect', { x: 0, y: 12, width: 8, height: 46, fill: '#222' }),
+      svg('rect', { x: -300, y: 31, width: 300, height: 8, fill: '#666' }),
+      svg('rect', { x: -304, y: 14, width: 6, height: 42, fill: '#222' }),
+    );
     this.#syringeText = h('p', { id: 'syringe-text', class: 'syringe-text', text: 'Syringe' });
-    this.el = h('section', { 'aria-labelledby': 'status-h', class: 'panel' }, h('h2', { id: 'status-h', text: 'Status' }), dl, h('figure', { class: 'syringe' }, this.#syringe as unknown as Node, this.#syringeText));
+    this.el = h(
+      'section',
+      { 'aria-labelledby': 'status-h', class: 'panel' },
+      h('h2', { id: 'status-h', text: 'Status' }),
+      dl,
+      h('figure', { class: 'syringe' }, this.#syringe as unknown as Node, this.#syringeText),
+    );
   }
 
   #set(key: string, text: string, cls?: string): void {
@@ -110,7 +120,13 @@ export class AlarmView {
         : alarms.map((a) => {
             const ack = h('button', { type: 'button', class: 'small', text: a.acknowledged ? 'Acknowledged' : `Acknowledge A${a.code}`, disabled: a.acknowledged });
             ack.addEventListener('click', () => this.onAck?.(a.code));
-            return h('li', { class: `alarm prio-${a.priority}`, 'data-code': a.code }, h('strong', { text: `A${a.code} ${a.name}` }), ` ${a.priority} priority${a.acknowledged ? ', acknowledged' : ''} `, ack);
+            return h(
+              'li',
+              { class: `alarm prio-${a.priority}`, 'data-code': a.code },
+              h('strong', { text: `A${a.code} ${a.name}` }),
+              ` ${a.priority} priority${a.acknowledged ? ', acknowledged' : ''} `,
+              ack,
+            );
           })),
     );
   }
@@ -126,8 +142,17 @@ export class EventView {
   }
 
   add(e: EventInfo): HTMLElement {
-    const fields = Object.entries(e.fields).map(([k, v]) => `${k}=${v}`).join(' ');
-    const li = h('li', { class: `event ev-${e.type}`, 'data-seq': e.seq, 'data-type': e.type }, h('span', { class: 'when', text: clock(e.at) }), ` ${e.type} `, h('span', { class: 'reason', text: e.reason }), fields ? ` ${fields}` : '');
+    const fields = Object.entries(e.fields)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ');
+    const li = h(
+      'li',
+      { class: `event ev-${e.type}`, 'data-seq': e.seq, 'data-type': e.type },
+      h('span', { class: 'when', text: clock(e.at) }),
+      ` ${e.type} `,
+      h('span', { class: 'reason', text: e.reason }),
+      fields ? ` ${fields}` : '',
+    );
     this.#list.prepend(li);
     while (this.#list.children.length > 60) this.#list.lastElementChild!.remove();
     return li;

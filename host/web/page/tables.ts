@@ -13,7 +13,13 @@ export function historyPanel(ask: Ask): HTMLElement {
   const load = h('button', { type: 'submit', id: 'hist-load', text: 'Show history' });
   const csv = h('button', { type: 'button', id: 'hist-csv', text: 'Download CSV' });
   const body = h('tbody');
-  const table = h('table', { class: 'history' }, h('caption', { text: 'History, newest last' }), h('thead', {}, h('tr', {}, ...['#', 'Time (s)', 'Type', 'Reason', 'Details'].map((t) => h('th', { scope: 'col', text: t })))), body);
+  const table = h(
+    'table',
+    { class: 'history' },
+    h('caption', { text: 'History, newest last' }),
+    h('thead', {}, h('tr', {}, ...['#', 'Time (s)', 'Type', 'Reason', 'Details'].map((t) => h('th', { scope: 'col', text: t })))),
+    body,
+  );
   const f = h('form', { 'aria-label': 'History filters' }, h('div', { class: 'field' }, h('label', { for: 'hist-type', text: 'Type' }), type), text.wrap, h('div', { class: 'buttons' }, load, csv));
   const filters = () => ({ ...(type.value && { type: type.value }), ...(text.input.value.trim() && { text: text.input.value }) });
   f.addEventListener('submit', async (e) => {
@@ -39,7 +45,14 @@ export function historyPanel(ask: Ask): HTMLElement {
     link.remove();
     setTimeout(() => URL.revokeObjectURL(url), 10_000); // after the download has started
   });
-  return h('section', { class: 'panel wide', 'aria-labelledby': 'history-h' }, h('h2', { id: 'history-h', text: 'History' }), f, out, h('div', { class: 'scroll', tabindex: 0, role: 'region', 'aria-label': 'History table' }, table));
+  return h(
+    'section',
+    { class: 'panel wide', 'aria-labelledby': 'history-h' },
+    h('h2', { id: 'history-h', text: 'History' }),
+    f,
+    out,
+    h('div', { class: 'scroll', tabindex: 0, role: 'region', 'aria-label': 'History table' }, table),
+  );
 }
 
 export function accuracyPanel(ask: Ask): HTMLElement {
@@ -53,10 +66,16 @@ export function accuracyPanel(ask: Ask): HTMLElement {
     say(out, a);
     if (!a.ok) return view.replaceChildren();
     const v = a.data as AccuracyView;
-    const img = (svg: string | null, alt: string): Node => (svg ? h('img', { src: URL.createObjectURL(new Blob([svg], { type: 'image/svg+xml' })), alt, class: 'run-chart' }) : h('p', { text: `${alt}: not in this run` }));
+    const img = (svg: string | null, alt: string): Node =>
+      svg ? h('img', { src: URL.createObjectURL(new Blob([svg], { type: 'image/svg+xml' })), alt, class: 'run-chart' }) : h('p', { text: `${alt}: not in this run` });
     view.replaceChildren(
       h('p', { class: `verdict verdict-${v.overall}`, id: 'accuracy-verdict', text: `Verdict: ${v.overall} (${v.folder})` }),
-      h('table', {}, h('caption', { text: 'Checks' }), h('tbody', {}, ...v.checks.map((c) => h('tr', {}, h('th', { scope: 'row', text: c.name }), h('td', { class: `verdict-${c.result}`, text: c.result }), h('td', { text: c.why }))))),
+      h(
+        'table',
+        {},
+        h('caption', { text: 'Checks' }),
+        h('tbody', {}, ...v.checks.map((c) => h('tr', {}, h('th', { scope: 'row', text: c.name }), h('td', { class: `verdict-${c.result}`, text: c.result }), h('td', { text: c.why })))),
+      ),
       img(v.startupSvg, 'Start-up curve'),
       img(v.trumpetSvg, 'Trumpet curve'),
     );
@@ -82,7 +101,12 @@ export function virtualPanel(ask: Ask, first: VirtualInfo): { el: HTMLElement; u
   const about = h('p', { id: 'virtual-speed' });
   // The speed of a wall clock, for demonstrations: a day a second to watch a refill come due, still to explain a screen.
   const choose = h('select', { id: 'speed' });
-  const speedForm = h('form', { 'aria-label': 'Virtual board speed' }, h('div', { class: 'field' }, h('label', { for: 'speed', text: 'Speed of board time' }), choose), h('button', { type: 'submit', id: 'speed-set', text: 'Set speed' }));
+  const speedForm = h(
+    'form',
+    { 'aria-label': 'Virtual board speed' },
+    h('div', { class: 'field' }, h('label', { for: 'speed', text: 'Speed of board time' }), choose),
+    h('button', { type: 'submit', id: 'speed-set', text: 'Set speed' }),
+  );
   speedForm.addEventListener('submit', async (e) => {
     e.preventDefault();
     say(out, await ask({ action: 'speed', speed: choose.value }));
