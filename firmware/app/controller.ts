@@ -5,76 +5,25 @@
 
 import { type AlarmName } from '../core/alarms';
 import { type ProgramFlags } from '../core/checks';
-import { type DoseMemory, type DOSES_LOST } from '../core/dose-memory';
-import { type Breach, breachText, DoseGuard, type GuardMemory } from '../core/dose-guard';
+import { type Breach, breachText, DoseGuard } from '../core/dose-guard';
 import { fail, pumpError, type Result } from '../core/errors';
-import { type EventData, type PumpEvent, type Reason } from '../core/events';
+import { type EventData, type Reason } from '../core/events';
 import { readLibrary } from '../core/library';
 import { readMechanics } from '../core/mechanics';
 import { type Plan, Pump, type SensorInputs } from '../core/pump';
 import { type PumpStatus } from '../core/status';
 import { MonotonicClock } from '../core/ticks';
 import { MS_PER_DAY } from '../core/units';
-import { type MonitorConfig } from '../core/monitor';
 import { type RefillRecord } from '../core/refill';
-import { type AnnunciatorPort, type AnnunciatorPriority } from '../ports/annunciator';
-import { type FlowRead, type FlowSensorPort } from '../ports/flow-sensor';
-import { type BatteryPort, type EndStopsPort, type ForceRead, type ForceSensorPort } from '../ports/sensors';
-import { type StepCounterPort } from '../ports/step-counter';
-import { type StepperPort } from '../ports/stepper';
-import { type TickSource, type TimerHandle, type TimerService } from '../ports/timebase';
-import { type ValvePort } from '../ports/valve';
-import { type LoopHooks } from '../storage/recorded-loop';
+import { type AnnunciatorPriority } from '../ports/annunciator';
+import { type FlowRead } from '../ports/flow-sensor';
+import { type ForceRead } from '../ports/sensors';
+import { type TimerHandle } from '../ports/timebase';
+import { type ControllerConfig, type ControllerHooks, type ControllerPorts, DEFAULT_SAMPLING, type EventListener, type Sampling } from './controller-config';
 import { StepAgreement } from './step-agreement';
 
-export interface ControllerPorts {
-  readonly stepper: StepperPort;
-  readonly ticks: TickSource;
-  readonly timer: TimerService;
-  /** Optional inputs and outputs, where fitted. */
-  readonly flow?: FlowSensorPort;
-  readonly force?: ForceSensorPort;
-  readonly battery?: BatteryPort;
-  readonly endStops?: EndStopsPort;
-  readonly annunciator?: AnnunciatorPort;
-  /** An independent count of STEP pulses: with it, the dose guard runs (and nothing stops it). */
-  readonly stepCounter?: StepCounterPort;
-  /** A normally-closed pinch valve on the line: open only while the motor runs (#apply). */
-  readonly valve?: ValvePort;
-}
-
-/** How often the sensors are read. */
-export interface Sampling {
-  readonly flowMs: number;
-  readonly batteryMs: number;
-}
-
-export const DEFAULT_SAMPLING: Sampling = { flowMs: 1_000, batteryMs: 60_000 };
-
-export interface ControllerConfig {
-  readonly mechanics: unknown;
-  readonly library: unknown;
-  readonly prescription?: unknown;
-  /** Drug in the reservoir at start (default: a full syringe). */
-  readonly reservoirNl?: number;
-  readonly lowReservoirNl?: number;
-  readonly timeOfDayMs?: number;
-  readonly monitor?: MonitorConfig;
-  readonly sampling?: Sampling;
-  /** Restored from storage at boot. */
-  readonly deliveredNl?: number;
-  /** Restored at boot: the pump's clock carries on from here (no time passes while off). */
-  readonly startMs?: number;
-  /** Restored at boot: the doses given (firmware/core/dose-memory.ts). */
-  readonly doses?: DoseMemory | typeof DOSES_LOST;
-  /** Restored at boot: the dose guard's windows; DOSES_LOST when they were lost. */
-  readonly guard?: GuardMemory | typeof DOSES_LOST;
-}
-
-export type EventListener = (event: PumpEvent) => void;
-
-/** What storage needs to hear from the loop: defined where it is used (storage/recorded-loop.ts). */
-export type ControllerHooks = LoopHooks;
+// The ports and configuration live in controller-config.ts; importers of this file keep them here.
+export { type ControllerConfig, type ControllerHooks, type ControllerPorts, DEFAULT_SAMPLING, type EventListener, type Sampling } from './controller-config';
 
 /** The latest a stop timer is taken to come (see #apply's write-ahead). */
 const LATE_STOP_US = 200_000;
