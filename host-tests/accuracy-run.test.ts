@@ -26,7 +26,9 @@ const tmp = (): string => {
   dirs.push(d);
   return d;
 };
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
 
 describe('accuracy run on the virtual rig', () => {
   it('1 mL/h for 2 h over MT-SICS: within the bench targets, and a complete run folder', async () => {

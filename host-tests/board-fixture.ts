@@ -84,7 +84,8 @@ export async function startBoard(o: StartBoardOptions = {}): Promise<BoardFixtur
       const socket = current.ready.clockSocket;
       if (!socket) return Promise.reject(new Error('this board runs on the wall clock (startBoard speed given)'));
       // BoardClock reconnects by itself when a restarted board opens the socket again.
-      return (clock ??= BoardClock.open(socket));
+      clock ??= BoardClock.open(socket);
+      return clock;
     },
     press: (key) => current.press(key),
     async stop() {

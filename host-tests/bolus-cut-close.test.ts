@@ -42,13 +42,34 @@ interface Kind {
 const started = (vp: VirtualPump, kind: string): number => Number(vp.events.filter((e) => e.type === 'bolus-start' && e.data['kind'] === kind).at(-1)?.data['id']);
 
 const KINDS: Record<string, Kind> = {
-  patient: { prescription: continuous(BASAL_NL_PER_DAY, { patientBolus: PATIENT }), start: (vp) => (vp.controller.patientBolus(), started(vp, 'patient')) },
-  clinician: { prescription: continuous(BASAL_NL_PER_DAY), start: (vp) => (vp.controller.clinicianBolus({ volumeNl: 100_000, durationMs: 10 * MIN }), started(vp, 'clinician')) },
+  patient: {
+    prescription: continuous(BASAL_NL_PER_DAY, { patientBolus: PATIENT }),
+    start: (vp) => {
+      vp.controller.patientBolus();
+      return started(vp, 'patient');
+    },
+  },
+  clinician: {
+    prescription: continuous(BASAL_NL_PER_DAY),
+    start: (vp) => {
+      vp.controller.clinicianBolus({ volumeNl: 100_000, durationMs: 10 * MIN });
+      return started(vp, 'clinician');
+    },
+  },
   periodic: {
     prescription: continuous(BASAL_NL_PER_DAY, { periodicBolus: { volumeNl: 40_000, durationMs: 10 * MIN, everyMs: 6 * HOUR, firstAfterMs: HOUR } }),
-    start: (vp) => (vp.runFor(1), started(vp, 'periodic')),
+    start: (vp) => {
+      vp.runFor(1);
+      return started(vp, 'periodic');
+    },
   },
-  prime: { prescription: continuous(BASAL_NL_PER_DAY, { priming: { volumeNl: 20_000, rateNlPerDay: 2_000_000 } }), start: (vp) => (vp.controller.prime(), started(vp, 'prime')) },
+  prime: {
+    prescription: continuous(BASAL_NL_PER_DAY, { priming: { volumeNl: 20_000, rateNlPerDay: 2_000_000 } }),
+    start: (vp) => {
+      vp.controller.prime();
+      return started(vp, 'prime');
+    },
+  },
   trial: {
     prescription: {
       name: 'trial',
@@ -56,7 +77,10 @@ const KINDS: Record<string, Kind> = {
       mode: 'trial',
       trial: { doses: [{ atMs: HOUR, volumeNl: 30_000, durationMs: 10 * MIN }], continuous: { rateNlPerDay: BASAL_NL_PER_DAY, durationMs: 10 * HOUR } },
     },
-    start: (vp) => (vp.runFor(1), started(vp, 'trial')),
+    start: (vp) => {
+      vp.runFor(1);
+      return started(vp, 'trial');
+    },
   },
 };
 
@@ -155,8 +179,14 @@ describe('the close itself survives a power cut', () => {
       byteLength: counting.byteLength,
       blockSize: counting.blockSize,
       read: (o: number, l: number) => counting.read(o, l),
-      write: (o: number, d: Uint8Array) => (ops++, counting.write(o, d)),
-      eraseBlock: (b: number) => (ops++, counting.eraseBlock(b)),
+      write: (o: number, d: Uint8Array) => {
+        ops++;
+        return counting.write(o, d);
+      },
+      eraseBlock: (b: number) => {
+        ops++;
+        return counting.eraseBlock(b);
+      },
     };
     createVirtualPump({ ...options, storage: kvAtCut.clone(), flash: spy });
     expect(ops).toBeGreaterThanOrEqual(3); // the close (record, commit byte) and the boot note at least

@@ -45,9 +45,9 @@ describe('gravimetric analysis on the hand-computed set', () => {
 
   it('computes the flow of each interval', () => {
     const flows = a.intervals.map((iv) => iv.flowMlPerH);
-    [1.2, 1.26, 1.14, 1.14, 1.26, 1.32, 1.08, 1.2, 1.2, 1.2].forEach((q, i) => expect(flows[i]).toBeCloseTo(q, 10));
+    for (const [i, q] of [1.2, 1.26, 1.14, 1.14, 1.26, 1.32, 1.08, 1.2, 1.2, 1.2].entries()) expect(flows[i]).toBeCloseTo(q, 10);
     const errors = a.intervals.map((iv) => iv.errorPct);
-    [0, 5, -5, -5, 5, 10, -10, 0, 0, 0].forEach((e, i) => expect(errors[i]).toBeCloseTo(e, 9));
+    for (const [i, e] of [0, 5, -5, -5, 5, 10, -10, 0, 0, 0].entries()) expect(errors[i]).toBeCloseTo(e, 9);
   });
 
   it('gives the start-up curve up to its end (2.5 min here: 5 intervals)', () => {
@@ -130,7 +130,7 @@ describe('marked samples', () => {
   it('evaporation from a blank run is added back to every interval', () => {
     // 0.2 mg/min over 0.5 min = 0.1 mg per interval: 9.9 mg weighed counts as 10 mg.
     const a = analyse(samples([0, 9.9, 19.8, 29.7]), { ...OPTIONS, evaporationMgPerMin: 0.2, analysisEndMs: 90_000, windowsMin: [1] });
-    a.intervals.forEach((iv) => expect(iv.errorPct).toBeCloseTo(0, 9));
+    for (const iv of a.intervals) expect(iv.errorPct).toBeCloseTo(0, 9);
     expect(a.totalVolume.errorPct).toBeCloseTo(0, 9);
   });
 

@@ -249,7 +249,6 @@ function model(stream: Uint8Array): LineEvent[] {
       text = [];
       discarding = false;
     } else if (discarding) {
-      continue;
     } else if (b === 0x08 || b === 0x7f) {
       text.pop();
     } else if (b < 0x20 || b > 0x7e) {

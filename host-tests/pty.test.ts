@@ -55,7 +55,7 @@ describe('pty pairs (host/serial/pty.ts)', () => {
       timeout: 60_000,
     });
     expect(r.status).toBe(6);
-    expect(r.stderr).toMatch(/E855 SOCAT_MISSING: socat is not installed[^]*apt-get install socat/);
+    expect(r.stderr).toMatch(/E855 SOCAT_MISSING: socat is not installed[\s\S]*apt-get install socat/);
     expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
     expect(JSON.parse(r.stdout.trim())).toMatchObject({ kind: 'error', code: 855, exitCode: 6 });
   });

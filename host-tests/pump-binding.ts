@@ -5,9 +5,7 @@
 import { MockBinding, type MockPortBinding } from '@serialport/binding-mock';
 import { type Binding } from '../host/serial/line-port';
 
-export interface Responder {
-  (text: string): string | undefined;
-}
+export type Responder = (text: string) => string | undefined;
 
 export interface PumpBinding {
   readonly binding: Binding;

@@ -257,8 +257,8 @@ describe('the virtual board on a pty', () => {
   it('--help lists the options and the exit codes', () => {
     const h = board('--help');
     expect(h.code).toBe(0);
-    expect(h.stdout).toMatch(/--link PATH[^]*--speed N[^]*--clock wall\|manual[^]*--state DIR[^]*--engine node\|xs/);
-    expect(h.stdout).toMatch(/Exit codes:[^]*5 +busy \(E854 LINK_BUSY\)[^]*6 +pty/);
+    expect(h.stdout).toMatch(/--link PATH[\s\S]*--speed N[\s\S]*--clock wall\|manual[\s\S]*--state DIR[\s\S]*--engine node\|xs/);
+    expect(h.stdout).toMatch(/Exit codes:[\s\S]*5 +busy \(E854 LINK_BUSY\)[\s\S]*6 +pty/);
     expect(readFileSync(join(ROOT, 'docs/virtual-board.md'), 'utf8')).toMatch(/E854/);
   });
 });

@@ -32,7 +32,7 @@ describe('VirtualClock', () => {
     clock.repeat(() => times.push(clock.nowMs), 7);
     for (let i = 0; i < 1_000; i++) clock.runFor(i % 13); // uneven chunks, some empty
     expect(times.length).toBeGreaterThan(800);
-    times.forEach((t, i) => expect(t).toBe(7 * (i + 1)));
+    for (const [i, t] of times.entries()) expect(t).toBe(7 * (i + 1));
   });
 
   it('fires set(cb, interval, repeat) first after interval, then every repeat', () => {
@@ -262,7 +262,7 @@ describe('VirtualRig', () => {
     expect(rig.pulsesWhileDisabled).toBe(45 - 32);
     const times = rig.pulseTimes;
     expect(times).toHaveLength(32);
-    times.forEach((t, i) => expect(t).toBe(Math.floor((i * 1_000) / 1_500)));
+    for (const [i, t] of times.entries()) expect(t).toBe(Math.floor((i * 1_000) / 1_500));
   });
 
   it('counts no pulses at full-scale duty (the pin just sits high)', () => {

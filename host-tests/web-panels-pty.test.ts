@@ -339,7 +339,10 @@ describe('the dashboard panels', () => {
       };
       const rgb = (c: string): number[] => (/rgba?\(([^)]+)\)/.exec(c)?.[1] ?? '0,0,0,0').split(',').map((v) => Number(v.trim()));
       const lum = ([r, g, b]: number[]): number => {
-        const f = (v: number): number => ((v /= 255) <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4);
+        const f = (v8: number): number => {
+          const v = v8 / 255;
+          return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+        };
         return 0.2126 * f(r!) + 0.7152 * f(g!) + 0.0722 * f(b!);
       };
       const background = (el: El | null): number[] => {

@@ -30,9 +30,10 @@ function usage(message: string): never {
 }
 
 function readOptions(argv: string[]): Options {
-  let v;
+  const parse = (args: string[]) => parseArgs({ args, strict: true, options: { runs: { type: 'string' }, busy: { type: 'string' }, 'no-unit': { type: 'boolean' } } }).values;
+  let v: ReturnType<typeof parse>;
   try {
-    v = parseArgs({ args: argv, strict: true, options: { runs: { type: 'string' }, busy: { type: 'string' }, 'no-unit': { type: 'boolean' } } }).values;
+    v = parse(argv);
   } catch (e) {
     usage((e as Error).message);
   }

@@ -68,7 +68,7 @@ export function addRateTime(acc: number, rateNlPerDay: number, durationMs: numbe
   let nl = 0;
   let left = durationMs;
   while (left > 0) {
-    const d = left < chunk ? left : chunk;
+    const d = Math.min(left, chunk);
     const x = acc + rateNlPerDay * d;
     const whole = Math.floor(x / RATE_TIME_PER_NL);
     nl += whole;
@@ -107,5 +107,5 @@ export function formatTimeOfDay(ms: number): string {
   const s = Math.floor((t % MS_PER_MINUTE) / MS_PER_SECOND);
   const milli = t % MS_PER_SECOND;
   const pad = (n: number, w: number): string => String(n).padStart(w, '0');
-  return `${pad(h, 2)}:${pad(m, 2)}:${pad(s, 2)}${milli ? '.' + pad(milli, 3) : ''}`;
+  return `${pad(h, 2)}:${pad(m, 2)}:${pad(s, 2)}${milli ? `.${pad(milli, 3)}` : ''}`;
 }

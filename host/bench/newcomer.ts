@@ -97,7 +97,7 @@ export function readWalkthrough(docs: readonly string[] = WALKTHROUGH_DOCS): Wal
       const commands: { text: string; line: number }[] = [];
       for (const b of body) {
         const last = commands[commands.length - 1];
-        if (last && last.text.endsWith('\\')) last.text = `${last.text.slice(0, -1).trimEnd()} ${b.text}`;
+        if (last?.text.endsWith('\\')) last.text = `${last.text.slice(0, -1).trimEnd()} ${b.text}`;
         else if (b.text !== '') commands.push({ ...b });
       }
       commands.forEach((c, n) => {
@@ -132,17 +132,17 @@ const words = (text: string): string[] => text.split(/\s+/).filter(Boolean);
 /** Collapses runs of spaces, as the eye does when it compares a table. */
 const squash = (text: string): string => text.replace(/[ \t]+/g, ' ');
 
-const escape = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** The shown text within one line of the output, spaces squashed, `...` any text. */
-const shows = (out: string, want: string): boolean => new RegExp(squash(want).split('...').map(escape).join('[^\\n]*')).test(squash(out));
+const shows = (out: string, want: string): boolean => new RegExp(squash(want).split('...').map(escapeRegExp).join('[^\\n]*')).test(squash(out));
 
 /** Each shown line, in order, somewhere among the actual ones; `...` within a line is any text. */
 function matchLines(shown: readonly string[], actual: readonly string[]): string | undefined {
   let from = 0;
   for (const want of shown) {
     if (want === '...' || want === '') continue;
-    const re = new RegExp(`^${want.split('...').map(escape).join('.*')}$`);
+    const re = new RegExp(`^${want.split('...').map(escapeRegExp).join('.*')}$`);
     const at = actual.findIndex((l, i) => i >= from && re.test(l));
     if (at < 0) return `no line like "${want}" after line ${from} of ${actual.length}`;
     from = at + 1;
@@ -224,7 +224,10 @@ class Walk {
         while (!test() && !finished && Date.now() < deadline) {
           await new Promise<void>((res) => {
             const t = setTimeout(res, 1_000);
-            wake = () => (clearTimeout(t), res());
+            wake = () => {
+              clearTimeout(t);
+              res();
+            };
           });
         }
         return test();

@@ -34,7 +34,7 @@ import { LiveTable } from '../station/live';
 import { terminalOperator } from '../station/operator';
 import { DEFAULT_PROFILE } from '../station/profile';
 import { runStation } from '../station/run';
-import { batchRigs, startVirtualBatch } from '../station/virtual';
+import { batchRigs, startVirtualBatch, type VirtualBatch } from '../station/virtual';
 
 const SIZES = [8, 12, 16] as const;
 
@@ -54,7 +54,7 @@ export interface BatchTiming {
 /** Runs one virtual batch of n boards through the default profile and times it. */
 export async function timeBatch(n: number): Promise<BatchTiming> {
   const dir = mkdtempSync(join(tmpdir(), 'pump-bench-station-'));
-  let batch;
+  let batch: VirtualBatch;
   try {
     batch = await startVirtualBatch(
       batchRigs(n).map((rig) => ({ rig })),

@@ -201,8 +201,9 @@ export function manifestPinProblems(hw: Hardware, manifest: unknown, text: strin
   const board = hw.pinmap.boards[hw.pinmap.default];
   const used = new Map(Object.entries(board?.pins ?? {}).map(([s, p]) => [p.gpio, s]));
   const walk = (value: unknown, path: string): void => {
-    if (Array.isArray(value)) value.forEach((v, i) => walk(v, `${path}[${i}]`));
-    else if (value !== null && typeof value === 'object') {
+    if (Array.isArray(value)) {
+      for (const [i, v] of value.entries()) walk(v, `${path}[${i}]`);
+    } else if (value !== null && typeof value === 'object') {
       for (const [k, v] of Object.entries(value)) {
         const key = k.toLowerCase();
         if (typeof v === 'number' && (key in MANIFEST_KEYS || /pin$|^gpio/.test(key))) {

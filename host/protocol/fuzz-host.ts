@@ -101,9 +101,15 @@ export class FuzzHost {
 
   /** One action: one input, or a few (a login, a staged prescription, a long session). */
   act(): void {
-    if (this.#queue.length > 0) return void this.#signed(this.#queue.shift()!);
+    if (this.#queue.length > 0) {
+      this.#signed(this.#queue.shift()!);
+      return;
+    }
     const s = this.#model.current;
-    if (s === undefined || (!this.#model.live(s, this.#wire.now()) && this.#chance(0.5)) || s.lastSeq > 65_000) return this.#login(this.#pick(ROLES));
+    if (s === undefined || (!this.#model.live(s, this.#wire.now()) && this.#chance(0.5)) || s.lastSeq > 65_000) {
+      this.#login(this.#pick(ROLES));
+      return;
+    }
     const r = this.#rng.next();
     if (r < 0.3) this.#signed(this.#command(s.host.role));
     else if (r < 0.42) this.#mutated();
@@ -138,7 +144,10 @@ export class FuzzHost {
   }
 
   #signed(command: readonly [string, ...(string | number)[]]): void {
-    if (this.#model.current === undefined) return this.#login(this.#pick(ROLES));
+    if (this.#model.current === undefined) {
+      this.#login(this.#pick(ROLES));
+      return;
+    }
     this.counts.signed++;
     const text = this.#signedText(command);
     this.#remember(text, this.#model.current.host.sid);
@@ -290,7 +299,10 @@ export class FuzzHost {
 
   /** A frame sent before, byte for byte: in its own session (the retry cache or ERR 509), or another's. */
   #replay(): void {
-    if (this.#recent.length === 0) return this.#noise();
+    if (this.#recent.length === 0) {
+      this.#noise();
+      return;
+    }
     this.counts.replays++;
     this.#send(this.#pick(this.#recent).text);
   }
@@ -314,7 +326,10 @@ export class FuzzHost {
 
   /** STOP, framed and unsigned (anyone may), or signed. */
   #stop(): void {
-    if (this.#model.current && this.#chance(0.3)) return this.#signed(['STOP']);
+    if (this.#model.current && this.#chance(0.3)) {
+      this.#signed(['STOP']);
+      return;
+    }
     this.#send(withCrc(`${(this.#anonSeq++ % 65_535) + 1} STOP`));
   }
 

@@ -34,7 +34,6 @@ export class LineModel {
       } else if (b === 0x08 || b === 0x7f) {
         if (!this.#spoilt) this.#line = this.#line.slice(0, -1);
       } else if (this.#spoilt) {
-        continue;
       } else if (b < 0x20 || b > 0x7e || this.#line.length >= MAX_CHARS) {
         this.#line = '';
         this.#spoilt = true;
@@ -90,7 +89,7 @@ export function readModelFrame(raw: string): ModelFrame {
   let mac: string | undefined;
   let signedText = body;
   const last = words[words.length - 1];
-  if (last !== undefined && last.startsWith('#')) {
+  if (last?.startsWith('#')) {
     if (!/^#[0-9a-f]{16}$/.test(last)) return bad('malformed MAC');
     mac = last.slice(1);
     words.pop();

@@ -31,11 +31,15 @@ export interface ModelSession {
 const macs = new WeakMap<HostSession, Map<string, string>>();
 export function macOf(host: HostSession, signedText: string): string {
   let m = macs.get(host);
-  if (m === undefined) macs.set(host, (m = new Map()));
+  if (m === undefined) {
+    m = new Map();
+    macs.set(host, m);
+  }
   let mac = m.get(signedText);
   if (mac === undefined) {
     if (m.size > 256) m.clear();
-    m.set(signedText, (mac = macFor(host.ks, host.sid, signedText)));
+    mac = macFor(host.ks, host.sid, signedText);
+    m.set(signedText, mac);
   }
   return mac;
 }

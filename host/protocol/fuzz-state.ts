@@ -50,7 +50,10 @@ const texts = new WeakMap<object, string>();
 function frozenText(o: object | undefined): string {
   if (o === undefined) return 'none';
   let t = texts.get(o);
-  if (t === undefined) texts.set(o, (t = JSON.stringify(o)));
+  if (t === undefined) {
+    t = JSON.stringify(o);
+    texts.set(o, t);
+  }
   return t;
 }
 

@@ -134,16 +134,17 @@ export function fuzzProtocol(library: unknown, frames: number, seed: number, opt
       twinState = twin.text;
       twinSids = ids.join();
     }
-    if (attacked.text !== twinState) return flag('state', `state differs from the twin's after ${what}: ${firstDifference(attacked.text, twinState)}`);
+    if (attacked.text !== twinState) {
+      flag('state', `state differs from the twin's after ${what}: ${firstDifference(attacked.text, twinState)}`);
+      return;
+    }
     const s = model.current;
     if (s && twin) {
       const seen = twin.sessions.get(s.host.sid);
       const live = model.live(s, a.lp.vp.controller.now());
       if (live !== (seen !== undefined) || (seen && (seen.lastSeq !== s.lastSeq || seen.lastUsedMs !== s.lastUsedMs))) {
-        return flag(
-          'session',
-          `the link's session differs from the spec's after ${what}: pump ${JSON.stringify(seen)}, spec ${JSON.stringify({ live, lastSeq: s.lastSeq, lastUsedMs: s.lastUsedMs })}`,
-        );
+        flag('session', `the link's session differs from the spec's after ${what}: pump ${JSON.stringify(seen)}, spec ${JSON.stringify({ live, lastSeq: s.lastSeq, lastUsedMs: s.lastUsedMs })}`);
+        return;
       }
     }
     const keys = (['patient', 'clinician', 'service'] as const).map((r) => bytesToHex(a.lp.keys.get(r) ?? new Uint8Array(0)));
@@ -167,7 +168,8 @@ export function fuzzProtocol(library: unknown, frames: number, seed: number, opt
         b.lp.vp.runFor(ms);
       } catch (e) {
         exceptions++;
-        return flag('exception', `exception while ${ms} ms passed: ${(e as Error).message}`);
+        flag('exception', `exception while ${ms} ms passed: ${(e as Error).message}`);
+        return;
       }
       simulatedMs += ms;
       check(true, `${ms} ms of time`);

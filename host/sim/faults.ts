@@ -205,7 +205,7 @@ function specOf(name: FaultName): FaultSpec {
 }
 
 export function isFaultName(name: string): name is FaultName {
-  return Object.prototype.hasOwnProperty.call(FAULTS, name);
+  return Object.hasOwn(FAULTS, name);
 }
 
 /** One parsed fault. */

@@ -8,7 +8,7 @@ import { TICK_MODULUS, toTick } from '../../firmware/core/ticks';
 import { type TickSource, type TimerHandle, type TimerService } from '../../firmware/ports/timebase';
 import { LateTimers, type LateTimerOptions } from './late-timers';
 
-export { type LateTimerOptions, type Stall } from './late-timers';
+export type { LateTimerOptions, Stall } from './late-timers';
 
 export interface VirtualClockOptions {
   /** `ticks` at creation (default 0); start just below 2^32 to test the wrap. */

@@ -30,7 +30,7 @@ import { type DayStep } from './power-cut-days';
 import { DEVICE_FLASH, type Entry, type FlashGeometry, recordDay } from './power-cut-journal';
 
 export { ALARM_DAY, BOLUS_DAY, DAY_OPTIONS, type DayStep, HOSPITAL_OPTIONS, REALISTIC_DAY } from './power-cut-days';
-export { type FlashGeometry } from './power-cut-journal';
+export type { FlashGeometry } from './power-cut-journal';
 
 /** Where an erase is cut, in bytes of its block (a header is 16 bytes; the rest spans the body). */
 const ERASE_CUTS = (block: number): number[] => [0, 1, 4, 15, 16, 17, 64, block >> 1, block - 1];

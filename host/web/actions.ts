@@ -145,7 +145,7 @@ function clinician<T>(b: PumpBridge, fn: (s: PumpSession) => Promise<T>): Promis
 
 /** pumpctl program up to its question: validate locally, diff against the running one, stage and SHOW. */
 async function check(b: PumpBridge, fileName: string, text: string): Promise<{ text: string; data: CheckResult }> {
-  const name = fileName.replace(/[^\w.\-]/g, '_').slice(0, 100) || 'prescription.json';
+  const name = fileName.replace(/[^\w.-]/g, '_').slice(0, 100) || 'prescription.json';
   const local = parsePrescriptionText(text, name);
   return clinician(b, async (s) => {
     b.pending = undefined;

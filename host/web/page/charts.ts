@@ -128,7 +128,10 @@ export class Charts {
     for (const s of samples) {
       const t = s.t / 1000;
       const prev = this.#t[this.#t.length - 1];
-      if (prev !== undefined && t < prev) return this.reset([s]); // the board restarted: a new chart
+      if (prev !== undefined && t < prev) {
+        this.reset([s]); // the board restarted: a new chart
+        return;
+      }
       this.#t.push(t);
       this.#delivered.push(s.deliveredNl / 1e6);
       this.#rate.push(s.rateNlPerDay / 1e6);

@@ -41,11 +41,13 @@ export class StatusView {
       dl.append(h('dt', { text: label }), dd);
     }
     this.#syringe = svg('svg', { viewBox: '0 0 300 70', width: '100%', height: 70, role: 'img', 'aria-labelledby': 'syringe-text' });
+    this.#fluid = svg('rect', { x: 22, y: 17, width: 0, height: 36, fill: '#7fb3d5' });
+    this.#plunger = svg('g', {});
     this.#syringe.append(
       svg('rect', { x: 20, y: 15, width: 240, height: 40, rx: 4, fill: '#f4f8fb', stroke: '#333', 'stroke-width': 2 }),
-      (this.#fluid = svg('rect', { x: 22, y: 17, width: 0, height: 36, fill: '#7fb3d5' })),
+      this.#fluid,
       svg('rect', { x: 260, y: 30, width: 30, height: 10, fill: '#555' }),
-      (this.#plunger = svg('g', {})),
+      this.#plunger,
     );
     this.#plunger.append(
       svg('rect', { x: 0, y: 12, width: 8, height: 46, fill: '#222' }),
