@@ -110,14 +110,15 @@ async function layerViolations(root: string): Promise<string[]> {
  * where the review sees it; chart and device import no other host folder.
  */
 const HOST_IMPORTS: Readonly<Record<string, readonly string[]>> = {
-  accuracy: ['balance', 'chart', 'serial', 'sim'],
+  accuracy: ['balance', 'chart', 'csv', 'serial', 'sim'],
   balance: ['accuracy', 'serial', 'sim'],
   // cli: newcomer.ts runs the README's pumpctl steps through pumpctl's own entry point;
   // station: station.ts runs the test station's engine over virtual boards.
   bench: ['accuracy', 'board', 'cli', 'lin', 'protocol', 'sim', 'station', 'storage', 'web', 'xs'],
   board: ['accuracy', 'balance', 'cli', 'json-file', 'protocol', 'serial', 'sim', 'storage', 'web', 'xs'],
   chart: [],
-  cli: ['accuracy', 'balance', 'board', 'chart', 'json-file', 'protocol', 'serial', 'station', 'web'],
+  cli: ['accuracy', 'balance', 'board', 'chart', 'csv', 'json-file', 'protocol', 'serial', 'station', 'web'],
+  csv: [],
   device: [],
   docs: ['accuracy', 'chart', 'cli', 'hardware', 'protocol'],
   hardware: [],
@@ -126,7 +127,7 @@ const HOST_IMPORTS: Readonly<Record<string, readonly string[]>> = {
   protocol: ['serial', 'sim', 'storage'],
   serial: ['board'],
   sim: ['board', 'json-file'],
-  station: ['accuracy', 'balance', 'board', 'chart', 'cli', 'device', 'protocol', 'serial', 'sim'],
+  station: ['accuracy', 'balance', 'board', 'chart', 'cli', 'csv', 'device', 'protocol', 'serial', 'sim'],
   storage: ['protocol', 'sim'],
   'tests-load': ['bench', 'board'],
   web: ['accuracy', 'board', 'chart', 'cli', 'protocol'],

@@ -5,20 +5,23 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { renderPng, renderSvg } from '../chart/index';
+import { csvText } from '../csv';
 import { startupChart, trumpetChart } from './charts';
+import { type Interval } from './gravimetric';
 import { accuracyReport } from './report';
 import { type AccuracyRecord } from './run';
 import { type Sample } from './samples';
 import { judge, type Tolerances, type Verdict } from './verdict';
 
-function csvField(v: string): string {
-  return /[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
+export function samplesCsv(samples: readonly Sample[]): string {
+  const rows = samples.map((s, i) => [i, s.tMs, (s.tMs / 60_000).toFixed(3), s.massMg, s.flags.join(' '), s.note]);
+  return csvText(['index', 't_ms', 't_min', 'mass_mg', 'flags', 'note'], rows, '\n');
 }
 
-export function samplesCsv(samples: readonly Sample[]): string {
-  const rows = ['index,t_ms,t_min,mass_mg,flags,note'];
-  samples.forEach((s, i) => rows.push([String(i), String(s.tMs), (s.tMs / 60_000).toFixed(3), s.massMg === null ? '' : String(s.massMg), s.flags.join(' '), csvField(s.note ?? '')].join(',')));
-  return rows.join('\n') + '\n';
+/** One row per interval of the analysis; every field escaped like samples.csv's. */
+export function intervalsCsv(intervals: readonly Interval[]): string {
+  const rows = intervals.map((iv) => [iv.index, iv.startMs, iv.endMs, iv.deltaMg, iv.flowMlPerH, iv.errorPct, iv.flags.join(' ')]);
+  return csvText(['index', 'start_ms', 'end_ms', 'delta_mg', 'flow_ml_per_h', 'error_pct', 'flags'], rows, '\n');
 }
 
 export interface WrittenRun {
@@ -39,9 +42,7 @@ export function writeAccuracyRun(dir: string, rec: AccuracyRecord, tolerances: T
   put('samples.csv', samplesCsv(rec.samples));
   const a = rec.analysis;
   if (a) {
-    const rows = ['index,start_ms,end_ms,delta_mg,flow_ml_per_h,error_pct,flags'];
-    for (const iv of a.intervals) rows.push([iv.index, iv.startMs, iv.endMs, iv.deltaMg ?? '', iv.flowMlPerH ?? '', iv.errorPct ?? '', iv.flags.join(' ')].join(','));
-    put('intervals.csv', rows.join('\n') + '\n');
+    put('intervals.csv', intervalsCsv(a.intervals));
     const s = startupChart(a);
     const t = trumpetChart(a);
     put('startup.svg', renderSvg(s));
@@ -49,7 +50,7 @@ export function writeAccuracyRun(dir: string, rec: AccuracyRecord, tolerances: T
     put('trumpet.svg', renderSvg(t));
     put('trumpet.png', renderPng(t));
   }
-  put('results.json', JSON.stringify({ ...rec, tolerances, verdict }, null, 2) + '\n');
+  put('results.json', `${JSON.stringify({ ...rec, tolerances, verdict }, null, 2)}\n`);
   put('report.md', accuracyReport(rec, verdict));
   return { dir, files, verdict };
 }
@@ -62,7 +63,7 @@ export function writeProcedureRun(dir: string, rec: { readonly kind: string; rea
     writeFileSync(join(dir, 'samples.csv'), samplesCsv(rec.samples));
     files.push('samples.csv');
   }
-  writeFileSync(join(dir, 'results.json'), JSON.stringify(rec, null, 2) + '\n');
+  writeFileSync(join(dir, 'results.json'), `${JSON.stringify(rec, null, 2)}\n`);
   writeFileSync(join(dir, 'report.md'), report);
   files.push('results.json', 'report.md');
   return files;

@@ -4,6 +4,7 @@
 // since boot on the pump's clock, the per-drug hourly totals by the clock hour they cover (day
 // and time of day on the pump's wall clock); the two are never mixed in one column.
 
+import { csvField as csvCell } from '../csv';
 import { crcOk } from '../protocol/codec';
 import { type Progress } from './progress';
 import { type PumpSession, retrying } from './session';
@@ -58,8 +59,6 @@ export async function downloadHistory(s: PumpSession, o: { from?: number; max?: 
   o.progress?.done();
   return out;
 }
-
-const csvCell = (v: string | number): string => (/[",\n]/.test(String(v)) ? `"${String(v).replace(/"/g, '""')}"` : String(v));
 
 /** `hh:mm:ss` of a second count within a day. */
 function timeOfDay(s: number): string {

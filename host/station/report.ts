@@ -3,6 +3,7 @@
 // field), and one board's history with its calibration factor run by run: has it drifted?
 
 import { type Chart } from '../chart/index';
+import { type CsvValue, csvText } from '../csv';
 import { type StationDb } from './db';
 
 export interface BoardLatest {
@@ -34,12 +35,6 @@ export function latestVerdicts(db: StationDb): BoardLatest[] {
     .all() as BoardLatest[];
 }
 
-/** One CSV field: quoted when it holds a comma, a quote, a CR or an LF; quotes doubled. */
-export function csvField(v: unknown): string {
-  const s = v === null || v === undefined ? '' : String(v);
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
 /** Every measurement of every run, one row each, with its run, board, step and verdict. */
 export function exportCsv(db: StationDb): string {
   const rows = db.db
@@ -54,9 +49,13 @@ export function exportCsv(db: StationDb): string {
          LEFT JOIN measurements m ON m.step_id = s.id
         ORDER BY r.id, s.position, m.id`,
     )
-    .all() as Record<string, unknown>[];
+    .all() as Record<string, CsvValue>[]; // SQLite text, integer, real or NULL
   const cols = ['run', 'board', 'batch', 'operator', 'firmware', 'started_at', 'status', 'verdict', 'step', 'step_result', 'step_detail', 'measurement', 'value', 'unit', 'low', 'high', 'result'];
-  return [cols.join(','), ...rows.map((r) => cols.map((c) => csvField(r[c])).join(','))].join('\r\n') + '\r\n';
+  return csvText(
+    cols,
+    rows.map((r) => cols.map((c) => r[c])),
+    '\r\n',
+  );
 }
 
 export interface HistoryRow {
