@@ -122,11 +122,12 @@ const HOST_IMPORTS: Readonly<Record<string, readonly string[]>> = {
   device: [],
   docs: ['accuracy', 'chart', 'cli', 'hardware', 'protocol'],
   hardware: [],
-  'json-file': ['sim'],
+  'json-file': ['json-position'],
+  'json-position': [],
   lin: ['device', 'sim', 'xs'],
   protocol: ['serial', 'sim', 'storage'],
   serial: ['board'],
-  sim: ['board', 'json-file'],
+  sim: [],
   station: ['accuracy', 'balance', 'board', 'chart', 'cli', 'csv', 'device', 'protocol', 'serial', 'sim'],
   storage: ['protocol', 'sim'],
   'tests-load': ['bench', 'board'],
@@ -328,7 +329,7 @@ describe('host folders (the table HOST_IMPORTS)', () => {
       await put('host/web/fine.ts', "import { createBoard } from '../board/core';\nimport { MS_PER_DAY } from '../../firmware/core/units';\nimport http from 'node:http';\n");
       await put('host/web/reach.ts', "import { VirtualRig } from '../sim/rig';\n");
       await put('host/chart/svg.ts', "import { ok } from '../../firmware/core/errors';\nimport { fmt } from '../cli/format';\n");
-      await put('host/json-file.ts', "import { clock } from './sim/virtual-clock';\nimport { x } from '../host-tests/fixtures';\n");
+      await put('host/json-file.ts', "import { jsonErrorOffset } from './json-position';\nimport { x } from '../host-tests/fixtures';\n");
       await put('host/newfolder/a.ts', "import { codec } from '../protocol/codec';\n");
       expect(await hostViolations(root)).toEqual([
         'host/chart/svg.ts:2: chart imports ../cli/format (host/cli); host/chart may import no other host folder',

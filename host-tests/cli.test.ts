@@ -1,5 +1,6 @@
-// The standalone simulator (`npm start -- --no-port`) as a user runs it: the CLI in a child process (stdin not a terminal, stdout a
-// pipe), at speed-ups that finish each run in well under a second of simulated waiting.
+// The virtual board without a pty (`npm start -- --no-port`, host/board/no-port.ts) as a user
+// runs it: host/board/main.ts in a child process (stdin not a terminal, stdout a pipe), at
+// speed-ups that finish each run in well under a second of simulated waiting.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,7 +14,7 @@ const TMP = mkdtempSync(join(tmpdir(), 'pump-cli-'));
 afterAll(() => rmSync(TMP, { recursive: true, force: true }));
 
 function cli(...args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'host/sim/cli.ts', ...args], {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'host/board/main.ts', '--no-port', ...args], {
     cwd: ROOT,
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -37,14 +38,15 @@ function exampleDailyNl(): number {
   }, 0);
 }
 
-describe('the standalone simulator (host/sim/cli.ts, npm start -- --no-port)', () => {
+describe('the virtual board without a pty (npm start -- --no-port)', () => {
   it('--help explains the options and exit codes and exits 0', () => {
     const r = cli('--help');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/--speed N/);
     expect(r.stdout).toMatch(/--for DURATION/);
     expect(r.stdout).toMatch(/not a medical device/i);
-    expect(r.stdout).toMatch(/Exit codes:[^]*\b2\s+usage[^]*\b3\s+file[^]*\b4\s+refused by the firmware/);
+    expect(r.stdout).toMatch(/Exit codes:[^]*\b2\s+usage[^]*\b3\s+file[^]*\b4\s+refused \(E853 REFUSED\)/);
+    expect(r.stdout).toMatch(/--no-port [^]*--prime/);
   });
 
   it('runs two days of the example as JSON lines and delivers what it prescribes', () => {
@@ -114,8 +116,8 @@ describe('the standalone simulator (host/sim/cli.ts, npm start -- --no-port)', (
     expect(r.stderr).toMatch(/is not valid JSON at line 3, column 15/);
   });
 
-  it('is what `npm start -- --no-port` runs (the virtual board without a pty)', () => {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', 'host/board/main.ts', '--no-port', '--speed', '1e9', '--for', '1h', '--json', '--time-of-day', '00:00'], {
+  it('is what `npm start -- --no-port` runs, and refuses options that need the pty', () => {
+    const r = spawnSync('npm', ['start', '--silent', '--', '--no-port', '--speed', '1e9', '--for', '1h', '--json', '--time-of-day', '00:00'], {
       cwd: ROOT,
       encoding: 'utf8',
       timeout: 60_000,
@@ -123,6 +125,9 @@ describe('the standalone simulator (host/sim/cli.ts, npm start -- --no-port)', (
     expect(r.status).toBe(0);
     const last = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as Record<string, unknown>;
     expect(last).toMatchObject({ kind: 'summary', simulatedMs: 3_600_000 });
+    const port = cli('--link', join(TMP, 'tty'), '--balance', 'sbi');
+    expect(port.code).toBe(2);
+    expect(port.stderr).toMatch(/E850 USAGE: --link, --balance need the pty: not with --no-port/);
   });
 
   it("exits 4 with the firmware's numbered error for a prescription it refuses", () => {

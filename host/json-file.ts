@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { extname, isAbsolute, relative } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { type PumpError, pumpError } from '../firmware/core/errors';
-import { describeJsonPosition, jsonErrorOffset } from './sim/cli-format';
+import { describeJsonPosition, jsonErrorOffset } from './json-position';
 
 /** A file name as the user would write it: relative to the working directory when inside it. */
 export function shown(file: string): string {
@@ -48,7 +48,7 @@ export function parseDataText(what: string, text: string, file: string, label = 
     const at = jsonErrorOffset(text);
     const pos = describeJsonPosition(text, at < 0 ? text.length : at);
     // V8's message may quote a multi-line snippet and its own position; keep just the complaint.
-    const why = (e as Error).message.replace(/ in JSON at position \d+[^]*$/, '').replace(/, (\.\.\.)?"[^]*" is not valid JSON$/, '');
+    const why = (e as Error).message.replace(/ in JSON at position \d+[\s\S]*$/, '').replace(/, (\.\.\.)?"[\s\S]*" is not valid JSON$/, '');
     return { ok: false, kind: 'not-json', message: `the ${what} file ${label} is not valid JSON at ${pos.where.replace(/ \(offset \d+\)$/, '')}: ${why}\n${pos.excerpt}` };
   }
 }

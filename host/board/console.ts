@@ -1,11 +1,12 @@
-// The virtual board's console: a header saying where to connect and how, then every firmware
-// event as it happens under a live status line (rewritten in place on a terminal, printed
-// every simulated hour or few wall seconds otherwise), or JSON lines (--json), or only the
-// ready line and key answers (--quiet). Formatting is host/sim/cli-format.ts's, shared with the simulator.
+// The virtual board's console, with a pty and without (--no-port): a header saying where to
+// connect and how, then every firmware event as it happens under a live status line
+// (rewritten in place on a terminal, printed every simulated hour or few wall seconds
+// otherwise), or JSON lines (--json), or only the ready line and key answers (--quiet).
+// Formatting is format.ts's.
 
 import { type PumpEvent } from '../../firmware/core/events';
 import { MS_PER_HOUR, MS_PER_SECOND } from '../../firmware/core/units';
-import * as f from '../sim/cli-format';
+import * as f from './format';
 import { BAUD, type BoardListener, type VirtualBoard } from './board';
 import { type BoardSnapshot } from './core';
 import { type BoardError } from './errors';
@@ -103,6 +104,16 @@ export class BoardConsole implements BoardListener {
     for (const l of lines) this.#out(l);
     this.#ready = true;
     this.frame(b.snapshot, true);
+  }
+
+  /**
+   * A header or summary of its own (--no-port has no port to announce): `machine` as one JSON
+   * line with --json or --quiet, else `human` line by line. Events and status follow it.
+   */
+  print(human: readonly string[], machine: object): void {
+    if (this.#o.json || this.#o.quiet) this.#out(JSON.stringify(machine));
+    else for (const l of human) this.#out(l);
+    this.#ready = true;
   }
 
   event(e: PumpEvent, snap: BoardSnapshot): void {

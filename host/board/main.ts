@@ -1,12 +1,8 @@
 // `npm start`: the virtual board. Reads the options and files, makes sure socat is there,
 // boots the firmware behind a pty (board.ts) and runs the console until q, Ctrl-C or SIGTERM.
+// With --no-port, the same firmware and console without a pty (no-port.ts).
 // Every refusal is a numbered error (errors.ts) and a distinct exit code, never a stack trace.
-// `--no-port` runs the older standalone simulator (host/sim/cli.ts) instead.
 
-import { formatError } from '../../firmware/core/errors';
-import { readLibrary } from '../../firmware/core/library';
-import { readMechanics } from '../../firmware/core/mechanics';
-import { mlToNl } from '../../firmware/core/units';
 import { PROVISIONING_WINDOW_MS } from '../../firmware/protocol/auth';
 import { NE1000_LOADED } from '../../firmware/protocol/ne1000/delivery';
 import { ensureSocat } from '../serial/pty';
@@ -15,43 +11,15 @@ import { type BoardOptions, VirtualBoard } from './board';
 import { BoardConsole } from './console';
 import { startBoardDashboard } from './dashboard';
 import { BoardError, EXIT } from './errors';
-import { readFileSync } from 'node:fs';
-import { checkPrescriptionText } from '../cli/prescription-file';
-import { formatElapsed } from '../sim/cli-format';
-import { readJsonFile, shown, unreadable } from '../json-file';
+import { formatElapsed } from './format';
+import { readInputs } from './inputs';
+import { NoPortRun } from './no-port';
+import { shown } from '../json-file';
 import { type BoardCliOptions, HELP, readBoardOptions } from './options';
-
-function loadJson(what: string, file: string): unknown {
-  const r = readJsonFile(what, file);
-  if (r.ok) return r.value;
-  throw new BoardError(r.kind === 'unreadable' ? 'FILE_UNREADABLE' : 'FILE_NOT_JSON', r.message);
-}
-
-/** The prescription, JSON or YAML, checked as pumpctl program checks it (line, field, a typo named). */
-function loadPrescription(file: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new BoardError('FILE_UNREADABLE', `cannot read the prescription file ${shown(file)}: ${unreadable(e)}`);
-  }
-  const r = checkPrescriptionText(text, shown(file));
-  if (r.ok) return r.value.input;
-  throw new BoardError(r.kind === 'syntax' ? 'FILE_NOT_JSON' : 'REFUSED', r.kind === 'syntax' ? r.message : `the firmware refused the prescription:\n  ${r.message}`);
-}
 
 /** The firmware side's options, the files checked with the firmware's own readers. */
 function boardOptions(o: BoardCliOptions): BoardOptions {
-  const prescription = loadPrescription(o.files.prescription);
-  const mechanicsInput = loadJson('mechanics', o.files.mechanics);
-  const library = loadJson('library', o.files.library);
-  const mechanics = readMechanics(mechanicsInput);
-  if (!mechanics.ok) throw new BoardError('REFUSED', `the firmware refused the mechanics in ${shown(o.files.mechanics)}:\n  ${formatError(mechanics.error)}`);
-  const lib = readLibrary(library);
-  if (!lib.ok) throw new BoardError('REFUSED', `the firmware refused the drug library in ${shown(o.files.library)}:\n  ${formatError(lib.error)}`);
-  const capacityNl = mechanics.value.syringe.capacityNl;
-  const reservoirNl = o.reservoirMl === undefined ? undefined : mlToNl(o.reservoirMl);
-  if (reservoirNl !== undefined && reservoirNl > capacityNl) throw new BoardError('USAGE', `--reservoir-ml ${o.reservoirMl} is more than the ${mechanics.value.syringe.name} syringe holds.`);
+  const { prescription, mechanicsInput, library, reservoirNl } = readInputs(o);
   return {
     link: o.link,
     stateDir: o.stateDir,
@@ -98,11 +66,6 @@ async function main(): Promise<void> {
     throw e;
   });
   const argv = process.argv.slice(2);
-  if (argv.includes('--no-port')) {
-    process.argv = [...process.argv.slice(0, 2), ...argv.filter((a) => a !== '--no-port')];
-    await import('../sim/cli');
-    return;
-  }
   const machine = argv.includes('--json') || argv.includes('--quiet');
   let board: VirtualBoard | undefined;
   let ui: BoardConsole | undefined;
@@ -130,6 +93,7 @@ async function main(): Promise<void> {
     const read = readBoardOptions(argv);
     if (read === 'help') return void process.stdout.write(HELP);
     const o = read;
+    if (o.noPort) return runNoPort(o);
     forMs = o.forMs;
     const options = boardOptions(o);
     ensureSocat((line) => process.stderr.write(`${line}\n`));
@@ -158,21 +122,57 @@ async function main(): Promise<void> {
     }, 20);
   }
   void startBoardDashboard(b, u, argv);
-  const press = (key: string): void => {
-    if (key === 'q' || key === '\u0003') return void finish(key === 'q' ? 'quit' : 'interrupted', EXIT.ok);
-    const k = key === 'b' ? 'bolus' : key === 'p' ? 'pause' : key === 's' ? 'service' : undefined;
-    if (k) void b.key(k);
+  listenForKeys(keys, (key) => {
+    if (key === 'quit' || key === 'interrupted') return void finish(key, EXIT.ok);
+    void b.key(key);
+  });
+}
+
+type Key = 'bolus' | 'pause' | 'service' | 'quit' | 'interrupted';
+
+/** Runs without a pty until --for, q or a signal; a refusal is thrown before anything starts. */
+function runNoPort(o: BoardCliOptions): void {
+  const keys = process.stdin.isTTY === true;
+  const run = new NoPortRun(o, readInputs(o), () => {
+    if (keys) {
+      process.stdin.setRawMode(false);
+      process.stdin.pause();
+    }
+    process.exit(EXIT.ok);
+  });
+  for (const [signal, why] of [
+    ['SIGINT', 'interrupted'],
+    ['SIGTERM', 'terminated'],
+    ['SIGHUP', 'hang-up'],
+  ] as const) {
+    process.removeAllListeners(signal);
+    process.on(signal, () => run.finish(why));
+  }
+  run.start(keys, (e) => process.exit(fail(e, o.json)));
+  listenForKeys(keys, (key) => {
+    if (key === 'quit' || key === 'interrupted') run.finish(key);
+    else if (key !== 'service') run.key(key);
+  });
+}
+
+/**
+ * Single keys from a terminal (raw mode), or from a pipe, each key a character (tests and
+ * pumpctl's end-to-end tests write "s\n"); the end of a piped input changes nothing.
+ */
+function listenForKeys(tty: boolean, press: (key: Key) => void): void {
+  const onKey = (ch: string): void => {
+    const k = ({ b: 'bolus', p: 'pause', s: 'service', q: 'quit', '\u0003': 'interrupted' } as const)[ch];
+    if (k) press(k);
   };
   process.stdin.setEncoding('utf8');
-  if (keys) {
+  if (tty) {
     process.stdin.setRawMode(true);
-    process.stdin.on('data', (key: string) => press(key));
+    process.stdin.on('data', (key: string) => onKey(key));
   } else {
-    // A parent process (tests, pumpctl's end-to-end tests) presses keys by writing "s\n" to a
-    // pipe; each answer comes back as a {"kind":"command"} line. The end of the input (stdin
-    // from /dev/null, or closed) changes nothing.
+    // Each answer comes back as a {"kind":"command"} line. stdin from /dev/null, or closed, is
+    // no key at all.
     process.stdin.on('data', (text: string) => {
-      for (const ch of text) if (!/\s/.test(ch)) press(ch);
+      for (const ch of text) if (!/\s/.test(ch)) onKey(ch);
     });
     process.stdin.on('error', () => undefined);
   }

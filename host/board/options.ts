@@ -1,10 +1,10 @@
-// The virtual board's command line (`npm start -- [options] [PRESCRIPTION]`): options, help
-// text and exit codes. Values are checked here; files are read by main.ts.
+// The virtual board's command line (`npm start -- [options] [PRESCRIPTION]`, with a pty or
+// with --no-port): options, help text and exit codes. Values are checked here; files are read
+// by inputs.ts.
 
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { MS_PER_SECOND } from '../../firmware/core/units';
-import { parseTimeOfDay } from '../sim/cli-format';
 import { parseDuration, parseFaults } from '../sim/faults';
 import { parseRig } from '../sim/population';
 import { type ClockMode } from './clock-control';
@@ -12,6 +12,7 @@ import { type EngineName } from './engine';
 import { type BalanceProtocol } from '../balance/types';
 import { BALANCE_CHOICES } from './bench-devices';
 import { BOARD_ERRORS, BoardError, EXIT } from './errors';
+import { parseTimeOfDay } from './format';
 
 export const DEFAULT_LINK = '/tmp/pump-rig/ttyPUMP';
 export const DEFAULT_STATE = '/tmp/pump-rig/state';
@@ -46,7 +47,14 @@ export interface BoardCliOptions {
   readonly ne1000: boolean;
   /** One rig of the population (host/sim/population.ts): a seed or a corner's name. */
   readonly rig: string | undefined;
+  /** No pty: the firmware on the virtual rig in this process, with the console only (no-port.ts). */
+  readonly noPort: boolean;
+  /** With --no-port: start priming the catheter dead volume first. */
+  readonly prime: boolean;
 }
+
+/** Options that need the pty, its state or its devices: refused with --no-port rather than ignored. */
+const PORT_ONLY = ['link', 'state', 'fresh', 'keys', 'engine', 'clock', 'advance', 'quiet', 'balance', 'stopcock', 'ne1000', 'rig'] as const;
 
 const exitTable = Object.entries(EXIT)
   .map(([name, code]) => `  ${String(code).padEnd(2)} ${name}${errorsFor(name)}`)
@@ -114,12 +122,17 @@ Options:
                          lab's scripts and libraries; water only, within the library's hard
                          limits: docs/ne1000.md). Stored in the board's state like a device's
                          mode; NATIVE (sent as an NE command) goes back to the native protocol
-  --no-port              the standalone simulator without a pty (host/sim/cli.ts; its own
-                         options, see --no-port --help)
+  --no-port              no pty: the firmware on the virtual rig in this process, the console
+                         only (no state, keys, devices or dashboard). Takes --speed (above 0),
+                         --for, the files, --reservoir-ml, --time-of-day, --fault, --load-cell,
+                         --seed, --json and --prime; the other options need the pty
+  --prime                with --no-port: start priming the catheter dead volume first
   -h, --help             show this help
 
 Keys (when stdin is a terminal): b patient bolus, p pause/resume, s service button (opens the
-provisioning window pumpctl keys needs, and acknowledges alarms), q quit (Ctrl-C too).
+provisioning window pumpctl keys needs, and acknowledges alarms; not with --no-port), q quit
+(Ctrl-C too). On a terminal the status line is rewritten in place; otherwise (and with --json)
+a status line is printed every simulated hour, or every 5 wall seconds if that is rarer.
 
 Exit codes:
 ${exitTable}
@@ -158,6 +171,8 @@ export function readBoardOptions(argv: string[]): BoardCliOptions | 'help' {
         stopcock: { type: 'boolean' },
         ne1000: { type: 'boolean' },
         rig: { type: 'string' },
+        'no-port': { type: 'boolean' },
+        prime: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -171,7 +186,13 @@ export function readBoardOptions(argv: string[]): BoardCliOptions | 'help' {
   };
   if (parsed.positionals.length > 1) throw new BoardError('USAGE', `one prescription file at most (got ${parsed.positionals.join(', ')}). See --help.`);
   if (parsed.positionals.length === 1 && v.prescription !== undefined) throw new BoardError('USAGE', 'give the prescription either as --prescription FILE or as the last argument, not both.');
+  const noPort = v['no-port'] === true;
+  if (noPort) {
+    const given = PORT_ONLY.filter((k) => v[k] !== undefined);
+    if (given.length > 0) throw new BoardError('USAGE', `${given.map((k) => `--${k}`).join(', ')} need${given.length === 1 ? 's' : ''} the pty: not with --no-port. See --help.`);
+  } else if (v.prime) throw new BoardError('USAGE', '--prime is for --no-port (on the board, the PRIME command over the link primes). See --help.');
   const speed = v.speed === undefined ? 60 : Number(v.speed);
+  if (noPort && v.speed !== undefined && !(speed > 0)) bad('--speed', v.speed, 'a positive number (virtual ms per wall ms; without a pty nothing else moves the clock)');
   if (v.speed !== undefined && !(v.speed.trim() !== '' && Number.isFinite(speed) && speed >= 0)) bad('--speed', v.speed, 'a number >= 0 (virtual ms per wall ms)');
   const clock = v.clock ?? 'wall';
   if (clock !== 'wall' && clock !== 'manual') bad('--clock', clock, 'wall or manual');
@@ -223,5 +244,7 @@ export function readBoardOptions(argv: string[]): BoardCliOptions | 'help' {
     stopcock: v.stopcock === true,
     ne1000: v.ne1000 === true,
     rig: v.rig,
+    noPort,
+    prime: v.prime === true,
   };
 }

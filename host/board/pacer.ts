@@ -3,12 +3,13 @@
 // port and the keyboard are served. When the firmware cannot keep up it carries at most one
 // frame of debt and then runs flat out (no catch-up bursts). `speed` 0 freezes the clock: the
 // firmware then runs only when bytes arrive. setSpeed changes the pace from where the clock is
-// (the dashboard's speed control). The virtual board (async engines) and the
-// standalone simulator (host/sim/cli.ts) both pace with it.
+// (the dashboard's speed control). The virtual board paces with it, with a pty (async
+// engines) and without one (--no-port, no-port.ts).
 
-import { FRAME_MS, TICK_BUDGET_MS } from '../sim/cli-format';
-
-export { FRAME_MS, TICK_BUDGET_MS };
+/** Status redraws on a terminal at most this often, and the loop's period when keeping up. */
+export const FRAME_MS = 100;
+/** Wall ms one tick may spend running the virtual clock before it yields. */
+export const TICK_BUDGET_MS = 50;
 const MAX_SLICE_MS = 3_600_000;
 
 export interface PacerOptions {
