@@ -132,6 +132,20 @@ export class BolusDesk {
     if (patient && patient.status === 'interrupted') this.ledger.settle(patient.id, at, commandedNl);
   }
 
+  /**
+   * Restarts the engine's integration at `now` (DeliveryEngine.resumeAt): doses due in the time
+   * skipped are missed. A patient bolus among them (asked for, not yet started: it is pending
+   * from the request until the engine is next integrated) delivered nothing, and is settled
+   * here with what it commanded, 0 nl, from now on for 24 h. Left to the engine alone, the ledger
+   * counted its whole dose (issue 20). Returns the doses missed.
+   */
+  resume(engine: DeliveryEngine, now: number, why?: TableReason): number {
+    const patient = engine.boluses.find((b) => b.kind === 'patient' && b.status === 'pending');
+    const skipped = engine.resumeAt(now, why);
+    if (patient && patient.status === 'interrupted') this.ledger.settle(patient.id, now, patient.commandedNl);
+    return skipped;
+  }
+
   #start(engine: DeliveryEngine, kind: BolusKind, spec: BolusSpec, startMs: number, reservoirNl: number, syncedMs: number): Started {
     if (engine.boluses.some((b) => b.kind === kind)) return fail(pumpError('BOLUS_ACTIVE', `a ${kind} bolus is already scheduled or running`));
     if (spec.volumeNl > reservoirNl) return fail(pumpError('RESERVOIR_TOO_LOW', `the bolus needs ${spec.volumeNl} nl and the reservoir holds ${reservoirNl} nl`));
@@ -144,14 +158,16 @@ export class BolusDesk {
    * The loop did not run from `plannedMs` (its planned wake) to `now`: what was due up to
    * `fromMs` (the ordinary lateness allowed) is delivered as usual, the rest is skipped like a
    * pause (running boluses end as interrupted and count what they may have delivered; periodic
-   * and trial doses that fell due are missed). Returns what LOOP_STALLED says was not delivered.
+   * and trial doses that fell due are missed, and a patient bolus asked for after `fromMs` never
+   * starts and counts nothing). Both settle the ledger here. Returns what LOOP_STALLED says was
+   * not delivered.
    */
   stalled(engine: DeliveryEngine, plannedMs: number, fromMs: number, now: number): string {
     engine.advance(fromMs);
     const basal = engine.basalRateNlPerDay;
     const running = engine.boluses.filter((b) => b.status === 'running').length;
     this.interrupt(engine, now, 'INTERRUPTED_BY_STALL', 0, 'pending');
-    const skipped = engine.resumeAt(now, 'INTERRUPTED_BY_STALL');
+    const skipped = this.resume(engine, now, 'INTERRUPTED_BY_STALL');
     const missedNl = Math.round((basal * (now - fromMs)) / MS_PER_DAY);
     return `the control loop did not run for ${Math.round((now - plannedMs) / 1_000)} s; about ${missedNl} nl of basal not delivered, ${running} bolus(es) interrupted, ${skipped} scheduled dose(s) missed`;
   }

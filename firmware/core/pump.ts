@@ -453,7 +453,7 @@ export class Pump {
   }
 
   #restart(now: number, why: Reason): void {
-    const skipped = this.#engine!.resumeAt(now);
+    const skipped = this.#desk.resume(this.#engine!, now);
     this.monitor.restartLine();
     this.#setState('running', '');
     this.#events.push(now, 'resume', why, { skippedDoses: skipped });
