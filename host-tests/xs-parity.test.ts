@@ -75,6 +75,18 @@ describe('XS parity', () => {
     expect(stream.slice(ack).filter((r) => r[1] === 'alarm' || r[1] === 'backoff')).toEqual([]);
   });
 
+  it('a patient bolus cut by a stalled loop counts its commanded part, and the volume maximum applies it (checked on Node; XS gives the same stream)', () => {
+    const stream = onNode('patient-bolus-through-stall');
+    const cut = stream.find((r) => r[1] === 'bolus-interrupted')!;
+    expect(cut[2]).toBe('INTERRUPTED_BY_STALL');
+    const deliveredNl = (cut[4] as Record<string, number>)['deliveredNl']!;
+    expect(deliveredNl).toBeGreaterThan(0);
+    expect(deliveredNl).toBeLessThan(50_000);
+    expect(stream.find((r) => r[1] === 'ledger')?.[2]).toMatch(new RegExp(` ${deliveredNl}$`));
+    const denied = stream.filter((r) => r[1] === 'bolus-denied').map((r) => String(r[3]));
+    expect(denied.at(-1)).toContain(`${deliveredNl + 100_000} nl of 150000 nl allowed in 24 h are used`);
+  });
+
   it('a bolus cut by a reset is closed at boot, and a reboot during the AUTH lockout still answers 511 (checked on Node; XS gives the same stream)', () => {
     const log = onNode('bolus-cut-closed-at-boot')
       .filter((r) => r[2] === 'LOG')

@@ -203,4 +203,39 @@ export const DELIVERY_SCENARIOS: Readonly<Record<string, Scenario>> = {
     lp.vp.runFor(10 * MIN);
     return finalRow(lp, rows);
   },
+
+  /**
+   * Issue 20: a patient bolus 4 min into its 10 when the loop stalls for 30 min (LOOP_STALLED).
+   * The ledger is settled with what it commanded up to the planned wake plus the 1 s allowed
+   * (about 20 uL), so after the lockout the patient gets two more 50 uL boluses and the third is
+   * refused (E413) by that part, not by the whole dose. 'ledger' rows: bolus id, start, end and
+   * counted nl of each record. (Through the controller a request is booked after the late wake
+   * is seen, so a bolus is never still pending at a stall; host-tests/loop-stall.test.ts covers
+   * that case at the core.)
+   */
+  'patient-bolus-through-stall'(createVirtualPump, lib) {
+    const vp = createVirtualPump({
+      mechanics: RIG_10,
+      library: lib.library,
+      reservoirNl: 10_000_000,
+      prescription: continuous(2_400_000, { patientBolus: PATIENT }),
+      lateTimers: { seed: 1, randomStalls: false, stalls: [{ atMs: HOUR, ms: 30 * MIN }] },
+    });
+    const rec = new Recorder(vp);
+    const ledger = (): void => {
+      rec.rows.push([vp.nowMs, 'ledger', ...vp.controller.pump.ledger.records.map((r) => `${r.bolusId} ${r.startMs}-${r.endMs} ${r.countedNl}`)]);
+    };
+    rec.run(56 * MIN);
+    rec.command('bolus', vp.controller.patientBolus());
+    rec.run(34 * MIN);
+    rec.command('bolus-in-lockout', vp.controller.patientBolus());
+    ledger();
+    rec.run(27 * MIN);
+    for (const name of ['bolus-2', 'bolus-3', 'bolus-4-over-volume']) {
+      rec.command(name, vp.controller.patientBolus());
+      rec.run(HOUR);
+    }
+    ledger();
+    return rec.finish();
+  },
 };
