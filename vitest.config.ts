@@ -20,9 +20,18 @@ const SLOW = [
   'host-tests/occlusion-startup.test.ts',
   'host-tests/accuracy-run.test.ts',
   'host-tests/pumpctl-accuracy.test.ts',
-  // A power cut at every byte written, and years of log.
+  // A power cut at every byte written, and years of log; the whole restored state compared
+  // after cuts with ESP32 NVS semantics.
   'host-tests/storage-records.test.ts',
   'host-tests/storage-log.test.ts',
+  'host-tests/storage-power-cut-state.test.ts',
+  // The protocol fuzzer (sessions held, the clock advancing), the realistic lines and the
+  // calibration of drawn rigs over simulated hours, and the programming-safety sequences:
+  // 10-45 s of CPU each, most of the unit project's time before they moved here.
+  'host-tests/protocol-fuzz.test.ts',
+  'host-tests/line-realistic.test.ts',
+  'host-tests/rig-mechanics-calibration.test.ts',
+  'host-tests/programming-safety.test.ts',
   // Rollup and esbuild bundles, and the CLIs started as processes.
   'host-tests/build.test.ts',
   'host-tests/device-build.test.ts',
