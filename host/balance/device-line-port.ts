@@ -1,10 +1,11 @@
 // A LinePort straight onto an emulated SerialDevice, in virtual time: the in-process virtual
 // rig and the tests connect a balance driver to an emulator with it, without a pseudo-terminal
 // or a real timer. Waiting for a line advances the virtual clock in small steps and polls the
-// device, so a timeout costs no real time. Same line rules as line-port.ts (CR or LF end a
-// line, empty lines are skipped).
+// device, so a timeout costs no real time. Lines are split as line-port.ts splits them, by the
+// same LineSplitter (length limit included).
 
 import { type LinePort, SerialError } from '../serial/line-port';
+import { LineSplitter, MAX_LINE } from '../serial/line-splitter';
 import { type SerialDevice } from '../serial/device';
 import { type DriverClock } from './types';
 
@@ -43,6 +44,8 @@ export interface DeviceLinePortOptions {
   readonly pollStepMs?: number;
   /** Every byte the host wrote, for tests that check framing. */
   readonly record?: string[];
+  /** Longest line kept (default MAX_LINE, as a real port): a longer one is cut, the rest dropped. */
+  readonly maxLine?: number;
 }
 
 export class DeviceLinePort implements LinePort {
@@ -53,7 +56,7 @@ export class DeviceLinePort implements LinePort {
   readonly #record: string[] | undefined;
   readonly #lines: string[] = [];
   readonly #listeners: ((line: string) => void)[] = [];
-  #partial = '';
+  readonly #splitter: LineSplitter;
   #closed = false;
 
   constructor(device: SerialDevice, time: VirtualTime, o: DeviceLinePortOptions = {}) {
@@ -62,6 +65,7 @@ export class DeviceLinePort implements LinePort {
     this.path = o.path ?? 'virtual-balance';
     this.#step = o.pollStepMs ?? 50;
     this.#record = o.record;
+    this.#splitter = new LineSplitter(o.maxLine ?? MAX_LINE);
   }
 
   get closed(): boolean {
@@ -69,15 +73,9 @@ export class DeviceLinePort implements LinePort {
   }
 
   #data(text: string): void {
-    for (const ch of text) {
-      if (ch === '\n' || ch === '\r') {
-        if (this.#partial.length > 0) {
-          const line = this.#partial;
-          for (const l of this.#listeners) l(line);
-          this.#lines.push(line);
-        }
-        this.#partial = '';
-      } else this.#partial += ch;
+    for (const line of this.#splitter.push(text)) {
+      for (const l of this.#listeners) l(line);
+      this.#lines.push(line);
     }
   }
 

@@ -1,22 +1,20 @@
 // What the three balance emulators share: collecting command bytes into lines, the fault
 // switches (silent, garbled), and formatting a virtual reading as decimal grams. Pure.
 
+import { LineSplitter } from '../serial/line-splitter';
 import { countsToDecimal } from './units';
 import { type VirtualBalance, type VirtualReading } from './virtual-balance';
 
-/** Collects received bytes into commands ended by CR, LF or CR LF. */
-export class CommandLines {
-  #partial = '';
-  push(text: string): string[] {
-    const out: string[] = [];
-    for (const ch of text) {
-      if (ch === '\r' || ch === '\n') {
-        if (this.#partial !== '') out.push(this.#partial);
-        this.#partial = '';
-      } else this.#partial += ch;
-    }
-    return out;
-  }
+/** The emulators' command buffer, in characters: a balance's is small, and commands are short. */
+export const COMMAND_MAX = 256;
+
+/**
+ * Collects received bytes into commands ended by CR, LF or CR LF: the host's own splitter. A
+ * longer command is cut at COMMAND_MAX and the rest dropped; the emulator answers the cut head
+ * as a command it cannot read.
+ */
+export function commandLines(): LineSplitter {
+  return new LineSplitter(COMMAND_MAX);
 }
 
 /** Absolute value of a reading in grams as text ("12.3456"), and its sign. */

@@ -4,7 +4,7 @@
 
 import { type SerialDevice } from '../serial/device';
 import { CRLF, formatMtSicsWeight } from './mt-sics-codec';
-import { CommandLines, grams, onWire, type Pending, Repeater } from './virtual-common';
+import { commandLines, grams, onWire, type Pending, Repeater } from './virtual-common';
 import { type VirtualBalance, type VirtualReading } from './virtual-balance';
 
 export interface EmulatorOptions {
@@ -19,7 +19,7 @@ export class MtSicsEmulator implements SerialDevice {
   readonly balance: VirtualBalance;
   readonly #serial: string;
   readonly #timeoutMs: number;
-  readonly #lines = new CommandLines();
+  readonly #lines = commandLines();
   readonly #sir: Repeater;
   #pending: Pending | undefined;
 

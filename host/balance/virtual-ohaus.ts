@@ -5,7 +5,7 @@
 import { type SerialDevice } from '../serial/device';
 import { CRLF } from './mt-sics-codec';
 import { formatOhausWeight } from './ohaus-codec';
-import { CommandLines, grams, onWire, type Pending, Repeater } from './virtual-common';
+import { commandLines, grams, onWire, type Pending, Repeater } from './virtual-common';
 import { type VirtualBalance } from './virtual-balance';
 
 export interface OhausEmulatorOptions {
@@ -20,7 +20,7 @@ const SP_TIMEOUT_MS = 40_000;
 export class OhausEmulator implements SerialDevice {
   readonly balance: VirtualBalance;
   readonly #o: OhausEmulatorOptions;
-  readonly #lines = new CommandLines();
+  readonly #lines = commandLines();
   readonly #cp: Repeater;
   #pending: Pending | undefined;
 

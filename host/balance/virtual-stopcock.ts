@@ -4,7 +4,7 @@
 // board's wiring: occlude / release the virtual line at that instant). Pure, no Node APIs.
 
 import { type SerialDevice } from '../serial/device';
-import { CommandLines } from './virtual-common';
+import { commandLines } from './virtual-common';
 
 export interface StopcockActions {
   close(nowMs: number): void;
@@ -13,7 +13,7 @@ export interface StopcockActions {
 
 export class VirtualStopcock implements SerialDevice {
   readonly #actions: StopcockActions;
-  readonly #lines = new CommandLines();
+  readonly #lines = commandLines();
   #closed = false;
 
   constructor(actions: StopcockActions) {

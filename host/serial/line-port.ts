@@ -3,6 +3,7 @@
 // pseudo-terminal (the virtual board) and @serialport/binding-mock in the tests.
 
 import { SerialPortStream } from '@serialport/stream';
+import { LineSplitter, MAX_LINE } from './line-splitter';
 
 /** A serialport binding (bindings-cpp's autoDetect() or MockBinding), typed from the stream. */
 export type Binding = ConstructorParameters<typeof SerialPortStream>[0]['binding'];
@@ -25,7 +26,7 @@ export interface LinePort {
   readonly closed: boolean;
   /** Sends the text as it is: the caller adds the line ending its device wants. */
   write(text: string): Promise<void>;
-  /** The next line received (without CR/LF; empty lines skipped); SerialError 'timeout' or 'closed'. */
+  /** The next line received (split by line-splitter.ts); SerialError 'timeout' or 'closed'. */
   readLine(timeoutMs: number): Promise<string>;
   /** Drops lines received and not yet read (before a fresh command). */
   drain(): string[];
@@ -38,7 +39,7 @@ export interface OpenOptions {
   readonly baud: number;
   /** The binding: bindings-cpp's autoDetect() for real ports and ptys, MockBinding in tests. */
   readonly binding: Binding;
-  /** Longest line kept; longer input is cut there and the rest read as a new line. */
+  /** Longest line kept (default MAX_LINE): a longer one is cut there, the rest of it dropped (line-splitter.ts). */
   readonly maxLine?: number;
 }
 
@@ -46,7 +47,7 @@ export interface OpenOptions {
 export async function openLinePort(path: string, o: OpenOptions): Promise<LinePort> {
   const port = new SerialPortStream({ path, baudRate: o.baud, binding: o.binding, autoOpen: false });
   await new Promise<void>((resolve, reject) => port.open((err: Error | null) => (err ? reject(new SerialError('open-failed', path, openMessage(path, err))) : resolve())));
-  return new StreamLinePort(path, port, o.maxLine ?? 4096);
+  return new StreamLinePort(path, port, new LineSplitter(o.maxLine ?? MAX_LINE));
 }
 
 function openMessage(path: string, err: Error): string {
@@ -60,39 +61,23 @@ function openMessage(path: string, err: Error): string {
 class StreamLinePort implements LinePort {
   readonly path: string;
   readonly #port: SerialPortStream;
-  readonly #max: number;
-  #partial = '';
   readonly #lines: string[] = [];
   #waiter: ((line: string | SerialError) => void) | undefined;
   #closed = false;
   readonly #listeners: ((line: string) => void)[] = [];
 
-  constructor(path: string, port: SerialPortStream, maxLine: number) {
+  constructor(path: string, port: SerialPortStream, splitter: LineSplitter) {
     this.path = path;
     this.#port = port;
-    this.#max = maxLine;
-    port.on('data', (chunk: Buffer) => this.#data(chunk.toString('latin1')));
+    port.on('data', (chunk: Buffer) => {
+      for (const line of splitter.push(chunk.toString('latin1'))) this.#line(line);
+    });
     port.on('close', () => this.#end());
     port.on('error', () => this.#end());
   }
 
   get closed(): boolean {
     return this.#closed;
-  }
-
-  #data(text: string): void {
-    for (const ch of text) {
-      if (ch === '\n' || ch === '\r') {
-        if (this.#partial.length > 0) this.#line(this.#partial);
-        this.#partial = '';
-      } else {
-        this.#partial += ch;
-        if (this.#partial.length >= this.#max) {
-          this.#line(this.#partial);
-          this.#partial = '';
-        }
-      }
-    }
   }
 
   #line(line: string): void {
