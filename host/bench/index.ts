@@ -18,6 +18,7 @@ import { benchPopulation, idealBeside } from './population';
 import { benchWeb } from './web';
 import { benchNewcomer } from './newcomer';
 import { benchStation } from './station';
+import { benchLint } from './lint';
 
 /** Figure name -> [comparison, target]. Figures without a target are context. */
 const TARGETS: Record<string, ['<=' | '>=', number]> = {
@@ -67,6 +68,8 @@ const TARGETS: Record<string, ['<=' | '>=', number]> = {
   'newcomer.readmeStepsFailing': ['<=', 0],
   // Issue 19: virtual boards run by the test station at once without a missed deadline (station.ts).
   'station.boardsInParallel': ['>=', 8],
+  // Issue 20: Biome's diagnostics on the tree, infos included (lint.ts).
+  'lint.problems': ['<=', 0],
 };
 
 // Each benchmark in turn, with a line on stderr before and after it (issue 21: the bench used to
@@ -89,6 +92,7 @@ const BENCHES: readonly [string, () => Record<string, number> | Promise<Record<s
   ['dashboard in Chromium', () => benchWeb({ write: false })],
   ['README walkthrough', benchNewcomer],
   ['test station', benchStation],
+  ['lint', benchLint],
 ];
 const figures: Record<string, number> = {};
 const started = performance.now();
