@@ -2,9 +2,11 @@
 // (the step segment to run and its direction, whether the driver is powered, when to wake
 // next), events with reasons and refusals with numbered errors come out. It never reads a
 // clock or touches a pin. This file holds the delivery state machine and the commands; the
-// plan is made by planner.ts, boluses are asked for at bolus-desk.ts, every alarm goes
-// through fault-path.ts, the one way into the safe state, what the reservoir holds is kept by
-// reservoir.ts, and what a reset carries over comes in and goes out through carry-over.ts.
+// plan is made by planner.ts, boluses are asked for at bolus-desk.ts (which settles the
+// 24-hour ledger), every alarm goes through fault-path.ts, the one way into the safe state,
+// what the reservoir holds is kept by reservoir.ts, the settings commands (refill, threshold,
+// mechanics, battery, clock) are in pump-settings.ts, and what a reset carries over comes in
+// and goes out through carry-over.ts.
 
 import { Accounting, DEFAULT_LOW_RESERVOIR_NL } from './accounting';
 import { type AlarmName } from './alarms';
@@ -17,17 +19,17 @@ import { fail, ok, pumpError, type Result } from './errors';
 import { EventQueue } from './event-queue';
 import { type EventData, type PumpEvent, type Reason, reason } from './events';
 import { FaultPath } from './fault-path';
-import { readWholeNl } from './fields';
 import { type DrugLibrary } from './library';
-import { type Mechanics, plungerAreaMm2, readMechanics } from './mechanics';
+import { type Mechanics, plungerAreaMm2 } from './mechanics';
 import { DEFAULT_MONITOR, Monitor } from './monitor';
 import { Planner } from './planner';
-import { checkRefill, readRefillVolume, type RefillRecord, refillEvent } from './refill';
+import { PumpSettings } from './pump-settings';
+import { type RefillRecord } from './refill';
 import { type ReservoirRecord } from './reservoir';
 import { type Prescription } from './prescription';
 import { timeOfDay, worstCaseDailyNl } from './schedule';
 import { type PumpStatus, readStatus } from './status';
-import { FL_PER_NL, MS_PER_DAY } from './units';
+import { FL_PER_NL } from './units';
 import { type Plan, type PumpConfig, type PumpState, type SensorInputs } from './pump-types';
 import { type StepperFault } from '../ports/stepper';
 
@@ -54,6 +56,7 @@ export class Pump {
   readonly #desk = new BolusDesk(this.#events);
   readonly #faults: FaultPath;
   readonly #carry: CarryOver;
+  readonly #settings: PumpSettings;
   #state: PumpState = 'idle';
   #why = '';
   /** The operator paused: after the alarms clear, delivery stays paused. */
@@ -91,45 +94,37 @@ export class Pump {
       rateNlPerDay: () => (this.#engine ? this.#engine.totalRateNlPerDay() : 0),
       flPerMicrostep: () => this.mechanics.flPerMicrostep,
     });
+    this.#settings = new PumpSettings({ accounting: this.accounting, monitor: this.monitor, reservoir: this.reservoir, library: this.library, events: this.#events, faults: this.#faults });
   }
 
-  // prettier-ignore
   get state(): PumpState {
     return this.#state;
   }
-  // prettier-ignore
   get prescription(): Prescription | undefined {
     return this.#engine?.rx;
   }
-  // prettier-ignore
   get todOffsetMs(): number {
     return this.#todOffsetMs;
   }
-  // prettier-ignore
   get alarms() {
     return this.#faults.alarms;
   }
-  // prettier-ignore
   get ledger() {
     return this.#desk.ledger;
   }
   /** Changes to what the dose memory holds of boluses (ledger, clinician counts) and the reservoir. */
-  // prettier-ignore
   get doseRevision(): number {
     return this.#carry.revision(this.#desk);
   }
   /** How many times the single fault path entered the safe state: tests watch it. */
-  // prettier-ignore
   get safeStateEntries(): number {
     return this.#faults.safeStateEntries;
   }
   /** The next bolus number: never reused, across prescriptions and resets. */
-  // prettier-ignore
   get nextBolusId(): number {
     return this.#engine ? this.#engine.nextBolusId : this.#carry.firstBolusId;
   }
   /** When the running prescription's next periodic dose is due (Infinity: none). */
-  // prettier-ignore
   get nextPeriodicMs(): number {
     return this.#engine ? this.#engine.nextPeriodicMs : Infinity;
   }
@@ -143,7 +138,6 @@ export class Pump {
   }
 
   /** Basal plus running boluses now (0 unless delivering). */
-  // prettier-ignore
   get rateNlPerDay(): number {
     return this.#state === 'running' && this.#engine ? this.#engine.totalRateNlPerDay() : 0;
   }
@@ -299,16 +293,10 @@ export class Pump {
     const gate = this.#faults.gate();
     if (!gate.ok) return gate;
     if (this.#state === 'stopped') return fail(pumpError('TRIAL_OVER', 'the trial has finished; program a new prescription'));
-    if (this.#state === 'alarm')
-      return fail(
-        pumpError(
-          'ALARM_ACTIVE',
-          `alarm ${this.alarms
-            .list()
-            .map((a) => `A${a.code} ${a.name}`)
-            .join(', ')} holds delivery`,
-        ),
-      );
+    if (this.#state === 'alarm') {
+      const names = this.alarms.list().map((a) => `A${a.code} ${a.name}`);
+      return fail(pumpError('ALARM_ACTIVE', `alarm ${names.join(', ')} holds delivery`));
+    }
     if (this.#state !== 'paused') return fail(pumpError('NOT_PAUSED', 'delivery is running'));
     const held = this.reservoir.undeliverable(this.#engine.rx);
     if (held) return fail(held);
@@ -343,67 +331,38 @@ export class Pump {
 
   /** Records a refill: the volume now in it and (from a programmer) what was drawn out and put in. */
   refill(now: number, volumeNl: unknown, record?: RefillRecord): Result<true> {
-    const gate = this.#faults.gate();
-    if (!gate.ok) return gate;
-    const read = readRefillVolume(volumeNl, this.mechanics.syringe);
-    if (!read.ok) return read;
-    const before = this.accounting.reservoirNl;
-    const rx = this.#engine?.rx;
     // Stopped: nothing runs, nor starts by itself (an alarm the operator had not paused under would).
     const s = this.#state;
     const stopped = s === 'idle' || s === 'paused' || s === 'stopped' || (s === 'alarm' && this.#operatorPaused);
-    const checked = record ? checkRefill(record, { library: this.library, held: this.reservoir.held, running: rx, stopped, expectedNl: before }) : undefined;
-    if (checked && !checked.ok) return checked;
-    this.accounting.refill(read.value);
-    if (checked) this.reservoir.refilled(checked.value.contents);
-    const held = rx && this.reservoir.undeliverable(rx);
-    if (held) this.#why = held.message;
-    const e = refillEvent(record, checked?.value, held !== undefined);
-    this.#events.push(now, 'refill', e.why, { beforeNl: before, afterNl: read.value, ...e.data });
-    if (this.accounting.reservoirNl > this.accounting.lowReservoirNl) this.#faults.gone(now, 'RESERVOIR_LOW');
-    if (this.accounting.stepsLeft(this.mechanics.flPerMicrostep) > 0) this.#faults.gone(now, 'RESERVOIR_EMPTY');
-    return ok(true);
+    const hold = (why: string): void => {
+      this.#why = why;
+    };
+    return this.#settings.refill(now, volumeNl, record, { mechanics: this.mechanics, engine: this.#engine, stopped, hold });
   }
 
   /** Sets the low-reservoir threshold (default 2 mL). */
   setLowReservoirThreshold(now: number, volumeNl: unknown): Result<true> {
-    const read = readWholeNl(volumeNl, 'lowReservoirNl');
-    if (!read.ok) return read;
-    this.accounting.setLowThreshold(read.value);
-    this.#events.push(now, 'setting', reason('THRESHOLD_SET'), { lowReservoirNl: read.value });
-    if (this.accounting.reservoirNl > read.value) this.#faults.gone(now, 'RESERVOIR_LOW');
-    return ok(true);
+    return this.#settings.lowReservoirThreshold(now, volumeNl);
   }
 
   /** New mechanics or calibration (service role), only while delivery is not running. */
   setMechanics(now: number, input: unknown): Result<Mechanics> {
     if (this.#state === 'running') return fail(pumpError('RUNNING', 'pause delivery before changing the mechanics'));
-    const m = readMechanics(input);
-    if (!m.ok) return m;
-    this.mechanics = m.value;
-    if (this.#engine) this.#engine.flPerMicrostep = m.value.flPerMicrostep;
-    this.monitor.setPlungerArea(plungerAreaMm2(m.value));
-    this.#events.push(now, 'setting', reason('MECHANICS_SET'), { syringe: m.value.syringe.name, flPerMicrostep: m.value.flPerMicrostep, calibrated: m.value.calibrated });
+    const m = this.#settings.mechanics(now, input, this.#engine);
+    if (m.ok) this.mechanics = m.value;
     return m;
   }
 
   /** A new battery is in: the charge count starts full again. */
   batteryReplaced(now: number): Result<true> {
-    this.monitor.battery.replaced(now);
-    this.#events.push(now, 'battery', reason('BATTERY_REPLACED'), {});
-    return ok(true);
+    return this.#settings.batteryReplaced(now);
   }
 
   /** Sets the time of day; a flexible schedule follows the new clock from now on. */
   setTimeOfDay(now: number, timeOfDayMs: unknown): Result<true> {
-    const gate = this.#faults.gate();
-    if (!gate.ok) return gate;
-    const valid = typeof timeOfDayMs === 'number' && Number.isInteger(timeOfDayMs) && timeOfDayMs >= 0 && timeOfDayMs < MS_PER_DAY;
-    if (!valid) return fail(pumpError('FIELD_RANGE', `timeOfDayMs must be a whole number from 0 to ${MS_PER_DAY - 1}`, 'timeOfDayMs'));
-    this.#engine?.advance(now);
-    this.#todOffsetMs = timeOfDay(timeOfDayMs, -now);
-    this.#engine?.retime(now, this.#todOffsetMs);
-    this.#events.push(now, 'clock', reason('CLOCK_SET'), { timeOfDayMs });
+    const set = this.#settings.timeOfDay(now, timeOfDayMs, this.#engine);
+    if (!set.ok) return set;
+    this.#todOffsetMs = set.value;
     return ok(true);
   }
 
