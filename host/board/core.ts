@@ -10,21 +10,20 @@ import { readPrescription } from '../../firmware/core/prescription';
 import { type PumpStatus } from '../../firmware/core/status';
 import { type Auth, type Entropy, type Role, ROLES } from '../../firmware/protocol/auth';
 import { hmacSha256 } from '../protocol/digest-noble';
-import { createAuth, servicePinAtBoot } from '../../firmware/app/security';
+import { type LineTransport } from '../../firmware/app/assemble';
+import { servicePinAtBoot } from '../../firmware/app/security';
 import { nobleDigest } from '../protocol/digest-noble';
-import { ProtocolLink } from '../../firmware/protocol/link';
+import { type ProtocolLink } from '../../firmware/protocol/link';
 import { bytesToHex, hexToBytes } from '../../firmware/shared/hex';
-import { SerialRouter } from '../../firmware/protocol/ne1000/router';
+import { type SerialRouter } from '../../firmware/protocol/ne1000/router';
 import { type FlashPartition } from '../../firmware/ports/flash';
 import { type KeyValueStore } from '../../firmware/ports/kv-store';
-import { StoredKeys } from '../../firmware/storage/persistence';
 import { parseRig } from '../sim/population';
 import { ConfigRefused, createVirtualPump, type VirtualPump } from '../sim/virtual-pump';
 import { MockFlash } from '../storage/flash-mock';
 import { MockKeyValueStore } from '../storage/kv-mock';
 import { type ImageSink } from './image-writes';
 
-export const FIRMWARE_VERSION = '0.1.0';
 /** The device's log partition: 128 KB of 4 KB blocks (firmware/app/partitions.csv). */
 export const FLASH_BYTES = 128 * 1024;
 export const FLASH_BLOCK = 4096;
@@ -163,6 +162,26 @@ function seededEntropy(seedHex: string): Entropy {
   };
 }
 
+/**
+ * The board's serial line without a UART: what the firmware sends collects here until the
+ * host takes it for the pty (text and NE-1000's raw bytes alike, in order).
+ */
+class CollectedLine implements LineTransport {
+  onBytes: ((bytes: Uint8Array) => void) | undefined = undefined;
+  #chunks: string[] = [];
+  write(text: string): void {
+    this.#chunks.push(text);
+  }
+  writeBytes(bytes: Uint8Array): void {
+    this.#chunks.push(String.fromCharCode(...bytes));
+  }
+  take(): string {
+    const out = this.#chunks.join('');
+    this.#chunks = [];
+    return out;
+  }
+}
+
 export class BoardCore {
   readonly pump: VirtualPump;
   readonly link: ProtocolLink;
@@ -172,18 +191,22 @@ export class BoardCore {
   readonly #kv: ImagedKv;
   readonly #flash: ImagedFlash;
   readonly #provisioningMs: number;
-  #out: string[] = [];
+  readonly #line: CollectedLine;
   /** Keys generated or installed at this boot (hex), for the host to write to keys.json. */
   readonly installedKeys: Partial<Record<Role, string>> = {};
 
-  private constructor(pump: VirtualPump, kv: ImagedKv, flash: ImagedFlash, o: BoardCoreOptions) {
+  private constructor(pump: VirtualPump, line: CollectedLine, kv: ImagedKv, flash: ImagedFlash, o: BoardCoreOptions) {
     this.pump = pump;
+    this.#line = line;
     this.#kv = kv;
     this.#flash = flash;
     this.#provisioningMs = o.provisioningWindowMs;
-    const controller = pump.controller;
-    const persistence = pump.persistence!;
-    const keys = new StoredKeys(persistence.records);
+    // AUTH (failures are security events, the lockout kept in NVS), the link and the NE-1000
+    // router, wired by the firmware's own composition root (firmware/app/assemble.ts).
+    const { auth, keys, link, router } = pump.programming!;
+    this.auth = auth;
+    this.link = link;
+    this.serial = router;
     for (const role of ROLES) {
       const hex = o.keys?.[role];
       if (hex === undefined) continue;
@@ -192,26 +215,6 @@ export class BoardCore {
         this.installedKeys[role] = hex;
       }
     }
-    // As on the device (firmware/app/main.ts): failed attempts are security events, and the
-    // lockout is kept in NVS across restarts.
-    this.auth = createAuth({ controller, entropy: seededEntropy(o.entropyHex), digest: nobleDigest, keys, records: persistence.records });
-    this.link = new ProtocolLink({
-      controller,
-      auth: this.auth,
-      firmwareVersion: FIRMWARE_VERSION,
-      write: (line) => this.#out.push(`${line}\r\n`),
-      // The history on the flash image, for LOG (pumpctl log).
-      ...(persistence.log && { log: persistence.log }),
-    });
-    // NE-1000 packets are bytes (STX, ETX, a CRC), not lines: they go out as they are.
-    this.serial = new SerialRouter({
-      controller,
-      link: this.link,
-      records: persistence.records,
-      timer: pump.clock,
-      writeBytes: (b) => this.#out.push(String.fromCharCode(...b)),
-      firmwareVersion: FIRMWARE_VERSION,
-    });
   }
 
   /**
@@ -228,6 +231,7 @@ export class BoardCore {
     kv.sink = sink;
     const flash = new ImagedFlash(flashImage);
     flash.sink = sink;
+    const line = new CollectedLine();
     let pump: VirtualPump;
     const rig = o.rig === undefined ? undefined : parseRig(o.rig);
     if (rig && !rig.ok) throw new RangeError(`--rig: ${rig.message}`);
@@ -242,12 +246,13 @@ export class BoardCore {
         ...(rig?.ok && rig.rig.options),
         storage: kv,
         flash,
+        programming: { entropy: seededEntropy(o.entropyHex), digest: nobleDigest, transport: line },
       });
     } catch (e) {
       if (e instanceof ConfigRefused) return { ok: false, what: 'prescription', error: e.error };
       throw e;
     }
-    const core = new BoardCore(pump, kv, flash, o);
+    const core = new BoardCore(pump, line, kv, flash, o);
     // A new board stores what it booted with, as if programmed: a later start without the
     // files (or with other defaults) boots the same prescription and mechanics, as a device
     // would. The hooks are persistence's own (the records it writes on COMMIT and MECH).
@@ -306,7 +311,7 @@ export class BoardCore {
       const r = pausing ? c.pause() : c.resume();
       said = { command: pausing ? 'pause' : 'resume', ok: r.ok, text: r.ok ? (pausing ? 'paused' : 'resumed') : `E${r.error.code} ${r.error.message}` };
     } else {
-      // The service button held as at a boot (firmware/app/main.ts): keys may be set without a
+      // The service button held as at a boot (firmware/app/assemble.ts): keys may be set without a
       // session for a while, and an AUTH lockout is cleared. The press also acknowledges
       // alarms, as on the device after boot.
       const locked = this.auth.failures > 0;
@@ -345,9 +350,8 @@ export class BoardCore {
   }
 
   #result(): StepResult {
-    // CRLF, as the device sends it (firmware/app/main.ts).
-    const out = this.#out.join('');
-    this.#out = [];
+    // CRLF, as the device sends it (firmware/app/assemble.ts).
+    const out = this.#line.take();
     // The pump's event list is a queue here (boot events included), so it does not grow.
     const events = this.pump.events.splice(0);
     const nvs = this.#kv.dirty ? this.nvsImage() : undefined;

@@ -4,9 +4,9 @@
 // schedule. Tests, benchmarks and `npm start` all build the pump this way. No Node imports:
 // it is bundled into the XS engine later.
 
+import { assemble, HX711_MN_PER_COUNT, type Programming, type ProgrammingWiring } from '../../firmware/app/assemble';
 import { boardPin } from '../../firmware/app/board';
-import { bootController } from '../../firmware/app/boot';
-import { Controller, type ControllerConfig, type ControllerPorts, createController } from '../../firmware/app/controller';
+import { type Controller, type ControllerConfig } from '../../firmware/app/controller';
 import { type FlashPartition } from '../../firmware/ports/flash';
 import { type KeyValueStore } from '../../firmware/ports/kv-store';
 import { type StepperPort } from '../../firmware/ports/stepper';
@@ -14,13 +14,9 @@ import { Persistence } from '../../firmware/storage/persistence';
 import { formatError, type PumpError } from '../../firmware/core/errors';
 import { type PumpEvent } from '../../firmware/core/events';
 import { readMechanics } from '../../firmware/core/mechanics';
-import { BuzzerLed } from '../../firmware/drivers/annunciator';
-import { AdcBattery } from '../../firmware/drivers/battery-adc';
-import { EndStops } from '../../firmware/drivers/end-stops';
-import { Hx711Force } from '../../firmware/drivers/hx711';
-import { openPinchValve, type PinchValve } from '../../firmware/drivers/pinch-valve';
-import { PulseStepper } from '../../firmware/drivers/pulse-stepper';
-import { Sf06Flow } from '../../firmware/drivers/sf06-lf';
+import { type BuzzerLed } from '../../firmware/drivers/annunciator';
+import { type PulseStepper } from '../../firmware/drivers/pulse-stepper';
+import { type Sf06Flow } from '../../firmware/drivers/sf06-lf';
 import { FaultSchedule } from './fault-schedule';
 import { createIoMocks, PinBus } from './io-mocks';
 import { FluidLine, type FluidLineOptions } from './line';
@@ -85,6 +81,13 @@ export interface VirtualPumpOptions extends ControllerConfig {
   readonly flowSensor?: boolean;
   /** Charge already used from the battery at the start (fraction, default 0). */
   readonly batteryUsedFraction?: number;
+  /**
+   * The programming link as the device wires it (firmware/app/assemble.ts), on this entropy,
+   * digest and line; needs `storage` (keys and the AUTH lockout live in NVS).
+   */
+  readonly programming?: ProgrammingWiring;
+  /** The service pin held down through the boot (the provisioning window, with `programming`). */
+  readonly serviceHeldAtBoot?: boolean;
 }
 
 /** The firmware refused the configuration: `error` is its numbered error. */
@@ -98,7 +101,8 @@ export class ConfigRefused extends Error {
 
 const pin = (name: string): number => boardPin(name).gpio;
 const DIVIDER = boardPin('battery').divider ?? [2, 1];
-const HX711_COUNTS_PER_MN = 2; // a 5 kg cell at gain 128 gives about 2 counts per mN
+/** The firmware's scale (assemble.ts), as the load cell's model counts. */
+const HX711_COUNTS_PER_MN = 1 / HX711_MN_PER_COUNT;
 
 export const SIM_PINS = { step: pin('step'), dir: pin('dir'), enable: pin('enable') };
 
@@ -118,6 +122,8 @@ export interface VirtualPump {
   readonly stepper: PulseStepper;
   readonly controller: Controller;
   readonly persistence: Persistence | undefined;
+  /** AUTH, the keys, the link and the router, with `programming` in the options. */
+  readonly programming: Programming | undefined;
   readonly faults: FaultSchedule;
   readonly bus: PinBus;
   /** Every event the firmware published, oldest first. */
@@ -189,95 +195,75 @@ export function createVirtualPump(options: VirtualPumpOptions): VirtualPump {
   bus.setInput(pin('syringeEmpty'), 1);
   bus.setInput(pin('plungerHome'), 1);
 
-  const stepper = new PulseStepper({
-    Digital: io.Digital,
-    PWM: io.PWM,
-    timer: clock,
-    ticks: clock,
-    microseconds: clock.microseconds,
-    pins: SIM_PINS,
-    enableActiveLow,
-    faultPin: boardPin('fault'),
-    stallPin: boardPin('stall'),
-  });
-  const sensor = new Sf06Flow({ I2C: i2c.I2C, data: pin('i2cSda'), clock: pin('i2cScl'), model: 'SLF3S-0600F' });
-  const flow = {
-    model: sensor.model,
-    fullScaleNlPerMin: sensor.fullScaleNlPerMin,
-    start: () => sensor.start(),
-    stop: () => sensor.stop(),
-    read: () => {
-      syncSensorFaults();
-      return sensor.read();
-    },
-  };
+  // The load cell's amplifier and the valve as parts on the line, where fitted; the firmware's
+  // drivers for them are opened in assemble(), on these pins.
   let forceModel: ForceModel | undefined;
-  let force: Hx711Force | undefined;
   let hx711: Hx711Device | undefined;
   if (options.loadCell) {
     const fm = new ForceModel({ line, boreDiameterUm: mechanics.value.syringe.innerDiameterUm, seed });
     forceModel = fm;
-    const hx = { sck: pin('hx711Sck'), dout: pin('hx711Dout') };
-    hx711 = new Hx711Device({ bus, timer: clock, pins: hx, source: () => fm.sample(clock.nowMs), countsPerMilliNewton: HX711_COUNTS_PER_MN });
-    force = new Hx711Force({ Digital: io.Digital, pins: hx, ticks: clock, scaleMilliNewtonPerCount: 1 / HX711_COUNTS_PER_MN });
+    hx711 = new Hx711Device({ bus, timer: clock, pins: { sck: pin('hx711Sck'), dout: pin('hx711Dout') }, source: () => fm.sample(clock.nowMs), countsPerMilliNewton: HX711_COUNTS_PER_MN });
   }
-  // The valve as a part on the line and its gate pin, then the firmware's driver on that pin.
-  let valve: VirtualValve | undefined;
-  let valveDriver: PinchValve | undefined;
-  if (options.valve) {
-    valve = new VirtualValve({ bus, pin: pin('valve'), line, ...(options.valve !== true && { spec: options.valve }) });
-    const opened = openPinchValve({ Digital: io.Digital, pin: boardPin('valve') });
-    if (!opened.ok) throw new ConfigRefused(opened.error);
-    valveDriver = opened.value;
-  }
-  const annunciator = options.annunciator ? new BuzzerLed({ PWM: io.PWM, Digital: io.Digital, timer: clock, pins: { buzzer: pin('buzzer'), led: pin('led') } }) : undefined;
+  const valve = options.valve ? new VirtualValve({ bus, pin: pin('valve'), line, ...(options.valve !== true && { spec: options.valve }) }) : undefined;
+  // The service button: released (its pull-up) unless held through the boot.
+  const service = boardPin('service');
+  if (options.serviceHeldAtBoot === true) bus.setInput(service.gpio, (service.activeLow ?? true) ? 0 : 1);
 
-  const persistence = options.storage ? new Persistence(options.storage, options.flash) : undefined;
   const events: PumpEvent[] = [];
-  const subscribe = (c: Controller): void => {
-    if (options.keepEvents !== false) c.subscribe((e) => events.push(e));
-  };
   const lineEdge = (): void => rig.lineEdge();
-  const ports: ControllerPorts = {
-    stepper: options.wrapStepper ? options.wrapStepper(stepper) : stepper,
-    ticks: clock,
-    timer: clock,
-    ...(options.flowSensor !== false && { flow }),
-    battery: new AdcBattery({ Analog: analog.Analog, pin: pin('battery'), divider: { numerator: DIVIDER[0]!, denominator: DIVIDER[1]! } }),
-    endStops: new EndStops({ Digital: io.Digital, pins: { syringeEmpty: boardPin('syringeEmpty'), plungerHome: boardPin('plungerHome') } }),
-    ...(force && { force }),
-    ...(annunciator && { annunciator }),
-    ...(valveDriver && { valve: valveDriver }),
-    // The rig counts the STEP line itself, as a hardware counter would: the dose guard's
-    // independent count (never the driver's position).
-    stepCounter: {
-      get count() {
-        if (options.deadStepCounter === true) return 0;
-        const n = rig.stepLinePulses;
-        // A PCNT watch point fires on the next edge; a PWM train makes its edges with no pin
-        // event here, so that edge is put on the clock (the callback is made once).
-        const hz = rig.pulsingHz;
-        if (hz > 0 && rig.onLinePulse) clock.set(lineEdge, Math.max(1, Math.ceil(1_000 / hz)));
-        return n;
-      },
-      set onPulse(f: (() => void) | undefined) {
-        rig.onLinePulse = f;
-      },
-      get onPulse() {
-        return rig.onLinePulse;
-      },
+  // The rig counts the STEP line itself, as a hardware counter would: the dose guard's
+  // independent count (never the driver's position).
+  const stepCounter = {
+    get count() {
+      if (options.deadStepCounter === true) return 0;
+      const n = rig.stepLinePulses;
+      // A PCNT watch point fires on the next edge; a PWM train makes its edges with no pin
+      // event here, so that edge is put on the clock (the callback is made once).
+      const hz = rig.pulsingHz;
+      if (hz > 0 && rig.onLinePulse) clock.set(lineEdge, Math.max(1, Math.ceil(1_000 / hz)));
+      return n;
+    },
+    set onPulse(f: (() => void) | undefined) {
+      rig.onLinePulse = f;
+    },
+    get onPulse() {
+      return rig.onLinePulse;
     },
   };
-  const created = persistence ? bootController(ports, options, persistence, subscribe) : createController(ports, options);
-  if (!created.ok) throw new ConfigRefused(created.error);
-  const controller = created.value;
   const faults = FaultSchedule.parse(options.faults ?? [], { line, flowSensor: flowModel, drive, battery });
   if (!faults.ok) throw new Error(faults.message);
-  faults.schedule.attach(clock);
-  if (!persistence) {
-    subscribe(controller);
-    controller.start();
-  }
+  // The schedule's timers go on the clock where they always have: before the controller's first
+  // timers without storage, after the boot with it (timers due at the same ms run in the order set).
+  const attachFaults = (): void => faults.schedule.attach(clock);
+  const assembled = assemble({
+    io: { Digital: io.Digital, PWM: io.PWM, I2C: i2c.I2C, Analog: analog.Analog, timer: clock, ticks: clock, microseconds: clock.microseconds },
+    fitted: { flow: options.flowSensor !== false, loadCell: options.loadCell === true, annunciator: options.annunciator === true, valve: options.valve !== undefined && options.valve !== false },
+    parts: {
+      ...(options.wrapStepper && { stepper: options.wrapStepper }),
+      // The device mock applies the model's fault switches at each read.
+      flow: (sensor: Sf06Flow) => ({
+        model: sensor.model,
+        fullScaleNlPerMin: sensor.fullScaleNlPerMin,
+        start: () => sensor.start(),
+        stop: () => sensor.stop(),
+        read: () => {
+          syncSensorFaults();
+          return sensor.read();
+        },
+      }),
+      stepCounter,
+    },
+    config: options,
+    ...(options.storage && { storage: { kv: options.storage, flash: options.flash } }),
+    ...(options.keepEvents !== false && { onEvent: (e: PumpEvent) => void events.push(e) }),
+    ...(!options.storage && { beforeStart: attachFaults }),
+    ...(options.programming && { programming: options.programming }),
+  });
+  if (!assembled.ok) throw new ConfigRefused(assembled.error);
+  const { controller, persistence, programming, parts } = assembled.value;
+  if (options.storage) attachFaults();
+  const stepper: PulseStepper = parts.stepper;
+  const annunciator: BuzzerLed | undefined = parts.annunciator;
   return {
     clock,
     rig,
@@ -292,6 +278,7 @@ export function createVirtualPump(options: VirtualPumpOptions): VirtualPump {
     stepper,
     controller,
     persistence,
+    programming,
     faults: faults.schedule,
     bus,
     events,
