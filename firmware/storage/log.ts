@@ -2,40 +2,38 @@
 // partition. Records are never rewritten; when the newest block is full the oldest block is
 // erased and reused, so the oldest records go first, in order. A record counts only once its
 // commit byte is written, after the rest of it: a power cut at any byte leaves a record that
-// is skipped at the next boot and never read. Format and reasoning: docs/storage-log.md.
+// is skipped at the next boot and never read. The bytes of a block header and a record are
+// encoded and checked in log-format.ts; this file is the ring. Format and reasoning:
+// docs/storage-log.md.
 
 import { fail, ok, pumpError, type PumpError, type Result } from '../core/errors';
 import { type FlashPartition } from '../ports/flash';
-import { crc16 } from '../shared/crc';
+import {
+  dataEnd,
+  encodeHeader,
+  encodeRecord,
+  headerBlockSeq,
+  headerFirstSeq,
+  headerTorn,
+  headerValid,
+  headerVersion,
+  LOG_BLOCK_HEADER_BYTES,
+  LOG_FORMAT_VERSION,
+  LOG_MAX_PAYLOAD,
+  LOG_MAX_TYPE,
+  LOG_RECORD_OVERHEAD,
+  logGeometry,
+  RECORD_COMMIT,
+  RECORD_KILLED,
+  recordSizeAt,
+  tornStart,
+  u32,
+} from './log-format';
 
-export const LOG_FORMAT_VERSION = 1;
-/** Block header: magic "PLOG", version, reserved 0, block sequence u32, first record sequence u32, CRC-16. */
-export const LOG_BLOCK_HEADER_BYTES = 16;
-/** Record: magic, payload length, sequence u32, type, payload, CRC-16, commit byte. */
-export const LOG_RECORD_OVERHEAD = 10;
-export const LOG_MAX_PAYLOAD = 254;
-/** Record types 0-254 are the caller's (firmware/storage/log-records.ts); 255 is never valid. */
-export const LOG_MAX_TYPE = 254;
+export { LOG_BLOCK_HEADER_BYTES, LOG_FORMAT_VERSION, LOG_MAX_PAYLOAD, LOG_MAX_TYPE, LOG_RECORD_OVERHEAD } from './log-format';
 
-const MAGIC0 = 0x50; // 'P'
-const MAGIC1 = 0x4c; // 'L'
-const MAGIC2 = 0x4f; // 'O'
-const MAGIC3 = 0x47; // 'G'
-const HEADER_CRC_AT = 14;
-const RECORD_MAGIC = 0xa5;
-/** Written last, in a write of its own: the record is complete only when this byte reads back. */
-const RECORD_COMMIT = 0x5a;
-/**
- * A torn record found at boot has its magic overwritten with this (1 -> 0 bits only, allowed
- * without an erase) before anything is appended after it, so later boots know it for a closed
- * torn write and not for corruption. Charge loss in NOR cells turns 0 bits into 1, never
- * 0xA5 into 0x00, so rot does not fake it.
- */
-const RECORD_KILLED = 0x00;
-const ERASED = 0xff;
 /** Problems kept in `problems` (all are counted in `problemCount`). */
 const MAX_PROBLEMS = 32;
-const MIN_BLOCK_SIZE = 512;
 
 export interface LogRecord {
   readonly seq: number;
@@ -70,43 +68,6 @@ export interface LogStats {
 }
 
 type Visit = (buf: Uint8Array, at: number, seq: number) => boolean;
-
-function u32(buf: Uint8Array, at: number): number {
-  return (buf[at]! | (buf[at + 1]! << 8) | (buf[at + 2]! << 16) | (buf[at + 3]! << 24)) >>> 0;
-}
-
-function putU32(buf: Uint8Array, at: number, value: number): void {
-  buf[at] = value & 0xff;
-  buf[at + 1] = (value >>> 8) & 0xff;
-  buf[at + 2] = (value >>> 16) & 0xff;
-  buf[at + 3] = (value >>> 24) & 0xff;
-}
-
-/** One past the last programmed (non-0xFF) byte: where the next write may start. */
-function dataEnd(buf: Uint8Array): number {
-  let end = buf.length;
-  while (end > 0 && buf[end - 1] === ERASED) end--;
-  return end;
-}
-
-/** `byte` is `want` part-programmed over an erased byte: it cleared only bits `want` clears. */
-function partOf(byte: number, want: number): boolean {
-  return byte !== ERASED && (byte & want) === want;
-}
-
-/**
- * The first byte of the last region of the head block after a cut append: the record magic,
- * the magic half-programmed, or the closing 0x00 half-programmed over the magic. A cut leaves
- * the byte it stops at half-programmed, so each of these is a torn write to close, not rot.
- */
-function tornStart(byte: number): boolean {
-  return partOf(byte, RECORD_MAGIC) || (byte | RECORD_MAGIC) === RECORD_MAGIC;
-}
-
-function magicAt(buf: Uint8Array, i: number): boolean {
-  const m = i === 0 ? MAGIC0 : i === 1 ? MAGIC1 : i === 2 ? MAGIC2 : MAGIC3;
-  return buf[i] === m;
-}
 
 export class FlashLog {
   readonly #flash: FlashPartition;
@@ -157,7 +118,7 @@ export class FlashLog {
    * is not a log (no block with a valid header) or holds a newer format is refused.
    */
   static open(flash: FlashPartition): Result<FlashLog> {
-    const bad = FlashLog.#geometry(flash);
+    const bad = logGeometry(flash.byteLength, flash.blockSize);
     if (bad) return fail(bad);
     const log = new FlashLog(flash);
     const error = log.#scan();
@@ -166,7 +127,7 @@ export class FlashLog {
 
   /** Erases the whole partition and opens it empty (a service action: everything is lost). */
   static format(flash: FlashPartition): Result<FlashLog> {
-    const bad = FlashLog.#geometry(flash);
+    const bad = logGeometry(flash.byteLength, flash.blockSize);
     if (bad) return fail(bad);
     for (let b = 0; b < flash.byteLength / flash.blockSize; b++) flash.eraseBlock(b);
     return FlashLog.open(flash);
@@ -226,14 +187,7 @@ export class FlashLog {
     if (this.#head < 0 || this.#writePos + size > bs) this.#startBlock();
     const seq = this.#nextSeq;
     const rec = this.#rec;
-    rec[0] = RECORD_MAGIC;
-    rec[1] = length;
-    putU32(rec, 2, seq);
-    rec[6] = type;
-    for (let i = 0; i < length; i++) rec[7 + i] = payload[i]!;
-    const crc = crc16(rec, 7 + length);
-    rec[7 + length] = crc & 0xff;
-    rec[8 + length] = crc >>> 8;
+    encodeRecord(rec, seq, type, payload, length);
     const at = this.#head * bs + this.#writePos;
     this.#flash.write(at, rec.subarray(0, size - 1));
     this.#one[0] = RECORD_COMMIT;
@@ -273,15 +227,6 @@ export class FlashLog {
     return out;
   }
 
-  static #geometry(flash: FlashPartition): PumpError | undefined {
-    const { byteLength, blockSize } = flash;
-    const blocks = byteLength / blockSize;
-    if (!Number.isInteger(blockSize) || blockSize < MIN_BLOCK_SIZE || blockSize > 0x10000 || !Number.isInteger(blocks) || blocks < 2) {
-      return pumpError('LOG_GEOMETRY', `a ${byteLength}-byte partition of ${blockSize}-byte blocks: the log needs at least 2 whole blocks of ${MIN_BLOCK_SIZE} to 65536 bytes`);
-    }
-    return undefined;
-  }
-
   /** The block k places before the head in ring order (k = 0 is the head). */
   #ring(k: number): number {
     const n = this.#blocks;
@@ -315,15 +260,15 @@ export class FlashLog {
     let future = 0;
     for (let b = 0; b < n; b++) {
       const h = this.#flash.read(b * bs, LOG_BLOCK_HEADER_BYTES);
-      const valid = magicAt(h, 0) && magicAt(h, 1) && magicAt(h, 2) && magicAt(h, 3) && crc16(h, HEADER_CRC_AT) === (h[HEADER_CRC_AT]! | (h[HEADER_CRC_AT + 1]! << 8));
-      if (valid && h[4]! !== LOG_FORMAT_VERSION) {
-        future = future || h[4]!;
+      const valid = headerValid(h);
+      if (valid && headerVersion(h) !== LOG_FORMAT_VERSION) {
+        future = future || headerVersion(h);
         continue;
       }
-      const seq = valid ? u32(h, 6) : 0;
+      const seq = valid ? headerBlockSeq(h) : 0;
       if (valid && seq !== 0 && (seq - 1) % n === b) {
         this.#blockSeq[b] = seq;
-        this.#hdrFirst[b] = u32(h, 10);
+        this.#hdrFirst[b] = headerFirstSeq(h);
         if (seq > this.#headSeq) {
           this.#headSeq = seq;
           this.#head = b;
@@ -342,13 +287,7 @@ export class FlashLog {
       }
       const end = dataEnd(this.#flash.read(b * bs, bs));
       if (end === 0) continue; // erased
-      // The last byte programmed may be half-programmed by the cut (host/storage/flash-mock.ts).
-      let prefix = end <= LOG_BLOCK_HEADER_BYTES;
-      for (let i = 0; i < 5 && i < end; i++) {
-        const want = i === 4 ? LOG_FORMAT_VERSION : i === 0 ? MAGIC0 : i === 1 ? MAGIC1 : i === 2 ? MAGIC2 : MAGIC3;
-        prefix = prefix && (h[i] === want || (i === end - 1 && partOf(h[i]!, want)));
-      }
-      if (prefix) {
+      if (headerTorn(h, end)) {
         this.#problem('LOG_TORN', b, 0, `block ${b}: its header was cut short by a power loss while the block was being started; the block will be erased and reused`);
       } else {
         bad++;
@@ -393,7 +332,7 @@ export class FlashLog {
     const end = Math.max(LOG_BLOCK_HEADER_BYTES, dataEnd(buf));
     let p = LOG_BLOCK_HEADER_BYTES;
     while (p < end) {
-      const size = this.#validAt(buf, p, end, lastSeq);
+      const size = recordSizeAt(buf, p, end, lastSeq);
       if (size > 0) {
         const seq = u32(buf, p + 2);
         if (boot) {
@@ -408,7 +347,7 @@ export class FlashLog {
         continue;
       }
       let q = p + 1;
-      while (q < end && this.#validAt(buf, q, end, lastSeq) === 0) q++;
+      while (q < end && recordSizeAt(buf, q, end, lastSeq) === 0) q++;
       if (boot && buf[p] !== RECORD_KILLED) {
         const len = buf[p + 1]!;
         const committed = len <= LOG_MAX_PAYLOAD && p + len + LOG_RECORD_OVERHEAD <= end && buf[p + len + LOG_RECORD_OVERHEAD - 1] === RECORD_COMMIT;
@@ -425,17 +364,6 @@ export class FlashLog {
     return lastSeq;
   }
 
-  /** The size of the committed, CRC-valid record at `p` newer than `lastSeq`, or 0. */
-  #validAt(buf: Uint8Array, p: number, end: number, lastSeq: number): number {
-    if (buf[p] !== RECORD_MAGIC) return 0;
-    const len = buf[p + 1]!;
-    const size = len + LOG_RECORD_OVERHEAD;
-    if (len > LOG_MAX_PAYLOAD || p + size > end || buf[p + size - 1] !== RECORD_COMMIT) return 0;
-    const crc = buf[p + size - 3]! | (buf[p + size - 2]! << 8);
-    if (crc16(buf.subarray(p), size - 3) !== crc) return 0;
-    return u32(buf, p + 2) > lastSeq ? size : 0;
-  }
-
   /** Erases the block after the head (the oldest, whose records are dropped) and starts it. */
   #startBlock(): void {
     const n = this.#blocks;
@@ -448,19 +376,8 @@ export class FlashLog {
     this.#last[b] = 0;
     this.#used[b] = 0;
     this.#flash.eraseBlock(b);
-    const h = this.#hdr;
-    h[0] = MAGIC0;
-    h[1] = MAGIC1;
-    h[2] = MAGIC2;
-    h[3] = MAGIC3;
-    h[4] = LOG_FORMAT_VERSION;
-    h[5] = 0;
-    putU32(h, 6, seq);
-    putU32(h, 10, this.#nextSeq);
-    const crc = crc16(h, HEADER_CRC_AT);
-    h[HEADER_CRC_AT] = crc & 0xff;
-    h[HEADER_CRC_AT + 1] = crc >>> 8;
-    this.#flash.write(b * this.#bs, h);
+    encodeHeader(this.#hdr, seq, this.#nextSeq);
+    this.#flash.write(b * this.#bs, this.#hdr);
     this.#blockSeq[b] = seq;
     this.#hdrFirst[b] = this.#nextSeq;
     this.#used[b] = LOG_BLOCK_HEADER_BYTES;
