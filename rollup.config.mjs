@@ -8,6 +8,11 @@
 // (PUMP_BOARD: a board name from pinmap.json or its mcconfig target such as esp32/esp32s3;
 // default: the file's "default"), stripped to what firmware/app/board.ts reads. Tests and the
 // virtual rig import the whole file and read its default, as before.
+//
+// The other code XS runs is bundled by the same plugins with the same settings (xsBundleConfig
+// below): the XS parity bundles (host/xs/bundle.ts) and the SDK's Linux programs
+// (host/lin/build.ts), so XS on the host runs what the board runs. They differ in the entry,
+// the tsconfig's file list (tsconfig.xs.json), what stays an import and the output.
 
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -73,30 +78,51 @@ export function configFor(wanted) {
   };
 }
 
+/**
+ * The TypeScript transform for everything XS runs: type errors fail the build (strict, ES2022,
+ * no Node or DOM types; the tsconfig passed in must extend tsconfig.firmware.json and add files
+ * only, host-tests/bundle-config.test.ts checks it).
+ */
+export const TYPESCRIPT_OPTIONS = Object.freeze({ filterRoot: root, noEmitOnError: true });
+export const JSON_OPTIONS = Object.freeze({ preferConst: true });
+/**
+ * Pure-JS packages the firmware uses (@noble/hashes for HMAC-SHA256) are bundled in; only the
+ * ES module entry points, never a Node one.
+ */
+export const RESOLVE_OPTIONS = Object.freeze({ browser: false, exportConditions: ['import', 'default'], preferBuiltins: false });
+/** No helpers for older engines: XS implements ES2022 and beyond. */
+export const XS_OUTPUT = Object.freeze({ generatedCode: 'es2015', sourcemap: false });
+
+/** Rollup would only warn and keep an unresolved import (for example `node:fs`): fail instead. */
+export function failUnresolved(warning, warn) {
+  if (warning.code === 'UNRESOLVED_IMPORT') throw new Error(`not available on XS: ${warning.message}`);
+  warn(warning);
+}
+
+/**
+ * A bundle of code XS runs: the device image below, and the XS parity bundles and the Linux
+ * target's program (host/xs/bundle.ts, host/lin/build.ts), so that XS on the host runs what
+ * the board runs. Only the entry, the file list (`tsconfig`), what stays an import and the
+ * output's file and format differ between them.
+ * @param {{ input: string, tsconfig: string, external?: (id: string) => boolean, output: import('rollup').OutputOptions }} bundle
+ * @returns {import('rollup').RollupOptions}
+ */
+export function xsBundleConfig({ input, tsconfig, external = () => false, output }) {
+  return {
+    input,
+    external,
+    plugins: [typescript({ ...TYPESCRIPT_OPTIONS, tsconfig }), json(JSON_OPTIONS), nodeResolve(RESOLVE_OPTIONS)],
+    onwarn: failUnresolved,
+    output: { ...XS_OUTPUT, ...output },
+  };
+}
+
 /** @type {import('rollup').RollupOptions} */
-const config = {
+const config = xsBundleConfig({
   input: `${root}firmware/app/main.ts`,
+  tsconfig: `${root}tsconfig.firmware.json`,
   external: isDeviceModule,
-  plugins: [
-    // Type errors fail the build (tsconfig.firmware.json: strict, ES2022, no Node or DOM types).
-    typescript({ tsconfig: `${root}tsconfig.firmware.json`, filterRoot: root, noEmitOnError: true }),
-    json({ preferConst: true }),
-    // Pure-JS packages the firmware uses (@noble/hashes for HMAC-SHA256) are bundled in; only
-    // the ES module entry points, never a Node one.
-    nodeResolve({ browser: false, exportConditions: ['import', 'default'], preferBuiltins: false }),
-  ],
-  onwarn(warning, warn) {
-    // Rollup would only warn and keep the import (for example `node:fs`): fail instead.
-    if (warning.code === 'UNRESOLVED_IMPORT') throw new Error(`not available on XS: ${warning.message}`);
-    warn(warning);
-  },
-  output: {
-    file: `${root}build/firmware/main.js`,
-    format: 'es',
-    // No helpers for older engines: XS implements ES2022 and beyond.
-    generatedCode: 'es2015',
-    sourcemap: false,
-  },
-};
+  output: { file: `${root}build/firmware/main.js`, format: 'es' },
+});
 
 export default configFor(process.env.PUMP_BOARD);

@@ -1,6 +1,6 @@
 // `npx tsx host/lin/build.ts`: the firmware on the virtual rig, headless on Linux under the
-// Moddable SDK. Bundles host/lin/main.ts (firmware + virtual rig, no Node) with esbuild into
-// build/lin/main.js, then, with MODDABLE set and the SDK's tools built, runs
+// Moddable SDK. Bundles host/lin/main.ts (firmware + virtual rig, no Node) with rollup, as the
+// device image is (rollup.config.mjs), into build/lin/main.js, then, with MODDABLE set and the SDK's tools built, runs
 // `mcconfig -m -p x-cli-lin` (manifest.json swaps that bundle in for the device's) and starts
 // the program it links. `--bundle-only` stops after the bundle. `--entry digest-check` builds
 // host/lin/digest-check.ts instead (the native digest on the published vectors), into its own
@@ -15,11 +15,11 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { type OutputOptions, rollup } from 'rollup';
 import { ROOT } from '../device/cli';
 import { DEVICE_ERRORS, formatDeviceProblem } from '../device/errors';
 import { checkToolchain } from '../device/toolchain';
-import { XS_ESBUILD } from '../xs/bundle';
+import { XS_TSCONFIG, xsBundleConfigModule } from '../xs/bundle';
 
 const OUT = join(ROOT, 'build/lin/main.js');
 /** The entries this script builds; each is a module with no imports but the native ones below. */
@@ -30,8 +30,16 @@ const SDK_MODULES = ['crypt', 'hmac', 'entropy-native'];
 
 /** build/lin/main.js: one ES module (Moddable loads it as the app's "main"). */
 export async function bundleLin(entry: LinEntry = 'main'): Promise<string> {
-  // As for the XS parity bundle, but an ES module written to disk.
-  await build({ ...XS_ESBUILD, entryPoints: [fileURLToPath(new URL(`./${entry}.ts`, import.meta.url))], outfile: OUT, format: 'esm', external: SDK_MODULES, logLevel: 'warning' });
+  // As the XS parity bundle (host/xs/bundle.ts), but an ES module written to disk.
+  const { xsBundleConfig } = await xsBundleConfigModule();
+  const input = fileURLToPath(new URL(`./${entry}.ts`, import.meta.url));
+  const options = xsBundleConfig({ input, tsconfig: XS_TSCONFIG, external: (id) => SDK_MODULES.includes(id), output: { file: OUT, format: 'es' } });
+  const bundle = await rollup(options);
+  try {
+    await bundle.write(options.output as OutputOptions);
+  } finally {
+    await bundle.close();
+  }
   return OUT;
 }
 
