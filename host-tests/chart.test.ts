@@ -1,10 +1,12 @@
-// The chart library: SVG text and a PNG that is a valid image (chunk structure, IHDR, CRCs,
-// inflated size), deterministic, with the series actually drawn.
+// The chart library: SVG text, and a PNG rendered from it by resvg with the bundled font only
+// (valid chunks with their CRC-32s, the chart's size, deterministic, the series and the text
+// actually drawn, text as wide as the layout measures it).
+import { readFileSync } from 'node:fs';
 import { inflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { type Chart, crc32, encodePng, layout, PNG_SIGNATURE, rasterize, renderPng, renderSvg } from '../host/chart/index';
-import { GLYPH_COUNT, glyph } from '../host/chart/font5x7';
-
+import { crc32 } from '../firmware/shared/crc';
+import { CHART_FONT_FAMILY, CHART_FONT_FILE, type Chart, PNG_SIGNATURE, renderPng, renderSvg, svgToPng } from '../host/chart/index';
+import { CELL_W } from '../host/chart/scene';
 const CHART: Chart = {
   title: 'Start-up curve, 1 mL/h',
   x: { label: 'time', unit: 'min' },
@@ -30,8 +32,7 @@ function parsePng(png: Uint8Array): PngChunk[] {
     const len = view.getUint32(at);
     const type = String.fromCharCode(...png.subarray(at + 4, at + 8));
     const data = png.subarray(at + 8, at + 8 + len);
-    const crc = view.getUint32(at + 8 + len);
-    expect((crc32(png.subarray(at + 4, at + 8 + len)) ^ 0xffffffff) >>> 0, `CRC of ${type}`).toBe(crc);
+    expect(crc32(png.subarray(at + 4, at + 8 + len)), `CRC of ${type}`).toBe(view.getUint32(at + 8 + len));
     chunks.push({ type, data });
     at += 12 + len;
   }
@@ -39,28 +40,62 @@ function parsePng(png: Uint8Array): PngChunk[] {
   return chunks;
 }
 
-describe('PNG', () => {
-  it('crc32 matches the published check value', () => {
-    // CRC-32 of "123456789" is 0xCBF43926 (the catalogue check value).
-    expect((crc32(new TextEncoder().encode('123456789')) ^ 0xffffffff) >>> 0).toBe(0xcbf43926);
-  });
+/** RGBA pixels of an 8-bit RGBA, non-interlaced PNG (ISO/IEC 15948 filters 0-4 undone). */
+function decodePng(png: Uint8Array): { width: number; height: number; rgba: Uint8Array } {
+  const chunks = parsePng(png);
+  const ihdr = new DataView(chunks[0]!.data.buffer, chunks[0]!.data.byteOffset, 13);
+  const width = ihdr.getUint32(0);
+  const height = ihdr.getUint32(4);
+  expect([...chunks[0]!.data.subarray(8)]).toEqual([8, 6, 0, 0, 0]);
+  const raw = inflateSync(Buffer.concat(chunks.filter((c) => c.type === 'IDAT').map((c) => c.data)));
+  const stride = width * 4;
+  expect(raw.length).toBe(height * (1 + stride));
+  const out = new Uint8Array(height * stride);
+  for (let y = 0; y < height; y++) {
+    const filter = raw[y * (1 + stride)]!;
+    for (let i = 0; i < stride; i++) {
+      const x = raw[y * (1 + stride) + 1 + i]!;
+      const a = i >= 4 ? out[y * stride + i - 4]! : 0;
+      const b = y > 0 ? out[(y - 1) * stride + i]! : 0;
+      const c = i >= 4 && y > 0 ? out[(y - 1) * stride + i - 4]! : 0;
+      const p = a + b - c;
+      const paeth = Math.abs(p - a) <= Math.abs(p - b) && Math.abs(p - a) <= Math.abs(p - c) ? a : Math.abs(p - b) <= Math.abs(p - c) ? b : c;
+      const pred = [0, a, b, (a + b) >> 1, paeth][filter];
+      if (pred === undefined) throw new Error(`filter ${filter}`);
+      out[y * stride + i] = (x + pred) & 0xff;
+    }
+  }
+  return { width, height, rgba: out };
+}
 
-  it('a chart renders to a valid 800 x 500 palette PNG', () => {
+/** Columns [first, last] holding a pixel darker than mid grey. */
+function inkColumns(img: { width: number; height: number; rgba: Uint8Array }): [number, number] {
+  let first = Infinity;
+  let last = -1;
+  for (let y = 0; y < img.height; y++)
+    for (let x = 0; x < img.width; x++) {
+      const i = (y * img.width + x) * 4;
+      if (img.rgba[i]! < 128 && img.rgba[i + 3]! > 128) {
+        first = Math.min(first, x);
+        last = Math.max(last, x);
+      }
+    }
+  return [first, last];
+}
+
+const textSvg = (text: string, family = CHART_FONT_FAMILY): string =>
+  `<svg xmlns="http://www.w3.org/2000/svg" width="300" height="30" font-family="${family}"><rect width="300" height="30" fill="#ffffff"/><text x="10" y="20" font-size="10">${text}</text></svg>`;
+
+describe('PNG (resvg, bundled font)', () => {
+  it('a chart renders to a valid 800 x 500 RGBA PNG', () => {
     const png = renderPng(CHART);
     const chunks = parsePng(png);
-    expect(chunks.map((c) => c.type)).toEqual(['IHDR', 'PLTE', 'IDAT', 'IEND']);
-    const ihdr = new DataView(chunks[0]!.data.buffer, chunks[0]!.data.byteOffset, 13);
-    expect([ihdr.getUint32(0), ihdr.getUint32(4)]).toEqual([800, 500]);
-    expect([...chunks[0]!.data.subarray(8)]).toEqual([8, 3, 0, 0, 0]);
-    const paletteSize = chunks[1]!.data.length / 3;
-    expect(paletteSize).toBeGreaterThan(3);
-    expect(paletteSize).toBeLessThanOrEqual(256);
-    const raw = inflateSync(chunks[2]!.data);
-    expect(raw.length).toBe(500 * (1 + 800));
-    for (let y = 0; y < 500; y++) expect(raw[y * 801]).toBe(0);
-    // Plausible size: far smaller than raw, far bigger than blank.
-    expect(png.length).toBeGreaterThan(2_000);
-    expect(png.length).toBeLessThan(100_000);
+    expect(chunks[0]!.type).toBe('IHDR');
+    expect(chunks.at(-1)!.type).toBe('IEND');
+    const img = decodePng(png);
+    expect([img.width, img.height]).toEqual([800, 500]);
+    expect(png.length).toBeGreaterThan(5_000);
+    expect(png.length).toBeLessThan(200_000);
   });
 
   it('is deterministic', () => {
@@ -68,27 +103,32 @@ describe('PNG', () => {
     expect(renderSvg(CHART)).toBe(renderSvg(CHART));
   });
 
-  it('falls back to RGB above 256 colours', () => {
-    const w = 32;
-    const h = 16;
-    const rgb = new Uint8Array(w * h * 3);
-    for (let i = 0; i < w * h; i++) rgb.set([i & 0xff, i >> 8, 7], i * 3);
-    const chunks = parsePng(encodePng(w, h, rgb));
-    expect(chunks.map((c) => c.type)).toEqual(['IHDR', 'IDAT', 'IEND']);
-    expect(chunks[0]!.data[9]).toBe(2);
-    expect(Buffer.from(inflateSync(chunks[1]!.data)).subarray(1, 1 + w * 3)).toEqual(Buffer.from(rgb.subarray(0, w * 3)));
+  it('draws the series in its colour inside the plot', () => {
+    const img = decodePng(renderPng(CHART));
+    let blue = 0;
+    for (let i = 0; i < img.rgba.length; i += 4) if (img.rgba[i] === 0x00 && img.rgba[i + 1] === 0x72 && img.rgba[i + 2] === 0xb2) blue++;
+    expect(blue).toBeGreaterThan(500);
   });
 
-  it('draws the series in its colour inside the plot, and text in the font', () => {
-    const scene = layout(CHART);
-    const cv = rasterize(scene);
-    let blue = 0;
-    for (let i = 0; i < cv.rgb.length; i += 3) if (cv.rgb[i] === 0x00 && cv.rgb[i + 1] === 0x72 && cv.rgb[i + 2] === 0xb2) blue++;
-    expect(blue).toBeGreaterThan(500);
-    expect(GLYPH_COUNT).toBe(95);
-    // '1' in the classic 5 x 7 font: a vertical bar in column 2 with a foot.
-    expect(glyph('1')).toEqual([0x00, 0x42, 0x7f, 0x40, 0x00]);
-    expect(glyph('\u00b5')).toEqual(glyph('?'));
+  it('draws text with the bundled font, and only with it', () => {
+    const bundled = svgToPng(textSvg('flow (mL/h)'));
+    expect(inkColumns(decodePng(bundled))[1]).toBeGreaterThan(10);
+    // System fonts are not loaded, so any other family (one this machine may well have, a
+    // generic one, a missing one) falls back to the bundled font: the same pixels everywhere.
+    for (const family of ['DejaVu Sans', 'serif', 'NoSuchFont']) expect(Buffer.from(svgToPng(textSvg('flow (mL/h)', family))).equals(Buffer.from(bundled)), family).toBe(true);
+    expect(readFileSync(CHART_FONT_FILE).toString('latin1')).toContain(CHART_FONT_FAMILY); // the file's name table
+    expect(renderSvg(CHART)).toContain(`font-family="${CHART_FONT_FAMILY}, monospace"`);
+  });
+
+  it('sets text as wide as the layout measures it (CELL_W px a character at 10 px)', () => {
+    for (const text of ['0.000', 'flow per interval', 'WWWWWWWWWWWWWWWWWWWW', 'iiiiiiiiiiiiiiiiiiii']) {
+      const [first, last] = inkColumns(decodePng(svgToPng(textSvg(text))));
+      const measured = text.length * CELL_W;
+      // The ink is narrower than the advance by the side bearings: within 2 px of a character's cell at each end.
+      expect(last - first + 1).toBeLessThanOrEqual(measured + 1);
+      expect(last - first + 1).toBeGreaterThan(measured - 2 * CELL_W);
+      expect(first).toBeGreaterThanOrEqual(10);
+    }
   });
 });
 

@@ -9,6 +9,7 @@ import { renderProtocolCommands } from '../host/docs/protocol-commands-md';
 import { renderProtocolExample } from '../host/docs/protocol-example';
 import { withPumpctlErrors } from '../host/docs/pumpctl-md';
 import { EXIT } from '../host/cli/errors';
+import { PNG_SIGNATURE } from '../host/chart/png';
 
 describe('docs/errors.md', () => {
   it('is the table generated from firmware/core/errors.ts (run `npm run docs` after changing it)', () => {
@@ -78,10 +79,22 @@ describe('docs/pumpctl.md', () => {
 });
 
 describe('docs/images (the example accuracy run)', () => {
+  // The SVGs are compared byte for byte; the PNGs are resvg's renderings of them, whose pixels
+  // may change with resvg's version, so they are checked for being PNGs of the SVG's size.
   it('are the charts the example run draws (run `npm run docs` after changing the analysis or the charts)', async () => {
     const { renderAccuracyExample } = await import('../host/docs/accuracy-example');
     const example = await renderAccuracyExample();
-    expect(Buffer.from(example.trumpet).equals(readFileSync(new URL('../docs/images/trumpet-1mlh.png', import.meta.url)))).toBe(true);
-    expect(Buffer.from(example.startup).equals(readFileSync(new URL('../docs/images/startup-1mlh.png', import.meta.url)))).toBe(true);
+    expect(readFileSync(new URL('../docs/images/trumpet-1mlh.svg', import.meta.url), 'utf8')).toBe(example.trumpet);
+    expect(readFileSync(new URL('../docs/images/startup-1mlh.svg', import.meta.url), 'utf8')).toBe(example.startup);
+  });
+
+  it.each(['trumpet-1mlh', 'startup-1mlh'])('%s.png is a PNG of its SVG’s size', (name) => {
+    const png = readFileSync(new URL(`../docs/images/${name}.png`, import.meta.url));
+    const svg = readFileSync(new URL(`../docs/images/${name}.svg`, import.meta.url), 'utf8');
+    const [, w, h] = /^<svg [^>]*width="(\d+)" height="(\d+)"/.exec(svg)!;
+    expect([...png.subarray(0, 8)]).toEqual([...PNG_SIGNATURE]);
+    expect(png.toString('latin1', 12, 16)).toBe('IHDR');
+    expect([png.readUInt32BE(16), png.readUInt32BE(20)]).toEqual([Number(w), Number(h)]);
+    expect(png.length).toBeGreaterThan(5_000); // drawn, not blank
   });
 });

@@ -1,6 +1,6 @@
-// The chart model shared by the SVG and PNG renderers: a title, two axes with labels and
-// units, line / step / point series, horizontal reference lines and a legend. Plain data, so
-// pumpctl and the accuracy reports build it without knowing how it is drawn.
+// The chart model the SVG renderer (and through it the PNG) draws: a title, two axes with
+// labels and units, line / step / point series, horizontal reference lines and a legend. Plain
+// data, so pumpctl and the accuracy reports build it without knowing how it is drawn.
 
 export interface Axis {
   readonly label: string;
@@ -42,6 +42,9 @@ export interface Chart {
   /** Draw the legend (default true when there is more than one series or a labelled line). */
   readonly legend?: boolean;
 }
+
+/** The charts' one font: svg.ts names it, png.ts loads its file (DejaVu Sans Mono, bundled). */
+export const CHART_FONT_FAMILY = 'DejaVu Sans Mono';
 
 /** Colour-blind-safe defaults (Okabe and Ito 2008). */
 export const PALETTE = ['#0072b2', '#d55e00', '#009e73', '#cc79a7', '#e69f00', '#56b4e9', '#000000'] as const;

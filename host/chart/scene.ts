@@ -1,6 +1,6 @@
 // Lays a chart out once as a list of primitives in pixels (rectangles, polylines, text,
-// markers), so the SVG and the PNG show exactly the same thing. Deterministic: no clock, no
-// randomness, numbers formatted with fixed rules.
+// markers) that svg.ts writes out (and png.ts renders from that SVG). Deterministic: no clock,
+// no randomness, numbers formatted with fixed rules.
 
 import { type Axis, axisTitle, type Chart, PALETTE } from './model';
 
@@ -26,7 +26,10 @@ export interface Scene {
   readonly items: readonly Primitive[];
 }
 
-/** Glyph cell of the built-in font at scale 1: 5 x 7 pixels drawn in a 6 x 9 cell. */
+/**
+ * Text cell at scale 1 (10 px type): 6 px wide, DejaVu Sans Mono's advance of 0.602 em, so a
+ * width is measured by counting characters; 9 px high, the line the layout leaves for it.
+ */
 export const CELL_W = 6;
 export const CELL_H = 9;
 

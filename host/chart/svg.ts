@@ -2,7 +2,7 @@
 // series clipped to the plot area. Deterministic (fixed number formatting, no ids from
 // counters shared between calls).
 
-import { type Chart } from './model';
+import { CHART_FONT_FAMILY, type Chart } from './model';
 import { CELL_H, layout, type Primitive } from './scene';
 
 function esc(text: string): string {
@@ -41,7 +41,7 @@ export function renderSvg(chart: Chart): string {
   const s = layout(chart);
   const { plot } = s;
   return [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${s.width}" height="${s.height}" viewBox="0 0 ${s.width} ${s.height}" font-family="DejaVu Sans Mono, Menlo, Consolas, monospace">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${s.width}" height="${s.height}" viewBox="0 0 ${s.width} ${s.height}" font-family="${CHART_FONT_FAMILY}, monospace">`,
     `<title>${esc(chart.title)}</title>`,
     `<defs><clipPath id="plot"><rect x="${n(plot.x)}" y="${n(plot.y)}" width="${n(plot.w)}" height="${n(plot.h)}"/></clipPath></defs>`,
     ...s.items.map(element),

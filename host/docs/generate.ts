@@ -11,6 +11,7 @@ import { renderProtocolCommands } from './protocol-commands-md';
 import { renderProtocolExample } from './protocol-example';
 import { withPumpctlErrors } from './pumpctl-md';
 import { renderAccuracyExample } from './accuracy-example';
+import { svgToPng } from '../chart';
 
 const doc = (name: string): URL => new URL(`../../docs/${name}`, import.meta.url);
 const hardware = (name: string): URL => new URL(`../../hardware/${name}`, import.meta.url);
@@ -39,10 +40,15 @@ writeFileSync(doc('protocol.md'), withWorkedExample(readFileSync(doc('protocol.m
 writeFileSync(doc('pumpctl.md'), withPumpctlErrors(readFileSync(doc('pumpctl.md'), 'utf8')));
 writeFileSync(hardware('README.md'), withWiringTable(readFileSync(hardware('README.md'), 'utf8')));
 const example = await renderAccuracyExample();
-writeFileSync(doc('images/trumpet-1mlh.png'), example.trumpet);
-writeFileSync(doc('images/startup-1mlh.png'), example.startup);
+for (const [name, svg] of [
+  ['trumpet-1mlh', example.trumpet],
+  ['startup-1mlh', example.startup],
+] as const) {
+  writeFileSync(doc(`images/${name}.svg`), svg);
+  writeFileSync(doc(`images/${name}.png`), svgToPng(svg));
+}
 const svgs = renderAllWiringSvgs();
 for (const [name, svg] of svgs) writeFileSync(hardware(name), svg);
 console.log('wrote docs/errors.md, docs/alarms.md, docs/protocol-commands.md, the worked example in docs/protocol.md and the error tables in docs/pumpctl.md');
-console.log('wrote docs/images/trumpet-1mlh.png and docs/images/startup-1mlh.png (the example accuracy run)');
+console.log('wrote docs/images/trumpet-1mlh.svg, startup-1mlh.svg and their PNGs (the example accuracy run)');
 console.log(`wrote the wiring table in hardware/README.md and hardware/${[...svgs.keys()].join(', hardware/')}`);
