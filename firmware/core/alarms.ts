@@ -37,7 +37,7 @@ export const ALARMS = {
     momentary: true,
     ackBeforeChange: true,
     raisedBy:
-      'The flow sensor measures far less than the plunger pushed (cumulative deficit over the noise allowance) and, over the last 30 s or so, less than a fifth of the pushed volume reached the sensor; or the plunger force passes the occlusion threshold where a load cell is fitted. At 1 mL/h within 120 s, at 0.1 mL/h within 900 s of a full occlusion. The plunger backs off by what the line took up since flow stopped arriving, plus what it held while the flow passed.',
+      'The flow sensor measures far less than the plunger pushed (cumulative deficit over the noise allowance) and, over the last 30 s or so, less than a fifth of the pushed volume reached the sensor; or, with part of the flow still arriving, its share stops rising (the catheter past the sensor filling behind a block at the tip); or the plunger force passes the occlusion threshold where a load cell is fitted. At 1 mL/h within 120 s, at 0.1 mL/h within 900 s of a full occlusion on the default line; within 180 s and 1200 s where the catheter past the sensor holds up to half of the compliance (detection.md). The plunger backs off by what the line took up since flow stopped arriving, plus what it held while the flow passed.',
     clears:
       'Clear the blockage, then acknowledge: delivery resumes without catching up. At rest a blocked line shows nothing to the flow sensor, so the acknowledgement cannot confirm the line is clear: delivery resumes, and the alarm comes back (with a back-off of only what was pushed since) if it is still blocked. Where a load cell reads and the line pressure still stands, the alarm stays (acknowledged) and delivery stays stopped until the pressure falls.',
   },
