@@ -58,6 +58,54 @@ describe('allowance', () => {
   });
 });
 
+describe('the occlusion back-off (issue 15)', () => {
+  // 0.1 mL/h, 1 uL a pulse: 111 pulses an hour pass (101.7 uL + the 10 uL margin).
+  function atTenthMlPerHour(): DoseGuard {
+    const rx = readPrescription(continuous(2_400_000));
+    if (!rx.ok) throw new Error(rx.error.message);
+    const g = new DoseGuard(0, 1_000_000_000);
+    g.prescribe(0, rx.value);
+    g.check(0, 0);
+    return g;
+  }
+
+  it('reverse pulses are not delivery, nor are the forward pulses that make them good', () => {
+    // An hour at the rate, then a 40 uL back-off and the 40 uL that take the line up again on
+    // the resume: counted as delivery, 180 pulses against 111 (the back-off of a population rig
+    // at 0.1 mL/h tripped the guard, which cut the back-off short).
+    const g = atTenthMlPerHour();
+    expect(g.check(HOUR - 1_000, 100)).toBeUndefined();
+    g.direction(-1);
+    expect(g.check(HOUR, 140)).toBeUndefined();
+    expect(g.behindPulses).toBe(40);
+    g.direction(1);
+    expect(g.check(HOUR + 1_000, 180)).toBeUndefined();
+    expect(g.behindPulses).toBe(0);
+    // Past the furthest point, forward pulses count again: 12 more breach the hour.
+    expect(g.check(HOUR + 2_000, 192)?.window).toBe('hour');
+  });
+
+  it('reverse pulses are not subtracted: a runaway after a back-off is caught as soon as without it', () => {
+    const g = atTenthMlPerHour();
+    g.check(1_000, 50);
+    g.direction(-1);
+    g.check(2_000, 60);
+    g.direction(1);
+    // 10 back, 10 made good, then 61 more: 111 counted, and one more breaches, as it would have.
+    expect(g.check(3_000, 131)).toBeUndefined();
+    expect(g.check(4_000, 132)?.window).toBe('hour');
+  });
+
+  it('a DIR line that claims reverse can hide no more than the day counted forward', () => {
+    const g = atTenthMlPerHour();
+    g.check(1_000, 20);
+    g.direction(-1);
+    // 200 pulses "reverse" with only 20 counted forward before: 180 of them count as delivery.
+    expect(g.check(2_000, 220)?.window).toBe('hour');
+    expect(g.behindPulses).toBe(20);
+  });
+});
+
 describe("the guard's memory", () => {
   it('is kept at the time its buckets cover, even when no check ran since (found by a false trip)', () => {
     const rx = readPrescription(continuous(2_400_000));

@@ -10,8 +10,17 @@
 // Windows: pulses are summed in 1-minute buckets over the last 61 minutes and 10-minute buckets
 // over the last 24 h 10 min, so a window's sum covers at least the hour (the day) and at most
 // one bucket more; the allowances are computed for those longer spans, so steady delivery at
-// the prescribed rate never reaches them. The counter cannot tell the direction, so reverse
-// steps (the occlusion back-off) count too: erring high.
+// the prescribed rate never reaches them.
+//
+// Direction (issue 15): the counter counts pulses either way. Counted as delivery, an occlusion
+// back-off at 0.1 mL/h (10-40 uL against a 10 uL margin) tripped the guard mid back-off, which
+// cut the back-off short (a 171 uL release on one rig of the population), and the forward steps
+// that later take the line's pressure up again counted a second time. The guard therefore counts
+// the plunger's advance past the furthest point it reached: pulses sent while the DIR line stood
+// reverse put it behind that point, and forward pulses count again once it is back there. The
+// DIR line is the one the driver obeys (the app tells the guard when it sets it), not the
+// engine's bookkeeping; and how far behind the plunger may be is bounded by what the day window
+// counted forward, so a DIR line that lied could hide at most that much, once.
 
 import { fail, ok, pumpError, type Result } from './errors';
 import { type Prescription } from './prescription';
@@ -180,6 +189,10 @@ export class DoseGuard {
   pulsesSeen = 0;
   #flPerMicrostep: number;
   readonly #breach: { window: 'hour' | 'day'; countedNl: number; allowedNl: number } = { window: 'hour', countedNl: 0, allowedNl: 0 };
+  /** The DIR line for the pulses being counted now: 1 forward, -1 reverse (set by the app). */
+  #direction: 1 | -1 = 1;
+  /** Pulses the plunger stands behind the furthest point it reached (reverse not yet made good). */
+  #behindPulses = 0;
 
   constructor(now: number, flPerMicrostep: number) {
     this.#hour = new Buckets(HOUR_BUCKET_MS, HOUR_BUCKETS, now);
@@ -199,6 +212,20 @@ export class DoseGuard {
   /** A clinician bolus or priming was accepted at the command desk: its volume is allowed too. */
   accepted(now: number, volumeNl: number, durationMs: number): void {
     this.#extra.push([now + durationMs + DAY_SPAN_MS, volumeNl]);
+  }
+
+  /**
+   * The DIR line was set for the pulses that follow (the app calls this where it sets the line,
+   * after `check` counted the pulses sent before). Reverse pulses are not delivery; the forward
+   * pulses that make them good are not delivery either (dose-guard.ts, "Direction").
+   */
+  direction(dir: 1 | -1): void {
+    this.#direction = dir;
+  }
+
+  /** How far behind its furthest point the plunger stands, in pulses (for tests and status). */
+  get behindPulses(): number {
+    return this.#behindPulses;
   }
 
   /** The volume of a microstep changed (new mechanics, a calibration). */
@@ -227,8 +254,21 @@ export class DoseGuard {
     const d = last === undefined ? 0 : pulses - last;
     // A counter that went backwards was reset or wrapped: what it counted since is unknown, and
     // the guard takes the new total as all new (erring high) rather than as nothing.
-    const added = d >= 0 ? d : pulses;
-    this.pulsesSeen += added;
+    const counted = d >= 0 ? d : pulses;
+    this.pulsesSeen += counted;
+    let added = counted;
+    if (this.#direction === -1) {
+      // Behind the furthest point by at most what the day counted forward: past that, reverse
+      // pulses are not believed, and count as delivery (erring high).
+      const room = Math.max(0, this.#day.sum - this.#behindPulses);
+      const back = Math.min(counted, room);
+      this.#behindPulses += back;
+      added = counted - back;
+    } else if (this.#behindPulses > 0) {
+      const good = Math.min(counted, this.#behindPulses);
+      this.#behindPulses -= good;
+      added = counted - good;
+    }
     this.#hour.add(now, added);
     this.#day.add(now, added);
     let extra = 0;
@@ -277,7 +317,7 @@ export class DoseGuard {
    */
   nextCheckMs(maxStepHz: number): number {
     const ms = Math.floor((this.#headroomPulses * 1_000) / maxStepHz);
-    return ms >= GUARD_CHECK_MS ? GUARD_CHECK_MS : ms <= GUARD_MIN_CHECK_MS ? GUARD_MIN_CHECK_MS : ms;
+    return ms >= GUARD_CHECK_MS ? GUARD_CHECK_MS : Math.max(ms, GUARD_MIN_CHECK_MS);
   }
 
   #nl(pulses: number): number {
