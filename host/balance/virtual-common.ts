@@ -28,7 +28,7 @@ export function onWire(balance: VirtualBalance, reply: string): string {
   if (balance.garbleReplies > 0) {
     balance.garbleReplies--;
     // A baud-rate mismatch turns text into high-bit noise; keep the line ending so it is one line.
-    return reply.replace(/[^\r\n]/g, (c) => String.fromCharCode((c.charCodeAt(0) * 7 + 129) & 0xff)).replace(/[\r\n]+$/, '') + '\r\n';
+    return `${reply.replace(/[^\r\n]/g, (c) => String.fromCharCode((c.charCodeAt(0) * 7 + 129) & 0xff)).replace(/[\r\n]+$/, '')}\r\n`;
   }
   return reply;
 }
