@@ -13,6 +13,9 @@ import {
   FIRST_LOCK_MS,
   MAX_LOCK_MS,
   MAX_SESSIONS,
+  frameMacWith,
+  frameMacWithPads,
+  keyPads,
   MemoryKeyStore,
   NONCE_TTL_MS,
   PROVISIONING_WINDOW_MS,
@@ -400,6 +403,22 @@ describe('fixed vectors', () => {
     expect(code(auth.verify(0, SID, mac, '42 CBOLUS 50000 60000', 42))).toBe('ok');
 
     expect({ proof: req.proofHex, device: granted.value.deviceProofHex, ks: bytesToHex(s.ks), mac }).toEqual(RECORDED);
+  });
+
+  it("gives the same frame MAC from a session key's pads as a whole HMAC, and as Node", () => {
+    // Auth.verify uses the pads (made once per session); the host signs with frameMacWith.
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ maxLength: 64 }),
+        fc.string({ maxLength: 100 }).filter((t) => /^[\x20-\x7e]*$/.test(t)),
+        (k, text) => {
+          const mac = frameMacWithPads(nobleDigest, keyPads(k), SID, text);
+          expect(mac).toBe(frameMacWith(nobleDigest, k, SID, text));
+          expect(mac).toBe(node(k, `${SID} ${text}`, 8).toString('hex'));
+        },
+      ),
+    );
+    expect(() => keyPads(new Uint8Array(65))).toThrow(RangeError);
   });
 
   it('matches RFC 4231 test case 2 for HMAC-SHA256 itself', () => {

@@ -44,6 +44,8 @@ export function decodeBase64(text: string): Uint8Array | undefined {
 
 export function readArgs(spec: CommandSpec, words: readonly string[]): Result<Record<string, ArgValue>> {
   const out: Record<string, ArgValue> = {};
+  // Most frames (STATUS, PAUSE, STOP...) have no arguments to read: none of the filtering below.
+  if (spec.args.length === 0 && words.length === 0) return ok(out);
   const positional = spec.args.filter((a) => a.kind !== 'flag');
   const flags = spec.args.filter((a) => a.kind === 'flag');
   const isFlag = (w: string): boolean => flags.some((f) => w === `${f.name}=1` || w === `${f.name}=0`);

@@ -77,6 +77,44 @@ export function frameMacWith(d: Digest, ks: Uint8Array, sid: string, signedText:
   return bytesToHex(hmacTextWith(d, ks, `${sid} ${signedText}`).subarray(0, 8));
 }
 
+/**
+ * HMAC-SHA256's two keyed blocks (RFC 2104, section 2): the key, zero-padded to SHA-256's
+ * 64-byte block, XORed with ipad (0x36) and with opad (0x5c). A session's are made once, at
+ * AUTH: a frame's MAC is then two SHA-256 calls, where a whole HMAC per frame builds both
+ * blocks again byte by byte (the SDK's hmac.js does it in JavaScript, the most of a MAC's cost
+ * on the device, docs/performance.md).
+ */
+export interface KeyPads {
+  readonly inner: Uint8Array;
+  readonly outer: Uint8Array;
+}
+
+const SHA256_BLOCK = 64;
+
+/** The keyed blocks of `key` (at most 64 bytes, as Ks's 32 always are). */
+export function keyPads(key: Uint8Array): KeyPads {
+  if (key.length > SHA256_BLOCK) throw new RangeError(`keyPads: a key of ${key.length} bytes (at most ${SHA256_BLOCK})`);
+  const inner = new Uint8Array(SHA256_BLOCK).fill(0x36);
+  const outer = new Uint8Array(SHA256_BLOCK).fill(0x5c);
+  for (let i = 0; i < key.length; i++) {
+    inner[i] = key[i]! ^ 0x36;
+    outer[i] = key[i]! ^ 0x5c;
+  }
+  return { inner, outer };
+}
+
+/** frameMacWith from the session key's pads: H(outer | H(inner | text)), the same 16 hex. */
+export function frameMacWithPads(d: Digest, pads: KeyPads, sid: string, signedText: string): string {
+  const text = asciiBytes(`${sid} ${signedText}`);
+  const first = new Uint8Array(SHA256_BLOCK + text.length);
+  first.set(pads.inner);
+  first.set(text, SHA256_BLOCK);
+  const second = new Uint8Array(SHA256_BLOCK + 32);
+  second.set(pads.outer);
+  second.set(d.sha256(first), SHA256_BLOCK);
+  return bytesToHex(d.sha256(second).subarray(0, 8));
+}
+
 // ---- The device's state.
 
 /** Why an AUTH failed, for the event the dispatcher makes of it. */
@@ -128,7 +166,8 @@ export interface Verified {
 interface Session {
   readonly sid: string;
   readonly role: Role;
-  readonly ks: Uint8Array;
+  /** Ks's HMAC blocks (keyPads): all a frame's MAC needs of it. */
+  readonly pads: KeyPads;
   readonly startedMs: number;
   lastUsedMs: number;
   lastSeq: number;
@@ -231,7 +270,7 @@ export class Auth {
     this.#purge(now);
     if (this.#sessions.size >= this.#maxSessions) this.#evictLeastRecent();
     const sid = this.#newSid();
-    this.#sessions.set(sid, { sid, role, ks: sessionKeyWith(this.#digest, key, nonce.hex, hostNonceHex, sid), startedMs: now, lastUsedMs: now, lastSeq: 0 });
+    this.#sessions.set(sid, { sid, role, pads: keyPads(sessionKeyWith(this.#digest, key, nonce.hex, hostNonceHex, sid)), startedMs: now, lastUsedMs: now, lastSeq: 0 });
     return ok({ sid, ttlS: SESSION_IDLE_MS / 1000, deviceProofHex: deviceProofWith(this.#digest, key, nonce.hex, hostNonceHex, sid) });
   }
 
@@ -250,7 +289,7 @@ export class Auth {
   verify(now: number, sid: string, macHex: string, signedText: string, seq: number): Result<Verified> {
     const s = this.#live(now, sid);
     if (s === undefined) return fail(pumpError('SESSION_UNKNOWN', `no session ${sid.slice(0, 8)} (it expired or ended): authenticate again`));
-    if (!isHex(macHex, 16) || !equalHex(macHex, frameMacWith(this.#digest, s.ks, sid, signedText))) {
+    if (!isHex(macHex, 16) || !equalHex(macHex, frameMacWithPads(this.#digest, s.pads, sid, signedText))) {
       return fail(pumpError('BAD_MAC', 'the MAC does not match the frame and the session key'));
     }
     if (!(seq > s.lastSeq)) return fail(pumpError('REPLAY', `sequence number ${seq} is not greater than the last (${s.lastSeq}) in this session`));

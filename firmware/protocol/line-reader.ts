@@ -87,6 +87,33 @@ class Ring {
     this.head = (this.head + n) % this.bytes.length;
     this.count -= n;
   }
+
+  /** Stores `n` bytes of `from` in at most two copies done in C (the ring may wrap). */
+  storeAll(from: Uint8Array, n: number): void {
+    const size = this.bytes.length;
+    const at = (this.head + this.count) % size;
+    const first = Math.min(n, size - at);
+    this.bytes.set(from.subarray(0, first), at);
+    if (first < n) this.bytes.set(from.subarray(first, n), 0);
+    this.count += n;
+  }
+
+  /** Bytes before the first LF from the head (a line record's text), found in C. */
+  lineLength(): number {
+    const bytes = this.bytes;
+    const end = bytes.indexOf(LF, this.head);
+    if (end >= 0 && end < this.head + this.count) return end - this.head;
+    return bytes.length - this.head + bytes.indexOf(LF);
+  }
+
+  /** Copies `n` bytes from the head into `to` (at most two copies in C) and consumes them. */
+  take(to: Uint8Array, n: number): void {
+    const size = this.bytes.length;
+    const first = Math.min(n, size - this.head);
+    to.set(this.bytes.subarray(this.head, this.head + first), 0);
+    if (first < n) to.set(this.bytes.subarray(0, n - first), first);
+    this.consume(n);
+  }
 }
 
 export interface LineReaderOptions {
@@ -137,12 +164,24 @@ export class LineReader {
    * an empty line, which is skipped). Backspace and DEL take back the last character.
    */
   push(bytes: Uint8Array): void {
+    // Every byte of every frame passes here, and on XS a call costs far more than the check
+    // itself: a printable byte of a line being taken in (nearly all of them) is stored inline,
+    // in locals; anything else goes through the methods below with the state written back.
+    const line = this.#line;
+    let n = this.#lineLength;
     for (let i = 0; i < bytes.length; i++) {
       const byte = bytes[i]!;
+      if (byte >= 0x20 && byte <= 0x7e && n < MAX_LINE_CHARS && !this.#discarding) {
+        line[n++] = byte;
+        continue;
+      }
+      this.#lineLength = n;
       if (byte === LF || byte === CR) this.#endLine();
       else if (byte === BS || byte === DEL) this.#rubOut();
       else this.#content(byte);
+      n = this.#lineLength;
     }
+    this.#lineLength = n;
   }
 
   /**
@@ -183,11 +222,8 @@ export class LineReader {
 
   #readLine(ring: Ring): string {
     const scratch = this.#scratch;
-    let n = 0;
-    for (let b = ring.peek(0); b !== LF; b = ring.peek(0)) {
-      scratch[n++] = b;
-      ring.consume(1);
-    }
+    const n = ring.lineLength();
+    ring.take(scratch, n);
     ring.consume(1);
     ring.records--;
     // One string per line; apply takes the typed array as its argument list.
@@ -250,7 +286,7 @@ export class LineReader {
   }
 
   #copyLine(ring: Ring, n: number): void {
-    for (let i = 0; i < n; i++) ring.store(this.#line[i]!);
+    ring.storeAll(this.#line, n);
     ring.store(LF);
     ring.records++;
   }
@@ -265,7 +301,8 @@ export class LineReader {
       if (line[at] !== SPACE) return undefined;
       at++;
     }
-    for (const command of PRIORITY_COMMANDS) {
+    for (let c = 0; c < PRIORITY_COMMANDS.length; c++) {
+      const command = PRIORITY_COMMANDS[c]!;
       const end = at + command.length;
       if (end > n || (end < n && line[end] !== SPACE)) continue;
       let same = true;

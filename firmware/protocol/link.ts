@@ -140,7 +140,7 @@ export class ProtocolLink {
     // its replies go, and the frame is checked afresh (and refused, ERR 508).
     if (signed && this.#o.auth.session(this.#o.controller.now(), session.sid!) === undefined) this.#forget(session.sid!);
     if (f.seq !== undefined) {
-      const hit = this.#cache.find((c) => c.key === key);
+      const hit = this.#cache[this.#cacheIndex(key)];
       // STOP always runs: stopping twice is harmless, a cached "stopped" that stopped nothing is not.
       if (hit && hit.body === f.body && f.command !== 'STOP') return [...hit.replies];
       if (hit && signed) return this.#refuse(f, pumpError('REPLAY', `sequence number ${f.seq} was already used for another frame`), 'replay');
@@ -158,12 +158,19 @@ export class ProtocolLink {
     const result = args.ok ? runCommand(this.#context, command, args.value, this.#o.controller.now()) : args;
     const replies = 'lines' in result ? [...result.lines, okReply(f.seq, result.fields)] : [result.ok ? okReply(f.seq, result.value) : errReply(f.seq, result.error)];
     if (f.seq !== undefined) {
-      const old = this.#cache.findIndex((c) => c.key === key);
+      const old = this.#cacheIndex(key);
       if (old >= 0) this.#cache.splice(old, 1);
       this.#cache.push({ key, body: f.body, replies });
       if (this.#cache.length > CACHE_SIZE) this.#cache.shift();
     }
     return replies;
+  }
+
+  /** Where `key` is in the reply cache, -1 if not (a loop: on XS a callback is a closure a frame). */
+  #cacheIndex(key: string): number {
+    const cache = this.#cache;
+    for (let i = 0; i < cache.length; i++) if (cache[i]!.key === key) return i;
+    return -1;
   }
 
   /** Drops the cached replies of a session that is gone. */
@@ -220,7 +227,8 @@ export class ProtocolLink {
   }
 
   #send(lines: readonly string[]): void {
-    for (const l of lines) this.#o.write(l);
+    // Indexed: for...of makes an iterator object per call on XS.
+    for (let i = 0; i < lines.length; i++) this.#o.write(lines[i]!);
   }
 }
 

@@ -1,17 +1,45 @@
-// Checksums shared by the protocol and storage (firmware/shared: below both, imports nothing).
+// Checksums shared by the protocol and storage (firmware/shared: below both, imports only
+// firmware/shared).
 // CRC-16/CCITT-FALSE (poly 0x1021, init 0xFFFF, no reflection, no final XOR; check value
 // 0x29B1 for "123456789") on every frame and log record (`init` 0 makes it
 // CRC-16/XMODEM, check value 0x31C3, the NE-1000 safe mode's CRC), and CRC-32 (IEEE 802.3,
-// check value 0xCBF43926) naming a staged prescription. Bitwise: frames are short, and no
-// table means nothing to allocate or freeze.
+// check value 0xCBF43926) naming a staged prescription.
+//
+// CRC-16 goes a byte at a time through a 256-entry table (512 bytes, made once at load): every
+// frame in and every reply out is checksummed, and on XS each bytecode costs tens of machine
+// instructions, so the bitwise loop (eight rounds a byte) was the largest single cost of a
+// signed command (docs/performance.md). A line's text becomes bytes in C where XS can
+// (hex.ts, nativeAsciiBytes), not one character call at a time. CRC-32 stays bitwise: it
+// names a staged prescription, a few times per programming, and needs no table of 1 KB.
+
+import { nativeAsciiBytes } from './hex';
+
+/** CRC-16/CCITT-FALSE's table: the CRC of each byte value shifted through 8 rounds. */
+const CRC16_TABLE = ((): Uint16Array => {
+  const table = new Uint16Array(256);
+  for (let n = 0; n < 256; n++) {
+    let crc = n << 8;
+    for (let b = 0; b < 8; b++) crc = crc & 0x8000 ? ((crc << 1) ^ 0x1021) & 0xffff : (crc << 1) & 0xffff;
+    table[n] = crc;
+  }
+  return table;
+})();
 
 export function crc16(bytes: Uint8Array, end = bytes.length, init = 0xffff): number {
+  const table = CRC16_TABLE;
   let crc = init;
-  for (let i = 0; i < end; i++) {
-    crc ^= bytes[i]! << 8;
-    for (let b = 0; b < 8; b++) crc = crc & 0x8000 ? ((crc << 1) ^ 0x1021) & 0xffff : (crc << 1) & 0xffff;
+  let i = 0;
+  // Four bytes a round: the loop's own test and increment are a fifth of the bytecodes of a
+  // one-byte round. (crc << 8) keeps bits above 16 that only the final mask drops; the table
+  // index is masked to 8 bits, so they never reach the low 16.
+  for (const whole = end - 3; i < whole; i += 4) {
+    crc = table[((crc >> 8) ^ bytes[i]!) & 0xff]! ^ (crc << 8);
+    crc = table[((crc >> 8) ^ bytes[i + 1]!) & 0xff]! ^ (crc << 8);
+    crc = table[((crc >> 8) ^ bytes[i + 2]!) & 0xff]! ^ (crc << 8);
+    crc = table[((crc >> 8) ^ bytes[i + 3]!) & 0xff]! ^ (crc << 8);
   }
-  return crc;
+  for (; i < end; i++) crc = table[((crc >> 8) ^ bytes[i]!) & 0xff]! ^ (crc << 8);
+  return crc & 0xffff;
 }
 
 export function crc32(bytes: Uint8Array): number {
@@ -29,13 +57,19 @@ export function crc32(bytes: Uint8Array): number {
  * asciiBytes is used instead.
  */
 export function lineBytes(text: string): Uint8Array {
+  const ascii = nativeAsciiBytes(text);
+  if (ascii !== undefined) return ascii;
   const out = new Uint8Array(text.length);
   for (let i = 0; i < text.length; i++) out[i] = text.charCodeAt(i) & 0xff;
   return out;
 }
 
+const UPPER_HEX = '0123456789ABCDEF';
+
+/** The frame checksum as sent: 4 upper-case hex digits. */
 export function crc16Hex(text: string): string {
-  return crc16(lineBytes(text)).toString(16).toUpperCase().padStart(4, '0');
+  const crc = crc16(lineBytes(text));
+  return UPPER_HEX[crc >> 12]! + UPPER_HEX[(crc >> 8) & 15]! + UPPER_HEX[(crc >> 4) & 15]! + UPPER_HEX[crc & 15]!;
 }
 
 export function crc32Hex(bytes: Uint8Array): string {

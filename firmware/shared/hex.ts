@@ -2,21 +2,44 @@
 // bytes, and comparison in constant time for secrets (proofs and MACs), so how long a refusal
 // takes says nothing about how many leading bytes of a guess were right.
 
+// Every signed frame goes through asciiBytes, bytesToHex and isHex (its MAC), and on XS a
+// bytecode costs tens of machine instructions and a call far more (docs/performance.md): so
+// what C can do is left to C (a string's bytes copied by ArrayBuffer.fromString, a word's hex
+// by Number's toString, a RegExp test), and the loops below run only where it cannot.
+
 const DIGITS = '0123456789abcdef';
+const LOWER_HEX = /^[0-9a-f]*$/;
+
+/** XS's `ArrayBuffer.fromString` (a string's UTF-8 bytes, copied in C); Node has none. */
+const FROM_STRING = typeof (ArrayBuffer as { fromString?: unknown }).fromString === 'function';
+
+/**
+ * A text's bytes copied in C where the engine can (XS), when every character is ASCII: UTF-8
+ * is then one byte a character, the bytes the loops here make one at a time. Undefined
+ * otherwise (Node, or a character above 0x7F): the caller takes its own loop.
+ */
+export function nativeAsciiBytes(text: string): Uint8Array | undefined {
+  if (!FROM_STRING) return undefined;
+  const bytes = new Uint8Array((ArrayBuffer as unknown as { fromString(s: string): ArrayBuffer }).fromString(text));
+  return bytes.length === text.length ? bytes : undefined;
+}
 
 /** Lower-case hex, two digits a byte. */
 export function bytesToHex(bytes: Uint8Array): string {
   let out = '';
-  for (let i = 0; i < bytes.length; i++) out += DIGITS[bytes[i]! >> 4]! + DIGITS[bytes[i]! & 15]!;
+  let i = 0;
+  // Four bytes at a time as one unsigned word, in C by toString(16).
+  for (const whole = bytes.length - 3; i < whole; i += 4) {
+    out += (((bytes[i]! << 24) | (bytes[i + 1]! << 16) | (bytes[i + 2]! << 8) | bytes[i + 3]!) >>> 0).toString(16).padStart(8, '0');
+  }
+  for (; i < bytes.length; i++) out += DIGITS[bytes[i]! >> 4]! + DIGITS[bytes[i]! & 15]!;
   return out;
 }
 
 /** True for lower-case hex (the only case the protocol writes), of `length` digits if given. */
 export function isHex(text: string, length?: number): boolean {
   if (length !== undefined && text.length !== length) return false;
-  if (text.length % 2 !== 0) return false;
-  for (let i = 0; i < text.length; i++) if (DIGITS.indexOf(text[i]!) < 0) return false;
-  return true;
+  return text.length % 2 === 0 && LOWER_HEX.test(text);
 }
 
 /** Bytes of lower-case hex; undefined when the text is not (odd length, other characters). */
@@ -40,6 +63,8 @@ export function asciiText(bytes: Uint8Array): string {
  * different texts hash alike.
  */
 export function asciiBytes(text: string): Uint8Array {
+  const ascii = nativeAsciiBytes(text);
+  if (ascii !== undefined) return ascii;
   const out = new Uint8Array(text.length);
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
