@@ -59,8 +59,8 @@ describe('hardware/pinmap.json', () => {
     const { names, unresolved } = boardPinRequests(sources);
     expect(unresolved).toEqual([]);
     expect(requestProblems(HARDWARE, names)).toEqual([]);
-    // The scan finds the calls through the wrappers too (main.ts `gpio('x')`, the rig's `pin('x')`).
-    expect(names.get('i2cSda')?.some((w) => w.startsWith('firmware/app/main.ts'))).toBe(true);
+    // The scan finds the calls through the wrappers too (assemble.ts `gpio('x')`, the rig's `pin('x')`).
+    expect(names.get('i2cSda')?.some((w) => w.startsWith('firmware/app/assemble.ts'))).toBe(true);
     expect(names.get('fault')?.some((w) => w.startsWith('host/sim/virtual-pump.ts'))).toBe(true);
   });
 });

@@ -175,7 +175,9 @@ export function eventLine(e: PumpEvent): string {
  * its power stage off, so nothing moves.
  */
 export function assemble(o: AssembleOptions): Result<Assembly> {
-  const pin = o.pin ?? boardPin;
+  // Every pin by name from the pin map (or the caller's): host/hardware/check.ts follows these
+  // wrappers of boardPin to check each name asked for is on every board.
+  const pin = (name: string): BoardPin => (o.pin ? o.pin(name) : boardPin(name));
   const built = buildParts(o, pin);
   if (!built.ok) return built;
   const { parts, ports } = built.value;
@@ -277,7 +279,7 @@ function openLink(
 /** The drivers, in the order the device opens them, and the ports the controller gets. */
 function buildParts(o: AssembleOptions, pin: (name: string) => BoardPin): Result<{ parts: Parts; ports: ControllerPorts }> {
   const { io } = o;
-  const gpio = (name: string): number => pin(name).gpio;
+  const gpio = (name: string): number => (o.pin ? o.pin(name) : boardPin(name)).gpio;
   const enable = pin('enable');
   const divider = pin('battery').divider ?? [2, 1];
   const fitted = o.fitted ?? {};
