@@ -6,7 +6,7 @@ import { formatMtSicsWeight, parseMtSics, quotedValue } from '../host/balance/mt
 import { formatOhausWeight, ohausSerial, parseOhaus } from '../host/balance/ohaus-codec';
 import { formatSbiSpecial, formatSbiWeight, parseSbi } from '../host/balance/sbi-codec';
 import { countsToDecimal, decimalToUg, ugToMg } from '../host/balance/units';
-import { BALANCE_ERRORS, BalanceError } from '../host/balance/errors';
+import { BALANCE_ERRORS, balanceError } from '../host/errors/balance';
 
 describe('units', () => {
   it('turns decimal text into exact micrograms', () => {
@@ -29,13 +29,15 @@ describe('units', () => {
   });
 
   it('every error code is numbered E900-E999 with words', () => {
-    for (const [code, e] of Object.entries(BALANCE_ERRORS)) {
-      expect(code).toMatch(/^E9\d\d$/);
-      expect(e.text.length).toBeGreaterThan(10);
+    for (const e of Object.values(BALANCE_ERRORS)) {
+      expect(e.code).toBeGreaterThanOrEqual(900);
+      expect(e.code).toBeLessThanOrEqual(999);
+      expect(e.meaning.length).toBeGreaterThan(10);
+      expect(e.action.length).toBeGreaterThan(10);
     }
-    const err = new BalanceError('E901', 'S +');
-    expect(err.message).toBe('E901 the balance is overloaded (the load is above its capacity): S +');
-    expect(err.kind).toBe('overload');
+    const err = balanceError('OVERLOAD', 'S +');
+    expect(err.text).toBe('E901 OVERLOAD: the balance is overloaded (the load is above its capacity): S +');
+    expect(err.exitCode).toBe(20);
   });
 });
 

@@ -1,10 +1,10 @@
 // The balance drivers against the three emulators: over @serialport/binding-mock (the real
 // LinePort, bytes recorded) and over the in-memory DeviceLinePort in virtual time (timeouts
-// and slow settling cost no real time). Errors come back as numbered BalanceErrors.
+// and slow settling cost no real time). Errors come back as numbered HostErrors (host/errors/balance.ts).
 import { MockBinding, type MockPortBinding } from '@serialport/binding-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DeviceLinePort, manualTime, virtualDriverClock } from '../host/balance/device-line-port';
-import { BalanceError } from '../host/balance/errors';
+import { HostError } from '../host/errors';
 import { connectBalance, createBalance, detectProtocol } from '../host/balance/select';
 import { type BalanceProtocol } from '../host/balance/types';
 import { VirtualBalance, type VirtualBalanceOptions } from '../host/balance/virtual-balance';
@@ -67,24 +67,24 @@ describe.each(PROTOCOLS)('%s driver and emulator, in virtual time', (protocol) =
     const r = rig(protocol, { capacityMg: 60_000 });
     r.vb.addMass(0, 20_000); // 50 g beaker + 20 g > 60 g
     r.time.advance(30_000);
-    await expect(r.balance.readImmediate()).rejects.toMatchObject({ code: 'E901' });
+    await expect(r.balance.readImmediate()).rejects.toMatchObject({ code: 901 });
     r.vb.addMass(r.time.nowMs(), -20_000);
     r.vb.panRemoved = true;
-    await expect(r.balance.readImmediate()).rejects.toMatchObject({ code: 'E902' });
+    await expect(r.balance.readImmediate()).rejects.toMatchObject({ code: 902 });
   });
 
   it('says E903 when the balance never settles, E900 when it is silent, E907 when garbled', async () => {
     const r = rig(protocol);
     r.vb.shaking = true;
     const t0 = r.time.nowMs();
-    await expect(r.balance.readStable()).rejects.toMatchObject({ code: 'E903' });
+    await expect(r.balance.readStable()).rejects.toMatchObject({ code: 903 });
     expect(r.time.nowMs() - t0).toBeLessThan(60_000); // virtual time only
     r.vb.shaking = false;
     r.vb.notAnswering = true;
-    await expect(r.balance.readImmediate()).rejects.toMatchObject({ code: 'E900' });
+    await expect(r.balance.readImmediate()).rejects.toMatchObject({ code: 900 });
     r.vb.notAnswering = false;
     r.vb.garbleReplies = 1;
-    await expect(r.balance.readImmediate()).rejects.toMatchObject({ code: 'E907' });
+    await expect(r.balance.readImmediate()).rejects.toMatchObject({ code: 907 });
     await expect(r.balance.readImmediate()).resolves.toMatchObject({ stable: true });
   });
 
@@ -153,7 +153,7 @@ describe('framing on the wire', () => {
   it('detection fails with E909 when nothing answers', async () => {
     const r = rig('mt-sics');
     r.vb.notAnswering = true;
-    await expect(detectProtocol(r.port, { detectTimeoutMs: 100 })).rejects.toMatchObject({ code: 'E909' });
+    await expect(detectProtocol(r.port, { detectTimeoutMs: 100 })).rejects.toMatchObject({ code: 909 });
   });
 });
 
@@ -208,7 +208,7 @@ describe('over @serialport/binding-mock', () => {
     const next = b.readStable();
     await new Promise((resolve) => setImmediate(resolve));
     mock!.emitData('EL\r\n');
-    await expect(next).rejects.toBeInstanceOf(BalanceError);
+    await expect(next).rejects.toBeInstanceOf(HostError);
     expect(mock!.recording.toString('latin1')).toBe('SI\r\nS\r\n');
     await port.close();
   });
@@ -242,7 +242,7 @@ describe('MT-SICS: a reply to another command still in flight', () => {
   });
 
   it('still refuses a reply that is neither its own nor another command’s (E907), and a silent one (E900)', async () => {
-    await expect(scripted(() => ['?!#garbage']).zero()).rejects.toMatchObject({ code: 'E907' });
-    await expect(scripted(() => ['S S     0.4991 g']).zero()).rejects.toMatchObject({ code: 'E900' });
+    await expect(scripted(() => ['?!#garbage']).zero()).rejects.toMatchObject({ code: 907 });
+    await expect(scripted(() => ['S S     0.4991 g']).zero()).rejects.toMatchObject({ code: 900 });
   });
 });

@@ -110,28 +110,29 @@ async function layerViolations(root: string): Promise<string[]> {
  * where the review sees it; chart and device import no other host folder.
  */
 const HOST_IMPORTS: Readonly<Record<string, readonly string[]>> = {
-  accuracy: ['balance', 'chart', 'csv', 'serial', 'sim'],
-  balance: ['accuracy', 'serial', 'sim'],
+  accuracy: ['balance', 'chart', 'csv', 'errors', 'serial', 'sim'],
+  balance: ['accuracy', 'errors', 'serial', 'sim'],
   // cli: newcomer.ts runs the README's pumpctl steps through pumpctl's own entry point;
   // station: station.ts runs the test station's engine over virtual boards.
   bench: ['accuracy', 'board', 'cli', 'lin', 'protocol', 'sim', 'station', 'storage', 'web', 'xs'],
-  board: ['accuracy', 'balance', 'cli', 'json-file', 'protocol', 'serial', 'sim', 'storage', 'web', 'xs'],
+  board: ['accuracy', 'balance', 'cli', 'errors', 'json-file', 'protocol', 'serial', 'sim', 'storage', 'web', 'xs'],
   chart: [],
-  cli: ['accuracy', 'balance', 'board', 'chart', 'csv', 'json-file', 'protocol', 'serial', 'station', 'web'],
+  cli: ['accuracy', 'balance', 'board', 'chart', 'csv', 'errors', 'json-file', 'protocol', 'serial', 'station', 'web'],
   csv: [],
-  device: [],
-  docs: ['accuracy', 'chart', 'cli', 'hardware', 'protocol'],
+  device: ['errors'],
+  docs: ['accuracy', 'chart', 'cli', 'errors', 'hardware', 'protocol'],
+  errors: [],
   hardware: [],
   'json-file': ['json-position'],
   'json-position': [],
-  lin: ['device', 'sim', 'xs'],
+  lin: ['device', 'errors', 'sim', 'xs'],
   protocol: ['serial', 'sim', 'storage'],
-  serial: ['board'],
+  serial: ['board', 'errors'],
   sim: [],
-  station: ['accuracy', 'balance', 'board', 'chart', 'cli', 'csv', 'device', 'protocol', 'serial', 'sim'],
+  station: ['accuracy', 'balance', 'board', 'chart', 'cli', 'csv', 'device', 'errors', 'protocol', 'serial', 'sim'],
   storage: ['protocol', 'sim'],
   'tests-load': ['bench', 'board'],
-  web: ['accuracy', 'board', 'chart', 'cli', 'protocol'],
+  web: ['accuracy', 'board', 'chart', 'cli', 'errors', 'protocol'],
   xs: ['board', 'protocol', 'sim', 'storage'],
 };
 
@@ -335,7 +336,7 @@ describe('host folders (the table HOST_IMPORTS)', () => {
         'host/chart/svg.ts:2: chart imports ../cli/format (host/cli); host/chart may import no other host folder',
         'host/json-file.ts:2: json-file imports ../host-tests/fixtures (host-tests/); the host may import host/, firmware/ and hardware/ only',
         'host/newfolder/a.ts:1: newfolder imports ../protocol/codec (host/protocol); host/newfolder is not in the host table',
-        'host/web/reach.ts:1: web imports ../sim/rig (host/sim); host/web may import accuracy, board, chart, cli, protocol',
+        'host/web/reach.ts:1: web imports ../sim/rig (host/sim); host/web may import accuracy, board, chart, cli, errors, protocol',
       ]);
     } finally {
       await rm(root, { recursive: true, force: true });

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import prescription from '../firmware/app/examples/prescription.example.json';
+import { EXIT } from '../host/errors';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const TMP = mkdtempSync(join(tmpdir(), 'pump-cli-'));
@@ -45,7 +46,7 @@ describe('the virtual board without a pty (npm start -- --no-port)', () => {
     expect(r.stdout).toMatch(/--speed N/);
     expect(r.stdout).toMatch(/--for DURATION/);
     expect(r.stdout).toMatch(/not a medical device/i);
-    expect(r.stdout).toMatch(/Exit codes:[^]*\b2\s+usage[^]*\b3\s+file[^]*\b4\s+refused \(E853 REFUSED\)/);
+    expect(r.stdout).toMatch(/Exit codes:[^]*\b2\s+usage[^]*\b3\s+file[^]*\b9\s+refused \(E853 REFUSED\)/);
     expect(r.stdout).toMatch(/--no-port [^]*--prime/);
   });
 
@@ -130,10 +131,10 @@ describe('the virtual board without a pty (npm start -- --no-port)', () => {
     expect(port.stderr).toMatch(/E850 USAGE: --link, --balance need the pty: not with --no-port/);
   });
 
-  it("exits 4 with the firmware's numbered error for a prescription it refuses", () => {
+  it("exits 9 (refused, was 4) with the firmware's numbered error for a prescription it refuses", () => {
     const bad = { ...prescription, mode: 'continuous', rateNlPerDay: -1, schedule: undefined };
     const r = cli('--prescription', file('negative.json', JSON.stringify(bad)));
-    expect(r.code).toBe(4);
+    expect(r.code).toBe(EXIT.refused);
     expect(r.stderr).toMatch(/refused the prescription[^]*E103 FIELD_RANGE: rateNlPerDay/);
   });
 });

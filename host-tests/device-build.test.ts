@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DeviceCommand, ROOT, runDevice } from '../host/device/cli';
-import { DEVICE_ERRORS } from '../host/device/errors';
+import { EXIT } from '../host/errors';
+import { DEVICE_ERRORS } from '../host/errors/device';
 import { sdkBinDir } from '../host/device/toolchain';
 
 const BARE_PATH = '/usr/bin:/bin';
@@ -46,14 +47,14 @@ const codes = (text: string): string[] => [...text.matchAll(/^E(\d{3}) /gm)].map
 
 describe('device build: missing tools', () => {
   it('gives every device error its own exit code, none of them 0 or 1', () => {
-    const exits = Object.values(DEVICE_ERRORS).map((e) => e.exit);
+    const exits = Object.values(DEVICE_ERRORS).map((e) => EXIT[e.exit]);
     expect(new Set(exits).size).toBe(exits.length);
     for (const e of exits) expect(e).toBeGreaterThan(1);
   });
 
   it('names both the SDK and ESP-IDF when neither is there, with what to do', async () => {
     const r = await device('build', [], {});
-    expect(r.code).toBe(DEVICE_ERRORS.MODDABLE_UNSET.exit);
+    expect(r.code).toBe(EXIT[DEVICE_ERRORS.MODDABLE_UNSET.exit]);
     expect(codes(r.err)).toEqual(['701', '704']);
     expect(r.err).toContain('export MODDABLE=');
     expect(r.err).toContain('ESP-IDF v6.0');
@@ -70,28 +71,28 @@ describe('device build: missing tools', () => {
   it('tells a MODDABLE that is not an SDK checkout (E702)', async () => {
     const r = await device('build', ['--xs-only'], { MODDABLE: join(dir, 'empty-idf') });
     expect(codes(r.err)).toEqual(['702']);
-    expect(r.code).toBe(DEVICE_ERRORS.MODDABLE_INVALID.exit);
+    expect(r.code).toBe(EXIT[DEVICE_ERRORS.MODDABLE_INVALID.exit]);
   });
 
   it('tells an SDK whose tools were never built (E703) and how to build them', async () => {
     const r = await device('build', ['--xs-only'], { MODDABLE: fakeSdk });
     expect(codes(r.err)).toEqual(['703']);
     expect(r.err).toContain('build/makefiles/lin && make');
-    expect(r.code).toBe(DEVICE_ERRORS.MCCONFIG_MISSING.exit);
+    expect(r.code).toBe(EXIT[DEVICE_ERRORS.MCCONFIG_MISSING.exit]);
   });
 
   it('with the SDK built but ESP-IDF missing, names IDF_PATH (E704) for build and flash', async () => {
     for (const command of ['build', 'flash'] as const) {
       const r = await device(command, [], { MODDABLE: builtSdk });
       expect(codes(r.err)).toEqual(['704']);
-      expect(r.code).toBe(DEVICE_ERRORS.IDF_PATH_UNSET.exit);
+      expect(r.code).toBe(EXIT[DEVICE_ERRORS.IDF_PATH_UNSET.exit]);
     }
   });
 
   it('tells an IDF_PATH that holds no ESP-IDF (E705)', async () => {
     const r = await device('flash', ['--port', '/dev/ttyUSB0'], { MODDABLE: builtSdk, IDF_PATH: join(dir, 'empty-idf') });
     expect(codes(r.err)).toEqual(['705']);
-    expect(r.code).toBe(DEVICE_ERRORS.IDF_PATH_INVALID.exit);
+    expect(r.code).toBe(EXIT[DEVICE_ERRORS.IDF_PATH_INVALID.exit]);
   });
 
   it('refuses an unknown board (E707) and an unknown option (E708) before checking tools', async () => {

@@ -8,7 +8,9 @@ import { renderErrorsMarkdown } from '../host/docs/errors-md';
 import { renderProtocolCommands } from '../host/docs/protocol-commands-md';
 import { renderProtocolExample } from '../host/docs/protocol-example';
 import { withPumpctlErrors } from '../host/docs/pumpctl-md';
-import { EXIT } from '../host/cli/errors';
+import { EXIT, exitsUsedBy, HOST_ERRORS } from '../host/errors';
+import { PUMPCTL_ERRORS } from '../host/errors/pumpctl';
+import { ERROR_SECTIONS, renderHostErrorsMarkdown, withErrorSection } from '../host/docs/host-errors-md';
 import { PNG_SIGNATURE } from '../host/chart/png';
 
 describe('docs/errors.md', () => {
@@ -71,10 +73,30 @@ describe('docs/protocol.md', () => {
 });
 
 describe('docs/pumpctl.md', () => {
-  it('ends with the exit codes and errors generated from host/cli/errors.ts (run `npm run docs` after changing it)', () => {
+  it('ends with the exit codes and errors generated from host/errors/ (run `npm run docs` after changing it)', () => {
     const text = readFileSync(new URL('../docs/pumpctl.md', import.meta.url), 'utf8');
     expect(withPumpctlErrors(text)).toBe(text);
-    for (const code of Object.values(EXIT)) expect(text).toMatch(new RegExp(`\\| ${code} \\|`));
+    for (const name of exitsUsedBy(Object.values(PUMPCTL_ERRORS))) expect(text).toMatch(new RegExp(`\\| ${EXIT[name]} \\| ${name} \\|`));
+    for (const e of Object.values(PUMPCTL_ERRORS)) expect(text).toContain(`| E${e.code} | ${e.name} | ${EXIT[e.exit]} |`);
+  });
+});
+
+describe('the host tools’ errors (host/errors/)', () => {
+  it('docs/host-errors.md is the reference generated from them (run `npm run docs` after changing them)', () => {
+    expect(readFileSync(new URL('../docs/host-errors.md', import.meta.url), 'utf8')).toBe(renderHostErrorsMarkdown());
+  });
+
+  it.each(Object.keys(ERROR_SECTIONS))('docs/%s holds its generated error section as generated', (name) => {
+    const text = readFileSync(new URL(`../docs/${name}`, import.meta.url), 'utf8');
+    expect(withErrorSection(name, text)).toBe(text);
+  });
+
+  it('gives every host error a unique code, a meaning and what to do, and one meaning per exit status', () => {
+    const codes = HOST_ERRORS.map((e) => e.code);
+    expect(new Set(codes).size).toBe(codes.length);
+    for (const e of HOST_ERRORS) expect([e.meaning.length > 10, e.action.length > 10], `E${e.code}`).toEqual([true, true]);
+    const statuses = Object.values(EXIT);
+    expect(new Set(statuses).size).toBe(statuses.length);
   });
 });
 

@@ -5,7 +5,6 @@ import { describe, expect, it } from 'vitest';
 import { analyse, type AnalysisOptions } from '../host/accuracy/gravimetric';
 import { buoyancyFactor, waterDensityMgPerMl } from '../host/accuracy/density';
 import { type Sample } from '../host/accuracy/samples';
-import { BalanceError } from '../host/balance/errors';
 
 // The hand-computed set. S = 30 s, r = 1.2 mL/h, density taken as 1000 mg/mL so that
 // 1.2 mL/h x 0.5 min = 0.01 mL = 10 mg per interval exactly.
@@ -135,8 +134,8 @@ describe('marked samples', () => {
   });
 
   it('refuses a window that is not a whole number of intervals, and a bad rate', () => {
-    expect(() => analyse(samples(MASSES), { ...OPTIONS, intervalMs: 40_000, windowsMin: [1] })).toThrow(BalanceError);
-    expect(() => analyse(samples(MASSES), { ...OPTIONS, rateMlPerH: 0 })).toThrow(/E921/);
+    expect(() => analyse(samples(MASSES), { ...OPTIONS, intervalMs: 40_000, windowsMin: [1] })).toThrow(expect.objectContaining({ code: 922 }));
+    expect(() => analyse(samples(MASSES), { ...OPTIONS, rateMlPerH: 0 })).toThrow(expect.objectContaining({ code: 921, text: expect.stringMatching(/^E921 BAD_RATE: the set rate/) }));
   });
 
   it('takes the rate in nl/h too', () => {

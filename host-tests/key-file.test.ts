@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runPumpctl } from '../host/cli/pumpctl';
-import { EXIT } from '../host/cli/errors';
+import { EXIT } from '../host/errors';
 import { KeyFileError, readKeyFile, writeKeyFile } from '../host/protocol/key-file';
 
 const DIR = mkdtempSync(join(tmpdir(), 'key-file-'));

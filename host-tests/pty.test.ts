@@ -9,6 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { openLinePort } from '../host/serial/line-port';
 import { createPtyPair, findSocat } from '../host/serial/pty';
 import { ROOT } from '../host/board/spawn';
+import { EXIT } from '../host/errors';
 
 const TMP = mkdtempSync(join(tmpdir(), 'pump-pty-'));
 afterAll(() => rmSync(TMP, { recursive: true, force: true }));
@@ -47,16 +48,16 @@ describe('pty pairs (host/serial/pty.ts)', () => {
     expect(existsSync(linkB)).toBe(false);
   });
 
-  it('without socat on PATH (and no apt-get to install it) the board exits 6 with E855 saying what to run', () => {
+  it('without socat on PATH (and no apt-get to install it) the board exits 31 (pty) with E855 saying what to run', () => {
     const r = spawnSync(process.execPath, ['--import', 'tsx', 'host/board/main.ts', '--quiet', '--link', join(TMP, 'x'), '--state', join(TMP, 'xs')], {
       cwd: ROOT,
       encoding: 'utf8',
       env: { ...process.env, PATH: join(TMP, 'empty-path') },
       timeout: 60_000,
     });
-    expect(r.status).toBe(6);
+    expect(r.status).toBe(EXIT.pty);
     expect(r.stderr).toMatch(/E855 SOCAT_MISSING: socat is not installed[\s\S]*apt-get install socat/);
     expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
-    expect(JSON.parse(r.stdout.trim())).toMatchObject({ kind: 'error', code: 855, exitCode: 6 });
+    expect(JSON.parse(r.stdout.trim())).toMatchObject({ kind: 'error', code: 855, exitCode: EXIT.pty });
   });
 });

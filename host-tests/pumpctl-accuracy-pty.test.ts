@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Scheduler } from '../host/accuracy/interfaces';
 import { boardScheduler } from '../host/board/clock-client';
-import { EXIT } from '../host/cli/errors';
+import { EXIT } from '../host/errors';
 import { runPumpctl } from '../host/cli/pumpctl';
 import { type BoardFixture, startBoard } from './board-fixture';
 

@@ -17,7 +17,7 @@ import { OhausEmulator } from '../host/balance/virtual-ohaus';
 import { SbiEmulator } from '../host/balance/virtual-sbi';
 import { VirtualStopcock } from '../host/balance/virtual-stopcock';
 import { PNG_SIGNATURE } from '../host/chart/png';
-import { EXIT } from '../host/cli/errors';
+import { EXIT } from '../host/errors';
 import { runPumpctl } from '../host/cli/pumpctl';
 import { writeKeyFile } from '../host/protocol/key-file';
 import { createLinkedPump, exampleKey } from '../host/protocol/virtual-link';

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { deliveredTimeline } from '../host/cli/delivered-timeline';
-import { EXIT } from '../host/cli/errors';
+import { EXIT } from '../host/errors';
 import { CSV_HEADER, type HistoryRecord } from '../host/cli/history';
 import { board, HOUR, keyFile, MIN, pumpctl } from './pumpctl-mock';
 

@@ -3,7 +3,7 @@
 // E124 text for a ten-fold change), and pumpctl says so before it asks `Commit ...? [y/N]`,
 // never asking for a yes the pump would refuse; --dry-run gives the same verdict.
 import { describe, expect, it } from 'vitest';
-import { EXIT } from '../host/cli/errors';
+import { EXIT } from '../host/errors';
 import { exampleKey } from '../host/protocol/virtual-link';
 import { continuous, PATIENT } from './fixtures';
 import { board, keyFile, pumpctl, rxFile } from './pumpctl-mock';

@@ -10,7 +10,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EXIT } from '../host/cli/errors';
+import { EXIT } from '../host/errors';
 import { runPumpctl } from '../host/cli/pumpctl';
 import { type BoardFixture, startBoard } from './board-fixture';
 

@@ -5,7 +5,7 @@
 // clock by its timeout, so nothing here sleeps or depends on the machine's speed.
 import { describe, expect, it } from 'vitest';
 import { lineBytes } from '../firmware/shared/crc';
-import { CliError } from '../host/cli/errors';
+import { HostError } from '../host/errors';
 import { MAX_SESSION_EVENTS, PumpSession, retrying, type SessionTimers } from '../host/cli/session';
 import { withCrc } from '../firmware/protocol/frame';
 import { type LinePort, SerialError } from '../host/serial/line-port';
@@ -84,9 +84,9 @@ describe('a board that falls silent behind an open port', () => {
       () => undefined,
       (x: unknown) => x,
     );
-    expect(e).toBeInstanceOf(CliError);
-    expect((e as CliError).errorName).toBe('DISCONNECTED');
-    expect((e as CliError).text).toMatch(/^E815 DISCONNECTED: no answer from \/dev\/ttySCRIPTED within 3000 ms \(twice\), and the board did not answer again within 15 s/);
+    expect(e).toBeInstanceOf(HostError);
+    expect((e as HostError).errorName).toBe('DISCONNECTED');
+    expect((e as HostError).text).toMatch(/^E815 DISCONNECTED: no answer from \/dev\/ttySCRIPTED within 3000 ms \(twice\), and the board did not answer again within 15 s/);
     // Two reply timeouts (6 s), then the full 15 s wait.
     expect(time.now() - 2000).toBeGreaterThanOrEqual(6000 + 15_000);
     expect(notices).toContain('no answer from /dev/ttySCRIPTED within 3000 ms (twice): waiting up to 15 s for the board to come back');
@@ -114,7 +114,7 @@ describe('a board that falls silent behind an open port', () => {
       () => undefined,
       (x: unknown) => x,
     );
-    expect((e as CliError).text).toMatch(/^E812 TIMEOUT: no answer from \/dev\/ttySCRIPTED within 3000 ms \(twice\)/);
+    expect((e as HostError).text).toMatch(/^E812 TIMEOUT: no answer from \/dev\/ttySCRIPTED within 3000 ms \(twice\)/);
     expect(time.now()).toBe(6000);
   });
 });

@@ -3,7 +3,7 @@
 // gone, still present, or (an occlusion at rest) not knowable until delivery runs, from the
 // pump's own alarm-ack and alarm-cleared events, instead of "no alarms left".
 import { describe, expect, it } from 'vitest';
-import { EXIT } from '../host/cli/errors';
+import { EXIT } from '../host/errors';
 import { board, keyFile, MIN, pumpctl } from './pumpctl-mock';
 
 describe('status and ack say what a tester needs (issue 21, item 3)', () => {

@@ -10,7 +10,7 @@ import { MockBinding } from '@serialport/binding-mock';
 import { describe, expect, it } from 'vitest';
 import { crc16Hex } from '../firmware/shared/crc';
 import { runPumpctl } from '../host/cli/pumpctl';
-import { EXIT } from '../host/cli/errors';
+import { EXIT } from '../host/errors';
 import { writeKeyFile } from '../host/protocol/key-file';
 import { exampleKey } from '../host/protocol/virtual-link';
 import { continuous } from './fixtures';

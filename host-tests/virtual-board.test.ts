@@ -13,6 +13,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import prescription from '../firmware/app/examples/prescription.example.json';
 import { LineClient } from '../host/board/client';
 import { ROOT, spawnBoard } from '../host/board/spawn';
+import { EXIT } from '../host/errors';
 import { readKeyFile } from '../host/protocol/key-file';
 import { type BoardFixture, startBoard } from './board-fixture';
 
@@ -132,14 +133,14 @@ describe('the virtual board on a pty', () => {
     }
   });
 
-  it('refuses a second board on the same link with E854 (exit 5)', async () => {
+  it('refuses a second board on the same link with E854 (exit 30, busy)', async () => {
     const b = await startBoard();
     try {
       const second = await spawnBoard(['--link', b.path, '--state', join(TMP, 'other-state')]).then(
         () => undefined,
         (e: Error & { exitCode?: number }) => e,
       );
-      expect(second?.exitCode).toBe(5);
+      expect(second?.exitCode).toBe(EXIT.busy);
       expect(second?.message).toMatch(/E854 LINK_BUSY: .*ttyPUMP is in use by a virtual board already running/);
       // The first one is untouched.
       await withClient(b.path, async (c) => expect((await c.query('STATUS')).ok).toBe(true));
@@ -151,33 +152,33 @@ describe('the virtual board on a pty', () => {
   it('bad input: numbered errors and distinct exit codes, never a stack trace', () => {
     const link = ['--link', join(TMP, 'tty'), '--state', join(TMP, 'state')];
     const unknown = board(...link, '--sped', '10');
-    expect(unknown.code).toBe(2);
+    expect(unknown.code).toBe(EXIT.usage);
     expect(unknown.stderr).toMatch(/E850 USAGE: Unknown option '--sped'/);
     const missing = board(...link, join(TMP, 'missing.json'));
-    expect(missing.code).toBe(3);
+    expect(missing.code).toBe(EXIT.file);
     expect(missing.stderr).toMatch(/E851 FILE_UNREADABLE: cannot read the prescription file .*missing\.json: no such file \(ENOENT\)/);
     const broken = join(TMP, 'broken.json');
     writeFileSync(broken, '{\n  "name": \n}\n');
     const notJson = board(...link, '--prescription', broken);
-    expect(notJson.code).toBe(3);
+    expect(notJson.code).toBe(EXIT.file);
     expect(notJson.stderr).toMatch(/E852 FILE_NOT_JSON: .* at line 3, column 1/);
     const refused = join(TMP, 'refused.json');
     writeFileSync(refused, JSON.stringify({ ...prescription, mode: 'continuous', rateNlPerDay: -1, schedule: undefined }));
     const r = board(...link, '--fresh', refused);
-    expect(r.code).toBe(4);
+    expect(r.code).toBe(EXIT.refused);
     // Where in the file, then the firmware's own code and words.
     expect(r.stderr).toMatch(/E853 REFUSED: the firmware refused the prescription:\s+\S*refused\.json:1 \(field rateNlPerDay\): E103 FIELD_RANGE/);
     const fault = board(...link, '--fault', 'occlusion@soon');
-    expect(fault.code).toBe(2);
+    expect(fault.code).toBe(EXIT.usage);
     expect(fault.stderr).toMatch(/"soon" is not a duration/);
     const keys = board(...link, '--keys', join(TMP, 'nokeys.json'));
-    expect(keys.code).toBe(8);
+    expect(keys.code).toBe(EXIT.file);
     expect(keys.stderr).toMatch(/E859 KEYS_FILE: cannot read the key file/);
     // socat would replace a file at the link path: the board refuses instead.
     const occupied = join(TMP, 'occupied');
     writeFileSync(occupied, 'precious');
     const busy = board('--link', occupied, '--state', join(TMP, 'state'));
-    expect(busy.code).toBe(5);
+    expect(busy.code).toBe(EXIT.busy);
     expect(busy.stderr).toMatch(/E854 LINK_BUSY: .*occupied exists and is not a symlink/);
     expect(readFileSync(occupied, 'utf8')).toBe('precious');
     for (const x of [unknown, missing, notJson, r, fault, keys, busy]) expect(x.stderr).not.toMatch(/\n\s+at /);
@@ -246,7 +247,7 @@ describe('the virtual board on a pty', () => {
     mkdirSync(join(TMP, 'clk'), { recursive: true });
     writeFileSync(join(TMP, 'clk', 'tty.clock'), 'precious');
     const inTheWay = board('--quiet', ...link, '--clock', 'manual');
-    expect(inTheWay.code).toBe(6);
+    expect(inTheWay.code).toBe(EXIT.pty);
     expect(inTheWay.stderr).toMatch(/E863 CLOCK_SOCKET: .*tty\.clock exists and is not a socket/);
     expect(readFileSync(join(TMP, 'clk', 'tty.clock'), 'utf8')).toBe('precious');
     // Nothing left behind: no link, the lock released (the next board may start).
@@ -258,7 +259,7 @@ describe('the virtual board on a pty', () => {
     const h = board('--help');
     expect(h.code).toBe(0);
     expect(h.stdout).toMatch(/--link PATH[\s\S]*--speed N[\s\S]*--clock wall\|manual[\s\S]*--state DIR[\s\S]*--engine node\|xs/);
-    expect(h.stdout).toMatch(/Exit codes:[\s\S]*5 +busy \(E854 LINK_BUSY\)[\s\S]*6 +pty/);
+    expect(h.stdout).toMatch(/Exit codes:[\s\S]*9 +refused \(E853 REFUSED\)[\s\S]*30 +busy \(E854 LINK_BUSY\)[\s\S]*31 +pty/);
     expect(readFileSync(join(ROOT, 'docs/virtual-board.md'), 'utf8')).toMatch(/E854/);
   });
 });

@@ -7,7 +7,7 @@
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { CliError } from '../host/cli/errors';
+import { cliError } from '../host/errors/pumpctl';
 import { PumpBridge } from '../host/web/bridge';
 import { type ServerMessage } from '../host/web/messages';
 import { hostAllowed } from '../host/web/security';
@@ -19,7 +19,7 @@ let bridge: PumpBridge;
 
 beforeAll(async () => {
   bridge = new PumpBridge({
-    open: () => Promise.reject(new CliError('PORT_OPEN', 'no serial port at /nonexistent (test)')),
+    open: () => Promise.reject(cliError('PORT_OPEN', 'no serial port at /nonexistent (test)')),
     keys: {},
     port: '/nonexistent',
     pollMs: 1_000,

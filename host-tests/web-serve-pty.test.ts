@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../host/board/spawn';
-import { EXIT } from '../host/cli/errors';
+import { EXIT } from '../host/errors';
 import { runPumpctl } from '../host/cli/pumpctl';
 import { launchChromium } from '../host/web/harness';
 import { type BoardFixture, startBoard } from './board-fixture';

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../host/board/spawn';
-import { EXIT } from '../host/cli/errors';
+import { EXIT } from '../host/errors';
 import { runPumpctl } from '../host/cli/pumpctl';
 import { launchChromium } from '../host/web/harness';
 

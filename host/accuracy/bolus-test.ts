@@ -2,12 +2,13 @@
 // the error of each against the volume expected (the bolus plus the basal rate over the same
 // time), and their mean and spread (sample standard deviation).
 
-import { BalanceError } from '../balance/errors';
 import { waterDensityMgPerMl } from './density';
 import { type Progress } from './interfaces';
 import { type RunDeps, type RunStatus, serialOf } from './run';
 import { type Sample } from './samples';
 import { weigh } from './sampling';
+import { type ErrorRecord, HostError } from '../errors';
+import { balanceError } from '../errors/balance';
 
 export interface BolusTestOptions {
   readonly volumeNl: number;
@@ -35,6 +36,8 @@ export interface BolusRecord {
   readonly kind: 'bolus';
   readonly status: RunStatus;
   readonly reason?: string;
+  /** The same as an error to raise again (errorFromRecord). */
+  readonly error?: ErrorRecord;
   readonly options: Omit<BolusTestOptions, 'signal' | 'onProgress'>;
   readonly balance: { readonly protocol: string; readonly serialNumber: string | null };
   readonly samples: readonly Sample[];
@@ -66,7 +69,7 @@ export async function runBolusTest(deps: RunDeps, o: BolusTestOptions): Promise<
   const samples: Sample[] = [];
   const boluses: BolusResult[] = [];
   let status: RunStatus = 'complete';
-  let reason: string | undefined;
+  let failure: HostError | undefined;
 
   await balance.zero();
   await pump.program({ rateNlPerH: basal, name: 'bolus-test' });
@@ -84,7 +87,7 @@ export async function runBolusTest(deps: RunDeps, o: BolusTestOptions): Promise<
     for (let i = 1; i <= count; i++) {
       if (signal?.aborted) {
         status = 'aborted';
-        reason = new BalanceError('E931').message;
+        failure = balanceError('ABORTED');
         break;
       }
       const start = scheduler.now();
@@ -92,7 +95,7 @@ export async function runBolusTest(deps: RunDeps, o: BolusTestOptions): Promise<
         await pump.bolus(o.volumeNl, duration);
       } catch (e) {
         status = 'failed';
-        reason = `${new BalanceError('E932').message}: ${e instanceof Error ? e.message : String(e)}`;
+        failure = balanceError('PUMP_REFUSED', e instanceof HostError ? e.text : e instanceof Error ? e.message : String(e));
         break;
       }
       await scheduler.sleepUntil(start + cycle);
@@ -122,7 +125,7 @@ export async function runBolusTest(deps: RunDeps, o: BolusTestOptions): Promise<
   return {
     kind: 'bolus',
     status,
-    ...(reason !== undefined && { reason }),
+    ...(failure && { reason: failure.text, error: failure.record() }),
     options,
     balance: { protocol: balance.protocol, serialNumber },
     samples,

@@ -4,7 +4,8 @@
 
 import { waterDensityMgPerMl } from './density';
 import { type RunDeps } from './run';
-import { weigh } from './sampling';
+import { type Weighing, weigh } from './sampling';
+import { HostError } from '../errors';
 
 export interface CalibrationInput {
   /** Mass weighed, mg. */
@@ -88,6 +89,11 @@ async function waitDrained(deps: RunDeps, o: CalibrationRunOptions): Promise<voi
   }
 }
 
+/** A weighing without a mass as the balance's own error (E9xx), saying which weight is missing. */
+function noWeight(which: string, w: Weighing): Error {
+  return w.error ? new HostError(w.error.spec, `no ${which} weight: ${w.error.message}`) : new Error(`the balance gave no ${which} weight: ${w.note ?? ''}`);
+}
+
 export async function runCalibration(deps: RunDeps, o: CalibrationRunOptions): Promise<CalibrationRecord> {
   const { pump, balance, scheduler } = deps;
   const volume = o.volumeNl ?? 1_000_000;
@@ -98,7 +104,7 @@ export async function runCalibration(deps: RunDeps, o: CalibrationRunOptions): P
   await waitDrained(deps, o);
   await balance.zero();
   const start = await weigh(balance, 'stable');
-  if (start.massMg === null) throw new Error(`the balance gave no start weight: ${start.note ?? ''}`);
+  if (start.massMg === null) throw noWeight('start', start);
   const t0 = scheduler.now();
   const before = (await pump.status()).deliveredNl;
   await pump.program({ rateNlPerH: o.rateNlPerH, name: 'calibration' });
@@ -107,7 +113,7 @@ export async function runCalibration(deps: RunDeps, o: CalibrationRunOptions): P
   const commandedNl = (await pump.status()).deliveredNl - before;
   await waitDrained(deps, o);
   const end = await weigh(balance, 'stable');
-  if (end.massMg === null) throw new Error(`the balance gave no end weight: ${end.note ?? ''}`);
+  if (end.massMg === null) throw noWeight('end', end);
   const microsteps = commandedNl / o.nlPerMicrostepInUse;
   const c = computeCalibration({
     massMg: end.massMg - start.massMg,

@@ -6,9 +6,9 @@
 // period. Marked samples mark their intervals and every window containing them; values are
 // still computed where masses exist, and the "good only" extremes are given beside them.
 
-import { BalanceError } from '../balance/errors';
 import { buoyancyFactor, waterDensityMgPerMl } from './density';
 import { massUg, type Sample, type SampleFlag } from './samples';
+import { balanceError } from '../errors/balance';
 
 export const IEC_WINDOWS_MIN = [2, 5, 11, 19, 31] as const;
 const HOUR_MS = 3_600_000;
@@ -104,7 +104,7 @@ export interface Analysis {
 
 export function rateMlPerH(o: AnalysisOptions): number {
   const r = o.rateMlPerH ?? (o.rateNlPerH === undefined ? undefined : o.rateNlPerH / 1_000_000);
-  if (r === undefined || !(r > 0) || !Number.isFinite(r)) throw new BalanceError('E921', `rate ${o.rateMlPerH ?? o.rateNlPerH}`);
+  if (r === undefined || !(r > 0) || !Number.isFinite(r)) throw balanceError('BAD_RATE', `rate ${o.rateMlPerH ?? o.rateNlPerH}`);
   return r;
 }
 
@@ -125,7 +125,7 @@ export function analyse(input: readonly Sample[], o: AnalysisOptions): Analysis 
   const r = rateMlPerH(o);
   const intervalMs = o.intervalMs ?? 30_000;
   if (o.densityMgPerMl === undefined && o.temperatureC !== undefined && !(o.temperatureC >= 0 && o.temperatureC <= 40)) {
-    throw new BalanceError('E923', `${o.temperatureC} C`);
+    throw balanceError('BAD_TEMPERATURE', `${o.temperatureC} C`);
   }
   const rho = o.densityMgPerMl ?? waterDensityMgPerMl(o.temperatureC ?? 20);
   const buoy = o.buoyancy ? buoyancyFactor(rho) : 1;
@@ -190,7 +190,7 @@ function periodResult(period: readonly Interval[], from: number, to: number, int
 /** Ep(max) and Ep(min) for one window P: the mean % error of P/S consecutive intervals. */
 export function trumpetPoint(period: readonly Interval[], windowMin: number, intervalMs: number, r: number): TrumpetPoint {
   const m = (windowMin * 60_000) / intervalMs;
-  if (!Number.isInteger(m) || m < 1) throw new BalanceError('E922', `a ${windowMin} min window is ${m} intervals of ${intervalMs} ms`);
+  if (!Number.isInteger(m) || m < 1) throw balanceError('BAD_INTERVAL', `a ${windowMin} min window is ${m} intervals of ${intervalMs} ms`);
   let max: number | null = null;
   let min: number | null = null;
   let maxAll: number | null = null;

@@ -2,12 +2,13 @@
 // stopcock downstream, time the occlusion alarm, stop, then open the stopcock and weigh the
 // bolus the line releases (ECRI asks for 0.5 mL or less).
 
-import { BalanceError } from '../balance/errors';
 import { waterDensityMgPerMl } from './density';
 import { type PumpControl, type Progress, type Scheduler, type Stopcock } from './interfaces';
 import { AlarmWatch, type AlarmRecord, type RunDeps, type RunStatus, serialOf } from './run';
 import { type Sample } from './samples';
 import { weigh } from './sampling';
+import { type ErrorRecord, HostError } from '../errors';
+import { balanceError } from '../errors/balance';
 
 export interface OcclusionTestOptions {
   readonly rateNlPerH: number;
@@ -30,6 +31,8 @@ export interface OcclusionRecord {
   readonly kind: 'occlusion';
   readonly status: RunStatus;
   readonly reason?: string;
+  /** The error the run stopped with, to raise again (errorFromRecord). */
+  readonly error?: ErrorRecord;
   readonly options: Omit<OcclusionTestOptions, 'signal' | 'onProgress' | 'alarmPattern'>;
   readonly balance: { readonly protocol: string; readonly serialNumber: string | null };
   /** From closing the stopcock to the alarm, ms; null without an alarm. */
@@ -63,7 +66,15 @@ export async function runOcclusionTest(deps: RunDeps & { readonly stopcock: Stop
       runningErrorPct: null,
       marks: [],
     });
-  const stopped = (status: RunStatus, reason: string, timeToAlarmMs: number | null = null): OcclusionRecord => ({ ...base, status, reason, timeToAlarmMs, bolusMg: null, bolusUl: null });
+  const stopped = (status: RunStatus, e: HostError, timeToAlarmMs: number | null = null): OcclusionRecord => ({
+    ...base,
+    status,
+    reason: e.text,
+    error: e.record(),
+    timeToAlarmMs,
+    bolusMg: null,
+    bolusUl: null,
+  });
 
   await pump.program({ rateNlPerH: o.rateNlPerH, name: 'occlusion-test' });
   try {
@@ -77,7 +88,7 @@ export async function runOcclusionTest(deps: RunDeps & { readonly stopcock: Stop
     const poll = o.pollMs ?? 5_000;
     for (let t = closedAt + poll; alarmAt === null && t <= closedAt + maxWait; t += poll) {
       await scheduler.sleepUntil(t);
-      if (signal?.aborted) return stopped('aborted', new BalanceError('E931').message);
+      if (signal?.aborted) return stopped('aborted', balanceError('ABORTED'));
       for (const a of watch.fresh(await pump.alarms())) {
         alarms.push({ atMs: scheduler.now() - closedAt, alarm: a });
         if (pattern.test(a.name)) alarmAt = scheduler.now();
@@ -87,7 +98,7 @@ export async function runOcclusionTest(deps: RunDeps & { readonly stopcock: Stop
     await pump.stop().catch(() => undefined);
     if (alarmAt === null) {
       await stopcock.open();
-      return stopped('failed', new BalanceError('E933', `${Math.round(maxWait / 60_000)} min at ${o.rateNlPerH} nl/h`).message);
+      return stopped('failed', balanceError('NO_ALARM', `${Math.round(maxWait / 60_000)} min at ${o.rateNlPerH} nl/h`));
     }
     const timeToAlarmMs = alarmAt - closedAt;
     // Weigh before opening, then collect what the line releases.

@@ -3,12 +3,13 @@
 // balance failures mark the samples they touch; an abort (signal) or a balance that stays
 // silent ends the run early and the partial record is still analysed and written.
 
-import { BalanceError } from '../balance/errors';
 import { type Balance } from '../balance/types';
 import { type Analysis, analyse, type AnalysisOptions, rateMlPerH } from './gravimetric';
 import { type PumpAlarm, type PumpControl, type Progress, type Scheduler } from './interfaces';
 import { type Sample, SAMPLE_FLAGS } from './samples';
 import { type ReadMode, weigh } from './sampling';
+import { type ErrorRecord, HostError } from '../errors';
+import { balanceError } from '../errors/balance';
 
 export interface AccuracyRunOptions extends Omit<AnalysisOptions, 'rateMlPerH'> {
   readonly rateNlPerH: number;
@@ -35,6 +36,8 @@ export interface AccuracyRecord {
   readonly status: RunStatus;
   /** Why the run did not complete, with its error code. */
   readonly reason?: string;
+  /** The same as an error to raise again (errorFromRecord). */
+  readonly error?: ErrorRecord;
   readonly options: Omit<AccuracyRunOptions, 'signal' | 'onProgress'>;
   readonly balance: { readonly protocol: string; readonly serialNumber: string | null };
   readonly samples: readonly Sample[];
@@ -79,7 +82,7 @@ export async function runAccuracy(deps: RunDeps, o: AccuracyRunOptions): Promise
   const alarms: AlarmRecord[] = [];
   const watch = new AlarmWatch();
   let status: RunStatus = 'complete';
-  let reason: string | undefined;
+  let failure: HostError | undefined;
   const serialNumber = await serialOf(balance);
 
   const finish = (): AccuracyRecord => {
@@ -88,12 +91,12 @@ export async function runAccuracy(deps: RunDeps, o: AccuracyRunOptions): Promise
     try {
       analysis = analyse(samples, { ...options, rateMlPerH: r, intervalMs });
     } catch (e) {
-      analysisError = e instanceof Error ? e.message : String(e);
+      analysisError = e instanceof HostError ? e.text : e instanceof Error ? e.message : String(e);
     }
     return {
       kind: 'accuracy',
       status,
-      ...(reason !== undefined && { reason }),
+      ...(failure && { reason: failure.text, error: failure.record() }),
       options,
       balance: { protocol: balance.protocol, serialNumber },
       samples,
@@ -107,7 +110,7 @@ export async function runAccuracy(deps: RunDeps, o: AccuracyRunOptions): Promise
     await balance.zero();
   } catch (e) {
     status = 'failed';
-    reason = e instanceof Error ? e.message : String(e);
+    failure = e instanceof HostError ? e : balanceError('ZERO_REFUSED', e instanceof Error ? e.message : String(e));
     return finish();
   }
   const first = await weigh(balance, o.read ?? 'stable');
@@ -117,7 +120,7 @@ export async function runAccuracy(deps: RunDeps, o: AccuracyRunOptions): Promise
     await pump.program({ rateNlPerH: o.rateNlPerH, name: 'accuracy' });
   } catch (e) {
     status = 'failed';
-    reason = `${new BalanceError('E932').message}: ${e instanceof Error ? e.message : String(e)}`;
+    failure = balanceError('PUMP_REFUSED', e instanceof HostError ? e.text : e instanceof Error ? e.message : String(e));
     return finish();
   }
 
@@ -127,7 +130,7 @@ export async function runAccuracy(deps: RunDeps, o: AccuracyRunOptions): Promise
       await scheduler.sleepUntil(t0 + k * intervalMs);
       if (signal?.aborted) {
         status = 'aborted';
-        reason = new BalanceError('E931', String(signal.reason ?? 'by the operator')).message;
+        failure = balanceError('ABORTED', String(signal.reason ?? 'by the operator'));
         break;
       }
       const w = await weigh(balance, o.read ?? 'stable');
@@ -154,12 +157,12 @@ export async function runAccuracy(deps: RunDeps, o: AccuracyRunOptions): Promise
       );
       if (missingInARow >= (o.maxMissingInARow ?? 5)) {
         status = 'aborted';
-        reason = new BalanceError('E934', `${missingInARow} samples without a mass; last: ${w.note ?? ''}`).message;
+        failure = balanceError('BALANCE_LOST', `${missingInARow} samples without a mass; last: ${w.note ?? ''}`);
         break;
       }
       if (o.stopOnAlarm && flags.includes('pump-alarm')) {
         status = 'aborted';
-        reason = new BalanceError('E930', notes.join('; ')).message;
+        failure = balanceError('PUMP_ALARM', notes.join('; '));
         break;
       }
     }

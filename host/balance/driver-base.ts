@@ -2,9 +2,10 @@
 // port's failures (timeout, closed) into numbered balance errors.
 
 import { type LinePort, SerialError } from '../serial/line-port';
-import { balanceError, BalanceError } from './errors';
 import { type DriverClock, type DriverOptions, realClock, type Reading } from './types';
 import { isMassUnit, ugToMg } from './units';
+import { HostError } from '../errors';
+import { balanceError, isBalanceError } from '../errors/balance';
 
 export const DEFAULT_REPLY_TIMEOUT_MS = 2_000;
 export const DEFAULT_STABLE_TIMEOUT_MS = 10_000;
@@ -22,7 +23,7 @@ export abstract class SerialBalanceBase {
     this.clock = o.clock ?? realClock;
   }
 
-  /** Writes `text` after dropping stale lines; resolves with the next line or a BalanceError. */
+  /** Writes `text` after dropping stale lines; resolves with the next line or a HostError. */
   protected async ask(text: string, timeoutMs = this.replyTimeoutMs): Promise<string> {
     this.port.drain();
     await this.send(text);
@@ -50,23 +51,23 @@ function printable(text: string): string {
   return JSON.stringify(text.replace(/\x1b/g, '<ESC>').replace(/\r\n$/, ''));
 }
 
-export function portError(e: unknown, command: string): BalanceError {
-  if (e instanceof BalanceError) return e;
+export function portError(e: unknown, command: string): HostError {
+  if (isBalanceError(e)) return e;
   if (e instanceof SerialError) {
-    if (e.kind === 'timeout') return balanceError('E900', `no reply to ${printable(command)} on ${e.path}`);
-    return balanceError('E911', e.message);
+    if (e.kind === 'timeout') return balanceError('NOT_ANSWERING', `no reply to ${printable(command)} on ${e.path}`);
+    return balanceError('PORT_CLOSED', e.message);
   }
-  return balanceError('E911', e instanceof Error ? e.message : String(e));
+  return balanceError('PORT_CLOSED', e instanceof Error ? e.message : String(e));
 }
 
 /** A Reading from integer micrograms, refusing units that are not masses. */
 export function reading(ug: number, unit: string, stable: boolean, raw: string): Reading {
-  if (!isMassUnit(unit)) throw balanceError('E910', `the balance sent ${JSON.stringify(raw)} (unit ${unit})`);
+  if (!isMassUnit(unit)) throw balanceError('UNIT', `the balance sent ${JSON.stringify(raw)} (unit ${unit})`);
   return { massMg: ugToMg(ug), stable, raw };
 }
 
-export function garbled(raw: string, command: string): BalanceError {
-  return balanceError('E907', `${JSON.stringify(raw)} in reply to ${printable(command)}`);
+export function garbled(raw: string, command: string): HostError {
+  return balanceError('GARBLED', `${JSON.stringify(raw)} in reply to ${printable(command)}`);
 }
 
 /**
@@ -78,8 +79,8 @@ export async function settleOrSilent(stable: () => Promise<Reading>, immediate: 
   try {
     return await stable();
   } catch (e) {
-    if (!(e instanceof BalanceError) || e.code !== 'E900') throw e;
+    if (!isBalanceError(e, 'NOT_ANSWERING')) throw e;
     const r = await immediate(); // rejects E900 itself if the balance is really silent
-    throw balanceError('E903', `not settled within ${waitedMs} ms (now ${JSON.stringify(r.raw)})`);
+    throw balanceError('UNSTABLE_TOO_LONG', `not settled within ${waitedMs} ms (now ${JSON.stringify(r.raw)})`);
   }
 }

@@ -4,9 +4,10 @@
 
 import { type LinePort } from '../serial/line-port';
 import { CRLF, type MtSicsReply, parseMtSics, quotedValue } from './mt-sics-codec';
-import { balanceError, type BalanceError } from './errors';
 import { garbled, reading, SerialBalanceBase, settleOrSilent } from './driver-base';
 import { type Balance, type DriverOptions, type Reading } from './types';
+import { HostError } from '../errors';
+import { balanceError } from '../errors/balance';
 
 /** Replies to other commands skipped before a command's own (see #ask). */
 const STALE_REPLIES = 3;
@@ -52,9 +53,9 @@ export class MtSicsBalance extends SerialBalanceBase implements Balance {
     const r = parseMtSics(line);
     if (r.kind === 'weight' && r.cmd === 'S') return reading(r.ug, r.unit, r.stable, line);
     if (r.kind === 'status' && r.cmd === 'S') {
-      if (r.status === '+') throw balanceError('E901', line);
-      if (r.status === '-') throw balanceError('E902', line);
-      if (r.status === 'I') throw cmd === 'S' ? balanceError('E903', `${line} (the balance gave up waiting for stability)`) : balanceError('E908', line);
+      if (r.status === '+') throw balanceError('OVERLOAD', line);
+      if (r.status === '-') throw balanceError('UNDERLOAD', line);
+      if (r.status === 'I') throw cmd === 'S' ? balanceError('UNSTABLE_TOO_LONG', `${line} (the balance gave up waiting for stability)`) : balanceError('BUSY', line);
     }
     throw replyError(r, line, cmd);
   }
@@ -74,9 +75,9 @@ export class MtSicsBalance extends SerialBalanceBase implements Balance {
     if ((r.kind === 'weight' || r.kind === 'status') && r.cmd === cmd) {
       const status = r.kind === 'weight' ? (r.stable ? 'S' : 'D') : r.status;
       if (status === ok) return;
-      if (status === '+') throw balanceError('E901', line);
-      if (status === '-') throw balanceError('E902', line);
-      throw balanceError('E912', line);
+      if (status === '+') throw balanceError('OVERLOAD', line);
+      if (status === '-') throw balanceError('UNDERLOAD', line);
+      throw balanceError('ZERO_REFUSED', line);
     }
     throw replyError(r, line, cmd);
   }
@@ -92,7 +93,7 @@ export class MtSicsBalance extends SerialBalanceBase implements Balance {
   }
 }
 
-function replyError(r: MtSicsReply, line: string, cmd: string): BalanceError {
-  if (r.kind === 'error') return balanceError(r.code === 'ES' ? 'E904' : r.code === 'ET' ? 'E905' : 'E906', `${line} in reply to ${cmd}`);
+function replyError(r: MtSicsReply, line: string, cmd: string): HostError {
+  if (r.kind === 'error') return balanceError(r.code === 'ES' ? 'ERROR_SYNTAX' : r.code === 'ET' ? 'ERROR_TRANSMISSION' : 'ERROR_LOGIC', `${line} in reply to ${cmd}`);
   return garbled(line, cmd);
 }

@@ -6,9 +6,9 @@
 import { type LinePort } from '../serial/line-port';
 import { CRLF } from './mt-sics-codec';
 import { ohausSerial, parseOhaus } from './ohaus-codec';
-import { balanceError, BalanceError } from './errors';
 import { garbled, reading, SerialBalanceBase, settleOrSilent } from './driver-base';
 import { type Balance, type DriverOptions, type Reading } from './types';
+import { balanceError, isBalanceError } from '../errors/balance';
 
 const ACK_WAIT_MS = 300;
 
@@ -38,12 +38,12 @@ export class OhausBalance extends SerialBalanceBase implements Balance {
       case 'weight':
         return reading(r.ug, r.unit, r.stable, line);
       case 'overload':
-        throw balanceError('E901', line.trim());
+        throw balanceError('OVERLOAD', line.trim());
       case 'underload':
-        throw balanceError('E902', line.trim());
+        throw balanceError('UNDERLOAD', line.trim());
       case 'error':
         // SP is answered ES when stability does not come within the balance's 40 s.
-        throw cmd === 'SP' ? balanceError('E903', 'ES in reply to SP') : balanceError('E904', 'ES in reply to IP');
+        throw cmd === 'SP' ? balanceError('UNSTABLE_TOO_LONG', 'ES in reply to SP') : balanceError('ERROR_SYNTAX', 'ES in reply to IP');
       default:
         throw garbled(line, cmd);
     }
@@ -62,19 +62,19 @@ export class OhausBalance extends SerialBalanceBase implements Balance {
     try {
       line = await this.ask(cmd + CRLF, ACK_WAIT_MS);
     } catch (e) {
-      if (e instanceof BalanceError && e.code === 'E900') return; // no "OK!" configured
+      if (isBalanceError(e, 'NOT_ANSWERING')) return; // no "OK!" configured
       throw e;
     }
     const r = parseOhaus(line);
     if (r.kind === 'ok') return;
-    if (r.kind === 'error') throw balanceError('E912', `ES in reply to ${cmd}`);
+    if (r.kind === 'error') throw balanceError('ZERO_REFUSED', `ES in reply to ${cmd}`);
     throw garbled(line, cmd);
   }
 
   async serialNumber(): Promise<string> {
     const line = await this.ask('PSN' + CRLF);
     const r = parseOhaus(line);
-    if (r.kind === 'error') throw balanceError('E904', 'ES in reply to PSN');
+    if (r.kind === 'error') throw balanceError('ERROR_SYNTAX', 'ES in reply to PSN');
     const sn = ohausSerial(line);
     if (sn === '') throw garbled(line, 'PSN');
     return sn;

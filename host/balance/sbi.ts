@@ -5,9 +5,9 @@
 import { type LinePort } from '../serial/line-port';
 import { CRLF } from './mt-sics-codec';
 import { ESC, parseSbi } from './sbi-codec';
-import { balanceError } from './errors';
 import { garbled, reading, SerialBalanceBase } from './driver-base';
 import { type Balance, type DriverOptions, type Reading } from './types';
+import { balanceError } from '../errors/balance';
 
 export const SBI_PRINT = `${ESC}P${CRLF}`;
 export const SBI_SERIAL = `${ESC}x2_${CRLF}`;
@@ -28,13 +28,13 @@ export class SbiBalance extends SerialBalanceBase implements Balance {
       case 'weight':
         return reading(r.ug, r.unit, r.stable, line);
       case 'overload':
-        throw balanceError('E901', line.trim());
+        throw balanceError('OVERLOAD', line.trim());
       case 'underload':
-        throw balanceError('E902', line.trim());
+        throw balanceError('UNDERLOAD', line.trim());
       case 'status':
-        throw balanceError('E908', line.trim());
+        throw balanceError('BUSY', line.trim());
       case 'error':
-        throw balanceError('E906', `Err ${r.number}`);
+        throw balanceError('ERROR_LOGIC', `Err ${r.number}`);
       case 'garbled':
         throw garbled(line, 'ESC P');
     }
@@ -49,7 +49,7 @@ export class SbiBalance extends SerialBalanceBase implements Balance {
       if (this.clock.nowMs() >= deadline) break;
       await this.clock.sleep(POLL_MS);
     }
-    throw balanceError('E903', `still moving after ${this.stableTimeoutMs} ms (last ${JSON.stringify(last.raw)})`);
+    throw balanceError('UNSTABLE_TOO_LONG', `still moving after ${this.stableTimeoutMs} ms (last ${JSON.stringify(last.raw)})`);
   }
 
   async zero(): Promise<void> {

@@ -8,12 +8,12 @@ import { type LinePort } from '../serial/line-port';
 import { CRLF, parseMtSics } from './mt-sics-codec';
 import { parseOhaus } from './ohaus-codec';
 import { parseSbi } from './sbi-codec';
-import { balanceError } from './errors';
 import { portError } from './driver-base';
 import { MtSicsBalance } from './mt-sics';
 import { OhausBalance } from './ohaus';
 import { SBI_PRINT, SbiBalance } from './sbi';
 import { type Balance, type BalanceProtocol, type DriverOptions } from './types';
+import { balanceError, isBalanceError } from '../errors/balance';
 
 export type BalanceProtocolChoice = BalanceProtocol | 'auto';
 export const BALANCE_PROTOCOLS: readonly BalanceProtocolChoice[] = ['mt-sics', 'sbi', 'ohaus', 'auto'];
@@ -67,7 +67,7 @@ export async function detectProtocol(port: LinePort, o: ConnectOptions = {}): Pr
       line = await port.readLine(timeout);
     } catch (e) {
       const err = portError(e, probe.command);
-      if (err.code !== 'E900') throw err;
+      if (!isBalanceError(err, 'NOT_ANSWERING')) throw err;
     }
     if (line !== undefined) {
       if (probe.accepts(line)) {
@@ -77,5 +77,5 @@ export async function detectProtocol(port: LinePort, o: ConnectOptions = {}): Pr
       heard.push(`${probe.protocol}: ${JSON.stringify(line)}`);
     }
   }
-  throw balanceError('E909', heard.length ? `replies were ${heard.join(', ')}` : 'nothing answered');
+  throw balanceError('NOT_DETECTED', heard.length ? `replies were ${heard.join(', ')}` : 'nothing answered');
 }

@@ -12,7 +12,7 @@ import { VirtualBalance } from '../balance/virtual-balance';
 import { VirtualStopcock } from '../balance/virtual-stopcock';
 import { type SerialDevice } from '../serial/device';
 import { type VirtualBoard } from './board';
-import { BoardError } from './errors';
+import { boardError } from '../errors/board';
 
 export const BALANCE_CHOICES = ['mt-sics', 'sbi', 'ohaus'] as const;
 
@@ -20,7 +20,7 @@ export const BALANCE_CHOICES = ['mt-sics', 'sbi', 'ohaus'] as const;
 export async function attachBenchDevices(board: VirtualBoard, o: { link: string; balance: BalanceProtocol | undefined; stopcock: boolean; seed: number }): Promise<void> {
   const dir = dirname(o.link);
   const pump = board.pump;
-  if ((o.balance || o.stopcock) && !pump) throw new BoardError('USAGE', '--balance and --stopcock need the Node engine (the line model is not reachable from the XS worker).');
+  if ((o.balance || o.stopcock) && !pump) throw boardError('USAGE', '--balance and --stopcock need the Node engine (the line model is not reachable from the XS worker).');
   if (o.balance && pump) {
     const line = pump.line;
     const balance = new VirtualBalance({

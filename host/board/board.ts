@@ -20,10 +20,11 @@ import { type VirtualPump } from '../sim/virtual-pump';
 import { type BoardCoreOptions, type BoardSnapshot, type KeyCommand, type StepResult } from './core';
 import { createEngine, type BoardEngine, type EngineName } from './engine';
 import { type ClockMode, clockError, clockSocketPath, listenClock, parseClockCommand } from './clock-control';
-import { BoardError } from './errors';
 import { BoardLock, clearStaleLink } from './lock';
 import { Pacer } from './pacer';
 import { boardKeys, type ImageFiles, NVS_LOG_MAX_BYTES, StateDir } from './state';
+import { HostError } from '../errors';
+import { boardError } from '../errors/board';
 export const BAUD = 115_200;
 /**
  * A manual advance runs the firmware in slices of this much board time, the devices polled
@@ -53,7 +54,7 @@ export interface BoardListener {
   frame?(snapshot: BoardSnapshot): void;
   said?(said: { command: string; ok: boolean; text: string }): void;
   /** The board stopped by itself (socat died, the engine failed). */
-  failed?(e: BoardError): void;
+  failed?(e: HostError): void;
 }
 
 /** What the host sees of a device on its own pty. */
@@ -72,7 +73,7 @@ interface Endpoint {
 
 function openPort(path: string): Promise<SerialPortStream> {
   const port = new SerialPortStream({ path, baudRate: BAUD, binding: autoDetect(), autoOpen: false });
-  return new Promise((resolve, reject) => port.open((err) => (err ? reject(new BoardError('PTY_FAILED', `cannot open the board end ${path}: ${err.message}`)) : resolve(port))));
+  return new Promise((resolve, reject) => port.open((err) => (err ? reject(boardError('PTY_FAILED', `cannot open the board end ${path}: ${err.message}`)) : resolve(port))));
 }
 
 export class VirtualBoard {
@@ -112,7 +113,7 @@ export class VirtualBoard {
     try {
       mkdirSync(dirname(o.link), { recursive: true });
     } catch (e) {
-      throw new BoardError('LINK_BUSY', `cannot create the directory for ${o.link}: ${(e as Error).message}`);
+      throw boardError('LINK_BUSY', `cannot create the directory for ${o.link}: ${(e as Error).message}`);
     }
     const locks: BoardLock[] = [];
     let engine: BoardEngine | undefined;
@@ -130,7 +131,7 @@ export class VirtualBoard {
       const entropyHex = o.entropyHex ?? (await import('node:crypto')).randomBytes(32).toString('hex');
       files = state.openImages(images.flash);
       const started = await engine.start({ ...o.core, ...(images.nvs && { nvs: images.nvs }), keys: keys.keys, keysMode: keys.mode, entropyHex }, images.flash, files);
-      if (!started.ok) throw new BoardError('REFUSED', `the firmware refused the ${started.what}:\n  ${formatError(started.error)}`);
+      if (!started.ok) throw boardError('REFUSED', `the firmware refused the ${started.what}:\n  ${formatError(started.error)}`);
       const board = new VirtualBoard(o, engine, state, files, locks, keys, started.result.snapshot);
       if (listener) board.#listeners.push(listener);
       // The boot's writes are in the images already; nvs.json takes the whole store now.
@@ -178,8 +179,8 @@ export class VirtualBoard {
    * between two steps of the firmware. A manual clock belongs to its controller: refused.
    */
   setSpeed(speed: number): Promise<void> {
-    if (this.manualClock) return Promise.reject(new BoardError('USAGE', 'the clock is manual (--clock manual): board time moves only through the clock socket'));
-    if (!(Number.isFinite(speed) && speed >= 0)) return Promise.reject(new BoardError('USAGE', `speed ${speed} is not a number >= 0 (virtual ms per wall ms)`));
+    if (this.manualClock) return Promise.reject(boardError('USAGE', 'the clock is manual (--clock manual): board time moves only through the clock socket'));
+    if (!(Number.isFinite(speed) && speed >= 0)) return Promise.reject(boardError('USAGE', `speed ${speed} is not a number >= 0 (virtual ms per wall ms)`));
     return this.#serial(async () => this.#pacer?.setSpeed(speed));
   }
 
@@ -222,11 +223,11 @@ export class VirtualBoard {
    * delivered.
    */
   async attachDevice(d: { name: string; link: string; device: SerialDevice }): Promise<AttachedDevice> {
-    if (this.#endpoints.some((e) => e.name === d.name || e.pair.linkB === d.link)) throw new BoardError('DEVICE_ATTACH', `a device named ${d.name} or at ${d.link} is already attached`);
+    if (this.#endpoints.some((e) => e.name === d.name || e.pair.linkB === d.link)) throw boardError('DEVICE_ATTACH', `a device named ${d.name} or at ${d.link} is already attached`);
     try {
       this.#locks.push(BoardLock.acquire(`${d.link}.lock`, d.link, [d.link]));
     } catch (e) {
-      throw e instanceof BoardError ? new BoardError('DEVICE_ATTACH', e.message) : e;
+      throw e instanceof HostError ? boardError('DEVICE_ATTACH', e.text) : e;
     }
     const send = (text: string): void => {
       if (text !== '') ep.port.write(Buffer.from(text, 'latin1'));
@@ -251,7 +252,7 @@ export class VirtualBoard {
       clearStaleLink(link);
       pair = await createPtyPair({ linkB: link, ...(this.options.socat && { socat: this.options.socat }) });
     } catch (e) {
-      throw e instanceof BoardError && name !== 'pump' ? new BoardError('DEVICE_ATTACH', e.message) : e;
+      throw e instanceof HostError && name !== 'pump' ? boardError('DEVICE_ATTACH', e.text) : e;
     }
     for (const l of this.#locks) if (l.path === `${link}.lock`) l.addSocat(pair.pid);
     const port = await openPort(pair.a).catch(async (e: unknown) => {
@@ -259,7 +260,7 @@ export class VirtualBoard {
       throw e;
     });
     port.on('data', (chunk: Buffer) => onBytes(new Uint8Array(chunk)));
-    pair.onExit = (code, signal) => this.#fail(new BoardError('PTY_FAILED', `socat for ${name} (${link}) exited unexpectedly (code ${code}, signal ${signal})`));
+    pair.onExit = (code, signal) => this.#fail(boardError('PTY_FAILED', `socat for ${name} (${link}) exited unexpectedly (code ${code}, signal ${signal})`));
     const ep = { name, pair, port, poll };
     this.#endpoints.push(ep);
     return ep;
@@ -337,7 +338,7 @@ export class VirtualBoard {
   }
 
   #fail(e: unknown): void {
-    const err = e instanceof BoardError ? e : new BoardError('PTY_FAILED', `the board stopped: ${(e as Error).stack ?? String(e)}`);
+    const err = e instanceof HostError ? e : boardError('PTY_FAILED', `the board stopped: ${(e as Error).stack ?? String(e)}`);
     for (const l of this.#listeners) l.failed?.(err);
   }
 

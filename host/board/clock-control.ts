@@ -8,7 +8,7 @@
 import { existsSync, lstatSync, unlinkSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { parseDuration } from '../sim/faults';
-import { BOARD_ERRORS, BoardError } from './errors';
+import { BOARD_ERRORS, boardError } from '../errors/board';
 
 /** wall: board time follows the wall clock times --speed (pacer.ts); manual: only this socket moves it. */
 export type ClockMode = 'wall' | 'manual';
@@ -59,7 +59,7 @@ export function clockError(message: string): string {
 export async function listenClock(path: string, answer: (line: string) => Promise<string>): Promise<{ close(): Promise<void> }> {
   if (existsSync(path)) {
     // The caller holds the link's lock: a socket here is a dead board's. Anything else is not ours.
-    if (!lstatSync(path).isSocket()) throw new BoardError('CLOCK_SOCKET', `${path} exists and is not a socket: remove it or choose another --link`);
+    if (!lstatSync(path).isSocket()) throw boardError('CLOCK_SOCKET', `${path} exists and is not a socket: remove it or choose another --link`);
     unlinkSync(path);
   }
   const sockets = new Set<Socket>();
@@ -89,7 +89,7 @@ export async function listenClock(path: string, answer: (line: string) => Promis
     sock.on('close', () => sockets.delete(sock));
   });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', (e) => reject(new BoardError('CLOCK_SOCKET', `cannot listen on ${path}: ${e.message}`)));
+    server.once('error', (e) => reject(boardError('CLOCK_SOCKET', `cannot listen on ${path}: ${e.message}`)));
     server.listen(path, () => resolve());
   });
   return {

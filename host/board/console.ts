@@ -9,8 +9,8 @@ import { MS_PER_HOUR, MS_PER_SECOND } from '../../firmware/core/units';
 import * as f from './format';
 import { BAUD, type BoardListener, type VirtualBoard } from './board';
 import { type BoardSnapshot } from './core';
-import { type BoardError } from './errors';
 import { FRAME_MS } from './pacer';
+import { HostError } from '../errors';
 
 export interface ConsoleOptions {
   readonly json: boolean;
@@ -128,8 +128,8 @@ export class BoardConsole implements BoardListener {
     this.#out(`> ${s.command}: ${s.text}`);
   }
 
-  failed(e: BoardError): void {
-    this.note(e.message);
+  failed(e: HostError): void {
+    this.note(e.text);
   }
 
   note(text: string): void {

@@ -8,8 +8,8 @@ import { type Role } from '../../firmware/protocol/auth';
 import { type VirtualPump } from '../sim/virtual-pump';
 import { startXsBoardWorker, type XsWorker } from '../xs/runner';
 import { BoardCore, type BoardCoreOptions, type KeyCommand, type StepResult } from './core';
-import { BoardError } from './errors';
 import { decodeImageWrite, type ImageSink } from './image-writes';
+import { boardError } from '../errors/board';
 
 export type EngineName = 'node' | 'xs';
 
@@ -117,6 +117,6 @@ export async function createEngine(name: EngineName): Promise<BoardEngine> {
   try {
     return new XsEngine(await startXsBoardWorker());
   } catch (e) {
-    throw new BoardError('XS_UNAVAILABLE', `${(e as Error).message}\nRun without --engine xs to use Node, or rebuild the worker with \`npm rebuild @agoric/xsnap\` (gcc and make needed).`);
+    throw boardError('XS_UNAVAILABLE', `${(e as Error).message}\nRun without --engine xs to use Node, or rebuild the worker with \`npm rebuild @agoric/xsnap\` (gcc and make needed).`);
   }
 }

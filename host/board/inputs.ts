@@ -10,13 +10,13 @@ import { type Mechanics, readMechanics } from '../../firmware/core/mechanics';
 import { mlToNl } from '../../firmware/core/units';
 import { checkPrescriptionText } from '../cli/prescription-file';
 import { readJsonFile, shown, unreadable } from '../json-file';
-import { BoardError } from './errors';
 import { type BoardCliOptions } from './options';
+import { boardError } from '../errors/board';
 
 function loadJson(what: string, file: string): unknown {
   const r = readJsonFile(what, file);
   if (r.ok) return r.value;
-  throw new BoardError(r.kind === 'unreadable' ? 'FILE_UNREADABLE' : 'FILE_NOT_JSON', r.message);
+  throw boardError(r.kind === 'unreadable' ? 'FILE_UNREADABLE' : 'FILE_NOT_JSON', r.message);
 }
 
 /** The prescription, JSON or YAML, checked as pumpctl program checks it (line, field, a typo named). */
@@ -25,11 +25,11 @@ function loadPrescription(file: string): unknown {
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
-    throw new BoardError('FILE_UNREADABLE', `cannot read the prescription file ${shown(file)}: ${unreadable(e)}`);
+    throw boardError('FILE_UNREADABLE', `cannot read the prescription file ${shown(file)}: ${unreadable(e)}`);
   }
   const r = checkPrescriptionText(text, shown(file));
   if (r.ok) return r.value.input;
-  throw new BoardError(r.kind === 'syntax' ? 'FILE_NOT_JSON' : 'REFUSED', r.kind === 'syntax' ? r.message : `the firmware refused the prescription:\n  ${r.message}`);
+  throw boardError(r.kind === 'syntax' ? 'FILE_NOT_JSON' : 'REFUSED', r.kind === 'syntax' ? r.message : `the firmware refused the prescription:\n  ${r.message}`);
 }
 
 export interface BoardInputs {
@@ -49,11 +49,11 @@ export function readInputs(o: BoardCliOptions): BoardInputs {
   const mechanicsInput = loadJson('mechanics', o.files.mechanics);
   const library = loadJson('library', o.files.library);
   const mechanics = readMechanics(mechanicsInput);
-  if (!mechanics.ok) throw new BoardError('REFUSED', `the firmware refused the mechanics in ${shown(o.files.mechanics)}:\n  ${formatError(mechanics.error)}`);
+  if (!mechanics.ok) throw boardError('REFUSED', `the firmware refused the mechanics in ${shown(o.files.mechanics)}:\n  ${formatError(mechanics.error)}`);
   const lib = readLibrary(library);
-  if (!lib.ok) throw new BoardError('REFUSED', `the firmware refused the drug library in ${shown(o.files.library)}:\n  ${formatError(lib.error)}`);
+  if (!lib.ok) throw boardError('REFUSED', `the firmware refused the drug library in ${shown(o.files.library)}:\n  ${formatError(lib.error)}`);
   const reservoirNl = o.reservoirMl === undefined ? undefined : mlToNl(o.reservoirMl);
   if (reservoirNl !== undefined && reservoirNl > mechanics.value.syringe.capacityNl)
-    throw new BoardError('USAGE', `--reservoir-ml ${o.reservoirMl} is more than the ${mechanics.value.syringe.name} syringe holds.`);
+    throw boardError('USAGE', `--reservoir-ml ${o.reservoirMl} is more than the ${mechanics.value.syringe.name} syringe holds.`);
   return { prescription, mechanicsInput, library, mechanics: mechanics.value, drugLibrary: lib.value, reservoirNl };
 }

@@ -4,7 +4,7 @@
 // board comes back at the same path.
 
 import { closeSync, lstatSync, openSync, readFileSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
-import { BoardError } from './errors';
+import { boardError } from '../errors/board';
 
 export interface LockInfo {
   readonly pid: number;
@@ -47,7 +47,7 @@ export function clearStaleLink(path: string): void {
   } catch {
     return;
   }
-  if (!st.isSymbolicLink()) throw new BoardError('LINK_BUSY', `${path} exists and is not a symlink a board left behind; choose another path with --link, or remove it.`);
+  if (!st.isSymbolicLink()) throw boardError('LINK_BUSY', `${path} exists and is not a symlink a board left behind; choose another path with --link, or remove it.`);
   unlinkSync(path);
 }
 
@@ -69,7 +69,7 @@ export class BoardLock {
     for (let attempt = 0; attempt < 3; attempt++) {
       const old = readLock(path);
       if (old && old.pid !== process.pid && alive(old.pid)) {
-        throw new BoardError(
+        throw boardError(
           'LINK_BUSY',
           `${what} is in use by a virtual board already running (pid ${old.pid}); stop it (q in its console, or kill ${old.pid}) or choose another path with --link / --state.`,
         );
@@ -90,10 +90,10 @@ export class BoardLock {
         closeSync(fd);
         return new BoardLock(path, info);
       } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new BoardError('STATE_UNUSABLE', `cannot write the lock file ${path}: ${(e as Error).message}`);
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw boardError('STATE_UNUSABLE', `cannot write the lock file ${path}: ${(e as Error).message}`);
       }
     }
-    throw new BoardError('LINK_BUSY', `${what}: another board is starting at the same time (lock ${path}).`);
+    throw boardError('LINK_BUSY', `${what}: another board is starting at the same time (lock ${path}).`);
   }
 
   /** Records a socat the board started, so a successor can stop it if the board dies. */

@@ -10,12 +10,12 @@ import { attachBenchDevices } from './bench-devices';
 import { type BoardOptions, VirtualBoard } from './board';
 import { BoardConsole } from './console';
 import { startBoardDashboard } from './dashboard';
-import { BoardError, EXIT } from './errors';
 import { formatElapsed } from './format';
 import { readInputs } from './inputs';
 import { NoPortRun } from './no-port';
 import { shown } from '../json-file';
 import { type BoardCliOptions, HELP, readBoardOptions } from './options';
+import { EXIT, HostError } from '../errors';
 
 /** The firmware side's options, the files checked with the firmware's own readers. */
 function boardOptions(o: BoardCliOptions): BoardOptions {
@@ -50,9 +50,9 @@ function boardOptions(o: BoardCliOptions): BoardOptions {
 }
 
 function fail(e: unknown, machine: boolean): number {
-  if (e instanceof BoardError) {
-    process.stderr.write(`npm start: ${e.message}\n`);
-    if (machine) process.stdout.write(`${JSON.stringify({ kind: 'error', code: e.code, name: e.errorName, exitCode: e.exitCode, message: e.message })}\n`);
+  if (e instanceof HostError) {
+    process.stderr.write(`npm start: ${e.text}\n`);
+    if (machine) process.stdout.write(`${JSON.stringify({ kind: 'error', code: e.code, name: e.errorName, exitCode: e.exitCode, message: e.text })}\n`);
     return e.exitCode;
   }
   process.stderr.write(`npm start: internal error: ${(e as Error).stack ?? String(e)}\n`);
@@ -106,7 +106,7 @@ async function main(): Promise<void> {
   const b = board;
   const u = ui;
   u.failed = (e) => {
-    u.note(`npm start: ${e.message}`);
+    u.note(`npm start: ${e.text}`);
     void finish('failed', e.exitCode);
   };
   const keys = process.stdin.isTTY === true;

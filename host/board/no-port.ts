@@ -11,11 +11,11 @@ import { shown } from '../json-file';
 import { ConfigRefused, createVirtualPump, type VirtualPump } from '../sim/virtual-pump';
 import { BoardConsole } from './console';
 import { type BoardSnapshot } from './core';
-import { BoardError } from './errors';
 import * as f from './format';
 import { type BoardInputs } from './inputs';
 import { type BoardCliOptions } from './options';
 import { Pacer } from './pacer';
+import { boardError } from '../errors/board';
 
 export type NoPortEnd = 'done' | 'quit' | 'interrupted' | 'terminated' | 'hang-up';
 
@@ -33,7 +33,7 @@ function build(o: BoardCliOptions, inputs: BoardInputs): VirtualPump {
       ...(o.seed !== undefined && { seed: o.seed }),
     });
   } catch (e) {
-    if (e instanceof ConfigRefused) throw new BoardError('REFUSED', `the firmware refused the prescription in ${shown(o.files.prescription)}:\n  ${formatError(e.error)}`);
+    if (e instanceof ConfigRefused) throw boardError('REFUSED', `the firmware refused the prescription in ${shown(o.files.prescription)}:\n  ${formatError(e.error)}`);
     throw e;
   }
 }

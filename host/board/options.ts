@@ -11,8 +11,9 @@ import { type ClockMode } from './clock-control';
 import { type EngineName } from './engine';
 import { type BalanceProtocol } from '../balance/types';
 import { BALANCE_CHOICES } from './bench-devices';
-import { BOARD_ERRORS, BoardError, EXIT } from './errors';
 import { parseTimeOfDay } from './format';
+import { EXIT, type ExitName, exitsUsedBy } from '../errors';
+import { BOARD_ERRORS, boardError } from '../errors/board';
 
 export const DEFAULT_LINK = '/tmp/pump-rig/ttyPUMP';
 export const DEFAULT_STATE = '/tmp/pump-rig/state';
@@ -56,14 +57,15 @@ export interface BoardCliOptions {
 /** Options that need the pty, its state or its devices: refused with --no-port rather than ignored. */
 const PORT_ONLY = ['link', 'state', 'fresh', 'keys', 'engine', 'clock', 'advance', 'quiet', 'balance', 'stopcock', 'ne1000', 'rig'] as const;
 
-const exitTable = Object.entries(EXIT)
-  .map(([name, code]) => `  ${String(code).padEnd(2)} ${name}${errorsFor(name)}`)
+// The statuses the board can end with, from the shared table (host/errors/exit.ts).
+const exitTable = exitsUsedBy(Object.values(BOARD_ERRORS))
+  .map((name) => `  ${String(EXIT[name]).padEnd(2)} ${name}${errorsFor(name)}`)
   .join('\n');
 
-function errorsFor(exit: string): string {
-  const codes = Object.entries(BOARD_ERRORS)
-    .filter(([, e]) => e.exit === exit && !('answered' in e))
-    .map(([n, e]) => `E${e.code} ${n}`);
+function errorsFor(exit: ExitName): string {
+  const codes = Object.values(BOARD_ERRORS)
+    .filter((e) => e.exit === exit && !('answered' in e))
+    .map((e) => `E${e.code} ${e.name}`);
   return codes.length ? ` (${codes.join(', ')})` : '';
 }
 
@@ -177,30 +179,30 @@ export function readBoardOptions(argv: string[]): BoardCliOptions | 'help' {
       },
     });
   } catch (e) {
-    throw new BoardError('USAGE', `${(e as Error).message}\nSee --help.`);
+    throw boardError('USAGE', `${(e as Error).message}\nSee --help.`);
   }
   const v = parsed.values;
   if (v.help) return 'help';
   const bad = (what: string, value: string, want: string): never => {
-    throw new BoardError('USAGE', `${what} "${value}" is not ${want}. See --help.`);
+    throw boardError('USAGE', `${what} "${value}" is not ${want}. See --help.`);
   };
-  if (parsed.positionals.length > 1) throw new BoardError('USAGE', `one prescription file at most (got ${parsed.positionals.join(', ')}). See --help.`);
-  if (parsed.positionals.length === 1 && v.prescription !== undefined) throw new BoardError('USAGE', 'give the prescription either as --prescription FILE or as the last argument, not both.');
+  if (parsed.positionals.length > 1) throw boardError('USAGE', `one prescription file at most (got ${parsed.positionals.join(', ')}). See --help.`);
+  if (parsed.positionals.length === 1 && v.prescription !== undefined) throw boardError('USAGE', 'give the prescription either as --prescription FILE or as the last argument, not both.');
   const noPort = v['no-port'] === true;
   if (noPort) {
     const given = PORT_ONLY.filter((k) => v[k] !== undefined);
-    if (given.length > 0) throw new BoardError('USAGE', `${given.map((k) => `--${k}`).join(', ')} need${given.length === 1 ? 's' : ''} the pty: not with --no-port. See --help.`);
-  } else if (v.prime) throw new BoardError('USAGE', '--prime is for --no-port (on the board, the PRIME command over the link primes). See --help.');
+    if (given.length > 0) throw boardError('USAGE', `${given.map((k) => `--${k}`).join(', ')} need${given.length === 1 ? 's' : ''} the pty: not with --no-port. See --help.`);
+  } else if (v.prime) throw boardError('USAGE', '--prime is for --no-port (on the board, the PRIME command over the link primes). See --help.');
   const speed = v.speed === undefined ? 60 : Number(v.speed);
   if (noPort && v.speed !== undefined && !(speed > 0)) bad('--speed', v.speed, 'a positive number (virtual ms per wall ms; without a pty nothing else moves the clock)');
   if (v.speed !== undefined && !(v.speed.trim() !== '' && Number.isFinite(speed) && speed >= 0)) bad('--speed', v.speed, 'a number >= 0 (virtual ms per wall ms)');
   const clock = v.clock ?? 'wall';
   if (clock !== 'wall' && clock !== 'manual') bad('--clock', clock, 'wall or manual');
   if (clock === 'manual' && v.speed !== undefined)
-    throw new BoardError('USAGE', '--speed sets the pace of the wall clock; with --clock manual board time moves only through the clock socket. Give one of them. See --help.');
+    throw boardError('USAGE', '--speed sets the pace of the wall clock; with --clock manual board time moves only through the clock socket. Give one of them. See --help.');
   const faults = v.fault ?? [];
   const faultCheck = parseFaults(faults);
-  if (!faultCheck.ok) throw new BoardError('USAGE', `--fault: ${faultCheck.message}\nSee --help.`);
+  if (!faultCheck.ok) throw boardError('USAGE', `--fault: ${faultCheck.message}\nSee --help.`);
   const reservoirMl = v['reservoir-ml'] === undefined ? undefined : Number(v['reservoir-ml']);
   if (reservoirMl !== undefined && !(Number.isFinite(reservoirMl) && reservoirMl >= 0)) bad('--reservoir-ml', v['reservoir-ml']!, 'a volume in mL');
   const tod = v['time-of-day'];
@@ -217,9 +219,9 @@ export function readBoardOptions(argv: string[]): BoardCliOptions | 'help' {
   if (seed !== undefined && !Number.isSafeInteger(seed)) bad('--seed', v.seed!, 'a whole number');
   const balance = v.balance;
   if (balance !== undefined && !(BALANCE_CHOICES as readonly string[]).includes(balance)) bad('--balance', balance, BALANCE_CHOICES.join(', '));
-  if ((balance !== undefined || v.stopcock) && engine === 'xs') throw new BoardError('USAGE', '--balance and --stopcock need --engine node: they act on the line model in this process. See --help.');
+  if ((balance !== undefined || v.stopcock) && engine === 'xs') throw boardError('USAGE', '--balance and --stopcock need --engine node: they act on the line model in this process. See --help.');
   const rig = v.rig === undefined ? undefined : parseRig(v.rig);
-  if (rig && !rig.ok) throw new BoardError('USAGE', `--rig: ${rig.message}. See --help.`);
+  if (rig && !rig.ok) throw boardError('USAGE', `--rig: ${rig.message}. See --help.`);
   const prescription = v.prescription ?? parsed.positionals[0];
   return {
     link: v.link ?? DEFAULT_LINK,

@@ -23,8 +23,8 @@ import { bytesToHex } from '../../firmware/shared/hex';
 import { type Role } from '../../firmware/protocol/auth';
 import { KeyFileError, readKeyFile, ROLES, writeKeyFile } from '../protocol/key-file';
 import { FLASH_BLOCK, FLASH_BYTES } from './core';
-import { BoardError } from './errors';
 import { type ImageSink, type ImageWrite } from './image-writes';
+import { boardError } from '../errors/board';
 
 /** nvs.log is folded into nvs.json once it is this long. */
 export const NVS_LOG_MAX_BYTES = 1 << 20;
@@ -78,7 +78,7 @@ export class ImageFiles implements ImageSink {
         this.journalBytes += line.length;
       }
     } catch (e) {
-      throw new BoardError('STATE_UNUSABLE', `cannot write the board's ${w.kind === 'nvs' ? 'NVS' : 'flash'} image in ${this.#state.dir}: ${(e as Error).message}`);
+      throw boardError('STATE_UNUSABLE', `cannot write the board's ${w.kind === 'nvs' ? 'NVS' : 'flash'} image in ${this.#state.dir}: ${(e as Error).message}`);
     }
   }
 
@@ -128,7 +128,7 @@ export class StateDir {
     try {
       mkdirSync(this.dir, { recursive: true, mode: 0o700 });
     } catch (e) {
-      throw new BoardError('STATE_UNUSABLE', `cannot create the state directory ${this.dir}: ${(e as Error).message}`);
+      throw boardError('STATE_UNUSABLE', `cannot create the state directory ${this.dir}: ${(e as Error).message}`);
     }
   }
 
@@ -146,7 +146,7 @@ export class StateDir {
           throw new Error('not an object of hex strings');
         nvs = j as Record<string, string>;
       } catch (e) {
-        throw new BoardError('STATE_UNUSABLE', `the NVS image ${this.nvsPath} is damaged (${(e as Error).message}); start with --fresh to erase the board's state.`);
+        throw boardError('STATE_UNUSABLE', `the NVS image ${this.nvsPath} is damaged (${(e as Error).message}); start with --fresh to erase the board's state.`);
       }
     }
     if (existsSync(this.nvsLogPath)) {
@@ -154,7 +154,7 @@ export class StateDir {
         nvs ??= {};
         replayJournal(readFileSync(this.nvsLogPath, 'latin1'), nvs);
       } catch (e) {
-        throw new BoardError('STATE_UNUSABLE', `cannot read the NVS log ${this.nvsLogPath}: ${(e as Error).message}`);
+        throw boardError('STATE_UNUSABLE', `cannot read the NVS log ${this.nvsLogPath}: ${(e as Error).message}`);
       }
     }
     let flash: Uint8Array | undefined;
@@ -162,10 +162,10 @@ export class StateDir {
       try {
         flash = new Uint8Array(readFileSync(this.flashPath));
       } catch (e) {
-        throw new BoardError('STATE_UNUSABLE', `cannot read the flash image ${this.flashPath}: ${(e as Error).message}`);
+        throw boardError('STATE_UNUSABLE', `cannot read the flash image ${this.flashPath}: ${(e as Error).message}`);
       }
       if (flash.length !== FLASH_BYTES)
-        throw new BoardError('STATE_UNUSABLE', `the flash image ${this.flashPath} is ${flash.length} bytes, not ${FLASH_BYTES}; start with --fresh to erase the board's state.`);
+        throw boardError('STATE_UNUSABLE', `the flash image ${this.flashPath} is ${flash.length} bytes, not ${FLASH_BYTES}; start with --fresh to erase the board's state.`);
     }
     return { nvs, flash };
   }
@@ -187,7 +187,7 @@ export class StateDir {
       return new ImageFiles(this, fds[0]!, fds[1]!, logBytes);
     } catch (e) {
       for (const fd of fds) closeSync(fd);
-      throw new BoardError('STATE_UNUSABLE', `cannot open the board's images in ${this.dir}: ${(e as Error).message}`);
+      throw boardError('STATE_UNUSABLE', `cannot open the board's images in ${this.dir}: ${(e as Error).message}`);
     }
   }
 
@@ -197,7 +197,7 @@ export class StateDir {
       writeFileSync(tmp, data, { mode: 0o600 });
       renameSync(tmp, path);
     } catch (e) {
-      throw new BoardError('STATE_UNUSABLE', `cannot write ${path}: ${(e as Error).message}`);
+      throw boardError('STATE_UNUSABLE', `cannot write ${path}: ${(e as Error).message}`);
     }
   }
 }
@@ -222,21 +222,21 @@ export function boardKeys(state: StateDir, keysFile: string | undefined): BoardK
     try {
       return { keys: hex(readKeyFile(keysFile)), mode: 'always', file: keysFile, generated: false };
     } catch (e) {
-      throw new BoardError('KEYS_FILE', e instanceof KeyFileError ? e.message : String(e));
+      throw boardError('KEYS_FILE', e instanceof KeyFileError ? e.message : String(e));
     }
   }
   if (existsSync(state.keysPath)) {
     try {
       return { keys: hex(readKeyFile(state.keysPath)), mode: 'if-missing', file: state.keysPath, generated: false };
     } catch (e) {
-      throw new BoardError('KEYS_FILE', `${e instanceof KeyFileError ? e.message : String(e)}; start with --fresh for new keys.`);
+      throw boardError('KEYS_FILE', `${e instanceof KeyFileError ? e.message : String(e)}; start with --fresh for new keys.`);
     }
   }
   const keys = Object.fromEntries(ROLES.map((r) => [r, new Uint8Array(randomBytes(32))])) as Record<Role, Uint8Array>;
   try {
     writeKeyFile(state.keysPath, keys);
   } catch (e) {
-    throw new BoardError('KEYS_FILE', `cannot write the key file ${state.keysPath}: ${(e as Error).message}`);
+    throw boardError('KEYS_FILE', `cannot write the key file ${state.keysPath}: ${(e as Error).message}`);
   }
   return { keys: hex(keys), mode: 'always', file: state.keysPath, generated: true };
 }

@@ -7,10 +7,10 @@ import { type Role } from '../../firmware/protocol/auth';
 import { type Scheduler } from '../accuracy/interfaces';
 import { KeyFileError, keysFromEnv, readKeyFile, type RoleKeys } from '../protocol/key-file';
 import { type Binding } from '../serial/line-port';
-import { CliError } from './errors';
 import { paint, type Paint } from './format';
 import { Progress } from './progress';
 import { PumpSession } from './session';
+import { cliError } from '../errors/pumpctl';
 
 export interface GlobalOptions {
   readonly port?: string;
@@ -81,15 +81,15 @@ export class Context {
 
   int(name: string, value: string, min: number, max: number): number {
     const n = Number(value);
-    if (!/^[0-9]+$/.test(value) || n < min || n > max) throw new CliError('USAGE', `${name} must be a whole number from ${min} to ${max} (got "${value}")`);
+    if (!/^[0-9]+$/.test(value) || n < min || n > max) throw cliError('USAGE', `${name} must be a whole number from ${min} to ${max} (got "${value}")`);
     return n;
   }
 
   /** A decimal option converted to an integer unit (mL to nl: scale 1e6), rounded. */
   decimal(name: string, value: string, scale: number, min: number, max: number): number {
-    if (!/^[0-9]+(\.[0-9]+)?$/.test(value)) throw new CliError('USAGE', `${name} must be a number (got "${value}")`);
+    if (!/^[0-9]+(\.[0-9]+)?$/.test(value)) throw cliError('USAGE', `${name} must be a number (got "${value}")`);
     const n = Math.round(Number(value) * scale);
-    if (n < min || n > max) throw new CliError('USAGE', `${name} must be from ${min / scale} to ${max / scale} (got ${value})`);
+    if (n < min || n > max) throw cliError('USAGE', `${name} must be from ${min / scale} to ${max / scale} (got ${value})`);
     return n;
   }
 
@@ -97,7 +97,7 @@ export class Context {
   timeScale(): number {
     const v = this.o.timeScale;
     const n = Number(v);
-    if (!/^[0-9]+(\.[0-9]+)?$/.test(v) || n < 1 || n > 100_000) throw new CliError('USAGE', `--time-scale must be a number from 1 to 100000 (got "${v}")`);
+    if (!/^[0-9]+(\.[0-9]+)?$/.test(v) || n < 1 || n > 100_000) throw cliError('USAGE', `--time-scale must be a number from 1 to 100000 (got "${v}")`);
     return n;
   }
 
@@ -106,7 +106,7 @@ export class Context {
     try {
       return keysFromEnv(this.io.env, file ? readKeyFile(file) : {});
     } catch (e) {
-      if (e instanceof KeyFileError) throw new CliError('KEY_FILE', e.message);
+      if (e instanceof KeyFileError) throw cliError('KEY_FILE', e.message);
       throw e;
     }
   }
@@ -123,7 +123,7 @@ export class Context {
   async session(role?: Role, o: { noKeys?: boolean } = {}): Promise<PumpSession> {
     if (!this.#session) {
       const path = this.o.port ?? this.io.env['PUMP_PORT'];
-      if (!path) throw new CliError('NO_PORT', 'no port given: use --port PATH or set PUMP_PORT (`pumpctl ports` lists them; the virtual board prints its path)');
+      if (!path) throw cliError('NO_PORT', 'no port given: use --port PATH or set PUMP_PORT (`pumpctl ports` lists them; the virtual board prints its path)');
       this.#session = await PumpSession.open({
         path,
         baud: this.int('--baud', this.o.baud, 300, 4_000_000),

@@ -8,7 +8,7 @@ import { isMap, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
 import { formatError } from '../../firmware/core/errors';
 import { type Prescription, readPrescription } from '../../firmware/core/prescription';
 import { misspeltField, parseDataText, unreadable } from '../json-file';
-import { CliError } from './errors';
+import { cliError } from '../errors/pumpctl';
 
 export interface LoadedPrescription {
   /** What is staged on the pump: the file's content as JSON. */
@@ -22,7 +22,7 @@ export function loadPrescriptionFile(file: string): LoadedPrescription {
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
-    throw new CliError('FILE_UNREADABLE', `cannot read ${file}: ${unreadable(e)}`);
+    throw cliError('FILE_UNREADABLE', `cannot read ${file}: ${unreadable(e)}`);
   }
   return parsePrescriptionText(text, file);
 }
@@ -30,7 +30,7 @@ export function loadPrescriptionFile(file: string): LoadedPrescription {
 /** The same checks on text already read (the dashboard's upload), `file` naming it in errors. */
 export function parsePrescriptionText(text: string, file: string): LoadedPrescription {
   const r = checkPrescriptionText(text, file);
-  if (!r.ok) throw new CliError('PRESCRIPTION_INVALID', r.message);
+  if (!r.ok) throw cliError('PRESCRIPTION_INVALID', r.message);
   return r.value;
 }
 

@@ -8,8 +8,9 @@ import { type DriverClock } from '../balance/types';
 import { readRunning, stage } from './commands/program';
 import { alarmViews, statusView } from './commands/status';
 import { type Context } from './context';
-import { CliError } from './errors';
 import { BoardRestarted, type FullReply, type PumpSession, retrying } from './session';
+import { HostError } from '../errors';
+import { cliError } from '../errors/pumpctl';
 
 /** The drug an accuracy prescription names: water on a bench rig. */
 export interface BenchDrug {
@@ -40,7 +41,7 @@ export function accuracyPrescription(rx: AccuracyPrescription, drug: BenchDrug):
 export class SessionPump implements PumpControl {
   readonly #s: PumpSession;
   readonly #abort: (reason: string) => void;
-  lost: CliError | undefined;
+  lost: HostError | undefined;
   /** The prescription last committed, for the run's record. */
   programmed: Record<string, unknown> | undefined;
 
@@ -65,7 +66,7 @@ export class SessionPump implements PumpControl {
             this.programmed = p;
             break;
           } catch (e) {
-            if (!(e instanceof CliError) || (e.pumpCode !== 120 && e.pumpCode !== 121) || i + 1 >= drugs.length) throw e;
+            if (!(e instanceof HostError) || (e.pumpCode !== 120 && e.pumpCode !== 121) || i + 1 >= drugs.length) throw e;
           }
         }
         // A committed prescription runs unless delivery was paused (STOP): resume then.
@@ -109,7 +110,7 @@ export class SessionPump implements PumpControl {
     try {
       return alarmViews((await retrying(() => this.#s.query('ALARMS'))).fields).map((a) => ({ code: a.code, name: a.name, detail: `${a.priority}${a.acknowledged ? ', acknowledged' : ''}` }));
     } catch (e) {
-      if (!(e instanceof CliError)) throw e;
+      if (!(e instanceof HostError)) throw e;
       this.lost = e;
       this.#abort(`the pump stopped answering: ${e.text}`);
       return [lostAlarm(e)];
@@ -119,7 +120,7 @@ export class SessionPump implements PumpControl {
   async acknowledge(code: number): Promise<void> {
     const r = await this.#s.send('ACK', code);
     // Already cleared (E432) is what was wanted.
-    if (!r.ok && r.code !== 432) throw new CliError('PUMP_REFUSED', `acknowledging A${code}: E${r.code} ${r.message}`, r.code);
+    if (!r.ok && r.code !== 432) throw cliError('PUMP_REFUSED', `acknowledging A${code}: E${r.code} ${r.message}`, r.code);
   }
 
   async bolus(volumeNl: number, durationMs: number): Promise<void> {
@@ -127,12 +128,12 @@ export class SessionPump implements PumpControl {
       await this.signed('clinician bolus', 'CBOLUS', volumeNl, durationMs, 0);
     } catch (e) {
       if (!(e instanceof BoardRestarted)) throw e;
-      throw new CliError('UNKNOWN_OUTCOME', 'clinician bolus: the connection was lost while it was in flight; the bolus test cannot tell whether it ran');
+      throw cliError('UNKNOWN_OUTCOME', 'clinician bolus: the connection was lost while it was in flight; the bolus test cannot tell whether it ran');
     }
   }
 }
 
-function lostAlarm(e: CliError): PumpAlarm {
+function lostAlarm(e: HostError): PumpAlarm {
   return { code: 0, name: 'PUMP_NOT_ANSWERING', detail: e.text };
 }
 

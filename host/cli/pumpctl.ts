@@ -18,7 +18,7 @@ import { registerServe } from './commands/serve';
 import { registerStation } from './commands/station';
 import { registerStatus } from './commands/status';
 import { Context, type GlobalOptions, type Io } from './context';
-import { CliError, EXIT } from './errors';
+import { EXIT, HostError } from '../errors';
 
 export const REGISTER = [
   registerPorts,
@@ -85,7 +85,7 @@ export async function runPumpctl(argv: readonly string[], io: Io): Promise<numbe
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.help' || e.code === 'commander.version') return EXIT.ok;
       return EXIT.usage;
     }
-    const err = e instanceof CliError ? e : undefined;
+    const err = e instanceof HostError ? e : undefined;
     if (!err) {
       io.stderr(`pumpctl: internal error: ${(e as Error).stack ?? String(e)}\n`);
       return EXIT.internal;

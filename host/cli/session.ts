@@ -13,7 +13,7 @@ import { AuthClient, type HostSession, macFor, systemEntropy } from '../protocol
 import { buildFrame, crcOk, parseEvent, parseReply, type EventLine, type Reply } from '../protocol/codec';
 import { type RoleKeys } from '../protocol/key-file';
 import { type Binding, type LinePort, openLinePort, type OpenOptions, SerialError } from '../serial/line-port';
-import { CliError } from './errors';
+import { cliError } from '../errors/pumpctl';
 
 export interface SessionOptions {
   readonly path: string;
@@ -106,7 +106,7 @@ export class PumpSession {
   async #checkVersion(): Promise<void> {
     const v = await this.query('VERSION');
     if (!v.ok || v.fields['proto'] !== String(PROTOCOL_VERSION)) {
-      throw new CliError(
+      throw cliError(
         'INCOMPATIBLE',
         `the board at ${this.#o.path} speaks protocol ${v.fields['proto'] ?? '(unknown)'} (firmware ${v.fields['fw'] ?? '?'}); this pumpctl speaks protocol ${PROTOCOL_VERSION}: update one of them`,
       );
@@ -143,28 +143,28 @@ export class PumpSession {
   /** HELLO then AUTH with the role's key; the pump must prove the key too. */
   async login(role: Role): Promise<void> {
     const key = this.#o.keys[role];
-    if (!key) throw new CliError('NO_KEY', `no ${role} key: give a key file with --keys (or PUMPCTL_KEYS), or set PUMP_KEY_${role.toUpperCase()}`);
+    if (!key) throw cliError('NO_KEY', `no ${role} key: give a key file with --keys (or PUMPCTL_KEYS), or set PUMP_KEY_${role.toUpperCase()}`);
     this.#session = undefined;
     const hello = await this.query('HELLO');
-    if (!hello.ok || !hello.fields['nonce']) throw new CliError('INCOMPATIBLE', `HELLO got "${hello.line}"`);
+    if (!hello.ok || !hello.fields['nonce']) throw cliError('INCOMPATIBLE', `HELLO got "${hello.line}"`);
     const auth = new AuthClient(role, key, systemEntropy);
     const req = auth.request(hello.fields['nonce']);
     const r = await this.send('AUTH', role, req.hostNonceHex, req.proofHex);
     // E511: locked after failed attempts (kept across restarts); a person at the rig clears it.
-    if (!r.ok && r.code === 511) throw new CliError('AUTH_FAILED', `E511 ${r.message}: wait, or press the service button at the rig to clear the lockout (docs/protocol.md, "When AUTH is locked")`);
-    if (!r.ok) throw new CliError('AUTH_FAILED', `the pump refused the ${role} key: E${r.code} ${r.message}`);
+    if (!r.ok && r.code === 511) throw cliError('AUTH_FAILED', `E511 ${r.message}: wait, or press the service button at the rig to clear the lockout (docs/protocol.md, "When AUTH is locked")`);
+    if (!r.ok) throw cliError('AUTH_FAILED', `the pump refused the ${role} key: E${r.code} ${r.message}`);
     try {
       this.#session = auth.complete(r.fields['session']!, Number(r.fields['ttl']), r.fields['proof']!);
     } catch (e) {
-      throw new CliError('AUTH_FAILED', `the pump did not prove it holds the ${role} key (${(e as Error).message}): is this the right board?`);
+      throw cliError('AUTH_FAILED', `the pump did not prove it holds the ${role} key (${(e as Error).message}): is this the right board?`);
     }
     this.#role = role;
   }
 
-  /** A command the pump must accept: its refusal becomes a CliError carrying the pump's code. */
+  /** A command the pump must accept: its refusal becomes a HostError carrying the pump's code. */
   async must(r: Promise<FullReply>, what: string): Promise<FullReply> {
     const reply = await r;
-    if (!reply.ok) throw new CliError('PUMP_REFUSED', `${what}: E${reply.code} ${reply.message}`, reply.code);
+    if (!reply.ok) throw cliError('PUMP_REFUSED', `${what}: E${reply.code} ${reply.message}`, reply.code);
     return reply;
   }
 
@@ -197,7 +197,7 @@ export class PumpSession {
         const r = await this.#readReply(seq);
         if (r === 'garbled' || (!r.ok && r.code === 501)) {
           if (++garbled >= RESENDS)
-            throw new CliError('GARBLED', `${RESENDS} replies in a row from ${this.#o.path} failed their checksum: check the baud rate (--baud) and that no other program uses the port`);
+            throw cliError('GARBLED', `${RESENDS} replies in a row from ${this.#o.path} failed their checksum: check the baud rate (--baud) and that no other program uses the port`);
           this.#o.notice?.('a reply failed its checksum: sending the frame again');
           continue;
         }
@@ -206,7 +206,7 @@ export class PumpSession {
         if (!(e instanceof SerialError)) throw e;
         if (e.kind === 'timeout') {
           if (++silent < 2) continue;
-          if (!this.#answered) throw new CliError('TIMEOUT', `no answer from ${this.#o.path} within ${this.#o.timeoutMs} ms (twice): is the board running, on this port, at ${this.#o.baud} baud?`);
+          if (!this.#answered) throw cliError('TIMEOUT', `no answer from ${this.#o.path} within ${this.#o.timeoutMs} ms (twice): is the board running, on this port, at ${this.#o.baud} baud?`);
           // A board that answered before and fell silent went away while its port stayed
           // open (the virtual board killed under a socat that lives on, a board resetting
           // behind a USB adapter): wait for it as for a port that closed (--reconnect).
@@ -283,7 +283,7 @@ export class PumpSession {
         this.#port = await (this.#o.openPort ?? openLinePort)(this.#o.path, { baud: this.#o.baud, binding: this.#o.binding });
         break;
       } catch (e) {
-        if (this.#timers.now() >= deadline) throw new CliError('DISCONNECTED', `${cause.message}, and ${this.#o.path} did not come back within ${seconds} s`);
+        if (this.#timers.now() >= deadline) throw cliError('DISCONNECTED', `${cause.message}, and ${this.#o.path} did not come back within ${seconds} s`);
         await this.#timers.sleep(250); // polling a device node that is not there yet
       }
     }
@@ -302,7 +302,7 @@ export class PumpSession {
     const deadline = this.#timers.now() + this.#o.reconnectMs;
     for (;;) {
       const left = deadline - this.#timers.now();
-      if (left <= 0) throw new CliError('DISCONNECTED', `${silence.message}, and the board did not answer again within ${seconds} s: is it still running?`);
+      if (left <= 0) throw cliError('DISCONNECTED', `${silence.message}, and the board did not answer again within ${seconds} s: is it still running?`);
       try {
         this.#port.drain();
         await this.#port.write('VERSION\n');
@@ -353,7 +353,7 @@ async function openPort(o: SessionOptions): Promise<LinePort> {
   try {
     return await (o.openPort ?? openLinePort)(o.path, { baud: o.baud, binding: o.binding });
   } catch (e) {
-    if (e instanceof SerialError) throw new CliError('PORT_OPEN', e.message);
+    if (e instanceof SerialError) throw cliError('PORT_OPEN', e.message);
     throw e;
   }
 }

@@ -18,8 +18,9 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs as nodeParseArgs, type ParseArgsConfig } from 'node:util';
 import { type RollupOptions, rollup } from 'rollup';
 import { runFlashImage } from './flash-cli';
-import { DEVICE_ERRORS, type DeviceProblem, formatDeviceProblem } from './errors';
 import { checkToolchain, type Env } from './toolchain';
+import { EXIT } from '../errors';
+import { DEVICE_ERRORS, type DeviceProblem, formatDeviceProblem } from '../errors/device';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -116,7 +117,7 @@ export function mcconfigTmpDir(platform: string, debug: boolean): string {
 
 function fail(io: Io, problems: readonly DeviceProblem[]): number {
   for (const p of problems) io.err(formatDeviceProblem(p));
-  return DEVICE_ERRORS[problems[0]!.name].exit;
+  return EXIT[DEVICE_ERRORS[problems[0]!.name].exit];
 }
 
 function run(io: Io, env: Record<string, string>, argv: readonly string[]): number {

@@ -2,9 +2,10 @@
 // redrawn in place on a terminal, whole lines (every 10 %) when the output is a file or a CI
 // log, and the numbered error with what to do when something fails.
 
-import { DEVICE_ERRORS, type DeviceProblem, formatDeviceProblem } from './errors';
 import { flashImage } from './flasher';
 import { openSerialPort, type WebSerialAdapter } from './web-serial';
+import { EXIT } from '../errors';
+import { DEVICE_ERRORS, type DeviceProblem, formatDeviceProblem } from '../errors/device';
 
 export interface FlashCliIo {
   out(text: string): void;
@@ -47,7 +48,7 @@ export function progressRenderer(io: FlashCliIo, names: readonly string[]): (par
 export async function runFlashImage(options: FlashCliOptions, io: FlashCliIo, open: (path: string) => WebSerialAdapter = openSerialPort): Promise<number> {
   const fail = (p: DeviceProblem): number => {
     io.err(formatDeviceProblem(p));
-    return DEVICE_ERRORS[p.name].exit;
+    return EXIT[DEVICE_ERRORS[p.name].exit];
   };
   if (options.port === undefined) return fail({ name: 'ARGUMENT', detail: '--image needs --port <serial device>' });
   const names: string[] = [];

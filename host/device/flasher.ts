@@ -11,9 +11,9 @@
 
 import { createHash } from 'node:crypto';
 import { ESPError, ESPLoader, type IEspLoaderTerminal, Transport } from 'esptool-js';
-import type { DeviceProblem } from './errors';
 import { type FlashImage, readImage } from './image';
 import type { WebSerialAdapter } from './web-serial';
+import { type DeviceProblem } from '../errors/device';
 
 export interface FlashOptions {
   /** Baud rate after connecting (the ROM starts at 115200). Default 921600. */

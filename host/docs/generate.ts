@@ -10,6 +10,7 @@ import { renderErrorsMarkdown } from './errors-md';
 import { renderProtocolCommands } from './protocol-commands-md';
 import { renderProtocolExample } from './protocol-example';
 import { withPumpctlErrors } from './pumpctl-md';
+import { ERROR_SECTIONS, renderHostErrorsMarkdown, withErrorSection } from './host-errors-md';
 import { renderAccuracyExample } from './accuracy-example';
 import { svgToPng } from '../chart';
 
@@ -38,6 +39,8 @@ writeFileSync(doc('alarms.md'), renderAlarmsMarkdown());
 writeFileSync(doc('protocol-commands.md'), renderProtocolCommands());
 writeFileSync(doc('protocol.md'), withWorkedExample(readFileSync(doc('protocol.md'), 'utf8')));
 writeFileSync(doc('pumpctl.md'), withPumpctlErrors(readFileSync(doc('pumpctl.md'), 'utf8')));
+writeFileSync(doc('host-errors.md'), renderHostErrorsMarkdown());
+for (const name of Object.keys(ERROR_SECTIONS)) writeFileSync(doc(name), withErrorSection(name, readFileSync(doc(name), 'utf8')));
 writeFileSync(hardware('README.md'), withWiringTable(readFileSync(hardware('README.md'), 'utf8')));
 const example = await renderAccuracyExample();
 for (const [name, svg] of [
@@ -49,6 +52,8 @@ for (const [name, svg] of [
 }
 const svgs = renderAllWiringSvgs();
 for (const [name, svg] of svgs) writeFileSync(hardware(name), svg);
-console.log('wrote docs/errors.md, docs/alarms.md, docs/protocol-commands.md, the worked example in docs/protocol.md and the error tables in docs/pumpctl.md');
+console.log(
+  `wrote docs/errors.md, docs/alarms.md, docs/protocol-commands.md, the worked example in docs/protocol.md, docs/host-errors.md and the error sections of docs/pumpctl.md, docs/${Object.keys(ERROR_SECTIONS).join(', docs/')}`,
+);
 console.log('wrote docs/images/trumpet-1mlh.svg, startup-1mlh.svg and their PNGs (the example accuracy run)');
 console.log(`wrote the wiring table in hardware/README.md and hardware/${[...svgs.keys()].join(', hardware/')}`);

@@ -17,9 +17,10 @@ import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type OutputOptions, rollup } from 'rollup';
 import { ROOT } from '../device/cli';
-import { DEVICE_ERRORS, formatDeviceProblem } from '../device/errors';
 import { checkToolchain } from '../device/toolchain';
 import { XS_TSCONFIG, xsBundleConfigModule } from '../xs/bundle';
+import { EXIT } from '../errors';
+import { DEVICE_ERRORS, formatDeviceProblem } from '../errors/device';
 
 const OUT = join(ROOT, 'build/lin/main.js');
 /** The entries this script builds; each is a module with no imports but the native ones below. */
@@ -67,14 +68,14 @@ export async function buildLinProgram(entry: LinEntry): Promise<LinProgram> {
   const tools = checkToolchain(process.env, false);
   if (tools.problems.length > 0) {
     for (const p of tools.problems) process.stderr.write(`${formatDeviceProblem(p)}\n`);
-    return { ok: false, exit: DEVICE_ERRORS[tools.problems[0]!.name].exit };
+    return { ok: false, exit: EXIT[DEVICE_ERRORS[tools.problems[0]!.name].exit] };
   }
   const mcDir = join(ROOT, entry === 'main' ? 'build/mc' : `build/mc-${entry}`);
   mkdirSync(mcDir, { recursive: true });
   const made = run(['mcconfig', '-m', '-p', 'x-cli-lin', '-o', mcDir, 'manifest.json'], tools.env);
   if (made !== 0) {
     process.stderr.write(`${formatDeviceProblem({ name: 'SDK_STAGE_FAILED', detail: `mcconfig exited with ${made}` })}\n`);
-    return { ok: false, exit: DEVICE_ERRORS.SDK_STAGE_FAILED.exit };
+    return { ok: false, exit: EXIT[DEVICE_ERRORS.SDK_STAGE_FAILED.exit] };
   }
   // mcconfig names the program after the manifest's folder.
   return { ok: true, path: join(mcDir, 'bin/lin/release', basename(ROOT)), env: tools.env };

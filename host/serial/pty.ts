@@ -7,7 +7,7 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { accessSync, constants, lstatSync, readlinkSync, unlinkSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import { BoardError } from '../board/errors';
+import { boardError } from '../errors/board';
 
 /** socat on PATH, or undefined. */
 export function findSocat(env: NodeJS.ProcessEnv = process.env): string | undefined {
@@ -36,7 +36,7 @@ export function ensureSocat(say: (line: string) => void = (l) => process.stderr.
   const root = process.getuid?.() === 0;
   const aptGet = findOnPath('apt-get');
   if (!root || !aptGet) {
-    throw new BoardError('SOCAT_MISSING', `socat is not installed; the virtual board needs it to create its pseudo-terminal pair: ${INSTALL_HINT}.`);
+    throw boardError('SOCAT_MISSING', `socat is not installed; the virtual board needs it to create its pseudo-terminal pair: ${INSTALL_HINT}.`);
   }
   say("socat is not installed: installing Debian's socat package with apt-get (the virtual board needs it for its pseudo-terminals)...");
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
@@ -50,7 +50,7 @@ export function ensureSocat(say: (line: string) => void = (l) => process.stderr.
   }
   const installed = findSocat();
   if (status !== 0 || !installed) {
-    throw new BoardError('SOCAT_INSTALL_FAILED', `apt-get could not install socat (exit ${status}); run \`apt-get update && apt-get install -y socat\` yourself and look at its messages.`);
+    throw boardError('SOCAT_INSTALL_FAILED', `apt-get could not install socat (exit ${status}); run \`apt-get update && apt-get install -y socat\` yourself and look at its messages.`);
   }
   say(`socat installed: ${installed}`);
   return installed;
@@ -150,7 +150,7 @@ export function createPtyPair(o: PtyPairOptions): Promise<PtyPair> {
       settled = true;
       clearTimeout(timer);
       if (!exited) child.kill('SIGKILL');
-      reject(new BoardError('PTY_FAILED', `${why}\nsocat ${args.join(' ')}\n${stderr.trim()}`));
+      reject(boardError('PTY_FAILED', `${why}\nsocat ${args.join(' ')}\n${stderr.trim()}`));
     };
     const timer = setTimeout(() => fail(`socat did not report its two pseudo-terminals within ${timeoutMs} ms`), timeoutMs);
     child.on('error', (e) => fail(`cannot run socat (${socat}): ${e.message}`));

@@ -9,7 +9,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { stationError } from './errors';
+import { stationError } from '../errors/station';
 
 type Db = Database.Database;
 

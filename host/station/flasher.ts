@@ -6,12 +6,12 @@
 // could not be done (no answer, a port that will not open, a link that broke) an `error`.
 // flashImage reads no MAC, so a flashed board is recorded under the id given with --board id=.
 
-import { DEVICE_ERRORS, type DeviceErrorName, type DeviceProblem } from '../device/errors';
 import { flashImage, type FlashOptions } from '../device/flasher';
 import { readImage } from '../device/image';
 import { openSerialPort, type WebSerialAdapter } from '../device/web-serial';
 import { type StepResult } from './db';
-import { stationError } from './errors';
+import { stationError } from '../errors/station';
+import { DEVICE_ERRORS, type DeviceErrorName, type DeviceProblem } from '../errors/device';
 
 export type FlashReport =
   | { readonly ok: true; readonly chip: string; readonly parts: readonly { readonly name: string; readonly address: number; readonly bytes: number; readonly md5: string }[] }

@@ -5,7 +5,7 @@
 import { chmodSync, existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { KeyFileError, readKeyFile, type RoleKeys } from '../protocol/key-file';
-import { stationError } from './errors';
+import { stationError } from '../errors/station';
 
 export class KeyStore {
   readonly dir: string;

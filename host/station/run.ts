@@ -9,7 +9,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Scheduler } from '../accuracy/interfaces';
-import { CliError } from '../cli/errors';
 import { type StationDb, type StepResult } from './db';
 import { type Flasher, type FlashReport } from './flasher';
 import { type KeyStore } from './keystore';
@@ -21,6 +20,7 @@ import { accuracy, calibrate } from './steps-gravimetric';
 import { identify, provision, resumeService, selftest } from './steps-board';
 import { info, STEP_NAMES, type StepContext, type StepName, type StepOutcome } from './step-types';
 import { type BoardTarget, type LinkOptions, openBalance, schedulerFor } from './target';
+import { HostError } from '../errors';
 
 export interface StationDeps {
   readonly db: StationDb;
@@ -56,10 +56,10 @@ const STEPS: readonly [StepName, (c: StepContext) => Promise<StepOutcome>][] = [
 
 /** Link failures: the board (or station) is gone, so the step in flight is not recorded and the run stays resumable. */
 function interrupted(e: unknown): boolean {
-  return e instanceof CliError && ['TIMEOUT', 'DISCONNECTED', 'PORT_OPEN', 'GARBLED'].includes(e.errorName);
+  return e instanceof HostError && ['TIMEOUT', 'DISCONNECTED', 'PORT_OPEN', 'GARBLED'].includes(e.errorName);
 }
 
-const text = (e: unknown): string => (e instanceof CliError ? e.text : e instanceof Error ? e.message : String(e));
+const text = (e: unknown): string => (e instanceof HostError ? e.text : e instanceof Error ? e.message : String(e));
 const now = (): string => new Date().toISOString();
 const position = (name: StepName): number => STEP_NAMES.indexOf(name) + 1;
 

@@ -10,15 +10,15 @@ import { type Role } from '../../firmware/protocol/auth';
 import { PROTOCOL_VERSION } from '../../firmware/protocol/schema';
 import { provisionKeys } from '../cli/commands/keys';
 import { alarmViews, statusView } from '../cli/commands/status';
-import { CliError } from '../cli/errors';
 import { SessionPump } from '../cli/pump-control';
 import { type PumpSession, retrying } from '../cli/session';
 import { ROLES } from '../protocol/key-file';
 import { type Measurement } from './db';
-import { stationError } from './errors';
 import { NoOperatorError } from './operator';
 import { info, judged, overall, type StepContext, type StepOutcome } from './step-types';
 import { type BoardTarget, type LinkOptions, openSession } from './target';
+import { HostError } from '../errors';
+import { stationError } from '../errors/station';
 
 const PRESENCE = 'press the service button (on a board: hold the service pin low while pressing reset) to open the 120 s provisioning window';
 
@@ -54,7 +54,7 @@ export async function provision(c: StepContext): Promise<StepOutcome> {
       return { result: 'pass', detail: `already provisioned: the board proved it holds the service key in ${file}`, measurements: [info('roles', ROLES.filter((r) => held[r]).length, 'keys')] };
     } catch (e) {
       await s.close().catch(() => undefined);
-      if (!(e instanceof CliError) || e.errorName !== 'AUTH_FAILED') throw e;
+      if (!(e instanceof HostError) || e.errorName !== 'AUTH_FAILED') throw e;
       // The board was re-keyed elsewhere: provision again.
     }
   }

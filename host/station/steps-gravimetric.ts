@@ -8,18 +8,16 @@ import { runCalibration } from '../accuracy/calibration';
 import { runAccuracy } from '../accuracy/run';
 import { writeAccuracyRun } from '../accuracy/run-folder';
 import { periods } from '../cli/commands/accuracy';
-import { asCliError } from '../cli/commands/balance-run';
-import { CliError } from '../cli/errors';
 import { SessionPump } from '../cli/pump-control';
 import { retrying } from '../cli/session';
 import { type Measurement } from './db';
 import { tolerancesOf } from './profile';
 import { info, judged, type StepContext, type StepOutcome } from './step-types';
+import { HostError } from '../errors';
 
 /** What a failed procedure says, with its number when it has one (E9xx balance, E8xx pumpctl). */
 function why(e: unknown): string {
-  const x = asCliError(e);
-  return x instanceof CliError ? x.text : e instanceof Error ? e.message : String(e);
+  return e instanceof HostError ? e.text : e instanceof Error ? e.message : String(e);
 }
 
 export async function calibrate(c: StepContext): Promise<StepOutcome> {

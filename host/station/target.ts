@@ -3,17 +3,15 @@
 // one pumpctl's commands use), the balance driver, and the Scheduler the procedures run on.
 
 import { type Scheduler } from '../accuracy/interfaces';
-import { BalanceError } from '../balance/errors';
 import { type BalanceProtocolChoice, BALANCE_PROTOCOLS, connectBalance } from '../balance/select';
 import { type Balance } from '../balance/types';
 import { BoardClock, boardScheduler } from '../board/clock-client';
-import { CliError } from '../cli/errors';
 import { driverClock, realScheduler } from '../cli/pump-control';
-import { balanceCliError } from '../cli/commands/balance-run';
 import { PumpSession } from '../cli/session';
 import { type RoleKeys } from '../protocol/key-file';
 import { type Binding, type LinePort, openLinePort, SerialError } from '../serial/line-port';
-import { stationError } from './errors';
+import { cliError } from '../errors/pumpctl';
+import { stationError } from '../errors/station';
 
 export interface BoardTarget {
   /** Short name in the live table and the prompts: B1, B2 ... */
@@ -99,7 +97,7 @@ export async function openBalance(t: BoardTarget, o: LinkOptions, scheduler: Sch
   try {
     port = await openLinePort(t.balance, { baud: 9600, binding: o.binding });
   } catch (e) {
-    if (e instanceof SerialError) throw new CliError('PORT_OPEN', `the balance port of ${t.label}: ${e.message}`);
+    if (e instanceof SerialError) throw cliError('PORT_OPEN', `the balance port of ${t.label}: ${e.message}`);
     throw e;
   }
   try {
@@ -107,6 +105,6 @@ export async function openBalance(t: BoardTarget, o: LinkOptions, scheduler: Sch
     return { balance, port };
   } catch (e) {
     await port.close();
-    throw e instanceof BalanceError ? balanceCliError(e) : e;
+    throw e;
   }
 }

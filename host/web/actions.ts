@@ -15,13 +15,13 @@ import { readRunning, stage } from '../cli/commands/program';
 import { alarmViews } from '../cli/commands/status';
 import { Context } from '../cli/context';
 import { diffPrescriptions } from '../cli/diff';
-import { CliError } from '../cli/errors';
 import { ml } from '../cli/format';
 import { downloadHistory, historyCsv, type HistoryRecord } from '../cli/history';
 import { parsePrescriptionText } from '../cli/prescription-file';
 import { type PumpSession, retrying } from '../cli/session';
 import { type PumpBridge } from './bridge';
 import { type AccuracyView, type CheckResult, type HistoryRow, type PageMessage } from './messages';
+import { cliError } from '../errors/pumpctl';
 
 const HOUR_MS = 3_600_000;
 /** The fastest pace the page may ask for: a day of board time each second. */
@@ -94,7 +94,7 @@ export async function handleRequest(b: PumpBridge, m: PageMessage): Promise<{ te
       const addedNl = checks.decimal('Added (mL)', m.addedMl.trim(), 1_000_000, 0, 100_000_000);
       const conc = checks.int('Concentration (µg/mL)', m.conc.trim(), 1, 1_000_000);
       const drug = m.drug?.trim() || undefined;
-      if (drug !== undefined && !/^[a-z0-9x.-]{1,32}$/.test(drug)) throw new CliError('USAGE', `drug "${drug}" must be the library's name, 1 to 32 of a-z, 0-9, ".", "-"`);
+      if (drug !== undefined && !/^[a-z0-9x.-]{1,32}$/.test(drug)) throw cliError('USAGE', `drug "${drug}" must be the library's name, 1 to 32 of a-z, 0-9, ".", "-"`);
       const args = drug === undefined ? [removedNl, addedNl, conc] : [removedNl, addedNl, conc, drug];
       return clinician(b, async (s) => {
         const r = await change(s, 'refill', () => s.send('REFILL', ...args));
@@ -113,18 +113,18 @@ export async function handleRequest(b: PumpBridge, m: PageMessage): Promise<{ te
       return { text: 'run folder read', data: readAccuracyFolder(m.folder) };
     case 'fault': {
       const v = b.o.virtual;
-      if (!v) throw new CliError('USAGE', 'fault buttons work on the virtual board only (npm start)');
+      if (!v) throw cliError('USAGE', 'fault buttons work on the virtual board only (npm start)');
       return { text: v.fault(m.fault) };
     }
     case 'advance': {
       const v = b.o.virtual;
-      if (!v?.advance) throw new CliError('USAGE', 'the clock can be moved only on a virtual board started with --clock manual');
+      if (!v?.advance) throw cliError('USAGE', 'the clock can be moved only on a virtual board started with --clock manual');
       return { text: await v.advance(m.duration) };
     }
     case 'speed': {
       const v = b.o.virtual;
       if (!v?.setSpeed)
-        throw new CliError(
+        throw cliError(
           'USAGE',
           v ? 'the speed cannot be set on a manual clock (--clock manual): board time moves with the time buttons' : 'the speed can be set on the virtual board only (npm start)',
         );
@@ -162,10 +162,10 @@ async function check(b: PumpBridge, fileName: string, text: string): Promise<{ t
 async function commit(b: PumpBridge, crc32: string, soft: boolean, big: boolean): Promise<{ text: string }> {
   return clinician(b, async (s) => {
     const p = b.pending;
-    if (!p || p.crc32 !== crc32) throw new CliError('DECLINED', 'not committed: nothing with that CRC-32 is staged (check the prescription again)');
+    if (!p || p.crc32 !== crc32) throw cliError('DECLINED', 'not committed: nothing with that CRC-32 is staged (check the prescription again)');
     const flags = [...(soft ? ['soft=1'] : []), ...(big ? ['big=1'] : [])];
     const r = await s.send('COMMIT', crc32, ...flags);
-    if (!r.ok) throw new CliError('PUMP_REFUSED', `commit: E${r.code} ${r.message}`, r.code);
+    if (!r.ok) throw cliError('PUMP_REFUSED', `commit: E${r.code} ${r.message}`, r.code);
     b.pending = undefined;
     b.markRxStale();
     return { text: `committed "${p.name}" (CRC-32 ${crc32}); delivery follows it now` };
@@ -202,9 +202,9 @@ export function readAccuracyFolder(folder: string): AccuracyView {
     json = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as typeof json;
   } catch (e) {
     const why = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
-    throw new CliError('FILE_UNREADABLE', `cannot read ${join(dir, 'results.json')}: ${why} (choose the folder pumpctl accuracy wrote)`);
+    throw cliError('FILE_UNREADABLE', `cannot read ${join(dir, 'results.json')}: ${why} (choose the folder pumpctl accuracy wrote)`);
   }
-  if (!json.verdict) throw new CliError('FILE_UNREADABLE', `${join(dir, 'results.json')} has no verdict: it is not an accuracy run (occlusion and bolus runs have their own reports)`);
+  if (!json.verdict) throw cliError('FILE_UNREADABLE', `${join(dir, 'results.json')} has no verdict: it is not an accuracy run (occlusion and bolus runs have their own reports)`);
   const a = json.analysis ?? null;
   const svg = (make: () => string): string | null => {
     try {

@@ -8,10 +8,10 @@
 import { type EventLine } from '../protocol/codec';
 import { type RoleKeys } from '../protocol/key-file';
 import { alarmViews, nextBasalText, nextBasalView, statusView } from '../cli/commands/status';
-import { CliError } from '../cli/errors';
 import { type PumpSession, retrying } from '../cli/session';
 import { handleRequest, type PendingProgram } from './actions';
 import { type EventInfo, type PageMessage, type PumpStatus, type Sample, type ServerMessage, type VirtualInfo } from './messages';
+import { HostError } from '../errors';
 
 /** The virtual board's demonstration controls, where the dashboard runs beside it (npm start). */
 export interface VirtualControls {
@@ -314,6 +314,6 @@ function disconnected(problem: string): PumpStatus {
 
 /** pumpctl's "E8xx NAME: message" for its own errors; anything else as its message. */
 export function errorText(e: unknown): string {
-  if (e instanceof CliError) return e.text;
+  if (e instanceof HostError) return e.text;
   return (e as Error).message ?? String(e);
 }

@@ -7,11 +7,11 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { isIP } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { CLI_ERRORS, CliError } from '../cli/errors';
 import { buildPage, type BuiltPage } from './build-page';
 import { type PumpBridge } from './bridge';
 import { type PageMessage, type ServerMessage } from './messages';
 import { checkRequest, newToken } from './security';
+import { cliError, PUMPCTL_ERRORS } from '../errors/pumpctl';
 
 export const DEFAULT_LISTEN = '127.0.0.1';
 export const DEFAULT_HTTP_PORT = 8470;
@@ -43,7 +43,7 @@ export function isLoopback(address: string): boolean {
 export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
   const listen = o.listen ?? DEFAULT_LISTEN;
   if (listen !== 'localhost' && isIP(listen) === 0)
-    throw new CliError('USAGE', `--listen must be an IP address of this machine (got "${listen}"): 127.0.0.1 (the default), 0.0.0.0 for every interface, or one interface's address`);
+    throw cliError('USAGE', `--listen must be an IP address of this machine (got "${listen}"): 127.0.0.1 (the default), 0.0.0.0 for every interface, or one interface's address`);
   const token = o.token ?? newToken();
   const page: BuiltPage = await buildPage();
   const gz = gzipSync(page.html);
@@ -51,7 +51,7 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
 
   const refuse = (res: ServerResponse, status: number, message: string): void => {
     res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' });
-    res.end(`E${CLI_ERRORS.WEB_REFUSED.code} WEB_REFUSED: ${message}\n`);
+    res.end(`E${PUMPCTL_ERRORS.WEB_REFUSED.code} WEB_REFUSED: ${message}\n`);
   };
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const no = checkRequest(req, token, port, false);
@@ -79,7 +79,7 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
     if (no || path !== '/ws') {
       const status = no?.status ?? 404;
-      const text = `E${CLI_ERRORS.WEB_REFUSED.code} WEB_REFUSED: ${no?.message ?? 'the WebSocket is at /ws'}\n`;
+      const text = `E${PUMPCTL_ERRORS.WEB_REFUSED.code} WEB_REFUSED: ${no?.message ?? 'the WebSocket is at /ws'}\n`;
       socket.end(`HTTP/1.1 ${status} Refused\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(text)}\r\nconnection: close\r\n\r\n${text}`);
       return;
     }
@@ -88,7 +88,7 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
   await new Promise<void>((resolve, reject) => {
     server.once('error', (e: NodeJS.ErrnoException) =>
       reject(
-        new CliError(
+        cliError(
           'WEB_LISTEN',
           `cannot listen on ${listen}:${o.port ?? DEFAULT_HTTP_PORT}: ${e.code === 'EADDRINUSE' ? 'the port is in use (give another with --http-port, or 0 for any free one)' : e.code === 'EADDRNOTAVAIL' ? 'not an address of this machine' : e.message}`,
         ),
@@ -126,7 +126,7 @@ function connected(bridge: PumpBridge, ws: WebSocket): void {
       m = JSON.parse(String(data)) as PageMessage;
       if (typeof m !== 'object' || m === null || typeof m.id !== 'number' || typeof m.action !== 'string') throw new Error('not a request');
     } catch {
-      return send({ type: 'reply', id: -1, ok: false, text: `E${CLI_ERRORS.USAGE.code} USAGE: a message that is not a dashboard request was ignored` });
+      return send({ type: 'reply', id: -1, ok: false, text: `E${PUMPCTL_ERRORS.USAGE.code} USAGE: a message that is not a dashboard request was ignored` });
     }
     void bridge.request(m).then(send);
   });

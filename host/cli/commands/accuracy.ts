@@ -8,11 +8,11 @@ import { runAccuracy } from '../../accuracy/run';
 import { writeAccuracyRun } from '../../accuracy/run-folder';
 import { type Tolerances } from '../../accuracy/verdict';
 import { type Context } from '../context';
-import { CliError } from '../errors';
 import { duration, table } from '../format';
 import { runTime, SessionPump } from '../pump-control';
-import { balanceOptions, type BalanceCliOptions, evaporation, liveView, openBalance, reasonError, runDir, temperature, writing } from './balance-run';
+import { balanceOptions, type BalanceCliOptions, evaporation, liveView, openBalance, recordedError, runDir, temperature, writing } from './balance-run';
 import { type Register } from './register';
+import { cliError } from '../../errors/pumpctl';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
@@ -33,13 +33,13 @@ export function parseTolerances(ctx: Context, text: string | undefined): Toleran
   const t: { secondHourErrorPct?: number; totalVolumeErrorPct?: number; trumpetPct?: Record<number, number> } = {};
   for (const part of text.split(',')) {
     const m = /^\s*([a-z0-9]+)\s*=\s*([0-9]+(\.[0-9]+)?)\s*$/i.exec(part);
-    if (!m) throw new CliError('USAGE', `--tolerance-pct: "${part}" is not key=percent (keys: a, total, ${IEC_WINDOWS_MIN.join(', ')})`);
+    if (!m) throw cliError('USAGE', `--tolerance-pct: "${part}" is not key=percent (keys: a, total, ${IEC_WINDOWS_MIN.join(', ')})`);
     const v = ctx.decimal('--tolerance-pct', m[2]!, 1000, 1, 100_000) / 1000;
     const key = m[1]!.toLowerCase();
     if (key === 'a') t.secondHourErrorPct = v;
     else if (key === 'total') t.totalVolumeErrorPct = v;
     else if ((IEC_WINDOWS_MIN as readonly number[]).includes(Number(key))) t.trumpetPct = { ...t.trumpetPct, [Number(key)]: v };
-    else throw new CliError('USAGE', `--tolerance-pct: unknown key "${key}" (a, total, ${IEC_WINDOWS_MIN.join(', ')})`);
+    else throw cliError('USAGE', `--tolerance-pct: unknown key "${key}" (a, total, ${IEC_WINDOWS_MIN.join(', ')})`);
   }
   // Window limits not given keep their defaults.
   return t.trumpetPct ? { ...t, trumpetPct: { 2: 5, 5: 3.5, 11: 3, 19: 2.5, 31: 2.5, ...t.trumpetPct } } : t;
@@ -70,13 +70,13 @@ export const registerAccuracy: Register = (program, act) => {
     .action(
       act(async (ctx: Context, o: AccuracyOptions) => {
         const rateNlPerH = ctx.decimal('--rate-ml-h', o.rateMlH, 1_000_000, 1_000, 100_000_000);
-        if (o.hours !== undefined && o.minutes !== undefined) throw new CliError('USAGE', 'give --hours or --minutes, not both');
+        if (o.hours !== undefined && o.minutes !== undefined) throw cliError('USAGE', 'give --hours or --minutes, not both');
         const durationMs = o.minutes !== undefined ? ctx.decimal('--minutes', o.minutes, MIN, MIN, 48 * HOUR) : ctx.decimal('--hours', o.hours ?? '2', HOUR, MIN, 48 * HOUR);
         const intervalS = ctx.int('--interval-s', o.intervalS, 1, 60);
         // Every IEC window (2, 5, 11, 19, 31 min) must be a whole number of intervals.
-        if (60 % intervalS !== 0) throw new CliError('USAGE', `--interval-s must divide 60 so every observation window is a whole number of intervals (got ${intervalS})`);
+        if (60 % intervalS !== 0) throw cliError('USAGE', `--interval-s must divide 60 so every observation window is a whole number of intervals (got ${intervalS})`);
         const intervalMs = intervalS * 1000;
-        if (durationMs < 2 * intervalMs) throw new CliError('USAGE', `the run must last at least two intervals (${2 * intervalS} s)`);
+        if (durationMs < 2 * intervalMs) throw cliError('USAGE', `the run must last at least two intervals (${2 * intervalS} s)`);
         const temperatureC = temperature(ctx, o.temperatureC);
         const evap = evaporation(ctx, o.evaporationMgMin);
         const tolerances = parseTolerances(ctx, o.tolerancePct);
@@ -127,8 +127,8 @@ export const registerAccuracy: Register = (program, act) => {
           ].join('\n'),
         );
         if (pump.lost) throw pump.lost;
-        if (rec.status !== 'complete' && rec.reason) throw reasonError(rec.reason) ?? new CliError('USAGE', rec.reason);
-        if (out.verdict.overall === 'fail') throw new CliError('OUT_OF_TOLERANCE', `the run failed a tolerance: see ${dir}/report.md`);
+        if (rec.status !== 'complete' && rec.reason) throw recordedError(rec);
+        if (out.verdict.overall === 'fail') throw cliError('OUT_OF_TOLERANCE', `the run failed a tolerance: see ${dir}/report.md`);
       }),
     );
 };

@@ -4,14 +4,14 @@
 
 import { type Command } from 'commander';
 import { type Progress as RunProgress, type Scheduler } from '../../accuracy/interfaces';
-import { BALANCE_ERRORS, BalanceError, type BalanceErrorCode } from '../../balance/errors';
 import { BALANCE_PROTOCOLS, type BalanceProtocolChoice, connectBalance } from '../../balance/select';
 import { type Balance } from '../../balance/types';
 import { type LinePort, openLinePort, SerialError } from '../../serial/line-port';
 import { type Context } from '../context';
-import { CliError } from '../errors';
 import { duration } from '../format';
 import { driverClock } from '../pump-control';
+import { errorFromRecord, type ErrorRecord, HostError } from '../../errors';
+import { cliError } from '../../errors/pumpctl';
 
 export interface BalanceCliOptions {
   readonly balance: string;
@@ -36,7 +36,7 @@ export function balanceOptions(cmd: Command, required = true): Command {
 /** Opens the balance port and its driver on the run's clock; the caller closes the port. */
 export async function openBalance(ctx: Context, o: BalanceCliOptions, scheduler: Scheduler): Promise<{ balance: Balance; port: LinePort }> {
   const protocol = o.balanceProtocol as BalanceProtocolChoice;
-  if (!BALANCE_PROTOCOLS.includes(protocol)) throw new CliError('USAGE', `--balance-protocol must be one of ${BALANCE_PROTOCOLS.join(', ')} (got "${o.balanceProtocol}")`);
+  if (!BALANCE_PROTOCOLS.includes(protocol)) throw cliError('USAGE', `--balance-protocol must be one of ${BALANCE_PROTOCOLS.join(', ')} (got "${o.balanceProtocol}")`);
   const baud = ctx.int('--balance-baud', o.balanceBaud, 300, 1_000_000);
   const replyTimeoutMs = ctx.int('--balance-timeout', o.balanceTimeout, 10, 600_000);
   const stableTimeoutMs = ctx.int('--settle-timeout', o.settleTimeout, 10, 600_000);
@@ -44,7 +44,7 @@ export async function openBalance(ctx: Context, o: BalanceCliOptions, scheduler:
   try {
     port = await openLinePort(o.balance, { baud, binding: ctx.binding() });
   } catch (e) {
-    if (e instanceof SerialError) throw new CliError('PORT_OPEN', `the balance port: ${e.message}`);
+    if (e instanceof SerialError) throw cliError('PORT_OPEN', `the balance port: ${e.message}`);
     throw e;
   }
   try {
@@ -52,42 +52,18 @@ export async function openBalance(ctx: Context, o: BalanceCliOptions, scheduler:
     return { balance, port };
   } catch (e) {
     await port.close();
-    throw asCliError(e);
+    throw e;
   }
 }
 
-/** A balance error as pumpctl reports it: its own E9xx code and words, exit 20. */
-export function balanceCliError(e: BalanceError): CliError {
-  return CliError.other(Number(e.code.slice(1)), e.kind.toUpperCase().replace(/-/g, '_'), 'balance', e.message.replace(/^E9\d\d /, ''));
-}
-
-/** A run's recorded reason ("E9xx words: detail") as the error it stands for. */
-export function reasonError(reason: string): CliError | undefined {
-  const m = /^(E9\d\d) /.exec(reason);
-  if (!m || !(m[1]! in BALANCE_ERRORS)) return undefined;
-  const code = m[1] as BalanceErrorCode;
-  const text = reason.slice(m[0].length);
-  const n = Number(code.slice(1));
-  switch (code) {
-    case 'E930':
-    case 'E931':
-      return CliError.other(n, 'ABORTED', 'aborted', `${text} (partial data and report written)`);
-    case 'E932':
-      return CliError.other(n, 'PUMP_REFUSED', 'refused', text);
-    case 'E933':
-      return CliError.other(n, 'NO_ALARM', 'tolerance', text);
-    default:
-      return CliError.other(n, BALANCE_ERRORS[code].kind.toUpperCase().replace(/-/g, '_'), 'balance', text);
-  }
-}
-
-/** Any failure out of a procedure as a numbered CliError (never a stack trace for a known one). */
-export function asCliError(e: unknown): unknown {
-  if (e instanceof CliError) return e;
-  if (e instanceof BalanceError) return balanceCliError(e);
-  // The calibration wraps a failed weighing's note ("E900 ...") in a plain Error.
-  const m = e instanceof Error ? /\b(E9\d\d) .*/.exec(e.message) : null;
-  return (m && reasonError(m[0])) ?? e;
+/**
+ * A run that did not complete, as the error it recorded (its code and message in the run
+ * record, HostError.record()): an abort is exit 21 and says the partial data is written.
+ */
+export function recordedError(rec: { readonly error?: ErrorRecord; readonly reason?: string }): HostError {
+  const e = rec.error && errorFromRecord(rec.error);
+  if (!e) return cliError('USAGE', rec.reason ?? 'the run did not complete');
+  return e.exitName === 'aborted' ? new HostError(e.spec, `${e.message} (partial data and report written)`) : e;
 }
 
 export function runDir(out: string | undefined, kind: string, now = new Date()): string {
@@ -99,7 +75,7 @@ export function writing<T>(dir: string, write: () => T): T {
   try {
     return write();
   } catch (e) {
-    throw new CliError('FILE_UNREADABLE', `cannot write the run folder ${dir}: ${(e as Error).message}`);
+    throw cliError('FILE_UNREADABLE', `cannot write the run folder ${dir}: ${(e as Error).message}`);
   }
 }
 

@@ -5,11 +5,11 @@ import { runBolusTest } from '../../accuracy/bolus-test';
 import { bolusReport } from '../../accuracy/procedure-reports';
 import { writeProcedureRun } from '../../accuracy/run-folder';
 import { type Context } from '../context';
-import { CliError } from '../errors';
 import { runTime, SessionPump } from '../pump-control';
 import { verdictWord } from './accuracy';
-import { asCliError, balanceOptions, type BalanceCliOptions, liveView, openBalance, reasonError, reportVerdict, runDir, temperature, writing } from './balance-run';
+import { balanceOptions, type BalanceCliOptions, liveView, openBalance, recordedError, reportVerdict, runDir, temperature, writing } from './balance-run';
 import { type Register } from './register';
+import { cliError } from '../../errors/pumpctl';
 
 const MIN = 60_000;
 
@@ -54,11 +54,7 @@ export const registerBolusTest: Register = (program, act) => {
         const rec = await runBolusTest(
           { pump, balance, scheduler },
           { volumeNl, count, durationMs, cycleMs, basalRateNlPerH, temperatureC, signal: ac.signal, onProgress: liveView(ctx, 'bolus test') },
-        )
-          .catch((e: unknown) => {
-            throw asCliError(e);
-          })
-          .finally(() => port.close());
+        ).finally(() => port.close());
         const report = bolusReport(rec, limits);
         const files = writing(dir, () => writeProcedureRun(dir, rec, report));
         const verdict = reportVerdict(report);
@@ -84,8 +80,8 @@ export const registerBolusTest: Register = (program, act) => {
           ].join('\n'),
         );
         if (pump.lost) throw pump.lost;
-        if (rec.status !== 'complete' && rec.reason) throw reasonError(rec.reason) ?? new CliError('USAGE', rec.reason);
-        if (verdict === 'FAIL') throw new CliError('OUT_OF_TOLERANCE', `the bolus test failed its limits: see ${dir}/report.md`);
+        if (rec.status !== 'complete' && rec.reason) throw recordedError(rec);
+        if (verdict === 'FAIL') throw cliError('OUT_OF_TOLERANCE', `the bolus test failed its limits: see ${dir}/report.md`);
       }),
     );
 };

@@ -7,11 +7,11 @@ import { calibrationReport } from '../../accuracy/procedure-reports';
 import { runCalibration } from '../../accuracy/calibration';
 import { writeProcedureRun } from '../../accuracy/run-folder';
 import { type Context } from '../context';
-import { CliError } from '../errors';
 import { runTime, SessionPump } from '../pump-control';
 import { retrying } from '../session';
-import { asCliError, balanceOptions, type BalanceCliOptions, evaporation, openBalance, runDir, temperature, writing } from './balance-run';
+import { balanceOptions, type BalanceCliOptions, evaporation, openBalance, runDir, temperature, writing } from './balance-run';
 import { type Register } from './register';
+import { cliError } from '../../errors/pumpctl';
 
 interface CalibrateOptions extends Partial<BalanceCliOptions> {
   readonly commandedUl?: string;
@@ -27,7 +27,7 @@ interface CalibrateOptions extends Partial<BalanceCliOptions> {
 const nl = (fl: number): string => `${(fl / 1e6).toFixed(6)} nl`;
 
 async function manual(ctx: Context, o: CalibrateOptions): Promise<void> {
-  if (o.commandedUl === undefined || o.measuredUl === undefined) throw new CliError('USAGE', 'give --commanded-ul and --measured-ul, or --balance PORT to weigh it');
+  if (o.commandedUl === undefined || o.measuredUl === undefined) throw cliError('USAGE', 'give --commanded-ul and --measured-ul, or --balance PORT to weigh it');
   const commandedNl = ctx.decimal('--commanded-ul', o.commandedUl, 1_000, 1_000, 100_000_000);
   const measuredNl = ctx.decimal('--measured-ul', o.measuredUl, 1_000, 1, 100_000_000);
   const s = await ctx.session('service');
@@ -47,18 +47,14 @@ async function gravimetric(ctx: Context, o: CalibrateOptions & BalanceCliOptions
   // The service session may program and resume too: one login for the whole procedure.
   const s = await ctx.session('service');
   const beforeFl = Number((await retrying(() => s.query('INFO'))).fields['flPerMicrostep']);
-  if (!(beforeFl > 0)) throw new CliError('INCOMPATIBLE', 'INFO gave no flPerMicrostep: cannot tell the microsteps commanded');
+  if (!(beforeFl > 0)) throw cliError('INCOMPATIBLE', 'INFO gave no flPerMicrostep: cannot tell the microsteps commanded');
   const { balance, port } = await openBalance(ctx, o, scheduler);
   const pump = new SessionPump(s, (why) => ac.abort(why));
   ctx.note(`pumpctl: delivering ${o.volumeUl} µL at ${o.rateMlH} mL/h, then ${o.settleMin} min for the line to empty, then weighing`);
   const rec = await runCalibration(
     { pump, balance, scheduler },
     { volumeNl, rateNlPerH, nlPerMicrostepInUse: beforeFl / 1e6, settleMs, temperatureC, ...(evap !== undefined && { evaporationMgPerMin: evap }) },
-  )
-    .catch((e: unknown) => {
-      throw asCliError(e);
-    })
-    .finally(() => port.close());
+  ).finally(() => port.close());
   if (pump.lost) throw pump.lost;
   const measuredNl = Math.round(rec.volumeNl);
   let afterFl: number | null = null;
@@ -95,7 +91,7 @@ export const registerCalibrate: Register = (program, act) => {
       act(async (ctx: Context, o: CalibrateOptions) => {
         if (o.balance === undefined) return manual(ctx, o);
         if (o.commandedUl !== undefined || o.measuredUl !== undefined)
-          throw new CliError('USAGE', '--commanded-ul and --measured-ul are for a calibration by hand; with --balance the pump counts and the balance weighs');
+          throw cliError('USAGE', '--commanded-ul and --measured-ul are for a calibration by hand; with --balance the pump counts and the balance weighs');
         return gravimetric(ctx, o as CalibrateOptions & BalanceCliOptions);
       }),
     );

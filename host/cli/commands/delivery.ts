@@ -4,11 +4,11 @@
 // outcome is unknown instead of risking a second dose or a double-counted refill.
 
 import { type EventLine } from '../../protocol/codec';
-import { CliError } from '../errors';
 import { ml } from '../format';
 import { BoardRestarted, type FullReply, type PumpSession, retrying } from '../session';
 import { type Register } from './register';
 import { type AlarmView, alarmViews, statusView } from './status';
+import { cliError } from '../../errors/pumpctl';
 
 const HOUR_MS = 3_600_000;
 
@@ -20,7 +20,7 @@ export async function change(s: PumpSession, what: string, send: () => Promise<F
     if (!(e instanceof BoardRestarted)) throw e;
     const state = statusView((await retrying(() => s.query('STATUS'))).fields).state;
     if (settled?.(state)) return { ok: true, seq: undefined, fields: { state }, code: undefined, message: '', line: '', lines: [] };
-    throw new CliError(
+    throw cliError(
       'UNKNOWN_OUTCOME',
       `${what}: the connection was lost while the command was in flight and the board restarted (now ${state}); check \`pumpctl status\` and \`pumpctl log\` before repeating it`,
     );
@@ -168,7 +168,7 @@ export const registerDelivery: Register = (program, act) => {
         const addedNl = ctx.decimal('--added-ml', o.addedMl, 1_000_000, 0, 100_000_000);
         const conc = ctx.int('--conc', o.conc, 1, 1_000_000);
         // The protocol carries a drug name as a word: 1 to 32 of a-z, 0-9, ".", "-".
-        if (o.drug !== undefined && !/^[a-z0-9x.-]{1,32}$/.test(o.drug)) throw new CliError('USAGE', `--drug "${o.drug}" must be the library's name, 1 to 32 of a-z, 0-9, ".", "-"`);
+        if (o.drug !== undefined && !/^[a-z0-9x.-]{1,32}$/.test(o.drug)) throw cliError('USAGE', `--drug "${o.drug}" must be the library's name, 1 to 32 of a-z, 0-9, ".", "-"`);
         const args = o.drug === undefined ? [removedNl, addedNl, conc] : [removedNl, addedNl, conc, o.drug];
         const s = await ctx.session('clinician');
         const r = await change(s, 'refill', () => s.send('REFILL', ...args));

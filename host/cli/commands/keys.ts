@@ -6,9 +6,9 @@ import { existsSync, renameSync, rmSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { type Role } from '../../../firmware/protocol/auth';
 import { readKeyFile, ROLES, writeKeyFile, type RoleKeys } from '../../protocol/key-file';
-import { CliError } from '../errors';
 import { type PumpSession } from '../session';
 import { type Register } from './register';
+import { cliError } from '../../errors/pumpctl';
 
 const PRESENCE =
   'Keys can be set without a session only within 120 s of a boot with the service button held ' +
@@ -16,7 +16,7 @@ const PRESENCE =
 
 function roles(role: string | undefined, all: boolean | undefined): Role[] {
   if (all) return [...ROLES];
-  if (role === undefined || !(ROLES as string[]).includes(role)) throw new CliError('USAGE', `--role must be one of ${ROLES.join(', ')}${all === undefined ? '' : ' (or use --all)'}`);
+  if (role === undefined || !(ROLES as string[]).includes(role)) throw cliError('USAGE', `--role must be one of ${ROLES.join(', ')}${all === undefined ? '' : ' (or use --all)'}`);
   return [role as Role];
 }
 
@@ -34,8 +34,8 @@ export async function provisionKeys(s: PumpSession, file: string, chosen: readon
   try {
     for (const r of chosen) {
       const reply = await s.send('KEY', r, Buffer.from(fresh[r]!).toString('hex'));
-      if (!reply.ok && reply.code === 514) throw new CliError('AUTH_FAILED', `the provisioning window is closed (E514). ${PRESENCE}`);
-      if (!reply.ok) throw new CliError('PUMP_REFUSED', `setting the ${r} key: E${reply.code} ${reply.message}`, reply.code);
+      if (!reply.ok && reply.code === 514) throw cliError('AUTH_FAILED', `the provisioning window is closed (E514). ${PRESENCE}`);
+      if (!reply.ok) throw cliError('PUMP_REFUSED', `setting the ${r} key: E${reply.code} ${reply.message}`, reply.code);
       done.push(r);
     }
   } finally {
@@ -59,7 +59,7 @@ export const registerKeys: Register = (program, act) => {
     .action(
       act(async (ctx, o: { role?: string; all?: boolean }) => {
         const file = ctx.keyFilePath();
-        if (!file) throw new CliError('USAGE', 'give the key file to write with --keys FILE (or PUMPCTL_KEYS)');
+        if (!file) throw cliError('USAGE', 'give the key file to write with --keys FILE (or PUMPCTL_KEYS)');
         const chosen = roles(o.role, o.all === true);
         // The file may not exist yet: provisioning is what fills it.
         const s = await ctx.session(undefined, { noKeys: true });
@@ -75,7 +75,7 @@ export const registerKeys: Register = (program, act) => {
     .action(
       act(async (ctx, o: { role?: string }) => {
         const file = ctx.keyFilePath();
-        if (!file) throw new CliError('USAGE', 'give the key file to update with --keys FILE (or PUMPCTL_KEYS)');
+        if (!file) throw cliError('USAGE', 'give the key file to update with --keys FILE (or PUMPCTL_KEYS)');
         const [role] = roles(o.role, undefined);
         const s = await ctx.session('service');
         const current = readKeyFile(file);
@@ -85,7 +85,7 @@ export const registerKeys: Register = (program, act) => {
         const reply = await s.send('KEY', role!, Buffer.from(next[role!]!).toString('hex'));
         if (!reply.ok) {
           rmSync(tmp, { force: true });
-          throw new CliError('PUMP_REFUSED', `rotating the ${role} key: E${reply.code} ${reply.message}`, reply.code);
+          throw cliError('PUMP_REFUSED', `rotating the ${role} key: E${reply.code} ${reply.message}`, reply.code);
         }
         renameSync(tmp, file);
         ctx.result({ rotated: role, file }, `rotated the ${role} key; ${file} updated. Sessions of that role on the pump have ended.`);

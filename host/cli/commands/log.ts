@@ -2,9 +2,9 @@
 // a page at a time with a progress bar; to a file with --out.
 
 import { writeFileSync } from 'node:fs';
-import { CliError } from '../errors';
 import { downloadHistory, historyCsv, historyTable } from '../history';
 import { type Register } from './register';
+import { cliError } from '../../errors/pumpctl';
 
 export const registerLog: Register = (program, act) => {
   program
@@ -29,7 +29,7 @@ export const registerLog: Register = (program, act) => {
           try {
             writeFileSync(o.out, text);
           } catch (e) {
-            throw new CliError('FILE_UNREADABLE', `cannot write ${o.out}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+            throw cliError('FILE_UNREADABLE', `cannot write ${o.out}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
           }
           ctx.note(`wrote ${records.length} records to ${o.out}`);
         } else ctx.io.stdout(text);

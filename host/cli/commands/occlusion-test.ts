@@ -8,12 +8,13 @@ import { occlusionReport } from '../../accuracy/procedure-reports';
 import { writeProcedureRun } from '../../accuracy/run-folder';
 import { type LinePort, openLinePort, SerialError } from '../../serial/line-port';
 import { type Context } from '../context';
-import { CliError } from '../errors';
 import { duration } from '../format';
 import { runTime, SessionPump } from '../pump-control';
-import { asCliError, balanceOptions, type BalanceCliOptions, liveView, openBalance, reasonError, reportVerdict, runDir, temperature, writing } from './balance-run';
+import { balanceOptions, type BalanceCliOptions, liveView, openBalance, recordedError, reportVerdict, runDir, temperature, writing } from './balance-run';
 import { verdictWord } from './accuracy';
 import { type Register } from './register';
+import { cliError } from '../../errors/pumpctl';
+import { balanceError } from '../../errors/balance';
 
 const MIN = 60_000;
 
@@ -32,7 +33,7 @@ interface OcclusionOptions extends BalanceCliOptions {
 /** The operator turns the stopcock; the answer "no" stops the test (nothing is closed behind their back). */
 function promptStopcock(confirm: (q: string) => Promise<boolean>): Stopcock {
   const ask = async (q: string): Promise<void> => {
-    if (!(await confirm(q))) throw CliError.other(931, 'ABORTED', 'aborted', 'the operator did not confirm the stopcock: test stopped');
+    if (!(await confirm(q))) throw balanceError('ABORTED', 'the operator did not confirm the stopcock: test stopped');
   };
   return {
     close: () => ask('Close the downstream stopcock now. Closed?'),
@@ -46,7 +47,7 @@ async function serialStopcock(ctx: Context, path: string): Promise<{ stopcock: S
   try {
     port = await openLinePort(path, { baud: 9600, binding: ctx.binding() });
   } catch (e) {
-    if (e instanceof SerialError) throw new CliError('PORT_OPEN', `the stopcock port: ${e.message}`);
+    if (e instanceof SerialError) throw cliError('PORT_OPEN', `the stopcock port: ${e.message}`);
     throw e;
   }
   const command = async (cmd: string): Promise<void> => {
@@ -56,9 +57,9 @@ async function serialStopcock(ctx: Context, path: string): Promise<{ stopcock: S
       await port.write(`${cmd}\r\n`);
       reply = await port.readLine(5_000);
     } catch (e) {
-      throw new CliError('STOPCOCK', `${cmd} to the stopcock at ${path}: ${(e as Error).message}`);
+      throw cliError('STOPCOCK', `${cmd} to the stopcock at ${path}: ${(e as Error).message}`);
     }
-    if (reply.trim() !== 'OK') throw new CliError('STOPCOCK', `${cmd} to the stopcock at ${path} was answered ${JSON.stringify(reply)}, not OK`);
+    if (reply.trim() !== 'OK') throw cliError('STOPCOCK', `${cmd} to the stopcock at ${path} was answered ${JSON.stringify(reply)}, not OK`);
   };
   return { stopcock: { close: () => command('CLOSE'), open: () => command('OPEN') }, port };
 }
@@ -87,7 +88,7 @@ export const registerOcclusionTest: Register = (program, act) => {
           ...(o.maxTimeToAlarmMin !== undefined && { maxTimeToAlarmMin: ctx.decimal('--max-time-to-alarm-min', o.maxTimeToAlarmMin, 1000, 1, 1e9) / 1000 }),
         };
         const prompt = o.stopcock === 'prompt';
-        if (prompt && !ctx.io.confirm) throw new CliError('USAGE', 'there is no terminal to ask the operator to turn the stopcock: give --stopcock PATH of a stopcock device');
+        if (prompt && !ctx.io.confirm) throw cliError('USAGE', 'there is no terminal to ask the operator to turn the stopcock: give --stopcock PATH of a stopcock device');
         const dir = runDir(o.out, 'occlusion');
 
         const { ac, scheduler } = runTime(ctx);
@@ -107,9 +108,7 @@ export const registerOcclusionTest: Register = (program, act) => {
           const rec = await runOcclusionTest(
             { pump, balance, scheduler, stopcock },
             { rateNlPerH, settleMs, maxWaitMs, pollMs, collectMs, temperatureC, signal: ac.signal, onProgress: liveView(ctx, 'occlusion test') },
-          ).catch((e: unknown) => {
-            throw asCliError(e);
-          });
+          );
           const report = occlusionReport(rec, limits);
           const files = writing(dir, () => writeProcedureRun(dir, rec, report));
           const verdict = reportVerdict(report);
@@ -134,8 +133,8 @@ export const registerOcclusionTest: Register = (program, act) => {
             ].join('\n'),
           );
           if (pump.lost) throw pump.lost;
-          if (rec.status !== 'complete' && rec.reason) throw reasonError(rec.reason) ?? new CliError('USAGE', rec.reason);
-          if (verdict === 'FAIL') throw new CliError('OUT_OF_TOLERANCE', `the occlusion test failed its limits: see ${dir}/report.md`);
+          if (rec.status !== 'complete' && rec.reason) throw recordedError(rec);
+          if (verdict === 'FAIL') throw cliError('OUT_OF_TOLERANCE', `the occlusion test failed its limits: see ${dir}/report.md`);
         } finally {
           for (const p of ports) await p.close();
         }

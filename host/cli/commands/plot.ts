@@ -4,11 +4,11 @@
 
 import { writeFileSync } from 'node:fs';
 import { deliveredTimeline } from '../delivered-timeline';
-import { CliError } from '../errors';
 import { downloadHistory } from '../history';
 import { deliveredChart } from '../plot-chart';
 import { retrying } from '../session';
 import { type Register } from './register';
+import { cliError } from '../../errors/pumpctl';
 
 export const registerPlot: Register = (program, act) => {
   program
@@ -18,7 +18,7 @@ export const registerPlot: Register = (program, act) => {
     .action(
       act(async (ctx, o: { out: string }) => {
         const format = /\.png$/i.test(o.out) ? 'png' : /\.svg$/i.test(o.out) ? 'svg' : undefined;
-        if (!format) throw new CliError('USAGE', `--out must end in .svg or .png (got ${o.out})`);
+        if (!format) throw cliError('USAGE', `--out must end in .svg or .png (got ${o.out})`);
         const s = await ctx.session();
         const records = await downloadHistory(s, { progress: ctx.progress('downloading history') });
         const nowS = Math.floor(Number((await retrying(() => s.query('STATUS'))).fields['now'] ?? 0) / 1000);
@@ -28,7 +28,7 @@ export const registerPlot: Register = (program, act) => {
         try {
           writeFileSync(o.out, bytes);
         } catch (e) {
-          throw new CliError('FILE_UNREADABLE', `cannot write ${o.out}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+          throw cliError('FILE_UNREADABLE', `cannot write ${o.out}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
         }
         const deliveredMl = (t.points[t.points.length - 1]?.[1] ?? 0) / 1e6;
         const hours = t.endS / 3600;

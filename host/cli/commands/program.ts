@@ -10,11 +10,12 @@ import { crc32Hex } from '../../../firmware/shared/crc';
 import { jsonBytes, parseJsonBytes } from '../../../firmware/storage/records';
 import { type Context } from '../context';
 import { type Change, diffPrescriptions } from '../diff';
-import { CliError } from '../errors';
 import { loadPrescriptionFile } from '../prescription-file';
 import { BoardRestarted, type PumpSession, retrying } from '../session';
 import { stagingFrames } from '../../protocol/client';
 import { type Register } from './register';
+import { HostError } from '../../errors';
+import { cliError } from '../../errors/pumpctl';
 
 /** The running prescription as the pump stores it (undefined when none), and its CRC-32. */
 export async function readRunning(s: PumpSession): Promise<{ value: unknown; crc32: string } | undefined> {
@@ -22,17 +23,17 @@ export async function readRunning(s: PumpSession): Promise<{ value: unknown; crc
   for (;;) {
     const r = await s.query('RXDATA', parts.length);
     if (!r.ok && r.code === 400) return undefined;
-    if (!r.ok) throw new CliError('PUMP_REFUSED', `reading the running prescription: E${r.code} ${r.message}`, r.code);
+    if (!r.ok) throw cliError('PUMP_REFUSED', `reading the running prescription: E${r.code} ${r.message}`, r.code);
     const data = r.fields['data'];
     if (data === '-' || data === undefined) {
       const bytes = Uint8Array.from(parts);
-      if (crc32Hex(bytes) !== r.fields['crc32']) throw new CliError('GARBLED', 'the running prescription read back with a wrong CRC-32: try again');
+      if (crc32Hex(bytes) !== r.fields['crc32']) throw cliError('GARBLED', 'the running prescription read back with a wrong CRC-32: try again');
       const json = parseJsonBytes(bytes);
-      if (!json.ok) throw new CliError('GARBLED', 'the running prescription read back as invalid JSON');
+      if (!json.ok) throw cliError('GARBLED', 'the running prescription read back as invalid JSON');
       return { value: json.value, crc32: r.fields['crc32']! };
     }
     const chunk = decodeBase64(data);
-    if (!chunk || chunk.length === 0) throw new CliError('GARBLED', `RXDATA sent a bad chunk at offset ${parts.length}`);
+    if (!chunk || chunk.length === 0) throw cliError('GARBLED', `RXDATA sent a bad chunk at offset ${parts.length}`);
     parts.push(...chunk);
   }
 }
@@ -71,14 +72,14 @@ export async function stage(s: PumpSession, input: unknown): Promise<Staged> {
  * What COMMIT would refuse without the flags given, said before anyone is asked to confirm:
  * the pump's own code and words, and the option that confirms it.
  */
-export function missingConfirmation(staged: Staged, o: { soft?: boolean; big?: boolean }): CliError | undefined {
+export function missingConfirmation(staged: Staged, o: { soft?: boolean; big?: boolean }): HostError | undefined {
   const n = staged.needs;
   if (!n) return undefined;
   const wants: string[] = [];
   if (n.soft && !o.soft) wants.push('E123 SOFT_LIMIT: the prescription passes a soft limit of the drug library (the warning above); if it is intended, add --soft');
   if (n.big !== undefined && !o.big) wants.push(`E124 LARGE_INCREASE: ${n.big}; check the decimal point, and if it is intended, add --big to confirm the ten-fold change`);
   if (wants.length === 0) return undefined;
-  return new CliError('PUMP_REFUSED', `the pump would refuse to commit this (nothing was committed): ${wants.join('; and ')}`, n.big !== undefined && !o.big ? 124 : 123);
+  return cliError('PUMP_REFUSED', `the pump would refuse to commit this (nothing was committed): ${wants.join('; and ')}`, n.big !== undefined && !o.big ? 124 : 123);
 }
 
 function describe(changes: readonly Change[]): string {
@@ -121,14 +122,14 @@ export const registerProgram: Register = (program, act) => {
                 `dry run: staged and checked, not committed; the pump ${staged.needs === undefined ? 'did not say whether it would accept it (older firmware)' : 'would accept it with these options'}`,
               );
             if (!o.yes) {
-              if (!ctx.io.confirm) throw new CliError('DECLINED', 'not committed: there is no terminal to confirm on (add --yes to commit without asking)');
-              if (!(await ctx.io.confirm(`Commit "${local.prescription.name}" (CRC-32 ${staged.crc32})?`))) throw new CliError('DECLINED', 'not committed: the running prescription is unchanged');
+              if (!ctx.io.confirm) throw cliError('DECLINED', 'not committed: there is no terminal to confirm on (add --yes to commit without asking)');
+              if (!(await ctx.io.confirm(`Commit "${local.prescription.name}" (CRC-32 ${staged.crc32})?`))) throw cliError('DECLINED', 'not committed: the running prescription is unchanged');
             }
             const flags = [...(o.soft ? ['soft=1'] : []), ...(o.big ? ['big=1'] : [])];
             let committed: boolean;
             try {
               const r = await s.send('COMMIT', staged.crc32, ...flags);
-              if (!r.ok) throw new CliError('PUMP_REFUSED', `commit: E${r.code} ${r.message}`, r.code);
+              if (!r.ok) throw cliError('PUMP_REFUSED', `commit: E${r.code} ${r.message}`, r.code);
               committed = true;
             } catch (e) {
               if (!(e instanceof BoardRestarted)) throw e;

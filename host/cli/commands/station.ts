@@ -6,7 +6,6 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { StationDb } from '../../station/db';
-import { stationError } from '../../station/errors';
 import { checkImage, createFlasher } from '../../station/flasher';
 import { KeyStore } from '../../station/keystore';
 import { LiveTable } from '../../station/live';
@@ -19,6 +18,7 @@ import { batchRigs, startVirtualBatch, type VirtualBatch } from '../../station/v
 import { type Context } from '../context';
 import { runTime } from '../pump-control';
 import { type Register } from './register';
+import { stationError } from '../../errors/station';
 
 /** Rows as aligned columns (plain text, for a terminal or a log). */
 function table(rows: readonly (readonly string[])[]): string {

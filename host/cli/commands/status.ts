@@ -4,10 +4,10 @@
 import { type Command } from 'commander';
 import { type EventLine } from '../../protocol/codec';
 import { type Context } from '../context';
-import { CliError } from '../errors';
 import { clockTime, duration, ml, rate, table } from '../format';
 import { retrying } from '../session';
 import { type Register } from './register';
+import { cliError } from '../../errors/pumpctl';
 
 export interface StatusView {
   readonly state: string;
@@ -209,7 +209,7 @@ export const registerStatus: Register = (program: Command, act) => {
             ? 'no active alarms'
             : list.map((a) => `${ctx.paint.alarm(`A${a.code} ${a.name}`)}  ${a.priority}  ${a.acknowledged ? 'acknowledged' : 'not acknowledged (pumpctl ack)'}`).join('\n');
         ctx.result({ alarms: list }, human);
-        if (opts.check && list.length > 0) throw new CliError('ALARMS_ACTIVE', `${list.length} alarm(s) active`);
+        if (opts.check && list.length > 0) throw cliError('ALARMS_ACTIVE', `${list.length} alarm(s) active`);
       }),
     );
 };
