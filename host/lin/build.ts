@@ -2,8 +2,9 @@
 // Moddable SDK. Bundles host/lin/main.ts (firmware + virtual rig, no Node) with rollup, as the
 // device image is (rollup.config.mjs), into build/lin/main.js, then, with MODDABLE set and the
 // SDK's tools built, runs `mcconfig -m -p x-cli-lin` (manifest.json swaps that bundle in for
-// the device's) and starts the program it links. `--bundle-only` stops after the bundle. `--entry digest-check` builds
-// host/lin/digest-check.ts instead (the native digest on the published vectors), into its own
+// the device's) and starts the program it links. `--bundle-only` stops after the bundle.
+// `--entry digest-check` builds host/lin/digest-check.ts instead (the native digest on the
+// published vectors), into its own
 // output folder (build/mc-digest-check) so the two builds do not overwrite each other;
 // `--entry bench-device` the program `npm run bench:device` counts (host/bench/device.ts
 // builds it through `buildLinProgram` and runs it under callgrind; arguments after `--`
