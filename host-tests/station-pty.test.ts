@@ -129,7 +129,7 @@ describe('four virtual boards at once', () => {
     // The silent balance: its run says what happened, with the balance's numbered errors.
     const silent = sql(`SELECT s.detail FROM steps s JOIN runs r ON r.id = s.run_id WHERE r.board_id = '${SILENT}' AND s.name = 'accuracy';`);
     expect(silent).toMatch(/E934/);
-    expect(silent).toMatch(/E900 the balance does not answer/);
+    expect(silent).toMatch(/E900 NOT_ANSWERING: the balance does not answer/);
     // The good boards' calibration factors are stored, their gravimetric checks within the profile's limits.
     for (const id of GOOD) {
       const checks = sql(
