@@ -11,7 +11,7 @@ export interface Reading {
 
 export type BalanceProtocol = 'mt-sics' | 'sbi' | 'ohaus';
 
-/** Every method rejects with a BalanceError (errors.ts) naming what went wrong. */
+/** Every method rejects with a balance HostError (host/errors/balance.ts) naming what went wrong. */
 export interface Balance {
   readonly protocol: BalanceProtocol | 'direct';
   /** A stable reading; E903 when the balance cannot settle in time. */

@@ -1,7 +1,7 @@
 // `npm start`: the virtual board. Reads the options and files, makes sure socat is there,
 // boots the firmware behind a pty (board.ts) and runs the console until q, Ctrl-C or SIGTERM.
 // With --no-port, the same firmware and console without a pty (no-port.ts).
-// Every refusal is a numbered error (errors.ts) and a distinct exit code, never a stack trace.
+// Every refusal is a numbered error (host/errors/board.ts) and a distinct exit code, never a stack trace.
 
 import { PROVISIONING_WINDOW_MS } from '../../firmware/protocol/auth';
 import { NE1000_LOADED } from '../../firmware/protocol/ne1000/delivery';

@@ -1,6 +1,6 @@
 // pumpctl: one command-line tool for a pump on a serial port, a real board over USB or the
 // virtual board on a pseudo-terminal alike. This file builds the command tree and turns every
-// failure into "E8xx NAME: message" and a documented exit status (errors.ts, docs/pumpctl.md).
+// failure into "E8xx NAME: message" and a documented exit status (host/errors/, docs/pumpctl.md).
 
 import { Command, CommanderError } from 'commander';
 import { registerAccuracy } from './commands/accuracy';

@@ -8,7 +8,7 @@
 //                          builds starts serial2xsbug (the console in xsbug).
 //   flash --image DIR      flashes an already built image with esptool-js (flash-cli.ts,
 //                          docs/flashing.md): no SDK, no ESP-IDF.
-// Anything missing ends with a numbered E7xx message (errors.ts) and its own exit code, never a
+// Anything missing ends with a numbered E7xx message (host/errors/device.ts) and its own exit code, never a
 // stack trace.
 
 import { spawnSync } from 'node:child_process';

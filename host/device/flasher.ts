@@ -52,7 +52,7 @@ const padTo4 = (d: Uint8Array): Uint8Array => {
 
 /**
  * Flashes the image in `dir` to the chip behind `port` and verifies it. Never throws for a
- * known failure: returns the numbered problem (errors.ts E720-E727) instead.
+ * known failure: returns the numbered problem (host/errors/device.ts, E720-E727) instead.
  */
 export async function flashImage(port: WebSerialAdapter, dir: string, options: FlashOptions = {}): Promise<FlashResult | DeviceProblem> {
   const image = readImage(dir);

@@ -7,7 +7,7 @@
 //     newer chips 0x0), the partition table sits at 0x8000 (ESP-IDF's default, kept by
 //     firmware/app/partitions.csv) and the application goes to the first app partition the
 //     table itself lists (factory, else ota_0), so the offset is the build's, not a guess.
-// Pure apart from reading the folder; every refusal is a DeviceProblem (errors.ts).
+// Pure apart from reading the folder; every refusal is a DeviceProblem (host/errors/device.ts).
 
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';

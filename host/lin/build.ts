@@ -10,7 +10,7 @@
 // builds it through `buildLinProgram` and runs it under callgrind; arguments after `--`
 // are passed to the program); `--entry entropy-check` the native entropy module's check
 // (firmware/native/entropy, its getrandom variant). Missing tools end with the device
-// build's numbered E7xx messages (host/device/errors.ts).
+// build's numbered E7xx messages (host/errors/device.ts).
 
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, statSync } from 'node:fs';
