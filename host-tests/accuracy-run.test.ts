@@ -14,6 +14,7 @@ import { runAccuracy } from '../host/accuracy/run';
 import { writeAccuracyRun, writeProcedureRun } from '../host/accuracy/run-folder';
 import { judge } from '../host/accuracy/verdict';
 import { createVirtualAccuracyRig } from '../host/accuracy/virtual-rig';
+import { lineFor } from '../host/sim/line-draw';
 import { readMechanics } from '../firmware/core/mechanics';
 import mechanics from '../firmware/app/examples/mechanics.example.json';
 import { PNG_SIGNATURE } from '../host/chart/png';
@@ -156,7 +157,12 @@ describe('accuracy run on the virtual rig', () => {
 
 describe('occlusion and bolus tests, calibration', () => {
   it('occlusion test at 1 mL/h: time to alarm and the released bolus, weighed', async () => {
-    const rig = createVirtualAccuracyRig({ balance: { seed: 6 } });
+    // A slow line with a quarter of its compliance past the sensor (the nine-line spread's
+    // tau 150 s line), so that there is a bolus to weigh: on the default line the back-off now
+    // takes what the line holds to a fraction of a microliter (issue 15), too little to test the
+    // weighing against.
+    const line = lineFor({ totalComplianceNlPerKpa: 7_500, tauMs: 150_000, downstreamShare: 0.25, sensorSideShare: 0.5 });
+    const rig = createVirtualAccuracyRig({ pump: { line }, balance: { seed: 6 } });
     const outletBefore = { nl: 0 };
     const rec = await runOcclusionTest(
       {
