@@ -1,6 +1,7 @@
 // The programming protocol end to end, through the host's own codec and client: every command,
 // the errors a bad frame gets, two-phase programming, refill, roles, replay and expiry.
 import { describe, expect, it } from 'vitest';
+import { FIRMWARE_VERSION } from '../firmware/app/assemble';
 import { crc16Hex } from '../firmware/shared/crc';
 import { COMMANDS } from '../firmware/protocol/schema';
 import { parseEvent } from '../host/protocol/codec';
@@ -19,7 +20,7 @@ describe('read-only queries', () => {
     const { client } = linked();
     const c = client();
     for (const q of ['HELP', 'VERSION', 'STATUS', 'RX', 'ALARMS']) expect(c.query(q).ok).toBe(true);
-    expect(c.query('VERSION').fields).toEqual({ fw: '0.1.0', proto: '1' });
+    expect(c.query('VERSION').fields).toEqual({ fw: FIRMWARE_VERSION, proto: '1' });
     expect(c.query('STATUS').fields['state']).toBe('running');
     expect(c.query('RX').fields['drug']).toBe('water-bench');
     expect(c.query('HELP').fields['commands']!.split(',')).toEqual(Object.keys(COMMANDS));

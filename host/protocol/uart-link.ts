@@ -4,6 +4,7 @@
 // and emptying the RX FIFO between lines. The host end is raw bytes: what a serial terminal,
 // a script or a flood would send. No Node APIs.
 
+import { FIRMWARE_VERSION } from '../../firmware/app/assemble';
 import { reason } from '../../firmware/core/events';
 import { Uart } from '../../firmware/drivers/uart';
 import { Auth, MemoryKeyStore } from '../../firmware/protocol/auth';
@@ -44,7 +45,7 @@ export function createUartLinkedPump(options: VirtualPumpOptions, wiring: UartLi
   const link = new ProtocolLink({
     controller: vp.controller,
     auth,
-    firmwareVersion: '0.1.0',
+    firmwareVersion: FIRMWARE_VERSION,
     write: (line) => uart.write(`${line}\r\n`),
     outputRoom: () => uart.outputRoom,
     pollInput: () => uart.poll(),

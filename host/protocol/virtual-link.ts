@@ -2,6 +2,7 @@
 // deterministic entropy and provisioned keys, and clients talking to it in process. Tests,
 // the fuzz benchmark and (later) the pseudo-terminal board build on it. No Node APIs.
 
+import { FIRMWARE_VERSION } from '../../firmware/app/assemble';
 import { createAuth } from '../../firmware/app/security';
 import { nobleDigest } from './digest-noble';
 import { type Auth, type Entropy, MemoryKeyStore, type Role } from '../../firmware/protocol/auth';
@@ -44,7 +45,7 @@ export function createLinkedPump(options: VirtualPumpOptions & { readonly keys?:
   const link = new ProtocolLink({
     controller: vp.controller,
     auth,
-    firmwareVersion: '0.1.0',
+    firmwareVersion: FIRMWARE_VERSION,
     ...(vp.persistence?.log && { log: vp.persistence.log }),
     write: (line) => (capture ?? written).push(line),
   });
