@@ -64,7 +64,7 @@ describe('the virtual board in process', () => {
       const attached = await board.attachDevice({ name: 'balance', link: join(TMP, 'ttyBALANCE'), device });
       expect(attached.device).toMatch(/^\/dev\/pts\/\d+$/);
       expect(board.devices.map((d) => d.name)).toEqual(['pump', 'balance']);
-      await expect(board.attachDevice({ name: 'balance', link: join(TMP, 'other'), device })).rejects.toThrow(/E861 DEVICE_ATTACH/);
+      await expect(board.attachDevice({ name: 'balance', link: join(TMP, 'other'), device })).rejects.toMatchObject({ text: expect.stringMatching(/^E861 DEVICE_ATTACH: a device named balance/) });
       const port = await openLinePort(attached.link, { baud: 9600, binding: autoDetect() });
       try {
         await port.write('W\r\n');
