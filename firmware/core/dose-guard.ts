@@ -20,7 +20,8 @@
 // reverse put it behind that point, and forward pulses count again once it is back there. The
 // DIR line is the one the driver obeys (the app tells the guard when it sets it), not the
 // engine's bookkeeping; and how far behind the plunger may be is bounded by what the day window
-// counted forward, so a DIR line that lied could hide at most that much, once.
+// counted forward, so a DIR line that lied could hide at most that much, once. How far behind is
+// not stored: after a reset the make-good counts as delivery (erring high, as before).
 
 import { fail, ok, pumpError, type Result } from './errors';
 import { type Prescription } from './prescription';
