@@ -9,6 +9,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { HostError } from '../errors';
 import { stationError } from '../errors/station';
 
 type Db = Database.Database;
@@ -153,7 +154,7 @@ export class StationDb {
       migrate(db, path);
     } catch (e) {
       db.close();
-      throw e instanceof Error && 'exitName' in e ? e : stationError('DATABASE', `${path}: ${(e as Error).message}`);
+      throw e instanceof HostError ? e : stationError('DATABASE', `${path}: ${(e as Error).message}`);
     }
     return new StationDb(path, db);
   }
