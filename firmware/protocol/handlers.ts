@@ -245,6 +245,14 @@ export function runCommand<C extends CommandName>(ctx: LinkContext, command: C, 
   return entry.handle(ctx, args as unknown as ArgsOf<C>, now);
 }
 
+/** "3,12" for the active alarms' codes, "none" without any (a loop: no closure per STATUS). */
+function alarmCodes(alarms: readonly { readonly code: number }[]): string {
+  if (alarms.length === 0) return 'none';
+  let text = String(alarms[0]!.code);
+  for (let i = 1; i < alarms.length; i++) text += `,${alarms[i]!.code}`;
+  return text;
+}
+
 function statusFields(x: LinkContext): Fields {
   const s = x.controller.status();
   return {
@@ -253,7 +261,7 @@ function statusFields(x: LinkContext): Fields {
     delivered: s.deliveredNl,
     reservoir: s.reservoirNl,
     today: s.todayNl,
-    alarms: s.alarms.map((a) => a.code).join(',') || 'none',
+    alarms: alarmCodes(s.alarms),
     next: s.nextChangeMs ?? 'none',
     empty: s.projectedEmptyMs ?? 'never',
     session: x.session.role ?? 'none',

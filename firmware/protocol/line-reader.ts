@@ -13,6 +13,8 @@
 // Use: the driver's onBytes calls push(); the dispatcher takes events with next() until it
 // gives undefined, or with next(true) only the priority ones while it cannot answer others.
 
+import { nativeAsciiText } from '../shared/hex';
+
 /** Longest line in bytes, including its line end (the second byte of a CRLF is not counted). */
 export const MAX_LINE_BYTES = 120;
 /** Longest text a line can carry. */
@@ -57,6 +59,17 @@ const MARK_INVALID = 0x03;
 const INVALID_RECORD_BYTES = 3;
 
 const isPrintable = (byte: number): boolean => byte >= 0x20 && byte <= 0x7e;
+/** A character outside 0x20-0x7E: where a run of line content ends. */
+const NOT_PRINTABLE = /[^\x20-\x7e]/;
+/** Bytes push() turns into text at once to search: the ESP32 UART's FIFO. */
+const FAST_RUN_BYTES = 128;
+
+/** The index of the first CR or LF at or after `from` (found in C), -1 if none. */
+function lineEnd(bytes: Uint8Array, from: number): number {
+  const lf = bytes.indexOf(LF, from);
+  const cr = bytes.indexOf(CR, from);
+  return lf < 0 ? cr : cr < 0 ? lf : Math.min(lf, cr);
+}
 const hex2 = (byte: number): string => (byte < 0x10 ? '0' : '') + byte.toString(16);
 
 /** A ring of records; lines are stored with their LF. */
@@ -164,24 +177,36 @@ export class LineReader {
    * an empty line, which is skipped). Backspace and DEL take back the last character.
    */
   push(bytes: Uint8Array): void {
-    // Every byte of every frame passes here, and on XS a call costs far more than the check
-    // itself: a printable byte of a line being taken in (nearly all of them) is stored inline,
-    // in locals; anything else goes through the methods below with the state written back.
-    const line = this.#line;
-    let n = this.#lineLength;
-    for (let i = 0; i < bytes.length; i++) {
-      const byte = bytes[i]!;
-      if (byte >= 0x20 && byte <= 0x7e && n < MAX_LINE_CHARS && !this.#discarding) {
-        line[n++] = byte;
-        continue;
+    // Every byte of every frame passes here, and on XS a bytecode costs tens of machine
+    // instructions and a call hundreds (docs/performance.md): so runs of printable bytes are
+    // found and copied in C (a RegExp search over the chunk's text, a typed-array set), and
+    // a discarded line's rest is skipped by indexOf. Only the other bytes (line ends, rub-outs,
+    // invalid bytes, the byte past the limit) go one at a time through the methods below.
+    let i = 0;
+    while (i < bytes.length) {
+      if (this.#discarding) {
+        // Until the line's end nothing counts (rub-outs do nothing while discarding).
+        const end = lineEnd(bytes, i);
+        if (end < 0) return;
+        i = end;
+      } else {
+        // At most a FIFO's worth at a time: apply puts every byte on the XS stack.
+        const to = Math.min(bytes.length, i + FAST_RUN_BYTES);
+        const text = nativeAsciiText(bytes, i, to) ?? String.fromCharCode.apply(null, bytes.subarray(i, to) as unknown as number[]);
+        const special = text.search(NOT_PRINTABLE);
+        const run = Math.min(special < 0 ? text.length : special, MAX_LINE_CHARS - this.#lineLength);
+        if (run > 0) {
+          this.#line.set(bytes.subarray(i, i + run), this.#lineLength);
+          this.#lineLength += run;
+          i += run;
+          continue;
+        }
       }
-      this.#lineLength = n;
+      const byte = bytes[i++]!;
       if (byte === LF || byte === CR) this.#endLine();
       else if (byte === BS || byte === DEL) this.#rubOut();
       else this.#content(byte);
-      n = this.#lineLength;
     }
-    this.#lineLength = n;
   }
 
   /**
@@ -221,6 +246,18 @@ export class LineReader {
   }
 
   #readLine(ring: Ring): string {
+    // In C where XS can: the ring from the head as text (one line at most), and its LF found
+    // by the string's indexOf (a typed array's indexOf reads element by element on XS). It
+    // fails over to the copy below where the ring wraps inside the line, or a non-ASCII byte
+    // (an invalid-byte record) is in the window.
+    const head = ring.head;
+    const ahead = nativeAsciiText(ring.bytes, head, Math.min(ring.bytes.length, head + MAX_LINE_BYTES));
+    const end = ahead === undefined ? -1 : ahead.indexOf('\n');
+    if (end >= 0 && end < ring.count) {
+      ring.consume(end + 1);
+      ring.records--;
+      return ahead!.slice(0, end);
+    }
     const scratch = this.#scratch;
     const n = ring.lineLength();
     ring.take(scratch, n);

@@ -29,14 +29,19 @@ export function crc16(bytes: Uint8Array, end = bytes.length, init = 0xffff): num
   const table = CRC16_TABLE;
   let crc = init;
   let i = 0;
-  // Four bytes a round: the loop's own test and increment are a fifth of the bytecodes of a
-  // one-byte round. (crc << 8) keeps bits above 16 that only the final mask drops; the table
-  // index is masked to 8 bits, so they never reach the low 16.
-  for (const whole = end - 3; i < whole; i += 4) {
-    crc = table[((crc >> 8) ^ bytes[i]!) & 0xff]! ^ (crc << 8);
-    crc = table[((crc >> 8) ^ bytes[i + 1]!) & 0xff]! ^ (crc << 8);
-    crc = table[((crc >> 8) ^ bytes[i + 2]!) & 0xff]! ^ (crc << 8);
-    crc = table[((crc >> 8) ^ bytes[i + 3]!) & 0xff]! ^ (crc << 8);
+  // Four bytes a round, read as one word: on XS an indexed typed-array read costs about as much
+  // as the rest of a byte's round, and a DataView call reads four. (crc << 8) keeps bits above
+  // 16 that only the final mask drops; the table index is masked to 8 bits, so they never
+  // reach the low 16.
+  if (end >= 8) {
+    const words = new DataView(bytes.buffer, bytes.byteOffset, end);
+    for (const whole = end - 3; i < whole; i += 4) {
+      const w = words.getUint32(i);
+      crc = table[((crc >> 8) ^ (w >>> 24)) & 0xff]! ^ (crc << 8);
+      crc = table[((crc >> 8) ^ (w >> 16)) & 0xff]! ^ (crc << 8);
+      crc = table[((crc >> 8) ^ (w >> 8)) & 0xff]! ^ (crc << 8);
+      crc = table[((crc >> 8) ^ w) & 0xff]! ^ (crc << 8);
+    }
   }
   for (; i < end; i++) crc = table[((crc >> 8) ^ bytes[i]!) & 0xff]! ^ (crc << 8);
   return crc & 0xffff;
