@@ -17,7 +17,7 @@
 //   npm run bench:device [-- --only 1mlday,240mlday.timer,240mlday.ledc,command,mac] [--scale 0.5]
 
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildLinProgram } from '../lin/build';
@@ -157,6 +157,26 @@ function option(name: string): string | undefined {
   return i >= 0 ? process.argv[i + 1] : undefined;
 }
 
+/**
+ * device.imageBytes: the firmware's bytecode as xsl links it into the ESP32 image, from
+ * `npm run build:esp32 -- --xs-only` (tsc/rollup, xsc and xsl; no ESP-IDF): the size of
+ * main.xsb, the bundle compiled by xsc, which xsl places in flash. Where ESP-IDF built the
+ * application image too (build/mc/bin/esp32/release/xs_esp32.bin), its size is reported as
+ * device.appImageBytes. Undefined when the build fails (its output is printed).
+ */
+function imageFigures(env: Record<string, string>): Record<string, number> {
+  const r = spawnSync('npx', ['tsx', 'host/device/build.ts', '--xs-only'], { env, encoding: 'utf8', maxBuffer: 64 << 20 });
+  const xsb = 'build/mc/tmp/esp32/release/main/modules/main.xsb';
+  if (r.status !== 0 || !existsSync(xsb)) {
+    process.stderr.write(`device.imageBytes: npm run build:esp32 -- --xs-only failed (exit ${r.status}):\n${r.stdout}${r.stderr}\n`);
+    return {};
+  }
+  const out: Record<string, number> = { 'device.imageBytes': statSync(xsb).size };
+  const app = 'build/mc/bin/esp32/release/xs_esp32.bin';
+  if (existsSync(app)) out['device.appImageBytes'] = statSync(app).size;
+  return out;
+}
+
 async function main(): Promise<number> {
   const only = option('--only')?.split(',');
   const scale = Number(option('--scale') ?? 1);
@@ -208,6 +228,16 @@ async function main(): Promise<number> {
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+  const image = imageFigures(program.env);
+  Object.assign(figures, image);
+  if (image['device.imageBytes'] !== undefined) {
+    report.push(
+      `device.imageBytes = ${fmt(image['device.imageBytes'])} bytes`,
+      "  the firmware's bytecode (main.xsb from npm run build:esp32 -- --xs-only), which xsl links into the ESP32 image's flash",
+      `  application image (ESP-IDF): ${image['device.appImageBytes'] === undefined ? 'not built here (no ESP-IDF)' : `${fmt(image['device.appImageBytes'])} bytes`}`,
+      '',
+    );
   }
   process.stdout.write(`\n${report.join('\n')}`);
   process.stdout.write(
