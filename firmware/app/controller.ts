@@ -301,6 +301,8 @@ export class Controller {
     const tripped = this.#guardTripped;
     stepper.enable(plan.enable && !tripped);
     stepper.setDirection(plan.direction);
+    // The guard counts advance past the furthest point: it must know which way the pulses go.
+    this.guard?.direction(plan.direction);
     // The valve opens with the first segment and stays open while the motor stays powered,
     // the occlusion back-off included (it must relieve the line past the valve: docs/safety.md);
     // a plan that powers the motor down closes it. Idle at boot, it never opens for nothing.
