@@ -4,13 +4,14 @@
 // lockout in NVS, the UART at the stored NE-1000 baud, refusing to start on a pin that cannot
 // be driven) is exercised here through the virtual pump's mock IO, in virtual time.
 import { describe, expect, it } from 'vitest';
-import { assemble, type BoardIo, FIRMWARE_VERSION, type LineTransport, SERVICE_DEBOUNCE_MS } from '../firmware/app/assemble';
+import type { BoardIo, LineTransport } from '../firmware/app/assemble';
+import { assemble, FIRMWARE_VERSION, SERVICE_DEBOUNCE_MS } from '../firmware/app/assemble';
 import { boardPin } from '../firmware/app/board';
 import library from '../firmware/app/examples/library.example.json';
 import mechanics from '../firmware/app/examples/mechanics.example.json';
 import prescription from '../firmware/app/examples/prescription.example.json';
 import { DEFAULT_BAUD } from '../firmware/drivers/uart';
-import { type Role } from '../firmware/protocol/auth';
+import type { Role } from '../firmware/protocol/auth';
 import { defaultSettings } from '../firmware/protocol/ne1000/settings';
 import { lineBytes } from '../firmware/shared/crc';
 import { ProtocolClient } from '../host/protocol/client';
@@ -20,7 +21,8 @@ import { createIoMocks, PinBus } from '../host/sim/io-mocks';
 import { createAnalogMocks, I2cBus } from '../host/sim/sensor-mocks';
 import { createSerialLink } from '../host/sim/serial-mocks';
 import { VirtualClock } from '../host/sim/virtual-clock';
-import { createVirtualPump, type VirtualPump, type VirtualPumpOptions } from '../host/sim/virtual-pump';
+import type { VirtualPump, VirtualPumpOptions } from '../host/sim/virtual-pump';
+import { createVirtualPump } from '../host/sim/virtual-pump';
 import { MockKeyValueStore } from '../host/storage/kv-mock';
 
 const CONFIG = { mechanics, library, prescription };

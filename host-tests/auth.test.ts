@@ -6,10 +6,9 @@
 import { createHmac } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import type { AuthFailure, Entropy, Role } from '../firmware/protocol/auth';
 import {
   Auth,
-  type AuthFailure,
-  type Entropy,
   FIRST_LOCK_MS,
   MAX_LOCK_MS,
   MAX_SESSIONS,
@@ -19,7 +18,6 @@ import {
   MemoryKeyStore,
   NONCE_TTL_MS,
   PROVISIONING_WINDOW_MS,
-  type Role,
   SESSION_IDLE_MS,
   SESSION_MAX_MS,
 } from '../firmware/protocol/auth';
@@ -28,7 +26,8 @@ import { nobleDigest } from '../host/protocol/digest-noble';
 import { crc16Hex } from '../firmware/shared/crc';
 import { parseFrame } from '../firmware/protocol/frame';
 import { asciiBytes, bytesToHex, equalBytes, equalHex, hexToBytes, isHex } from '../firmware/shared/hex';
-import { AuthClient, type HostSession, macFor, signFrame } from '../host/protocol/auth-client';
+import type { HostSession } from '../host/protocol/auth-client';
+import { AuthClient, macFor, signFrame } from '../host/protocol/auth-client';
 import { EXAMPLE_KEY, protocolExample, renderProtocolExample } from '../host/docs/protocol-example';
 
 /** A different byte pattern on every draw, the same on every run. */

@@ -1,18 +1,21 @@
 // The balance drivers against the three emulators: over @serialport/binding-mock (the real
 // LinePort, bytes recorded) and over the in-memory DeviceLinePort in virtual time (timeouts
 // and slow settling cost no real time). Errors come back as numbered HostErrors (host/errors/balance.ts).
-import { MockBinding, type MockPortBinding } from '@serialport/binding-mock';
+import type { MockPortBinding } from '@serialport/binding-mock';
+import { MockBinding } from '@serialport/binding-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DeviceLinePort, manualTime, virtualDriverClock } from '../host/balance/device-line-port';
 import { HostError } from '../host/errors';
 import { connectBalance, createBalance, detectProtocol } from '../host/balance/select';
-import { type BalanceProtocol } from '../host/balance/types';
-import { VirtualBalance, type VirtualBalanceOptions } from '../host/balance/virtual-balance';
+import type { BalanceProtocol } from '../host/balance/types';
+import type { VirtualBalanceOptions } from '../host/balance/virtual-balance';
+import { VirtualBalance } from '../host/balance/virtual-balance';
 import { MtSicsEmulator } from '../host/balance/virtual-mt-sics';
 import { OhausEmulator } from '../host/balance/virtual-ohaus';
 import { SbiEmulator } from '../host/balance/virtual-sbi';
-import { type SerialDevice } from '../host/serial/device';
-import { type LinePort, openLinePort, SerialError } from '../host/serial/line-port';
+import type { SerialDevice } from '../host/serial/device';
+import type { LinePort } from '../host/serial/line-port';
+import { openLinePort, SerialError } from '../host/serial/line-port';
 import { MtSicsBalance } from '../host/balance/mt-sics';
 
 const PROTOCOLS: readonly BalanceProtocol[] = ['mt-sics', 'sbi', 'ohaus'];

@@ -12,8 +12,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BoardClock } from '../host/board/clock-client';
-import { type ReadyLine } from '../host/board/console';
-import { spawnBoard, type SpawnedBoard } from '../host/board/spawn';
+import type { ReadyLine } from '../host/board/console';
+import type { SpawnedBoard } from '../host/board/spawn';
+import { spawnBoard } from '../host/board/spawn';
 
 export interface StartBoardOptions {
   /** Extra options: --engine xs, --fault ..., a prescription file. */

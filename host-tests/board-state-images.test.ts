@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FLASH_BLOCK, FLASH_BYTES } from '../host/board/core';
-import { decodeImageWrite, encodeImageWrite, type ImageWrite } from '../host/board/image-writes';
+import type { ImageWrite } from '../host/board/image-writes';
+import { decodeImageWrite, encodeImageWrite } from '../host/board/image-writes';
 import { StateDir } from '../host/board/state';
 
 const TMP = mkdtempSync(join(tmpdir(), 'pump-images-'));

@@ -4,9 +4,11 @@
 // last one left (NVS and the log partition); the history is read as pumpctl reads it, by LOG
 // pages, and parsed with pumpctl's own parser.
 import { describe, expect, it } from 'vitest';
-import { parseLogLine, type HistoryRecord } from '../host/cli/history';
+import type { HistoryRecord } from '../host/cli/history';
+import { parseLogLine } from '../host/cli/history';
 import { createLinkedPump } from '../host/protocol/virtual-link';
-import { createVirtualPump, type VirtualPump, type VirtualPumpOptions } from '../host/sim/virtual-pump';
+import type { VirtualPump, VirtualPumpOptions } from '../host/sim/virtual-pump';
+import { createVirtualPump } from '../host/sim/virtual-pump';
 import { MockFlash, PowerCut } from '../host/storage/flash-mock';
 import { MockKeyValueStore } from '../host/storage/kv-mock';
 import { continuous, LIBRARY_JSON, PATIENT } from './fixtures';

@@ -4,7 +4,8 @@
 // maxima refuse. Each board here is a new virtual board booting from the same storage.
 import { describe, expect, it } from 'vitest';
 import { MockKeyValueStore } from '../host/storage/kv-mock';
-import { createVirtualPump, type VirtualPump } from '../host/sim/virtual-pump';
+import type { VirtualPump } from '../host/sim/virtual-pump';
+import { createVirtualPump } from '../host/sim/virtual-pump';
 import { continuous, LIBRARY_JSON } from './fixtures';
 
 const MIN = 60_000;

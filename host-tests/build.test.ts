@@ -8,7 +8,8 @@ import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { rollup, type RollupOptions } from 'rollup';
+import type { RollupOptions } from 'rollup';
+import { rollup } from 'rollup';
 import { parseAst } from 'rollup/parseAst';
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -82,7 +83,7 @@ async function layerViolations(root: string): Promise<string[]> {
           continue;
         }
         const allowed = LAYER_IMPORTS[layer];
-        if (to === layer || (allowed && allowed.includes(to))) continue;
+        if (to === layer || allowed?.includes(to)) continue;
         const rule = allowed ? `firmware/${layer} may import ${allowed.length ? allowed.join(', ') : 'nothing else'}` : `firmware/${layer} is not in the layer table`;
         found.push(`${at}: ${layer} imports ${spec} (${to}); ${rule}`);
       } else if (layer === 'protocol' && PURE_PACKAGES.some((p) => spec.startsWith(p))) {

@@ -8,7 +8,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { type OutputOptions, type Plugin, type RollupOptions } from 'rollup';
+import type { OutputOptions, Plugin, RollupOptions } from 'rollup';
 import ts from 'typescript';
 import { afterAll, describe, expect, it } from 'vitest';
 import { inputsKey, XS_TSCONFIG, xsRollupOptions } from '../host/xs/bundle';

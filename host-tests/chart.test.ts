@@ -5,7 +5,8 @@ import { readFileSync } from 'node:fs';
 import { inflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { crc32 } from '../firmware/shared/crc';
-import { CHART_FONT_FAMILY, CHART_FONT_FILE, type Chart, PNG_SIGNATURE, renderPng, renderSvg, svgToPng } from '../host/chart/index';
+import type { Chart } from '../host/chart/index';
+import { CHART_FONT_FAMILY, CHART_FONT_FILE, PNG_SIGNATURE, renderPng, renderSvg, svgToPng } from '../host/chart/index';
 import { CELL_W } from '../host/chart/scene';
 const CHART: Chart = {
   title: 'Start-up curve, 1 mL/h',

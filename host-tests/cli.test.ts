@@ -46,8 +46,8 @@ describe('the virtual board without a pty (npm start -- --no-port)', () => {
     expect(r.stdout).toMatch(/--speed N/);
     expect(r.stdout).toMatch(/--for DURATION/);
     expect(r.stdout).toMatch(/not a medical device/i);
-    expect(r.stdout).toMatch(/Exit codes:[^]*\b2\s+usage[^]*\b3\s+file[^]*\b9\s+refused \(E853 REFUSED\)/);
-    expect(r.stdout).toMatch(/--no-port [^]*--prime/);
+    expect(r.stdout).toMatch(/Exit codes:[\s\S]*\b2\s+usage[\s\S]*\b3\s+file[\s\S]*\b9\s+refused \(E853 REFUSED\)/);
+    expect(r.stdout).toMatch(/--no-port [\s\S]*--prime/);
   });
 
   it('runs two days of the example as JSON lines and delivers what it prescribes', () => {
@@ -135,6 +135,6 @@ describe('the virtual board without a pty (npm start -- --no-port)', () => {
     const bad = { ...prescription, mode: 'continuous', rateNlPerDay: -1, schedule: undefined };
     const r = cli('--prescription', file('negative.json', JSON.stringify(bad)));
     expect(r.code).toBe(EXIT.refused);
-    expect(r.stderr).toMatch(/refused the prescription[^]*E103 FIELD_RANGE: rateNlPerDay/);
+    expect(r.stderr).toMatch(/refused the prescription[\s\S]*E103 FIELD_RANGE: rateNlPerDay/);
   });
 });

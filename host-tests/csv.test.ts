@@ -3,8 +3,8 @@
 // the RFC's grammar, not from the writer.
 import { describe, expect, it } from 'vitest';
 import { intervalsCsv, samplesCsv } from '../host/accuracy/run-folder';
-import { type Interval } from '../host/accuracy/gravimetric';
-import { type SampleFlag } from '../host/accuracy/samples';
+import type { Interval } from '../host/accuracy/gravimetric';
+import type { SampleFlag } from '../host/accuracy/samples';
 import { csvField, csvRow, csvText } from '../host/csv';
 
 /** RFC 4180 section 2: records of fields; a quoted field may hold , " (doubled), CR and LF. */

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { nobleDigest } from '../host/protocol/digest-noble';
 import { authProofWith, frameMacWith, Auth, MemoryKeyStore } from '../firmware/protocol/auth';
 import { authProofHex } from '../host/protocol/digest-noble';
-import { type Digest } from '../firmware/ports/digest';
+import type { Digest } from '../firmware/ports/digest';
 import { fromHex, HMAC_VECTORS, runVectors, SHA256_VECTORS, toHex, vectorBytes } from '../host/lin/digest-vectors';
 
 /** Node's OpenSSL behind the same port: an independent second implementation. */
@@ -45,7 +45,13 @@ describe('the protocol over the Digest port', () => {
 
   it("the device's Auth computes with the Digest it is given, not another", () => {
     let calls = 0;
-    const counting: Digest = { sha256: nodeDigest.sha256, hmacSha256: (k, d) => (calls++, nodeDigest.hmacSha256(k, d)) };
+    const counting: Digest = {
+      sha256: nodeDigest.sha256,
+      hmacSha256: (k, d) => {
+        calls++;
+        return nodeDigest.hmacSha256(k, d);
+      },
+    };
     const keys = new MemoryKeyStore();
     keys.set('clinician', key);
     const zeros = { bytes: (n: number) => new Uint8Array(n) };

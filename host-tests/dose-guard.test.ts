@@ -7,7 +7,8 @@ import { allowanceFor, DoseGuard, GUARD_SPANS } from '../firmware/core/dose-guar
 import { readPrescription } from '../firmware/core/prescription';
 import { MockKeyValueStore } from '../host/storage/kv-mock';
 import { runawayDriver, underReportingDriver } from '../host/sim/broken-driver';
-import { createVirtualPump, type VirtualPump, type VirtualPumpOptions } from '../host/sim/virtual-pump';
+import type { VirtualPump, VirtualPumpOptions } from '../host/sim/virtual-pump';
+import { createVirtualPump } from '../host/sim/virtual-pump';
 import { continuous, LIBRARY_JSON, PATIENT } from './fixtures';
 
 const MIN = 60_000;

@@ -1,7 +1,9 @@
 // Shared inputs for the tests: the example library and mechanics, and prescription builders.
 import libraryJson from '../firmware/app/examples/library.example.json';
-import { readLibrary, type DrugLibrary } from '../firmware/core/library';
-import { readMechanics, type Mechanics, type MechanicsInput } from '../firmware/core/mechanics';
+import type { DrugLibrary } from '../firmware/core/library';
+import { readLibrary } from '../firmware/core/library';
+import type { Mechanics, MechanicsInput } from '../firmware/core/mechanics';
+import { readMechanics } from '../firmware/core/mechanics';
 
 export const LIBRARY_JSON = libraryJson;
 

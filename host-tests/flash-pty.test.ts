@@ -12,7 +12,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { flashImage } from '../host/device/flasher';
 import { RomSimulator } from '../host/device/rom-sim';
 import { openSerialPort } from '../host/device/web-serial';
-import { createPtyPair, findSocat, type PtyPair } from '../host/serial/pty';
+import type { PtyPair } from '../host/serial/pty';
+import { createPtyPair, findSocat } from '../host/serial/pty';
 import { imageDir } from './flash-fixture';
 
 let pair: PtyPair | undefined;

@@ -4,7 +4,8 @@
 // rig of the population (issue 15) showed the firmware getting wrong. Virtual time only.
 import { describe, expect, it } from 'vitest';
 import { backoffNl } from '../firmware/core/backoff';
-import { DEFAULT_FLOW_CHECK, FlowCheck, type FlowFinding, type FlowVerdict } from '../firmware/core/flow-check';
+import type { FlowFinding, FlowVerdict } from '../firmware/core/flow-check';
+import { DEFAULT_FLOW_CHECK, FlowCheck } from '../firmware/core/flow-check';
 
 const S = 1_000;
 const MIN = 60 * S;

@@ -2,10 +2,12 @@
 // and stop, faults, flags, plausibility) and the pulse-output flow sensor on PinBus pins.
 import { describe, expect, it } from 'vitest';
 import { PulseFlow } from '../firmware/drivers/pulse-flow';
-import { sensirionCrc8, SF06_MODELS, Sf06Flow, type Sf06Model } from '../firmware/drivers/sf06-lf';
-import { type FlowRead } from '../firmware/ports/flow-sensor';
+import type { Sf06Model } from '../firmware/drivers/sf06-lf';
+import { sensirionCrc8, SF06_MODELS, Sf06Flow } from '../firmware/drivers/sf06-lf';
+import type { FlowRead } from '../firmware/ports/flow-sensor';
 import { createIoMocks, PinBus } from '../host/sim/io-mocks';
-import { I2cBus, type Sf06Conditions, Sf06Device } from '../host/sim/sensor-mocks';
+import type { Sf06Conditions } from '../host/sim/sensor-mocks';
+import { I2cBus, Sf06Device } from '../host/sim/sensor-mocks';
 import { VirtualClock } from '../host/sim/virtual-clock';
 
 function sampleOf(r: FlowRead) {

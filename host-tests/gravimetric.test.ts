@@ -2,9 +2,10 @@
 // the marks: unstable, missing, decreasing and negative samples touch their intervals and
 // windows but are never dropped.
 import { describe, expect, it } from 'vitest';
-import { analyse, type AnalysisOptions } from '../host/accuracy/gravimetric';
+import type { AnalysisOptions } from '../host/accuracy/gravimetric';
+import { analyse } from '../host/accuracy/gravimetric';
 import { buoyancyFactor, waterDensityMgPerMl } from '../host/accuracy/density';
-import { type Sample } from '../host/accuracy/samples';
+import type { Sample } from '../host/accuracy/samples';
 
 // The hand-computed set. S = 30 s, r = 1.2 mL/h, density taken as 1000 mg/mL so that
 // 1.2 mL/h x 0.5 min = 0.01 mL = 10 mg per interval exactly.

@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { PulseStepper } from '../firmware/drivers/pulse-stepper';
 import { createIoMocks, PinBus } from '../host/sim/io-mocks';
-import { LateTimers, MAX_STALL_MS, type Stall } from '../host/sim/late-timers';
+import type { Stall } from '../host/sim/late-timers';
+import { LateTimers, MAX_STALL_MS } from '../host/sim/late-timers';
 import { VirtualRig } from '../host/sim/rig';
 import { VirtualClock } from '../host/sim/virtual-clock';
 

@@ -1,7 +1,8 @@
 // Shared helpers for the line, sensor-model and fault tests: time units, the default line's
 // constants, a plunger pushing at a fixed rate, and the exact mass-balance check.
 import { expect } from 'vitest';
-import { DEFAULT_TAU_MS, type FluidLine } from '../host/sim/line';
+import type { FluidLine } from '../host/sim/line';
+import { DEFAULT_TAU_MS } from '../host/sim/line';
 
 export const S = 1_000;
 export const MIN = 60_000;

@@ -3,7 +3,8 @@
 // before, and a ring that reports (never hides) a producer outrunning the consumer.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { LineReader, type LineEvent, MAX_LINE_CHARS, PRIORITY_RING_BYTES } from '../firmware/protocol/line-reader';
+import type { LineEvent } from '../firmware/protocol/line-reader';
+import { LineReader, MAX_LINE_CHARS, PRIORITY_RING_BYTES } from '../firmware/protocol/line-reader';
 
 const bytesOf = (text: string): Uint8Array => Uint8Array.from(text, (c) => c.charCodeAt(0));
 

@@ -5,7 +5,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { PinBus } from '../host/sim/io-mocks';
-import { DEFAULT_LINE, FluidLine, type FluidLineOptions } from '../host/sim/line';
+import type { FluidLineOptions } from '../host/sim/line';
+import { DEFAULT_LINE, FluidLine } from '../host/sim/line';
 import { DEFAULT_LINE_SPEC, drawLineSpec, LINE_RANGES, lineFor, lineOptionsFor } from '../host/sim/line-draw';
 import { Prng } from '../host/sim/prng';
 import { CALIBRATION_TEMPERATURE_C, drawFlowSensorErrors, FLOW_SENSOR_RANGES, flowSensorErrorsFor, liquidTemperatureC, SLF3S_0600F_FULL_SCALE_NL_PER_MIN } from '../host/sim/sensor-flow-errors';

@@ -3,14 +3,15 @@
 // drivers use in virtual time, and the balance emulators reading the host's commands. An
 // over-long line is cut at the limit and read once, the rest dropped: memory stays bounded, the
 // reader reports what it cannot parse (E907 for a balance), and no tail is read as a line.
-import { MockBinding, type MockPortBinding } from '@serialport/binding-mock';
+import type { MockPortBinding } from '@serialport/binding-mock';
+import { MockBinding } from '@serialport/binding-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DeviceLinePort, manualTime, virtualDriverClock } from '../host/balance/device-line-port';
 import { createBalance } from '../host/balance/select';
 import { VirtualBalance } from '../host/balance/virtual-balance';
 import { COMMAND_MAX } from '../host/balance/virtual-common';
 import { MtSicsEmulator } from '../host/balance/virtual-mt-sics';
-import { type SerialDevice } from '../host/serial/device';
+import type { SerialDevice } from '../host/serial/device';
 import { openLinePort } from '../host/serial/line-port';
 import { LineSplitter, MAX_LINE } from '../host/serial/line-splitter';
 
@@ -65,7 +66,7 @@ describe('an over-long balance line (DeviceLinePort, virtual time)', () => {
     );
     const b = createBalance(port, 'mt-sics', { clock: virtualDriverClock(time), replyTimeoutMs: 1_000 });
     const e = await b.readImmediate().catch((x: unknown) => x);
-    expect(e).toMatchObject({ code: 'E907' });
+    expect(e).toMatchObject({ code: 907 });
     expect((e as Error).message.length).toBeLessThan(MAX_LINE + 200); // the cut head, not 12 kB
     expect(time.nowMs()).toBe(0); // answered at once: no timeout was waited out
     reply = '\r\nS S     1.2345 g\r\n'; // the line end of the noise, then a good reply

@@ -2,9 +2,10 @@
 // and none runs before the checks its schema entry names. A command added to the schema without
 // a handler does not compile; these tests hold the same at run time, and for every role.
 import { describe, expect, it } from 'vitest';
-import { type Role } from '../firmware/protocol/auth';
+import type { Role } from '../firmware/protocol/auth';
 import { HANDLERS } from '../firmware/protocol/handlers';
-import { type CommandName, COMMANDS, type CommandSpec, RANK } from '../firmware/protocol/schema';
+import type { CommandName, CommandSpec } from '../firmware/protocol/schema';
+import { COMMANDS, RANK } from '../firmware/protocol/schema';
 import { crc16Hex } from '../firmware/shared/crc';
 import { createLinkedPump, exampleKey } from '../host/protocol/virtual-link';
 import { continuous, LIBRARY_JSON, PATIENT } from './fixtures';

@@ -6,7 +6,8 @@ import library from '../firmware/app/examples/library.example.json';
 import mechanics from '../firmware/app/examples/mechanics.example.json';
 import prescription from '../firmware/app/examples/prescription.example.json';
 import { NE1000_LOADED } from '../firmware/protocol/ne1000/delivery';
-import { BoardCore, type BoardCoreOptions } from '../host/board/core';
+import type { BoardCoreOptions } from '../host/board/core';
+import { BoardCore } from '../host/board/core';
 import { Ne1000Client } from '../host/protocol/ne1000-client';
 import { pumpBinding } from './pump-binding';
 

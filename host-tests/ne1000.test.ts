@@ -9,7 +9,8 @@ import { formatMilli, parseFloatMilli, rateNlPerDay } from '../firmware/protocol
 import { crcXmodem, PacketReader, safePacket, textBytes } from '../firmware/protocol/ne1000/packets';
 import { parseCommand } from '../firmware/protocol/ne1000/command';
 import { basicCommand, safeCommand } from '../host/protocol/ne1000-client';
-import { neCore, neRig, type NeRig } from './ne1000-fixture';
+import type { NeRig } from './ne1000-fixture';
+import { neCore, neRig } from './ne1000-fixture';
 
 let rig: NeRig | undefined;
 afterEach(async () => {

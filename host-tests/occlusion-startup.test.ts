@@ -3,8 +3,10 @@
 // whole deficit, which carries minutes of normal flow), and the back-off must take what the
 // line holds, no more: no large suction, no large bolus when the blockage clears.
 import { describe, expect, it } from 'vitest';
-import { ALARMS, type AlarmName } from '../firmware/core/alarms';
-import { createVirtualPump, type VirtualPump } from '../host/sim/virtual-pump';
+import type { AlarmName } from '../firmware/core/alarms';
+import { ALARMS } from '../firmware/core/alarms';
+import type { VirtualPump } from '../host/sim/virtual-pump';
+import { createVirtualPump } from '../host/sim/virtual-pump';
 import { continuous, LIBRARY_JSON } from './fixtures';
 
 const S = 1_000;

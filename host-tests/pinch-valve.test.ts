@@ -5,10 +5,11 @@
 import { describe, expect, it } from 'vitest';
 import { boardPin } from '../firmware/app/board';
 import { openPinchValve, PinchValve } from '../firmware/drivers/pinch-valve';
-import { type DigitalConstructor, type DigitalOutputOptions } from '../firmware/ports/io';
+import type { DigitalConstructor, DigitalOutputOptions } from '../firmware/ports/io';
 import { createIoMocks, PinBus } from '../host/sim/io-mocks';
 import { MockKeyValueStore } from '../host/storage/kv-mock';
-import { createVirtualPump, type VirtualPump, type VirtualPumpOptions } from '../host/sim/virtual-pump';
+import type { VirtualPump, VirtualPumpOptions } from '../host/sim/virtual-pump';
+import { createVirtualPump } from '../host/sim/virtual-pump';
 import { DEFAULT_PINCH_VALVE } from '../host/sim/valve';
 import { VirtualClock } from '../host/sim/virtual-clock';
 import { continuous, LIBRARY_JSON } from './fixtures';

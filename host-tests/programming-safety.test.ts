@@ -7,8 +7,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { checkPrescription } from '../firmware/core/checks';
-import { type Action, runSession, sessionArbitrary } from '../host/bench/programming';
-import { type LinkedPump } from '../host/protocol/virtual-link';
+import type { Action } from '../host/bench/programming';
+import { runSession, sessionArbitrary } from '../host/bench/programming';
+import type { LinkedPump } from '../host/protocol/virtual-link';
 
 /** The hole put back on purpose: programs checked as before issue 14 (no reservoir, no memory). */
 function withoutContentsCheck(lp: LinkedPump): void {

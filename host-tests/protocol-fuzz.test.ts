@@ -10,7 +10,8 @@ import { withCrc } from '../firmware/protocol/frame';
 import { AuthClient } from '../host/protocol/auth-client';
 import { fuzzProtocol } from '../host/protocol/fuzz';
 import { FUZZ_MECHANICS, fuzzPump, pumpState } from '../host/protocol/fuzz-state';
-import { exampleKey, type LinkedPump } from '../host/protocol/virtual-link';
+import type { LinkedPump } from '../host/protocol/virtual-link';
+import { exampleKey } from '../host/protocol/virtual-link';
 import { LIBRARY_JSON } from './fixtures';
 
 describe('protocol fuzz with sessions', () => {

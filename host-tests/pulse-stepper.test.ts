@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { PulseStepper, PWM_STOP_EARLY_MS, SLOW_STEP_INTERVAL_US } from '../firmware/drivers/pulse-stepper';
-import { type PwmOptions, type PwmOutput } from '../firmware/ports/io';
+import type { PwmOptions, PwmOutput } from '../firmware/ports/io';
 import { TICK_MODULUS } from '../firmware/core/ticks';
 import { createIoMocks, PinBus } from '../host/sim/io-mocks';
 import { VirtualRig } from '../host/sim/rig';

@@ -2,8 +2,9 @@
 // @serialport/binding-mock: what pumpctl writes is answered at once, and a test can garble,
 // drop or delay replies, or pull the cable, to exercise pumpctl's error paths without a port.
 
-import { MockBinding, type MockPortBinding } from '@serialport/binding-mock';
-import { type Binding } from '../host/serial/line-port';
+import type { MockPortBinding } from '@serialport/binding-mock';
+import { MockBinding } from '@serialport/binding-mock';
+import type { Binding } from '../host/serial/line-port';
 
 export type Responder = (text: string) => string | undefined;
 

@@ -10,11 +10,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Scheduler } from '../host/accuracy/interfaces';
+import type { Scheduler } from '../host/accuracy/interfaces';
 import { boardScheduler } from '../host/board/clock-client';
 import { EXIT } from '../host/errors';
 import { runPumpctl } from '../host/cli/pumpctl';
-import { type BoardFixture, startBoard } from './board-fixture';
+import type { BoardFixture } from './board-fixture';
+import { startBoard } from './board-fixture';
 
 /** pumpctl in process on the board's manual clock, or (wall: its --time-scale) on real time. */
 async function pumpctl(board: BoardFixture, args: string[], o: { wall?: number } = {}) {

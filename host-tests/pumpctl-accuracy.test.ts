@@ -6,11 +6,12 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MockBinding, type MockPortBinding } from '@serialport/binding-mock';
+import type { MockPortBinding } from '@serialport/binding-mock';
+import { MockBinding } from '@serialport/binding-mock';
 import { afterAll, describe, expect, it } from 'vitest';
 import { lineBytes } from '../firmware/shared/crc';
-import { type Scheduler } from '../host/accuracy/interfaces';
-import { type BalanceProtocol } from '../host/balance/types';
+import type { Scheduler } from '../host/accuracy/interfaces';
+import type { BalanceProtocol } from '../host/balance/types';
 import { VirtualBalance } from '../host/balance/virtual-balance';
 import { MtSicsEmulator } from '../host/balance/virtual-mt-sics';
 import { OhausEmulator } from '../host/balance/virtual-ohaus';
@@ -21,8 +22,8 @@ import { EXIT } from '../host/errors';
 import { runPumpctl } from '../host/cli/pumpctl';
 import { writeKeyFile } from '../host/protocol/key-file';
 import { createLinkedPump, exampleKey } from '../host/protocol/virtual-link';
-import { type Binding } from '../host/serial/line-port';
-import { type SerialDevice } from '../host/serial/device';
+import type { Binding } from '../host/serial/line-port';
+import type { SerialDevice } from '../host/serial/device';
 import { MockFlash } from '../host/storage/flash-mock';
 import { MockKeyValueStore } from '../host/storage/kv-mock';
 import { continuous, LIBRARY_JSON } from './fixtures';
@@ -39,7 +40,9 @@ const tmp = (): string => {
   dirs.push(d);
   return d;
 };
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
 
 type Responder = (text: string) => string | undefined;
 
@@ -71,13 +74,21 @@ const HELD: Record<BalanceProtocol, readonly string[]> = { 'mt-sics': ['S', 'Z',
 function bench(protocol: BalanceProtocol = 'mt-sics') {
   const lp = createLinkedPump({ mechanics: RIG, library: LIBRARY_JSON, reservoirNl: 8_000_000, prescription: continuous(1_000_000), storage: new MockKeyValueStore(), flash: new MockFlash() });
   const vp = lp.vp;
-  const scale = new VirtualBalance({ seed: 3, startMs: vp.nowMs, deliveredNl: (t) => (vp.line.advanceTo(t), vp.line.outletNl) });
+  const scale = new VirtualBalance({
+    seed: 3,
+    startMs: vp.nowMs,
+    deliveredNl: (t) => {
+      vp.line.advanceTo(t);
+      return vp.line.outletNl;
+    },
+  });
   const device: SerialDevice = protocol === 'mt-sics' ? new MtSicsEmulator(scale) : protocol === 'sbi' ? new SbiEmulator(scale) : new OhausEmulator(scale);
   const outletAtOpen = { nl: 0 };
   const stopcock = new VirtualStopcock({
     close: (t) => vp.line.occlude(t),
     open: (t) => {
-      outletAtOpen.nl = (vp.line.advanceTo(t), vp.line.outletNl);
+      vp.line.advanceTo(t);
+      outletAtOpen.nl = vp.line.outletNl;
       vp.line.release(t);
     },
   });

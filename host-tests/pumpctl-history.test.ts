@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { deliveredTimeline } from '../host/cli/delivered-timeline';
 import { EXIT } from '../host/errors';
-import { CSV_HEADER, type HistoryRecord } from '../host/cli/history';
+import type { HistoryRecord } from '../host/cli/history';
+import { CSV_HEADER } from '../host/cli/history';
 import { board, HOUR, keyFile, MIN, pumpctl } from './pumpctl-mock';
 
 /** 1 mL/h; the line blocks at 1 h and is opened at 1 h 40 min; ack at 1 h 45, a bolus at 1 h 50, read at 2 h 10. */

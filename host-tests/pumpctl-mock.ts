@@ -12,7 +12,8 @@ import { createLinkedPump, exampleKey } from '../host/protocol/virtual-link';
 import { MockFlash } from '../host/storage/flash-mock';
 import { MockKeyValueStore } from '../host/storage/kv-mock';
 import { continuous, LIBRARY_JSON, PATIENT } from './fixtures';
-import { pumpBinding, type Responder } from './pump-binding';
+import type { Responder } from './pump-binding';
+import { pumpBinding } from './pump-binding';
 
 export const MIN = 60_000;
 export const HOUR = 3_600_000;

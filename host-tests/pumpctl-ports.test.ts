@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runPumpctl } from '../host/cli/pumpctl';
-import { type Binding } from '../host/serial/line-port';
+import type { Binding } from '../host/serial/line-port';
 
 const DIR = mkdtempSync(join(tmpdir(), 'ports-'));
 afterAll(() => rmSync(DIR, { recursive: true, force: true }));

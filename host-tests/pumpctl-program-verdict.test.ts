@@ -26,7 +26,10 @@ describe("program: the pump's verdict before the question (issue 21, item 2)", (
     const keys = keyFile();
     const file = rxFile(continuous(10_000_000, { name: 'ten-fold', patientBolus: PATIENT }));
     const asked: string[] = [];
-    const confirm = async (q: string) => (asked.push(q), true);
+    const confirm = async (q: string) => {
+      asked.push(q);
+      return true;
+    };
     const r = await pumpctl(b.respond, ['--keys', keys, 'program', file], confirm);
     expect(r.code).toBe(EXIT.refused);
     expect(r.stderr).toMatch(/E821 PUMP_REFUSED: the pump would refuse to commit this \(nothing was committed\): E124 LARGE_INCREASE: the new prescription delivers .* \(10\.0 times\); .*add --big/);
@@ -59,7 +62,10 @@ describe("program: the pump's verdict before the question (issue 21, item 2)", (
     const show = c.send('SHOW');
     if (show.fields['needs'] !== 'soft') throw new Error(`the fixture passes no soft limit: ${show.line}`);
     let asked = 0;
-    const r = await pumpctl(b.respond, ['--keys', keys, 'program', rxFile(soft)], async () => (asked++, true));
+    const r = await pumpctl(b.respond, ['--keys', keys, 'program', rxFile(soft)], async () => {
+      asked++;
+      return true;
+    });
     expect(r.code).toBe(EXIT.refused);
     expect(r.stdout).toMatch(/warning: /);
     expect(r.stderr).toMatch(/E123 SOFT_LIMIT: .*add --soft/);

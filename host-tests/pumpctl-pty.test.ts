@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT } from '../host/errors';
 import { runPumpctl } from '../host/cli/pumpctl';
-import { type BoardFixture, startBoard } from './board-fixture';
+import type { BoardFixture } from './board-fixture';
+import { startBoard } from './board-fixture';
 
 const RX = new URL('../firmware/app/examples/water-1ml-per-hour.yaml', import.meta.url).pathname;
 

@@ -6,9 +6,11 @@
 import { describe, expect, it } from 'vitest';
 import { lineBytes } from '../firmware/shared/crc';
 import { HostError } from '../host/errors';
-import { MAX_SESSION_EVENTS, PumpSession, retrying, type SessionTimers } from '../host/cli/session';
+import type { SessionTimers } from '../host/cli/session';
+import { MAX_SESSION_EVENTS, PumpSession, retrying } from '../host/cli/session';
 import { withCrc } from '../firmware/protocol/frame';
-import { type LinePort, SerialError } from '../host/serial/line-port';
+import type { LinePort } from '../host/serial/line-port';
+import { SerialError } from '../host/serial/line-port';
 import { createLinkedPump } from '../host/protocol/virtual-link';
 import { continuous, LIBRARY_JSON } from './fixtures';
 

@@ -15,7 +15,8 @@ import { writeKeyFile } from '../host/protocol/key-file';
 import { exampleKey } from '../host/protocol/virtual-link';
 import { continuous } from './fixtures';
 import { board, keyFile } from './pumpctl-mock';
-import { pumpBinding, type Responder } from './pump-binding';
+import type { Responder } from './pump-binding';
+import { pumpBinding } from './pump-binding';
 
 const HOUR = 3_600_000;
 const PATH = '/dev/ttyMOCK0';
@@ -101,7 +102,7 @@ describe('pumpctl plot', () => {
     const svg = await pumpctl(b.respond, ['plot', '--out', join(dir, 'd.svg')]);
     expect(svg.code).toBe(EXIT.ok);
     expect(svg.stdout).toMatch(/24\.00 h since boot from \d+ log records, (0\.99\d|1\.00\d) mL delivered/); // 1 mL/day for a day
-    expect(readFileSync(join(dir, 'd.svg'), 'utf8')).toMatch(/^<svg[^>]*>[^]*Delivered[^]*<\/svg>\s*$/);
+    expect(readFileSync(join(dir, 'd.svg'), 'utf8')).toMatch(/^<svg[^>]*>[\s\S]*Delivered[\s\S]*<\/svg>\s*$/);
     expect((await pumpctl(b.respond, ['plot', '--out', join(dir, 'd.png')])).code).toBe(EXIT.ok);
     const png = readFileSync(join(dir, 'd.png'));
     expect(png.subarray(0, 8)).toEqual(Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]));
@@ -144,7 +145,12 @@ describe('pumpctl changes the pump', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'rx-')), 'rx.json');
     writeFileSync(file, JSON.stringify(continuous(2_000_000, { name: 'slow-yes' })));
     // The person at the prompt takes six minutes: the pump ends an idle session after five.
-    const r = await pumpctl(b.respond, ['--keys', keyFile(), 'program', file], { confirm: async () => (b.vp.runFor(6 * 60_000), true) });
+    const r = await pumpctl(b.respond, ['--keys', keyFile(), 'program', file], {
+      confirm: async () => {
+        b.vp.runFor(6 * 60_000);
+        return true;
+      },
+    });
     expect(r.stderr).toMatch(/session had expired on the pump: logging in again/);
     expect(r.code).toBe(EXIT.ok);
     expect(b.vp.controller.pump.prescription?.name).toBe('slow-yes');

@@ -8,7 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { ERRORS } from '../firmware/core/errors';
 import { Pump } from '../firmware/core/pump';
 import { createLinkedPump, exampleKey } from '../host/protocol/virtual-link';
-import { createVirtualPump, type VirtualPump } from '../host/sim/virtual-pump';
+import type { VirtualPump } from '../host/sim/virtual-pump';
+import { createVirtualPump } from '../host/sim/virtual-pump';
 import { MockKeyValueStore } from '../host/storage/kv-mock';
 import { LIBRARY_JSON, library, mechanics } from './fixtures';
 

@@ -8,7 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { geometryFlPerMicrostep } from '../firmware/core/mechanics';
 import { PinBus } from '../host/sim/io-mocks';
 import { VirtualRig } from '../host/sim/rig';
-import { IDEAL_MECHANICS, type RigMechanicsErrors, type RigMechanicsOptions, sinTurns } from '../host/sim/rig-mechanics';
+import type { RigMechanicsErrors, RigMechanicsOptions } from '../host/sim/rig-mechanics';
+import { IDEAL_MECHANICS, sinTurns } from '../host/sim/rig-mechanics';
 import { drawMechanicsErrors, MECHANICS_RANGES } from '../host/sim/rig-mechanics-draw';
 import { VirtualClock } from '../host/sim/virtual-clock';
 
@@ -68,7 +69,7 @@ describe('each error on its own, on a bare rig', () => {
     ] as const) {
       const a = ideal.step(n, dir);
       const b = chain.step(n, dir);
-      a.forEach((v, i) => expect(Math.abs(b[i]! - v)).toBeLessThanOrEqual(1));
+      for (const [i, v] of a.entries()) expect(Math.abs(b[i]! - v)).toBeLessThanOrEqual(1);
     }
     expect(chain.rig.position).toBe(ideal.rig.position);
     expect(Number.isInteger(chain.rig.pushedFl)).toBe(true);
@@ -77,7 +78,7 @@ describe('each error on its own, on a bare rig', () => {
   it('a bore 2 % larger in area pushes 2 % more, at every microstep', () => {
     const { rig, step } = bench({ boreAreaError: 0.02 });
     const after = step(PER_REV);
-    after.forEach((v, i) => expect(Math.abs(v - Math.round((i + 1) * FL * 1.02))).toBeLessThanOrEqual(1));
+    for (const [i, v] of after.entries()) expect(Math.abs(v - Math.round((i + 1) * FL * 1.02))).toBeLessThanOrEqual(1);
     expect(rig.pushedFl / (PER_REV * FL) - 1).toBeCloseTo(0.02, 9);
   });
 

@@ -2,9 +2,11 @@
 // motor in the safe state where the alarm stops delivery, and the event with its reason.
 import { describe, expect, it } from 'vitest';
 import { boardPin } from '../firmware/app/board';
-import { ALARMS, type AlarmName } from '../firmware/core/alarms';
+import type { AlarmName } from '../firmware/core/alarms';
+import { ALARMS } from '../firmware/core/alarms';
 import { DEFAULT_MONITOR } from '../firmware/core/monitor';
-import { createVirtualPump, type VirtualPump, type VirtualPumpOptions } from '../host/sim/virtual-pump';
+import type { VirtualPump, VirtualPumpOptions } from '../host/sim/virtual-pump';
+import { createVirtualPump } from '../host/sim/virtual-pump';
 import { continuous, LIBRARY_JSON } from './fixtures';
 
 const S = 1_000;

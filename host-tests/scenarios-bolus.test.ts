@@ -1,7 +1,8 @@
 // Boluses on the virtual rig: volumes, timing, lockout and 24-hour maxima, pause without
 // catch-up, interrupted boluses, trials and priming.
 import { describe, expect, it } from 'vitest';
-import { createVirtualPump, type VirtualPump } from '../host/sim/virtual-pump';
+import type { VirtualPump } from '../host/sim/virtual-pump';
+import { createVirtualPump } from '../host/sim/virtual-pump';
 import { continuous, LIBRARY_JSON, mechanics, PATIENT } from './fixtures';
 
 const MIN = 60_000;

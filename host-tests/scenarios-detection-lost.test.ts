@@ -2,9 +2,11 @@
 // rates, delivery once occlusion detection is lost, a disconnection the load cell sees, the force
 // baseline before the first push, a reset during an occlusion alarm, and `ack` of a blocked line.
 import { describe, expect, it } from 'vitest';
-import { ALARMS, type AlarmName } from '../firmware/core/alarms';
+import type { AlarmName } from '../firmware/core/alarms';
+import { ALARMS } from '../firmware/core/alarms';
 import { MockKeyValueStore } from '../host/storage/kv-mock';
-import { createVirtualPump, type VirtualPump, type VirtualPumpOptions } from '../host/sim/virtual-pump';
+import type { VirtualPump, VirtualPumpOptions } from '../host/sim/virtual-pump';
+import { createVirtualPump } from '../host/sim/virtual-pump';
 import { continuous, LIBRARY_JSON } from './fixtures';
 
 const S = 1_000;

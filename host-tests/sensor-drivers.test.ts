@@ -7,9 +7,10 @@ import { BuzzerLed, HEARTBEAT_LED, HIGH_BUZZER, HIGH_LED, LOW_BUZZER, MEDIUM_BUZ
 import { EndStops } from '../firmware/drivers/end-stops';
 import { Hx711Force } from '../firmware/drivers/hx711';
 import { PulseStepper } from '../firmware/drivers/pulse-stepper';
-import { type ForceRead } from '../firmware/ports/sensors';
-import { type StepperFault } from '../firmware/ports/stepper';
-import { createIoMocks, type MockPwm, PinBus } from '../host/sim/io-mocks';
+import type { ForceRead } from '../firmware/ports/sensors';
+import type { StepperFault } from '../firmware/ports/stepper';
+import type { MockPwm } from '../host/sim/io-mocks';
+import { createIoMocks, PinBus } from '../host/sim/io-mocks';
 import { createAnalogMocks, Hx711Device } from '../host/sim/sensor-mocks';
 import { VirtualClock } from '../host/sim/virtual-clock';
 

@@ -4,7 +4,8 @@
 // line failed would. The port stays open: the station meets silence, not a disconnection.
 import { autoDetect } from '@serialport/bindings-cpp';
 import { SerialPortStream } from '@serialport/stream';
-import { createPtyPair, type PtyPair } from '../host/serial/pty';
+import type { PtyPair } from '../host/serial/pty';
+import { createPtyPair } from '../host/serial/pty';
 
 export interface BalanceRelay {
   /** Where the station opens the balance. */

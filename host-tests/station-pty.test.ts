@@ -12,7 +12,8 @@
 // clock is the silent balance's: a reply that never comes is known only by the driver's reply
 // and stability timeouts (2 s and 12 s a weighing, about 70 s in all).
 import { autoDetect } from '@serialport/bindings-cpp';
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,10 +26,13 @@ import { LiveTable } from '../host/station/live';
 import { terminalOperator } from '../host/station/operator';
 import { DEFAULT_PROFILE } from '../host/station/profile';
 import { boardHistory, exportCsv, latestVerdicts } from '../host/station/report';
-import { type BoardOutcome, runStation } from '../host/station/run';
-import { type BoardTarget } from '../host/station/target';
-import { startVirtualBatch, type VirtualBatch } from '../host/station/virtual';
-import { type BalanceRelay, balanceRelay } from './station-balance-relay';
+import type { BoardOutcome } from '../host/station/run';
+import { runStation } from '../host/station/run';
+import type { BoardTarget } from '../host/station/target';
+import type { VirtualBatch } from '../host/station/virtual';
+import { startVirtualBatch } from '../host/station/virtual';
+import type { BalanceRelay } from './station-balance-relay';
+import { balanceRelay } from './station-balance-relay';
 
 const OUT = mkdtempSync(join(tmpdir(), 'station-pty-'));
 const DB = join(OUT, 'results.db');
@@ -170,7 +174,7 @@ describe('four virtual boards at once', () => {
     expect(stderr).toBe('');
     expect(code).toBe(0);
     expect(stdout).toMatch(new RegExp(`${BAD} +1 .* fail +accuracy fail`));
-    expect(stdout).toMatch(new RegExp(`virtual-middle +1 .* pass +every step passed`));
+    expect(stdout).toMatch(/virtual-middle +1 .* pass +every step passed/);
     const none = await runPumpctl(['station', 'report', '--db', DB, '--board', 'LAB-404'], { stdout: () => undefined, stderr: (t) => (stderr += t), env: {}, isTty: false });
     expect(none).not.toBe(0);
     expect(stderr).toMatch(/E776 NO_BOARD/);

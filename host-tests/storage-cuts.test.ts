@@ -2,7 +2,8 @@
 // a key before writing it (modPreference.c), so a cut in between leaves the key missing; a cut
 // flash write leaves its last byte half-programmed; a cut erase leaves a block partly erased.
 import { describe, expect, it } from 'vitest';
-import { FlashLog, LOG_BLOCK_HEADER_BYTES, type LogRecord } from '../firmware/storage/log';
+import type { LogRecord } from '../firmware/storage/log';
+import { FlashLog, LOG_BLOCK_HEADER_BYTES } from '../firmware/storage/log';
 import { jsonBytes, RecordStore } from '../firmware/storage/records';
 import { MockFlash, PowerCut } from '../host/storage/flash-mock';
 import { MockKeyValueStore, STEPS_PER_WRITE } from '../host/storage/kv-mock';

@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { ALARMS } from '../firmware/core/alarms';
 import { LOG_RECORD_OVERHEAD } from '../firmware/storage/log';
+import type { LogEvent } from '../firmware/storage/log-records';
 import {
   decodeEvent,
   decodeFields,
@@ -18,7 +19,6 @@ import {
   LOG_TYPES,
   logEventOf,
   REASON_IDS,
-  type LogEvent,
 } from '../firmware/storage/log-records';
 import { Prng } from '../host/sim/prng';
 import { createVirtualPump } from '../host/sim/virtual-pump';

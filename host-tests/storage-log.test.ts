@@ -4,7 +4,8 @@
 // years at the default rate with its capacity and wear (record formats: storage-log-records).
 import { describe, expect, it } from 'vitest';
 import { crc16 } from '../firmware/shared/crc';
-import { FlashLog, LOG_BLOCK_HEADER_BYTES, LOG_MAX_PAYLOAD, LOG_RECORD_OVERHEAD, type LogRecord } from '../firmware/storage/log';
+import type { LogRecord } from '../firmware/storage/log';
+import { FlashLog, LOG_BLOCK_HEADER_BYTES, LOG_MAX_PAYLOAD, LOG_RECORD_OVERHEAD } from '../firmware/storage/log';
 import { FLASH_RATED_ERASE_CYCLES, benchStorageLog, logFormula, runLog } from '../host/bench/storage-log';
 import { Prng } from '../host/sim/prng';
 import { MockFlash, PowerCut } from '../host/storage/flash-mock';

@@ -27,8 +27,22 @@ describe('record store', () => {
   });
 
   it.each([
-    ['corrupt in both slots', (kv: MockKeyValueStore) => (kv.corrupt('rx.a', 12), kv.corrupt('rx.b', 12)), 610],
-    ['foreign data', (kv: MockKeyValueStore) => (kv.write('rx.a', new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15])), kv.write('rx.b', new Uint8Array(20))), 611],
+    [
+      'corrupt in both slots',
+      (kv: MockKeyValueStore) => {
+        kv.corrupt('rx.a', 12);
+        kv.corrupt('rx.b', 12);
+      },
+      610,
+    ],
+    [
+      'foreign data',
+      (kv: MockKeyValueStore) => {
+        kv.write('rx.a', new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]));
+        kv.write('rx.b', new Uint8Array(20));
+      },
+      611,
+    ],
   ])('refuses %s with its numbered error', (_what, damage, code) => {
     const kv = new MockKeyValueStore();
     const rs = new RecordStore(kv);

@@ -3,7 +3,8 @@
 // across 2^32 where the signed counter passes from -1 to 0: the right volume, lockouts to the
 // millisecond, and the same events as a pump whose counter started at 0.
 import { describe, expect, it } from 'vitest';
-import { createVirtualPump, type VirtualPump } from '../host/sim/virtual-pump';
+import type { VirtualPump } from '../host/sim/virtual-pump';
+import { createVirtualPump } from '../host/sim/virtual-pump';
 import { continuous, LIBRARY_JSON, mechanics, PATIENT } from './fixtures';
 
 const MIN = 60_000;

@@ -4,9 +4,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Uart, UART_FIFO_BYTES } from '../firmware/drivers/uart';
-import { type SerialConstructor, type SerialDevice, type SerialOptions } from '../firmware/ports/io';
-import { LineReader, type LineEvent } from '../firmware/protocol/line-reader';
-import { createSerialLink, FIFO_BYTES, type SerialLinkOptions } from '../host/sim/serial-mocks';
+import type { SerialConstructor, SerialDevice, SerialOptions } from '../firmware/ports/io';
+import type { LineEvent } from '../firmware/protocol/line-reader';
+import { LineReader } from '../firmware/protocol/line-reader';
+import type { SerialLinkOptions } from '../host/sim/serial-mocks';
+import { createSerialLink, FIFO_BYTES } from '../host/sim/serial-mocks';
 import { VirtualClock } from '../host/sim/virtual-clock';
 
 const PINS = { receive: 16, transmit: 17 };

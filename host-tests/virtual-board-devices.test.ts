@@ -10,10 +10,11 @@ import mechanics from '../firmware/app/examples/mechanics.example.json';
 import prescription from '../firmware/app/examples/prescription.example.json';
 import { lineBytes } from '../firmware/shared/crc';
 import { VirtualBoard } from '../host/board/board';
-import { BoardCore, type BoardCoreOptions } from '../host/board/core';
+import type { BoardCoreOptions } from '../host/board/core';
+import { BoardCore } from '../host/board/core';
 import { buildFrame, parseReply } from '../host/protocol/codec';
 import { openLinePort } from '../host/serial/line-port';
-import { type SerialDevice } from '../host/serial/device';
+import type { SerialDevice } from '../host/serial/device';
 
 const TMP = mkdtempSync(join(tmpdir(), 'pump-vbd-'));
 afterAll(() => rmSync(TMP, { recursive: true, force: true }));

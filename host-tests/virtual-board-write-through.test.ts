@@ -9,7 +9,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import prescription from '../firmware/app/examples/prescription.example.json';
 import { LineClient } from '../host/board/client';
 import { readKeyFile } from '../host/protocol/key-file';
-import { type BoardFixture, startBoard } from './board-fixture';
+import type { BoardFixture } from './board-fixture';
+import { startBoard } from './board-fixture';
 
 const boards: BoardFixture[] = [];
 afterAll(async () => {

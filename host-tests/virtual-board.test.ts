@@ -15,7 +15,8 @@ import { LineClient } from '../host/board/client';
 import { ROOT, spawnBoard } from '../host/board/spawn';
 import { EXIT } from '../host/errors';
 import { readKeyFile } from '../host/protocol/key-file';
-import { type BoardFixture, startBoard } from './board-fixture';
+import type { BoardFixture } from './board-fixture';
+import { startBoard } from './board-fixture';
 
 const TMP = mkdtempSync(join(tmpdir(), 'pump-vb-'));
 afterAll(() => rmSync(TMP, { recursive: true, force: true }));

@@ -2,9 +2,11 @@
 // over idle time), the mock IO classes and the rig's counting of what reaches the motor.
 import { describe, expect, it } from 'vitest';
 import { TICK_MODULUS } from '../firmware/core/ticks';
-import { type TimerHandle } from '../firmware/ports/timebase';
-import { createIoMocks, PinBus, type PinKind } from '../host/sim/io-mocks';
-import { type PulseBatch, VirtualRig } from '../host/sim/rig';
+import type { TimerHandle } from '../firmware/ports/timebase';
+import type { PinKind } from '../host/sim/io-mocks';
+import { createIoMocks, PinBus } from '../host/sim/io-mocks';
+import type { PulseBatch } from '../host/sim/rig';
+import { VirtualRig } from '../host/sim/rig';
 import { VirtualClock } from '../host/sim/virtual-clock';
 
 const HOUR = 3_600_000;

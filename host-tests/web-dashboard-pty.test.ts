@@ -9,13 +9,14 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runAccuracy } from '../host/accuracy/run';
 import { writeAccuracyRun } from '../host/accuracy/run-folder';
 import { createVirtualAccuracyRig } from '../host/accuracy/virtual-rig';
 import { ROOT } from '../host/board/spawn';
-import { type DashboardBoard, launchChromium, startDashboardBoard } from '../host/web/harness';
+import type { DashboardBoard } from '../host/web/harness';
+import { launchChromium, startDashboardBoard } from '../host/web/harness';
 
 const WAIT = { timeout: 60_000 };
 const IMAGES = join(ROOT, 'docs/images');

@@ -10,9 +10,10 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type DashboardBoard, launchChromium, startDashboardBoard } from '../host/web/harness';
+import type { DashboardBoard } from '../host/web/harness';
+import { launchChromium, startDashboardBoard } from '../host/web/harness';
 
 const WAIT = { timeout: 60_000 };
 const MIN = 60_000;

@@ -9,9 +9,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { cliError } from '../host/errors/pumpctl';
 import { PumpBridge } from '../host/web/bridge';
-import { type ServerMessage } from '../host/web/messages';
+import type { ServerMessage } from '../host/web/messages';
 import { hostAllowed } from '../host/web/security';
-import { type Dashboard, startDashboard } from '../host/web/server';
+import type { Dashboard } from '../host/web/server';
+import { startDashboard } from '../host/web/server';
 
 const TOKEN = 'test-token-0123456789abcdef';
 let dash: Dashboard;

@@ -7,17 +7,19 @@
 // warns; a wrong port fails at once with pumpctl's own error. The board runs on a manual clock
 // moved by the test; every wait is for a printed line, an exit or a page condition.
 
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../host/board/spawn';
 import { EXIT } from '../host/errors';
 import { runPumpctl } from '../host/cli/pumpctl';
 import { launchChromium } from '../host/web/harness';
-import { type BoardFixture, startBoard } from './board-fixture';
+import type { BoardFixture } from './board-fixture';
+import { startBoard } from './board-fixture';
 
 const WAIT = { timeout: 60_000 };
 const PUMPCTL = join(ROOT, 'bin/pumpctl');

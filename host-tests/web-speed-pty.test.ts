@@ -6,10 +6,11 @@
 // The virtual board's panel goes to docs/images/dashboard-speed.png.
 
 import { join } from 'node:path';
-import { type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../host/board/spawn';
-import { type DashboardBoard, launchChromium, startWallDashboardBoard } from '../host/web/harness';
+import type { DashboardBoard } from '../host/web/harness';
+import { launchChromium, startWallDashboardBoard } from '../host/web/harness';
 
 const WAIT = { timeout: 60_000 };
 

@@ -5,7 +5,8 @@
 // page's (pumpctl is told it is busy), and once it is closed pumpctl has it again. Board time
 // runs on the wall clock here, so nothing below depends on how far it has gone.
 
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

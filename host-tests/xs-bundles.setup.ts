@@ -4,8 +4,9 @@
 // same bundle at once, on a loaded machine, inside a board's start-up time. Afterwards the
 // bundles come from build/xs/ (host/xs/bundle.ts).
 
-import { type TestProject } from 'vitest/node';
-import { bundleForXs, type XsEntry } from '../host/xs/bundle';
+import type { TestProject } from 'vitest/node';
+import type { XsEntry } from '../host/xs/bundle';
+import { bundleForXs } from '../host/xs/bundle';
 
 const ENTRIES: Readonly<Record<string, readonly XsEntry[]>> = { xs: ['scenarios', 'steady'], pty: ['board'] };
 

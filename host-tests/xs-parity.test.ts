@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import library from '../firmware/app/examples/library.example.json';
 import { createVirtualPump } from '../host/sim/virtual-pump';
 import { XsScenarioRunner } from '../host/xs/runner';
-import { SCENARIO_NAMES, SCENARIOS, type Stream } from '../host/xs/scenarios';
+import type { Stream } from '../host/xs/scenarios';
+import { SCENARIO_NAMES, SCENARIOS } from '../host/xs/scenarios';
 
 let started: XsScenarioRunner | undefined;
 let startError: unknown;

@@ -9,7 +9,8 @@
 import { readFileSync } from 'node:fs';
 import { extname, isAbsolute, relative } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
-import { type PumpError, pumpError } from '../firmware/core/errors';
+import type { PumpError } from '../firmware/core/errors';
+import { pumpError } from '../firmware/core/errors';
 import { describeJsonPosition, jsonErrorOffset } from './json-position';
 
 /** A file name as the user would write it: relative to the working directory when inside it. */

@@ -55,7 +55,10 @@ export function jsonErrorOffset(text: string): number {
     else if (c === '"') str();
     else {
       const word = ['true', 'false', 'null'].find((w) => text.startsWith(w, i));
-      if (word) return void (i += word.length);
+      if (word) {
+        i += word.length;
+        return;
+      }
       NUMBER.lastIndex = i;
       const m = NUMBER.exec(text);
       if (!m) fail();

@@ -6,7 +6,8 @@
 //   npm run test:load [-- --runs 3] [--busy 4] [--no-unit]
 // Exit 0 when every run passed, 1 when any failed, 2 on bad options (E880 USAGE).
 
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';

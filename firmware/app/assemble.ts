@@ -7,33 +7,38 @@
 // at boot and the service button's debounce) is one copy, run by the host's tests as well.
 // Nothing here imports a platform module: what differs between builds comes in as arguments.
 
-import { ok, type PumpError, type Result } from '../core/errors';
-import { type PumpEvent } from '../core/events';
+import type { PumpError, Result } from '../core/errors';
+import { ok } from '../core/errors';
+import type { PumpEvent } from '../core/events';
 import { BuzzerLed } from '../drivers/annunciator';
 import { AdcBattery } from '../drivers/battery-adc';
 import { EndStops } from '../drivers/end-stops';
 import { Hx711Force } from '../drivers/hx711';
-import { openPinchValve, type PinchValve } from '../drivers/pinch-valve';
+import type { PinchValve } from '../drivers/pinch-valve';
+import { openPinchValve } from '../drivers/pinch-valve';
 import { PulseStepper } from '../drivers/pulse-stepper';
 import { Sf06Flow } from '../drivers/sf06-lf';
-import { openPcntStepCounter, type PulseCountConstructor } from '../drivers/step-counter';
+import type { PulseCountConstructor } from '../drivers/step-counter';
+import { openPcntStepCounter } from '../drivers/step-counter';
 import { Uart } from '../drivers/uart';
-import { type Entropy, type KeyStore } from '../ports/auth';
-import { type Digest } from '../ports/digest';
-import { type FlashPartition } from '../ports/flash';
-import { type FlowSensorPort } from '../ports/flow-sensor';
-import { type AnalogConstructor, type DigitalConstructor, type DigitalInputConstructor, type I2cConstructor, type PwmConstructor, type SerialConstructor } from '../ports/io';
-import { type KeyValueStore } from '../ports/kv-store';
-import { type StepCounterPort } from '../ports/step-counter';
-import { type StepperPort } from '../ports/stepper';
-import { type TickSource, type TimerService } from '../ports/timebase';
-import { type Auth } from '../protocol/auth';
+import type { Entropy, KeyStore } from '../ports/auth';
+import type { Digest } from '../ports/digest';
+import type { FlashPartition } from '../ports/flash';
+import type { FlowSensorPort } from '../ports/flow-sensor';
+import type { AnalogConstructor, DigitalConstructor, DigitalInputConstructor, I2cConstructor, PwmConstructor, SerialConstructor } from '../ports/io';
+import type { KeyValueStore } from '../ports/kv-store';
+import type { StepCounterPort } from '../ports/step-counter';
+import type { StepperPort } from '../ports/stepper';
+import type { TickSource, TimerService } from '../ports/timebase';
+import type { Auth } from '../protocol/auth';
 import { ProtocolLink } from '../protocol/link';
 import { SerialRouter, storedNeBaud } from '../protocol/ne1000/router';
 import { Persistence, StoredKeys } from '../storage/persistence';
-import { type BoardPin, boardPin } from './board';
+import type { BoardPin } from './board';
+import { boardPin } from './board';
 import { bootController } from './boot';
-import { type Controller, type ControllerConfig, type ControllerPorts, createController } from './controller';
+import type { Controller, ControllerConfig, ControllerPorts } from './controller';
+import { createController } from './controller';
 import { createAuth, physicalPresence, servicePinAtBoot } from './security';
 
 /** The firmware's version, the one copy: VERSION and INFO answer it, NE-1000's VER its major.minor. */

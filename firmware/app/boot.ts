@@ -3,10 +3,13 @@
 // until a clinician acknowledges UNEXPECTED_RESET; it never resumes a bolus or catches up. A
 // record that failed with no good copy left means safe defaults and STORAGE_FAULT.
 
-import { ALARMS, type AlarmName } from '../core/alarms';
-import { formatError, type Result } from '../core/errors';
-import { type Persistence } from '../storage/persistence';
-import { type Controller, type ControllerConfig, type ControllerPorts, createController } from './controller';
+import type { AlarmName } from '../core/alarms';
+import { ALARMS } from '../core/alarms';
+import type { Result } from '../core/errors';
+import { formatError } from '../core/errors';
+import type { Persistence } from '../storage/persistence';
+import type { Controller, ControllerConfig, ControllerPorts } from './controller';
+import { createController } from './controller';
 
 /** `beforeStart` lets the caller subscribe before the first events (the boot alarms) are published. */
 export function bootController(ports: ControllerPorts, defaults: ControllerConfig, persistence: Persistence, beforeStart?: (c: Controller) => void): Result<Controller> {
@@ -43,5 +46,5 @@ export function bootController(ports: ControllerPorts, defaults: ControllerConfi
 }
 
 function isAlarmName(name: string): name is AlarmName {
-  return Object.prototype.hasOwnProperty.call(ALARMS, name);
+  return Object.hasOwn(ALARMS, name);
 }

@@ -3,18 +3,18 @@
 // new board, what storage restored otherwise). Kept apart from the loop (controller.ts) so
 // the loop's file holds the loop.
 
-import { type DoseMemory, type DOSES_LOST } from '../core/dose-memory';
-import { type GuardMemory } from '../core/dose-guard';
-import { type PumpEvent } from '../core/events';
-import { type MonitorConfig } from '../core/monitor';
-import { type AnnunciatorPort } from '../ports/annunciator';
-import { type FlowSensorPort } from '../ports/flow-sensor';
-import { type BatteryPort, type EndStopsPort, type ForceSensorPort } from '../ports/sensors';
-import { type StepCounterPort } from '../ports/step-counter';
-import { type StepperPort } from '../ports/stepper';
-import { type TickSource, type TimerService } from '../ports/timebase';
-import { type ValvePort } from '../ports/valve';
-import { type LoopHooks } from '../storage/recorded-loop';
+import type { DoseMemory, DOSES_LOST } from '../core/dose-memory';
+import type { GuardMemory } from '../core/dose-guard';
+import type { PumpEvent } from '../core/events';
+import type { MonitorConfig } from '../core/monitor';
+import type { AnnunciatorPort } from '../ports/annunciator';
+import type { FlowSensorPort } from '../ports/flow-sensor';
+import type { BatteryPort, EndStopsPort, ForceSensorPort } from '../ports/sensors';
+import type { StepCounterPort } from '../ports/step-counter';
+import type { StepperPort } from '../ports/stepper';
+import type { TickSource, TimerService } from '../ports/timebase';
+import type { ValvePort } from '../ports/valve';
+import type { LoopHooks } from '../storage/recorded-loop';
 
 export interface ControllerPorts {
   readonly stepper: StepperPort;

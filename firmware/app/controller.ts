@@ -3,23 +3,27 @@
 // emitted steps, run any command, apply the new plan, set the next wake. The same controller
 // runs on the ESP32 (real drivers) and on the virtual rig (mock pins, virtual clock).
 
-import { type AlarmName } from '../core/alarms';
-import { type ProgramFlags } from '../core/checks';
-import { type Breach, breachText, DoseGuard } from '../core/dose-guard';
-import { fail, pumpError, type Result } from '../core/errors';
-import { type EventData, type Reason } from '../core/events';
+import type { AlarmName } from '../core/alarms';
+import type { ProgramFlags } from '../core/checks';
+import type { Breach } from '../core/dose-guard';
+import { breachText, DoseGuard } from '../core/dose-guard';
+import type { Result } from '../core/errors';
+import { fail, pumpError } from '../core/errors';
+import type { EventData, Reason } from '../core/events';
 import { readLibrary } from '../core/library';
 import { readMechanics } from '../core/mechanics';
-import { type Plan, Pump, type SensorInputs } from '../core/pump';
-import { type PumpStatus } from '../core/status';
+import type { Plan, SensorInputs } from '../core/pump';
+import { Pump } from '../core/pump';
+import type { PumpStatus } from '../core/status';
 import { MonotonicClock } from '../core/ticks';
 import { MS_PER_DAY } from '../core/units';
-import { type RefillRecord } from '../core/refill';
-import { type AnnunciatorPriority } from '../ports/annunciator';
-import { type FlowRead } from '../ports/flow-sensor';
-import { type ForceRead } from '../ports/sensors';
-import { type TimerHandle } from '../ports/timebase';
-import { type ControllerConfig, type ControllerHooks, type ControllerPorts, DEFAULT_SAMPLING, type EventListener, type Sampling } from './controller-config';
+import type { RefillRecord } from '../core/refill';
+import type { AnnunciatorPriority } from '../ports/annunciator';
+import type { FlowRead } from '../ports/flow-sensor';
+import type { ForceRead } from '../ports/sensors';
+import type { TimerHandle } from '../ports/timebase';
+import type { ControllerConfig, ControllerHooks, ControllerPorts, EventListener, Sampling } from './controller-config';
+import { DEFAULT_SAMPLING } from './controller-config';
 import { StepAgreement } from './step-agreement';
 
 // The ports and configuration live in controller-config.ts; importers of this file keep them here.

@@ -5,12 +5,13 @@
 // locked in 10-minute blocks by failing on purpose; a person at the rig ends that
 // (docs/protocol.md, "When AUTH is locked").
 
-import { type Controller } from './controller';
+import type { Controller } from './controller';
 import { reason } from '../core/events';
-import { Auth, type Entropy, type KeyStore } from '../protocol/auth';
+import type { Entropy, KeyStore } from '../protocol/auth';
+import { Auth } from '../protocol/auth';
 import { StoredLockout } from '../storage/auth-lock';
-import { type Digest } from '../ports/digest';
-import { type RecordStore } from '../storage/records';
+import type { Digest } from '../ports/digest';
+import type { RecordStore } from '../storage/records';
 
 export interface SecurityOptions {
   readonly controller: Controller;

@@ -2,7 +2,7 @@
 // day (the history a clinician reads back). Only steps the stepper confirms as emitted count
 // as delivered; the femtolitre remainder is carried so totals are exact to the nanolitre.
 
-import { type Emit } from './delivery';
+import type { Emit } from './delivery';
 import { reason } from './events';
 import { FL_PER_NL, MS_PER_DAY, MS_PER_HOUR } from './units';
 

@@ -4,7 +4,7 @@
 // generated from this table, and the scenario tests walk it. The AlarmBoard keeps which
 // alarms are active; the pump's single fault path acts on what it reports.
 
-import { type AnnunciatorPriority } from '../ports/annunciator';
+import type { AnnunciatorPriority } from '../ports/annunciator';
 
 export type AlarmPriority = 'high' | 'medium' | 'low';
 

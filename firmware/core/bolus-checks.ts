@@ -2,11 +2,13 @@
 // mechanics' speed with everything else the prescription can run at the same time.
 
 import { peakRateNlPerDay } from './checks';
-import { fail, ok, pumpError, type Result } from './errors';
+import type { Result } from './errors';
+import { fail, ok, pumpError } from './errors';
 import { FieldReader, readRecord } from './fields';
-import { type DrugLibrary } from './library';
-import { type Mechanics } from './mechanics';
-import { bolusRateNlPerDay, type BolusSpec, MAX_VOLUME_NL, type Prescription } from './prescription';
+import type { DrugLibrary } from './library';
+import type { Mechanics } from './mechanics';
+import type { BolusSpec, Prescription } from './prescription';
+import { bolusRateNlPerDay, MAX_VOLUME_NL } from './prescription';
 import { doseUg, MS_PER_DAY } from './units';
 
 export interface ClinicianBolusRequest extends BolusSpec {

@@ -3,18 +3,20 @@
 // each kind at a time and never more than the reservoir holds. Interrupting boluses settles
 // the ledger here, explicitly, with what each patient bolus may have delivered.
 
-import { type BolusKind } from './bolus';
+import type { BolusKind } from './bolus';
 import { checkClinicianBolus } from './bolus-checks';
-import { type DeliveryEngine } from './delivery';
-import { fail, ok, pumpError, type Result } from './errors';
-import { type EventQueue } from './event-queue';
-import { reason, type TableReason } from './events';
-import { type DrugLibrary } from './library';
-import { type Mechanics } from './mechanics';
+import type { DeliveryEngine } from './delivery';
+import type { Result } from './errors';
+import { fail, ok, pumpError } from './errors';
+import type { EventQueue } from './event-queue';
+import type { TableReason } from './events';
+import { reason } from './events';
+import type { DrugLibrary } from './library';
+import type { Mechanics } from './mechanics';
 import { PatientLedger } from './patient';
-import { type BolusSpec } from './prescription';
-import { type PumpState } from './pump-types';
-import { type ReservoirRecord } from './reservoir';
+import type { BolusSpec } from './prescription';
+import type { PumpState } from './pump-types';
+import type { ReservoirRecord } from './reservoir';
 import { MS_PER_DAY } from './units';
 
 export type Started = Result<{ bolusId: number }>;

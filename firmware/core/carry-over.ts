@@ -4,9 +4,9 @@
 // and read back out for storage. Kept apart from the state machine in pump.ts: it runs at boot
 // and when storage asks, never in the loop.
 
-import { type BolusDesk } from './bolus-desk';
-import { type DeliveryEngine } from './delivery';
-import { type DoseMemory, type DOSES_LOST, type ProgramMemory } from './dose-memory';
+import type { BolusDesk } from './bolus-desk';
+import type { DeliveryEngine } from './delivery';
+import type { DoseMemory, DOSES_LOST, ProgramMemory } from './dose-memory';
 import { ReservoirRecord } from './reservoir';
 
 export class CarryOver {

@@ -3,12 +3,16 @@
 // nothing: a prescription is either accepted whole, with any soft-limit warnings, or refused
 // with one numbered error.
 
-import { fail, ok, pumpError, type Result } from './errors';
-import { checkAgainstLibrary, type DrugLibrary, type LibraryEntry } from './library';
-import { type Mechanics } from './mechanics';
-import { bolusRateNlPerDay, readPrescription, type Prescription } from './prescription';
-import { contentsMismatch, type DoseReference, type ReservoirContents } from './reservoir';
-import { type EventData } from './events';
+import type { Result } from './errors';
+import { fail, ok, pumpError } from './errors';
+import type { DrugLibrary, LibraryEntry } from './library';
+import { checkAgainstLibrary } from './library';
+import type { Mechanics } from './mechanics';
+import type { Prescription } from './prescription';
+import { bolusRateNlPerDay, readPrescription } from './prescription';
+import type { DoseReference, ReservoirContents } from './reservoir';
+import { contentsMismatch } from './reservoir';
+import type { EventData } from './events';
 import { basalDailyNl, peakBasalNlPerDay, worstCaseDailyNl } from './schedule';
 import { doseNg, doseUg, MS_PER_DAY } from './units';
 

@@ -5,10 +5,13 @@
 // microsteps with the femtolitre remainder carried: rounding never accumulates. It only ever
 // moves forward from `lastMs`: paused time is skipped, never delivered later.
 
-import { type Bolus, type BolusKind, bolusEndMs, bolusReachesMs, bolusTargetNl } from './bolus';
-import { type EventData, type EventType, type Reason, reason, type TableReason } from './events';
-import { type BolusSpec, type Prescription } from './prescription';
-import { type BasalSegment, basalAt, type Timebase } from './schedule';
+import type { Bolus, BolusKind } from './bolus';
+import { bolusEndMs, bolusReachesMs, bolusTargetNl } from './bolus';
+import type { EventData, EventType, Reason, TableReason } from './events';
+import { reason } from './events';
+import type { BolusSpec, Prescription } from './prescription';
+import type { BasalSegment, Timebase } from './schedule';
+import { basalAt } from './schedule';
 import { addRateTime, FL_PER_NL, formatTimeOfDay, MS_PER_DAY, RATE_TIME_PER_NL } from './units';
 
 export type Emit = (at: number, type: EventType, why: Reason, data: EventData) => void;

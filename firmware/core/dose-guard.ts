@@ -23,8 +23,9 @@
 // counted forward, so a DIR line that lied could hide at most that much, once. How far behind is
 // not stored: after a reset the make-good counts as delivery (erring high, as before).
 
-import { fail, ok, pumpError, type Result } from './errors';
-import { type Prescription } from './prescription';
+import type { Result } from './errors';
+import { fail, ok, pumpError } from './errors';
+import type { Prescription } from './prescription';
 import { peakBasalNlPerDay } from './schedule';
 import { FL_PER_NL, MS_PER_DAY, MS_PER_MINUTE } from './units';
 

@@ -14,10 +14,12 @@
 //   a refill with a new drug nor turns a start from zero into an unchecked first start.
 // Reading a stored copy checks every field: a bad one is a storage fault, never a default.
 
-import { fail, ok, pumpError, type Result } from './errors';
-import { type GivenRecord } from './bolus-desk';
-import { type PatientRecord } from './patient';
-import { type DoseReference, MAX_REFERENCES, type ReservoirContents } from './reservoir';
+import type { Result } from './errors';
+import { fail, ok, pumpError } from './errors';
+import type { GivenRecord } from './bolus-desk';
+import type { PatientRecord } from './patient';
+import type { DoseReference, ReservoirContents } from './reservoir';
+import { MAX_REFERENCES } from './reservoir';
 
 export interface ProgramMemory {
   readonly startMs: number;

@@ -2,7 +2,7 @@
 // when nothing happened it gets one shared, frozen empty list, so the steady loop allocates
 // nothing (garbage means GC pauses on the ESP32's fixed heap).
 
-import { type EventData, type EventType, type PumpEvent, type Reason } from './events';
+import type { EventData, EventType, PumpEvent, Reason } from './events';
 
 const NO_EVENTS: PumpEvent[] = Object.freeze([]) as unknown as PumpEvent[];
 

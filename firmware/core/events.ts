@@ -2,7 +2,7 @@
 // a short code a test can assert on, plus text a person can read). Events are what the log,
 // the protocol's event lines and the tests see; `at` is monotonic milliseconds.
 
-import { type AlarmName } from './alarms';
+import type { AlarmName } from './alarms';
 
 export const REASONS = {
   PROGRAM_STARTED: 'a new prescription was committed',

@@ -5,12 +5,14 @@
 // delivery state is driven through the narrow `Holds` interface, so this file cannot start
 // delivery by itself: it can only hold it, or tell the pump that nothing holds it any more.
 
-import { ALARMS, AlarmBoard, type AlarmName } from './alarms';
+import type { AlarmName } from './alarms';
+import { ALARMS, AlarmBoard } from './alarms';
 import { backoffNl } from './backoff';
-import { fail, ok, pumpError, type Result } from './errors';
-import { type EventQueue } from './event-queue';
+import type { Result } from './errors';
+import { fail, ok, pumpError } from './errors';
+import type { EventQueue } from './event-queue';
 import { alarmReason, reason } from './events';
-import { type Finding } from './monitor';
+import type { Finding } from './monitor';
 import { FL_PER_NL } from './units';
 
 /** What the fault path may do to delivery. */

@@ -4,7 +4,8 @@
 // error rather than a silently ignored setting. Validators throw FieldError internally and
 // `readRecord` turns the first one into a Result.
 
-import { fail, ok, pumpError, type ErrorName, type PumpError, type Result } from './errors';
+import type { ErrorName, PumpError, Result } from './errors';
+import { fail, ok, pumpError } from './errors';
 
 export class FieldError extends Error {
   readonly error: PumpError;

@@ -12,7 +12,8 @@
 // Its settings are flow-check-config.ts; the sensor's zero is flow-zero.ts's to learn, and
 // flow-stopped.ts tells stopped flow behind a compliance past the sensor from a partial occlusion.
 
-import { DEFAULT_FLOW_CHECK, type FlowCheckConfig, type FlowFinding } from './flow-check-config';
+import type { FlowCheckConfig, FlowFinding } from './flow-check-config';
+import { DEFAULT_FLOW_CHECK } from './flow-check-config';
 import { StoppedFlowTest } from './flow-stopped';
 import { SensorZero } from './flow-zero';
 import { MS_PER_DAY, MS_PER_MINUTE } from './units';

@@ -5,9 +5,10 @@
 // ten-fold check measures a start from zero against it when none of the drug has run on this
 // pump yet (checks.ts); without it such a start needs the large-increase confirmation.
 
-import { fail, ok, pumpError, type PumpError, type Result } from './errors';
+import type { PumpError, Result } from './errors';
+import { fail, ok, pumpError } from './errors';
 import { FieldReader, readRecord, refuse } from './fields';
-import { type Prescription } from './prescription';
+import type { Prescription } from './prescription';
 import { peakBasalNlPerDay, worstCaseDailyNl } from './schedule';
 import { doseUg, MS_PER_DAY } from './units';
 

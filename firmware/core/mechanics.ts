@@ -3,7 +3,7 @@
 // calibration factor replaces the geometric volume. The volume of a microstep is rounded once,
 // here, to whole femtolitres, and every later conversion is exact integer arithmetic.
 
-import { type Result } from './errors';
+import type { Result } from './errors';
 import { FieldReader, readRecord, refuse } from './fields';
 import { FL_PER_NL, MS_PER_DAY, nlToFl } from './units';
 

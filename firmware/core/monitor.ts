@@ -6,13 +6,16 @@
 // alone; where none does, delivery stops after a bounded time and volume (LINE_UNWATCHED,
 // docs/safety.md, "When occlusion detection is lost").
 
-import { type AlarmName } from './alarms';
-import { BatteryMonitor, type BatteryConfig, DEFAULT_BATTERY, formatDays } from './battery';
-import { DEFAULT_FLOW_CHECK, FlowCheck, type FlowCheckConfig } from './flow-check';
-import { DEFAULT_FORCE_CHECK, DEFAULT_PRESSURE_DROP, ForceCheck, type ForceCheckConfig, PressureDropCheck, type PressureDropConfig } from './force-check';
+import type { AlarmName } from './alarms';
+import type { BatteryConfig } from './battery';
+import { BatteryMonitor, DEFAULT_BATTERY, formatDays } from './battery';
+import type { FlowCheckConfig } from './flow-check';
+import { DEFAULT_FLOW_CHECK, FlowCheck } from './flow-check';
+import type { ForceCheckConfig, PressureDropConfig } from './force-check';
+import { DEFAULT_FORCE_CHECK, DEFAULT_PRESSURE_DROP, ForceCheck, PressureDropCheck } from './force-check';
 import { MS_PER_MINUTE } from './units';
-import { type FlowRead } from '../ports/flow-sensor';
-import { type ForceRead } from '../ports/sensors';
+import type { FlowRead } from '../ports/flow-sensor';
+import type { ForceRead } from '../ports/sensors';
 
 export interface MonitorConfig {
   /** Flow-based checks; null turns them off (no sensor fitted, or the baseline benchmark). */
@@ -75,7 +78,7 @@ const BATTERY_OK: readonly Finding[] = Object.freeze([Object.freeze({ gone: 'BAT
 
 /** Same sample field: `===`, except that NaN repeats NaN (as the old text frame compared it). */
 function same(a: number | boolean | undefined, b: number | boolean | undefined): boolean {
-  return a === b || (a !== a && b !== b);
+  return a === b || (Number.isNaN(a) && Number.isNaN(b));
 }
 
 export class Monitor {

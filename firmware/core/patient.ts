@@ -4,8 +4,9 @@
 // were all counted when the last of them was allowed. The ledger belongs to the pump, not to
 // a prescription: reprogramming does not reset it.
 
-import { fail, ok, pumpError, type Result } from './errors';
-import { type PatientBolus } from './prescription';
+import type { Result } from './errors';
+import { fail, ok, pumpError } from './errors';
+import type { PatientBolus } from './prescription';
 import { MS_PER_DAY, MS_PER_MINUTE, MS_PER_SECOND } from './units';
 
 export interface PatientRecord {

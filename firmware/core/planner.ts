@@ -3,9 +3,9 @@
 // segment are owned here and refilled on every call (no allocation per wake: garbage means GC
 // pauses on the ESP32); the app applies a plan before the next update.
 
-import { type DeliveryEngine } from './delivery';
-import { type Plan } from './pump-types';
-import { type Direction } from '../ports/stepper';
+import type { DeliveryEngine } from './delivery';
+import type { Plan } from './pump-types';
+import type { Direction } from '../ports/stepper';
 
 /**
  * Steps due at a high rate are spread over the next window rather than woken for one by one:

@@ -3,7 +3,7 @@
 // nl/day, times in ms. `readPrescription` checks structure and internal consistency; the
 // drug-library and mechanics checks live in library.ts and checks.ts.
 
-import { type Result } from './errors';
+import type { Result } from './errors';
 import { FieldReader, readRecord, refuse } from './fields';
 import { MS_PER_DAY, MS_PER_HOUR, MS_PER_MINUTE } from './units';
 

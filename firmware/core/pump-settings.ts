@@ -4,18 +4,21 @@
 // delivery: pump.ts, which holds the delivery state machine, passes in what of it each needs
 // (the engine, whether delivery is stopped) and applies what comes back.
 
-import { type Accounting } from './accounting';
-import { type DeliveryEngine } from './delivery';
-import { fail, ok, pumpError, type Result } from './errors';
-import { type EventQueue } from './event-queue';
+import type { Accounting } from './accounting';
+import type { DeliveryEngine } from './delivery';
+import type { Result } from './errors';
+import { fail, ok, pumpError } from './errors';
+import type { EventQueue } from './event-queue';
 import { reason } from './events';
-import { type FaultPath } from './fault-path';
+import type { FaultPath } from './fault-path';
 import { readWholeNl } from './fields';
-import { type DrugLibrary } from './library';
-import { type Mechanics, plungerAreaMm2, readMechanics } from './mechanics';
-import { type Monitor } from './monitor';
-import { checkRefill, readRefillVolume, type RefillRecord, refillEvent } from './refill';
-import { type ReservoirRecord } from './reservoir';
+import type { DrugLibrary } from './library';
+import type { Mechanics } from './mechanics';
+import { plungerAreaMm2, readMechanics } from './mechanics';
+import type { Monitor } from './monitor';
+import type { RefillRecord } from './refill';
+import { checkRefill, readRefillVolume, refillEvent } from './refill';
+import type { ReservoirRecord } from './reservoir';
 import { timeOfDay } from './schedule';
 import { MS_PER_DAY } from './units';
 

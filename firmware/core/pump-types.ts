@@ -1,13 +1,13 @@
 // The pump core's public shapes: its configuration, its states, the plan it hands the app
 // after every update, and the sensor reads it takes.
 
-import { type DoseMemory, type DOSES_LOST } from './dose-memory';
-import { type DrugLibrary } from './library';
-import { type Mechanics } from './mechanics';
-import { type MonitorConfig } from './monitor';
-import { type FlowRead } from '../ports/flow-sensor';
-import { type ForceRead } from '../ports/sensors';
-import { type Direction, type StepSegment } from '../ports/stepper';
+import type { DoseMemory, DOSES_LOST } from './dose-memory';
+import type { DrugLibrary } from './library';
+import type { Mechanics } from './mechanics';
+import type { MonitorConfig } from './monitor';
+import type { FlowRead } from '../ports/flow-sensor';
+import type { ForceRead } from '../ports/sensors';
+import type { Direction, StepSegment } from '../ports/stepper';
 
 export interface PumpConfig {
   readonly mechanics: Mechanics;

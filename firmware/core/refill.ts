@@ -5,13 +5,16 @@
 // and where they differ from the running prescription's, delivery must be stopped first, since
 // that prescription would otherwise go on booking one dose while another flows.
 
-import { fail, ok, pumpError, type Result } from './errors';
-import { type EventData, reason, type Reason } from './events';
+import type { Result } from './errors';
+import { fail, ok, pumpError } from './errors';
+import type { EventData, Reason } from './events';
+import { reason } from './events';
 import { readWholeNl } from './fields';
-import { type DrugLibrary } from './library';
-import { type Syringe } from './mechanics';
-import { type Prescription } from './prescription';
-import { contentsText, type ReservoirContents, sameContents } from './reservoir';
+import type { DrugLibrary } from './library';
+import type { Syringe } from './mechanics';
+import type { Prescription } from './prescription';
+import type { ReservoirContents } from './reservoir';
+import { contentsText, sameContents } from './reservoir';
 
 export interface RefillRecord {
   readonly removedNl: number;

@@ -8,8 +8,9 @@
 // drug: the ten-fold check measures a start from zero against them (checks.ts, E124). Both live
 // in the dose memory, so they survive every reset (dose-memory.ts).
 
-import { pumpError, type PumpError } from './errors';
-import { type Drug, type Prescription } from './prescription';
+import type { PumpError } from './errors';
+import { pumpError } from './errors';
+import type { Drug, Prescription } from './prescription';
 import { doseNg } from './units';
 
 export interface ReservoirContents {

@@ -2,8 +2,8 @@
 // every day) or a continuous trial that ends. Each answer comes with the exact millisecond the
 // rate next changes, so the engine can integrate piecewise and switch at that millisecond.
 
-import { type TableReason } from './events';
-import { type Basal, type Prescription } from './prescription';
+import type { TableReason } from './events';
+import type { Basal, Prescription } from './prescription';
 import { MS_PER_DAY, volumeAtRateNl } from './units';
 
 /** Where monotonic time meets the prescription and the wall clock. */

@@ -2,9 +2,9 @@
 // running, what was delivered, what is left, and when the reservoir would run dry if the
 // patient took every bolus the prescription allows (the worst case).
 
-import { type Accounting } from './accounting';
-import { type ActiveAlarm } from './alarms';
-import { type DeliveryEngine } from './delivery';
+import type { Accounting } from './accounting';
+import type { ActiveAlarm } from './alarms';
+import type { DeliveryEngine } from './delivery';
 import { timeOfDay } from './schedule';
 import { doseUg, MS_PER_DAY } from './units';
 

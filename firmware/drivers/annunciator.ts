@@ -2,9 +2,9 @@
 // priority from one-shot timers: each repeat starts from a repeating timer, which does not
 // drift, and the pulses inside it follow from its start.
 
-import { type DigitalConstructor, type DigitalOutput, type PwmConstructor, type PwmOutput } from '../ports/io';
-import { type AnnunciatorPort, type AnnunciatorPriority } from '../ports/annunciator';
-import { type TimerHandle, type TimerService } from '../ports/timebase';
+import type { DigitalConstructor, DigitalOutput, PwmConstructor, PwmOutput } from '../ports/io';
+import type { AnnunciatorPort, AnnunciatorPriority } from '../ports/annunciator';
+import type { TimerHandle, TimerService } from '../ports/timebase';
 
 /** Pulses of `pulseMs` starting at each of `onsetsMs`, the whole burst again every `repeatMs`. */
 export interface BlinkPattern {

@@ -3,8 +3,8 @@
 // scale; this driver turns it back into millivolts at the pin and multiplies by the divider
 // ratio, all in integers.
 
-import { type AnalogConstructor, type AnalogInput } from '../ports/io';
-import { type BatteryPort } from '../ports/sensors';
+import type { AnalogConstructor, AnalogInput } from '../ports/io';
+import type { BatteryPort } from '../ports/sensors';
 
 /**
  * The SDK's full scale at the default 12 dB attenuation (modules/io/analog/esp32: 0 dB 950 mV,

@@ -8,7 +8,7 @@
 
 import { Digest as CryptDigest } from 'crypt';
 import HMAC from 'hmac';
-import { type Digest } from '../ports/digest';
+import type { Digest } from '../ports/digest';
 
 export const nativeDigest: Digest = Object.freeze({
   sha256(data: Uint8Array): Uint8Array {

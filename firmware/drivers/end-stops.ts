@@ -2,8 +2,8 @@
 // home (fully retracted). Levels are read when asked; edges on either only tell the app to
 // look again, since ESP32 edge callbacks collapse and may arrive after a bounce has settled.
 
-import { type DigitalInput, type DigitalInputConstructor, type InputPin } from '../ports/io';
-import { type EndStopsPort } from '../ports/sensors';
+import type { DigitalInput, DigitalInputConstructor, InputPin } from '../ports/io';
+import type { EndStopsPort } from '../ports/sensors';
 
 export interface EndStopsOptions {
   Digital: DigitalInputConstructor;

@@ -4,7 +4,7 @@
 // ADC. Each request stirs in 8 bytes of Math.random (esp_random()) and a request counter.
 
 import { fill } from 'entropy-native';
-import { type Entropy } from '../ports/auth';
+import type { Entropy } from '../ports/auth';
 import { nativeDigest } from './digest-native';
 import { mathRandomEntropy } from './entropy';
 import { seededEntropy } from './entropy-native';

@@ -10,8 +10,9 @@
 // firmware/app/main.ts uses. host/lin/entropy-check.ts runs nativeEntropy over the module in
 // the x-cli-lin build. firmware/types/entropy-native.d.ts declares the module.
 
-import { type Entropy } from '../ports/auth';
-import { HmacDrbg, type HmacSha256 } from '../shared/hmac-drbg';
+import type { Entropy } from '../ports/auth';
+import type { HmacSha256 } from '../shared/hmac-drbg';
+import { HmacDrbg } from '../shared/hmac-drbg';
 
 /** The native module's fill: writes random bytes over the whole view, or throws. */
 export type FillRandom = (buffer: Uint8Array) => void;

@@ -13,7 +13,7 @@
 // (entropy-device.ts) and stirs these bytes into every request. On the host and in the XS parity runs the Entropy is seeded
 // and deterministic on purpose (host/protocol/virtual-link.ts). docs/protocol.md notes this.
 
-import { type Entropy } from '../ports/auth';
+import type { Entropy } from '../ports/auth';
 
 export const mathRandomEntropy: Entropy = {
   bytes(n: number): Uint8Array {

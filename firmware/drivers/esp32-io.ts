@@ -11,24 +11,24 @@ import SdkSerial from 'embedded:io/serial';
 import Time from 'time';
 import Timer from 'timer';
 
-import {
-  type AnalogConstructor,
-  type AnalogInput,
-  type AnalogOptions,
-  type DigitalConstructor,
-  type DigitalInputConstructor,
-  type I2cConstructor,
-  type I2cDevice,
-  type I2cOptions,
-  type PwmConstructor,
-  type PwmOptions,
-  type PwmOutput,
-  type SerialConstructor,
-  type SerialDevice,
-  type SerialOptions,
+import type {
+  AnalogConstructor,
+  AnalogInput,
+  AnalogOptions,
+  DigitalConstructor,
+  DigitalInputConstructor,
+  I2cConstructor,
+  I2cDevice,
+  I2cOptions,
+  PwmConstructor,
+  PwmOptions,
+  PwmOutput,
+  SerialConstructor,
+  SerialDevice,
+  SerialOptions,
 } from '../ports/io';
-import { type TickSource, type TimerService } from '../ports/timebase';
-import { type PulseCountConstructor } from './step-counter';
+import type { TickSource, TimerService } from '../ports/timebase';
+import type { PulseCountConstructor } from './step-counter';
 import { UnsignedTicks } from './timebase';
 
 // One class, two port shapes: outputs for the stepper and LED, inputs with edge callbacks for

@@ -3,7 +3,7 @@
 // only clears bits until the sector is erased; the log is written with that in mind.
 
 import Flash from 'flash';
-import { type FlashPartition } from '../ports/flash';
+import type { FlashPartition } from '../ports/flash';
 
 export class FlashPartitionDriver implements FlashPartition {
   readonly #flash: Flash;

@@ -4,9 +4,9 @@
 
 import { inputMode } from './input-pins';
 import { tickDiff } from '../core/ticks';
-import { type DigitalConstructor, type DigitalOutput } from '../ports/io';
-import { type ForceRead, type ForceSensorPort } from '../ports/sensors';
-import { type TickSource } from '../ports/timebase';
+import type { DigitalConstructor, DigitalOutput } from '../ports/io';
+import type { ForceRead, ForceSensorPort } from '../ports/sensors';
+import type { TickSource } from '../ports/timebase';
 
 /** Clocks per read: 24 data bits and 1 more selecting channel A, gain 128 (HX711 datasheet). */
 export const HX711_CLOCKS_GAIN_128 = 25;

@@ -6,7 +6,7 @@
 // (firmware/storage/records.ts). A failed write throws from the SDK ("nvs set fail").
 
 import Preference from 'preference';
-import { type KeyValueStore } from '../ports/kv-store';
+import type { KeyValueStore } from '../ports/kv-store';
 
 export class NvsStore implements KeyValueStore {
   readonly #domain: string;

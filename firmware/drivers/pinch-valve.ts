@@ -4,9 +4,10 @@
 // high with a 10 kOhm pull-down: the pin undriven (reset, boot, crash) means the coil is off and
 // the line is pinched shut. The pin is written only when the state changes, never per tick.
 
-import { fail, ok, pumpError, type Result } from '../core/errors';
-import { type DigitalConstructor, type DigitalOutput } from '../ports/io';
-import { type ValvePort } from '../ports/valve';
+import type { Result } from '../core/errors';
+import { fail, ok, pumpError } from '../core/errors';
+import type { DigitalConstructor, DigitalOutput } from '../ports/io';
+import type { ValvePort } from '../ports/valve';
 
 /** The valve's entry in hardware/pinmap.json, as firmware/app/board.ts gives it. */
 export interface ValvePin {

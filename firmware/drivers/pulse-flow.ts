@@ -10,8 +10,8 @@
 // Faster sensors need PulseWidth (MCPWM
 // capture) or a native counter.
 
-import { type DigitalInput, type DigitalInputConstructor, type InputPin } from '../ports/io';
-import { type FlowRead, type FlowSensorPort } from '../ports/flow-sensor';
+import type { DigitalInput, DigitalInputConstructor, InputPin } from '../ports/io';
+import type { FlowRead, FlowSensorPort } from '../ports/flow-sensor';
 
 export interface PulseFlowOptions {
   Digital: DigitalInputConstructor;

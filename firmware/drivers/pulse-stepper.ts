@@ -6,19 +6,9 @@
 
 import { inputMode } from './input-pins';
 import { MonotonicClock } from '../core/ticks';
-import {
-  type DigitalConstructor,
-  type DigitalInput,
-  type DigitalInputConstructor,
-  type DigitalOutput,
-  type DigitalOutputOptions,
-  type InputPin,
-  type PwmConstructor,
-  type PwmOptions,
-  type PwmOutput,
-} from '../ports/io';
-import { type Direction, type StepperFault, type StepperFaultKind, type StepperPort, type StepSegment } from '../ports/stepper';
-import { type TickSource, type TimerHandle, type TimerService } from '../ports/timebase';
+import type { DigitalConstructor, DigitalInput, DigitalInputConstructor, DigitalOutput, DigitalOutputOptions, InputPin, PwmConstructor, PwmOptions, PwmOutput } from '../ports/io';
+import type { Direction, StepperFault, StepperFaultKind, StepperPort, StepSegment } from '../ports/stepper';
+import type { TickSource, TimerHandle, TimerService } from '../ports/timebase';
 
 export interface PulseStepperBaseOptions {
   Digital: DigitalConstructor;

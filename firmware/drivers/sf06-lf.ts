@@ -2,8 +2,8 @@
 // continuous measurement once, then each read() fetches the latest flow, temperature and flags,
 // checks every word's CRC and the plausible ranges, and returns a sample or a typed fault.
 
-import { type I2cConstructor, type I2cDevice } from '../ports/io';
-import { type FlowFaultKind, type FlowRead, type FlowSensorPort } from '../ports/flow-sensor';
+import type { I2cConstructor, I2cDevice } from '../ports/io';
+import type { FlowFaultKind, FlowRead, FlowSensorPort } from '../ports/flow-sensor';
 
 export type Sf06Model = 'SLF3S-0600F' | 'SLF3S-1300F' | 'LD20-0600L';
 

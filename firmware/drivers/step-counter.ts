@@ -14,8 +14,9 @@
 // counted: four times the fastest step rate the mechanics accept.
 // Not run on a board yet (no board here): the sign and the x4 are from the C source above.
 
-import { fail, ok, pumpError, type Result } from '../core/errors';
-import { type StepCounterPort } from '../ports/step-counter';
+import type { Result } from '../core/errors';
+import { fail, ok, pumpError } from '../core/errors';
+import type { StepCounterPort } from '../ports/step-counter';
 
 /** The ECMA-419 PulseCount constructor as the SDK's typings declare it. */
 export interface PulseCountConstructor {

@@ -6,7 +6,7 @@
 // would take the signed value too; normalising keeps any plain comparison, stored tick or
 // printed tick right as well, for one `>>> 0` per read.
 
-import { type TickSource } from '../ports/timebase';
+import type { TickSource } from '../ports/timebase';
 
 export class UnsignedTicks implements TickSource {
   readonly #source: TickSource;

@@ -3,8 +3,8 @@
 // empties the FIFO at once into a buffer allocated here, and hands the bytes on. Output waits
 // in a ring and goes into the TX FIFO as onWritable says there is room, so write() never blocks.
 
-import { type SerialConstructor, type SerialDevice } from '../ports/io';
-import { type SerialPort } from '../ports/serial';
+import type { SerialConstructor, SerialDevice } from '../ports/io';
+import type { SerialPort } from '../ports/serial';
 
 /** The ESP32 UART's hardware FIFOs, each way (ESP32 TRM, UART chapter). */
 export const UART_FIFO_BYTES = 128;

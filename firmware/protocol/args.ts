@@ -2,8 +2,9 @@
 // range, hex of the exact length, role names, base64 chunks and key=1 flags. The first bad
 // argument is named in a numbered error; nothing is half-read.
 
-import { fail, ok, pumpError, type Result } from '../core/errors';
-import { type CommandSpec } from './schema';
+import type { Result } from '../core/errors';
+import { fail, ok, pumpError } from '../core/errors';
+import type { CommandSpec } from './schema';
 
 export type ArgValue = number | string | boolean | Uint8Array;
 

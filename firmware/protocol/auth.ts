@@ -4,10 +4,11 @@
 // `now` (monotonic ms), randomness from an injected Entropy, keys from a KeyStore; the host's
 // side (host/protocol/auth-client.ts) uses the same derivations below, so the two cannot drift.
 
-import { fail, ok, pumpError, type PumpError, type Result } from '../core/errors';
+import type { PumpError, Result } from '../core/errors';
+import { fail, ok, pumpError } from '../core/errors';
 import { asciiBytes, bytesToHex, equalHex, hexToBytes, isHex } from '../shared/hex';
-import { type Entropy, type KeyStore, type LockoutMemory, type LockoutStore, type Role } from '../ports/auth';
-import { type Digest } from '../ports/digest';
+import type { Entropy, KeyStore, LockoutMemory, LockoutStore, Role } from '../ports/auth';
+import type { Digest } from '../ports/digest';
 
 export type { Entropy, KeyStore, LockoutMemory, LockoutStore, Role };
 

@@ -2,7 +2,8 @@
 // CRC before anything else, so a corrupted frame is never interpreted; encoding appends it.
 // Used by the firmware's dispatcher and by the host tools alike.
 
-import { fail, ok, pumpError, type PumpError, type Result } from '../core/errors';
+import type { PumpError, Result } from '../core/errors';
+import { fail, ok, pumpError } from '../core/errors';
 import { crc16Hex } from '../shared/crc';
 
 export interface Frame {

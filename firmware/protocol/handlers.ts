@@ -7,17 +7,19 @@
 // not compile. Handlers get their arguments typed from the schema (ArgsOf), not cast one by one.
 
 import { scheduledNgPerDay } from '../core/checks';
-import { fail, ok, pumpError, type Result } from '../core/errors';
+import type { Result } from '../core/errors';
+import { fail, ok, pumpError } from '../core/errors';
 import { reason } from '../core/events';
-import { type ArgValue } from './args';
-import { type Auth, type Role } from './auth';
+import type { ArgValue } from './args';
+import type { Auth, Role } from './auth';
 import { crc32Hex, lineBytes } from '../shared/crc';
-import { type Fields } from './frame';
-import { type PumpControl } from './pump-control';
+import type { Fields } from './frame';
+import type { PumpControl } from './pump-control';
 import { calibrated, infoFields, logPage, rxData } from './queries';
-import { type ArgsOf, type CommandName, COMMANDS, PROTOCOL_VERSION } from './schema';
-import { type Staging } from './staging';
-import { type FlashLog } from '../storage/log';
+import type { ArgsOf, CommandName } from './schema';
+import { COMMANDS, PROTOCOL_VERSION } from './schema';
+import type { Staging } from './staging';
+import type { FlashLog } from '../storage/log';
 
 /** A reply: fields for the OK line, an error, or lines sent before the OK line (LOG, EVENTS). */
 export type Reply = Result<Fields> | { readonly lines: readonly string[]; readonly fields: Fields };
@@ -89,7 +91,10 @@ export const HANDLERS: { readonly [C in CommandName]: CommandEntry<C> } = {
     handle: (x) => {
       const list = x.controller.status().alarms;
       const fields: Record<string, string | number> = { n: list.length };
-      list.forEach((a, i) => (fields[`a${i + 1}`] = `${a.code}:${a.name}:${a.priority}:${a.acknowledged ? 'ack' : 'new'}`));
+      for (let i = 0; i < list.length; i++) {
+        const a = list[i]!;
+        fields[`a${i + 1}`] = `${a.code}:${a.name}:${a.priority}:${a.acknowledged ? 'ack' : 'new'}`;
+      }
       return ok(fields);
     },
   },
@@ -191,7 +196,7 @@ export const HANDLERS: { readonly [C in CommandName]: CommandEntry<C> } = {
         diff: r.value.diff.join(',') || 'none',
         needs: [...(n.soft ? ['soft'] : []), ...(n.big !== undefined ? ['big'] : [])].join(',') || 'none',
       };
-      r.value.warnings.forEach((w, i) => (fields[`w${i + 1}`] = w.slice(0, 80)));
+      for (let i = 0; i < r.value.warnings.length; i++) fields[`w${i + 1}`] = r.value.warnings[i]!.slice(0, 80);
       // What COMMIT without big=1 would refuse with (E124), so a programmer says so first.
       if (n.big !== undefined) fields['big'] = n.big.slice(0, 120);
       return ok(fields);

@@ -4,17 +4,22 @@
 // changes nothing; only then does the command's handler (handlers.ts) run. STOP and ACK lines
 // are taken before any other line waiting.
 
-import { type PumpControl } from './pump-control';
-import { fail, ok, pumpError, type PumpError, type Result } from '../core/errors';
-import { type PumpEvent } from '../core/events';
+import type { PumpControl } from './pump-control';
+import type { PumpError, Result } from '../core/errors';
+import { fail, ok, pumpError } from '../core/errors';
+import type { PumpEvent } from '../core/events';
 import { readArgs } from './args';
-import { type Auth } from './auth';
-import { errReply, fieldValue, type Frame, okReply, parseFrame, withCrc } from './frame';
-import { type EventLines, HANDLERS, type LinkContext, runCommand, type Session } from './handlers';
-import { type LineEvent, LineReader } from './line-reader';
-import { type CommandName, commandSpec, type CommandSpec, RANK } from './schema';
+import type { Auth } from './auth';
+import type { Frame } from './frame';
+import { errReply, fieldValue, okReply, parseFrame, withCrc } from './frame';
+import type { EventLines, LinkContext, Session } from './handlers';
+import { HANDLERS, runCommand } from './handlers';
+import type { LineEvent } from './line-reader';
+import { LineReader } from './line-reader';
+import type { CommandName, CommandSpec } from './schema';
+import { commandSpec, RANK } from './schema';
 import { Staging } from './staging';
-import { type FlashLog } from '../storage/log';
+import type { FlashLog } from '../storage/log';
 
 export interface LinkOptions {
   readonly controller: PumpControl;
@@ -220,7 +225,7 @@ export class ProtocolLink {
       .slice(0, 6)
       .map(([k, v]) => `${k}=${fieldValue(v)}`)
       .join(' ');
-    const line = withCrc(`! ${seq} ${e.at} ${e.type} ${e.reason.code}${data ? ' ' + data : ''}`.slice(0, 110));
+    const line = withCrc(`! ${seq} ${e.at} ${e.type} ${e.reason.code}${data ? ` ${data}` : ''}`.slice(0, 110));
     ev.buffer.push({ seq, line });
     if (ev.buffer.length > EVENT_BUFFER) ev.buffer.shift();
     if (ev.subscribed) this.#send([line]);

@@ -2,12 +2,12 @@
 // read. app/controller.ts's Controller is one; the protocol (link.ts, queries.ts, ne1000/) is
 // written against this, so it need not import the app layer above it.
 
-import { type ProgramFlags } from '../core/checks';
-import { type Result } from '../core/errors';
-import { type EventData, type PumpEvent, type Reason } from '../core/events';
-import { type Pump } from '../core/pump';
-import { type RefillRecord } from '../core/refill';
-import { type PumpStatus } from '../core/status';
+import type { ProgramFlags } from '../core/checks';
+import type { Result } from '../core/errors';
+import type { EventData, PumpEvent, Reason } from '../core/events';
+import type { Pump } from '../core/pump';
+import type { RefillRecord } from '../core/refill';
+import type { PumpStatus } from '../core/status';
 
 /** What the protocol reads of the pump directly (the rest goes through status()). */
 export type ProtocolPumpView = Pick<Pump, 'state' | 'prescription' | 'accounting' | 'mechanics' | 'library' | 'monitor' | 'reservoir' | 'check'>;

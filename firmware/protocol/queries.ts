@@ -4,15 +4,18 @@
 // (history records by sequence number, a page at a time) and the CAL arithmetic. Kept apart
 // from the dispatcher in link.ts, which only routes to them.
 
-import { type PumpControl } from './pump-control';
-import { fail, ok, pumpError, type Result } from '../core/errors';
-import { type MechanicsInput, SYRINGES } from '../core/mechanics';
+import type { PumpControl } from './pump-control';
+import type { Result } from '../core/errors';
+import { fail, ok, pumpError } from '../core/errors';
+import type { MechanicsInput } from '../core/mechanics';
+import { SYRINGES } from '../core/mechanics';
 import { jsonBytes } from '../storage/records';
-import { type FlashLog } from '../storage/log';
+import type { FlashLog } from '../storage/log';
 import { decodeRecord } from '../storage/log-records';
 import { encodeBase64 } from './args';
 import { crc32Hex } from '../shared/crc';
-import { type Fields, fieldValue, withCrc } from './frame';
+import type { Fields } from './frame';
+import { fieldValue, withCrc } from './frame';
 
 /** Bytes of prescription JSON per RXDATA reply (base64: 64 characters, as CHUNK takes). */
 export const RXDATA_BYTES = 48;

@@ -3,7 +3,7 @@
 // names the least role allowed to send it, whether it must be framed, its arguments with their
 // ranges, and what its reply carries.
 
-import { type Role } from '../ports/auth';
+import type { Role } from '../ports/auth';
 
 export type Access = 'read' | 'anyone-framed' | 'patient' | 'clinician' | 'service';
 
@@ -189,7 +189,7 @@ export type ArgsOf<C extends CommandName> = {
 };
 
 export function commandSpec(name: string): CommandSpec | undefined {
-  return Object.prototype.hasOwnProperty.call(COMMANDS, name) ? (COMMANDS as Record<string, CommandSpec>)[name] : undefined;
+  return Object.hasOwn(COMMANDS, name) ? (COMMANDS as Record<string, CommandSpec>)[name] : undefined;
 }
 
 export const PROTOCOL_VERSION = 1;

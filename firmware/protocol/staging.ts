@@ -2,9 +2,10 @@
 // (its CRC-32, soft-limit warnings, and which fields differ from the running one), and runs
 // only when COMMIT names that CRC. Nothing half-sent, corrupt or different can be committed.
 
-import { type ProgramFlags } from '../core/checks';
-import { fail, ok, pumpError, type Result } from '../core/errors';
-import { type Pump } from '../core/pump';
+import type { ProgramFlags } from '../core/checks';
+import type { Result } from '../core/errors';
+import { fail, ok, pumpError } from '../core/errors';
+import type { Pump } from '../core/pump';
 import { crc32Hex } from '../shared/crc';
 import { asciiText } from '../shared/hex';
 

@@ -4,8 +4,9 @@
 // and the new value. Written at each AUTH that tests a key, rate-limited by the lock itself
 // (after the third failure, one attempt per lock: at most 144 a day at the 10-minute lock).
 
-import { type LockoutMemory, type LockoutStore } from '../ports/auth';
-import { jsonBytes, parseJsonBytes, type RecordStore } from './records';
+import type { LockoutMemory, LockoutStore } from '../ports/auth';
+import type { RecordStore } from './records';
+import { jsonBytes, parseJsonBytes } from './records';
 
 const NAME = 'authlock';
 const VERSION = 1;

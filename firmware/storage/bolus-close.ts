@@ -11,8 +11,8 @@
 // records are read from its boot note on: a cut while closing leaves the same bolus open to
 // the next boot, which closes only what it still finds open, so nothing is closed twice.
 
-import { type EventData } from '../core/events';
-import { type FlashLog } from './log';
+import type { EventData } from '../core/events';
+import type { FlashLog } from './log';
 import { decodeEvent, decodeNote, encodeEvent, EVENT_TYPE_IDS, LOG_TYPES } from './log-records';
 
 /** A bolus whose start the log holds with no end after it. */

@@ -3,7 +3,8 @@
 // calls: the ring that writes, scans and reads them is log.ts. Format and reasoning:
 // docs/storage-log.md.
 
-import { pumpError, type PumpError } from '../core/errors';
+import type { PumpError } from '../core/errors';
+import { pumpError } from '../core/errors';
 import { crc16 } from '../shared/crc';
 
 export const LOG_FORMAT_VERSION = 1;

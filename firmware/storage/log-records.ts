@@ -4,8 +4,9 @@
 // numbers are part of the stored format: never renumber one, only add. Layouts:
 // docs/storage-log.md.
 
-import { fail, ok, pumpError, type Result } from '../core/errors';
-import { type EventData, type EventType, type PumpEvent, type ReasonCode } from '../core/events';
+import type { Result } from '../core/errors';
+import { fail, ok, pumpError } from '../core/errors';
+import type { EventData, EventType, PumpEvent, ReasonCode } from '../core/events';
 import { LOG_MAX_PAYLOAD } from './log';
 
 /** Record type bytes in the log (FlashLog's `type`). */
@@ -196,7 +197,7 @@ const bad = <T>(message: string, field?: string): Result<T> => fail(pumpError('L
 const full = <T>(): Result<T> => bad(`the record is longer than ${LOG_MAX_PAYLOAD} bytes`);
 
 function idOf<T extends Record<string, number>>(table: T, name: string): number | undefined {
-  return Object.prototype.hasOwnProperty.call(table, name) ? table[name] : undefined;
+  return Object.hasOwn(table, name) ? table[name] : undefined;
 }
 
 function nameOf<T extends Record<string, number>>(table: T, id: number): (keyof T & string) | undefined {

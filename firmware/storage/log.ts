@@ -6,8 +6,9 @@
 // encoded and checked in log-format.ts; this file is the ring. Format and reasoning:
 // docs/storage-log.md.
 
-import { fail, ok, pumpError, type PumpError, type Result } from '../core/errors';
-import { type FlashPartition } from '../ports/flash';
+import type { PumpError, Result } from '../core/errors';
+import { fail, ok, pumpError } from '../core/errors';
+import type { FlashPartition } from '../ports/flash';
 import {
   dataEnd,
   encodeHeader,

@@ -9,15 +9,17 @@
 // plunger is ever forgotten by a reset. At boot: restore, and say whether the last shutdown
 // was clean; the app then holds delivery (UNEXPECTED_RESET) until a clinician acknowledges.
 
-import { type RecordedLoop } from './recorded-loop';
-import { type DoseMemory, doseMemoryJson, DOSES_LOST, readDoseMemory } from '../core/dose-memory';
-import { type GuardMemory, readGuardMemory } from '../core/dose-guard';
-import { type PumpError } from '../core/errors';
-import { type EventData, type PumpEvent } from '../core/events';
-import { type Pump } from '../core/pump';
-import { type KeyStore, type Role } from '../ports/auth';
-import { type FlashPartition } from '../ports/flash';
-import { type KeyValueStore } from '../ports/kv-store';
+import type { RecordedLoop } from './recorded-loop';
+import type { DoseMemory } from '../core/dose-memory';
+import { doseMemoryJson, DOSES_LOST, readDoseMemory } from '../core/dose-memory';
+import type { GuardMemory } from '../core/dose-guard';
+import { readGuardMemory } from '../core/dose-guard';
+import type { PumpError } from '../core/errors';
+import type { EventData, PumpEvent } from '../core/events';
+import type { Pump } from '../core/pump';
+import type { KeyStore, Role } from '../ports/auth';
+import type { FlashPartition } from '../ports/flash';
+import type { KeyValueStore } from '../ports/kv-store';
 import { FL_PER_NL, MS_PER_DAY, MS_PER_HOUR } from '../core/units';
 import { crc32 } from '../shared/crc';
 import { closeCutBoluses } from './bolus-close';

@@ -3,9 +3,9 @@
 // app/controller.ts's Controller is one; storage is written against this, so it need not
 // import the app layer above it.
 
-import { type DoseGuard } from '../core/dose-guard';
-import { type PumpEvent } from '../core/events';
-import { type Pump } from '../core/pump';
+import type { DoseGuard } from '../core/dose-guard';
+import type { PumpEvent } from '../core/events';
+import type { Pump } from '../core/pump';
 
 /** What storage needs to hear from the loop (firmware/storage/persistence.ts fills them). */
 export interface LoopHooks {

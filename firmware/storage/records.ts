@@ -7,10 +7,11 @@
 // slot MISSING (docs/safety.md): a missing slot is passed over like a bad one, and since a save
 // only ever overwrites the older slot, the newer one is what a cut leaves to load.
 
-import { fail, ok, pumpError, type PumpError, type Result } from '../core/errors';
+import type { PumpError, Result } from '../core/errors';
+import { fail, ok, pumpError } from '../core/errors';
 import { crc32 } from '../shared/crc';
 import { asciiBytes, asciiText } from '../shared/hex';
-import { type KeyValueStore } from '../ports/kv-store';
+import type { KeyValueStore } from '../ports/kv-store';
 
 const MAGIC0 = 0x50; // 'P'
 const MAGIC1 = 0x52; // 'R'
@@ -42,7 +43,7 @@ export class RecordStore {
     const b = this.#slot(`${name}.b`, version);
     const best = a.ok && b.ok ? (a.loaded.counter >= b.loaded.counter ? a : b) : a.ok ? a : b.ok ? b : undefined;
     for (const s of [a, b]) if (!s.ok && s.why && best) this.problems.push(s.why);
-    if (best && best.ok) return ok(best.loaded);
+    if (best?.ok) return ok(best.loaded);
     const why = (!a.ok && a.why) || (!b.ok && b.why);
     return why ? fail(why) : ok('missing');
   }

@@ -3,11 +3,13 @@
 // time), and their mean and spread (sample standard deviation).
 
 import { waterDensityMgPerMl } from './density';
-import { type Progress } from './interfaces';
-import { type RunDeps, type RunStatus, serialOf } from './run';
-import { type Sample } from './samples';
+import type { Progress } from './interfaces';
+import type { RunDeps, RunStatus } from './run';
+import { serialOf } from './run';
+import type { Sample } from './samples';
 import { weigh } from './sampling';
-import { type ErrorRecord, HostError } from '../errors';
+import type { ErrorRecord } from '../errors';
+import { HostError } from '../errors';
 import { balanceError } from '../errors/balance';
 
 export interface BolusTestOptions {

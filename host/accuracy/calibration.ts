@@ -3,8 +3,9 @@
 // calibrationNlPerMicrostep (a decimal, within 20% of the geometry: firmware/core/mechanics.ts).
 
 import { waterDensityMgPerMl } from './density';
-import { type RunDeps } from './run';
-import { type Weighing, weigh } from './sampling';
+import type { RunDeps } from './run';
+import type { Weighing } from './sampling';
+import { weigh } from './sampling';
 import { HostError } from '../errors';
 
 export interface CalibrationInput {

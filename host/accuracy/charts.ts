@@ -2,8 +2,8 @@
 // first hour against the set rate) and the trumpet curve (Ep(max), Ep(min) against the
 // observation window P, with A as a line), the way IEC 60601-2-24 presents them.
 
-import { type Chart } from '../chart/model';
-import { type Analysis } from './gravimetric';
+import type { Chart } from '../chart/model';
+import type { Analysis } from './gravimetric';
 
 export function startupChart(a: Analysis): Chart {
   const points = a.startup.map((iv) => [iv.endMs / 60_000, iv.flowMlPerH] as const);

@@ -7,7 +7,8 @@
 // still computed where masses exist, and the "good only" extremes are given beside them.
 
 import { buoyancyFactor, waterDensityMgPerMl } from './density';
-import { massUg, type Sample, type SampleFlag } from './samples';
+import type { Sample, SampleFlag } from './samples';
+import { massUg } from './samples';
 import { balanceError } from '../errors/balance';
 
 export const IEC_WINDOWS_MIN = [2, 5, 11, 19, 31] as const;

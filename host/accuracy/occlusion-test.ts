@@ -3,11 +3,12 @@
 // bolus the line releases (ECRI asks for 0.5 mL or less).
 
 import { waterDensityMgPerMl } from './density';
-import { type PumpControl, type Progress, type Scheduler, type Stopcock } from './interfaces';
-import { AlarmWatch, type AlarmRecord, type RunDeps, type RunStatus, serialOf } from './run';
-import { type Sample } from './samples';
+import type { PumpControl, Progress, Scheduler, Stopcock } from './interfaces';
+import type { AlarmRecord, RunDeps, RunStatus } from './run';
+import { AlarmWatch, serialOf } from './run';
+import type { Sample } from './samples';
 import { weigh } from './sampling';
-import { type ErrorRecord, HostError } from '../errors';
+import type { ErrorRecord, HostError } from '../errors';
 import { balanceError } from '../errors/balance';
 
 export interface OcclusionTestOptions {

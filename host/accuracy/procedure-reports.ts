@@ -2,9 +2,9 @@
 // or fail against the tester's limits (defaults: ECRI's 0.5 mL release bolus; bolus mean
 // error and spread within 5 %).
 
-import { type BolusRecord } from './bolus-test';
-import { type CalibrationRecord } from './calibration';
-import { type OcclusionRecord } from './occlusion-test';
+import type { BolusRecord } from './bolus-test';
+import type { CalibrationRecord } from './calibration';
+import type { OcclusionRecord } from './occlusion-test';
 
 const f = (v: number | null, d = 3): string => (v === null ? 'n/a' : v.toFixed(d));
 

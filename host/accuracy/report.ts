@@ -3,8 +3,8 @@
 // runs too, saying so at the top.
 
 import { SAMPLE_FLAGS } from './samples';
-import { type AccuracyRecord } from './run';
-import { type Verdict } from './verdict';
+import type { AccuracyRecord } from './run';
+import type { Verdict } from './verdict';
 
 const pct = (v: number | null | undefined): string => (v === null || v === undefined ? 'n/a' : `${v >= 0 ? '+' : ''}${v.toFixed(3)} %`);
 const min = (ms: number): string => `${(ms / 60_000).toFixed(1)} min`;

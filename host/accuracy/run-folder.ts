@@ -7,11 +7,12 @@ import { join } from 'node:path';
 import { renderPng, renderSvg } from '../chart/index';
 import { csvText } from '../csv';
 import { startupChart, trumpetChart } from './charts';
-import { type Interval } from './gravimetric';
+import type { Interval } from './gravimetric';
 import { accuracyReport } from './report';
-import { type AccuracyRecord } from './run';
-import { type Sample } from './samples';
-import { judge, type Tolerances, type Verdict } from './verdict';
+import type { AccuracyRecord } from './run';
+import type { Sample } from './samples';
+import type { Tolerances, Verdict } from './verdict';
+import { judge } from './verdict';
 
 export function samplesCsv(samples: readonly Sample[]): string {
   const rows = samples.map((s, i) => [i, s.tMs, (s.tMs / 60_000).toFixed(3), s.massMg, s.flags.join(' '), s.note]);

@@ -3,12 +3,16 @@
 // balance failures mark the samples they touch; an abort (signal) or a balance that stays
 // silent ends the run early and the partial record is still analysed and written.
 
-import { type Balance } from '../balance/types';
-import { type Analysis, analyse, type AnalysisOptions, rateMlPerH } from './gravimetric';
-import { type PumpAlarm, type PumpControl, type Progress, type Scheduler } from './interfaces';
-import { type Sample, SAMPLE_FLAGS } from './samples';
-import { type ReadMode, weigh } from './sampling';
-import { type ErrorRecord, HostError } from '../errors';
+import type { Balance } from '../balance/types';
+import type { Analysis, AnalysisOptions } from './gravimetric';
+import { analyse, rateMlPerH } from './gravimetric';
+import type { PumpAlarm, PumpControl, Progress, Scheduler } from './interfaces';
+import type { Sample } from './samples';
+import { SAMPLE_FLAGS } from './samples';
+import type { ReadMode } from './sampling';
+import { weigh } from './sampling';
+import type { ErrorRecord } from '../errors';
+import { HostError } from '../errors';
 import { balanceError } from '../errors/balance';
 
 export interface AccuracyRunOptions extends Omit<AnalysisOptions, 'rateMlPerH'> {

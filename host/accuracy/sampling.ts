@@ -2,9 +2,9 @@
 // immediate reading marked unstable; every balance failure becomes a marked sample with the
 // error's words, never a skipped one.
 
-import { type Balance } from '../balance/types';
-import { type SampleFlag } from './samples';
-import { HostError } from '../errors';
+import type { Balance } from '../balance/types';
+import type { SampleFlag } from './samples';
+import type { HostError } from '../errors';
 import { BALANCE_ERRORS, isBalanceError } from '../errors/balance';
 
 export interface Weighing {

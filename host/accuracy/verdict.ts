@@ -2,8 +2,8 @@
 // is there and unmarked and within the limit; it fails when even the unmarked values are
 // outside; anything between is "inconclusive" (marked or missing data), never a quiet pass.
 
-import { type Analysis } from './gravimetric';
-import { type RunStatus } from './run';
+import type { Analysis } from './gravimetric';
+import type { RunStatus } from './run';
 
 export interface Tolerances {
   /** |A| over the second hour, % (default 2). */

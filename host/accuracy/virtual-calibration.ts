@@ -6,8 +6,9 @@
 
 import { formatError } from '../../firmware/core/errors';
 import { calibrated } from '../../firmware/protocol/queries';
-import { type CalibrationRecord, type CalibrationRunOptions, runCalibration } from './calibration';
-import { type VirtualAccuracyRig } from './virtual-rig';
+import type { CalibrationRecord, CalibrationRunOptions } from './calibration';
+import { runCalibration } from './calibration';
+import type { VirtualAccuracyRig } from './virtual-rig';
 
 export interface VirtualCalibration {
   readonly record: CalibrationRecord;

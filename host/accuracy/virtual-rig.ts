@@ -7,16 +7,19 @@
 import library from '../../firmware/app/examples/library.example.json';
 import mechanics from '../../firmware/app/examples/mechanics.example.json';
 import { formatError } from '../../firmware/core/errors';
-import { DeviceLinePort, virtualDriverClock, type VirtualTime } from '../balance/device-line-port';
+import type { VirtualTime } from '../balance/device-line-port';
+import { DeviceLinePort, virtualDriverClock } from '../balance/device-line-port';
 import { createBalance } from '../balance/select';
-import { type Balance, type BalanceProtocol } from '../balance/types';
-import { VirtualBalance, type VirtualBalanceOptions } from '../balance/virtual-balance';
+import type { Balance, BalanceProtocol } from '../balance/types';
+import type { VirtualBalanceOptions } from '../balance/virtual-balance';
+import { VirtualBalance } from '../balance/virtual-balance';
 import { MtSicsEmulator } from '../balance/virtual-mt-sics';
 import { OhausEmulator } from '../balance/virtual-ohaus';
 import { SbiEmulator } from '../balance/virtual-sbi';
-import { type SerialDevice } from '../serial/device';
-import { createVirtualPump, type VirtualPump, type VirtualPumpOptions } from '../sim/virtual-pump';
-import { type PumpControl, type Scheduler, type Stopcock } from './interfaces';
+import type { SerialDevice } from '../serial/device';
+import type { VirtualPump, VirtualPumpOptions } from '../sim/virtual-pump';
+import { createVirtualPump } from '../sim/virtual-pump';
+import type { PumpControl, Scheduler, Stopcock } from './interfaces';
 
 const WATER = { name: 'water-bench', concentrationUgPerMl: 1_000_000 };
 /**

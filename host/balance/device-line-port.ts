@@ -4,10 +4,11 @@
 // device, so a timeout costs no real time. Lines are split as line-port.ts splits them, by the
 // same LineSplitter (length limit included).
 
-import { type LinePort, SerialError } from '../serial/line-port';
+import type { LinePort } from '../serial/line-port';
+import { SerialError } from '../serial/line-port';
 import { LineSplitter, MAX_LINE } from '../serial/line-splitter';
-import { type SerialDevice } from '../serial/device';
-import { type DriverClock } from './types';
+import type { SerialDevice } from '../serial/device';
+import type { DriverClock } from './types';
 
 /** The virtual clock the device lives on: `advance` runs the world forward (the rig too). */
 export interface VirtualTime {

@@ -1,10 +1,12 @@
 // What the three serial drivers share: send one command, read its reply line, and turn the
 // port's failures (timeout, closed) into numbered balance errors.
 
-import { type LinePort, SerialError } from '../serial/line-port';
-import { type DriverClock, type DriverOptions, realClock, type Reading } from './types';
+import type { LinePort } from '../serial/line-port';
+import { SerialError } from '../serial/line-port';
+import type { DriverClock, DriverOptions, Reading } from './types';
+import { realClock } from './types';
 import { isMassUnit, ugToMg } from './units';
-import { HostError } from '../errors';
+import type { HostError } from '../errors';
 import { balanceError, isBalanceError } from '../errors/balance';
 
 export const DEFAULT_REPLY_TIMEOUT_MS = 2_000;

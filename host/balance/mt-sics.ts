@@ -2,11 +2,12 @@
 // has: S, SI, Z, T, I4). S makes the balance itself wait for stability and answer "S I" if it
 // cannot settle, so no polling is needed here.
 
-import { type LinePort } from '../serial/line-port';
-import { CRLF, type MtSicsReply, parseMtSics, quotedValue } from './mt-sics-codec';
+import type { LinePort } from '../serial/line-port';
+import type { MtSicsReply } from './mt-sics-codec';
+import { CRLF, parseMtSics, quotedValue } from './mt-sics-codec';
 import { garbled, reading, SerialBalanceBase, settleOrSilent } from './driver-base';
-import { type Balance, type DriverOptions, type Reading } from './types';
-import { HostError } from '../errors';
+import type { Balance, DriverOptions, Reading } from './types';
+import type { HostError } from '../errors';
 import { balanceError } from '../errors/balance';
 
 /** Replies to other commands skipped before a command's own (see #ask). */

@@ -3,11 +3,11 @@
 // T, PSN. Z and T are acknowledged with "OK!" only where the response is enabled (xRL), so a
 // short silence after them is taken as done.
 
-import { type LinePort } from '../serial/line-port';
+import type { LinePort } from '../serial/line-port';
 import { CRLF } from './mt-sics-codec';
 import { ohausSerial, parseOhaus } from './ohaus-codec';
 import { garbled, reading, SerialBalanceBase, settleOrSilent } from './driver-base';
-import { type Balance, type DriverOptions, type Reading } from './types';
+import type { Balance, DriverOptions, Reading } from './types';
 import { balanceError, isBalanceError } from '../errors/balance';
 
 const ACK_WAIT_MS = 300;
@@ -72,7 +72,7 @@ export class OhausBalance extends SerialBalanceBase implements Balance {
   }
 
   async serialNumber(): Promise<string> {
-    const line = await this.ask('PSN' + CRLF);
+    const line = await this.ask(`PSN${CRLF}`);
     const r = parseOhaus(line);
     if (r.kind === 'error') throw balanceError('ERROR_SYNTAX', 'ES in reply to PSN');
     const sn = ohausSerial(line);

@@ -2,11 +2,11 @@
 // the reading now and leaves the unit blank while it is unstable, so readStable polls ESC P
 // until a unit appears. Tare and zero are not acknowledged on the wire.
 
-import { type LinePort } from '../serial/line-port';
+import type { LinePort } from '../serial/line-port';
 import { CRLF } from './mt-sics-codec';
 import { ESC, parseSbi } from './sbi-codec';
 import { garbled, reading, SerialBalanceBase } from './driver-base';
-import { type Balance, type DriverOptions, type Reading } from './types';
+import type { Balance, DriverOptions, Reading } from './types';
 import { balanceError } from '../errors/balance';
 
 export const SBI_PRINT = `${ESC}P${CRLF}`;

@@ -4,7 +4,7 @@
 // MT-SICS and Ohaus answer an unknown command with "ES" and SBI ignores it, so the order
 // MT-SICS, SBI, Ohaus never mistakes one for another.
 
-import { type LinePort } from '../serial/line-port';
+import type { LinePort } from '../serial/line-port';
 import { CRLF, parseMtSics } from './mt-sics-codec';
 import { parseOhaus } from './ohaus-codec';
 import { parseSbi } from './sbi-codec';
@@ -12,7 +12,7 @@ import { portError } from './driver-base';
 import { MtSicsBalance } from './mt-sics';
 import { OhausBalance } from './ohaus';
 import { SBI_PRINT, SbiBalance } from './sbi';
-import { type Balance, type BalanceProtocol, type DriverOptions } from './types';
+import type { Balance, BalanceProtocol, DriverOptions } from './types';
 import { balanceError, isBalanceError } from '../errors/balance';
 
 export type BalanceProtocolChoice = BalanceProtocol | 'auto';
@@ -41,14 +41,14 @@ export async function connectBalance(port: LinePort, protocol: BalanceProtocolCh
 const PROBES: readonly { protocol: BalanceProtocol; command: string; accepts: (line: string) => boolean }[] = [
   {
     protocol: 'mt-sics',
-    command: 'I4' + CRLF,
+    command: `I4${CRLF}`,
     accepts: (l) => {
       const r = parseMtSics(l);
       return r.kind === 'status' && r.cmd === 'I4' && r.status === 'A';
     },
   },
   { protocol: 'sbi', command: SBI_PRINT, accepts: (l) => ['weight', 'overload', 'underload'].includes(parseSbi(l).kind) },
-  { protocol: 'ohaus', command: 'IP' + CRLF, accepts: (l) => ['weight', 'overload', 'underload'].includes(parseOhaus(l).kind) },
+  { protocol: 'ohaus', command: `IP${CRLF}`, accepts: (l) => ['weight', 'overload', 'underload'].includes(parseOhaus(l).kind) },
 ];
 
 /** The protocol the balance on `port` speaks; E909 if none answers in its own format. */

@@ -3,7 +3,7 @@
 
 import { LineSplitter } from '../serial/line-splitter';
 import { countsToDecimal } from './units';
-import { type VirtualBalance, type VirtualReading } from './virtual-balance';
+import type { VirtualBalance, VirtualReading } from './virtual-balance';
 
 /** The emulators' command buffer, in characters: a balance's is small, and commands are short. */
 export const COMMAND_MAX = 256;

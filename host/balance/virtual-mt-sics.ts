@@ -2,10 +2,11 @@
 // reading settles, "S I" after the stability timeout), SI, SIR (repeated until @ or another
 // command), Z, T, @, I4; "S +" / "S -" outside the range; "ES" for anything else. Pure.
 
-import { type SerialDevice } from '../serial/device';
+import type { SerialDevice } from '../serial/device';
 import { CRLF, formatMtSicsWeight } from './mt-sics-codec';
-import { commandLines, grams, onWire, type Pending, Repeater } from './virtual-common';
-import { type VirtualBalance, type VirtualReading } from './virtual-balance';
+import type { Pending } from './virtual-common';
+import { commandLines, grams, onWire, Repeater } from './virtual-common';
+import type { VirtualBalance, VirtualReading } from './virtual-balance';
 
 export interface EmulatorOptions {
   readonly serialNumber?: string;

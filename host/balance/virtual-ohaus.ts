@@ -2,11 +2,12 @@
 // Explorer manual says), CP continuous until 0P, Z and T answered "OK!", PSN the serial
 // number, "ES" for anything else; "OL" / "UL" outside the range. Pure.
 
-import { type SerialDevice } from '../serial/device';
+import type { SerialDevice } from '../serial/device';
 import { CRLF } from './mt-sics-codec';
 import { formatOhausWeight } from './ohaus-codec';
-import { commandLines, grams, onWire, type Pending, Repeater } from './virtual-common';
-import { type VirtualBalance } from './virtual-balance';
+import type { Pending } from './virtual-common';
+import { commandLines, grams, onWire, Repeater } from './virtual-common';
+import type { VirtualBalance } from './virtual-balance';
 
 export interface OhausEmulatorOptions {
   readonly serialNumber?: string;

@@ -3,11 +3,11 @@
 // serial number; "High" / "Low" outside the range; unknown sequences are ignored, as SBI
 // balances do. CR LF after a command is optional. Pure.
 
-import { type SerialDevice } from '../serial/device';
+import type { SerialDevice } from '../serial/device';
 import { CRLF } from './mt-sics-codec';
 import { ESC, formatSbiSpecial, formatSbiWeight } from './sbi-codec';
 import { grams, onWire } from './virtual-common';
-import { type VirtualBalance } from './virtual-balance';
+import type { VirtualBalance } from './virtual-balance';
 
 export interface SbiEmulatorOptions {
   readonly serialNumber?: string;

@@ -3,7 +3,7 @@
 // STATE answers CLOSED or OPEN, anything else ERR. The callbacks act on the line model (the
 // board's wiring: occlude / release the virtual line at that instant). Pure, no Node APIs.
 
-import { type SerialDevice } from '../serial/device';
+import type { SerialDevice } from '../serial/device';
 import { commandLines } from './virtual-common';
 
 export interface StopcockActions {

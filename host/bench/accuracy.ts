@@ -18,10 +18,11 @@
 // are a model's (docs/virtual-rig.md says which are sourced and which assumed), ten rigs are
 // not a population, one rate and one syringe only, and the bore is uniform along the barrel (a
 // tapered barrel would leave a residue the calibration at one position cannot take out).
-import { type Analysis } from '../accuracy/gravimetric';
+import type { Analysis } from '../accuracy/gravimetric';
 import { runAccuracy } from '../accuracy/run';
 import { calibrateVirtualRig } from '../accuracy/virtual-calibration';
-import { createVirtualAccuracyRig, type VirtualAccuracyRig } from '../accuracy/virtual-rig';
+import type { VirtualAccuracyRig } from '../accuracy/virtual-rig';
+import { createVirtualAccuracyRig } from '../accuracy/virtual-rig';
 import { drawMechanicsErrors } from '../sim/rig-mechanics-draw';
 
 const BALANCE = { resolutionMg: 0.1, noiseMg: 0.05, evaporationMgPerMin: 0 };

@@ -11,7 +11,8 @@
 // both NVS slots (that case is tested apart: patient boluses are refused for 24 h, E415).
 import { MockKeyValueStore, PowerCut } from '../storage/kv-mock';
 import { Prng } from '../sim/prng';
-import { createVirtualPump, type VirtualPump } from '../sim/virtual-pump';
+import type { VirtualPump } from '../sim/virtual-pump';
+import { createVirtualPump } from '../sim/virtual-pump';
 import libraryJson from '../../firmware/app/examples/library.example.json';
 
 const MIN = 60_000;

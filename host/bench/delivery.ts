@@ -14,7 +14,8 @@
 // firmware/drivers/pulse-stepper.ts for the bound on the board).
 import library from '../../firmware/app/examples/library.example.json';
 import { readMechanics } from '../../firmware/core/mechanics';
-import { createVirtualPump, type VirtualPump } from '../sim/virtual-pump';
+import type { VirtualPump } from '../sim/virtual-pump';
+import { createVirtualPump } from '../sim/virtual-pump';
 
 const DAY = 86_400_000;
 const RIG = { syringe: 'bd-30ml', leadUm: 2000, fullStepsPerRev: 200, microsteps: 16 };

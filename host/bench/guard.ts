@@ -11,7 +11,8 @@
 import libraryJson from '../../firmware/app/examples/library.example.json';
 import { MockKeyValueStore } from '../storage/kv-mock';
 import { runawayDriver, underReportingDriver } from '../sim/broken-driver';
-import { createVirtualPump, type VirtualPump, type VirtualPumpOptions } from '../sim/virtual-pump';
+import type { VirtualPump, VirtualPumpOptions } from '../sim/virtual-pump';
+import { createVirtualPump } from '../sim/virtual-pump';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;

@@ -27,7 +27,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { BoardClock, boardScheduler } from '../board/clock-client';
-import { ROOT, spawnBoard, type SpawnedBoard } from '../board/spawn';
+import type { SpawnedBoard } from '../board/spawn';
+import { ROOT, spawnBoard } from '../board/spawn';
 import { runPumpctl } from '../cli/pumpctl';
 import { parseDuration } from '../sim/faults';
 

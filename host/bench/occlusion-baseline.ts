@@ -15,7 +15,8 @@
 // the rate), not through the firmware: host/sim only, so it costs a fraction of a firmware run.
 
 import { readMechanics } from '../../firmware/core/mechanics';
-import { FluidLine, type FluidLineOptions } from '../sim/line';
+import type { FluidLineOptions } from '../sim/line';
+import { FluidLine } from '../sim/line';
 import { ForceModel } from '../sim/sensor-models';
 
 export interface FairDetectorConfig {

@@ -5,9 +5,12 @@
 // (occlusion-baseline.ts) on the same line, load-cell noise seed and rig.
 
 import { DEFAULT_COMPLIANCE_NL_PER_KPA } from '../sim/line';
-import { type LineSpec, lineFor } from '../sim/line-draw';
-import { type BaselineRun, fairBaselineRun } from './occlusion-baseline';
-import { type FirmwareRun, firmwareOcclusionRun, HOUR, RIG } from './occlusion-run';
+import type { LineSpec } from '../sim/line-draw';
+import { lineFor } from '../sim/line-draw';
+import type { BaselineRun } from './occlusion-baseline';
+import { fairBaselineRun } from './occlusion-baseline';
+import type { FirmwareRun } from './occlusion-run';
+import { firmwareOcclusionRun, HOUR, RIG } from './occlusion-run';
 
 const C0 = DEFAULT_COMPLIANCE_NL_PER_KPA;
 const COMPLIANCES = [C0 / 10, C0, 4 * C0];

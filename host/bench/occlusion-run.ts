@@ -4,9 +4,10 @@
 // occlusion-lines.ts run these on the default line and on a spread of real ones.
 
 import library from '../../firmware/app/examples/library.example.json';
-import { type FluidLineOptions } from '../sim/line';
-import { type FlowZeroErrors } from '../sim/sensor-flow-errors';
-import { createVirtualPump, type VirtualPumpOptions } from '../sim/virtual-pump';
+import type { FluidLineOptions } from '../sim/line';
+import type { FlowZeroErrors } from '../sim/sensor-flow-errors';
+import type { VirtualPumpOptions } from '../sim/virtual-pump';
+import { createVirtualPump } from '../sim/virtual-pump';
 
 export const MIN = 60_000;
 export const HOUR = 60 * MIN;

@@ -10,7 +10,8 @@ import { fairBaselineRun } from './occlusion-baseline';
 import { runSpread, spreadFigures } from './occlusion-lines';
 import { falseAlarms30d, firmwareOcclusionRun, HOUR, RIG } from './occlusion-run';
 import { lineFor } from '../sim/line-draw';
-import { type FlowZeroErrors, flowSensorErrorsFor } from '../sim/sensor-flow-errors';
+import type { FlowZeroErrors } from '../sim/sensor-flow-errors';
+import { flowSensorErrorsFor } from '../sim/sensor-flow-errors';
 
 const OCCLUDE_AT = 2 * HOUR;
 /** Longest wait for an alarm: a pressure threshold at 0.1 mL/h needs about 5 h. */

@@ -5,11 +5,12 @@
 // over a stretch of normal delivery. What a worker thread runs per rig (population-worker.ts).
 
 import library from '../../firmware/app/examples/library.example.json';
-import { type Analysis } from '../accuracy/gravimetric';
+import type { Analysis } from '../accuracy/gravimetric';
 import { runAccuracy } from '../accuracy/run';
 import { calibrateVirtualRig } from '../accuracy/virtual-calibration';
-import { createVirtualAccuracyRig, type VirtualAccuracyRig } from '../accuracy/virtual-rig';
-import { type RigOptions } from '../sim/population';
+import type { VirtualAccuracyRig } from '../accuracy/virtual-rig';
+import { createVirtualAccuracyRig } from '../accuracy/virtual-rig';
+import type { RigOptions } from '../sim/population';
 import { createVirtualPump } from '../sim/virtual-pump';
 import { HOUR, MIN, NORMAL_DAY_RX, RIG } from './occlusion-run';
 
@@ -114,7 +115,10 @@ export async function measureRig(p: RigPlan): Promise<RigResult> {
   // rig then counts as failed (NaN, the worst) rather than stopping the bench.
   acc.vp.controller.acknowledge();
   const after = await calibrateVirtualRig(acc).then(
-    () => (acc.vp.controller.acknowledge(), accuracy(acc)),
+    () => {
+      acc.vp.controller.acknowledge();
+      return accuracy(acc);
+    },
     () => null,
   );
   const o1 = occlusionRun(p.rig, 1, p.waitMs1);

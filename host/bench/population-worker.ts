@@ -3,7 +3,8 @@
 // with `--import tsx`), so it imports the TypeScript sources as the bench does.
 
 import { parentPort } from 'node:worker_threads';
-import { type RigPlan, measureRig } from './population-run';
+import type { RigPlan } from './population-run';
+import { measureRig } from './population-run';
 
 const port = parentPort;
 if (!port) throw new Error('population-worker.ts runs as a worker thread (host/bench/population.ts)');

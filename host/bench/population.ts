@@ -14,7 +14,7 @@
 import { Worker } from 'node:worker_threads';
 import { CORNER_RIGS, drawnRig, POPULATION_SEEDS } from '../sim/population';
 import { HOUR } from './occlusion-run';
-import { type RigPlan, type RigResult } from './population-run';
+import type { RigPlan, RigResult } from './population-run';
 
 const WORKERS = 2;
 const CORNER_FALSE_ALARM_DAYS = 30;

@@ -31,10 +31,12 @@ import fc from 'fast-check';
 import libraryJson from '../../firmware/app/examples/library.example.json';
 import { scheduledNgPerDay } from '../../firmware/core/checks';
 import { readLibrary } from '../../firmware/core/library';
-import { type Prescription, readPrescription } from '../../firmware/core/prescription';
+import type { Prescription } from '../../firmware/core/prescription';
+import { readPrescription } from '../../firmware/core/prescription';
 import { doseNg } from '../../firmware/core/units';
-import { type ProtocolClient } from '../protocol/client';
-import { createLinkedPump, exampleKey, type LinkedPump } from '../protocol/virtual-link';
+import type { ProtocolClient } from '../protocol/client';
+import type { LinkedPump } from '../protocol/virtual-link';
+import { createLinkedPump, exampleKey } from '../protocol/virtual-link';
 import { MockKeyValueStore } from '../storage/kv-mock';
 
 const MIN = 60_000;

@@ -27,14 +27,15 @@ import { autoDetect } from '@serialport/bindings-cpp';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Scheduler } from '../accuracy/interfaces';
+import type { Scheduler } from '../accuracy/interfaces';
 import { StationDb } from '../station/db';
 import { KeyStore } from '../station/keystore';
 import { LiveTable } from '../station/live';
 import { terminalOperator } from '../station/operator';
 import { DEFAULT_PROFILE } from '../station/profile';
 import { runStation } from '../station/run';
-import { batchRigs, startVirtualBatch, type VirtualBatch } from '../station/virtual';
+import type { VirtualBatch } from '../station/virtual';
+import { batchRigs, startVirtualBatch } from '../station/virtual';
 
 const SIZES = [8, 12, 16] as const;
 

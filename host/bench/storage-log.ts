@@ -3,7 +3,7 @@
 // runLog keeps the hand-written day (DEFAULT_DAY) for the log's verification test: appending in
 // a loop for years, paging and reopening. Explained in docs/storage-log.md.
 
-import { type EventData, type EventType, type ReasonCode } from '../../firmware/core/events';
+import type { EventData, EventType, ReasonCode } from '../../firmware/core/events';
 import { FlashLog, LOG_BLOCK_HEADER_BYTES, LOG_RECORD_OVERHEAD } from '../../firmware/storage/log';
 import { encodeEvent, encodeHourTotal, LOG_PAYLOAD_BYTES, LOG_TYPES } from '../../firmware/storage/log-records';
 import { MockFlash } from '../storage/flash-mock';

@@ -4,14 +4,14 @@
 // `calibrate --balance` run end to end with no hardware.
 
 import { dirname, join } from 'node:path';
-import { type BalanceProtocol } from '../balance/types';
+import type { BalanceProtocol } from '../balance/types';
 import { MtSicsEmulator } from '../balance/virtual-mt-sics';
 import { OhausEmulator } from '../balance/virtual-ohaus';
 import { SbiEmulator } from '../balance/virtual-sbi';
 import { VirtualBalance } from '../balance/virtual-balance';
 import { VirtualStopcock } from '../balance/virtual-stopcock';
-import { type SerialDevice } from '../serial/device';
-import { type VirtualBoard } from './board';
+import type { SerialDevice } from '../serial/device';
+import type { VirtualBoard } from './board';
 import { boardError } from '../errors/board';
 
 export const BALANCE_CHOICES = ['mt-sics', 'sbi', 'ohaus'] as const;

@@ -4,11 +4,14 @@
 // benchmark; pumpctl has its own.
 
 import { autoDetect } from '@serialport/bindings-cpp';
-import { type Role } from '../../firmware/protocol/auth';
-import { AuthClient, type HostSession, macFor } from '../protocol/auth-client';
+import type { Role } from '../../firmware/protocol/auth';
+import type { HostSession } from '../protocol/auth-client';
+import { AuthClient, macFor } from '../protocol/auth-client';
 import { stagingFrames } from '../protocol/client';
-import { buildFrame, parseReply, type Reply } from '../protocol/codec';
-import { type LinePort, openLinePort } from '../serial/line-port';
+import type { Reply } from '../protocol/codec';
+import { buildFrame, parseReply } from '../protocol/codec';
+import type { LinePort } from '../serial/line-port';
+import { openLinePort } from '../serial/line-port';
 
 export class LineClient {
   readonly port: LinePort;

@@ -4,8 +4,9 @@
 // 30-second sampling step of an accuracy run is a step of the board's own clock. Nothing here
 // waits on the wall clock: a reply comes when the firmware has run, however slow the machine.
 
-import { createConnection, type Socket } from 'node:net';
-import { type Scheduler } from '../accuracy/interfaces';
+import type { Socket } from 'node:net';
+import { createConnection } from 'node:net';
+import type { Scheduler } from '../accuracy/interfaces';
 
 export class BoardClockError extends Error {}
 

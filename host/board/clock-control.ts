@@ -6,7 +6,8 @@
 // however loaded the machine. The parser is pure; the server only carries lines.
 
 import { existsSync, lstatSync, unlinkSync } from 'node:fs';
-import { createServer, type Server, type Socket } from 'node:net';
+import type { Server, Socket } from 'node:net';
+import { createServer } from 'node:net';
 import { parseDuration } from '../sim/faults';
 import { BOARD_ERRORS, boardError } from '../errors/board';
 

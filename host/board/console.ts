@@ -4,13 +4,14 @@
 // otherwise), or JSON lines (--json), or only the ready line and key answers (--quiet).
 // Formatting is format.ts's.
 
-import { type PumpEvent } from '../../firmware/core/events';
+import type { PumpEvent } from '../../firmware/core/events';
 import { MS_PER_HOUR, MS_PER_SECOND } from '../../firmware/core/units';
 import * as f from './format';
-import { BAUD, type BoardListener, type VirtualBoard } from './board';
-import { type BoardSnapshot } from './core';
+import type { BoardListener, VirtualBoard } from './board';
+import { BAUD } from './board';
+import type { BoardSnapshot } from './core';
 import { FRAME_MS } from './pacer';
-import { HostError } from '../errors';
+import type { HostError } from '../errors';
 
 export interface ConsoleOptions {
   readonly json: boolean;
@@ -118,13 +119,19 @@ export class BoardConsole implements BoardListener {
 
   event(e: PumpEvent, snap: BoardSnapshot): void {
     if (this.#o.quiet || !this.#ready) return;
-    if (this.#o.json) return this.#out(JSON.stringify({ kind: 'event', elapsed: f.formatElapsed(e.at), timeOfDay: f.clockAt(e.at, snap.todOffsetMs), ...e }));
+    if (this.#o.json) {
+      this.#out(JSON.stringify({ kind: 'event', elapsed: f.formatElapsed(e.at), timeOfDay: f.clockAt(e.at, snap.todOffsetMs), ...e }));
+      return;
+    }
     this.#out(f.formatEvent(e, snap.todOffsetMs));
   }
 
   said(s: { command: string; ok: boolean; text: string }): void {
     // Also with --quiet: a parent that pressed a key through stdin waits for this line.
-    if (this.#o.json || this.#o.quiet) return this.#out(JSON.stringify({ kind: 'command', ...s }));
+    if (this.#o.json || this.#o.quiet) {
+      this.#out(JSON.stringify({ kind: 'command', ...s }));
+      return;
+    }
     this.#out(`> ${s.command}: ${s.text}`);
   }
 
@@ -159,8 +166,10 @@ export class BoardConsole implements BoardListener {
   stopped(why: string, snap: BoardSnapshot, exitCode: number): void {
     if (this.#o.quiet) return;
     const s = snap.status;
-    if (this.#o.json)
-      return this.#out(JSON.stringify({ kind: 'stopped', why, exitCode, nowMs: s.nowMs, state: s.state, deliveredNl: s.deliveredNl, reservoirNl: s.reservoirNl, rigPushedNl: snap.rig.pushedNl }));
+    if (this.#o.json) {
+      this.#out(JSON.stringify({ kind: 'stopped', why, exitCode, nowMs: s.nowMs, state: s.state, deliveredNl: s.deliveredNl, reservoirNl: s.reservoirNl, rigPushedNl: snap.rig.pushedNl }));
+      return;
+    }
     this.#out('');
     this.#out(
       `Board stopped (${why}) after ${f.formatElapsed(s.nowMs)} virtual: state ${s.state}, delivered ${f.ml(s.deliveredNl)}, reservoir ${f.ml(s.reservoirNl)}. State saved; the next start boots from it.`,

@@ -4,25 +4,27 @@
 // No Node APIs: the same module runs on Node and, bundled, inside the XS engine
 // (host/xs/board-entry.ts), so the two engines give the same replies.
 
-import { type PumpError } from '../../firmware/core/errors';
-import { type PumpEvent } from '../../firmware/core/events';
+import type { PumpError } from '../../firmware/core/errors';
+import type { PumpEvent } from '../../firmware/core/events';
 import { readPrescription } from '../../firmware/core/prescription';
-import { type PumpStatus } from '../../firmware/core/status';
-import { type Auth, type Entropy, type Role, ROLES } from '../../firmware/protocol/auth';
+import type { PumpStatus } from '../../firmware/core/status';
+import type { Auth, Entropy, Role } from '../../firmware/protocol/auth';
+import { ROLES } from '../../firmware/protocol/auth';
 import { hmacSha256 } from '../protocol/digest-noble';
-import { type LineTransport } from '../../firmware/app/assemble';
+import type { LineTransport } from '../../firmware/app/assemble';
 import { servicePinAtBoot } from '../../firmware/app/security';
 import { nobleDigest } from '../protocol/digest-noble';
-import { type ProtocolLink } from '../../firmware/protocol/link';
+import type { ProtocolLink } from '../../firmware/protocol/link';
 import { bytesToHex, hexToBytes } from '../../firmware/shared/hex';
-import { type SerialRouter } from '../../firmware/protocol/ne1000/router';
-import { type FlashPartition } from '../../firmware/ports/flash';
-import { type KeyValueStore } from '../../firmware/ports/kv-store';
+import type { SerialRouter } from '../../firmware/protocol/ne1000/router';
+import type { FlashPartition } from '../../firmware/ports/flash';
+import type { KeyValueStore } from '../../firmware/ports/kv-store';
 import { parseRig } from '../sim/population';
-import { ConfigRefused, createVirtualPump, type VirtualPump } from '../sim/virtual-pump';
+import type { VirtualPump } from '../sim/virtual-pump';
+import { ConfigRefused, createVirtualPump } from '../sim/virtual-pump';
 import { MockFlash } from '../storage/flash-mock';
 import { MockKeyValueStore } from '../storage/kv-mock';
-import { type ImageSink } from './image-writes';
+import type { ImageSink } from './image-writes';
 
 /** The device's log partition: 128 KB of 4 KB blocks (firmware/app/partitions.csv). */
 export const FLASH_BYTES = 128 * 1024;

@@ -13,12 +13,15 @@ import { autoDetect } from '@serialport/bindings-cpp';
 import { parseDuration, parseFault, applyFault } from '../sim/faults';
 import { PumpSession } from '../cli/session';
 import { readKeyFile } from '../protocol/key-file';
-import { PumpBridge, type VirtualControls } from '../web/bridge';
+import type { VirtualControls } from '../web/bridge';
+import { PumpBridge } from '../web/bridge';
 import { paceText } from '../web/pace';
-import { DEFAULT_HTTP_PORT, DEFAULT_LISTEN, isLoopback, startDashboard, type Dashboard } from '../web/server';
-import { BAUD, type VirtualBoard } from './board';
+import type { Dashboard } from '../web/server';
+import { DEFAULT_HTTP_PORT, DEFAULT_LISTEN, isLoopback, startDashboard } from '../web/server';
+import type { VirtualBoard } from './board';
+import { BAUD } from './board';
 import { BoardClock } from './clock-client';
-import { type BoardConsole } from './console';
+import type { BoardConsole } from './console';
 
 /** The fault buttons: id (host/sim/faults.ts syntax, applied now) and what the button says. */
 export const FAULT_BUTTONS = [
@@ -86,7 +89,7 @@ export async function startBoardDashboard(board: VirtualBoard, ui: BoardConsole,
   const o = { json: argv.includes('--json'), quiet: argv.includes('--quiet') };
   const machine = o.json || o.quiet;
   const say = (line: string): void => (machine ? void process.stdout.write(`${line}\n`) : ui.note(line));
-  let where;
+  let where: ReturnType<typeof dashboardAddress>;
   try {
     where = dashboardAddress(process.env, o.quiet);
   } catch (e) {

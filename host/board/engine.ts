@@ -3,12 +3,15 @@
 // asynchronous interface, so the board relays bytes and time the same way to either; the
 // replies are the same because the same core module answers on both.
 
-import { type PumpError } from '../../firmware/core/errors';
-import { type Role } from '../../firmware/protocol/auth';
-import { type VirtualPump } from '../sim/virtual-pump';
-import { startXsBoardWorker, type XsWorker } from '../xs/runner';
-import { BoardCore, type BoardCoreOptions, type KeyCommand, type StepResult } from './core';
-import { decodeImageWrite, type ImageSink } from './image-writes';
+import type { PumpError } from '../../firmware/core/errors';
+import type { Role } from '../../firmware/protocol/auth';
+import type { VirtualPump } from '../sim/virtual-pump';
+import type { XsWorker } from '../xs/runner';
+import { startXsBoardWorker } from '../xs/runner';
+import type { BoardCoreOptions, KeyCommand, StepResult } from './core';
+import { BoardCore } from './core';
+import type { ImageSink } from './image-writes';
+import { decodeImageWrite } from './image-writes';
 import { boardError } from '../errors/board';
 
 export type EngineName = 'node' | 'xs';

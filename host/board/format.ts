@@ -2,11 +2,11 @@
 // firmware events, the live status line and the header's description of a prescription and
 // syringe. Shared by the console (with a pty, and --no-port) and the options; no I/O.
 
-import { type PumpEvent } from '../../firmware/core/events';
-import { type Mechanics } from '../../firmware/core/mechanics';
-import { type Prescription } from '../../firmware/core/prescription';
+import type { PumpEvent } from '../../firmware/core/events';
+import type { Mechanics } from '../../firmware/core/mechanics';
+import type { Prescription } from '../../firmware/core/prescription';
 import { timeOfDay } from '../../firmware/core/schedule';
-import { type PumpStatus } from '../../firmware/core/status';
+import type { PumpStatus } from '../../firmware/core/status';
 import { doseUg, flToNl, formatTimeOfDay, MS_PER_DAY, MS_PER_HOUR, MS_PER_MINUTE, MS_PER_SECOND, nlPerDayToMlPerDay, nlPerDayToMlPerHour, nlToMl } from '../../firmware/core/units';
 
 /** The plain (non-terminal) status line: every simulated hour, or this many wall s if rarer. */

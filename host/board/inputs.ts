@@ -5,12 +5,14 @@
 
 import { readFileSync } from 'node:fs';
 import { formatError } from '../../firmware/core/errors';
-import { type DrugLibrary, readLibrary } from '../../firmware/core/library';
-import { type Mechanics, readMechanics } from '../../firmware/core/mechanics';
+import type { DrugLibrary } from '../../firmware/core/library';
+import { readLibrary } from '../../firmware/core/library';
+import type { Mechanics } from '../../firmware/core/mechanics';
+import { readMechanics } from '../../firmware/core/mechanics';
 import { mlToNl } from '../../firmware/core/units';
 import { checkPrescriptionText } from '../cli/prescription-file';
 import { readJsonFile, shown, unreadable } from '../json-file';
-import { type BoardCliOptions } from './options';
+import type { BoardCliOptions } from './options';
 import { boardError } from '../errors/board';
 
 function loadJson(what: string, file: string): unknown {

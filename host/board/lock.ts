@@ -41,7 +41,7 @@ function readLock(path: string): LockInfo | undefined {
 
 /** Removes a stale symlink; anything else at the path is refused. */
 export function clearStaleLink(path: string): void {
-  let st;
+  let st: ReturnType<typeof lstatSync>;
   try {
     st = lstatSync(path);
   } catch {

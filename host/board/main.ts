@@ -7,14 +7,16 @@ import { PROVISIONING_WINDOW_MS } from '../../firmware/protocol/auth';
 import { NE1000_LOADED } from '../../firmware/protocol/ne1000/delivery';
 import { ensureSocat } from '../serial/pty';
 import { attachBenchDevices } from './bench-devices';
-import { type BoardOptions, VirtualBoard } from './board';
+import type { BoardOptions } from './board';
+import { VirtualBoard } from './board';
 import { BoardConsole } from './console';
 import { startBoardDashboard } from './dashboard';
 import { formatElapsed } from './format';
 import { readInputs } from './inputs';
 import { NoPortRun } from './no-port';
 import { shown } from '../json-file';
-import { type BoardCliOptions, HELP, readBoardOptions } from './options';
+import type { BoardCliOptions } from './options';
+import { HELP, readBoardOptions } from './options';
 import { EXIT, HostError } from '../errors';
 
 /** The firmware side's options, the files checked with the firmware's own readers. */

@@ -5,15 +5,16 @@
 // reads the files (inputs.ts), the options (options.ts) and the errors are the board's.
 
 import { formatError } from '../../firmware/core/errors';
-import { type Mechanics } from '../../firmware/core/mechanics';
+import type { Mechanics } from '../../firmware/core/mechanics';
 import { doseUg, MS_PER_SECOND } from '../../firmware/core/units';
 import { shown } from '../json-file';
-import { ConfigRefused, createVirtualPump, type VirtualPump } from '../sim/virtual-pump';
+import type { VirtualPump } from '../sim/virtual-pump';
+import { ConfigRefused, createVirtualPump } from '../sim/virtual-pump';
 import { BoardConsole } from './console';
-import { type BoardSnapshot } from './core';
+import type { BoardSnapshot } from './core';
 import * as f from './format';
-import { type BoardInputs } from './inputs';
-import { type BoardCliOptions } from './options';
+import type { BoardInputs } from './inputs';
+import type { BoardCliOptions } from './options';
 import { Pacer } from './pacer';
 import { boardError } from '../errors/board';
 

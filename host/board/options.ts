@@ -7,12 +7,13 @@ import { parseArgs } from 'node:util';
 import { MS_PER_SECOND } from '../../firmware/core/units';
 import { parseDuration, parseFaults } from '../sim/faults';
 import { parseRig } from '../sim/population';
-import { type ClockMode } from './clock-control';
-import { type EngineName } from './engine';
-import { type BalanceProtocol } from '../balance/types';
+import type { ClockMode } from './clock-control';
+import type { EngineName } from './engine';
+import type { BalanceProtocol } from '../balance/types';
 import { BALANCE_CHOICES } from './bench-devices';
 import { parseTimeOfDay } from './format';
-import { EXIT, type ExitName, exitsUsedBy } from '../errors';
+import type { ExitName } from '../errors';
+import { EXIT, exitsUsedBy } from '../errors';
 import { BOARD_ERRORS, boardError } from '../errors/board';
 
 export const DEFAULT_LINK = '/tmp/pump-rig/ttyPUMP';
@@ -143,9 +144,8 @@ ${exitTable}
 const example = (name: string): string => fileURLToPath(new URL(`../../firmware/app/examples/${name}.example.json`, import.meta.url));
 
 export function readBoardOptions(argv: string[]): BoardCliOptions | 'help' {
-  let parsed;
-  try {
-    parsed = parseArgs({
+  const parse = () =>
+    parseArgs({
       args: argv,
       strict: true,
       allowPositionals: true,
@@ -178,6 +178,9 @@ export function readBoardOptions(argv: string[]): BoardCliOptions | 'help' {
         help: { type: 'boolean', short: 'h' },
       },
     });
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse();
   } catch (e) {
     throw boardError('USAGE', `${(e as Error).message}\nSee --help.`);
   }

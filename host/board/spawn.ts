@@ -2,9 +2,10 @@
 // the tests (host-tests/board-fixture.ts), pumpctl's end-to-end tests and the pty benchmark
 // use. No sleeps: it resolves on the line, rejects on an error line, an exit or the deadline.
 
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { type ReadyLine } from './console';
+import type { ReadyLine } from './console';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -75,7 +76,8 @@ export function spawnBoard(args: readonly string[], o: { timeoutMs?: number; env
         }
         if (j.kind === 'error') {
           clearTimeout(timer);
-          return reject(Object.assign(new Error(j.message ?? 'board error'), { exitCode: j.exitCode }));
+          reject(Object.assign(new Error(j.message ?? 'board error'), { exitCode: j.exitCode }));
+          return;
         }
       }
     };

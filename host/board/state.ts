@@ -20,10 +20,10 @@ import { closeSync, existsSync, fsyncSync, ftruncateSync, mkdirSync, openSync, r
 import { join } from 'node:path';
 import { crc32Hex, lineBytes } from '../../firmware/shared/crc';
 import { bytesToHex } from '../../firmware/shared/hex';
-import { type Role } from '../../firmware/protocol/auth';
+import type { Role } from '../../firmware/protocol/auth';
 import { KeyFileError, readKeyFile, ROLES, writeKeyFile } from '../protocol/key-file';
 import { FLASH_BLOCK, FLASH_BYTES } from './core';
-import { type ImageSink, type ImageWrite } from './image-writes';
+import type { ImageSink, ImageWrite } from './image-writes';
 import { boardError } from '../errors/board';
 
 /** nvs.log is folded into nvs.json once it is this long. */

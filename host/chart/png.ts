@@ -6,7 +6,8 @@
 
 import { createRequire } from 'node:module';
 import { Resvg } from '@resvg/resvg-js';
-import { CHART_FONT_FAMILY, type Chart } from './model';
+import type { Chart } from './model';
+import { CHART_FONT_FAMILY } from './model';
 import { renderSvg } from './svg';
 
 /** The one font file loaded: the face of CHART_FONT_FAMILY, the family svg.ts names. */

@@ -2,7 +2,8 @@
 // markers) that svg.ts writes out (and png.ts renders from that SVG). Deterministic: no clock,
 // no randomness, numbers formatted with fixed rules.
 
-import { type Axis, axisTitle, type Chart, PALETTE } from './model';
+import type { Axis, Chart } from './model';
+import { axisTitle, PALETTE } from './model';
 
 export type Primitive =
   | { readonly t: 'rect'; readonly x: number; readonly y: number; readonly w: number; readonly h: number; readonly fill: string }

@@ -2,8 +2,10 @@
 // series clipped to the plot area. Deterministic (fixed number formatting, no ids from
 // counters shared between calls).
 
-import { CHART_FONT_FAMILY, type Chart } from './model';
-import { CELL_H, layout, type Primitive } from './scene';
+import type { Chart } from './model';
+import { CHART_FONT_FAMILY } from './model';
+import type { Primitive } from './scene';
+import { CELL_H, layout } from './scene';
 
 function esc(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');

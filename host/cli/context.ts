@@ -3,11 +3,13 @@
 // document per command with --json.
 
 import { autoDetect } from '@serialport/bindings-cpp';
-import { type Role } from '../../firmware/protocol/auth';
-import { type Scheduler } from '../accuracy/interfaces';
-import { KeyFileError, keysFromEnv, readKeyFile, type RoleKeys } from '../protocol/key-file';
-import { type Binding } from '../serial/line-port';
-import { paint, type Paint } from './format';
+import type { Role } from '../../firmware/protocol/auth';
+import type { Scheduler } from '../accuracy/interfaces';
+import type { RoleKeys } from '../protocol/key-file';
+import { KeyFileError, keysFromEnv, readKeyFile } from '../protocol/key-file';
+import type { Binding } from '../serial/line-port';
+import type { Paint } from './format';
+import { paint } from './format';
 import { Progress } from './progress';
 import { PumpSession } from './session';
 import { cliError } from '../errors/pumpctl';

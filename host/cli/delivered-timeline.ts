@@ -7,7 +7,7 @@
 // pump's clock now, so the last partial hour and a bolus in it are drawn too. Pauses and alarm
 // stops come back as intervals, alarms as instants, for the chart to mark.
 
-import { type HistoryRecord } from './history';
+import type { HistoryRecord } from './history';
 
 export interface Stop {
   readonly fromS: number;

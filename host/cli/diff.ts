@@ -9,8 +9,9 @@ export interface Change {
 }
 
 function flatten(value: unknown, path: string, out: Map<string, string>): void {
-  if (Array.isArray(value)) value.forEach((v, i) => flatten(v, `${path}[${i}]`, out));
-  else if (value !== null && typeof value === 'object') for (const [k, v] of Object.entries(value)) flatten(v, path ? `${path}.${k}` : k, out);
+  if (Array.isArray(value)) {
+    for (const [i, v] of value.entries()) flatten(v, `${path}[${i}]`, out);
+  } else if (value !== null && typeof value === 'object') for (const [k, v] of Object.entries(value)) flatten(v, path ? `${path}.${k}` : k, out);
   else out.set(path, JSON.stringify(value));
 }
 

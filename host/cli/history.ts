@@ -6,8 +6,9 @@
 
 import { csvField as csvCell } from '../csv';
 import { crcOk } from '../protocol/codec';
-import { type Progress } from './progress';
-import { type PumpSession, retrying } from './session';
+import type { Progress } from './progress';
+import type { PumpSession } from './session';
+import { retrying } from './session';
 
 export interface HistoryRecord {
   readonly seq: number;

@@ -3,8 +3,10 @@
 // bands over the flat stretches they cause, alarms and boluses as marks, the hourly totals the
 // curve is held to as marks too.
 
-import { type Chart, renderPng, renderSvg, type Series } from '../chart';
-import { type DeliveredTimeline, type Stop, volumeAt } from './delivered-timeline';
+import type { Chart, Series } from '../chart';
+import { renderPng, renderSvg } from '../chart';
+import type { DeliveredTimeline, Stop } from './delivered-timeline';
+import { volumeAt } from './delivered-timeline';
 
 const H = 3600;
 

@@ -4,9 +4,11 @@
 // that field sits in the file.
 
 import { readFileSync } from 'node:fs';
-import { isMap, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
+import type { Node } from 'yaml';
+import { isMap, isSeq, LineCounter, parseDocument } from 'yaml';
 import { formatError } from '../../firmware/core/errors';
-import { type Prescription, readPrescription } from '../../firmware/core/prescription';
+import type { Prescription } from '../../firmware/core/prescription';
+import { readPrescription } from '../../firmware/core/prescription';
 import { misspeltField, parseDataText, unreadable } from '../json-file';
 import { cliError } from '../errors/pumpctl';
 

@@ -3,12 +3,13 @@
 // host/accuracy/ only see these interfaces; tests give a virtual clock through Io.clock.
 
 import library from '../../firmware/app/examples/library.example.json';
-import { type AccuracyPrescription, type PumpAlarm, type PumpControl, type PumpSnapshot, type Scheduler } from '../accuracy/interfaces';
-import { type DriverClock } from '../balance/types';
+import type { AccuracyPrescription, PumpAlarm, PumpControl, PumpSnapshot, Scheduler } from '../accuracy/interfaces';
+import type { DriverClock } from '../balance/types';
 import { readRunning, stage } from './commands/program';
 import { alarmViews, statusView } from './commands/status';
-import { type Context } from './context';
-import { BoardRestarted, type FullReply, type PumpSession, retrying } from './session';
+import type { Context } from './context';
+import type { FullReply, PumpSession } from './session';
+import { BoardRestarted, retrying } from './session';
 import { HostError } from '../errors';
 import { cliError } from '../errors/pumpctl';
 

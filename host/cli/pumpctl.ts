@@ -13,11 +13,12 @@ import { registerOcclusionTest } from './commands/occlusion-test';
 import { registerPlot } from './commands/plot';
 import { registerPorts } from './commands/ports';
 import { registerProgram } from './commands/program';
-import { type Act } from './commands/register';
+import type { Act } from './commands/register';
 import { registerServe } from './commands/serve';
 import { registerStation } from './commands/station';
 import { registerStatus } from './commands/status';
-import { Context, type GlobalOptions, type Io } from './context';
+import type { GlobalOptions, Io } from './context';
+import { Context } from './context';
 import { EXIT, HostError } from '../errors';
 
 export const REGISTER = [

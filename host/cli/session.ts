@@ -7,12 +7,15 @@
 // its socat lives on) is waited for the same --reconnect time. The clock is injectable, so the
 // waits are tested in virtual time.
 
-import { type Role } from '../../firmware/protocol/auth';
+import type { Role } from '../../firmware/protocol/auth';
 import { PROTOCOL_VERSION } from '../../firmware/protocol/schema';
-import { AuthClient, type HostSession, macFor, systemEntropy } from '../protocol/auth-client';
-import { buildFrame, crcOk, parseEvent, parseReply, type EventLine, type Reply } from '../protocol/codec';
-import { type RoleKeys } from '../protocol/key-file';
-import { type Binding, type LinePort, openLinePort, type OpenOptions, SerialError } from '../serial/line-port';
+import type { HostSession } from '../protocol/auth-client';
+import { AuthClient, macFor, systemEntropy } from '../protocol/auth-client';
+import type { EventLine, Reply } from '../protocol/codec';
+import { buildFrame, crcOk, parseEvent, parseReply } from '../protocol/codec';
+import type { RoleKeys } from '../protocol/key-file';
+import type { Binding, LinePort, OpenOptions } from '../serial/line-port';
+import { openLinePort, SerialError } from '../serial/line-port';
 import { cliError } from '../errors/pumpctl';
 
 export interface SessionOptions {
@@ -134,7 +137,8 @@ export class PumpSession {
   }
 
   #sendOnce(command: string, args: readonly (string | number)[]): Promise<FullReply> {
-    const seq = (this.#seq = (this.#seq % 65_535) + 1);
+    this.#seq = (this.#seq % 65_535) + 1;
+    const seq = this.#seq;
     const f = buildFrame(seq, command, args);
     const frame = (): string => f.withMac(this.#session ? macFor(this.#session.ks, this.#session.sid, f.signed) : undefined);
     return this.#exchange(frame, seq);
@@ -282,7 +286,7 @@ export class PumpSession {
       try {
         this.#port = await (this.#o.openPort ?? openLinePort)(this.#o.path, { baud: this.#o.baud, binding: this.#o.binding });
         break;
-      } catch (e) {
+      } catch (_e) {
         if (this.#timers.now() >= deadline) throw cliError('DISCONNECTED', `${cause.message}, and ${this.#o.path} did not come back within ${seconds} s`);
         await this.#timers.sleep(250); // polling a device node that is not there yet
       }

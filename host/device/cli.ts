@@ -15,12 +15,16 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { parseArgs as nodeParseArgs, type ParseArgsConfig } from 'node:util';
-import { type RollupOptions, rollup } from 'rollup';
+import type { ParseArgsConfig } from 'node:util';
+import { parseArgs as nodeParseArgs } from 'node:util';
+import type { RollupOptions } from 'rollup';
+import { rollup } from 'rollup';
 import { runFlashImage } from './flash-cli';
-import { checkToolchain, type Env } from './toolchain';
+import type { Env } from './toolchain';
+import { checkToolchain } from './toolchain';
 import { EXIT } from '../errors';
-import { DEVICE_ERRORS, type DeviceProblem, formatDeviceProblem } from '../errors/device';
+import type { DeviceProblem } from '../errors/device';
+import { DEVICE_ERRORS, formatDeviceProblem } from '../errors/device';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 

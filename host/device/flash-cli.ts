@@ -3,9 +3,11 @@
 // log, and the numbered error with what to do when something fails.
 
 import { flashImage } from './flasher';
-import { openSerialPort, type WebSerialAdapter } from './web-serial';
+import type { WebSerialAdapter } from './web-serial';
+import { openSerialPort } from './web-serial';
 import { EXIT } from '../errors';
-import { DEVICE_ERRORS, type DeviceProblem, formatDeviceProblem } from '../errors/device';
+import type { DeviceProblem } from '../errors/device';
+import { DEVICE_ERRORS, formatDeviceProblem } from '../errors/device';
 
 export interface FlashCliIo {
   out(text: string): void;

@@ -10,10 +10,12 @@
 // hex string against the hex of the ROM's ASCII answer, which never matches.
 
 import { createHash } from 'node:crypto';
-import { ESPError, ESPLoader, type IEspLoaderTerminal, Transport } from 'esptool-js';
-import { type FlashImage, readImage } from './image';
+import type { IEspLoaderTerminal } from 'esptool-js';
+import { ESPError, ESPLoader, Transport } from 'esptool-js';
+import type { FlashImage } from './image';
+import { readImage } from './image';
 import type { WebSerialAdapter } from './web-serial';
-import { type DeviceProblem } from '../errors/device';
+import type { DeviceProblem } from '../errors/device';
 
 export interface FlashOptions {
   /** Baud rate after connecting (the ROM starts at 115200). Default 921600. */

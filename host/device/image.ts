@@ -12,7 +12,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { type DeviceProblem } from '../errors/device';
+import type { DeviceProblem } from '../errors/device';
 
 /** esptool's chip ids, as written at byte 12 of every image header (esp_image_header_t.chip_id). */
 export const CHIP_IDS: Readonly<Record<number, string>> = { 0: 'ESP32', 2: 'ESP32-S2', 5: 'ESP32-C3', 9: 'ESP32-S3', 12: 'ESP32-C2', 13: 'ESP32-C6', 16: 'ESP32-H2' };

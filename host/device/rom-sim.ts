@@ -54,7 +54,6 @@ export class RomSimulator {
         this.rx = [];
         this.inFrame = true;
       } else if (!this.inFrame) {
-        continue;
       } else if (this.escape) {
         this.rx.push(b === 0xdc ? 0xc0 : b === 0xdd ? 0xdb : b);
         this.escape = false;

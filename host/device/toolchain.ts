@@ -5,7 +5,7 @@
 
 import { existsSync } from 'node:fs';
 import { delimiter, isAbsolute, join } from 'node:path';
-import { type DeviceProblem } from '../errors/device';
+import type { DeviceProblem } from '../errors/device';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 

@@ -8,7 +8,7 @@
 // on one it fails: only esptool-js's `no_reset` entry works there, and on a board without the
 // auto-reset circuit (hold BOOT, tap EN).
 
-import { type Duplex } from 'node:stream';
+import type { Duplex } from 'node:stream';
 import { ReadableStream, WritableStream } from 'node:stream/web';
 
 /** What the adapter needs from the Node side: a duplex, plus the modem-line and baud calls a serial port has. */

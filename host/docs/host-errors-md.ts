@@ -4,7 +4,8 @@
 // between the marker lines `<!-- host-errors:ID -->` and `<!-- /host-errors -->`.
 // `npm run docs` writes them; host-tests/docs.test.ts fails when a committed one differs.
 
-import { ERROR_RANGES, type ErrorRange, EXIT_STATUSES, type ExitName, exitsUsedBy, type HostErrorSpec } from '../errors';
+import type { ErrorRange, ExitName, HostErrorSpec } from '../errors';
+import { ERROR_RANGES, EXIT_STATUSES, exitsUsedBy } from '../errors';
 
 /** The docs that hold a generated error section, and which ranges each one shows. */
 export const ERROR_SECTIONS: Readonly<Record<string, readonly ErrorRange['id'][]>> = {

@@ -8,7 +8,8 @@ import mechanics from '../../firmware/app/examples/mechanics.example.json';
 import prescription from '../../firmware/app/examples/prescription.example.json';
 import { ERRORS } from '../../firmware/core/errors';
 import { ROLES } from '../../firmware/protocol/auth';
-import { type Access, type ArgSpec, COMMANDS, type CommandSpec, RANK } from '../../firmware/protocol/schema';
+import type { Access, ArgSpec, CommandSpec } from '../../firmware/protocol/schema';
+import { COMMANDS, RANK } from '../../firmware/protocol/schema';
 import { createLinkedPump } from '../protocol/virtual-link';
 
 const HOUR = 3_600_000;

@@ -3,7 +3,8 @@
 // host's AuthClient with fixed nonces, and the generator refuses to print an exchange that
 // either side would reject, so the document shows what the code does.
 
-import { Auth, type Entropy, MemoryKeyStore } from '../../firmware/protocol/auth';
+import type { Entropy } from '../../firmware/protocol/auth';
+import { Auth, MemoryKeyStore } from '../../firmware/protocol/auth';
 import { sessionKey } from '../protocol/digest-noble';
 import { nobleDigest } from '../protocol/digest-noble';
 import { crc16Hex } from '../../firmware/shared/crc';

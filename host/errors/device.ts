@@ -4,7 +4,8 @@
 // happen on the pump. Each has its own exit status (exit.ts) so a script can tell them apart.
 // docs/flashing.md lists them (generated, host/docs/host-errors-md.ts).
 
-import { errorTable, type HostErrorSpec } from './host-error';
+import type { HostErrorSpec } from './host-error';
+import { errorTable } from './host-error';
 
 /** The SDK version this project is built and checked with, and the ESP-IDF that SDK expects. */
 export const SDK_VERSION = '8.2.3';

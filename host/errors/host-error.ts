@@ -2,7 +2,8 @@
 // the one error class the host tools throw. The tables are one file per range beside this one
 // (pumpctl.ts, board.ts, device.ts, station.ts, balance.ts); index.ts gathers them.
 
-import { EXIT, type ExitName } from './exit';
+import type { ExitName } from './exit';
+import { EXIT } from './exit';
 
 export interface HostErrorSpec {
   readonly code: number;

@@ -5,8 +5,10 @@
 import { BALANCE_ERRORS } from './balance';
 import { BOARD_ERRORS } from './board';
 import { DEVICE_ERRORS } from './device';
-import { EXIT_STATUSES, type ExitName } from './exit';
-import { type ErrorRecord, HostError, type HostErrorSpec } from './host-error';
+import type { ExitName } from './exit';
+import { EXIT_STATUSES } from './exit';
+import type { ErrorRecord, HostErrorSpec } from './host-error';
+import { HostError } from './host-error';
 import { PUMPCTL_ERRORS } from './pumpctl';
 import { STATION_ERRORS } from './station';
 

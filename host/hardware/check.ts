@@ -3,7 +3,8 @@
 // constraints and the wiring description, the firmware's boardPin() requests against the map,
 // and pin numbers written in docs and manifest.json against the map.
 
-import { type Board, boardNames, CHIP_LISTS, type Chip, DIRECTIONS, type Hardware, headerPosition, type Pin, type Signal } from './model';
+import type { Board, CHIP_LISTS, Chip, Hardware, Pin, Signal } from './model';
+import { boardNames, DIRECTIONS, headerPosition } from './model';
 
 export interface SourceFile {
   readonly path: string;

@@ -4,7 +4,8 @@
 // below. `npm run docs` writes hardware/wiring.svg (the first board in pinmap.json, the DevKitC)
 // and hardware/wiring-<board>.svg for the others; a test regenerates them and compares bytes.
 
-import { boardNames, fitFor, type Hardware, HARDWARE, headerPosition, signalNames } from './model';
+import type { Hardware } from './model';
+import { boardNames, fitFor, HARDWARE, headerPosition, signalNames } from './model';
 
 const WIDTH = 1040;
 const BOARD_X = 30;

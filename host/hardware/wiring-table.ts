@@ -2,7 +2,8 @@
 // hardware/wiring.json (`npm run docs`): it replaces everything between the two marker lines,
 // and a test fails when the committed README differs from what this renders.
 
-import { boardNames, type Hardware, HARDWARE, headerPosition, signalNames } from './model';
+import type { Hardware } from './model';
+import { boardNames, HARDWARE, headerPosition, signalNames } from './model';
 
 export const TABLE_BEGIN = '<!-- wiring-table:begin (generated from hardware/pinmap.json and hardware/wiring.json by `npm run docs`; do not edit) -->';
 export const TABLE_END = '<!-- wiring-table:end -->';

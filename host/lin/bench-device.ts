@@ -21,7 +21,7 @@
 // simulated hour, or one more signed command, costs. The last line is a JSON summary the
 // harness checks (still running, no alarm, every command answered OK).
 
-import { type Controller } from '../../firmware/app/controller';
+import type { Controller } from '../../firmware/app/controller';
 import { nativeDigest } from '../../firmware/drivers/digest-native';
 import { authProofWith, frameMacWith, NONCE_BYTES, sessionKeyWith } from '../../firmware/protocol/auth';
 import { withCrc } from '../../firmware/protocol/frame';

@@ -4,7 +4,8 @@
 // codec), so host and pump cannot compute different bytes. No Node APIs.
 
 import { randomBytes } from '@noble/hashes/utils.js';
-import { type Entropy, NONCE_BYTES, type Role } from '../../firmware/protocol/auth';
+import type { Entropy, Role } from '../../firmware/protocol/auth';
+import { NONCE_BYTES } from '../../firmware/protocol/auth';
 import { authProofHex, deviceProofHex, frameMacHex, sessionKey } from './digest-noble';
 import { bytesToHex, equalHex } from '../../firmware/shared/hex';
 

@@ -4,9 +4,11 @@
 
 import { crc32Hex } from '../../firmware/shared/crc';
 import { jsonBytes } from '../../firmware/storage/records';
-import { type Entropy, type Role } from '../../firmware/protocol/auth';
-import { AuthClient, type HostSession, macFor, systemEntropy } from './auth-client';
-import { buildFrame, parseReply, type Reply, toBase64 } from './codec';
+import type { Entropy, Role } from '../../firmware/protocol/auth';
+import type { HostSession } from './auth-client';
+import { AuthClient, macFor, systemEntropy } from './auth-client';
+import type { Reply } from './codec';
+import { buildFrame, parseReply, toBase64 } from './codec';
 
 /** Sends one line, returns the lines the pump answered with. */
 export type Transport = (line: string) => string[];

@@ -6,8 +6,9 @@
 
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { authProofWith, deviceProofWith, frameMacWith, hmacTextWith, type Role, sessionKeyWith } from '../../firmware/protocol/auth';
-import { type Digest } from '../../firmware/ports/digest';
+import type { Role } from '../../firmware/protocol/auth';
+import { authProofWith, deviceProofWith, frameMacWith, hmacTextWith, sessionKeyWith } from '../../firmware/protocol/auth';
+import type { Digest } from '../../firmware/ports/digest';
 
 export const nobleDigest: Digest = {
   sha256: (data: Uint8Array): Uint8Array => sha256(data),

@@ -6,7 +6,8 @@
 // several frames in one burst, random bytes - while the virtual clock moves between them.
 // Everything is drawn from one seeded PRNG: a seed replays the run exactly.
 
-import { type Role, ROLES } from '../../firmware/protocol/auth';
+import type { Role } from '../../firmware/protocol/auth';
+import { ROLES } from '../../firmware/protocol/auth';
 import { crc16Hex, lineBytes } from '../../firmware/shared/crc';
 import { withCrc } from '../../firmware/protocol/frame';
 import { bytesToHex } from '../../firmware/shared/hex';
@@ -15,7 +16,8 @@ import { Prng } from '../sim/prng';
 import { AuthClient } from './auth-client';
 import { stagingFrames } from './client';
 import { parseReply } from './codec';
-import { macOf, type SessionModel } from './fuzz-oracle';
+import type { SessionModel } from './fuzz-oracle';
+import { macOf } from './fuzz-oracle';
 import { FUZZ_RX } from './fuzz-state';
 import { exampleKey } from './virtual-link';
 

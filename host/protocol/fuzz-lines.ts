@@ -5,7 +5,8 @@
 // firmware code used is the CRC-16 and the command table, which define the format.
 
 import { crc16Hex } from '../../firmware/shared/crc';
-import { commandSpec, type CommandSpec } from '../../firmware/protocol/schema';
+import type { CommandSpec } from '../../firmware/protocol/schema';
+import { commandSpec } from '../../firmware/protocol/schema';
 
 /** Longest line text: 120 bytes with its line end. */
 const MAX_CHARS = 119;

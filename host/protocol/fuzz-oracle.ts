@@ -8,11 +8,12 @@
 // arguments (it is answered). The oracle never asks the pump under attack; its twin, fed only
 // what passes here, is the reference state.
 
-import { type Role } from '../../firmware/protocol/auth';
+import type { Role } from '../../firmware/protocol/auth';
 import { SESSION_IDLE_MS, SESSION_MAX_MS } from '../../firmware/protocol/auth';
 import { RANK } from '../../firmware/protocol/schema';
-import { type HostSession, macFor } from './auth-client';
-import { type ModelFrame } from './fuzz-lines';
+import type { HostSession } from './auth-client';
+import { macFor } from './auth-client';
+import type { ModelFrame } from './fuzz-lines';
 
 export interface ModelSession {
   readonly host: HostSession;

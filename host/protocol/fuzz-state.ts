@@ -6,12 +6,13 @@
 // prescription, mechanics and settings, keys, sessions (role, last sequence number, times), the
 // AUTH lockout, every NVS record and the newest log record.
 
-import { type Role } from '../../firmware/protocol/auth';
-import { type KeyValueStore } from '../../firmware/ports/kv-store';
+import type { Role } from '../../firmware/protocol/auth';
+import type { KeyValueStore } from '../../firmware/ports/kv-store';
 import { bytesToHex } from '../../firmware/shared/hex';
 import { MockFlash } from '../storage/flash-mock';
 import { MockKeyValueStore } from '../storage/kv-mock';
-import { createLinkedPump, type LinkedPump } from './virtual-link';
+import type { LinkedPump } from './virtual-link';
+import { createLinkedPump } from './virtual-link';
 
 export const FUZZ_RX = {
   name: 'fuzz',

@@ -18,11 +18,14 @@
 import { physicalPresence } from '../../firmware/app/security';
 import { lineBytes } from '../../firmware/shared/crc';
 import { bytesToHex } from '../../firmware/shared/hex';
-import { FuzzHost, type HostCounts } from './fuzz-host';
+import type { HostCounts } from './fuzz-host';
+import { FuzzHost } from './fuzz-host';
 import { LineModel, readModelFrame } from './fuzz-lines';
 import { SessionModel } from './fuzz-oracle';
-import { type FuzzPump, fuzzPump, pumpState } from './fuzz-state';
-import { exampleKey, type LinkedPump } from './virtual-link';
+import type { FuzzPump } from './fuzz-state';
+import { fuzzPump, pumpState } from './fuzz-state';
+import type { LinkedPump } from './virtual-link';
+import { exampleKey } from './virtual-link';
 
 export interface FuzzResult {
   /** Inputs written to the pump under attack (a write may hold several lines, or part of one). */

@@ -4,7 +4,7 @@
 // virtual board writes such a file for its generated keys; pumpctl reads it.
 
 import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { type Role } from '../../firmware/protocol/auth';
+import type { Role } from '../../firmware/protocol/auth';
 import { hexToBytes } from '../../firmware/shared/hex';
 
 export const ROLES: readonly Role[] = ['patient', 'clinician', 'service'];

@@ -8,7 +8,7 @@
 
 import { autoDetect } from '@serialport/bindings-cpp';
 import { SerialPortStream } from '@serialport/stream';
-import { type Binding } from '../serial/line-port';
+import type { Binding } from '../serial/line-port';
 
 const STX = 0x02;
 const ETX = 0x03;

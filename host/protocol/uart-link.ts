@@ -9,8 +9,10 @@ import { reason } from '../../firmware/core/events';
 import { Uart } from '../../firmware/drivers/uart';
 import { Auth, MemoryKeyStore } from '../../firmware/protocol/auth';
 import { ProtocolLink } from '../../firmware/protocol/link';
-import { createSerialLink, type SerialLink, type SerialLinkOptions } from '../sim/serial-mocks';
-import { createVirtualPump, type VirtualPump, type VirtualPumpOptions } from '../sim/virtual-pump';
+import type { SerialLink, SerialLinkOptions } from '../sim/serial-mocks';
+import { createSerialLink } from '../sim/serial-mocks';
+import type { VirtualPump, VirtualPumpOptions } from '../sim/virtual-pump';
+import { createVirtualPump } from '../sim/virtual-pump';
 import { exampleKey, seededEntropy } from './virtual-link';
 import { nobleDigest } from './digest-noble';
 

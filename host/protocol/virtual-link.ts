@@ -5,10 +5,12 @@
 import { FIRMWARE_VERSION } from '../../firmware/app/assemble';
 import { createAuth } from '../../firmware/app/security';
 import { nobleDigest } from './digest-noble';
-import { type Auth, type Entropy, MemoryKeyStore, type Role } from '../../firmware/protocol/auth';
+import type { Auth, Entropy, Role } from '../../firmware/protocol/auth';
+import { MemoryKeyStore } from '../../firmware/protocol/auth';
 import { lineBytes } from '../../firmware/shared/crc';
 import { ProtocolLink } from '../../firmware/protocol/link';
-import { createVirtualPump, type VirtualPump, type VirtualPumpOptions } from '../sim/virtual-pump';
+import type { VirtualPump, VirtualPumpOptions } from '../sim/virtual-pump';
+import { createVirtualPump } from '../sim/virtual-pump';
 import { Prng } from '../sim/prng';
 import { ProtocolClient } from './client';
 

@@ -4,7 +4,8 @@
 // as root), otherwise the error says exactly what to run. Every pair is torn down (socat
 // stopped, links removed) when the process exits or is signalled.
 
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { accessSync, constants, lstatSync, readlinkSync, unlinkSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { boardError } from '../errors/board';

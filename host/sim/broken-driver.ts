@@ -2,8 +2,8 @@
 // (VirtualPumpOptions.wrapStepper): the controller talks to the wrapper, while the rig still
 // counts what really reaches the STEP line. No Node APIs: bundled into XS too.
 
-import { type PulseStepper } from '../../firmware/drivers/pulse-stepper';
-import { type StepperPort } from '../../firmware/ports/stepper';
+import type { PulseStepper } from '../../firmware/drivers/pulse-stepper';
+import type { StepperPort } from '../../firmware/ports/stepper';
 
 /** The driver with some of its port overridden (`position` too, as a getter). */
 export function brokenDriver(patch: (d: PulseStepper) => Partial<StepperPort>): (d: PulseStepper) => StepperPort {

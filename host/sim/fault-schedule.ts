@@ -2,8 +2,9 @@
 // on the virtual clock or from the caller's own loop. No Node APIs (bundled into the XS engine
 // with host/sim).
 
-import { type TimerHandle } from '../../firmware/ports/timebase';
-import { applyFault, type Fault, type FaultTarget, parseFaults } from './faults';
+import type { TimerHandle } from '../../firmware/ports/timebase';
+import type { Fault, FaultTarget } from './faults';
+import { applyFault, parseFaults } from './faults';
 import { MAX_TIMER_INTERVAL_MS } from './virtual-clock';
 
 /** What the schedule needs of a clock (the VirtualClock fits). */

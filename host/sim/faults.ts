@@ -4,8 +4,8 @@
 // applies them on the virtual clock. Parsing never throws: a bad string comes back as a message
 // that quotes it and names the bad part. No Node APIs (bundled into the XS engine with host/sim).
 
-import { type LineFaults } from './line';
-import { type BatteryFaults, type DriveFaults, type FlowSensorFaults } from './sensor-models';
+import type { LineFaults } from './line';
+import type { BatteryFaults, DriveFaults, FlowSensorFaults } from './sensor-models';
 
 /** The parts a fault can act on; a scenario supplies those it has. */
 export interface FaultTarget {

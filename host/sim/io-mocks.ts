@@ -3,16 +3,7 @@
 // goes out on a PinBus with its virtual time, where the rig (and tests) listen. Inputs read what
 // PinBus.setInput last set, and call their onReadable on a matching edge. No Node imports.
 
-import {
-  type DigitalConstructor,
-  type DigitalInputConstructor,
-  type DigitalInputOptions,
-  type DigitalOutput,
-  type DigitalOutputOptions,
-  type PwmConstructor,
-  type PwmOptions,
-  type PwmOutput,
-} from '../../firmware/ports/io';
+import type { DigitalConstructor, DigitalInputConstructor, DigitalInputOptions, DigitalOutput, DigitalOutputOptions, PwmConstructor, PwmOptions, PwmOutput } from '../../firmware/ports/io';
 
 export type PinKind = 'digital' | 'pwm';
 

@@ -2,7 +2,7 @@
 // batch by pulse batch, dropping it while the motor is stalled. No Node APIs (bundled into the
 // XS engine with host/sim).
 
-import { type FluidLine } from './line';
+import type { FluidLine } from './line';
 
 /** What the line needs of the virtual rig (rig.ts's VirtualRig fits). */
 export interface PushSource {

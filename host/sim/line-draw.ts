@@ -4,7 +4,8 @@
 // the XS engine with host/sim).
 
 import { DownstreamSection } from './line-downstream';
-import { DEFAULT_COMPLIANCE_NL_PER_KPA, DEFAULT_TAU_MS, type FluidLineOptions } from './line-shapes';
+import type { FluidLineOptions } from './line-shapes';
+import { DEFAULT_COMPLIANCE_NL_PER_KPA, DEFAULT_TAU_MS } from './line-shapes';
 import { deriveSeed, expDet, lnDet, Prng } from './prng';
 
 /** A line as a bench engineer would describe it. */

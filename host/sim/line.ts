@@ -18,9 +18,10 @@
 import { BubbleQueue } from './line-air';
 import { DownstreamSection } from './line-downstream';
 import { LineLedger } from './line-ledger';
-import { DEFAULT_LINE, type FluidLineOptions, type LineFaults, type LineMark } from './line-shapes';
+import type { FluidLineOptions, LineFaults, LineMark } from './line-shapes';
+import { DEFAULT_LINE } from './line-shapes';
 import { expm1Det } from './prng';
-import { type PinchSection } from './valve';
+import type { PinchSection } from './valve';
 
 const FL_PER_NL = 1_000_000;
 /** fl per ms to nl per min. */

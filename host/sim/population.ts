@@ -3,12 +3,14 @@
 // on; plus named corner rigs put at the ranges' extremes. A pure function of the seed, so the
 // bench, the tests and `npm start -- --rig` build the same rig. No Node APIs (bundled into XS).
 
-import { type FluidLineOptions } from './line-shapes';
-import { drawLineSpec, LINE_DRAW_STREAM, LINE_RANGES, lineFor, type LineSpec } from './line-draw';
+import type { FluidLineOptions } from './line-shapes';
+import type { LineSpec } from './line-draw';
+import { drawLineSpec, LINE_DRAW_STREAM, LINE_RANGES, lineFor } from './line-draw';
 import { deriveSeed, Prng } from './prng';
-import { type RigMechanicsErrors } from './rig-mechanics';
+import type { RigMechanicsErrors } from './rig-mechanics';
 import { drawMechanicsErrors, MECHANICS_RANGES } from './rig-mechanics-draw';
-import { flowSensorErrorsFor, FLOW_SENSOR_RANGES, type FlowZeroErrors, SLF3S_0600F_FULL_SCALE_NL_PER_MIN } from './sensor-flow-errors';
+import type { FlowZeroErrors } from './sensor-flow-errors';
+import { flowSensorErrorsFor, FLOW_SENSOR_RANGES, SLF3S_0600F_FULL_SCALE_NL_PER_MIN } from './sensor-flow-errors';
 
 /** What a rig sets on the virtual pump (VirtualPumpOptions' fields of the same names). */
 export interface RigOptions {

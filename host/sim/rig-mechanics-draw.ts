@@ -3,7 +3,8 @@
 // docs/virtual-rig.md "## Mechanics" is the table of these. No Node APIs (bundled into XS).
 
 import { deriveSeed, Prng } from './prng';
-import { MECHANICS_STREAM, type RigMechanicsErrors } from './rig-mechanics';
+import type { RigMechanicsErrors } from './rig-mechanics';
+import { MECHANICS_STREAM } from './rig-mechanics';
 
 export interface MechanicsRange {
   readonly min: number;

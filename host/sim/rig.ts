@@ -5,9 +5,10 @@
 // (rig-mechanics.ts): then the plunger goes where that chain puts it. Line physics and sensors
 // hook onto `onPulses`. No Node.
 
-import { type Direction } from '../../firmware/ports/stepper';
-import { type MsSource, type PinBus, type PinKind } from './io-mocks';
-import { MechanicsTrain, type RigMechanicsOptions } from './rig-mechanics';
+import type { Direction } from '../../firmware/ports/stepper';
+import type { MsSource, PinBus, PinKind } from './io-mocks';
+import type { RigMechanicsOptions } from './rig-mechanics';
+import { MechanicsTrain } from './rig-mechanics';
 
 export interface RigPins {
   readonly step: number;

@@ -3,9 +3,9 @@
 // answering the bit-bang on PinBus pins. Each carries the fault switches tests need. No Node
 // imports: it is bundled into the XS engine later.
 
-import { type AnalogConstructor, type AnalogInput, type AnalogOptions, type I2cConstructor, type I2cDevice, type I2cOptions } from '../../firmware/ports/io';
-import { type TimerHandle, type TimerService } from '../../firmware/ports/timebase';
-import { type PinBus } from './io-mocks';
+import type { AnalogConstructor, AnalogInput, AnalogOptions, I2cConstructor, I2cDevice, I2cOptions } from '../../firmware/ports/io';
+import type { TimerHandle, TimerService } from '../../firmware/ports/timebase';
+import type { PinBus } from './io-mocks';
 
 // ---- I2C -------------------------------------------------------------------------------------
 
@@ -91,7 +91,7 @@ export class MockI2c implements I2cDevice {
 
   read(count: number): ArrayBuffer;
   read(into: Uint8Array): void;
-  read(countOrInto: number | Uint8Array): ArrayBuffer | void {
+  read(countOrInto: number | Uint8Array): ArrayBuffer | undefined {
     this.#check();
     const count = typeof countOrInto === 'number' ? countOrInto : countOrInto.length;
     const bytes = this.#bus.transact(this.address, 'read', (d) => d.read(count));

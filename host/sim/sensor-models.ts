@@ -4,9 +4,10 @@
 // to the device (unplugged, bad CRC, stuck) are plain booleans here for those mocks to apply.
 // No Node APIs, no Math.random: noise comes from prng.ts so Node and XS agree bit for bit.
 
-import { type FluidLine, type LineMark } from './line';
+import type { FluidLine, LineMark } from './line';
 import { deriveSeed, Prng } from './prng';
-import { type FlowZeroErrors, liquidTemperatureC, zeroErrorNlPerMin } from './sensor-flow-errors';
+import type { FlowZeroErrors } from './sensor-flow-errors';
+import { liquidTemperatureC, zeroErrorNlPerMin } from './sensor-flow-errors';
 
 const MS_PER_HOUR = 3_600_000;
 

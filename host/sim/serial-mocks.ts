@@ -5,8 +5,8 @@
 // onReadable/onWritable are posted like interrupt messages, never run inside a device call.
 // No Node imports: it is bundled into the XS engine later.
 
-import { type SerialConstructor, type SerialDevice, type SerialOptions } from '../../firmware/ports/io';
-import { type TimerService } from '../../firmware/ports/timebase';
+import type { SerialConstructor, SerialDevice, SerialOptions } from '../../firmware/ports/io';
+import type { TimerService } from '../../firmware/ports/timebase';
 
 /** Each hardware FIFO of the ESP32 UART. */
 export const FIFO_BYTES = 128;

@@ -4,8 +4,8 @@
 // downstream of the flow sensor, ahead of the line's occlusion, leak and disconnection points,
 // so closed it stops all of them and the free-flow source. No Node APIs (bundled into XS).
 
-import { type PinBus } from './io-mocks';
-import { type FluidLine } from './line';
+import type { PinBus } from './io-mocks';
+import type { FluidLine } from './line';
 
 const FL_PER_NL = 1_000_000;
 

@@ -5,8 +5,9 @@
 // as on the board (./late-timers.ts): a clock kinder than the ESP32 hides late-stop faults.
 
 import { TICK_MODULUS, toTick } from '../../firmware/core/ticks';
-import { type TickSource, type TimerHandle, type TimerService } from '../../firmware/ports/timebase';
-import { LateTimers, type LateTimerOptions } from './late-timers';
+import type { TickSource, TimerHandle, TimerService } from '../../firmware/ports/timebase';
+import type { LateTimerOptions } from './late-timers';
+import { LateTimers } from './late-timers';
 
 export type { LateTimerOptions, Stall } from './late-timers';
 

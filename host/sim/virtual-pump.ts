@@ -4,30 +4,36 @@
 // schedule. Tests, benchmarks and `npm start` all build the pump this way. No Node imports:
 // it is bundled into the XS engine later.
 
-import { assemble, HX711_MN_PER_COUNT, type Programming, type ProgrammingWiring } from '../../firmware/app/assemble';
+import type { Programming, ProgrammingWiring } from '../../firmware/app/assemble';
+import { assemble, HX711_MN_PER_COUNT } from '../../firmware/app/assemble';
 import { boardPin } from '../../firmware/app/board';
-import { type Controller, type ControllerConfig } from '../../firmware/app/controller';
-import { type FlashPartition } from '../../firmware/ports/flash';
-import { type KeyValueStore } from '../../firmware/ports/kv-store';
-import { type StepperPort } from '../../firmware/ports/stepper';
-import { Persistence } from '../../firmware/storage/persistence';
-import { formatError, type PumpError } from '../../firmware/core/errors';
-import { type PumpEvent } from '../../firmware/core/events';
+import type { Controller, ControllerConfig } from '../../firmware/app/controller';
+import type { FlashPartition } from '../../firmware/ports/flash';
+import type { KeyValueStore } from '../../firmware/ports/kv-store';
+import type { StepperPort } from '../../firmware/ports/stepper';
+import type { Persistence } from '../../firmware/storage/persistence';
+import type { PumpError } from '../../firmware/core/errors';
+import { formatError } from '../../firmware/core/errors';
+import type { PumpEvent } from '../../firmware/core/events';
 import { readMechanics } from '../../firmware/core/mechanics';
-import { type BuzzerLed } from '../../firmware/drivers/annunciator';
-import { type PulseStepper } from '../../firmware/drivers/pulse-stepper';
-import { type Sf06Flow } from '../../firmware/drivers/sf06-lf';
+import type { BuzzerLed } from '../../firmware/drivers/annunciator';
+import type { PulseStepper } from '../../firmware/drivers/pulse-stepper';
+import type { Sf06Flow } from '../../firmware/drivers/sf06-lf';
 import { FaultSchedule } from './fault-schedule';
 import { createIoMocks, PinBus } from './io-mocks';
-import { FluidLine, type FluidLineOptions } from './line';
+import type { FluidLineOptions } from './line';
+import { FluidLine } from './line';
 import { connectLine } from './line-connection';
 import { VirtualRig } from './rig';
-import { type RigMechanicsErrors, rigMechanicsFor } from './rig-mechanics';
-import { type FlowZeroErrors } from './sensor-flow-errors';
+import type { RigMechanicsErrors } from './rig-mechanics';
+import { rigMechanicsFor } from './rig-mechanics';
+import type { FlowZeroErrors } from './sensor-flow-errors';
 import { createAnalogMocks, Hx711Device, I2cBus, Sf06Device } from './sensor-mocks';
 import { BatteryModel, DriveFaultModel, FlowSensorModel, ForceModel } from './sensor-models';
-import { type PinchValveSpec, VirtualValve } from './valve';
-import { type LateTimerOptions, VirtualClock } from './virtual-clock';
+import type { PinchValveSpec } from './valve';
+import { VirtualValve } from './valve';
+import type { LateTimerOptions } from './virtual-clock';
+import { VirtualClock } from './virtual-clock';
 
 export interface VirtualPumpOptions extends ControllerConfig {
   /** Tick counter at start: start near 2^32 to cross the wrap early. */

@@ -7,7 +7,7 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { renderPng, renderSvg } from '../chart/index';
-import { type StationDb } from './db';
+import type { StationDb } from './db';
 import { boardHistory, driftChart } from './report';
 
 const cell = (v: unknown): string =>

@@ -6,12 +6,15 @@
 // could not be done (no answer, a port that will not open, a link that broke) an `error`.
 // flashImage reads no MAC, so a flashed board is recorded under the id given with --board id=.
 
-import { flashImage, type FlashOptions } from '../device/flasher';
+import type { FlashOptions } from '../device/flasher';
+import { flashImage } from '../device/flasher';
 import { readImage } from '../device/image';
-import { openSerialPort, type WebSerialAdapter } from '../device/web-serial';
-import { type StepResult } from './db';
+import type { WebSerialAdapter } from '../device/web-serial';
+import { openSerialPort } from '../device/web-serial';
+import type { StepResult } from './db';
 import { stationError } from '../errors/station';
-import { DEVICE_ERRORS, type DeviceErrorName, type DeviceProblem } from '../errors/device';
+import type { DeviceErrorName, DeviceProblem } from '../errors/device';
+import { DEVICE_ERRORS } from '../errors/device';
 
 export type FlashReport =
   | { readonly ok: true; readonly chip: string; readonly parts: readonly { readonly name: string; readonly address: number; readonly bytes: number; readonly md5: string }[] }
@@ -47,14 +50,17 @@ export function createFlasher(o: FlasherOptions = {}): Flasher {
     async flash({ port, image, onProgress }) {
       const names: string[] = [];
       let last = '';
-      let r;
+      let r: Awaited<ReturnType<typeof flashImage>>;
       try {
         r = await flashImage(open(port), image, {
           ...o.flash,
           onImage: (img) => names.push(...img.parts.map((p) => p.name)),
           progress: (part, sent, total) => {
             const text = `flashing ${names[part] ?? `part ${part + 1}`} ${total === 0 ? 100 : Math.floor((100 * sent) / total)} %`;
-            if (text !== last) onProgress?.((last = text));
+            if (text !== last) {
+              last = text;
+              onProgress?.(text);
+            }
           },
         });
       } catch (e) {

@@ -4,7 +4,8 @@
 
 import { chmodSync, existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { KeyFileError, readKeyFile, type RoleKeys } from '../protocol/key-file';
+import type { RoleKeys } from '../protocol/key-file';
+import { KeyFileError, readKeyFile } from '../protocol/key-file';
 import { stationError } from '../errors/station';
 
 export class KeyStore {

@@ -5,7 +5,7 @@
 
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
-import { type Tolerances } from '../accuracy/verdict';
+import type { Tolerances } from '../accuracy/verdict';
 import { stationError } from '../errors/station';
 
 export interface StationProfile {

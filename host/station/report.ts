@@ -2,9 +2,10 @@
 // verdict, everything as CSV (RFC 4180 quoting, so a note with a comma or a quote stays one
 // field), and one board's history with its calibration factor run by run: has it drifted?
 
-import { type Chart } from '../chart/index';
-import { type CsvValue, csvText } from '../csv';
-import { type StationDb } from './db';
+import type { Chart } from '../chart/index';
+import type { CsvValue } from '../csv';
+import { csvText } from '../csv';
+import type { StationDb } from './db';
 
 export interface BoardLatest {
   readonly board: string;

@@ -8,18 +8,20 @@
 
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Scheduler } from '../accuracy/interfaces';
-import { type StationDb, type StepResult } from './db';
-import { type Flasher, type FlashReport } from './flasher';
-import { type KeyStore } from './keystore';
-import { type LiveTable } from './live';
-import { type Operator } from './operator';
-import { type StationProfile } from './profile';
+import type { Scheduler } from '../accuracy/interfaces';
+import type { StationDb, StepResult } from './db';
+import type { Flasher, FlashReport } from './flasher';
+import type { KeyStore } from './keystore';
+import type { LiveTable } from './live';
+import type { Operator } from './operator';
+import type { StationProfile } from './profile';
 import { writeCertificate } from './certificate';
 import { accuracy, calibrate } from './steps-gravimetric';
 import { identify, provision, resumeService, selftest } from './steps-board';
-import { info, STEP_NAMES, type StepContext, type StepName, type StepOutcome } from './step-types';
-import { type BoardTarget, type LinkOptions, openBalance, schedulerFor } from './target';
+import type { StepContext, StepName, StepOutcome } from './step-types';
+import { info, STEP_NAMES } from './step-types';
+import type { BoardTarget, LinkOptions } from './target';
+import { openBalance, schedulerFor } from './target';
 import { HostError } from '../errors';
 
 export interface StationDeps {
@@ -120,7 +122,7 @@ export async function runBoard(t: BoardTarget, d: StationDeps): Promise<BoardOut
     flashed = r;
   }
   let clock: Awaited<ReturnType<typeof schedulerFor>> | undefined;
-  let id;
+  let id: Awaited<ReturnType<typeof identify>>;
   try {
     clock = await schedulerFor(t, d.link);
     id = await identify(t, d.link);
@@ -156,7 +158,10 @@ export async function runBoard(t: BoardTarget, d: StationDeps): Promise<BoardOut
     session: id.session,
     dir: run.dir,
     runId: run.runId,
-    balance: async () => (await (balance ??= openBalance(t, d.link, scheduler))).balance,
+    balance: async () => {
+      balance ??= openBalance(t, d.link, scheduler);
+      return (await balance).balance;
+    },
     phase: (p) => row({ phase: p }),
   };
   const closeAll = async (): Promise<void> => {

@@ -1,14 +1,14 @@
 // What a station step gets and gives back: the board's connections and the run's settings in,
 // a result with its measurements out (a row in `steps`, rows in `measurements`).
 
-import { type Scheduler } from '../accuracy/interfaces';
-import { type Balance } from '../balance/types';
-import { type PumpSession } from '../cli/session';
-import { type Measurement, type StepResult } from './db';
-import { type KeyStore } from './keystore';
-import { type Operator } from './operator';
-import { type StationProfile } from './profile';
-import { type BoardTarget, type LinkOptions } from './target';
+import type { Scheduler } from '../accuracy/interfaces';
+import type { Balance } from '../balance/types';
+import type { PumpSession } from '../cli/session';
+import type { Measurement, StepResult } from './db';
+import type { KeyStore } from './keystore';
+import type { Operator } from './operator';
+import type { StationProfile } from './profile';
+import type { BoardTarget, LinkOptions } from './target';
 
 export interface StepContext {
   readonly target: BoardTarget;

@@ -6,17 +6,20 @@
 // staying quiet while the part is exercised (docs/station.md says what each check does and
 // does not prove).
 
-import { type Role } from '../../firmware/protocol/auth';
+import type { Role } from '../../firmware/protocol/auth';
 import { PROTOCOL_VERSION } from '../../firmware/protocol/schema';
 import { provisionKeys } from '../cli/commands/keys';
 import { alarmViews, statusView } from '../cli/commands/status';
 import { SessionPump } from '../cli/pump-control';
-import { type PumpSession, retrying } from '../cli/session';
+import type { PumpSession } from '../cli/session';
+import { retrying } from '../cli/session';
 import { ROLES } from '../protocol/key-file';
-import { type Measurement } from './db';
+import type { Measurement } from './db';
 import { NoOperatorError } from './operator';
-import { info, judged, overall, type StepContext, type StepOutcome } from './step-types';
-import { type BoardTarget, type LinkOptions, openSession } from './target';
+import type { StepContext, StepOutcome } from './step-types';
+import { info, judged, overall } from './step-types';
+import type { BoardTarget, LinkOptions } from './target';
+import { openSession } from './target';
 import { HostError } from '../errors';
 import { stationError } from '../errors/station';
 

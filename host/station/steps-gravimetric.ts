@@ -10,9 +10,10 @@ import { writeAccuracyRun } from '../accuracy/run-folder';
 import { periods } from '../cli/commands/accuracy';
 import { SessionPump } from '../cli/pump-control';
 import { retrying } from '../cli/session';
-import { type Measurement } from './db';
+import type { Measurement } from './db';
 import { tolerancesOf } from './profile';
-import { info, judged, type StepContext, type StepOutcome } from './step-types';
+import type { StepContext, StepOutcome } from './step-types';
+import { info, judged } from './step-types';
 import { HostError } from '../errors';
 
 /** What a failed procedure says, with its number when it has one (E9xx balance, E8xx pumpctl). */
@@ -24,7 +25,7 @@ export async function calibrate(c: StepContext): Promise<StepOutcome> {
   const p = c.profile.calibration;
   const s = c.session;
   const beforeFl = Number((await retrying(() => s.query('INFO'))).fields['flPerMicrostep']);
-  let balance;
+  let balance: Awaited<ReturnType<typeof c.balance>>;
   try {
     balance = await c.balance();
   } catch (e) {
@@ -68,7 +69,7 @@ export async function calibrate(c: StepContext): Promise<StepOutcome> {
 
 export async function accuracy(c: StepContext): Promise<StepOutcome> {
   const p = c.profile.accuracy;
-  let balance;
+  let balance: Awaited<ReturnType<typeof c.balance>>;
   try {
     balance = await c.balance();
   } catch (e) {

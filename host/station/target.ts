@@ -2,14 +2,16 @@
 // clock for a virtual board), and the connections a run opens to it: a PumpSession (the same
 // one pumpctl's commands use), the balance driver, and the Scheduler the procedures run on.
 
-import { type Scheduler } from '../accuracy/interfaces';
-import { type BalanceProtocolChoice, BALANCE_PROTOCOLS, connectBalance } from '../balance/select';
-import { type Balance } from '../balance/types';
+import type { Scheduler } from '../accuracy/interfaces';
+import type { BalanceProtocolChoice } from '../balance/select';
+import { BALANCE_PROTOCOLS, connectBalance } from '../balance/select';
+import type { Balance } from '../balance/types';
 import { BoardClock, boardScheduler } from '../board/clock-client';
 import { driverClock, realScheduler } from '../cli/pump-control';
 import { PumpSession } from '../cli/session';
-import { type RoleKeys } from '../protocol/key-file';
-import { type Binding, type LinePort, openLinePort, SerialError } from '../serial/line-port';
+import type { RoleKeys } from '../protocol/key-file';
+import type { Binding, LinePort } from '../serial/line-port';
+import { openLinePort, SerialError } from '../serial/line-port';
 import { cliError } from '../errors/pumpctl';
 import { stationError } from '../errors/station';
 

@@ -7,9 +7,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawnBoard, type SpawnedBoard } from '../board/spawn';
+import type { SpawnedBoard } from '../board/spawn';
+import { spawnBoard } from '../board/spawn';
 import { CORNER_RIGS } from '../sim/population';
-import { type BoardTarget } from './target';
+import type { BoardTarget } from './target';
 
 export interface VirtualBatch {
   readonly targets: BoardTarget[];

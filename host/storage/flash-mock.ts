@@ -19,7 +19,7 @@
 // gives the two states the log must survive: a header damaged or gone over old records (cut
 // early), and an erased header over a half-erased body (cut late).
 
-import { type FlashPartition } from '../../firmware/ports/flash';
+import type { FlashPartition } from '../../firmware/ports/flash';
 
 /** Thrown by the write that the power cut stopped, and by every call until `reboot()`. */
 export class PowerCut extends Error {

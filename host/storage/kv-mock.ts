@@ -2,7 +2,7 @@
 // erases the key, then writes it, so a power cut in between leaves the key MISSING, not holding
 // its old value. Tests can cut the power at either step, or after any byte of a value. No Node APIs.
 
-import { type KeyValueStore } from '../../firmware/ports/kv-store';
+import type { KeyValueStore } from '../../firmware/ports/kv-store';
 import { PowerCut } from './flash-mock';
 
 export { PowerCut };

@@ -13,7 +13,8 @@
 
 import library from '../../firmware/app/examples/library.example.json';
 import { FlashLog, LOG_RECORD_OVERHEAD } from '../../firmware/storage/log';
-import { createVirtualPump, type VirtualPump, type VirtualPumpOptions } from '../sim/virtual-pump';
+import type { VirtualPump, VirtualPumpOptions } from '../sim/virtual-pump';
+import { createVirtualPump } from '../sim/virtual-pump';
 import { MockFlash } from './flash-mock';
 import { MockKeyValueStore } from './kv-mock';
 

@@ -8,9 +8,10 @@
 import { FAILURES_BEFORE_LOCK } from '../../firmware/protocol/auth';
 import { FlashLog } from '../../firmware/storage/log';
 import { decodeRecord } from '../../firmware/storage/log-records';
-import { type VirtualPump } from '../sim/virtual-pump';
-import { type MockFlash } from './flash-mock';
-import { authOf, contentsOf, type Entry, type TrueRecord } from './power-cut-journal';
+import type { VirtualPump } from '../sim/virtual-pump';
+import type { MockFlash } from './flash-mock';
+import type { Entry, TrueRecord } from './power-cut-journal';
+import { authOf, contentsOf } from './power-cut-journal';
 
 const DAY_MS = 86_400_000;
 

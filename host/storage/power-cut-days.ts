@@ -2,9 +2,9 @@
 // a day that writes to NVS or flash. Each step gets the virtual pump and the programming
 // link's Auth, wired as on the device (firmware/app/security.ts: its lockout kept in NVS).
 
-import { type Auth, type Role } from '../../firmware/protocol/auth';
+import type { Auth, Role } from '../../firmware/protocol/auth';
 import { authProofHex } from '../protocol/digest-noble';
-import { type VirtualPump, type VirtualPumpOptions } from '../sim/virtual-pump';
+import type { VirtualPump, VirtualPumpOptions } from '../sim/virtual-pump';
 import { exampleKey } from '../protocol/virtual-link';
 
 export interface DayContext {

@@ -7,13 +7,14 @@ import { createAuth } from '../../firmware/app/security';
 import { nobleDigest } from '../protocol/digest-noble';
 import { readPrescription } from '../../firmware/core/prescription';
 import { MemoryKeyStore } from '../../firmware/protocol/auth';
-import { type FlashPartition } from '../../firmware/ports/flash';
-import { FlashLog } from '../../firmware/storage/log';
-import { createVirtualPump, type VirtualPump, type VirtualPumpOptions } from '../sim/virtual-pump';
+import type { FlashPartition } from '../../firmware/ports/flash';
+import type { FlashLog } from '../../firmware/storage/log';
+import type { VirtualPump, VirtualPumpOptions } from '../sim/virtual-pump';
+import { createVirtualPump } from '../sim/virtual-pump';
 import { exampleKey, seededEntropy } from '../protocol/virtual-link';
 import { MockFlash } from './flash-mock';
 import { MockKeyValueStore } from './kv-mock';
-import { type DayStep } from './power-cut-days';
+import type { DayStep } from './power-cut-days';
 
 /** A flash partition that tells a listener about each write and erase before it happens. */
 class JournalingFlash implements FlashPartition {

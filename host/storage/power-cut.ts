@@ -22,12 +22,14 @@
 // booted once and counted once in `boots`.
 
 import { FlashLog } from '../../firmware/storage/log';
-import { createVirtualPump, type VirtualPumpOptions } from '../sim/virtual-pump';
+import type { VirtualPumpOptions } from '../sim/virtual-pump';
+import { createVirtualPump } from '../sim/virtual-pump';
 import { MockFlash, PowerCut } from './flash-mock';
-import { type MockKeyValueStore } from './kv-mock';
+import type { MockKeyValueStore } from './kv-mock';
 import { check, cutBolusProblems, loggedBoluses, lostRecords } from './power-cut-checks';
-import { type DayStep } from './power-cut-days';
-import { DEVICE_FLASH, type Entry, type FlashGeometry, recordDay } from './power-cut-journal';
+import type { DayStep } from './power-cut-days';
+import type { Entry, FlashGeometry } from './power-cut-journal';
+import { DEVICE_FLASH, recordDay } from './power-cut-journal';
 
 export { ALARM_DAY, BOLUS_DAY, DAY_OPTIONS, type DayStep, HOSPITAL_OPTIONS, REALISTIC_DAY } from './power-cut-days';
 export type { FlashGeometry } from './power-cut-journal';

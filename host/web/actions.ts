@@ -7,7 +7,7 @@
 
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { type Analysis } from '../accuracy/gravimetric';
+import type { Analysis } from '../accuracy/gravimetric';
 import { startupChart, trumpetChart } from '../accuracy/charts';
 import { renderSvg } from '../chart/index';
 import { ackOutcomes, ackText, change } from '../cli/commands/delivery';
@@ -16,11 +16,13 @@ import { alarmViews } from '../cli/commands/status';
 import { Context } from '../cli/context';
 import { diffPrescriptions } from '../cli/diff';
 import { ml } from '../cli/format';
-import { downloadHistory, historyCsv, type HistoryRecord } from '../cli/history';
+import type { HistoryRecord } from '../cli/history';
+import { downloadHistory, historyCsv } from '../cli/history';
 import { parsePrescriptionText } from '../cli/prescription-file';
-import { type PumpSession, retrying } from '../cli/session';
-import { type PumpBridge } from './bridge';
-import { type AccuracyView, type CheckResult, type HistoryRow, type PageMessage } from './messages';
+import type { PumpSession } from '../cli/session';
+import { retrying } from '../cli/session';
+import type { PumpBridge } from './bridge';
+import type { AccuracyView, CheckResult, HistoryRow, PageMessage } from './messages';
 import { cliError } from '../errors/pumpctl';
 
 const HOUR_MS = 3_600_000;

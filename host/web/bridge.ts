@@ -5,12 +5,14 @@
 // a time on the session (actions.ts). The keys stay here: a page asks for "bolus", and the
 // server logs in with the role the protocol needs for it.
 
-import { type EventLine } from '../protocol/codec';
-import { type RoleKeys } from '../protocol/key-file';
+import type { EventLine } from '../protocol/codec';
+import type { RoleKeys } from '../protocol/key-file';
 import { alarmViews, nextBasalText, nextBasalView, statusView } from '../cli/commands/status';
-import { type PumpSession, retrying } from '../cli/session';
-import { handleRequest, type PendingProgram } from './actions';
-import { type EventInfo, type PageMessage, type PumpStatus, type Sample, type ServerMessage, type VirtualInfo } from './messages';
+import type { PumpSession } from '../cli/session';
+import { retrying } from '../cli/session';
+import type { PendingProgram } from './actions';
+import { handleRequest } from './actions';
+import type { EventInfo, PageMessage, PumpStatus, Sample, ServerMessage, VirtualInfo } from './messages';
 import { HostError } from '../errors';
 
 /** The virtual board's demonstration controls, where the dashboard runs beside it (npm start). */

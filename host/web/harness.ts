@@ -4,11 +4,13 @@
 // playwright-core with a fresh profile. Nothing waits on the wall clock: lines from the board,
 // the clock socket's answers and page conditions.
 
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext } from 'playwright-core';
+import type { BrowserContext } from 'playwright-core';
+import { chromium } from 'playwright-core';
 import { BoardClock } from '../board/clock-client';
 import { ROOT } from '../board/spawn';
 

@@ -5,7 +5,7 @@
 // cannot open the WebSocket or read a response). The role keys never leave the server at all.
 
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { type IncomingMessage } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import { hostname } from 'node:os';
 import { isIP } from 'node:net';
 

@@ -3,13 +3,16 @@
 // (token, Host, Origin); the page is sent with a strict Content-Security-Policy, no caching and
 // no referrer (the token is in the URL). Listens on 127.0.0.1 unless told otherwise.
 
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer } from 'node:http';
 import { isIP } from 'node:net';
 import { gzipSync } from 'node:zlib';
-import { WebSocketServer, type WebSocket } from 'ws';
-import { buildPage, type BuiltPage } from './build-page';
-import { type PumpBridge } from './bridge';
-import { type PageMessage, type ServerMessage } from './messages';
+import type { WebSocket } from 'ws';
+import { WebSocketServer } from 'ws';
+import type { BuiltPage } from './build-page';
+import { buildPage } from './build-page';
+import type { PumpBridge } from './bridge';
+import type { PageMessage, ServerMessage } from './messages';
 import { checkRequest, newToken } from './security';
 import { cliError, PUMPCTL_ERRORS } from '../errors/pumpctl';
 

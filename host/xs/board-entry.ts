@@ -6,8 +6,10 @@
 // every NVS and flash write goes to the host through xsnap's issueCommand, which returns only
 // when the host has answered: the write is in the image file before it returns here.
 
-import { BoardCore, type BoardCoreOptions, type KeyCommand } from '../board/core';
-import { encodeImageWrite, type ImageSink } from '../board/image-writes';
+import type { BoardCoreOptions, KeyCommand } from '../board/core';
+import { BoardCore } from '../board/core';
+import type { ImageSink } from '../board/image-writes';
+import { encodeImageWrite } from '../board/image-writes';
 
 const decoder = new TextDecoder();
 const encoder = new TextEncoder();

@@ -19,7 +19,8 @@ import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { type OutputOptions, type RollupOptions, rollup } from 'rollup';
+import type { OutputOptions, RollupOptions } from 'rollup';
+import { rollup } from 'rollup';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 

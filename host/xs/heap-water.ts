@@ -31,9 +31,10 @@
 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Role } from '../../firmware/protocol/auth';
+import type { Role } from '../../firmware/protocol/auth';
 import { withCrc } from '../../firmware/protocol/frame';
-import { AuthClient, type HostSession, macFor } from '../protocol/auth-client';
+import type { HostSession } from '../protocol/auth-client';
+import { AuthClient, macFor } from '../protocol/auth-client';
 import { stagingFrames } from '../protocol/client';
 import { exampleKey } from '../protocol/virtual-link';
 import { bundleForXs } from './bundle';

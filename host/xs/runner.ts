@@ -17,13 +17,14 @@
 // reply; the runner hands the bytes to `onIssue` if set (the virtual board's write-through),
 // then answers with an empty `/`, always, so no call can hang the worker.
 
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync, readSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { type Readable, type Writable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import { bundleForXs } from './bundle';
-import { type Stream } from './scenarios';
+import type { Stream } from './scenarios';
 
 /** The worker's meter for one command (deterministic for `compute`). */
 export interface XsMeter {
@@ -162,7 +163,10 @@ export class XsWorker {
       return;
     }
     const p = this.pending.shift();
-    if (p === undefined) return this.fail(new Error(`unexpected reply from xsnap-worker: ${m.subarray(0, 80).toString('utf8')}`));
+    if (p === undefined) {
+      this.fail(new Error(`unexpected reply from xsnap-worker: ${m.subarray(0, 80).toString('utf8')}`));
+      return;
+    }
     if (kind === 0x2e /* . */) {
       const sep = m.indexOf(0x01);
       const meterText = m.subarray(1, sep < 0 ? m.length : sep).toString('utf8');

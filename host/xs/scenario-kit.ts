@@ -2,10 +2,11 @@
 // prescriptions, and the recorder that turns a run into a stream. No Node imports and nothing
 // from the host's own clock: no Date, no Math.random, no timers.
 
-import { type PumpEvent } from '../../firmware/core/events';
-import { type createVirtualPump as CreateVirtualPump, type VirtualPump } from '../sim/virtual-pump';
-import { type ProtocolClient } from '../protocol/client';
-import { createLinkedPump, exampleKey, type LinkedPump } from '../protocol/virtual-link';
+import type { PumpEvent } from '../../firmware/core/events';
+import type { createVirtualPump as CreateVirtualPump, VirtualPump } from '../sim/virtual-pump';
+import type { ProtocolClient } from '../protocol/client';
+import type { LinkedPump } from '../protocol/virtual-link';
+import { createLinkedPump, exampleKey } from '../protocol/virtual-link';
 
 /** What a scenario needs besides the pump factory (passed in so both engines share one copy). */
 export interface ScenarioLib {

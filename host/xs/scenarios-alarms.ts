@@ -2,7 +2,8 @@
 // loop, the dose guard. See scenarios.ts.
 
 import { runawayDriver } from '../sim/broken-driver';
-import { MIN, HOUR, RIG_30, RIG_10, PATIENT, continuous, Recorder, type Scenario } from './scenario-kit';
+import type { Scenario } from './scenario-kit';
+import { MIN, HOUR, RIG_30, RIG_10, PATIENT, continuous, Recorder } from './scenario-kit';
 
 export const ALARMS_SCENARIOS: Readonly<Record<string, Scenario>> = {
   /** An occlusion at 1 h at 1 mL/h: alarm, safe state, back-off; then release and acknowledge. */

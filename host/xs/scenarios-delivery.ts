@@ -4,7 +4,8 @@
 import { createLinkedPump } from '../protocol/virtual-link';
 import { MockFlash } from '../storage/flash-mock';
 import { MockKeyValueStore } from '../storage/kv-mock';
-import { MIN, HOUR, DAY, RIG_30, RIG_10, WATER, PATIENT, continuous, BAC_BOLUS, baclofen, Recorder, finalRow, type Scenario } from './scenario-kit';
+import type { Scenario } from './scenario-kit';
+import { MIN, HOUR, DAY, RIG_30, RIG_10, WATER, PATIENT, continuous, BAC_BOLUS, baclofen, Recorder, finalRow } from './scenario-kit';
 
 export const DELIVERY_SCENARIOS: Readonly<Record<string, Scenario>> = {
   /** 24 h at 1 mL/day, continuous. */

@@ -9,7 +9,8 @@ import { ControllerDelivery, NE1000_LOADED } from '../../firmware/protocol/ne100
 import { Ne1000Machine } from '../../firmware/protocol/ne1000/machine';
 import { safePacket, textBytes } from '../../firmware/protocol/ne1000/packets';
 import { defaultSettings } from '../../firmware/protocol/ne1000/settings';
-import { type Stream, S, MIN, HOUR, RIG_10, PATIENT, WATER, continuous, baclofen, eventRow, Recorder, PROTOCOL_ROUND, PROTOCOL_COMMANDS, finalRow, loggedIn, type Scenario } from './scenario-kit';
+import type { Stream, Scenario } from './scenario-kit';
+import { S, MIN, HOUR, RIG_10, PATIENT, WATER, continuous, baclofen, eventRow, Recorder, PROTOCOL_ROUND, PROTOCOL_COMMANDS, finalRow, loggedIn } from './scenario-kit';
 
 export const PROTOCOL_SCENARIOS: Readonly<Record<string, Scenario>> = {
   /** The protocol's setup: HELLO and AUTH (HMAC-SHA256 on both sides of the exchange). */

@@ -8,7 +8,7 @@
 // Noise comes from the rig's seeded PRNG. A later capability adds its scenarios to the file
 // for its kind (the shared rigs and recorder are in scenario-kit.ts).
 
-import { type Scenario } from './scenario-kit';
+import type { Scenario } from './scenario-kit';
 import { ALARMS_SCENARIOS } from './scenarios-alarms';
 import { DELIVERY_SCENARIOS } from './scenarios-delivery';
 import { PROTOCOL_SCENARIOS } from './scenarios-protocol';

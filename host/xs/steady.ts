@@ -25,7 +25,7 @@
 // Events go to no subscriber unless the link is on (it keeps the last 32 event lines, as on
 // the device): the loop alone is measured, not a history.
 
-import { type Controller } from '../../firmware/app/controller';
+import type { Controller } from '../../firmware/app/controller';
 import { nobleDigest } from '../protocol/digest-noble';
 import { ProtocolLink } from '../../firmware/protocol/link';
 import { exampleAuth, opened, PoolClock, QuietPin, QuietPwm, quietController } from './stub-io';

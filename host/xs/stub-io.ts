@@ -6,14 +6,15 @@
 // firmware's work; the clock's own bookkeeping (a scan of a handful of records per fire) is
 // counted too, where the device runs the SDK's timer service in C.
 
-import { createController, type Controller } from '../../firmware/app/controller';
+import type { Controller } from '../../firmware/app/controller';
+import { createController } from '../../firmware/app/controller';
 import library from '../../firmware/app/examples/library.example.json';
 import { TICK_MODULUS } from '../../firmware/core/ticks';
 import { PulseStepper } from '../../firmware/drivers/pulse-stepper';
-import { type Digest } from '../../firmware/ports/digest';
+import type { Digest } from '../../firmware/ports/digest';
 import { Auth, MemoryKeyStore, ROLES } from '../../firmware/protocol/auth';
 import { sensirionCrc8, Sf06Flow } from '../../firmware/drivers/sf06-lf';
-import { type TickSource, type TimerHandle, type TimerService } from '../../firmware/ports/timebase';
+import type { TickSource, TimerHandle, TimerService } from '../../firmware/ports/timebase';
 
 export const STALL_PIN = 5;
 
@@ -87,7 +88,10 @@ export class PoolClock implements TickSource, TimerService {
   set(callback: (timer: TimerHandle) => void, interval?: number, repeat?: number): TimerHandle {
     let t: ProbeTimer | undefined;
     for (let i = 0; i < this.#timers.length && t === undefined; i++) if (!this.#timers[i]!.live && this.#timers[i] !== this.#firing) t = this.#timers[i];
-    if (t === undefined) this.#timers.push((t = new ProbeTimer()));
+    if (t === undefined) {
+      t = new ProbeTimer();
+      this.#timers.push(t);
+    }
     t.callback = callback;
     t.dueMs = this.#nowMs + Math.max(0, Math.trunc(interval ?? 0));
     t.repeatMs = repeat === undefined || repeat === 0 ? 0 : Math.max(1, Math.trunc(repeat));
@@ -164,9 +168,11 @@ export function quietFlow(rateNlPerDay: number): Sf06Flow {
   });
   let i = 0;
   class QuietI2c {
-    read(into: number | Uint8Array): ArrayBuffer | void {
+    read(into: number | Uint8Array): ArrayBuffer | undefined {
       if (typeof into === 'number') throw new Error('steady: the SF06 driver should read into its own buffer');
-      into.set(frames[(i ^= 1)]!);
+      i ^= 1;
+      into.set(frames[i]!);
+      return undefined;
     }
     write(): void {}
     close(): void {}
@@ -209,8 +215,14 @@ export function quietController(clock: PoolClock, rateNlPerDay: number, microste
  */
 export function exampleAuth(digest: Digest, seed: number): Auth {
   const keys = new MemoryKeyStore();
-  ROLES.forEach((role, i) => keys.set(role, new Uint8Array(32).fill(0x11 * (i + 1))));
+  for (const [i, role] of ROLES.entries()) keys.set(role, new Uint8Array(32).fill(0x11 * (i + 1)));
   let state = seed;
-  const entropy = { bytes: (n: number): Uint8Array => Uint8Array.from({ length: n }, () => (state = (state * 1_103_515_245 + 12_345) >>> 0) >>> 24) };
+  const entropy = {
+    bytes: (n: number): Uint8Array =>
+      Uint8Array.from({ length: n }, () => {
+        state = (state * 1_103_515_245 + 12_345) >>> 0;
+        return state >>> 24;
+      }),
+  };
   return new Auth({ entropy, digest, keys });
 }

@@ -5,12 +5,13 @@
 // (the engine stops it to the microstep, with no timer of its own here), no target is a
 // continuous rate. Why this and not a clinician bolus: docs/ne1000.md.
 
-import { type PumpControl } from '../pump-control';
-import { ALARMS, type AlarmName } from '../../core/alarms';
-import { type PumpError } from '../../core/errors';
+import type { PumpControl } from '../pump-control';
+import type { AlarmName } from '../../core/alarms';
+import { ALARMS } from '../../core/alarms';
+import type { PumpError } from '../../core/errors';
 import { MAX_VOLUME_NL } from '../../core/prescription';
 import { MS_PER_DAY } from '../../core/units';
-import { type NeDelivery, type NeLimits, type PumpView, type Refusal } from './machine';
+import type { NeDelivery, NeLimits, PumpView, Refusal } from './machine';
 
 /** The library entry NE-1000 mode may run, and nothing else: water on the bench. */
 export const BENCH_DRUG = 'water-bench';

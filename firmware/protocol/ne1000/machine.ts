@@ -4,10 +4,14 @@
 // virtual time. What it answers and why is in docs/ne1000.md; the manual is NE-1000 user
 // manual 1200-01, section 10 (RS-232), with the NE-500 OEM manual for the command details.
 
-import { parseCommand, type NeCommand } from './command';
-import { basicReply, type Packet, PacketReader, safePacket } from './packets';
-import { formatMilli, nlToMilli, parseFloatMilli, RATE_UNITS, type RateUnits, rateNlPerDay, volumeNl, type VolumeUnits } from './numbers';
-import { BAUDS, type NeSettings, TRIGGERS } from './settings';
+import type { NeCommand } from './command';
+import { parseCommand } from './command';
+import type { Packet } from './packets';
+import { basicReply, PacketReader, safePacket } from './packets';
+import type { RateUnits, VolumeUnits } from './numbers';
+import { formatMilli, nlToMilli, parseFloatMilli, RATE_UNITS, rateNlPerDay, volumeNl } from './numbers';
+import type { NeSettings } from './settings';
+import { BAUDS, TRIGGERS } from './settings';
 
 /** What the machine reads of the pump at each command. */
 export interface PumpView {

@@ -3,8 +3,10 @@
 // power cycles (settings.ts). Off on a new board and whenever the record cannot be read, so a
 // damaged record can only ever bring back the native, authenticated protocol.
 
-import { type RecordStore, jsonBytes, parseJsonBytes } from '../../storage/records';
-import { type NeSettings, readSettings } from './settings';
+import type { RecordStore } from '../../storage/records';
+import { jsonBytes, parseJsonBytes } from '../../storage/records';
+import type { NeSettings } from './settings';
+import { readSettings } from './settings';
 
 const NAME = 'ne1000';
 const VERSION = 1;

@@ -5,14 +5,16 @@
 // boot turns it off. Entering or leaving stops delivery: an NE-1000 starts stopped, and a
 // native session starts from a pump that runs nothing an NE client asked for.
 
-import { type PumpControl } from '../pump-control';
-import { fail, ok, pumpError, type Result } from '../../core/errors';
-import { type TimerHandle, type TimerService } from '../../ports/timebase';
-import { type RecordStore } from '../../storage/records';
-import { type ProtocolLink } from '../link';
+import type { PumpControl } from '../pump-control';
+import type { Result } from '../../core/errors';
+import { fail, ok, pumpError } from '../../core/errors';
+import type { TimerHandle, TimerService } from '../../ports/timebase';
+import type { RecordStore } from '../../storage/records';
+import type { ProtocolLink } from '../link';
 import { ControllerDelivery } from './delivery';
 import { Ne1000Machine } from './machine';
-import { type LinkMode, StoredNeMode } from './mode-record';
+import type { LinkMode } from './mode-record';
+import { StoredNeMode } from './mode-record';
 import { defaultSettings } from './settings';
 
 /** The UART's speed at boot: the NE mode's stored baud rate (`{}`: the driver's default). */

@@ -3,7 +3,8 @@
 // syringe diameter a client declared, and the accepted-but-idle set-up values. Safe mode is
 // not kept: every boot starts in basic mode, and a client turns safe mode on with SAF.
 
-import { defaultVolumeUnits, RATE_UNITS, type RateUnits, VOLUME_UNITS, type VolumeUnits } from './numbers';
+import type { RateUnits, VolumeUnits } from './numbers';
+import { defaultVolumeUnits, RATE_UNITS, VOLUME_UNITS } from './numbers';
 
 export const BAUDS = [19_200, 9_600, 2_400, 1_200, 300] as const;
 export const TRIGGERS = ['FT', 'FH', 'F2', 'LE', 'ST', 'T2', 'SP', 'P2', 'RL', 'RH', 'SL', 'SH'] as const;

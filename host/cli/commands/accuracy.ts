@@ -6,12 +6,13 @@
 import { IEC_WINDOWS_MIN } from '../../accuracy/gravimetric';
 import { runAccuracy } from '../../accuracy/run';
 import { writeAccuracyRun } from '../../accuracy/run-folder';
-import { type Tolerances } from '../../accuracy/verdict';
-import { type Context } from '../context';
+import type { Tolerances } from '../../accuracy/verdict';
+import type { Context } from '../context';
 import { duration, table } from '../format';
 import { runTime, SessionPump } from '../pump-control';
-import { balanceOptions, type BalanceCliOptions, evaporation, liveView, openBalance, recordedError, runDir, temperature, writing } from './balance-run';
-import { type Register } from './register';
+import type { BalanceCliOptions } from './balance-run';
+import { balanceOptions, evaporation, liveView, openBalance, recordedError, runDir, temperature, writing } from './balance-run';
+import type { Register } from './register';
 import { cliError } from '../../errors/pumpctl';
 
 const MIN = 60_000;

@@ -2,15 +2,18 @@
 // the balance options and connection, the run folder, the live progress line, and turning a
 // run's outcome (a balance error, an abort, a pump refusal) into a numbered error and exit.
 
-import { type Command } from 'commander';
-import { type Progress as RunProgress, type Scheduler } from '../../accuracy/interfaces';
-import { BALANCE_PROTOCOLS, type BalanceProtocolChoice, connectBalance } from '../../balance/select';
-import { type Balance } from '../../balance/types';
-import { type LinePort, openLinePort, SerialError } from '../../serial/line-port';
-import { type Context } from '../context';
+import type { Command } from 'commander';
+import type { Progress as RunProgress, Scheduler } from '../../accuracy/interfaces';
+import type { BalanceProtocolChoice } from '../../balance/select';
+import { BALANCE_PROTOCOLS, connectBalance } from '../../balance/select';
+import type { Balance } from '../../balance/types';
+import type { LinePort } from '../../serial/line-port';
+import { openLinePort, SerialError } from '../../serial/line-port';
+import type { Context } from '../context';
 import { duration } from '../format';
 import { driverClock } from '../pump-control';
-import { errorFromRecord, type ErrorRecord, HostError } from '../../errors';
+import type { ErrorRecord } from '../../errors';
+import { errorFromRecord, HostError } from '../../errors';
 import { cliError } from '../../errors/pumpctl';
 
 export interface BalanceCliOptions {

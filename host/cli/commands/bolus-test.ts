@@ -4,11 +4,12 @@
 import { runBolusTest } from '../../accuracy/bolus-test';
 import { bolusReport } from '../../accuracy/procedure-reports';
 import { writeProcedureRun } from '../../accuracy/run-folder';
-import { type Context } from '../context';
+import type { Context } from '../context';
 import { runTime, SessionPump } from '../pump-control';
 import { verdictWord } from './accuracy';
-import { balanceOptions, type BalanceCliOptions, liveView, openBalance, recordedError, reportVerdict, runDir, temperature, writing } from './balance-run';
-import { type Register } from './register';
+import type { BalanceCliOptions } from './balance-run';
+import { balanceOptions, liveView, openBalance, recordedError, reportVerdict, runDir, temperature, writing } from './balance-run';
+import type { Register } from './register';
 import { cliError } from '../../errors/pumpctl';
 
 const MIN = 60_000;

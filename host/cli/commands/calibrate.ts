@@ -6,11 +6,12 @@
 import { calibrationReport } from '../../accuracy/procedure-reports';
 import { runCalibration } from '../../accuracy/calibration';
 import { writeProcedureRun } from '../../accuracy/run-folder';
-import { type Context } from '../context';
+import type { Context } from '../context';
 import { runTime, SessionPump } from '../pump-control';
 import { retrying } from '../session';
-import { balanceOptions, type BalanceCliOptions, evaporation, openBalance, runDir, temperature, writing } from './balance-run';
-import { type Register } from './register';
+import type { BalanceCliOptions } from './balance-run';
+import { balanceOptions, evaporation, openBalance, runDir, temperature, writing } from './balance-run';
+import type { Register } from './register';
 import { cliError } from '../../errors/pumpctl';
 
 interface CalibrateOptions extends Partial<BalanceCliOptions> {

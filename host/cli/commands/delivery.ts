@@ -3,11 +3,13 @@
 // asked what state it is in, and where that cannot tell (a bolus, a refill) pumpctl says the
 // outcome is unknown instead of risking a second dose or a double-counted refill.
 
-import { type EventLine } from '../../protocol/codec';
+import type { EventLine } from '../../protocol/codec';
 import { ml } from '../format';
-import { BoardRestarted, type FullReply, type PumpSession, retrying } from '../session';
-import { type Register } from './register';
-import { type AlarmView, alarmViews, statusView } from './status';
+import type { FullReply, PumpSession } from '../session';
+import { BoardRestarted, retrying } from '../session';
+import type { Register } from './register';
+import type { AlarmView } from './status';
+import { alarmViews, statusView } from './status';
 import { cliError } from '../../errors/pumpctl';
 
 const HOUR_MS = 3_600_000;

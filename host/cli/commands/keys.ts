@@ -4,10 +4,11 @@
 
 import { existsSync, renameSync, rmSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { type Role } from '../../../firmware/protocol/auth';
-import { readKeyFile, ROLES, writeKeyFile, type RoleKeys } from '../../protocol/key-file';
-import { type PumpSession } from '../session';
-import { type Register } from './register';
+import type { Role } from '../../../firmware/protocol/auth';
+import type { RoleKeys } from '../../protocol/key-file';
+import { readKeyFile, ROLES, writeKeyFile } from '../../protocol/key-file';
+import type { PumpSession } from '../session';
+import type { Register } from './register';
 import { cliError } from '../../errors/pumpctl';
 
 const PRESENCE =

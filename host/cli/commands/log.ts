@@ -3,7 +3,7 @@
 
 import { writeFileSync } from 'node:fs';
 import { downloadHistory, historyCsv, historyTable } from '../history';
-import { type Register } from './register';
+import type { Register } from './register';
 import { cliError } from '../../errors/pumpctl';
 
 export const registerLog: Register = (program, act) => {

@@ -2,17 +2,19 @@
 // occlusion alarm, then open it and weigh the bolus the line releases (docs/accuracy.md).
 // The stopcock is the operator (asked on the terminal) or a serial device taking CLOSE/OPEN.
 
-import { type Stopcock } from '../../accuracy/interfaces';
+import type { Stopcock } from '../../accuracy/interfaces';
 import { runOcclusionTest } from '../../accuracy/occlusion-test';
 import { occlusionReport } from '../../accuracy/procedure-reports';
 import { writeProcedureRun } from '../../accuracy/run-folder';
-import { type LinePort, openLinePort, SerialError } from '../../serial/line-port';
-import { type Context } from '../context';
+import type { LinePort } from '../../serial/line-port';
+import { openLinePort, SerialError } from '../../serial/line-port';
+import type { Context } from '../context';
 import { duration } from '../format';
 import { runTime, SessionPump } from '../pump-control';
-import { balanceOptions, type BalanceCliOptions, liveView, openBalance, recordedError, reportVerdict, runDir, temperature, writing } from './balance-run';
+import type { BalanceCliOptions } from './balance-run';
+import { balanceOptions, liveView, openBalance, recordedError, reportVerdict, runDir, temperature, writing } from './balance-run';
 import { verdictWord } from './accuracy';
-import { type Register } from './register';
+import type { Register } from './register';
 import { cliError } from '../../errors/pumpctl';
 import { balanceError } from '../../errors/balance';
 

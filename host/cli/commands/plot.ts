@@ -7,7 +7,7 @@ import { deliveredTimeline } from '../delivered-timeline';
 import { downloadHistory } from '../history';
 import { deliveredChart } from '../plot-chart';
 import { retrying } from '../session';
-import { type Register } from './register';
+import type { Register } from './register';
 import { cliError } from '../../errors/pumpctl';
 
 export const registerPlot: Register = (program, act) => {

@@ -5,7 +5,7 @@
 import { existsSync, readdirSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_LINK } from '../../board/options';
-import { type Register } from './register';
+import type { Register } from './register';
 
 interface PortRow {
   readonly path: string;

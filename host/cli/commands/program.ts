@@ -8,13 +8,15 @@
 import { decodeBase64 } from '../../../firmware/protocol/args';
 import { crc32Hex } from '../../../firmware/shared/crc';
 import { jsonBytes, parseJsonBytes } from '../../../firmware/storage/records';
-import { type Context } from '../context';
-import { type Change, diffPrescriptions } from '../diff';
+import type { Context } from '../context';
+import type { Change } from '../diff';
+import { diffPrescriptions } from '../diff';
 import { loadPrescriptionFile } from '../prescription-file';
-import { BoardRestarted, type PumpSession, retrying } from '../session';
+import type { PumpSession } from '../session';
+import { BoardRestarted, retrying } from '../session';
 import { stagingFrames } from '../../protocol/client';
-import { type Register } from './register';
-import { HostError } from '../../errors';
+import type { Register } from './register';
+import type { HostError } from '../../errors';
 import { cliError } from '../../errors/pumpctl';
 
 /** The running prescription as the pump stores it (undefined when none), and its CRC-32. */

@@ -6,7 +6,7 @@
 import { PumpBridge } from '../../web/bridge';
 import { DEFAULT_HTTP_PORT, DEFAULT_LISTEN, isLoopback, startDashboard } from '../../web/server';
 import { PumpSession } from '../session';
-import { type Register } from './register';
+import type { Register } from './register';
 
 export const registerServe: Register = (program, act) => {
   program

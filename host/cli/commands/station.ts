@@ -14,10 +14,11 @@ import { DEFAULT_PROFILE, readProfile } from '../../station/profile';
 import { boardHistory, exportCsv, latestVerdicts } from '../../station/report';
 import { runStation } from '../../station/run';
 import { checkDistinct, parseBoardSpec } from '../../station/target';
-import { batchRigs, startVirtualBatch, type VirtualBatch } from '../../station/virtual';
-import { type Context } from '../context';
+import type { VirtualBatch } from '../../station/virtual';
+import { batchRigs, startVirtualBatch } from '../../station/virtual';
+import type { Context } from '../context';
 import { runTime } from '../pump-control';
-import { type Register } from './register';
+import type { Register } from './register';
 import { stationError } from '../../errors/station';
 
 /** Rows as aligned columns (plain text, for a terminal or a log). */

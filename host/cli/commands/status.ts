@@ -1,12 +1,12 @@
 // pumpctl status (once, or --watch live with events and alarms highlighted), info and alarms:
 // the read-only views. None needs a key.
 
-import { type Command } from 'commander';
-import { type EventLine } from '../../protocol/codec';
-import { type Context } from '../context';
+import type { Command } from 'commander';
+import type { EventLine } from '../../protocol/codec';
+import type { Context } from '../context';
 import { clockTime, duration, ml, rate, table } from '../format';
 import { retrying } from '../session';
-import { type Register } from './register';
+import type { Register } from './register';
 import { cliError } from '../../errors/pumpctl';
 
 export interface StatusView {

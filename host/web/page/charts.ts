@@ -5,7 +5,7 @@
 // animation frame, so hours of one-second samples stay smooth.
 
 import uPlot from 'uplot';
-import { type Sample } from '../messages';
+import type { Sample } from '../messages';
 import { clock, h } from './dom';
 
 interface Band {

@@ -2,7 +2,7 @@
 // console printed), every request gets an id and its answer resolves the promise, and a lost
 // connection is retried with the same token.
 
-import { type PageRequest, type ServerMessage } from '../messages';
+import type { PageRequest, ServerMessage } from '../messages';
 
 export interface Answer {
   readonly ok: boolean;

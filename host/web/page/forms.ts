@@ -2,8 +2,8 @@
 // with the diff, the pump's warnings and the ten-fold confirmation), refill. Each answer,
 // the pump's own words, lands in the panel's output, which screen readers read out politely.
 
-import { type CheckResult, type PageRequest } from '../messages';
-import { type Answer } from './connection';
+import type { CheckResult, PageRequest } from '../messages';
+import type { Answer } from './connection';
 import { field, h } from './dom';
 
 export type Ask = (r: PageRequest) => Promise<Answer>;

@@ -4,7 +4,7 @@
 
 import 'uplot/dist/uPlot.min.css';
 import './style.css';
-import { type ServerMessage } from '../messages';
+import type { ServerMessage } from '../messages';
 import { Charts } from './charts';
 import { Connection } from './connection';
 import { h } from './dom';

@@ -1,7 +1,7 @@
 // The status panel, the syringe picture, the alarm list (announced to screen readers as it
 // changes) and the recent events.
 
-import { type AlarmInfo, type EventInfo, type PumpStatus } from '../messages';
+import type { AlarmInfo, EventInfo, PumpStatus } from '../messages';
 import { clock, duration, h, ml, rate } from './dom';
 
 const SVG = 'http://www.w3.org/2000/svg';

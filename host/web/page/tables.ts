@@ -1,8 +1,9 @@
 // History (the pump's log with filters and a CSV download), the accuracy view of a run folder,
 // and the virtual board's demonstration controls (faults, and the speed or the time buttons).
 
-import { type AccuracyView, type HistoryRow, type VirtualInfo } from '../messages';
-import { type Ask, say } from './forms';
+import type { AccuracyView, HistoryRow, VirtualInfo } from '../messages';
+import type { Ask } from './forms';
+import { say } from './forms';
 import { field, h } from './dom';
 import { paceText, SPEED_CHOICES } from '../pace';
 
