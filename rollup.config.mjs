@@ -25,7 +25,7 @@ import typescript from '@rollup/plugin-typescript';
 const root = fileURLToPath(new URL('.', import.meta.url));
 
 /** Moddable SDK modules the firmware may import; each must also be in the image (manifest.json). */
-export const MODDABLE_BUILTINS = ['timer', 'time', 'preference', 'instrumentation', 'flash', 'mc/config', 'crypt', 'hmac', 'entropy-native'];
+export const MODDABLE_BUILTINS = ['timer', 'time', 'preference', 'instrumentation', 'flash', 'mc/config', 'crypt', 'hmac', 'crc', 'entropy-native'];
 
 export function isDeviceModule(id) {
   return id.startsWith('embedded:') || MODDABLE_BUILTINS.includes(id);

@@ -22,7 +22,7 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
  * hmac are the SDK's modules/crypt (SHA-256 in C, HMAC over it): the device's Digest;
  * entropy-native is ours (firmware/native/entropy): the hardware source that seeds the nonces.
  */
-const MODDABLE_BUILTINS = new Set(['timer', 'time', 'preference', 'instrumentation', 'flash', 'mc/config', 'crypt', 'hmac', 'entropy-native']);
+const MODDABLE_BUILTINS = new Set(['timer', 'time', 'preference', 'instrumentation', 'flash', 'mc/config', 'crypt', 'hmac', 'crc', 'entropy-native']);
 
 const isRelative = (spec: string): boolean => spec.startsWith('./') || spec.startsWith('../');
 const isNode = (spec: string): boolean => spec.startsWith('node:') || builtinModules.includes(spec);

@@ -4,7 +4,7 @@
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { crc16, crc16Hex, crc32Hex, lineBytes } from '../firmware/shared/crc';
+import { crc16, crc16Hex, crc32Hex, lineBytes, useNativeCrc16 } from '../firmware/shared/crc';
 import { asciiBytes } from '../firmware/shared/hex';
 
 /** CRC-16/CCITT-FALSE bit by bit, as the standard defines it (and crc.ts computed it before). */
@@ -50,5 +50,28 @@ describe('CRC-16', () => {
 
   it('keeps CRC-32 as IEEE 802.3 gives it', () => {
     expect(crc32Hex(asciiBytes('123456789'))).toBe('cbf43926');
+  });
+
+  it('hands whole buffers to a CRC in C where the device gave one, the table where it has no instance', () => {
+    // The device's driver (crc-native.ts) has instances for init 0xFFFF and 0 only; a stand-in
+    // here records what it is asked and answers with the bitwise definition.
+    const asked: [number, number][] = [];
+    useNativeCrc16((bytes, init) => {
+      asked.push([bytes.length, init]);
+      return init === 0xffff || init === 0 ? bitwise(bytes, bytes.length, init) : undefined;
+    });
+    try {
+      const bytes = asciiBytes('123456789 and a tail');
+      expect(crc16(bytes, 9)).toBe(0x29b1); // only the first 9 bytes reach it
+      expect(crc16(bytes, 9, 0)).toBe(0x31c3);
+      expect(crc16(bytes, 9, 0x1234)).toBe(bitwise(bytes, 9, 0x1234)); // no instance: the table
+      expect(asked).toEqual([
+        [9, 0xffff],
+        [9, 0],
+        [9, 0x1234],
+      ]);
+    } finally {
+      useNativeCrc16(undefined);
+    }
   });
 });

@@ -6,6 +6,7 @@
 
 import { formatError } from '../core/errors';
 import { createDeviceEntropy } from '../drivers/entropy-device';
+import { nativeCrc16 } from '../drivers/crc-native';
 import { nativeDigest } from '../drivers/digest-native';
 import { Analog, Digital, I2C, microseconds, PulseCount, PWM, Serial, ticks, timer } from '../drivers/esp32-io';
 import { FlashPartitionDriver } from '../drivers/flash-partition';
@@ -13,7 +14,11 @@ import { NvsStore } from '../drivers/nvs-store';
 import library from './examples/library.example.json';
 import mechanics from './examples/mechanics.example.json';
 import prescription from './examples/prescription.example.json';
+import { useNativeCrc16 } from '../shared/crc';
 import { assemble, eventLine } from './assemble';
+
+// Frame and record CRCs in C from here on (before NVS is read at boot).
+useNativeCrc16(nativeCrc16);
 
 // The nonces' entropy, seeded from the hardware source now: it borrows the SAR ADC, which must
 // be given back before the battery's ADC (opened in assemble) is (firmware/native/entropy/README.md).

@@ -25,7 +25,26 @@ const CRC16_TABLE = ((): Uint16Array => {
   return table;
 })();
 
+/**
+ * A CRC-16 (poly 0x1021, no reflection) of all of `bytes` from `init` in C, where the platform
+ * has one (the device: firmware/drivers/crc-native.ts); undefined for an `init` it has no
+ * instance for, and the table below is used.
+ */
+export type Crc16Native = (bytes: Uint8Array, init: number) => number | undefined;
+
+// Not named `native`: xsc reads `native(...)` as its own host-function syntax.
+let inC: Crc16Native | undefined;
+
+/** The device hands its C CRC here once at start (main.ts); the host never does. */
+export function useNativeCrc16(crc: Crc16Native | undefined): void {
+  inC = crc;
+}
+
 export function crc16(bytes: Uint8Array, end = bytes.length, init = 0xffff): number {
+  if (inC !== undefined) {
+    const crc = inC(end === bytes.length ? bytes : bytes.subarray(0, end), init);
+    if (crc !== undefined) return crc;
+  }
   const table = CRC16_TABLE;
   let crc = init;
   let i = 0;

@@ -22,12 +22,17 @@
 // harness checks (still running, no alarm, every command answered OK).
 
 import type { Controller } from '../../firmware/app/controller';
+import { nativeCrc16 } from '../../firmware/drivers/crc-native';
 import { nativeDigest } from '../../firmware/drivers/digest-native';
 import { authProofWith, frameMacWith, NONCE_BYTES, sessionKeyWith } from '../../firmware/protocol/auth';
 import { withCrc } from '../../firmware/protocol/frame';
 import { ProtocolLink } from '../../firmware/protocol/link';
+import { useNativeCrc16 } from '../../firmware/shared/crc';
 import { asciiBytes, bytesToHex } from '../../firmware/shared/hex';
 import { exampleAuth, opened, PoolClock, quietController } from '../xs/stub-io';
+
+// As firmware/app/main.ts does on the device: frame and record CRCs in C.
+useNativeCrc16(nativeCrc16);
 
 const g = globalThis as { trace?: (s: string) => void; scriptArgs?: string[] };
 const say = (line: string): void => g.trace?.(`${line}\n`);

@@ -29,7 +29,7 @@ const OUT = join(ROOT, 'build/lin/main.js');
 export const LIN_ENTRIES = ['main', 'digest-check', 'bench-device', 'entropy-check'] as const;
 export type LinEntry = (typeof LIN_ENTRIES)[number];
 /** Native modules the bundle keeps as imports (manifest.json puts them in the Linux images). */
-const SDK_MODULES = ['crypt', 'hmac', 'entropy-native'];
+const SDK_MODULES = ['crypt', 'hmac', 'crc', 'entropy-native'];
 
 /** build/lin/main.js: one ES module (Moddable loads it as the app's "main"). */
 export async function bundleLin(entry: LinEntry = 'main'): Promise<string> {

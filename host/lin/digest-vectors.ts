@@ -97,3 +97,9 @@ export function runVectors(d: { sha256(data: Uint8Array): Uint8Array; hmacSha256
   }
   return lines;
 }
+
+/** CRC-16 check values for "123456789" (the CRC catalogue): name, initial value, CRC. */
+export const CRC16_CHECKS: readonly (readonly [string, number, number])[] = [
+  ['CCITT-FALSE', 0xffff, 0x29b1],
+  ['XMODEM', 0, 0x31c3],
+];
