@@ -76,6 +76,17 @@ describe('XS parity', () => {
     expect(stream.slice(ack).filter((r) => r[1] === 'alarm' || r[1] === 'backoff')).toEqual([]);
   });
 
+  it('an occlusion acknowledged before its back-off ran resumes only after it, once (checked on Node; XS gives the same stream)', () => {
+    const stream = onNode('backoff-acknowledged-early');
+    expect(stream.filter((r) => r[1] === 'alarm').map((r) => r[2])).toEqual(['OCCLUSION']);
+    const ack = stream.find((r) => r[1] === 'cmd' && r[2] === 'acknowledge')!;
+    expect(stream.find((r) => r[1] === 'cmd' && r[2] === 'resume')![3]).toBe(false); // held by the back-off
+    const resumes = stream.filter((r) => r[1] === 'resume');
+    expect(resumes).toHaveLength(1);
+    expect(resumes[0]![0]).toBeGreaterThanOrEqual((ack[0] as number) + 10 * 60_000); // when the driver ran it
+    expect(stream.at(-1)![4]).toBe('running');
+  });
+
   it('a patient bolus cut by a stalled loop counts its commanded part, and the volume maximum applies it (checked on Node; XS gives the same stream)', () => {
     const stream = onNode('patient-bolus-through-stall');
     const cut = stream.find((r) => r[1] === 'bolus-interrupted')!;

@@ -5,8 +5,10 @@
 // and when storage asks, never in the loop.
 
 import type { BolusDesk } from './bolus-desk';
-import type { DeliveryEngine } from './delivery';
+import type { Emit } from './delivery';
+import { DeliveryEngine } from './delivery';
 import type { DoseMemory, DOSES_LOST, ProgramMemory } from './dose-memory';
+import type { Prescription } from './prescription';
 import { ReservoirRecord } from './reservoir';
 
 export class CarryOver {
@@ -30,13 +32,23 @@ export class CarryOver {
   }
 
   /**
-   * The stored schedule, for the first engine built after the reset and only for it (taken
-   * once). Undefined when none was stored or it starts after `now`: then the engine starts afresh.
+   * An engine for `rx` from `now`. The first one after a reset carries on the schedule storage
+   * kept instead (taken once; unless none was stored or it starts after `now`): its original
+   * start (a trial does not restart), the periodic dose already given not due again, and nothing
+   * due before now given late. Events from building that one are not news: dropped.
    */
-  takeSchedule(now: number): ProgramMemory | undefined {
+  engine(now: number, rx: Prescription, at: { todOffsetMs: number; flPerMicrostep: number; firstBolusId: number }, emit: Emit): DeliveryEngine {
     const restoring = this.#restoring;
     this.#restoring = undefined;
-    return restoring && restoring.startMs <= now ? restoring : undefined;
+    const { todOffsetMs, flPerMicrostep: fl, firstBolusId: first } = at;
+    if (!restoring || restoring.startMs > now) return new DeliveryEngine(rx, { startMs: now, todOffsetMs }, fl, first, emit);
+    let quiet = true;
+    const engine = new DeliveryEngine(rx, { startMs: restoring.startMs, todOffsetMs }, fl, first, (t, type, why, data) => {
+      if (!quiet) emit(t, type, why, data);
+    });
+    quiet = false;
+    engine.continueAfterReset(now, restoring.nextPeriodicMs);
+    return engine;
   }
 
   /** Counts changes to what `snapshot` gives (the ledger, the clinician counts, the reservoir). */

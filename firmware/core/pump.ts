@@ -16,7 +16,7 @@ import { CarryOver } from './carry-over';
 import type { Accepted, ProgramFlags } from './checks';
 import { checkPrescription, programSummary, scheduledNgPerDay } from './checks';
 import type { Emit } from './delivery';
-import { DeliveryEngine } from './delivery';
+import type { DeliveryEngine } from './delivery';
 import type { DoseMemory } from './dose-memory';
 import type { Result } from './errors';
 import { fail, ok, pumpError } from './errors';
@@ -68,6 +68,8 @@ export class Pump {
   #why = '';
   /** The operator paused: after the alarms clear, delivery stays paused. */
   #operatorPaused = false;
+  /** The alarms cleared during the occlusion back-off: delivery resumes when it ends. */
+  #resumeAfterBackoff = false;
   #engine: DeliveryEngine | undefined;
   #todOffsetMs: number;
   /** The last moment booked: the engine is integrated no further than this between updates. */
@@ -75,8 +77,6 @@ export class Pump {
   /** When the last plan asked to be woken: a wake far past it means the loop stalled. */
   #planWakeMs: number;
   readonly #emit: Emit;
-  /** Events from building an engine that carries on after a reset are not news: dropped. */
-  #quiet = false;
 
   constructor(config: PumpConfig, now: number) {
     this.mechanics = config.mechanics;
@@ -87,15 +87,14 @@ export class Pump {
     this.accounting = new Accounting(config.reservoirNl, config.lowReservoirNl ?? DEFAULT_LOW_RESERVOIR_NL, now, this.#todOffsetMs);
     this.accounting.deliveredNl = config.deliveredNl ?? 0;
     this.monitor = new Monitor(now, plungerAreaMm2(config.mechanics), config.monitor ?? DEFAULT_MONITOR);
-    this.#emit = (at, type, why, data) => {
-      if (!this.#quiet) this.#events.push(at, type, why, data);
-    };
+    this.#emit = (at, type, why, data) => this.#events.push(at, type, why, data);
     this.#carry = new CarryOver(config.doses, this.#desk, now);
     this.reservoir = this.#carry.reservoir;
     this.#faults = new FaultPath(this.#events, {
       hold: (at, alarm) => {
         if (this.#state === 'running') this.#halt(at, 'alarm', `alarm ${alarm}`, 'INTERRUPTED_BY_ALARM');
-        else if (this.#state === 'paused') this.#setState('alarm', `alarm ${alarm}`);
+        else if (this.#state === 'paused' || this.#resumeAfterBackoff) this.#setState('alarm', `alarm ${alarm}`);
+        this.#resumeAfterBackoff = false; // released again, it waits for the back-off anew
       },
       released: (at) => this.#resumeIfClear(at),
       rateNlPerDay: () => (this.#engine ? this.#engine.totalRateNlPerDay() : 0),
@@ -188,6 +187,10 @@ export class Pump {
     const hourEnd = this.accounting.hourEndMs(this.#todOffsetMs);
     const backoff = this.#faults.backoffSteps;
     if (backoff > 0) return this.#planner.backoff(now, backoff, this.mechanics.maxStepHz, hourEnd);
+    if (this.#resumeAfterBackoff) {
+      this.#resumeAfterBackoff = false;
+      this.#resumeIfClear(now);
+    }
     if (!engine || this.#state !== 'running') return this.#planner.idle(hourEnd);
 
     if (now - this.#planWakeMs > LOOP_LATE_MS) this.#faults.raise(now, 'LOOP_STALLED', this.#desk.stalled(engine, this.#planWakeMs, this.#planWakeMs + LOOP_LATE_MS, now));
@@ -274,12 +277,13 @@ export class Pump {
     if (this.#engine) this.#desk.interrupt(this.#engine, now, 'INTERRUPTED_BY_PROGRAM', this.#engine.dropOwed(), 'nothing');
     this.#events.push(now, 'program', reason('PROGRAM_STARTED', rx.name), programSummary(rx, accepted.warnings.length));
     // Built after the program event, so the stream reads: program, then the rate in force.
-    this.#engine = this.#newEngine(now, rx);
+    this.#engine = this.#carry.engine(now, rx, { todOffsetMs: this.#todOffsetMs, flPerMicrostep: this.mechanics.flPerMicrostep, firstBolusId: this.nextBolusId }, this.#emit);
     this.monitor.restartLine();
     this.reservoir.started(rx, scheduledNgPerDay(rx));
     const held = this.reservoir.undeliverable(rx);
     this.#operatorPaused = held !== undefined;
     this.#setState(this.alarms.holdsDelivery ? 'alarm' : held ? 'paused' : 'running', held ? held.message : '');
+    if (this.#state === 'running' && this.#faults.backoffSteps > 0) this.#waitForBackoff();
   }
 
   pause(now: number): Result<true> {
@@ -302,6 +306,7 @@ export class Pump {
     if (this.#state === 'stopped') return fail(pumpError('TRIAL_OVER', 'the trial has finished; program a new prescription'));
     if (this.#state === 'alarm') {
       const names = this.alarms.list().map((a) => `A${a.code} ${a.name}`);
+      if (names.length === 0) return fail(pumpError('ALARM_ACTIVE', `delivery is held by ${this.#why}`));
       return fail(pumpError('ALARM_ACTIVE', `alarm ${names.join(', ')} holds delivery`));
     }
     if (this.#state !== 'paused') return fail(pumpError('NOT_PAUSED', 'delivery is running'));
@@ -387,26 +392,13 @@ export class Pump {
     return rx ? (worstCaseDailyNl(rx) * FL_PER_NL) / this.mechanics.flPerMicrostep : 0;
   }
 
-  /**
-   * An engine for `rx` from `now`; the first one after a reset carries on the stored schedule
-   * instead: its original start (a trial does not restart), the periodic dose already given not
-   * due again, and nothing due before now given late.
-   */
-  #newEngine(now: number, rx: Prescription): DeliveryEngine {
-    const restoring = this.#carry.takeSchedule(now);
-    const first = this.nextBolusId;
-    const fl = this.mechanics.flPerMicrostep;
-    if (!restoring) return new DeliveryEngine(rx, { startMs: now, todOffsetMs: this.#todOffsetMs }, fl, first, this.#emit);
-    this.#quiet = true;
-    const engine = new DeliveryEngine(rx, { startMs: restoring.startMs, todOffsetMs: this.#todOffsetMs }, fl, first, this.#emit);
-    this.#quiet = false;
-    engine.continueAfterReset(now, restoring.nextPeriodicMs);
-    return engine;
-  }
-
   /** When no alarm holds delivery any more, delivery resumes (or stays paused if paused). */
   #resumeIfClear(now: number): void {
     if (this.#state !== 'alarm' || this.alarms.holdsDelivery) return;
+    if (this.#faults.backoffSteps > 0) {
+      this.#waitForBackoff();
+      return;
+    }
     // A refill while paused may have made the prescription undeliverable: it stays paused too.
     const held = this.#engine && this.reservoir.undeliverable(this.#engine.rx);
     if (this.#operatorPaused || held) {
@@ -416,6 +408,17 @@ export class Pump {
       this.#operatorPaused = true;
       this.#setState('paused', held ? held.message : 'paused by request');
     } else this.#restart(now, reason('ALARM_RESUME'));
+  }
+
+  /**
+   * The plunger is still pulling back after an occlusion: delivery stays held until it is done.
+   * The planner runs the back-off without advancing the engine, so an engine restarted now
+   * would owe the basal of the whole back-off when it ends, and give it as a burst (a catch-up).
+   * A driver that does not run the back-off holds delivery, visibly, rather than saying running.
+   */
+  #waitForBackoff(): void {
+    this.#resumeAfterBackoff = true;
+    this.#setState('alarm', `the occlusion back-off (${this.#faults.backoffSteps} microsteps to run); delivery resumes when it is done`);
   }
 
   #restart(now: number, why: Reason): void {

@@ -3,7 +3,7 @@
 // counts what really reaches the STEP line. No Node APIs: bundled into XS too.
 
 import type { PulseStepper } from '../../firmware/drivers/pulse-stepper';
-import type { StepperPort } from '../../firmware/ports/stepper';
+import type { Direction, StepperPort } from '../../firmware/ports/stepper';
 
 /** The driver with some of its port overridden (`position` too, as a getter). */
 export function brokenDriver(patch: (d: PulseStepper) => Partial<StepperPort>): (d: PulseStepper) => StepperPort {
@@ -12,7 +12,7 @@ export function brokenDriver(patch: (d: PulseStepper) => Partial<StepperPort>): 
     const reports = Object.getOwnPropertyDescriptor(p, 'position') !== undefined;
     return {
       enable: p.enable ?? ((on) => d.enable(on)),
-      setDirection: (dir) => d.setDirection(dir),
+      setDirection: p.setDirection ?? ((dir) => d.setDirection(dir)),
       run: p.run ?? ((s) => d.run(s)),
       stop: p.stop ?? (() => d.stop()),
       get busy() {
@@ -48,3 +48,17 @@ export const underReportingDriver = brokenDriver((d) => ({
     return Math.floor(d.position / 3);
   },
 }));
+
+/** A driver that, while `stuck()` says so, emits no reverse pulses: an occlusion back-off never runs. */
+export function stuckInReverseDriver(stuck: () => boolean): (d: PulseStepper) => StepperPort {
+  return brokenDriver((d) => {
+    let direction: Direction = 1;
+    return {
+      setDirection: (dir) => {
+        direction = dir;
+        d.setDirection(dir);
+      },
+      run: (s) => (stuck() && direction === -1 ? undefined : d.run(s)),
+    };
+  });
+}

@@ -1,7 +1,7 @@
 // Node/XS parity scenarios, alarms: occlusion, sensor faults, late stops, free flow, a stalled
 // loop, the dose guard. See scenarios.ts.
 
-import { runawayDriver } from '../sim/broken-driver';
+import { runawayDriver, stuckInReverseDriver } from '../sim/broken-driver';
 import type { Scenario } from './scenario-kit';
 import { MIN, HOUR, RIG_30, RIG_10, PATIENT, continuous, Recorder } from './scenario-kit';
 
@@ -124,6 +124,33 @@ export const ALARMS_SCENARIOS: Readonly<Record<string, Scenario>> = {
     });
     const rec = new Recorder(vp);
     rec.run(2 * HOUR);
+    return rec.finish();
+  },
+
+  /**
+   * An OCCLUSION acknowledged while its back-off has not run (a driver stuck in reverse for
+   * 10 min): delivery stays held, resumes when the back-off is done, with no catch-up.
+   */
+  'backoff-acknowledged-early'(createVirtualPump, lib) {
+    let stuck = true;
+    const vp = createVirtualPump({
+      mechanics: RIG_10,
+      library: lib.library,
+      reservoirNl: 10_000_000,
+      prescription: continuous(24_000_000),
+      faults: ['occlusion@1h'],
+      wrapStepper: stuckInReverseDriver(() => stuck),
+    });
+    const rec = new Recorder(vp);
+    rec.run(HOUR + 2 * MIN);
+    rec.command('acknowledge', vp.controller.acknowledge());
+    rec.command('resume', vp.controller.resume());
+    rec.run(10 * MIN);
+    stuck = false;
+    rec.run(1_000); // the back-off runs: about 0.2 s
+    vp.line.release(vp.nowMs);
+    rec.run(5 * MIN);
+    rec.rows.push([vp.nowMs, 'rig', vp.rig.stepLinePulses, vp.rig.positionMicrosteps]);
     return rec.finish();
   },
 
