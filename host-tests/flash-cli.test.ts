@@ -67,7 +67,7 @@ describe('flash --image on the command line', () => {
   it('exits with the numbered error and what to do (silent chip: E723, exit 93)', async () => {
     const sim = new RomSimulator({ silent: true });
     const c = capture(false);
-    const code = await runFlashImage({ image: imageDir(), port: '/dev/sim', noReset: true }, c.io, () => new WebSerialAdapter(sim.opener));
+    const code = await runFlashImage({ image: imageDir(), port: '/dev/sim', noReset: true, attempts: 1 }, c.io, () => new WebSerialAdapter(sim.opener));
     expect(code).toBe(93);
     expect(c.err.join('\n')).toMatch(/^E723 .*\n {2}What to do: .*BOOT/s);
   }, 60_000);

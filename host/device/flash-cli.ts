@@ -21,6 +21,8 @@ export interface FlashCliOptions {
   readonly port: string | undefined;
   readonly baud?: number | undefined;
   readonly noReset?: boolean | undefined;
+  /** Connection attempts (flasher.ts; default 7, as esptool): tests of a silent port use 1. */
+  readonly attempts?: number | undefined;
 }
 
 /** One progress rendering: `[#####-----]  50% application 0x10000` for a terminal, lines otherwise. */
@@ -58,6 +60,7 @@ export async function runFlashImage(options: FlashCliOptions, io: FlashCliIo, op
   const r = await flashImage(open(options.port), options.image, {
     ...(options.baud !== undefined && { baud: options.baud }),
     noReset: options.noReset === true,
+    ...(options.attempts !== undefined && { attempts: options.attempts }),
     log: (l) => io.out(l),
     progress: (part, sent, total) => render(part, sent, total),
     onImage: (img) => names.push(...img.parts.map((p) => `${p.file} at 0x${p.address.toString(16)}`)),
