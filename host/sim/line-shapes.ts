@@ -68,3 +68,8 @@ export interface LineFaults {
   /** Bubbles not yet through the sensor vanish (re-priming). */
   clearAir(atMs: number): void;
 }
+
+/** The line refuses a time, volume or rate that is not a finite number (a caller's bug). */
+export function checkFinite(value: number, what: string): void {
+  if (!Number.isFinite(value)) throw new RangeError(`${what} ${value} is not a finite number`);
+}

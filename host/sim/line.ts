@@ -19,7 +19,7 @@ import { BubbleQueue } from './line-air';
 import { DownstreamSection } from './line-downstream';
 import { LineLedger } from './line-ledger';
 import type { FluidLineOptions, LineFaults, LineMark } from './line-shapes';
-import { DEFAULT_LINE } from './line-shapes';
+import { checkFinite, DEFAULT_LINE } from './line-shapes';
 import { expm1Det } from './prng';
 import type { PinchSection } from './valve';
 
@@ -29,10 +29,6 @@ const NL_PER_MIN_PER_FL_PER_MS = 60_000 / FL_PER_NL;
 
 // The shapes and defaults live in line-shapes.ts; importers keep taking them from here.
 export { DEFAULT_COMPLIANCE_NL_PER_KPA, DEFAULT_LINE, DEFAULT_TAU_MS, type FluidLineOptions, type LineFaults, type LineMark } from './line-shapes';
-
-function checkFinite(value: number, what: string): void {
-  if (!Number.isFinite(value)) throw new RangeError(`${what} ${value} is not a finite number`);
-}
 
 export class FluidLine extends LineLedger implements LineFaults {
   readonly complianceNlPerKpa: number;
@@ -274,7 +270,6 @@ export class FluidLine extends LineLedger implements LineFaults {
 
   /** The plunger moved `volumeNl` into the line (negative: backed off, relieving pressure). */
   push(atMs: number, volumeNl: number): void {
-    checkFinite(volumeNl, 'push volumeNl');
     this.pushFl(atMs, volumeNl * FL_PER_NL);
   }
 
