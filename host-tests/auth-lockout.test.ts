@@ -4,9 +4,6 @@
 // a person at the rig (the service pin or button) clears it. Each "reboot" is a new board
 // booted from the NVS the last one left; time is virtual.
 import { describe, expect, it } from 'vitest';
-import library from '../firmware/app/examples/library.example.json';
-import mechanics from '../firmware/app/examples/mechanics.example.json';
-import prescription from '../firmware/app/examples/prescription.example.json';
 import type { LockoutMemory, LockoutStore } from '../firmware/protocol/auth';
 import { Auth, FIRST_LOCK_MS, MAX_LOCK_MS, MemoryKeyStore } from '../firmware/protocol/auth';
 import { nobleDigest } from '../host/protocol/digest-noble';
@@ -21,6 +18,7 @@ import type { VirtualPumpOptions } from '../host/sim/virtual-pump';
 import { MockFlash, PowerCut } from '../host/storage/flash-mock';
 import { MockKeyValueStore } from '../host/storage/kv-mock';
 import { continuous, LIBRARY_JSON } from './fixtures';
+import { EXAMPLE_CORE } from '../host/board/example-core';
 
 const S = 1_000;
 const RIG = { syringe: 'bd-10ml', leadUm: 2000, fullStepsPerRev: 200, microsteps: 16 };
@@ -152,17 +150,7 @@ describe('the AUTH lockout across a reboot', () => {
 });
 
 describe('physical presence clears it (the virtual board, as the device wires it)', () => {
-  const CORE: BoardCoreOptions = {
-    defaults: { mechanics, library, prescription },
-    timeOfDayMs: 0,
-    faults: [],
-    loadCell: false,
-    seed: 1,
-    entropyHex: '00'.repeat(32),
-    keys: { clinician: '22'.repeat(32) },
-    keysMode: 'always',
-    provisioningWindowMs: 120_000,
-  };
+  const CORE: BoardCoreOptions = { ...EXAMPLE_CORE, keys: { clinician: '22'.repeat(32) }, keysMode: 'always' };
 
   const client = (core: BoardCore): ProtocolClient =>
     new ProtocolClient(

@@ -2,12 +2,10 @@
 // the virtual rig, NVS kept as an image) with the NE-1000 client on a mock serial port whose
 // far end is the core. Time moves only through runTo(); nothing sleeps.
 
-import library from '../firmware/app/examples/library.example.json';
-import mechanics from '../firmware/app/examples/mechanics.example.json';
-import prescription from '../firmware/app/examples/prescription.example.json';
 import { NE1000_LOADED } from '../firmware/protocol/ne1000/delivery';
 import type { BoardCoreOptions } from '../host/board/core';
-import { BoardCore } from '../host/board/core';
+import type { BoardCore } from '../host/board/core';
+import { startExampleCore } from '../host/board/example-core';
 import { Ne1000Client } from '../host/protocol/ne1000-client';
 import { pumpBinding } from './pump-binding';
 
@@ -20,20 +18,7 @@ export interface NeRig {
 }
 
 export function neCore(extra: Partial<BoardCoreOptions> = {}): BoardCore {
-  const s = BoardCore.start({
-    defaults: { mechanics, library, prescription },
-    program: NE1000_LOADED,
-    timeOfDayMs: 8 * 3_600_000,
-    faults: [],
-    loadCell: false,
-    seed: 1,
-    entropyHex: '00'.repeat(32),
-    provisioningWindowMs: 120_000,
-    ne1000: true,
-    ...extra,
-  });
-  if (!s.ok) throw new Error(`the board refused its ${s.what}: ${s.error.message}`);
-  return s.core;
+  return startExampleCore({ program: NE1000_LOADED, timeOfDayMs: 8 * 3_600_000, ne1000: true, ...extra });
 }
 
 export async function neRig(extra: Partial<BoardCoreOptions> = {}, core = neCore(extra)): Promise<NeRig> {

@@ -6,8 +6,6 @@
 import { describe, expect, it } from 'vitest';
 import library from '../firmware/app/examples/library.example.json';
 import { quantile } from '../host/bench/population';
-import mechanicsExample from '../firmware/app/examples/mechanics.example.json';
-import prescriptionExample from '../firmware/app/examples/prescription.example.json';
 import { BoardCore } from '../host/board/core';
 import { readBoardOptions } from '../host/board/options';
 import { LINE_RANGES } from '../host/sim/line-draw';
@@ -15,6 +13,7 @@ import { CORNER_RIGS, drawnRig, MIDDLE_MECHANICS, parseRig, POPULATION_SEEDS, ri
 import { MECHANICS_RANGES } from '../host/sim/rig-mechanics-draw';
 import { FLOW_SENSOR_RANGES, SLF3S_0600F_FULL_SCALE_NL_PER_MIN } from '../host/sim/sensor-flow-errors';
 import { createVirtualPump } from '../host/sim/virtual-pump';
+import { EXAMPLE_CORE } from '../host/board/example-core';
 
 const within = (x: number, [lo, hi]: readonly [number, number]): boolean => x >= lo && x <= hi;
 const PCT = SLF3S_0600F_FULL_SCALE_NL_PER_MIN / 100;
@@ -105,17 +104,7 @@ describe('parseRig', () => {
 });
 
 describe('the board as one rig (npm start -- --rig)', () => {
-  const start = (rig?: string) =>
-    BoardCore.start({
-      defaults: { mechanics: mechanicsExample, library, prescription: prescriptionExample },
-      timeOfDayMs: 8 * 3_600_000,
-      faults: [],
-      loadCell: false,
-      seed: 1,
-      entropyHex: '00'.repeat(32),
-      provisioningWindowMs: 120_000,
-      ...(rig !== undefined && { rig }),
-    });
+  const start = (rig?: string) => BoardCore.start({ ...EXAMPLE_CORE, timeOfDayMs: 8 * 3_600_000, ...(rig !== undefined && { rig }) });
   const pushedIn10Min = (rig?: string): number => {
     const s = start(rig);
     if (!s.ok) throw new Error(s.error.message);

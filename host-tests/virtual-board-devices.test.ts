@@ -5,9 +5,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { autoDetect } from '@serialport/bindings-cpp';
 import { afterAll, describe, expect, it } from 'vitest';
-import library from '../firmware/app/examples/library.example.json';
-import mechanics from '../firmware/app/examples/mechanics.example.json';
-import prescription from '../firmware/app/examples/prescription.example.json';
 import { lineBytes } from '../firmware/shared/crc';
 import { VirtualBoard } from '../host/board/board';
 import type { BoardCoreOptions } from '../host/board/core';
@@ -15,19 +12,12 @@ import { BoardCore } from '../host/board/core';
 import { buildFrame, parseReply } from '../host/protocol/codec';
 import { openLinePort } from '../host/serial/line-port';
 import type { SerialDevice } from '../host/serial/device';
+import { EXAMPLE_CORE } from '../host/board/example-core';
 
 const TMP = mkdtempSync(join(tmpdir(), 'pump-vbd-'));
 afterAll(() => rmSync(TMP, { recursive: true, force: true }));
 
-const CORE: BoardCoreOptions = {
-  defaults: { mechanics, library, prescription },
-  timeOfDayMs: 0,
-  faults: [],
-  loadCell: false,
-  seed: 1,
-  entropyHex: '00'.repeat(32),
-  provisioningWindowMs: 120_000,
-};
+const CORE: BoardCoreOptions = EXAMPLE_CORE;
 
 describe('the virtual board in process', () => {
   it('the service button opens the provisioning window: KEY without a session is taken, then not', () => {

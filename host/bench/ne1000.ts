@@ -10,11 +10,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import library from '../../firmware/app/examples/library.example.json';
-import mechanics from '../../firmware/app/examples/mechanics.example.json';
-import prescription from '../../firmware/app/examples/prescription.example.json';
 import { NE1000_LOADED } from '../../firmware/protocol/ne1000/delivery';
-import { BoardCore } from '../board/core';
+import { startExampleCore } from '../board/example-core';
 import { spawnBoard } from '../board/spawn';
 import { basicCommand, Ne1000Client } from '../protocol/ne1000-client';
 
@@ -47,19 +44,7 @@ async function roundTrips(): Promise<number> {
 }
 
 function dispenseErrorPct(): number {
-  const s = BoardCore.start({
-    defaults: { mechanics, library, prescription },
-    program: NE1000_LOADED,
-    timeOfDayMs: 8 * 3_600_000,
-    faults: [],
-    loadCell: false,
-    seed: 1,
-    entropyHex: '00'.repeat(32),
-    provisioningWindowMs: 120_000,
-    ne1000: true,
-  });
-  if (!s.ok) throw new Error(`the board refused its ${s.what}: ${s.error.message}`);
-  const core = s.core;
+  const core = startExampleCore({ program: NE1000_LOADED, timeOfDayMs: 8 * 3_600_000, ne1000: true });
   for (const cmd of ['RAT 0.5 MM', 'VOL UL', 'VOL 50']) {
     const out = core.receive(basicCommand(cmd)).out;
     if (out !== '\x0200S\x03') throw new Error(`${cmd} answered ${JSON.stringify(out)}`);
