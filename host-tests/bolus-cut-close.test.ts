@@ -32,6 +32,16 @@ function history(options: VirtualPumpOptions): { records: HistoryRecord[]; claim
   return { records, claimNl: lp.vp.controller.status().deliveredNl };
 }
 
+/** A board's options with fresh storage (NVS and the log partition) that the next board boots from. */
+const stored = (prescription: Record<string, unknown>): VirtualPumpOptions => ({
+  mechanics: RIG,
+  library: LIBRARY_JSON,
+  reservoirNl: 10_000_000,
+  prescription,
+  storage: new MockKeyValueStore(),
+  flash: new MockFlash(),
+});
+
 const bolusRecords = (records: HistoryRecord[], id: number): HistoryRecord[] => records.filter((r) => r.type.startsWith('bolus-') && r.fields['id'] === String(id));
 const n = (r: HistoryRecord | undefined, field: string): number => Number(r?.fields[field]);
 
@@ -89,7 +99,7 @@ const KINDS: Record<string, Kind> = {
 describe('a bolus cut by a reset', () => {
   it.each(Object.keys(KINDS))('%s: one bolus-start, then one close at the next boot with an upper bound the rig never exceeded', (name) => {
     const kind = KINDS[name]!;
-    const options: VirtualPumpOptions = { mechanics: RIG, library: LIBRARY_JSON, reservoirNl: 10_000_000, prescription: kind.prescription, storage: new MockKeyValueStore(), flash: new MockFlash() };
+    const options = stored(kind.prescription);
     const first = createVirtualPump(options);
     first.runFor(HOUR - 1);
     const pushedBefore = first.rig.pushedNl;
@@ -125,14 +135,7 @@ describe('a bolus cut by a reset', () => {
   });
 
   it('after a clean shutdown too, and a later boot closes nothing again', () => {
-    const options: VirtualPumpOptions = {
-      mechanics: RIG,
-      library: LIBRARY_JSON,
-      reservoirNl: 10_000_000,
-      prescription: KINDS['patient']!.prescription,
-      storage: new MockKeyValueStore(),
-      flash: new MockFlash(),
-    };
+    const options = stored(KINDS['patient']!.prescription);
     const first = createVirtualPump(options);
     first.runFor(HOUR);
     const id = KINDS['patient']!.start(first);
@@ -145,14 +148,7 @@ describe('a bolus cut by a reset', () => {
   });
 
   it('a bolus that ended before the cut is not closed again', () => {
-    const options: VirtualPumpOptions = {
-      mechanics: RIG,
-      library: LIBRARY_JSON,
-      reservoirNl: 10_000_000,
-      prescription: KINDS['patient']!.prescription,
-      storage: new MockKeyValueStore(),
-      flash: new MockFlash(),
-    };
+    const options = stored(KINDS['patient']!.prescription);
     const first = createVirtualPump(options);
     const id = KINDS['patient']!.start(first);
     first.runFor(HOUR);
