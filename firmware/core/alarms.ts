@@ -205,7 +205,7 @@ export const ALARMS = {
     momentary: true,
     ackBeforeChange: false,
     raisedBy:
-      'The control loop woke more than 1 s after it planned to (a lost timer, a stuck task, a halted debugger). What was due up to the planned wake is delivered; the time after it is skipped, never delivered later: running boluses end as interrupted, doses that fell due are missed. The message says how much basal was not delivered.',
+      'The control loop woke more than 1 s after it planned to (a lost timer, a stuck task, a halted debugger). What was due up to the planned wake is delivered; the time after it is skipped, never delivered later: running boluses end as interrupted (a patient bolus counts what it was commanded toward its lockout and 24-hour maximum; one asked for in the skipped time never starts and counts nothing), doses that fell due are missed. The message says how much basal was not delivered.',
     clears: 'Acknowledge. Delivery carries on at the prescribed rate meanwhile; if it recurs, report it with the log: the firmware or the board is at fault.',
   },
 } as const satisfies Record<string, AlarmSpec>;
