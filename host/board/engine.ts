@@ -7,7 +7,7 @@ import type { PumpError } from '../../firmware/core/errors';
 import type { Role } from '../../firmware/protocol/auth';
 import type { VirtualPump } from '../sim/virtual-pump';
 import type { XsWorker } from '../xs/runner';
-import { startXsBoardWorker } from '../xs/runner';
+import { startXsBoardWorker, XsLoadError } from '../xs/runner';
 import type { BoardCoreOptions, KeyCommand, StepResult } from './core';
 import { BoardCore } from './core';
 import type { ImageSink } from './image-writes';
@@ -115,11 +115,24 @@ class XsEngine implements BoardEngine {
   }
 }
 
+/** What to do, by where loading the board on XS failed (runner.ts XsLoadError). */
+const XS_ADVICE: Record<XsLoadError['stage'], string> = {
+  worker: 'Run without --engine xs to use Node, or rebuild the worker with `npm rebuild @agoric/xsnap` (gcc and make needed).',
+  bundle: 'The board bundle for XS did not build: a source error (npm run typecheck shows it). Run without --engine xs meanwhile.',
+  evaluate: 'XS threw while loading the firmware (the worker itself is fine): something in the firmware XS does not support, a bug to report with this message. Run without --engine xs meanwhile.',
+};
+
+/** E860 for a board XS could not load, with the advice for the stage that failed. */
+export function xsUnavailable(e: unknown): ReturnType<typeof boardError> {
+  const message = e instanceof Error ? e.message : String(e);
+  return boardError('XS_UNAVAILABLE', `${message}\n${XS_ADVICE[e instanceof XsLoadError ? e.stage : 'worker']}`);
+}
+
 export async function createEngine(name: EngineName): Promise<BoardEngine> {
   if (name === 'node') return new NodeEngine();
   try {
     return new XsEngine(await startXsBoardWorker());
   } catch (e) {
-    throw boardError('XS_UNAVAILABLE', `${(e as Error).message}\nRun without --engine xs to use Node, or rebuild the worker with \`npm rebuild @agoric/xsnap\` (gcc and make needed).`);
+    throw xsUnavailable(e);
   }
 }

@@ -51,7 +51,13 @@ export const BOARD_ERRORS = errorTable({
     meaning: 'The keys file given with --keys cannot be read, or the generated one cannot be written.',
     action: 'Check the path; a file others may read is refused: chmod 600 FILE.',
   },
-  XS_UNAVAILABLE: { code: 860, exit: 'engine', meaning: 'The XS engine (xsnap-worker) is missing or failed to load the board.', action: 'npm rebuild @agoric/xsnap, or start with --engine node.' },
+  XS_UNAVAILABLE: {
+    code: 860,
+    exit: 'engine',
+    meaning: 'The XS engine could not load the board: its worker (xsnap-worker) is missing, the board bundle did not build, or XS threw on the firmware.',
+    action:
+      'The message says which: a missing worker wants npm rebuild @agoric/xsnap; a bundle error is a source error (npm run typecheck); an XS throw is a firmware bug to report. Start with --engine node meanwhile.',
+  },
   DEVICE_ATTACH: {
     code: 861,
     exit: 'pty',

@@ -63,6 +63,28 @@ export function requireXsnapWorker(): string {
   return path;
 }
 
+/**
+ * Why a worker could not be loaded, by stage, since each wants different advice: the worker
+ * binary is missing (rebuild it), the bundle did not build (a source error), or XS threw while
+ * evaluating it (the firmware does something XS does not: a bug to report, not a rebuild).
+ */
+export class XsLoadError extends Error {
+  constructor(
+    readonly stage: 'worker' | 'bundle' | 'evaluate',
+    cause: unknown,
+  ) {
+    super(cause instanceof Error ? cause.message : String(cause), { cause });
+  }
+
+  static at<T>(stage: XsLoadError['stage'], f: () => T): T {
+    try {
+      return f();
+    } catch (e) {
+      throw new XsLoadError(stage, e);
+    }
+  }
+}
+
 /** A netstring reader: bytes in, whole messages out. */
 class NetstringReader {
   private buf: Buffer = Buffer.alloc(0);
@@ -133,14 +155,16 @@ export class XsWorker {
 
   /** Starts a worker with one of the bundles loaded (host/xs/bundle.ts); closed again if loading fails. */
   static async loaded(entry: Parameters<typeof bundleForXs>[0]): Promise<XsWorker> {
-    const binary = requireXsnapWorker();
-    const source = await bundleForXs(entry);
+    const binary = XsLoadError.at('worker', requireXsnapWorker);
+    const source = await bundleForXs(entry).catch((e: unknown) => {
+      throw new XsLoadError('bundle', e);
+    });
     const worker = XsWorker.start(binary);
     try {
       await worker.evaluate(source);
     } catch (e) {
       await worker.close();
-      throw e;
+      throw new XsLoadError('evaluate', e);
     }
     return worker;
   }
