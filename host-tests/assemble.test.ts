@@ -114,6 +114,18 @@ describe('the service pin at boot (assemble.ts)', () => {
     expect(vp.programming!.auth.provisioningOpen(vp.controller.now())).toBe(true);
   });
 
+  it('held through the boot in the NE-1000 mode: back to native, as a LINK_MODE_SET event', () => {
+    const kv = new MockKeyValueStore();
+    const first = linked({ storage: kv });
+    first.vp.programming!.router.setMode('ne1000');
+    first.vp.persistence!.shutdown();
+    const { vp, client } = linked({ storage: kv, serviceHeldAtBoot: true });
+    vp.runFor(1_000);
+    expect(vp.programming!.router.mode).toBe('native');
+    expect(vp.events.filter((e) => e.reason.code === 'LINK_MODE_SET').map((e) => e.data['mode'])).toEqual(['native']);
+    expect(client.query('VERSION').ok).toBe(true); // the native protocol answers
+  });
+
   it('not held: no window', () => {
     const { vp } = linked();
     expect(codes(vp)).not.toContain('PROVISIONING_OPEN');
@@ -141,8 +153,8 @@ describe('the programming link as assembled', () => {
 });
 
 /** The board's IO on mocks, without the rig: for what only assemble() itself decides. */
-function mockIo(clock: VirtualClock): BoardIo {
-  const io = createIoMocks(clock, new PinBus());
+function mockIo(clock: VirtualClock, bus = new PinBus()): BoardIo {
+  const io = createIoMocks(clock, bus);
   const analog = createAnalogMocks({ [boardPin('battery').gpio]: () => 1_800 });
   return { Digital: io.Digital, PWM: io.PWM, I2C: new I2cBus().I2C, Analog: analog.Analog, timer: clock, ticks: clock };
 }
@@ -165,6 +177,29 @@ describe('assemble() on its own', () => {
     // The first boot stored the NE-1000 mode: the next opens at its baud rate.
     expect(boot(defaultSettings(0).baud)).toBe(defaultSettings(0).baud);
     expect(defaultSettings(0).baud).not.toBe(DEFAULT_BAUD);
+  });
+
+  it('the service button held at boot brings back the native protocol at the default baud rate, stored', () => {
+    const kv = new MockKeyValueStore();
+    const programming = { entropy: seededEntropy(1), digest: nobleDigest };
+    const fitted = { flow: false, valve: false, loadCell: false };
+    const boot = (hostBaud: number, held: boolean) => {
+      const clock = new VirtualClock();
+      const bus = new PinBus();
+      if (held) bus.setInput(SERVICE.gpio, PRESSED);
+      const wire = createSerialLink({ clock, baud: hostBaud });
+      const r = assemble({ io: { ...mockIo(clock, bus), Serial: wire.Serial }, fitted, config: CONFIG, storage: { kv }, programming });
+      if (!r.ok) throw new Error(r.error.message);
+      return { baud: wire.opened?.baud, mode: r.value.programming!.router.mode, router: r.value.programming!.router };
+    };
+    boot(DEFAULT_BAUD, false).router.setMode('ne1000');
+    const ne = defaultSettings(0).baud;
+    expect(boot(ne, false).mode).toBe('ne1000'); // kept across a boot
+    const held = boot(DEFAULT_BAUD, true);
+    expect(held.baud).toBe(DEFAULT_BAUD);
+    expect(held.mode).toBe('native');
+    // Stored: the next boot, button released, stays native.
+    expect(boot(DEFAULT_BAUD, false).mode).toBe('native');
   });
 
   it('a valve pin that cannot drive its gate: a numbered error (E103), and nothing starts', () => {

@@ -43,5 +43,7 @@ describe('MODE: the service role switches the UART to the NE-1000 mode', () => {
     // NATIVE returns to the native protocol.
     core.receive(Buffer.from('NATIVE\r', 'latin1'));
     expect(core.serial.mode).toBe('native');
+    core.runTo(core.pump.nowMs + 1_000);
+    expect(seen.filter((c) => c === 'LINK_MODE_SET')).toHaveLength(2); // NATIVE is logged as MODE is
   });
 });

@@ -10,6 +10,7 @@
 import type { PumpError, Result } from '../core/errors';
 import { ok } from '../core/errors';
 import type { PumpEvent } from '../core/events';
+import { reason } from '../core/events';
 import { BuzzerLed } from '../drivers/annunciator';
 import { AdcBattery } from '../drivers/battery-adc';
 import { EndStops } from '../drivers/end-stops';
@@ -32,7 +33,7 @@ import type { StepperPort } from '../ports/stepper';
 import type { TickSource, TimerService } from '../ports/timebase';
 import type { Auth } from '../protocol/auth';
 import { ProtocolLink } from '../protocol/link';
-import { SerialRouter, storedNeBaud } from '../protocol/ne1000/router';
+import { nativeAtBoot, SerialRouter, storedNeBaud } from '../protocol/ne1000/router';
 import { Persistence, StoredKeys } from '../storage/persistence';
 import type { BoardPin } from './board';
 import { boardPin } from './board';
@@ -215,8 +216,13 @@ export function assemble(o: AssembleOptions): Result<Assembly> {
     const auth = createAuth({ controller, entropy: o.programming.entropy, digest: o.programming.digest, keys, records: persistence.records });
     // Held at boot: keys may be set without a session for 120 s, and an AUTH lockout is cleared.
     const atBoot = new o.io.Digital({ pin: service.gpio, mode: o.io.Digital.InputPullUp });
-    if (atBoot.read() === activeLevel) servicePinAtBoot(auth, controller);
+    const held = atBoot.read() === activeLevel;
     atBoot.close();
+    if (held) servicePinAtBoot(auth, controller);
+    // And it brings back the native protocol, before the UART opens (docs/ne1000.md).
+    if (held && nativeAtBoot(persistence.records)) {
+      controller.note('security', reason('LINK_MODE_SET', 'the service button held at boot set the UART to native'), { mode: 'native' });
+    }
     secured = { auth, keys };
   }
   const serviceButton = watchServiceButton(o.io, service, activeLevel, controller, secured?.auth);

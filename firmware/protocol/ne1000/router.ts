@@ -8,6 +8,7 @@
 import type { PumpControl } from '../pump-control';
 import type { Result } from '../../core/errors';
 import { fail, ok, pumpError } from '../../core/errors';
+import { reason } from '../../core/events';
 import type { TimerHandle, TimerService } from '../../ports/timebase';
 import type { RecordStore } from '../../storage/records';
 import type { ProtocolLink } from '../link';
@@ -16,6 +17,18 @@ import { Ne1000Machine } from './machine';
 import type { LinkMode } from './mode-record';
 import { StoredNeMode } from './mode-record';
 import { defaultSettings } from './settings';
+
+/**
+ * The service button held at boot: the native protocol again, stored, before the UART opens at
+ * the NE mode's baud rate. A lab that lost track of the mode or its rate can always reach the
+ * pump with the native protocol at the default speed. Returns whether the mode was on.
+ */
+export function nativeAtBoot(records: RecordStore): boolean {
+  const stored = new StoredNeMode(records);
+  if (stored.mode !== 'ne1000') return false;
+  stored.setMode('native');
+  return true;
+}
 
 /** The UART's speed at boot: the NE mode's stored baud rate (`{}`: the driver's default). */
 export function storedNeBaud(records: RecordStore): { readonly baud?: number } {
@@ -118,7 +131,11 @@ export class SerialRouter {
         settings: this.#stored.settings(defaultSettings(diameter)),
         version: `NE1000V${major}.${minor}`,
         saveSettings: (s) => this.#stored.saveSettings(s),
-        leave: () => void this.request('native'),
+        leave: () => {
+          // Logged as the native MODE command is (handlers.ts): who switched the line, and when.
+          c.note('security', reason('LINK_MODE_SET', 'an NE-1000 client set the UART to native (NATIVE)'), { mode: 'native' });
+          this.request('native');
+        },
       },
       c.now(),
     );
