@@ -59,6 +59,8 @@ const TARGETS: Record<string, ['<=' | '>=', number]> = {
   'occlusion.timeToAlarmS.p95.0_1mlh': ['<=', 1200],
   // The issue's occlusion.releaseBolusUl.worst: that name is the nine-line spread's already.
   'occlusion.releaseBolusUl.population.worst': ['<=', 20],
+  // Against the fair load-cell baseline, median over the nine lines (occlusion-lines.ts).
+  'occlusion.baselineRatio.p50': ['>=', 5],
   'occlusion.falseAlarms30d.population': ['<=', 0],
   // Issue 17: the dashboard in Chromium against the virtual board (web.ts).
   'web.eventToPaintMs.p95': ['<=', 250],
