@@ -37,10 +37,10 @@ export class CarryOver {
    * start (a trial does not restart), the periodic dose already given not due again, and nothing
    * due before now given late. Events from building that one are not news: dropped.
    */
-  engine(now: number, rx: Prescription, at: { todOffsetMs: number; flPerMicrostep: number; firstBolusId: number }, emit: Emit): DeliveryEngine {
+  engine(now: number, rx: Prescription, pump: { todOffsetMs: number; flPerMicrostep: number; firstBolusId: number }, emit: Emit): DeliveryEngine {
     const restoring = this.#restoring;
     this.#restoring = undefined;
-    const { todOffsetMs, flPerMicrostep: fl, firstBolusId: first } = at;
+    const { todOffsetMs, flPerMicrostep: fl, firstBolusId: first } = pump;
     if (!restoring || restoring.startMs > now) return new DeliveryEngine(rx, { startMs: now, todOffsetMs }, fl, first, emit);
     let quiet = true;
     const engine = new DeliveryEngine(rx, { startMs: restoring.startMs, todOffsetMs }, fl, first, (t, type, why, data) => {
