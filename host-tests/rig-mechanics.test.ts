@@ -133,8 +133,35 @@ describe('each error on its own, on a bare rig', () => {
     expect(rig.position).toBe(1_000); // the rotor turned every pulse; the nut's play ate 160
   });
 
+  it('backlash under back-pressure: a line pushing harder than the seal keeps the nut on its flank in a back-off', () => {
+    // 50 um of play, a 10 um glide deflection at 4 N (0.4 N/um). Backing off 100 microsteps:
+    // the seal's friction flips first (10 um to -10 um of deflection: 32 microsteps, nothing
+    // moves), then the stopper follows the screw if the line still pushes harder than the seal.
+    const lostOnReversal = (loadN: number): number => {
+      const { rig, step } = bench({ backlashUm: 50, stickGlideUm: 10, glideForceN: 4 }, { loadN: () => loadN });
+      step(1_000);
+      const top = rig.pushedFl;
+      const back = step(100, -1);
+      return back.findIndex((v) => v < top);
+    };
+    expect(lostOnReversal(10)).toBe(32); // 10 N: the play never opens
+    // Below the glide force the play opens once the line's force no longer beats the seal: the
+    // friction flip, then all 80 microsteps of play, as with no line at all.
+    expect(lostOnReversal(2)).toBe(-1);
+    expect(lostOnReversal(0)).toBe(-1);
+    const { rig, step } = bench({ backlashUm: 50, stickGlideUm: 10, glideForceN: 4 }, { loadN: () => 0 });
+    step(1_000);
+    const top = rig.pushedFl;
+    const back = step(200, -1);
+    expect(back.findIndex((v) => v < top)).toBe(112); // 10 + 50 + 10 um = 112 microsteps of nothing
+  });
+
+  it('a glide deflection needs a glide force: without one the chain has no stiffness', () => {
+    expect(() => bench({ stickGlideUm: 10 })).toThrow(/glideForceN/);
+  });
+
   it('stick-slip: in 4 um jumps at 0.6 um/s, smooth at 62.5 um/s once glide is reached', () => {
-    const errors = { stickGlideUm: 10, stickSlipUm: 4, stickCriticalUmPerS: 2 };
+    const errors = { stickGlideUm: 10, stickSlipUm: 4, stickCriticalUmPerS: 2, glideForceN: 4 };
     const slow = bench(errors);
     const lowRate = slow.step(400, 1, 1_000); // one microstep a second: 0.625 um/s
     const jumps = lowRate.map((v, i) => v - (i === 0 ? 0 : lowRate[i - 1]!)).filter((d) => d !== 0);

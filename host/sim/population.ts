@@ -70,6 +70,7 @@ export const MIDDLE_MECHANICS: RigMechanicsErrors = Object.freeze({
   stickSlipUm: mid(R.stickSlipUm),
   stickCriticalUmPerS: mid(R.stickCriticalUmPerS),
   pullOutForceN: mid(R.pullOutForceN),
+  glideForceN: mid(R.glideForceN),
 });
 
 /** Every mechanics error at its bad end: wide bore, long lead, most wobble, play and stick-slip, weakest motor. */
@@ -87,6 +88,8 @@ export const WORST_MECHANICS: RigMechanicsErrors = Object.freeze({
   // Sticks up to the highest speed: stick-slip at more rates.
   stickCriticalUmPerS: R.stickCriticalUmPerS.max,
   pullOutForceN: R.pullOutForceN.min,
+  // The strongest seal: the line's pressure stops holding the nut on its flank soonest.
+  glideForceN: R.glideForceN.max,
 });
 
 const L = LINE_RANGES;

@@ -99,6 +99,14 @@ export const MECHANICS_RANGES: Readonly<Record<RangedField, MechanicsRange>> = O
     unit: 'N on the plunger',
     source: 'F = 2 pi eta T / lead: NEMA 17 17HS19-2004S1 (0.59 N m at 2 A) run at 70 %, pull-out 60-80 % of holding, Tr8x2 efficiency 0.3-0.4 (hardware/README.md parts list)',
   },
+  glideForceN: {
+    min: 2,
+    max: 6,
+    signed: false,
+    unit: 'N on the stopper',
+    source:
+      'glide force of a lubricated 10 mL plastic syringe stopper, measured by the ISO 7886-1 Annex E / ISO 11040-4 method: a few N (no maker publishes it for the BD 10 mL; assumed 2-6 N). With stickGlideUm it sets the chain stiffness (67-1200 N/mm), so a line pressure above glide force / bore area (12-37 kPa) keeps the nut on its driving flank in a back-off',
+  },
 });
 
 /** One rig's errors, drawn within MECHANICS_RANGES from `seed` alone (same seed, same rig). */
@@ -124,6 +132,7 @@ export function drawMechanicsErrors(seed: number): RigMechanicsErrors {
   const stickSlipUm = Math.min(draw(R.stickSlipUm), 2 * stickGlideUm);
   const stickCriticalUmPerS = draw(R.stickCriticalUmPerS);
   const pullOutForceN = draw(R.pullOutForceN);
+  const glideForceN = draw(R.glideForceN);
   return {
     seed,
     boreAreaError,
@@ -140,5 +149,6 @@ export function drawMechanicsErrors(seed: number): RigMechanicsErrors {
     stickSlipUm,
     stickCriticalUmPerS,
     pullOutForceN,
+    glideForceN,
   };
 }

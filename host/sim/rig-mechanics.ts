@@ -28,7 +28,11 @@ export interface RigMechanicsErrors {
   readonly detentErrorPhase: number;
   /** Motor step-angle accuracy: each full-step position of a turn off by up to this, full steps. */
   readonly stepAngleErrorFullSteps: number;
-  /** Nut backlash, micrometres: after a reversal the screw turns this far before the pusher moves. */
+  /**
+   * Nut backlash, micrometres: the screw turns this far before the pusher moves once the force
+   * through the chain changes sign (a reversal with no line pressure holding the nut on its
+   * driving flank).
+   */
   readonly backlashUm: number;
   /** Stopper deflection while it glides (glide force / chain stiffness), micrometres. */
   readonly stickGlideUm: number;
@@ -38,6 +42,11 @@ export interface RigMechanicsErrors {
   readonly stickCriticalUmPerS: number;
   /** Plunger force at which the motor starts to miss pulses, N (lost with certainty at 1.5 x). */
   readonly pullOutForceN: number;
+  /**
+   * The stopper's glide force, N. With `stickGlideUm` it gives the chain's stiffness, so the
+   * line's force on the stopper can be set against the seal's: 0 only with no glide deflection.
+   */
+  readonly glideForceN: number;
 }
 
 /** No errors at all: the chain reproduces the ideal rig (to a femtolitre of rounding). */
@@ -57,6 +66,7 @@ export const IDEAL_MECHANICS: RigMechanicsErrors = Object.freeze({
   stickSlipUm: 0,
   stickCriticalUmPerS: 0,
   pullOutForceN: Infinity,
+  glideForceN: 0,
 });
 
 /** The nominal drive the firmware believes in (firmware/core/mechanics.ts). */
@@ -144,7 +154,8 @@ export class MechanicsTrain {
     const { errors: e, geometry: g } = options;
     if (!(g.leadUm > 0 && g.fullStepsPerRev > 0 && g.microsteps > 0)) throw new RangeError('rig geometry');
     if (e.stickSlipUm > 2 * e.stickGlideUm) throw new RangeError(`stickSlipUm ${e.stickSlipUm} is more than twice stickGlideUm ${e.stickGlideUm}: the stopper would overshoot the pusher`);
-    if (e.backlashUm < 0 || e.stickGlideUm < 0 || e.stickSlipUm < 0 || !(e.pullOutForceN > 0)) throw new RangeError('mechanics errors out of their physical range');
+    if (e.backlashUm < 0 || e.stickGlideUm < 0 || e.stickSlipUm < 0 || !(e.pullOutForceN > 0) || e.glideForceN < 0) throw new RangeError('mechanics errors out of their physical range');
+    if (e.stickGlideUm > 0 && !(e.glideForceN > 0)) throw new RangeError(`stickGlideUm ${e.stickGlideUm} needs a glide force (glideForceN) to give the chain a stiffness`);
     this.errors = e;
     this.#microsteps = g.microsteps;
     this.#perRev = g.fullStepsPerRev * g.microsteps;
@@ -231,9 +242,10 @@ export class MechanicsTrain {
    */
   pulses(direction: 1 | -1, count: number, speedUmPerS: number, limitFl: number): PulseOutcome {
     const e = this.errors;
-    const load = direction === 1 && this.#loadN ? this.#loadN() : 0;
-    // Above the pull-out force each pulse is missed with a probability rising to 1 at 1.5 x.
-    const pLost = load > e.pullOutForceN ? Math.min(1, (load - e.pullOutForceN) / (0.5 * e.pullOutForceN)) : 0;
+    const load = this.#loadN ? this.#loadN() : 0;
+    // Above the pull-out force each forward pulse is missed with a probability rising to 1 at
+    // 1.5 x; backing off is helped by the pressure, never lost.
+    const pLost = direction === 1 && load > e.pullOutForceN ? Math.min(1, (load - e.pullOutForceN) / (0.5 * e.pullOutForceN)) : 0;
     let moved = 0;
     for (let i = 0; i < count; i++) {
       if (direction === 1 && this.stopperFl >= limitFl) return { moved, blocked: count - i };
@@ -244,18 +256,35 @@ export class MechanicsTrain {
       this.#rotor += direction;
       moved += direction;
       this.#screwUm = this.#screwAt(this.#rotor);
-      this.#followNut();
+      this.#followNut(load);
       this.#followPusher(speedUmPerS);
       if (direction === 1 && this.stopperFl > limitFl) this.#stopperUm = this.#stopperStartUm + limitFl / this.flPerUm;
     }
     return { moved, blocked: 0 };
   }
 
-  /** Backlash: the pusher moves only when a flank of the nut bears on it. */
-  #followNut(): void {
+  /**
+   * Backlash: the nut's play lets the pusher sit anywhere from the screw's driving flank (`s`) to
+   * its pulling flank (`s + backlash`), and it sits where the force through the chain is zero, or
+   * against the flank that force presses it on. The force is the line's load on the stopper plus
+   * the chain's deflection (`pusher - stopper`, the seal's friction) times its stiffness, so the
+   * play opens only when that sum changes sign: a back-off against a pressurised line keeps the
+   * nut on its driving flank until the pressure no longer beats the seal (a preloaded screw has
+   * no backlash), and with no pressure a reversal loses the whole play, as before.
+   */
+  #followNut(loadN: number): void {
+    const e = this.errors;
     const s = this.#screwUm;
-    if (s > this.#pusherUm) this.#pusherUm = s;
-    else if (s < this.#pusherUm - this.errors.backlashUm) this.#pusherUm = s + this.errors.backlashUm;
+    if (e.backlashUm === 0) {
+      this.#pusherUm = s;
+      return;
+    }
+    // Where the chain's force is zero: the stopper less the deflection the load gives the chain.
+    // A chain with no glide deflection is rigid: any load puts the pusher on a flank.
+    let free: number;
+    if (e.stickGlideUm > 0) free = this.#stopperUm - (loadN * e.stickGlideUm) / e.glideForceN;
+    else free = loadN > 0 ? -Infinity : loadN < 0 ? Infinity : this.#pusherUm;
+    this.#pusherUm = Math.min(s + e.backlashUm, Math.max(s, free));
   }
 
   /**
@@ -308,6 +337,7 @@ export function rigMechanicsFor(
   return {
     errors,
     geometry: { leadUm: m.leadUm, fullStepsPerRev: m.fullStepsPerRev, microsteps: m.microsteps },
-    loadN: () => (Math.max(0, pressureKpa()) * areaMm2) / 1_000, // kPa x mm^2 = mN
+    // Signed: suction pulls the stopper forward (through the nut's play, if the seal lets it).
+    loadN: () => (pressureKpa() * areaMm2) / 1_000, // kPa x mm^2 = mN
   };
 }
