@@ -1,0 +1,78 @@
+// The occlusion back-off on a rig with a nut's play (issue 15's worst release, seed 98): the
+// blocked line's pressure holds the nut on its driving flank, so the stopper follows the screw
+// back until the pressure no longer beats the seal's glide force; only then does the play open,
+// and the line keeps what it holds at the seal's pressure, which comes out when it clears.
+// Virtual time only.
+import { describe, expect, it } from 'vitest';
+import library from '../firmware/app/examples/library.example.json';
+import { RIG } from '../host/bench/occlusion-run';
+import { drawnRig } from '../host/sim/population';
+import { createVirtualPump } from '../host/sim/virtual-pump';
+
+const MIN = 60_000;
+const HOUR = 60 * MIN;
+const BORE_MM2 = Math.PI * (14.427 / 2) ** 2; // the 10 mL syringe's table bore (RIG)
+
+function blockedAtOneMlPerHour(seed: number) {
+  const rig = drawnRig(seed).options;
+  const vp = createVirtualPump({
+    ...rig,
+    mechanics: RIG,
+    library,
+    reservoirNl: 10_000_000,
+    keepEvents: true,
+    prescription: { name: 'occlusion', drug: { name: 'water-bench', concentrationUgPerMl: 1_000_000 }, mode: 'continuous', rateNlPerDay: 24_000_000 },
+    faults: [`occlusion@${2 * HOUR}ms`],
+  });
+  vp.runFor(2 * HOUR);
+  const workingKpa = vp.line.pressureKpa;
+  const m = vp.rig.mechanics!;
+  const area = BORE_MM2 * (1 + rig.mechanicsErrors.boreAreaError);
+  const sealKpa = (rig.mechanicsErrors.glideForceN * 1_000) / area;
+  let peakKpa = 0;
+  // The nut's gap while the screw went back with the line still well above the seal's pressure.
+  let gapWhileHeldUm = -1;
+  let screw = m.screwUm;
+  // Seconds at a time while the pressure builds; 5 ms once it is high and for 2 s after the
+  // alarm, to see each of the back-off's batches of pulses (about 100 ms apart at its step rate).
+  const sample = (dt: number): void => {
+    vp.runFor(dt);
+    peakKpa = Math.max(peakKpa, vp.line.pressureKpa);
+    if (m.screwUm < screw && vp.line.pressureKpa > 1.2 * sealKpa) gapWhileHeldUm = Math.max(gapWhileHeldUm, m.pusherUm - m.screwUm);
+    screw = m.screwUm;
+  };
+  const alarmed = (): boolean => vp.events.some((e) => e.type === 'alarm' && e.data['alarm'] === 'OCCLUSION');
+  for (let t = 0; t < 10 * MIN && !alarmed(); t += 1_000) {
+    if (vp.line.pressureKpa < 1.3 * sealKpa) sample(1_000);
+    else for (let i = 0; i < 200; i++) sample(5);
+  }
+  for (let i = 0; i < 400; i++) sample(5);
+  return { vp, errors: rig.mechanicsErrors, sealKpa, workingKpa, peakKpa, gapWhileHeldUm };
+}
+
+describe('back-off against a blocked line on a rig with play', () => {
+  it('the stopper follows the screw down to the seal pressure, then the play opens and the line keeps that pressure', () => {
+    const { vp, errors, sealKpa, workingKpa, peakKpa, gapWhileHeldUm } = blockedAtOneMlPerHour(98);
+    const m = vp.rig.mechanics!;
+    expect(vp.controller.status().state).toBe('alarm');
+    vp.runFor(5 * MIN); // the back-off ran; the compliance past the sensor has drained back
+    const breakLooseKpa = sealKpa * (1 + errors.stickSlipUm / (2 * errors.stickGlideUm));
+    // The occlusion built the line well above the seal's pressure, and the back-off took it back
+    // to between the seal's glide and break-loose pressures: the stopper stopped there.
+    expect(peakKpa).toBeGreaterThan(1.5 * sealKpa);
+    // While the line pushed harder than the seal the nut stayed on its driving flank: no gap
+    // (a rig that lost its play at every reversal showed the whole 95 um here).
+    expect(gapWhileHeldUm).toBe(0);
+    expect(vp.line.pressureKpa).toBeGreaterThanOrEqual(sealKpa);
+    expect(vp.line.pressureKpa).toBeLessThanOrEqual(breakLooseKpa);
+    // Below it the play opened: the screw went on back through the whole of it, on the pulling flank.
+    expect(m.pusherUm - m.screwUm).toBeCloseTo(errors.backlashUm, 6);
+    // What the line keeps comes out when it clears: about its content at that pressure, the
+    // same as its working pressure's on this rig, far from relieved.
+    expect(Math.abs(vp.line.pressureKpa - workingKpa)).toBeLessThan(2);
+    const before = vp.line.outletNl;
+    vp.line.release(vp.nowMs);
+    vp.runFor(HOUR);
+    expect((vp.line.outletNl - before) / 1_000).toBeGreaterThan(20);
+  });
+});
