@@ -4,27 +4,19 @@
 // and the line keeps what it holds at the seal's pressure, which comes out when it clears.
 // Virtual time only.
 import { describe, expect, it } from 'vitest';
-import library from '../firmware/app/examples/library.example.json';
+import { findSyringe } from '../firmware/core/mechanics';
 import { RIG } from '../host/bench/occlusion-run';
+import { blockedLinePump, OCCLUDE_AT_MS } from '../host/bench/population-run';
 import { drawnRig } from '../host/sim/population';
-import { createVirtualPump } from '../host/sim/virtual-pump';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
-const BORE_MM2 = Math.PI * (14.427 / 2) ** 2; // the 10 mL syringe's table bore (RIG)
+const BORE_MM2 = Math.PI * (findSyringe(RIG.syringe)!.innerDiameterUm / 2_000) ** 2; // the table's bore
 
 function blockedAtOneMlPerHour(seed: number) {
   const rig = drawnRig(seed).options;
-  const vp = createVirtualPump({
-    ...rig,
-    mechanics: RIG,
-    library,
-    reservoirNl: 10_000_000,
-    keepEvents: true,
-    prescription: { name: 'occlusion', drug: { name: 'water-bench', concentrationUgPerMl: 1_000_000 }, mode: 'continuous', rateNlPerDay: 24_000_000 },
-    faults: [`occlusion@${2 * HOUR}ms`],
-  });
-  vp.runFor(2 * HOUR);
+  const vp = blockedLinePump(rig, 1);
+  vp.runFor(OCCLUDE_AT_MS);
   const workingKpa = vp.line.pressureKpa;
   const m = vp.rig.mechanics!;
   const area = BORE_MM2 * (1 + rig.mechanicsErrors.boreAreaError);

@@ -11,6 +11,7 @@ import { calibrateVirtualRig } from '../accuracy/virtual-calibration';
 import type { VirtualAccuracyRig } from '../accuracy/virtual-rig';
 import { createVirtualAccuracyRig } from '../accuracy/virtual-rig';
 import type { RigOptions } from '../sim/population';
+import type { VirtualPump } from '../sim/virtual-pump';
 import { createVirtualPump } from '../sim/virtual-pump';
 import { HOUR, MIN, NORMAL_DAY_RX, RIG } from './occlusion-run';
 
@@ -45,18 +46,26 @@ async function accuracy(rig: VirtualAccuracyRig): Promise<Analysis> {
   return record.analysis;
 }
 
-/** The block at 2 h, the wait for OCCLUSION, the line cleared 10 min after, the outlet weighed for an hour. */
-export function occlusionRun(rig: RigOptions, mlPerHour: number, waitMs: number): { readonly timeToAlarmS: number; readonly releaseBolusUl: number } {
-  const occludeAtMs = 2 * HOUR;
-  const vp = createVirtualPump({
+/** When the occlusion runs block the line. */
+export const OCCLUDE_AT_MS = 2 * HOUR;
+
+/** `rig` on the 10 mL syringe delivering water at `mlPerHour`, its line blocked at OCCLUDE_AT_MS. */
+export function blockedLinePump(rig: RigOptions, mlPerHour: number): VirtualPump {
+  return createVirtualPump({
     ...rig,
     mechanics: RIG,
     library,
     reservoirNl: 10_000_000,
     keepEvents: true,
     prescription: { name: 'occlusion', drug: WATER, mode: 'continuous', rateNlPerDay: Math.round(mlPerHour * 24_000_000) },
-    faults: [`occlusion@${occludeAtMs}ms`],
+    faults: [`occlusion@${OCCLUDE_AT_MS}ms`],
   });
+}
+
+/** The block at 2 h, the wait for OCCLUSION, the line cleared 10 min after, the outlet weighed for an hour. */
+export function occlusionRun(rig: RigOptions, mlPerHour: number, waitMs: number): { readonly timeToAlarmS: number; readonly releaseBolusUl: number } {
+  const occludeAtMs = OCCLUDE_AT_MS;
+  const vp = blockedLinePump(rig, mlPerHour);
   vp.runFor(occludeAtMs);
   if (vp.events.some((e) => e.type === 'alarm')) vp.controller.acknowledge();
   const from = vp.events.length;
