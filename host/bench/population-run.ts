@@ -64,9 +64,8 @@ export function blockedLinePump(rig: RigOptions, mlPerHour: number): VirtualPump
 
 /** The block at 2 h, the wait for OCCLUSION, the line cleared 10 min after, the outlet weighed for an hour. */
 export function occlusionRun(rig: RigOptions, mlPerHour: number, waitMs: number): { readonly timeToAlarmS: number; readonly releaseBolusUl: number } {
-  const occludeAtMs = OCCLUDE_AT_MS;
   const vp = blockedLinePump(rig, mlPerHour);
-  vp.runFor(occludeAtMs);
+  vp.runFor(OCCLUDE_AT_MS);
   if (vp.events.some((e) => e.type === 'alarm')) vp.controller.acknowledge();
   const from = vp.events.length;
   let stopAt: number | undefined;
@@ -79,7 +78,7 @@ export function occlusionRun(rig: RigOptions, mlPerHour: number, waitMs: number)
   vp.line.release(vp.nowMs);
   const before = vp.line.outletNl;
   vp.runFor(HOUR);
-  return { timeToAlarmS: Math.round((stopAt - occludeAtMs) / 1000), releaseBolusUl: Math.round(vp.line.outletNl - before) / 1000 };
+  return { timeToAlarmS: Math.round((stopAt - OCCLUDE_AT_MS) / 1000), releaseBolusUl: Math.round(vp.line.outletNl - before) / 1000 };
 }
 
 /** occlusion-run.ts's falseAlarms30d schedule on this rig, for `days` (alarms acknowledged every 3 h). */

@@ -246,6 +246,9 @@ export class MechanicsTrain {
     // Above the pull-out force each forward pulse is missed with a probability rising to 1 at
     // 1.5 x; backing off is helped by the pressure, never lost.
     const pLost = direction === 1 && load > e.pullOutForceN ? Math.min(1, (load - e.pullOutForceN) / (0.5 * e.pullOutForceN)) : 0;
+    // How far the load compresses the chain (um), for the nut's play: once per batch, like the
+    // load. A chain with no glide deflection is rigid: any load puts the pusher on a flank.
+    const holdUm = e.stickGlideUm > 0 ? (load * e.stickGlideUm) / e.glideForceN : load > 0 ? Infinity : load < 0 ? -Infinity : 0;
     let moved = 0;
     for (let i = 0; i < count; i++) {
       if (direction === 1 && this.stopperFl >= limitFl) return { moved, blocked: count - i };
@@ -256,7 +259,7 @@ export class MechanicsTrain {
       this.#rotor += direction;
       moved += direction;
       this.#screwUm = this.#screwAt(this.#rotor);
-      this.#followNut(load);
+      this.#followNut(holdUm);
       this.#followPusher(speedUmPerS);
       if (direction === 1 && this.stopperFl > limitFl) this.#stopperUm = this.#stopperStartUm + limitFl / this.flPerUm;
     }
@@ -272,19 +275,11 @@ export class MechanicsTrain {
    * nut on its driving flank until the pressure no longer beats the seal (a preloaded screw has
    * no backlash), and with no pressure a reversal loses the whole play, as before.
    */
-  #followNut(loadN: number): void {
-    const e = this.errors;
+  #followNut(holdUm: number): void {
     const s = this.#screwUm;
-    if (e.backlashUm === 0) {
-      this.#pusherUm = s;
-      return;
-    }
-    // Where the chain's force is zero: the stopper less the deflection the load gives the chain.
-    // A chain with no glide deflection is rigid: any load puts the pusher on a flank.
-    let free: number;
-    if (e.stickGlideUm > 0) free = this.#stopperUm - (loadN * e.stickGlideUm) / e.glideForceN;
-    else free = loadN > 0 ? -Infinity : loadN < 0 ? Infinity : this.#pusherUm;
-    this.#pusherUm = Math.min(s + e.backlashUm, Math.max(s, free));
+    // Where the chain's force is zero: the stopper less the deflection the load gives the chain
+    // (a rigid chain's stopper stands at the pusher, so `hold` alone decides).
+    this.#pusherUm = Math.min(s + this.errors.backlashUm, Math.max(s, this.#stopperUm - holdUm));
   }
 
   /**
