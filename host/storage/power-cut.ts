@@ -69,20 +69,33 @@ function cutsOf(e: Entry, stride: number, block: number): Cut[] {
   return cuts;
 }
 
-/** Both stores as the mocks leave them when the power is cut at `cut` in entry `e`. */
-function imagesAt(e: Entry, cut: Cut, geometry: FlashGeometry): { kv: MockKeyValueStore; flash: MockFlash } {
-  const kv = e.before.clone();
+/** The flash as it stood before `e`: an NVS write leaves it so, whatever the cut. */
+function flashBefore(e: Entry, geometry: FlashGeometry): MockFlash {
   const flash = new MockFlash(geometry.bytes, geometry.block);
   flash.poke(0, e.flashBefore);
+  return flash;
+}
+
+/**
+ * Both stores as the mocks leave them when the power is cut at `cut` in entry `e`. The flash of
+ * an NVS cut is made only when that cut is booted (`flash()`): most of a day's cut points are
+ * bytes of NVS values, two images per write, and copying the 128 KB log for each was most of
+ * the bench's time.
+ */
+function imagesAt(e: Entry, cut: Cut, geometry: FlashGeometry): { kv: MockKeyValueStore; flash: () => MockFlash } {
+  const kv = e.before.clone();
+  let flash: MockFlash | undefined;
   try {
     if (e.op === 'nvs') {
       if (cut.kind === 'step') kv.cutAtStep(cut.n);
       else kv.cutAfterBytes(cut.n);
       kv.write(e.key!, e.value);
     } else if (e.op === 'write') {
+      flash = flashBefore(e, geometry);
       flash.cutAfterBytes(cut.n);
       flash.write(e.at, e.value);
     } else {
+      flash = flashBefore(e, geometry);
       flash.cutInErase(cut.n);
       flash.eraseBlock(e.at);
     }
@@ -90,8 +103,8 @@ function imagesAt(e: Entry, cut: Cut, geometry: FlashGeometry): { kv: MockKeyVal
     if (!(err instanceof PowerCut)) throw err;
   }
   kv.reboot();
-  flash.reboot();
-  return { kv, flash };
+  flash?.reboot();
+  return { kv, flash: () => flash ?? flashBefore(e, geometry) };
 }
 
 export function powerCutDay(base: VirtualPumpOptions, day: readonly DayStep[], stride = 1, geometry: FlashGeometry = DEVICE_FLASH): PowerCutResult {
@@ -106,12 +119,13 @@ export function powerCutDay(base: VirtualPumpOptions, day: readonly DayStep[], s
     const seen = new Map<string, string[]>();
     for (const cut of cutsOf(entry, stride, geometry.block)) {
       points++;
-      const { kv, flash } = imagesAt(entry, cut, geometry);
+      const { kv, flash: image } = imagesAt(entry, cut, geometry);
       // An NVS cut leaves the key missing or written: one boot for each image.
       const sig = entry.key === undefined ? undefined : kv.read(entry.key) ? 'written' : 'missing';
       let found = sig === undefined ? undefined : seen.get(sig);
       if (!found) {
         boots++;
+        const flash = image();
         const lost = lostRecords(entry, flash, records);
         const scanned = FlashLog.open(flash); // a scan only: it writes nothing
         const before = scanned.ok ? loggedBoluses(scanned.value) : undefined;
