@@ -97,8 +97,6 @@ export function pumpState(p: FuzzPump, sids: readonly string[]): { text: string;
   const state = [
     now,
     pump.state,
-    frozenText(pump.prescription),
-    frozenText(pump.mechanics),
     pump.todOffsetMs,
     pump.accounting.lowReservoirNl,
     pump.status(now),
@@ -107,8 +105,10 @@ export function pumpState(p: FuzzPump, sids: readonly string[]): { text: string;
     [vp.rig.positionMicrosteps, vp.rig.pushedNl, vp.rig.reservoirNl, vp.stepper.position],
     keyHex,
     [auth.failures, auth.lockedMs(now), auth.sessionsOpen(now), [...sessions]],
-    p.nvs.image(),
     vp.persistence?.log?.newestSeq ?? -1,
   ];
-  return { text: JSON.stringify(state), sessions };
+  // The texts made once (prescription, mechanics, the NVS image: 3 KB of hex) are joined on,
+  // not quoted again inside the JSON: that escaping was a fifth of the fuzz bench's time.
+  const text = `${JSON.stringify(state)}\n${frozenText(pump.prescription)}\n${frozenText(pump.mechanics)}\n${p.nvs.image()}`;
+  return { text, sessions };
 }
