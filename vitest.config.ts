@@ -39,6 +39,8 @@ const SLOW = [
   'host-tests/device-build.test.ts',
   'host-tests/cli.test.ts',
   'host-tests/pumpctl-bin.test.ts',
+  // The bench's pool: worker threads that each start tsx.
+  'host-tests/bench-pool.test.ts',
 ];
 
 export default defineConfig({

@@ -11,9 +11,9 @@
 //   lab's temperature; not the sensor's wander over weeks). occlusion.falseAlarms30d.population
 //   is the alarms of the whole sub-sample, and its rig-days are reported beside it.
 
-import { Worker } from 'node:worker_threads';
 import { CORNER_RIGS, drawnRig, POPULATION_SEEDS } from '../sim/population';
 import { HOUR } from './occlusion-run';
+import { tsWorker } from './pool';
 import type { RigPlan, RigResult } from './population-run';
 
 const WORKERS = 2;
@@ -55,12 +55,9 @@ export function populationPlans(): RigPlan[] {
 export async function runPopulation(plans: readonly RigPlan[], workers = WORKERS, progress: (done: number, total: number) => void = () => {}): Promise<RigResult[]> {
   const results = new Map<string, RigResult>();
   const queue = [...plans].sort((a, b) => b.falseAlarmDays - a.falseAlarmDays);
-  // A worker given a .ts file fails on Node 20 before `--import tsx` takes hold
-  // (ERR_UNKNOWN_FILE_EXTENSION), so each worker starts from a line that registers tsx first.
-  const boot = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((m) => { m.register(); return import(${JSON.stringify(new URL('./population-worker.ts', import.meta.url).href)}); });`;
   const one = (): Promise<void> =>
     new Promise((resolve, reject) => {
-      const w = new Worker(boot, { eval: true });
+      const w = tsWorker(new URL('./population-worker.ts', import.meta.url));
       const next = (): void => {
         const plan = queue.shift();
         if (plan) w.postMessage(plan);
