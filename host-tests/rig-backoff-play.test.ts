@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { findSyringe } from '../firmware/core/mechanics';
 import { RIG } from '../host/bench/occlusion-run';
-import { blockedLinePump, OCCLUDE_AT_MS } from '../host/bench/population-run';
+import { blockedLinePump, OCCLUDE_AT_MS, occlusionRun } from '../host/bench/population-run';
 import { drawnRig } from '../host/sim/population';
 
 const MIN = 60_000;
@@ -66,5 +66,20 @@ describe('back-off against a blocked line on a rig with play', () => {
     vp.line.release(vp.nowMs);
     vp.runFor(HOUR);
     expect((vp.line.outletNl - before) / 1_000).toBeGreaterThan(20);
+  });
+
+  it("the release breakdown accounts for the release: the content less what came back, the ask less the rig's play", () => {
+    // What host/bench/release-breakdown.ts reads per run (docs/detection.md, Limits).
+    const rig = drawnRig(98).options;
+    const { releaseBolusUl, breakdown } = occlusionRun(rig, 1, HOUR, 1_000);
+    const e = rig.mechanicsErrors;
+    const playUl = ((e.backlashUm + 2 * e.stickGlideUm) * BORE_MM2 * (1 + e.boreAreaError)) / 1_000;
+    expect(breakdown).toBeDefined();
+    const { contentUl, askedUl, returnedUl } = breakdown!;
+    // The line's content is what it releases, less what the plunger's true volume took back.
+    expect(Math.abs(contentUl - returnedUl - releaseBolusUl)).toBeLessThan(0.3);
+    // The back-off asked for less than the line held (the estimate's error), and lost the play.
+    expect(askedUl).toBeLessThan(contentUl - 5);
+    expect(Math.abs(askedUl - returnedUl - playUl)).toBeLessThan(2);
   });
 });

@@ -62,23 +62,60 @@ export function blockedLinePump(rig: RigOptions, mlPerHour: number): VirtualPump
   });
 }
 
-/** The block at 2 h, the wait for OCCLUSION, the line cleared 10 min after, the outlet weighed for an hour. */
-export function occlusionRun(rig: RigOptions, mlPerHour: number, waitMs: number): { readonly timeToAlarmS: number; readonly releaseBolusUl: number } {
+/**
+ * Where a release comes from (uL): the line's content in the step before OCCLUSION (what the
+ * back-off should take), what the back-off asked for (the flow check's estimate of it) and how
+ * far the plunger's true volume came back by the time the line clears. The release is the
+ * content less what came back; what the back-off asked less what came back is what the drive's
+ * play took.
+ */
+export interface ReleaseBreakdown {
+  readonly contentUl: number;
+  readonly askedUl: number;
+  readonly returnedUl: number;
+}
+
+export interface OcclusionResult {
+  readonly timeToAlarmS: number;
+  /** NaN when no OCCLUSION came within the wait. */
+  readonly releaseBolusUl: number;
+  readonly breakdown?: ReleaseBreakdown;
+}
+
+/**
+ * The block at 2 h, the wait for OCCLUSION, the line cleared 10 min after, the outlet weighed for
+ * an hour. The wait goes in steps of `stepMs` (the clock is virtual: the step changes nothing
+ * but how close before the alarm the breakdown's content is read).
+ */
+export function occlusionRun(rig: RigOptions, mlPerHour: number, waitMs: number, stepMs = MIN): OcclusionResult {
   const vp = blockedLinePump(rig, mlPerHour);
   vp.runFor(OCCLUDE_AT_MS);
   if (vp.events.some((e) => e.type === 'alarm')) vp.controller.acknowledge();
-  const from = vp.events.length;
+  const line = vp.line;
+  const contentNl = (): number => line.complianceNlPerKpa * line.pressureKpa + (line.downstream?.complianceNlPerKpa ?? 0) * line.downstreamPressureKpa;
+  let seen = vp.events.length;
   let stopAt: number | undefined;
-  for (let t = 0; t < waitMs && stopAt === undefined; t += MIN) {
-    vp.runFor(MIN);
-    stopAt = vp.events.slice(from).find((e) => e.type === 'alarm' && e.data['alarm'] === 'OCCLUSION')?.at;
+  let before = { contentNl: 0, pushedNl: 0 };
+  for (let t = 0; t < waitMs && stopAt === undefined; t += stepMs) {
+    before = { contentNl: contentNl(), pushedNl: vp.rig.pushedNl };
+    vp.runFor(stepMs);
+    for (; seen < vp.events.length && stopAt === undefined; seen++) {
+      const e = vp.events[seen]!;
+      if (e.type === 'alarm' && e.data['alarm'] === 'OCCLUSION') stopAt = e.at;
+    }
   }
   if (stopAt === undefined) return { timeToAlarmS: waitMs / 1000, releaseBolusUl: NaN };
   vp.runFor(stopAt + 10 * MIN - vp.nowMs);
-  vp.line.release(vp.nowMs);
-  const before = vp.line.outletNl;
+  const backoff = vp.events.find((e) => e.type === 'backoff' && e.at >= stopAt);
+  const breakdown = {
+    contentUl: before.contentNl / 1000,
+    askedUl: Number(backoff?.data['volumeNl'] ?? 0) / 1000,
+    returnedUl: (before.pushedNl - vp.rig.pushedNl) / 1000,
+  };
+  line.release(vp.nowMs);
+  const cleared = line.outletNl;
   vp.runFor(HOUR);
-  return { timeToAlarmS: Math.round((stopAt - OCCLUDE_AT_MS) / 1000), releaseBolusUl: Math.round(vp.line.outletNl - before) / 1000 };
+  return { timeToAlarmS: Math.round((stopAt - OCCLUDE_AT_MS) / 1000), releaseBolusUl: Math.round(line.outletNl - cleared) / 1000, breakdown };
 }
 
 /** occlusion-run.ts's falseAlarms30d schedule on this rig, for `days` (alarms acknowledged every 3 h). */
