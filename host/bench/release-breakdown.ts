@@ -56,19 +56,10 @@ for (const plan of populationPlans()) {
 const spread = (name: string, xs: number[]): void =>
   console.log(`${name}: least ${r1(Math.min(...xs))}, p5 ${r1(quantile(xs, 0.05))}, p50 ${r1(quantile(xs, 0.5))}, p95 ${r1(quantile(xs, 0.95))}, most ${r1(Math.max(...xs))} uL`);
 console.log(`\n${rows.length} runs`);
-spread(
-  'release',
-  rows.map((r) => r.releaseUl),
-);
-spread(
-  'estimate error (asked - content)',
-  rows.map((r) => r.estimateErrorUl),
-);
-spread(
-  'play taken (asked - returned)',
-  rows.map((r) => r.playTakenUl),
-);
-spread(
-  "play taken - the rig's play",
-  rows.map((r) => r.playBeyondRigUl),
-);
+const columns: readonly [string, (r: Row) => number][] = [
+  ['release', (r) => r.releaseUl],
+  ['estimate error (asked - content)', (r) => r.estimateErrorUl],
+  ['play taken (asked - returned)', (r) => r.playTakenUl],
+  ["play taken - the rig's play", (r) => r.playBeyondRigUl],
+];
+for (const [name, of] of columns) spread(name, rows.map(of));
