@@ -33,6 +33,7 @@ const SLOW = [
   'host-tests/line-realistic.test.ts',
   'host-tests/rig-mechanics-calibration.test.ts',
   'host-tests/rig-backoff-play.test.ts',
+  'host-tests/backoff-content.test.ts',
   'host-tests/programming-safety.test.ts',
   // Rollup and esbuild bundles, and the CLIs started as processes.
   'host-tests/build.test.ts',

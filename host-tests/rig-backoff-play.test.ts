@@ -1,8 +1,8 @@
 // The occlusion back-off on a rig with a nut's play (issue 15's worst release, seed 98): the
 // blocked line's pressure holds the nut on its driving flank, so the stopper follows the screw
 // back until the pressure no longer beats the seal's glide force; only then does the play open,
-// and the line keeps what it holds at the seal's pressure, which comes out when it clears.
-// Virtual time only.
+// and the back-off loses it: what the ask had left beyond it pulls the stopper back, and the line
+// keeps the play's worth, which comes out when it clears. Virtual time only.
 import { describe, expect, it } from 'vitest';
 import { findSyringe } from '../firmware/core/mechanics';
 import { RIG } from '../host/bench/occlusion-run';
@@ -43,29 +43,30 @@ function blockedAtOneMlPerHour(seed: number) {
 }
 
 describe('back-off against a blocked line on a rig with play', () => {
-  it('the stopper follows the screw down to the seal pressure, then the play opens and the line keeps that pressure', () => {
+  it('the stopper follows the screw down to the seal pressure, then the play opens, and the rest of the ask pulls it back', () => {
     const { vp, errors, sealKpa, workingKpa, peakKpa, gapWhileHeldUm } = blockedAtOneMlPerHour(98);
     const m = vp.rig.mechanics!;
     expect(vp.controller.status().state).toBe('alarm');
     vp.runFor(5 * MIN); // the back-off ran; the compliance past the sensor has drained back
-    const breakLooseKpa = sealKpa * (1 + errors.stickSlipUm / (2 * errors.stickGlideUm));
-    // The occlusion built the line well above the seal's pressure, and the back-off took it back
-    // to between the seal's glide and break-loose pressures: the stopper stopped there.
+    // The occlusion built the line well above the seal's pressure.
     expect(peakKpa).toBeGreaterThan(1.5 * sealKpa);
     // While the line pushed harder than the seal the nut stayed on its driving flank: no gap
     // (a rig that lost its play at every reversal showed the whole 95 um here).
     expect(gapWhileHeldUm).toBe(0);
-    expect(vp.line.pressureKpa).toBeGreaterThanOrEqual(sealKpa);
-    expect(vp.line.pressureKpa).toBeLessThanOrEqual(breakLooseKpa);
-    // Below it the play opened: the screw went on back through the whole of it, on the pulling flank.
+    // Below it the play opened: the screw went on back through the whole of it, and on the
+    // pulling flank drew the stopper below the seal's pressure (the ask was about the line's
+    // content; before the back-off counted all of it, it stopped at the seal's pressure, the
+    // line's working pressure on this rig, and left 34.7 uL).
     expect(m.pusherUm - m.screwUm).toBeCloseTo(errors.backlashUm, 6);
-    // What the line keeps comes out when it clears: about its content at that pressure, the
-    // same as its working pressure's on this rig, far from relieved.
-    expect(Math.abs(vp.line.pressureKpa - workingKpa)).toBeLessThan(2);
+    expect(vp.line.pressureKpa).toBeLessThan(sealKpa);
+    expect(vp.line.pressureKpa).toBeLessThan(workingKpa - 5);
+    expect(vp.line.pressureKpa).toBeGreaterThan(0); // no suction
+    // What the line keeps comes out when it clears: its content at that pressure.
+    const keptUl = (vp.line.complianceNlPerKpa * vp.line.pressureKpa + (vp.line.downstream?.complianceNlPerKpa ?? 0) * vp.line.downstreamPressureKpa) / 1_000;
     const before = vp.line.outletNl;
     vp.line.release(vp.nowMs);
     vp.runFor(HOUR);
-    expect((vp.line.outletNl - before) / 1_000).toBeGreaterThan(20);
+    expect(Math.abs((vp.line.outletNl - before) / 1_000 - keptUl)).toBeLessThan(1);
   });
 
   it("the release breakdown accounts for the release: the content less what came back, the ask less the rig's play", () => {
@@ -78,8 +79,11 @@ describe('back-off against a blocked line on a rig with play', () => {
     const { contentUl, askedUl, returnedUl } = breakdown!;
     // The line's content is what it releases, less what the plunger's true volume took back.
     expect(Math.abs(contentUl - returnedUl - releaseBolusUl)).toBeLessThan(0.3);
-    // The back-off asked for less than the line held (the estimate's error), and lost the play.
-    expect(askedUl).toBeLessThan(contentUl - 5);
-    expect(Math.abs(askedUl - returnedUl - playUl)).toBeLessThan(2);
+    // The back-off asked for about what the line held (the estimate's error), and lost the play
+    // (2.1 uL beyond it here, the most of any run in host/bench/release-breakdown.ts), which is
+    // what the line kept.
+    expect(Math.abs(askedUl - contentUl)).toBeLessThan(5);
+    expect(Math.abs(askedUl - returnedUl - playUl)).toBeLessThan(2.5);
+    expect(releaseBolusUl).toBeGreaterThan(playUl - 5);
   });
 });

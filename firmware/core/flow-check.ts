@@ -64,6 +64,18 @@ export class FlowCheck {
   #heldNl = 0;
   #heldRawNl = 0;
   #heldMs = 0;
+  /**
+   * The line has filled: flow arrives in full at a rate held for settleMs. Its content no longer
+   * changes then, so what pushed and measured still disagree by is the sensor's zero error (or
+   * the drive's volume error, which the zero takes up), not content. #heldNl takes it all the
+   * same (a break downstream drains the line in seconds, and what it gives back must come out of
+   * it, not count as excess), and #driftNl (with its raw sum and time, folded as #heldNl's are)
+   * keeps what it took while filled, for the back-off to leave out (#contentNl).
+   */
+  #filled = false;
+  #driftNl = 0;
+  #driftRawNl = 0;
+  #driftMs = 0;
   /** What the line held before the sensor when flow last arrived in full, or at the restart (nl). */
   #heldAtFlowNl = 0;
   /** What the line gave back of that at the latest read (nl): drainage, not over-delivery. */
@@ -128,7 +140,7 @@ export class FlowCheck {
     this.#pushedSince = 0;
     this.#measuredSince = 0;
     this.#arrivedNlPerDay = 0;
-    this.#heldAtFlowNl = this.heldNl;
+    this.#heldAtFlowNl = this.#contentNl();
     this.#recentPushed = 0;
     this.#recentRawPushed = 0;
     this.#recentMeasured = 0;
@@ -136,6 +148,7 @@ export class FlowCheck {
     this.#takeUpLeft = Math.max(0, Math.min(slackNl, this.fullSlackNl));
     this.#stopped.clear();
     this.#steadyMs = 0;
+    this.#filled = false;
     this.#zero.forget();
   }
 
@@ -161,6 +174,9 @@ export class FlowCheck {
     this.#heldNl = 0;
     this.#heldRawNl = 0;
     this.#heldMs = 0;
+    this.#driftNl = 0;
+    this.#driftRawNl = 0;
+    this.#driftMs = 0;
     zero.atRest(dtMs, readNlPerMin);
   }
 
@@ -176,6 +192,10 @@ export class FlowCheck {
     const before = this.heldNl;
     this.#heldRawNl += pushedNl - rawMeasuredNl;
     this.#heldMs += dtMs;
+    if (this.#filled) {
+      this.#driftRawNl += pushedNl - rawMeasuredNl;
+      this.#driftMs += dtMs;
+    }
     const after = this.heldNl;
     this.#gaveBackNl = Math.max(0, before - after);
     // Once the zero is known the sums are folded in. Growth beyond what a normal line takes up at
@@ -186,6 +206,25 @@ export class FlowCheck {
     this.#heldNl = Math.min(after, Math.max(this.#heldNl, cap));
     this.#heldRawNl = 0;
     this.#heldMs = 0;
+    this.#driftNl = this.#drift();
+    this.#driftRawNl = 0;
+    this.#driftMs = 0;
+  }
+
+  /** What #heldNl took while the line was filled (nl): see #filled. */
+  #drift(): number {
+    return this.#driftNl + this.#driftRawNl + (this.#zero.nlPerMin * this.#driftMs) / MS_PER_MINUTE;
+  }
+
+  /**
+   * What the line holds before the sensor, for the back-off (nl): #heldNl less what it took while
+   * filled. Taken on, that is the zero's error times the whole time since the line lay drained
+   * (the zero, learned 30-40 min in, is applied to all of it; 100 nl/min off over 40 min is 4 uL):
+   * the held content at 2 h was -7 to +17 uL off on the population's rigs at 1 mL/h, and without
+   * what it took while filled -4 to +8 (issue 15).
+   */
+  #contentNl(): number {
+    return Math.max(0, this.heldNl - this.#drift());
   }
 
   /** What the line holds before the sensor now (nl): see #heldNl. */
@@ -272,10 +311,11 @@ export class FlowCheck {
     // takes up beyond that is counted from here.
     const arriving = this.#recentPushed > 0 && 100 * this.#recentMeasured >= (100 - c.allowancePercent) * this.#recentPushed;
     if (arriving) this.#arrivedNlPerDay = (this.#recentPushed / this.#recentMs) * MS_PER_DAY;
+    this.#filled = arriving && this.#steadyMs >= c.settleMs;
     if (this.#deficit === 0 || arriving) {
       this.#pushedSince = 0;
       this.#measuredSince = 0;
-      this.#heldAtFlowNl = this.heldNl;
+      this.#heldAtFlowNl = this.#contentNl();
     } else {
       this.#pushedSince += pushedNl;
       this.#measuredSince += measuredNl;
@@ -325,7 +365,14 @@ export class FlowCheck {
    * content: that compliance is C2 / C1 = s / (1 - s) of the one before it, s the share of the
    * pushed flow still passing the sensor after the block (the catheter filling), so it took up
    * s / (1 - s) of what the one before it did, and held its working volume at no less than
-   * pastSensorPressureShare of the pressure. The back-off used to be the deficit since the flow
+   * pastSensorPressureShare of the pressure. And when the tip blocks, the pressure drop across the
+   * sensor's side of the line (the working flow through its resistance, 1 - r of the pressure)
+   * closes: the two compliances end up rising together, and what crossed the sensor while the drop
+   * closed the sensor counted as measured, not taken up, though it stays in the line. Worked
+   * through, the line's growth since is taken / (1 - s) + s (1 - r) held: without that last part
+   * the back-off missed 0.3-12 uL of it on the population's rigs at 1 mL/h (issue 15). With r at
+   * its least, the two terms past the sensor, held s (r / (1 - s) + 1 - r), are at their least
+   * too (they grow with r). The back-off used to be the deficit since the flow
    * stopped plus 30 s of the flow, a fixed time constant: on lines of tau 150 s and half the
    * compliance past the sensor it left up to 180 uL to come out when the line cleared.
    */
@@ -337,7 +384,9 @@ export class FlowCheck {
     const taken = Math.max(0, this.#pushedSince - this.#measuredSince);
     // Less the sensor's noise allowance over a window, so that its error is a bolus, not suction.
     const noise = (c.allowanceNlPerMin * c.recentMs) / MS_PER_MINUTE;
-    return Math.max(0, this.#heldAtFlowNl + taken / (1 - s) + (c.pastSensorPressureShare * this.#heldAtFlowNl * s) / (1 - s) - noise);
+    const r = c.pastSensorPressureShare;
+    const held = this.#heldAtFlowNl;
+    return Math.max(0, held + taken / (1 - s) + (r * held * s) / (1 - s) + s * (1 - r) * held - noise);
   }
 
   // Allowance and threshold as plain numbers (not a {allowance, threshold} object per sample).
