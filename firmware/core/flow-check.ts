@@ -221,7 +221,9 @@ export class FlowCheck {
    * filled. Taken on, that is the zero's error times the whole time since the line lay drained
    * (the zero, learned 30-40 min in, is applied to all of it; 100 nl/min off over 40 min is 4 uL):
    * the held content at 2 h was -7 to +17 uL off on the population's rigs at 1 mL/h, and without
-   * what it took while filled -4 to +8 (issue 15).
+   * what it took while filled -4 to +8 (issue 15). Both err the same way where they err: growth
+   * #heldNl's cap kept out is left out twice, and a line that takes up less than the rate allowance
+   * while filled (a partial block building slowly) is not counted: a bolus, not suction.
    */
   #contentNl(): number {
     return Math.max(0, this.heldNl - this.#drift());
@@ -367,14 +369,14 @@ export class FlowCheck {
    * s / (1 - s) of what the one before it did, and held its working volume at no less than
    * pastSensorPressureShare of the pressure. And when the tip blocks, the pressure drop across the
    * sensor's side of the line (the working flow through its resistance, 1 - r of the pressure)
-   * closes: the two compliances end up rising together, and what crossed the sensor while the drop
-   * closed the sensor counted as measured, not taken up, though it stays in the line. Worked
-   * through, the line's growth since is taken / (1 - s) + s (1 - r) held: without that last part
-   * the back-off missed 0.3-12 uL of it on the population's rigs at 1 mL/h (issue 15). With r at
-   * its least, the two terms past the sensor, held s (r / (1 - s) + 1 - r), are at their least
-   * too (they grow with r). The back-off used to be the deficit since the flow
-   * stopped plus 30 s of the flow, a fixed time constant: on lines of tau 150 s and half the
-   * compliance past the sensor it left up to 180 uL to come out when the line cleared.
+   * closes: the two compliances end up rising together, and the sensor counted what crossed it
+   * meanwhile as measured, not taken up, though it stays in the line. Worked through, the line's
+   * growth since is taken / (1 - s) + s (1 - r) held: without that last part the back-off missed
+   * 0.3-12 uL of it on the population's rigs at 1 mL/h (issue 15). With r at its least, the two
+   * terms past the sensor, held s (r / (1 - s) + 1 - r), are at their least too (they grow with r).
+   * The back-off used to be the deficit since the flow stopped plus 30 s of the flow, a fixed time
+   * constant: on lines of tau 150 s and half the compliance past the sensor it left up to 180 uL to
+   * come out when the line cleared.
    */
   #lineNl(): number {
     const c = this.config;
