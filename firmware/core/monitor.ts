@@ -120,10 +120,8 @@ export class Monitor {
   /** The plunger moved forward since delivery (re)started; its last move was forward. */
   #movedForward = false;
   #lastForward = true;
-  /** The plunger has moved since power-up (the drive's slack state is then known)... */
+  /** The plunger has moved since power-up (the drive's slack state is then known). */
   #everMoved = false;
-  /** ...and how far it went back since it last went forward (nl): slack to take up again. */
-  #reversedNl = 0;
 
   constructor(now: number, plungerAreaMm2: number, config: MonitorConfig = DEFAULT_MONITOR) {
     this.config = config;
@@ -140,7 +138,6 @@ export class Monitor {
     if (nl === 0) return;
     this.#lastForward = nl > 0;
     if (nl > 0) this.#movedForward = true;
-    this.#reversedNl = nl < 0 ? this.#reversedNl - nl : 0;
     this.#everMoved = true;
   }
 
@@ -152,9 +149,10 @@ export class Monitor {
 
   /** Delivery (re)starts: the line checks learn afresh. */
   restartLine(): void {
-    // The drive's slack: all of it before the first move. After a back-off the reversed play is
-    // not forgiven yet (#reversedNl is kept for it): on a rig without play that volume is line
-    // pressure, and forgiving it made the second back-off leave a 27 uL bolus (issue 15, open).
+    // The drive's slack: all of it before the first move, none after. A back-off ends with its
+    // return onto the driving flank (backoff.ts), so there is no play to take up; and on a rig
+    // without play a forgiven volume is line pressure: forgiving it made the second back-off
+    // leave a 27 uL bolus (issue 15).
     const fc = this.flowCheck;
     fc?.reset(this.#everMoved ? 0 : (fc?.fullSlackNl ?? 0));
     this.forceCheck?.reset();
