@@ -79,6 +79,8 @@ describe('the occlusion back-off (issue 15)', () => {
     g.direction(-1);
     expect(g.check(HOUR, 140)).toBeUndefined();
     expect(g.behindPulses).toBe(40);
+    // The 40 behind are made good before anything counts: a forward segment of 11 + 40 may run.
+    expect(g.headroomPulses).toBe(11 + 40);
     g.direction(1);
     expect(g.check(HOUR + 1_000, 180)).toBeUndefined();
     expect(g.behindPulses).toBe(0);

@@ -164,14 +164,17 @@ describe('a block at the tip after an hour of steady delivery', () => {
     throw new Error('no occlusion in an hour');
   }
 
-  it.each([10, 35, 150])('tau %s s at 1 mL/h: the back-off is what the line holds, and the alarm comes within 90 s', (tauS) => {
+  it.each([10, 35, 150])('tau %s s at 1 mL/h: the back-off is what the line holds less the volume floor, and the alarm comes within 90 s', (tauS) => {
     // The back-off used to be the deficit since the flow stopped plus 30 s of flow: 33 uL short on
-    // a tau 150 s line (a bolus when it clears), 5.6 uL too much at tau 10 s (suction).
+    // a tau 150 s line (a bolus when it clears), 5.6 uL too much at tau 10 s (suction). It leaves
+    // the floor a volume sum must pass to mean anything (thresholdNl) in the line, so that the
+    // estimate's error comes out as a small bolus, not suction.
     const rate = NL_PER_DAY_PER_ML_PER_H;
     const { finding, afterMs, truthNl } = block(tauS * S, rate);
     const back = backoffNl(finding.storedEstimateNl, rate, finding.arrivedNlPerDay);
-    expect(back).toBeGreaterThan(truthNl - 2_000);
-    expect(back).toBeLessThan(truthNl + 2_000);
+    const floor = DEFAULT_FLOW_CHECK.thresholdNl;
+    expect(back).toBeGreaterThan(truthNl - floor - 2_000);
+    expect(back).toBeLessThan(truthNl - floor + 2_000);
     // Steady for an hour: the threshold is the floor, not the floor plus a minute of the rate.
     expect(afterMs).toBeLessThanOrEqual(90 * S);
   });

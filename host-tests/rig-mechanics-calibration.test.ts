@@ -65,17 +65,20 @@ describe('the virtual pump on the rig with real mechanics', () => {
     // learned in confirmed 150 s spans (5adcbb4): the OCCLUSION comes at 7249 s, not 7251 s, with
     // 12 206 nl of deficit, 8 fewer STEP pulses, 0.8 uL less; and when the back-off left out what
     // the held content took while the line stood filled (issue 15): it asks 22 380 nl of the
-    // 23 382 nl the line holds (it asked 23 776), 13 microsteps less, 1.3 uL more at the outlet.
+    // 23 382 nl the line holds (it asked 23 776), 13 microsteps less, 1.3 uL more at the outlet;
+    // and when the back-off came to leave the flow check's volume floor (5 uL) in the line and
+    // to end with a forward return by the play bound (backoff.ts): 49 microsteps less backed
+    // off, 5.0 uL more at the outlet, and 463 more STEP pulses (256 more back, 256 forward).
     // A change here is a change in delivery.
     expect(snapshot(vp)).toEqual({
-      pushedFl: 2_191_130_592_698,
-      position: 21_446,
-      pulses: 21_446,
-      line: 21_886,
-      records: 21_666,
-      outletFl: 2_191_130_592_698,
-      reservoirFl: 7_808_869_407_302,
-      deliveredNl: 2_191_130,
+      pushedFl: 2_196_136_906_185,
+      position: 21_495,
+      pulses: 21_495,
+      line: 22_349,
+      records: 21_671,
+      outletFl: 2_196_136_906_185,
+      reservoirFl: 7_803_863_093_815,
+      deliveredNl: 2_196_136,
     });
     expect(vp.rig.mechanics).toBeUndefined();
     // Every error drawn as zero changes nothing either: the mechanics model adds only its errors.

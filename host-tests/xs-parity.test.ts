@@ -76,6 +76,17 @@ describe('XS parity', () => {
     expect(stream.slice(ack).filter((r) => r[1] === 'alarm' || r[1] === 'backoff')).toEqual([]);
   });
 
+  it('a back-off on a rig with play comes forward by the play bound, and the dose guard lets it (checked on Node; XS gives the same stream)', () => {
+    const stream = onNode('occlusion-backoff-play');
+    // OCCLUSION only: the guard refused the return as too much for its hour before it counted
+    // the pulses behind the furthest point, and tripped OVER_DELIVERY.
+    expect(stream.filter((r) => r[1] === 'alarm').map((r) => r[2])).toEqual(['OCCLUSION']);
+    const backoff = stream.find((r) => r[1] === 'backoff')!;
+    expect(JSON.stringify(backoff)).toContain('"playMicrosteps":256');
+    expect(stream.filter((r) => r[1] === 'resume')).toHaveLength(1);
+    expect(stream.at(-1)![4]).toBe('running');
+  });
+
   it('an occlusion acknowledged before its back-off ran resumes only after it, once (checked on Node; XS gives the same stream)', () => {
     const stream = onNode('backoff-acknowledged-early');
     expect(stream.filter((r) => r[1] === 'alarm').map((r) => r[2])).toEqual(['OCCLUSION']);

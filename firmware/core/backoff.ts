@@ -25,3 +25,24 @@ export function backoffNl(storedNl: number, rateNlPerDay: number, arrivedNlPerDa
   const flowed = arrivedNlPerDay === undefined ? rateNlPerDay : Math.max(0, Math.min(rateNlPerDay, arrivedNlPerDay));
   return Math.max(0, storedNl) + (flowed * BACKOFF_LINE_MS) / MS_PER_DAY;
 }
+
+/**
+ * The most the drive can lose on a reversal, in plunger travel (um): the nut's axial play and the
+ * stopper's glide deflection twice over (it deflects one way while pushed, the other while
+ * pulled). The parts list bounds both (hardware/README.md: a plain brass Tr8 nut, up to 0.1 mm;
+ * a plastic stopper on a printed chain, up to about 30 um), the same parts as the flow check's
+ * `takeUpUm`, which counts the deflection once because a plain restart does not reverse it.
+ */
+export const REVERSAL_PLAY_UM = 160;
+
+/**
+ * The back-off is run as single-direction positioning (a machine tool's G60): back by what the
+ * line holds plus the play bound, then forward by the play bound. Whatever the real play b (up to
+ * the bound), the pusher goes back `ask + bound - b` and forward `bound - b`, so it ends `ask`
+ * behind where it stood and on the driving flank: the play the firmware cannot see cancels. A
+ * plain reversal by the ask lost the play (5-25 uL on the rigs' parts), and that came out as a
+ * release bolus when the line cleared (issue 15). Microsteps of the play bound, rounded up.
+ */
+export function reversalPlayMicrosteps(m: { readonly leadUm: number; readonly fullStepsPerRev: number; readonly microsteps: number }): number {
+  return Math.ceil((REVERSAL_PLAY_UM * m.fullStepsPerRev * m.microsteps) / m.leadUm);
+}

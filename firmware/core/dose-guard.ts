@@ -285,7 +285,8 @@ export class DoseGuard {
     const hourNl = this.#nl(this.#hour.sum);
     const dayNl = this.#nl(this.#day.sum);
     const headroomNl = Math.min(hourAllowed - hourNl, dayAllowed - dayNl);
-    this.#headroomPulses = headroomNl > 0 ? Math.floor((headroomNl * FL_PER_NL) / this.#flPerMicrostep) : 0;
+    // Pulses behind the furthest point are made good before any counts (the back-off's return).
+    this.#headroomPulses = (headroomNl > 0 ? Math.floor((headroomNl * FL_PER_NL) / this.#flPerMicrostep) : 0) + this.#behindPulses;
     const b = this.#breach;
     if (hourNl > hourAllowed) {
       b.window = 'hour';
@@ -307,7 +308,7 @@ export class DoseGuard {
     return Math.floor((withMargin(this.#allowance.hourNl) * FL_PER_NL) / this.#flPerMicrostep);
   }
 
-  /** Pulses that may still leave before a window is over its allowance (as of the last check). */
+  /** Forward pulses that may still run before a window is over its allowance (as of the last check). */
   get headroomPulses(): number {
     return this.#headroomPulses;
   }

@@ -24,14 +24,18 @@ export interface Holds {
   /** The rate running after the hold (for sizing the back-off). */
   rateNlPerDay(): number;
   flPerMicrostep(): number;
+  /** The drive's reversal play bound in microsteps (backoff.ts): the back-off's overshoot. */
+  playMicrosteps(): number;
 }
 
 export class FaultPath {
   readonly alarms = new AlarmBoard();
   /** How many times the safe state was entered: tests watch it. */
   safeStateEntries = 0;
-  /** Reverse microsteps still to run to relieve line pressure. */
+  /** Reverse microsteps still to run to relieve line pressure (the ask and the play bound). */
   backoffSteps = 0;
+  /** Forward microsteps to run once the reverse is done: the play bound, to come back onto the driving flank. */
+  returnSteps = 0;
   readonly #events: EventQueue;
   readonly #holds: Holds;
 
@@ -107,9 +111,19 @@ export class FaultPath {
     return a ? fail(pumpError('ALARM_UNACKNOWLEDGED', `alarm A${a.code} ${a.name} must be acknowledged first`)) : ok(true);
   }
 
+  /** The back-off has steps to run, either way: delivery waits for them. */
+  get relieving(): boolean {
+    return this.backoffSteps > 0 || this.returnSteps > 0;
+  }
+
   /** Reverse steps the motor ran (negative counts from the stepper) come off the back-off. */
   backedOff(steps: number): void {
     this.backoffSteps = Math.max(0, this.backoffSteps - steps);
+  }
+
+  /** Forward steps the motor ran on the back-off's return come off it. */
+  returned(steps: number): void {
+    this.returnSteps = Math.max(0, this.returnSteps - steps);
   }
 
   #enterSafeState(now: number, alarm: AlarmName, relieve: boolean, storedNl: number, arrivedNlPerDay?: number): void {
@@ -118,8 +132,15 @@ export class FaultPath {
     this.#events.push(now, 'safe-state', reason('SAFE_STATE', alarm), { alarm, entries: this.safeStateEntries });
     if (alarm === 'OCCLUSION' && relieve) {
       const nl = backoffNl(storedNl, this.#holds.rateNlPerDay(), arrivedNlPerDay);
-      this.backoffSteps = Math.ceil((nl * FL_PER_NL) / this.#holds.flPerMicrostep());
-      if (this.backoffSteps > 0) this.#events.push(now, 'backoff', reason('BACKOFF'), { microsteps: this.backoffSteps, volumeNl: Math.round(nl) });
+      const steps = Math.ceil((nl * FL_PER_NL) / this.#holds.flPerMicrostep());
+      if (steps > 0) {
+        // Back by the ask and the play bound, then forward by the bound (backoff.ts): an alarm
+        // during a back-off still running adds its ask to what is left, and one return covers both.
+        const play = this.#holds.playMicrosteps();
+        this.backoffSteps += steps + (this.returnSteps > 0 ? 0 : play);
+        this.returnSteps = play;
+        this.#events.push(now, 'backoff', reason('BACKOFF'), { microsteps: steps, volumeNl: Math.round(nl), playMicrosteps: play });
+      }
     }
   }
 }

@@ -140,7 +140,8 @@ export interface FlowFinding {
    * What the line holds (nl). For an occlusion, all of it: what it held when flow last arrived
    * in full (or the line restarted) before the sensor, all that was pushed since (a blocked tip
    * lets nothing out, so what passed the sensor since is in the compliance past it), and the
-   * working volume past the sensor at its least (pastSensorPressureShare). Otherwise what was
+   * working volume past the sensor at its least (pastSensorPressureShare); less thresholdNl, the
+   * error such a sum may carry, so that the back-off errs towards a bolus. Otherwise what was
    * pushed and not seen at the sensor since flow last arrived in full.
    */
   readonly storedEstimateNl: number;

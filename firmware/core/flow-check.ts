@@ -384,11 +384,15 @@ export class FlowCheck {
     // the recent window still holds flow from before the block, and counting it would be suction).
     const s = this.#stopped.share;
     const taken = Math.max(0, this.#pushedSince - this.#measuredSince);
-    // Less the sensor's noise allowance over a window, so that its error is a bolus, not suction.
-    const noise = (c.allowanceNlPerMin * c.recentMs) / MS_PER_MINUTE;
+    // Less the floor a volume sum of pushed less measured must pass to mean anything (the zero's
+    // leftover, the drive's position error and a stopper jump: thresholdNl), so that the
+    // estimate's error comes out as a small bolus, not suction. On the population's rigs the
+    // estimate is off by -9 to +8 uL; less one window's noise allowance (75 nl) the back-off,
+    // once the drive's play no longer hid it (backoff.ts), sucked back up to 8.8 uL (issue 15).
+    const floor = c.thresholdNl;
     const r = c.pastSensorPressureShare;
     const held = this.#heldAtFlowNl;
-    return Math.max(0, held + taken / (1 - s) + (r * held * s) / (1 - s) + s * (1 - r) * held - noise);
+    return Math.max(0, held + taken / (1 - s) + (r * held * s) / (1 - s) + s * (1 - r) * held - floor);
   }
 
   // Allowance and threshold as plain numbers (not a {allowance, threshold} object per sample).

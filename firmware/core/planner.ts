@@ -24,11 +24,14 @@ export class Planner {
     return this.#set(0, 0, 1, false, wakeAtMs);
   }
 
-  /** Reverse at half the top speed to relieve line pressure; wake when it is done (or on the hour). */
-  backoff(now: number, steps: number, maxStepHz: number, hourEndMs: number): Plan {
+  /**
+   * The occlusion back-off at half the top speed: reverse to relieve line pressure, then forward
+   * by the play bound (backoff.ts); wake when it is done (or on the hour).
+   */
+  backoff(now: number, steps: number, direction: Direction, maxStepHz: number, hourEndMs: number): Plan {
     const intervalUs = Math.ceil(2_000_000 / maxStepHz);
     const wake = Math.min(hourEndMs, now + Math.ceil((steps * intervalUs) / 1_000) + 1);
-    return this.#set(steps, intervalUs, -1, true, wake);
+    return this.#set(steps, intervalUs, direction, true, wake);
   }
 
   /**

@@ -23,6 +23,7 @@ import { fail, ok, pumpError } from './errors';
 import { EventQueue } from './event-queue';
 import type { EventData, PumpEvent, Reason } from './events';
 import { reason } from './events';
+import { reversalPlayMicrosteps } from './backoff';
 import { FaultPath } from './fault-path';
 import type { DrugLibrary } from './library';
 import type { Mechanics } from './mechanics';
@@ -70,6 +71,8 @@ export class Pump {
   #operatorPaused = false;
   /** The alarms cleared during the occlusion back-off: delivery resumes when it ends. */
   #resumeAfterBackoff = false;
+  /** The plan running is the back-off's return: its forward steps are not the engine's. */
+  #returning = false;
   #engine: DeliveryEngine | undefined;
   #todOffsetMs: number;
   /** The last moment booked: the engine is integrated no further than this between updates. */
@@ -99,6 +102,7 @@ export class Pump {
       released: (at) => this.#resumeIfClear(at),
       rateNlPerDay: () => (this.#engine ? this.#engine.totalRateNlPerDay() : 0),
       flPerMicrostep: () => this.mechanics.flPerMicrostep,
+      playMicrosteps: () => reversalPlayMicrosteps(this.mechanics),
     });
     this.#settings = new PumpSettings({ accounting: this.accounting, monitor: this.monitor, reservoir: this.reservoir, library: this.library, events: this.#events, faults: this.#faults });
   }
@@ -164,8 +168,10 @@ export class Pump {
     if (emittedSteps === 0) return;
     const fl = this.mechanics.flPerMicrostep;
     if (this.accounting.credit(emittedSteps, fl)) this.#faults.raise(now, 'RESERVOIR_LOW', `${this.accounting.reservoirNl} nl left, threshold ${this.accounting.lowReservoirNl} nl`);
-    if (emittedSteps > 0) this.#engine?.confirm(emittedSteps);
-    else this.#faults.backedOff(-emittedSteps);
+    // Forward steps of the back-off's return are the back-off's, never the engine's delivery.
+    if (emittedSteps < 0) this.#faults.backedOff(-emittedSteps);
+    else if (this.#returning) this.#faults.returned(emittedSteps);
+    else this.#engine?.confirm(emittedSteps);
     this.monitor.pushed((emittedSteps * fl) / FL_PER_NL);
     this.monitor.battery.spend(now, emittedSteps);
   }
@@ -185,8 +191,10 @@ export class Pump {
     const engine = this.#engine;
     this.accounting.rollTo(now, this.#todOffsetMs, this.#emit);
     const hourEnd = this.accounting.hourEndMs(this.#todOffsetMs);
-    const backoff = this.#faults.backoffSteps;
-    if (backoff > 0) return this.#planner.backoff(now, backoff, this.mechanics.maxStepHz, hourEnd);
+    const faults = this.#faults;
+    this.#returning = faults.backoffSteps === 0 && faults.returnSteps > 0;
+    if (faults.backoffSteps > 0) return this.#planner.backoff(now, faults.backoffSteps, -1, this.mechanics.maxStepHz, hourEnd);
+    if (this.#returning) return this.#planner.backoff(now, faults.returnSteps, 1, this.mechanics.maxStepHz, hourEnd);
     if (this.#resumeAfterBackoff) {
       this.#resumeAfterBackoff = false;
       this.#resumeIfClear(now);
@@ -283,7 +291,7 @@ export class Pump {
     const held = this.reservoir.undeliverable(rx);
     this.#operatorPaused = held !== undefined;
     this.#setState(this.alarms.holdsDelivery ? 'alarm' : held ? 'paused' : 'running', held ? held.message : '');
-    if (this.#state === 'running' && this.#faults.backoffSteps > 0) this.#waitForBackoff();
+    if (this.#state === 'running' && this.#faults.relieving) this.#waitForBackoff();
   }
 
   pause(now: number): Result<true> {
@@ -395,7 +403,7 @@ export class Pump {
   /** When no alarm holds delivery any more, delivery resumes (or stays paused if paused). */
   #resumeIfClear(now: number): void {
     if (this.#state !== 'alarm' || this.alarms.holdsDelivery) return;
-    if (this.#faults.backoffSteps > 0) {
+    if (this.#faults.relieving) {
       this.#waitForBackoff();
       return;
     }
@@ -418,7 +426,7 @@ export class Pump {
    */
   #waitForBackoff(): void {
     this.#resumeAfterBackoff = true;
-    this.#setState('alarm', `the occlusion back-off (${this.#faults.backoffSteps} microsteps to run); delivery resumes when it is done`);
+    this.#setState('alarm', `the occlusion back-off (${this.#faults.backoffSteps} microsteps back, then ${this.#faults.returnSteps} forward, to run); delivery resumes when it is done`);
   }
 
   #restart(now: number, why: Reason): void {

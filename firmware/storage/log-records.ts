@@ -155,6 +155,7 @@ export const FIELD_IDS = {
   claimNl: 42,
   atMostNl: 43,
   sinceStartNl: 44,
+  playMicrosteps: 45,
 } as const satisfies Record<string, number>;
 
 /** An event as logged: `timeS` is seconds on the pump's clock (Unix time once it is set). */

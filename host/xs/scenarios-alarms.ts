@@ -2,6 +2,7 @@
 // loop, the dose guard. See scenarios.ts.
 
 import { runawayDriver, stuckInReverseDriver } from '../sim/broken-driver';
+import { drawMechanicsErrors } from '../sim/rig-mechanics-draw';
 import type { Scenario } from './scenario-kit';
 import { MIN, HOUR, RIG_30, RIG_10, PATIENT, continuous, Recorder } from './scenario-kit';
 
@@ -18,6 +19,30 @@ export const ALARMS_SCENARIOS: Readonly<Record<string, Scenario>> = {
     const rec = new Recorder(vp);
     rec.run(HOUR + 10 * MIN);
     rec.command('patientBolus', vp.controller.patientBolus());
+    vp.line.release(vp.nowMs);
+    rec.run(5 * MIN);
+    rec.command('acknowledge', vp.controller.acknowledge());
+    rec.run(30 * MIN);
+    return rec.finish();
+  },
+
+  /**
+   * An occlusion at 1 h at 0.1 mL/h on a rig with 95 um of nut play (population seed 98's
+   * mechanics): the back-off goes back by the ask and the play bound, then forward by the bound,
+   * with the dose guard counting (the return is more than its hour headroom, and must not trip it);
+   * then release, acknowledge and resume.
+   */
+  'occlusion-backoff-play'(createVirtualPump, lib) {
+    const vp = createVirtualPump({
+      mechanics: RIG_10,
+      mechanicsErrors: drawMechanicsErrors(98),
+      library: lib.library,
+      reservoirNl: 10_000_000,
+      prescription: continuous(2_400_000),
+      faults: ['occlusion@1h'],
+    });
+    const rec = new Recorder(vp);
+    rec.run(HOUR + 20 * MIN);
     vp.line.release(vp.nowMs);
     rec.run(5 * MIN);
     rec.command('acknowledge', vp.controller.acknowledge());
