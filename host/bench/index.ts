@@ -52,6 +52,7 @@ const TARGETS: Record<string, ['<=' | '>=', number]> = {
   'occlusion.timeToAlarmS.p95.0_1mlh': ['<=', 1200],
   // The occlusion.releaseBolusUl.worst: that name is the nine-line spread's already.
   'occlusion.releaseBolusUl.population.worst': ['<=', 20],
+  'occlusion.suctionUl.population.worst': ['<=', 5],
   // Against the fair load-cell baseline, median over the nine lines (occlusion-lines.ts).
   'occlusion.baselineRatio.p50': ['>=', 5],
   'occlusion.falseAlarms30d.population': ['<=', 0],

@@ -30,6 +30,8 @@ export interface RigResult {
   readonly timeToAlarmS01: number;
   /** Volume at the outlet in the hour after the block clears, uL (worst of the two rates). */
   readonly releaseBolusUl: number;
+  /** Volume drawn back at the outlet then (minus the least release of the two rates, 0 if none), uL. */
+  readonly suctionUl: number;
   /** Alarms of any kind in the normal-delivery stretch (falseAlarmDays long). */
   readonly falseAlarms: number;
   readonly falseAlarmDays: number;
@@ -177,6 +179,7 @@ export async function measureRig(p: RigPlan): Promise<RigResult> {
     timeToAlarmS1: o1.timeToAlarmS,
     timeToAlarmS01: o01.timeToAlarmS,
     releaseBolusUl: releases.length ? Math.max(...releases) : NaN,
+    suctionUl: releases.length ? Math.max(0, -Math.min(...releases)) : NaN,
     falseAlarms: p.falseAlarmDays > 0 ? falseAlarms(p.rig, p.falseAlarmDays) : 0,
     falseAlarmDays: p.falseAlarmDays,
   };

@@ -99,6 +99,7 @@ export function populationFigures(rs: readonly RigResult[]): Record<string, numb
   const t1 = col((r) => r.timeToAlarmS1);
   const t01 = col((r) => r.timeToAlarmS01);
   const releases = col((r) => r.releaseBolusUl).filter((x) => Number.isFinite(x));
+  const suctions = col((r) => r.suctionUl).filter((x) => Number.isFinite(x));
   const fa = rs.filter((r) => r.falseAlarmDays > 0);
   return {
     'accuracy.secondHourErrorPct.p95.1mlh': r3(quantile(cal, 0.95)),
@@ -118,6 +119,8 @@ export function populationFigures(rs: readonly RigResult[]): Record<string, numb
     'occlusion.population.notStoppedRuns': t1.filter((s) => s >= WAIT_MS_1 / 1000).length + t01.filter((s) => s >= WAIT_MS_01 / 1000).length,
     // Named .population: occlusion.releaseBolusUl.worst is the nine-line spread's (occlusion-lines.ts).
     ...both('occlusion.releaseBolusUl.population', releases.length ? releases : [0]),
+    // The "no suction below -5": drawn back at the catheter when the block clears.
+    'occlusion.suctionUl.population.worst': r3(Math.max(0, ...suctions)),
     'occlusion.falseAlarms30d.population': fa.reduce((n, r) => n + r.falseAlarms, 0),
     'occlusion.falseAlarms30d.populationRigDays': fa.reduce((n, r) => n + r.falseAlarmDays, 0),
     'occlusion.falseAlarms.population.rigsWithAny': fa.filter((r) => r.falseAlarms > 0).length,
