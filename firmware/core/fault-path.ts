@@ -134,10 +134,12 @@ export class FaultPath {
       const nl = backoffNl(storedNl, this.#holds.rateNlPerDay(), arrivedNlPerDay);
       const steps = Math.ceil((nl * FL_PER_NL) / this.#holds.flPerMicrostep());
       if (steps > 0) {
-        // Back by the ask and the play bound, then forward by the bound (backoff.ts): an alarm
-        // during a back-off still running adds its ask to what is left, and one return covers both.
+        // Back by the ask and the play bound, then forward by the bound (backoff.ts). A back-off
+        // still running keeps its course: mid-reverse its overshoot is already in the steps
+        // left; mid-return the part of the return already run is taken back first. Either way
+        // the pusher ends both asks behind, approached forward by the whole bound.
         const play = this.#holds.playMicrosteps();
-        this.backoffSteps += steps + (this.returnSteps > 0 ? 0 : play);
+        this.backoffSteps += steps + play - this.returnSteps;
         this.returnSteps = play;
         this.#events.push(now, 'backoff', reason('BACKOFF'), { microsteps: steps, volumeNl: Math.round(nl), playMicrosteps: play });
       }

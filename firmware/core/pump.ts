@@ -10,6 +10,7 @@
 
 import { Accounting, DEFAULT_LOW_RESERVOIR_NL } from './accounting';
 import type { AlarmName } from './alarms';
+import { reversalPlayMicrosteps } from './backoff';
 import type { Started } from './bolus-desk';
 import { BolusDesk, deliveringEngine } from './bolus-desk';
 import { CarryOver } from './carry-over';
@@ -23,7 +24,6 @@ import { fail, ok, pumpError } from './errors';
 import { EventQueue } from './event-queue';
 import type { EventData, PumpEvent, Reason } from './events';
 import { reason } from './events';
-import { reversalPlayMicrosteps } from './backoff';
 import { FaultPath } from './fault-path';
 import type { DrugLibrary } from './library';
 import type { Mechanics } from './mechanics';
