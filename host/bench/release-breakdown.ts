@@ -2,13 +2,16 @@
 // occlusion.releaseBolusUl.population.worst): every rig of the population bench blocked at 1 and
 // 0.1 mL/h as population-run.ts's occlusionRun does, the line's content read in the second
 // before OCCLUSION. A row per run, then the spread of the two errors a release is made of:
-//   estimate error = what the back-off asked - the content (the flow check's estimate, flow-check.ts #lineNl)
+//   estimate error = the flow check's estimate - the content (flow-check.ts #lineNl: what the
+//                    back-off asked plus the floor it leaves in the line on purpose, thresholdNl)
 //   play taken     = what it asked - what the plunger's true volume gave back (the drive's
-//                    reversal: backlash and the stopper's glide deflection, rig-mechanics.ts)
-// so that release = content - returned = play taken - estimate error. The play is compared with
+//                    reversal: backlash and the stopper's glide deflection, rig-mechanics.ts;
+//                    about 0 since the back-off's forward return, backoff.ts)
+// so that release = content - returned = play taken - estimate error + floor. The play is compared with
 // the rig's own (backlash + twice the glide deflection, times its bore), which the firmware never
 // sees. Run: npx tsx host/bench/release-breakdown.ts (about 30 s; not part of `npm run bench`).
 
+import { DEFAULT_FLOW_CHECK } from '../../firmware/core/flow-check';
 import { findSyringe } from '../../firmware/core/mechanics';
 import { occlusionRun } from './population-run';
 import { populationPlans, quantile } from './population';
@@ -16,6 +19,8 @@ import { RIG } from './occlusion-run';
 
 const BORE_MM2 = Math.PI * (findSyringe(RIG.syringe)!.innerDiameterUm / 2_000) ** 2;
 const r1 = (x: number): number => Math.round(10 * x) / 10;
+/** What the back-off leaves in the line on purpose (uL). */
+const FLOOR_UL = DEFAULT_FLOW_CHECK.thresholdNl / 1000;
 
 interface Row {
   readonly run: string;
@@ -43,7 +48,7 @@ for (const plan of populationPlans()) {
     const row = {
       run: `${plan.name} at ${ml} mL/h`,
       releaseUl: o.releaseBolusUl,
-      estimateErrorUl: b.askedUl - b.contentUl,
+      estimateErrorUl: b.askedUl + FLOOR_UL - b.contentUl,
       playTakenUl: b.askedUl - b.returnedUl,
       playBeyondRigUl: b.askedUl - b.returnedUl - playUl,
     };
@@ -58,7 +63,7 @@ const spread = (name: string, xs: number[]): void =>
 console.log(`\n${rows.length} runs`);
 const columns: readonly [string, (r: Row) => number][] = [
   ['release', (r) => r.releaseUl],
-  ['estimate error (asked - content)', (r) => r.estimateErrorUl],
+  ['estimate error (asked + floor - content)', (r) => r.estimateErrorUl],
   ['play taken (asked - returned)', (r) => r.playTakenUl],
   ["play taken - the rig's play", (r) => r.playBeyondRigUl],
 ];
