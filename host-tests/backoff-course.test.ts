@@ -5,6 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import { EventQueue } from '../firmware/core/event-queue';
 import { FaultPath } from '../firmware/core/fault-path';
+import { Planner } from '../firmware/core/planner';
+import type { Plan } from '../firmware/core/pump-types';
 
 const PLAY = 256;
 const FL = 100_000_000; // 100 nl a microstep
@@ -21,13 +23,15 @@ function faultPath(): FaultPath {
 
 /** Runs the back-off as the planner does: the reverse first, then the return; the nut's path. */
 function run(f: FaultPath, nut: { at: number; lastForwardRun: number }, reverseAtMost = Infinity, forwardAtMost = Infinity): void {
-  const back = Math.min(f.backoffSteps, reverseAtMost);
-  f.backedOff(back);
+  const plan = (): Plan => f.backoffPlan(new Planner(), 0, 2_000, Infinity)!;
+  const back = Math.min(plan().segment!.count, reverseAtMost);
+  expect(f.moved(-back)).toBe(0);
   nut.at -= back;
   if (back > 0) nut.lastForwardRun = 0;
   if (f.backoffSteps > 0) return;
+  expect(plan().direction).toBe(1);
   const fwd = Math.min(f.returnSteps, forwardAtMost);
-  f.returned(fwd);
+  expect(f.moved(fwd)).toBe(0); // the return's steps are never delivery
   nut.at += fwd;
   nut.lastForwardRun += fwd;
 }

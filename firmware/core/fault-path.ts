@@ -13,6 +13,8 @@ import { fail, ok, pumpError } from './errors';
 import type { EventQueue } from './event-queue';
 import { alarmReason, reason } from './events';
 import type { Finding } from './monitor';
+import type { Planner } from './planner';
+import type { Plan } from './pump-types';
 import { FL_PER_NL } from './units';
 
 /** What the fault path may do to delivery. */
@@ -36,6 +38,8 @@ export class FaultPath {
   backoffSteps = 0;
   /** Forward microsteps to run once the reverse is done: the play bound, to come back onto the driving flank. */
   returnSteps = 0;
+  /** The segment handed out last is the back-off's return. */
+  #returning = false;
   readonly #events: EventQueue;
   readonly #holds: Holds;
 
@@ -116,14 +120,26 @@ export class FaultPath {
     return this.backoffSteps > 0 || this.returnSteps > 0;
   }
 
-  /** Reverse steps the motor ran (negative counts from the stepper) come off the back-off. */
-  backedOff(steps: number): void {
-    this.backoffSteps = Math.max(0, this.backoffSteps - steps);
+  /**
+   * The back-off's next segment, the reverse first and then the return, or undefined when it has
+   * none. It remembers which it handed out, so that the forward steps booked next (`moved`) go to
+   * the return, never to delivery.
+   */
+  backoffPlan(planner: Planner, now: number, maxStepHz: number, hourEndMs: number): Plan | undefined {
+    this.#returning = this.backoffSteps === 0 && this.returnSteps > 0;
+    if (this.backoffSteps > 0) return planner.backoff(now, this.backoffSteps, -1, maxStepHz, hourEndMs);
+    return this.#returning ? planner.backoff(now, this.returnSteps, 1, maxStepHz, hourEndMs) : undefined;
   }
 
-  /** Forward steps the motor ran on the back-off's return come off it. */
-  returned(steps: number): void {
-    this.returnSteps = Math.max(0, this.returnSteps - steps);
+  /**
+   * Steps the motor ran (negative: reverse): the reverse ones and the return's come off the
+   * back-off. Returns the forward steps that were delivery.
+   */
+  moved(steps: number): number {
+    if (steps < 0) this.backoffSteps = Math.max(0, this.backoffSteps + steps);
+    else if (this.#returning) this.returnSteps = Math.max(0, this.returnSteps - steps);
+    else return steps;
+    return 0;
   }
 
   #enterSafeState(now: number, alarm: AlarmName, relieve: boolean, storedNl: number, arrivedNlPerDay?: number): void {

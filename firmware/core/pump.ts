@@ -34,7 +34,7 @@ import { PumpSettings } from './pump-settings';
 import type { RefillRecord } from './refill';
 import type { ReservoirRecord } from './reservoir';
 import type { Prescription } from './prescription';
-import { timeOfDay, worstCaseDailyNl } from './schedule';
+import { timeOfDay, worstCaseDailyMicrosteps, worstCaseDailyNl } from './schedule';
 import type { PumpStatus } from './status';
 import { readStatus } from './status';
 import { FL_PER_NL } from './units';
@@ -71,8 +71,6 @@ export class Pump {
   #operatorPaused = false;
   /** The alarms cleared during the occlusion back-off: delivery resumes when it ends. */
   #resumeAfterBackoff = false;
-  /** The plan running is the back-off's return: its forward steps are not the engine's. */
-  #returning = false;
   #engine: DeliveryEngine | undefined;
   #todOffsetMs: number;
   /** The last moment booked: the engine is integrated no further than this between updates. */
@@ -168,10 +166,9 @@ export class Pump {
     if (emittedSteps === 0) return;
     const fl = this.mechanics.flPerMicrostep;
     if (this.accounting.credit(emittedSteps, fl)) this.#faults.raise(now, 'RESERVOIR_LOW', `${this.accounting.reservoirNl} nl left, threshold ${this.accounting.lowReservoirNl} nl`);
-    // Forward steps of the back-off's return are the back-off's, never the engine's delivery.
-    if (emittedSteps < 0) this.#faults.backedOff(-emittedSteps);
-    else if (this.#returning) this.#faults.returned(emittedSteps);
-    else this.#engine?.confirm(emittedSteps);
+    // The back-off's steps, its forward return's among them, are never the engine's delivery.
+    const delivered = this.#faults.moved(emittedSteps);
+    if (delivered > 0) this.#engine?.confirm(delivered);
     this.monitor.pushed((emittedSteps * fl) / FL_PER_NL);
     this.monitor.battery.spend(now, emittedSteps);
   }
@@ -191,10 +188,8 @@ export class Pump {
     const engine = this.#engine;
     this.accounting.rollTo(now, this.#todOffsetMs, this.#emit);
     const hourEnd = this.accounting.hourEndMs(this.#todOffsetMs);
-    const faults = this.#faults;
-    this.#returning = faults.backoffSteps === 0 && faults.returnSteps > 0;
-    if (faults.backoffSteps > 0) return this.#planner.backoff(now, faults.backoffSteps, -1, this.mechanics.maxStepHz, hourEnd);
-    if (this.#returning) return this.#planner.backoff(now, faults.returnSteps, 1, this.mechanics.maxStepHz, hourEnd);
+    const backoff = this.#faults.backoffPlan(this.#planner, now, this.mechanics.maxStepHz, hourEnd);
+    if (backoff) return backoff;
     if (this.#resumeAfterBackoff) {
       this.#resumeAfterBackoff = false;
       this.#resumeIfClear(now);
@@ -224,7 +219,8 @@ export class Pump {
     const faults = this.#faults;
     if (inputs.flow) faults.apply(now, this.monitor.flow(now, inputs.flow, rate, delivering));
     if (inputs.force) faults.apply(now, this.monitor.force(inputs.force, this.#state === 'running'));
-    if (inputs.batteryMillivolts !== undefined) faults.apply(now, this.monitor.batteryReading(now, inputs.batteryMillivolts, this.#worstStepsPerDay()));
+    if (inputs.batteryMillivolts !== undefined)
+      faults.apply(now, this.monitor.batteryReading(now, inputs.batteryMillivolts, worstCaseDailyMicrosteps(this.#engine?.rx, this.mechanics.flPerMicrostep)));
     return this.#events.length !== before;
   }
 
@@ -389,15 +385,9 @@ export class Pump {
   status(now: number): PumpStatus {
     const rx = this.#engine?.rx;
     const worstDailyNl = rx ? worstCaseDailyNl(rx) : 0;
-    const batteryMsToEri = this.monitor.battery.msToEri(this.#worstStepsPerDay());
+    const batteryMsToEri = this.monitor.battery.msToEri(worstCaseDailyMicrosteps(this.#engine?.rx, this.mechanics.flPerMicrostep));
     const base = { now, state: this.#state, why: this.#why, engine: this.#engine, accounting: this.accounting };
     return readStatus({ ...base, todOffsetMs: this.#todOffsetMs, worstDailyNl, alarms: this.alarms.list(), batteryMsToEri });
-  }
-
-  /** Microsteps a day if the patient took every bolus allowed: the battery's worst case. */
-  #worstStepsPerDay(): number {
-    const rx = this.#engine?.rx;
-    return rx ? (worstCaseDailyNl(rx) * FL_PER_NL) / this.mechanics.flPerMicrostep : 0;
   }
 
   /** When no alarm holds delivery any more, delivery resumes (or stays paused if paused). */

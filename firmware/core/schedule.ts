@@ -4,7 +4,7 @@
 
 import type { TableReason } from './events';
 import type { Basal, Prescription } from './prescription';
-import { MS_PER_DAY, volumeAtRateNl } from './units';
+import { FL_PER_NL, MS_PER_DAY, volumeAtRateNl } from './units';
 
 /** Where monotonic time meets the prescription and the wall clock. */
 export interface Timebase {
@@ -107,4 +107,9 @@ export function worstCaseDailyNl(rx: Prescription): number {
   if (rx.patientBolus) total += rx.patientBolus.maxVolumeNlPer24h;
   if (rx.basal.mode === 'trial') for (const d of rx.basal.trial.doses) total += d.volumeNl;
   return total;
+}
+
+/** Microsteps a day if the patient took every bolus allowed (none without a prescription): the battery's worst case. */
+export function worstCaseDailyMicrosteps(rx: Prescription | undefined, flPerMicrostep: number): number {
+  return rx ? (worstCaseDailyNl(rx) * FL_PER_NL) / flPerMicrostep : 0;
 }
