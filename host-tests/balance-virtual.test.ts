@@ -47,6 +47,24 @@ describe('virtual balance', () => {
     expect(rms).toBeLessThan(0.11);
   });
 
+  it('shows at an instant the same digits however often it was read before', () => {
+    // The station's calibration on the same board waited 15 min on one run and 17 on the next:
+    // each reading drew the next deviate, and how often the board's poll loop read the balance
+    // depends on when a byte arrives against a clock step. A display changes once an update.
+    const balance = () => new VirtualBalance({ seed: 5, noiseMg: 0.1, resolutionMg: 0.001, deliveredNl: (t) => t / 10 });
+    const sparse = balance();
+    const dense = balance();
+    for (let t = 0; t <= 600_000; t += 250) {
+      const d = dense.reading(t);
+      if (t % 60_000 === 0) expect(sparse.reading(t).massMg, `at ${t} ms`).toBe(d.massMg);
+    }
+    // Within one update every reading shows the same; the next update shows other digits.
+    const still = () => new VirtualBalance({ seed: 5, noiseMg: 0.1, resolutionMg: 0.001, deliveredNl: () => 0 });
+    const vb = still();
+    expect(vb.reading(1_020).massMg).toBe(vb.reading(1_090).massMg);
+    expect(vb.reading(1_099).massMg).not.toBe(vb.reading(1_100).massMg);
+  });
+
   it('zero and tare take the present load off; overload above capacity', () => {
     let nl = 0;
     const vb = new VirtualBalance({ noiseMg: 0, capacityMg: 51_000, deliveredNl: () => nl });

@@ -50,13 +50,17 @@ export interface VirtualReading {
 
 const UNDERLOAD_MG = -1_000;
 
+/** How often the display (and its noise) changes, ms: MT-SICS SIR's default send interval. */
+const DISPLAY_UPDATE_MS = 100;
+
 export class VirtualBalance {
   readonly densityMgPerMl: number;
   readonly resolutionMg: number;
   readonly gramDecimals: number;
   readonly capacityMg: number;
   readonly #o: VirtualBalanceOptions;
-  readonly #prng: Prng;
+  /** The noise's seed: the deviate of display update k is drawn from it and k alone. */
+  readonly #noiseSeed: number;
   readonly #startMs: number;
   #lastMs: number;
   #trueMg: number;
@@ -85,7 +89,7 @@ export class VirtualBalance {
     }
     this.gramDecimals = 3 + places;
     this.capacityMg = o.capacityMg ?? 220_000;
-    this.#prng = new Prng(deriveSeed(o.seed ?? 1, 9));
+    this.#noiseSeed = deriveSeed(o.seed ?? 1, 9);
     this.#startMs = o.startMs ?? 0;
     this.#lastMs = this.#startMs;
     this.#trueMg = this.#load(this.#startMs);
@@ -141,7 +145,7 @@ export class VirtualBalance {
 
   reading(nowMs: number): VirtualReading {
     const gross = this.#gross(nowMs);
-    const noisy = gross + (this.#o.noiseMg ?? 0.05) * this.#prng.gaussian();
+    const noisy = gross + (this.#o.noiseMg ?? 0.05) * this.#noise(nowMs);
     const counts = Math.round((noisy - this.#zeroMg - this.#tareMg) / this.resolutionMg);
     const stable = !this.shaking && !this.panRemoved && this.#rateMgPerS <= (this.#o.unstableMgPerS ?? 1);
     return {
@@ -152,6 +156,17 @@ export class VirtualBalance {
       overload: gross > this.capacityMg,
       underload: gross < UNDERLOAD_MG,
     };
+  }
+
+  /**
+   * The noise on the display at `nowMs`, a standard deviate. A balance's display changes once an
+   * update (DISPLAY_UPDATE_MS) and every reading within one shows the same digits, so the
+   * deviate is drawn for the update alone, not for the reading: how often a client or the
+   * board's poll loop reads (which on a busy machine depends on when a byte arrives against a
+   * clock step) then never changes what any reading shows.
+   */
+  #noise(nowMs: number): number {
+    return new Prng(deriveSeed(this.#noiseSeed, Math.floor(nowMs / DISPLAY_UPDATE_MS))).gaussian();
   }
 
   /** Zero: the present load becomes 0 (and the tare is cleared). */
