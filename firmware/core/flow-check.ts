@@ -15,7 +15,7 @@
 import type { FlowCheckConfig, FlowFinding } from './flow-check-config';
 import { DEFAULT_FLOW_CHECK } from './flow-check-config';
 import { StoppedFlowTest } from './flow-stopped';
-import { SensorZero } from './flow-zero';
+import { SensorZero, ZeroFoldedSum } from './flow-zero';
 import { MS_PER_DAY, MS_PER_MINUTE } from './units';
 
 export { DEFAULT_FLOW_CHECK, type FlowCheckConfig, type FlowFinding, type FlowVerdict } from './flow-check-config';
@@ -56,26 +56,20 @@ export class FlowCheck {
   #excessPeakUntilMs = 0;
   /**
    * What the line holds before the sensor (nl): pushed minus measured since the line last lay
-   * drained, kept through restarts (the line keeps its pressure when delivery pauses). Until the
-   * sensor's zero is learned the sums since the last anchor are kept raw (#heldRawNl, over
-   * #heldMs) and corrected with the zero as learned so far, so that the minutes before the zero
-   * was known (a 5 uL/min offset over the first 20 min is 100 uL) do not stay in it.
+   * drained, kept through restarts (the line keeps its pressure when delivery pauses), with the
+   * zero as learned so far (ZeroFoldedSum).
    */
-  #heldNl = 0;
-  #heldRawNl = 0;
-  #heldMs = 0;
+  readonly #held = new ZeroFoldedSum();
   /**
    * The line has filled: flow arrives in full at a rate held for settleMs. Its content no longer
    * changes then, so what pushed and measured still disagree by is the sensor's zero error (or
-   * the drive's volume error, which the zero takes up), not content. #heldNl takes it all the
+   * the drive's volume error, which the zero takes up), not content. #held takes it all the
    * same (a break downstream drains the line in seconds, and what it gives back must come out of
-   * it, not count as excess), and #driftNl (with its raw sum and time, folded as #heldNl's are)
-   * keeps what it took while filled, for the back-off to leave out (#contentNl).
+   * it, not count as excess), and #drift keeps what it took while filled, for the back-off to
+   * leave out (#contentNl).
    */
   #filled = false;
-  #driftNl = 0;
-  #driftRawNl = 0;
-  #driftMs = 0;
+  readonly #drift = new ZeroFoldedSum();
   /** What the line held before the sensor when flow last arrived in full, or at the restart (nl). */
   #heldAtFlowNl = 0;
   /** What the line gave back of that at the latest read (nl): drainage, not over-delivery. */
@@ -171,12 +165,8 @@ export class FlowCheck {
     this.#stillMs += dtMs;
     if (this.#stillMs < c.settleMs) return;
     // Still and steady this long: the line has drained.
-    this.#heldNl = 0;
-    this.#heldRawNl = 0;
-    this.#heldMs = 0;
-    this.#driftNl = 0;
-    this.#driftRawNl = 0;
-    this.#driftMs = 0;
+    this.#held.fold(0);
+    this.#drift.fold(0);
     zero.atRest(dtMs, readNlPerMin);
   }
 
@@ -190,12 +180,8 @@ export class FlowCheck {
   #hold(dtMs: number, pushedNl: number, rawMeasuredNl: number): void {
     const c = this.config;
     const before = this.heldNl;
-    this.#heldRawNl += pushedNl - rawMeasuredNl;
-    this.#heldMs += dtMs;
-    if (this.#filled) {
-      this.#driftRawNl += pushedNl - rawMeasuredNl;
-      this.#driftMs += dtMs;
-    }
+    this.#held.add(pushedNl - rawMeasuredNl, dtMs);
+    if (this.#filled) this.#drift.add(pushedNl - rawMeasuredNl, dtMs);
     const after = this.heldNl;
     this.#gaveBackNl = Math.max(0, before - after);
     // Once the zero is known the sums are folded in. Growth beyond what a normal line takes up at
@@ -203,35 +189,26 @@ export class FlowCheck {
     // build an excuse for later free flow (an occlusion's growth is the flow check's to judge).
     if (this.#zero.doubtNlPerMin > c.allowanceNlPerMin) return;
     const cap = c.thresholdNl + this.#lineHoldNl(this.#excessPeakRate);
-    this.#heldNl = Math.min(after, Math.max(this.#heldNl, cap));
-    this.#heldRawNl = 0;
-    this.#heldMs = 0;
-    this.#driftNl = this.#drift();
-    this.#driftRawNl = 0;
-    this.#driftMs = 0;
-  }
-
-  /** What #heldNl took while the line was filled (nl): see #filled. */
-  #drift(): number {
-    return this.#driftNl + this.#driftRawNl + (this.#zero.nlPerMin * this.#driftMs) / MS_PER_MINUTE;
+    this.#held.fold(Math.min(after, Math.max(this.#held.folded, cap)));
+    this.#drift.fold(this.#drift.value(this.#zero.nlPerMin));
   }
 
   /**
-   * What the line holds before the sensor, for the back-off (nl): #heldNl less what it took while
+   * What the line holds before the sensor, for the back-off (nl): #held less what it took while
    * filled. Taken on, that is the zero's error times the whole time since the line lay drained
    * (the zero, learned 30-40 min in, is applied to all of it; 100 nl/min off over 40 min is 4 uL):
    * the held content at 2 h was -7 to +17 uL off on the population's rigs at 1 mL/h, and without
    * what it took while filled -4 to +8 (issue 15). Both err the same way where they err: growth
-   * #heldNl's cap kept out is left out twice, and a line that takes up less than the rate allowance
+   * #held's cap kept out is left out twice, and a line that takes up less than the rate allowance
    * while filled (a partial block building slowly) is not counted: a bolus, not suction.
    */
   #contentNl(): number {
-    return Math.max(0, this.heldNl - this.#drift());
+    return Math.max(0, this.heldNl - this.#drift.value(this.#zero.nlPerMin));
   }
 
-  /** What the line holds before the sensor now (nl): see #heldNl. */
+  /** What the line holds before the sensor now (nl): see #held. */
   get heldNl(): number {
-    return Math.max(0, this.#heldNl + this.#heldRawNl + (this.#zero.nlPerMin * this.#heldMs) / MS_PER_MINUTE);
+    return Math.max(0, this.#held.value(this.#zero.nlPerMin));
   }
 
   /**
@@ -362,7 +339,7 @@ export class FlowCheck {
 
   /**
    * What a blocked line holds (nl), for the back-off. Before the sensor: what it held when flow
-   * last arrived in full (measured: pushed minus measured since it lay drained, #heldNl), and what
+   * last arrived in full (measured: pushed minus measured since it lay drained, #held), and what
    * it took up since (pushed minus measured). Past the sensor, which the sensor never sees as
    * content: that compliance is C2 / C1 = s / (1 - s) of the one before it, s the share of the
    * pushed flow still passing the sensor after the block (the catheter filling), so it took up

@@ -138,3 +138,38 @@ export class SensorZero {
     this.#doubt *= 1 - k;
   }
 }
+
+/**
+ * A running sum of pushed less measured volume (nl) that takes the zero as it is learned: the
+ * samples since the last fold are kept raw, with their time, and corrected with the zero known
+ * now; once the zero is known the caller folds them into a plain value. So minutes read before
+ * the zero was known (a 5 uL/min offset over the first 20 min is 100 uL) do not stay in it.
+ * The flow check keeps two (what the line holds, and what that took while the line was filled).
+ */
+export class ZeroFoldedSum {
+  #folded = 0;
+  #rawNl = 0;
+  #rawMs = 0;
+
+  /** The folded part alone (nl). */
+  get folded(): number {
+    return this.#folded;
+  }
+
+  add(nl: number, dtMs: number): void {
+    this.#rawNl += nl;
+    this.#rawMs += dtMs;
+  }
+
+  /** The sum with `zeroNlPerMin` applied to the raw samples (nl). */
+  value(zeroNlPerMin: number): number {
+    return this.#folded + this.#rawNl + (zeroNlPerMin * this.#rawMs) / MS_PER_MINUTE;
+  }
+
+  /** The raw samples are done with: the sum is `nl` from here. */
+  fold(nl: number): void {
+    this.#folded = nl;
+    this.#rawNl = 0;
+    this.#rawMs = 0;
+  }
+}
