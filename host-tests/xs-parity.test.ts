@@ -87,6 +87,17 @@ describe('XS parity', () => {
     expect(stream.at(-1)![4]).toBe('running');
   });
 
+  it('a stop after a fast run on a slow line raises nothing while the line drains (checked on Node; XS gives the same stream)', () => {
+    const stream = onNode('stop-slow-line-drain');
+    expect(stream.filter((r) => r[1] === 'cmd').map((r) => [r[2], r[3]])).toEqual([
+      ['pause', true],
+      ['program', true],
+      ['pause', true],
+    ]);
+    expect(stream.filter((r) => r[1] === 'alarm')).toEqual([]);
+    expect(stream.at(-1)![4]).toBe('paused');
+  });
+
   it('an occlusion acknowledged before its back-off ran resumes only after it, once (checked on Node; XS gives the same stream)', () => {
     const stream = onNode('backoff-acknowledged-early');
     expect(stream.filter((r) => r[1] === 'alarm').map((r) => r[2])).toEqual(['OCCLUSION']);

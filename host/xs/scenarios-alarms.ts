@@ -2,6 +2,7 @@
 // loop, the dose guard. See scenarios.ts.
 
 import { runawayDriver, stuckInReverseDriver } from '../sim/broken-driver';
+import { rigFor } from '../sim/population';
 import { drawMechanicsErrors } from '../sim/rig-mechanics-draw';
 import type { Scenario } from './scenario-kit';
 import { MIN, HOUR, RIG_30, RIG_10, PATIENT, continuous, Recorder } from './scenario-kit';
@@ -47,6 +48,25 @@ export const ALARMS_SCENARIOS: Readonly<Record<string, Scenario>> = {
     rec.run(5 * MIN);
     rec.command('acknowledge', vp.controller.acknowledge());
     rec.run(30 * MIN);
+    return rec.finish();
+  },
+
+  /**
+   * The test station's sequence on population rig 10 (a slow line, a drive 1.6 % generous): a
+   * minute at 6 mL/h, a rest, 500 uL at 6 mL/h, then stopped for 20 min while the line gives back
+   * what the run left in it: no alarm (it raised OVER_DELIVERY five minutes into the stop while
+   * the excess side kept the run's allowance for only three lags; stop-drain-excess.test.ts).
+   */
+  'stop-slow-line-drain'(createVirtualPump, lib) {
+    const vp = createVirtualPump({ ...rigFor(10), mechanics: RIG_10, library: lib.library, reservoirNl: 10_000_000, prescription: continuous(144_000_000) });
+    const rec = new Recorder(vp);
+    rec.run(MIN);
+    rec.command('pause', vp.controller.pause());
+    rec.run(13 * MIN + 30_000);
+    rec.command('program', vp.controller.program(continuous(144_000_000, { name: 'calibration' })));
+    rec.run(5 * MIN);
+    rec.command('pause', vp.controller.pause());
+    rec.run(20 * MIN);
     return rec.finish();
   },
 
