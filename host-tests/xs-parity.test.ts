@@ -98,6 +98,12 @@ describe('XS parity', () => {
     expect(stream.at(-1)![4]).toBe('paused');
   });
 
+  it('a pause after an hour on a wide syringe raises nothing and moves nothing (checked on Node; XS gives the same stream)', () => {
+    const stream = onNode('rest-after-run-wide-syringe');
+    expect(stream.filter((r) => r[1] === 'alarm' || r[1] === 'backoff')).toEqual([]);
+    expect(stream.at(-1)![4]).toBe('paused');
+  });
+
   it('an occlusion acknowledged before its back-off ran resumes only after it, once (checked on Node; XS gives the same stream)', () => {
     const stream = onNode('backoff-acknowledged-early');
     expect(stream.filter((r) => r[1] === 'alarm').map((r) => r[2])).toEqual(['OCCLUSION']);

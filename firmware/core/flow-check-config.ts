@@ -8,6 +8,13 @@ export interface FlowCheckConfig {
   readonly allowanceNlPerMin: number;
   /** Flow error tolerated in proportion to the rate, in percent of it. */
   readonly allowancePercent: number;
+  /**
+   * How far an uncalibrated drive may push from what it counts, in percent of the volume: the
+   * share of the rate a zero learned in delivery may carry, doubted while the plunger stands
+   * (flow-zero.ts restDoubtNlPerMin). ISO 7886-1 allows a syringe +-4 % on a graduated volume of
+   * half its capacity or more; the lead screw adds under 0.1 % (rig-mechanics-draw.ts).
+   */
+  readonly driveErrorPercent: number;
   /** Smallest volume either sum must reach to alarm (nl). */
   readonly thresholdNl: number;
   /** The line time constants the threshold tolerates: threshold += peak rate x lagMs. */
@@ -111,6 +118,7 @@ export interface FlowCheckConfig {
 export const DEFAULT_FLOW_CHECK: FlowCheckConfig = {
   allowanceNlPerMin: 150,
   allowancePercent: 10,
+  driveErrorPercent: 4,
   thresholdNl: 5_000,
   lagMs: 60_000,
   occlusionFlowPercent: 20,

@@ -162,7 +162,7 @@ export class FlowCheck {
     // Still, and steady: a reading beyond what the zero's doubt allows is flow (a line draining
     // after it was cleared), and the settling starts again.
     const zero = this.#zero;
-    if (pushedNl !== 0 || Math.abs(readNlPerMin - zero.nlPerMin) > zero.doubtNlPerMin + 4 * c.allowanceNlPerMin) {
+    if (pushedNl !== 0 || Math.abs(readNlPerMin - zero.nlPerMin) > zero.restDoubtNlPerMin + 4 * c.allowanceNlPerMin) {
       this.#stillMs = 0;
       return;
     }
@@ -284,10 +284,12 @@ export class FlowCheck {
     const building = 2 * Math.max(this.#deficit, this.#excess) >= this.#threshold(this.#peakRate);
     if (dtMs > 0) this.#zero.delivering(dtMs, pushedNl, rawMeasuredNl, this.#takeUpLeft === 0 && this.#steadyMs >= c.zeroSettleMs && rateNlPerDay > 0, building);
 
+    // With the plunger standing the zero's doubt takes in the drive's error it learned in delivery.
+    const doubt = rateNlPerDay === 0 ? this.#zero.restDoubtNlPerMin : this.#zero.doubtNlPerMin;
     const gap = pushedNl - measuredNl;
-    this.#deficit = Math.max(0, this.#deficit + gap - this.#allowance(this.#peakRate, dtMs));
+    this.#deficit = Math.max(0, this.#deficit + gap - this.#allowance(this.#peakRate, dtMs, doubt));
     // What the line gives back of what it took up (after a stop or a rate drop) is not excess.
-    this.#excess = Math.max(0, this.#excess - (rawPushedNl - measuredNl) - this.#gaveBackNl - this.#allowance(this.#excessPeakRate, dtMs));
+    this.#excess = Math.max(0, this.#excess - (rawPushedNl - measuredNl) - this.#gaveBackNl - this.#allowance(this.#excessPeakRate, dtMs, doubt));
     this.#gaveBackNl = 0;
     // Flow arrives in full when the recent window sees the pushed volume within the rate
     // allowance: the line then holds what that flow needs to pass the catheter, and what it
@@ -379,10 +381,10 @@ export class FlowCheck {
   // Allowance and threshold as plain numbers (not a {allowance, threshold} object per sample).
 
   /** Flow error tolerated over `dtMs` at a given peak rate (nl): the zero's doubt included. */
-  #allowance(peakNlPerDay: number, dtMs: number): number {
+  #allowance(peakNlPerDay: number, dtMs: number, doubtNlPerMin: number): number {
     const c = this.config;
     const peakNlPerMin = peakNlPerDay / (MS_PER_DAY / MS_PER_MINUTE);
-    return ((c.allowanceNlPerMin + this.#zero.doubtNlPerMin + (peakNlPerMin * c.allowancePercent) / 100) * dtMs) / MS_PER_MINUTE;
+    return ((c.allowanceNlPerMin + doubtNlPerMin + (peakNlPerMin * c.allowancePercent) / 100) * dtMs) / MS_PER_MINUTE;
   }
 
   /**

@@ -18,6 +18,8 @@ import { MS_PER_MINUTE } from './units';
 /** The figures the zero is learned with (FlowCheckConfig's fields of the same names). */
 export interface SensorZeroConfig {
   readonly zeroBoundNlPerMin: number;
+  /** The share of the rate the drive's volume error may reach (percent): what a zero learned in delivery may carry. */
+  readonly driveErrorPercent: number;
   readonly zeroLearnMs: number;
   readonly restLearnMs: number;
   /** One span of delivery learning (ms)... */
@@ -30,12 +32,21 @@ export class SensorZero {
   readonly #c: SensorZeroConfig;
   #zero = 0;
   #doubt: number;
-  /** The span being summed: raw reading less pushed volume (nl) over its length (ms). */
+  /**
+   * The pushed rate the zero was learned from (nl/min), folded as the zero is (0 at rest). A zero
+   * learned in delivery is the reading less what was pushed, so it takes up the drive's volume
+   * error as well as the sensor's offset, and that part is a share of this rate that stops with
+   * the drive (restDoubtNlPerMin).
+   */
+  #rateNlPerMin = 0;
+  /** The span being summed: raw reading less pushed volume (nl), and pushed volume (nl), over its length (ms). */
   #spanMs = 0;
   #spanErrNl = 0;
+  #spanPushedNl = 0;
   /** Finished spans waiting for confirmation, a ring (allocated once), oldest at #head. */
   readonly #waitMs: Float64Array;
   readonly #waitErrNl: Float64Array;
+  readonly #waitPushedNl: Float64Array;
   #head = 0;
   #waiting = 0;
   /** Time learned from so far, at rest and in delivery (ms): the running mean's weight. */
@@ -51,6 +62,7 @@ export class SensorZero {
     const n = Math.max(1, Math.ceil(config.zeroConfirmMs / config.zeroSpanMs));
     this.#waitMs = new Float64Array(n);
     this.#waitErrNl = new Float64Array(n);
+    this.#waitPushedNl = new Float64Array(n);
   }
 
   /** The zero as learned (nl/min). */
@@ -73,6 +85,18 @@ export class SensorZero {
     return Math.max(this.#doubt, jumps);
   }
 
+  /**
+   * How far it may be off while the plunger stands (nl/min): the doubt, and the drive's volume
+   * error a zero learned in delivery took up (up to driveErrorPercent of the rate it was learned
+   * at), which is not there when nothing is pushed. Without it a stop after 90 min at 6 mL/h on a
+   * syringe 2 % wide of its table read as 2 % of 6 mL/h flowing back, and the deficit built to
+   * a false OCCLUSION (and a back-off drawing on the stopped line) in 7 min; 2 % narrow, a false
+   * OVER_DELIVERY in 11 (host-tests/rest-zero.test.ts).
+   */
+  get restDoubtNlPerMin(): number {
+    return this.doubtNlPerMin + (this.#c.driveErrorPercent * Math.abs(this.#rateNlPerMin)) / 100;
+  }
+
   /** A new syringe or drive: the volume of a jump (nl). */
   setJumpNl(nl: number): void {
     this.#jumpNl = nl;
@@ -81,7 +105,7 @@ export class SensorZero {
   /** At rest, the line drained: the reading is the zero alone (learned with restLearnMs). */
   atRest(dtMs: number, readNlPerMin: number): void {
     this.#learnedMs += dtMs;
-    this.#fold(dtMs, readNlPerMin, this.#c.restLearnMs);
+    this.#fold(dtMs, readNlPerMin, 0, this.#c.restLearnMs);
   }
 
   /**
@@ -100,6 +124,7 @@ export class SensorZero {
     if (!steady) return;
     this.#spanMs += dtMs;
     this.#spanErrNl += rawMeasuredNl - pushedNl;
+    this.#spanPushedNl += pushedNl;
     if (this.#spanMs < this.#c.zeroSpanMs) return;
     const n = this.#waitMs.length;
     if (this.#waiting === n) {
@@ -110,31 +135,38 @@ export class SensorZero {
       const ms = this.#waitMs[this.#head]!;
       this.#learnedMs += ms;
       this.#deliveryLearnedMs += ms;
-      this.#fold(ms, (this.#waitErrNl[this.#head]! * MS_PER_MINUTE) / ms, Math.min(this.#c.zeroLearnMs, this.#learnedMs - ms));
+      this.#fold(ms, (this.#waitErrNl[this.#head]! * MS_PER_MINUTE) / ms, (this.#waitPushedNl[this.#head]! * MS_PER_MINUTE) / ms, Math.min(this.#c.zeroLearnMs, this.#learnedMs - ms));
       this.#head = (this.#head + 1) % n;
       this.#waiting--;
     }
     const at = (this.#head + this.#waiting) % n;
     this.#waitMs[at] = this.#spanMs;
     this.#waitErrNl[at] = this.#spanErrNl;
+    this.#waitPushedNl[at] = this.#spanPushedNl;
     this.#waiting++;
     this.#spanMs = 0;
     this.#spanErrNl = 0;
+    this.#spanPushedNl = 0;
   }
 
   /** Drops what waits to be learned (a restart, a sum building). */
   forget(): void {
     this.#spanMs = 0;
     this.#spanErrNl = 0;
+    this.#spanPushedNl = 0;
     this.#waiting = 0;
   }
 
-  /** First-order step towards `estimate` (nl/min) over `dtMs` with time constant `tauMs` (a rational weight: the same bits on every engine). */
-  #fold(dtMs: number, estimate: number, tauMs: number): void {
+  /**
+   * First-order step towards `estimate` (nl/min), learned at `rateNlPerMin`, over `dtMs` with
+   * time constant `tauMs` (a rational weight: the same bits on every engine).
+   */
+  #fold(dtMs: number, estimate: number, rateNlPerMin: number, tauMs: number): void {
     const bound = this.#c.zeroBoundNlPerMin;
     const k = dtMs / (tauMs + dtMs);
     const z = this.#zero + k * (estimate - this.#zero);
     this.#zero = Math.max(-bound, Math.min(bound, z));
+    this.#rateNlPerMin += k * (rateNlPerMin - this.#rateNlPerMin);
     this.#doubt *= 1 - k;
   }
 }

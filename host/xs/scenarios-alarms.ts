@@ -3,6 +3,7 @@
 
 import { runawayDriver, stuckInReverseDriver } from '../sim/broken-driver';
 import { rigFor } from '../sim/population';
+import { IDEAL_MECHANICS } from '../sim/rig-mechanics';
 import { drawMechanicsErrors } from '../sim/rig-mechanics-draw';
 import type { Scenario } from './scenario-kit';
 import { MIN, HOUR, RIG_30, RIG_10, PATIENT, continuous, Recorder } from './scenario-kit';
@@ -67,6 +68,28 @@ export const ALARMS_SCENARIOS: Readonly<Record<string, Scenario>> = {
     rec.run(5 * MIN);
     rec.command('pause', vp.controller.pause());
     rec.run(20 * MIN);
+    return rec.finish();
+  },
+
+  /**
+   * An hour at 6 mL/h on a syringe 2 % wider than its table, then paused for two hours: the zero
+   * learned in delivery carries the drive's 2 %, which stops with the drive; no alarm and no
+   * back-off while it stands (a false OCCLUSION and a back-off seven minutes in before the zero's
+   * doubt took that in; rest-zero.test.ts).
+   */
+  'rest-after-run-wide-syringe'(createVirtualPump, lib) {
+    const vp = createVirtualPump({
+      mechanics: RIG_10,
+      mechanicsErrors: { ...IDEAL_MECHANICS, boreAreaError: 0.02 },
+      lateTimers: true,
+      library: lib.library,
+      reservoirNl: 10_000_000,
+      prescription: continuous(144_000_000),
+    });
+    const rec = new Recorder(vp);
+    rec.run(HOUR);
+    rec.command('pause', vp.controller.pause());
+    rec.run(2 * HOUR);
     return rec.finish();
   },
 
