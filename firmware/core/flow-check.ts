@@ -50,11 +50,13 @@ export class FlowCheck {
    * Peak rate for the excess side: also held until the excess sum has drained, because after
    * a rate drop the line gives back what it held at the old rate. (The deficit side must not
    * hold it so: a deficit that never drains is an occlusion, and must meet the current rate's
-   * threshold.) And held for three of the slowest normal line's time constants (lineHoldMs),
-   * not the deficit's three lags: such a line gives back that long, and the content estimate
-   * that excuses what it gives back is in commanded volume, which a generous drive overfills
-   * (a stop after 500 uL at 6 mL/h on rigs 10, 39 and 58 raised OVER_DELIVERY five minutes in,
-   * the line still giving back 15 uL/min; host-tests/stop-drain-excess.test.ts).
+   * threshold.) And held for five of the slowest normal line's time constants (lineHoldMs),
+   * not the deficit's three lags: such a line gives back that long (after five, what it held of
+   * the top basal rate, 10 mL/h, is under the 5 uL floor), and the content estimate that
+   * excuses what it gives back is in commanded volume, which a generous drive overfills (a stop
+   * after 500 uL at 6 mL/h on rigs 10, 39 and 58 raised OVER_DELIVERY five minutes in, the line
+   * still giving back 15 uL/min; with three, rig 10 still did 9 min after a drop from 6 to
+   * 0.1 mL/h; host-tests/stop-drain-excess.test.ts).
    */
   #excessPeakRate = 0;
   #excessPeakUntilMs = 0;
@@ -231,7 +233,7 @@ export class FlowCheck {
     }
     if (rateNlPerDay >= this.#excessPeakRate || (now > this.#excessPeakUntilMs && this.#excess === 0)) {
       this.#excessPeakRate = rateNlPerDay;
-      this.#excessPeakUntilMs = now + 3 * c.lineHoldMs;
+      this.#excessPeakUntilMs = now + 5 * c.lineHoldMs;
     }
     // Take-up: until flow is seen arriving, pushed volume goes first into the drive's slack.
     // Slack only ever keeps pushed volume from arriving, so it is forgiven in the deficit alone:

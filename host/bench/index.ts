@@ -56,6 +56,8 @@ const TARGETS: Record<string, ['<=' | '>=', number]> = {
   // Against the fair load-cell baseline, median over the nine lines (occlusion-lines.ts).
   'occlusion.baselineRatio.p50': ['>=', 5],
   'occlusion.falseAlarms30d.population': ['<=', 0],
+  // The same rigs through a bench session's runs and stops (population-run.ts stopAlarms).
+  'occlusion.falseAlarmsAtStops.population': ['<=', 0],
   // Issue 17: the dashboard in Chromium against the virtual board (web.ts).
   'web.eventToPaintMs.p95': ['<=', 250],
   'web.pageKb': ['<=', 300],

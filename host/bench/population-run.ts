@@ -34,6 +34,8 @@ export interface RigResult {
   readonly suctionUl: number;
   /** Alarms of any kind in the normal-delivery stretch (falseAlarmDays long). */
   readonly falseAlarms: number;
+  /** Alarms of any kind in a bench session's runs and stops (stopAlarms). */
+  readonly stopAlarms: number;
   readonly falseAlarmDays: number;
 }
 
@@ -120,6 +122,53 @@ export function occlusionRun(rig: RigOptions, mlPerHour: number, waitMs: number,
   return { timeToAlarmS: Math.round((stopAt - OCCLUDE_AT_MS) / 1000), releaseBolusUl: Math.round(line.outletNl - cleared) / 1000, breakdown };
 }
 
+/**
+ * A bench session's runs and stops on this rig, as the lab runs it: the test station's motor
+ * test and calibration (6 mL/h for a minute, a rest, 500 uL at 6 mL/h, stopped 20 min), an
+ * hour and a half at 1 mL/h with a 200 uL clinician bolus, stopped 2 h, and a drop from 6 mL/h
+ * to 0.1 mL/h. Every alarm counts: nothing here is a fault. The 30-day run never stops the
+ * pump, and a stopped pump is where the flow check's zero and a slow line's drain had raised
+ * false OCCLUSIONs (with a back-off on the standing line) and OVER_DELIVERYs (flow-zero.ts
+ * restDoubtNlPerMin, flow-check.ts #excessPeakRate).
+ */
+export function stopAlarms(rig: RigOptions): number {
+  const vp = createVirtualPump({
+    ...rig,
+    mechanics: RIG,
+    library,
+    reservoirNl: 10_000_000,
+    keepEvents: false,
+    prescription: { name: 'session', drug: WATER, mode: 'continuous', rateNlPerDay: 144_000_000 },
+  });
+  const c = vp.controller;
+  let total = 0;
+  c.subscribe((e) => {
+    if (e.type === 'alarm') total++;
+  });
+  const run = (mlPerHour: number, ms: number): void => {
+    // As at the bench: an alarm is acknowledged before the next program (it was counted).
+    if (c.pump.alarms.list().length) c.acknowledge();
+    const r = c.program({ name: 'session', drug: WATER, mode: 'continuous', rateNlPerDay: Math.round(mlPerHour * 24_000_000) }, { overrideSoftLimits: true, confirmLargeIncrease: true });
+    if (r.ok && c.status().state === 'paused') c.resume();
+    vp.runFor(ms);
+  };
+  const stop = (ms: number): void => {
+    c.pause();
+    vp.runFor(ms);
+  };
+  run(6, MIN);
+  stop(13 * MIN + 30_000);
+  run(6, 5 * MIN);
+  stop(20 * MIN);
+  run(1, 40 * MIN);
+  if (!c.clinicianBolus({ volumeNl: 200_000, durationMs: 2 * MIN, overrideSoftLimits: true }).ok) total++;
+  vp.runFor(50 * MIN);
+  stop(2 * HOUR);
+  run(6, 20 * MIN);
+  run(0.1, 30 * MIN);
+  return total;
+}
+
 /** occlusion-run.ts's falseAlarms30d schedule on this rig, for `days` (alarms acknowledged every 3 h). */
 export function falseAlarms(rig: RigOptions, days: number): number {
   const vp = createVirtualPump({
@@ -181,6 +230,7 @@ export async function measureRig(p: RigPlan): Promise<RigResult> {
     releaseBolusUl: releases.length ? Math.max(...releases) : NaN,
     suctionUl: releases.length ? Math.max(0, -Math.min(...releases)) : NaN,
     falseAlarms: p.falseAlarmDays > 0 ? falseAlarms(p.rig, p.falseAlarmDays) : 0,
+    stopAlarms: stopAlarms(p.rig),
     falseAlarmDays: p.falseAlarmDays,
   };
 }

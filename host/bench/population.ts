@@ -124,6 +124,9 @@ export function populationFigures(rs: readonly RigResult[]): Record<string, numb
     'occlusion.falseAlarms30d.population': fa.reduce((n, r) => n + r.falseAlarms, 0),
     'occlusion.falseAlarms30d.populationRigDays': fa.reduce((n, r) => n + r.falseAlarmDays, 0),
     'occlusion.falseAlarms.population.rigsWithAny': fa.filter((r) => r.falseAlarms > 0).length,
+    // Every rig through a bench session's runs and stops (population-run.ts stopAlarms).
+    'occlusion.falseAlarmsAtStops.population': rs.reduce((n, r) => n + r.stopAlarms, 0),
+    'occlusion.falseAlarmsAtStops.population.rigsWithAny': rs.filter((r) => r.stopAlarms > 0).length,
     'population.rigs': rs.length,
   };
 }
