@@ -289,12 +289,33 @@ describe('pumpctl accuracy', () => {
     expect(readFileSync(join(dir, 'report.md'), 'utf8')).toMatch(/\*\*The run is aborted\*\*: E931 .*the pump stopped answering/);
   });
 
+  it('--prime-minutes runs the pump before the first weighing and judges the whole run', async () => {
+    const b = bench('mt-sics');
+    const dir = join(tmp(), 'run');
+    const r = await pumpctl(b, ['--json', 'accuracy', '--balance', BALANCE, '--balance-protocol', 'mt-sics', '--rate-ml-h', '1', '--minutes', '20', '--prime-minutes', '10', '--out', dir]);
+    expect(r.stderr).toMatch(/priming the line at the rate for 10 min/);
+    const out = first(r.stdout);
+    expect(out.status).toBe('complete');
+    expect(out.samples).toBe(41);
+    // The whole 20 minutes are the analysis period, so the 11 and 19 minute windows fit.
+    expect(out.trumpet.map((p: { windowMin: number }) => p.windowMin)).toEqual([2, 5, 11, 19]);
+    expect(Math.abs(out.totalVolumeErrorPct)).toBeLessThan(1);
+    const json = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8'));
+    expect(json.options.primeMs).toBe(600_000);
+    expect(json.analysis.secondHour.fromMs).toBe(0);
+    expect(readFileSync(join(dir, 'report.md'), 'utf8')).toMatch(/\| Primed before the first weighing \| 10\.0 min at the set rate \|\n\| Analysis period \(A, trumpet\) \| 0\.0 min to 20\.0 min \|/);
+    // 30 minutes at 1 mL/h pushed, the prime included.
+    expect(b.vp.controller.status().deliveredNl / 500_000).toBeCloseTo(1, 2);
+  });
+
   it('refuses bad input with numbered usage errors', async () => {
     const b = bench();
     const bad = async (args: string[]) => pumpctl(b, ['accuracy', '--balance', BALANCE, ...args]);
     expect((await bad(['--rate-ml-h', 'fast'])).stderr).toMatch(/E800 USAGE: --rate-ml-h must be a number/);
     expect((await bad(['--rate-ml-h', '1', '--interval-s', '45'])).stderr).toMatch(/E800 USAGE: --interval-s must divide 60/);
     expect((await bad(['--rate-ml-h', '1', '--hours', '1', '--minutes', '5'])).code).toBe(EXIT.usage);
+    expect((await bad(['--rate-ml-h', '1', '--prime-minutes', 'soon'])).stderr).toMatch(/E800 USAGE: --prime-minutes must be a number/);
+    expect((await bad(['--rate-ml-h', '1', '--prime-minutes', '121'])).stderr).toMatch(/E800 USAGE: --prime-minutes/);
     expect((await bad(['--rate-ml-h', '1', '--tolerance-pct', 'b=3'])).stderr).toMatch(/E800 USAGE: --tolerance-pct: unknown key "b"/);
     expect((await bad(['--rate-ml-h', '1', '--balance-protocol', 'kern'])).stderr).toMatch(/E800 USAGE: --balance-protocol must be one of/);
   });

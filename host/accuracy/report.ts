@@ -20,6 +20,8 @@ export function accuracyReport(rec: AccuracyRecord, verdict: Verdict): string {
     '| --- | --- |',
     `| Set rate | ${o.rateNlPerH / 1_000_000} mL/h (${o.rateNlPerH} nl/h) |`,
     `| Duration | ${min(o.durationMs ?? 7_200_000)} |`,
+    ...(o.primeMs ? [`| Primed before the first weighing | ${min(o.primeMs)} at the set rate |`] : []),
+    ...(a ? [`| Analysis period (A, trumpet) | ${min(a.secondHour.fromMs)} to ${min(a.secondHour.toMs)} |`] : []),
     `| Sample interval S | ${(o.intervalMs ?? 30_000) / 1000} s |`,
     `| Water temperature | ${o.temperatureC ?? 20} C (density ${a ? a.densityMgPerMl.toFixed(4) : 'n/a'} mg/mL, Tanaka 2001) |`,
     `| Evaporation added back | ${o.evaporationMgPerMin ?? 0} mg/min |`,

@@ -1,7 +1,10 @@
 // The accuracy run (issue 9, `pumpctl accuracy`): zero the balance, weigh the start, program
 // the rate, weigh every S (30 s) for the duration, stop the pump, analyse. Pump alarms and
 // balance failures mark the samples they touch; an abort (signal) or a balance that stays
-// silent ends the run early and the partial record is still analysed and written.
+// silent ends the run early and the partial record is still analysed and written. With a
+// prime, the pump runs at the rate before the first weighing, so the line fills (its content at
+// the rate, rate x tau) before anything is weighed: the run then judges the pump and not the
+// line it starts from (the station's check, docs/station.md).
 
 import type { Balance } from '../balance/types';
 import type { Analysis, AnalysisOptions } from './gravimetric';
@@ -19,6 +22,11 @@ export interface AccuracyRunOptions extends Omit<AnalysisOptions, 'rateMlPerH'> 
   readonly rateNlPerH: number;
   /** Delivery time, ms (default 2 h: the standard's start-up hour and analysis hour). */
   readonly durationMs?: number;
+  /**
+   * Delivery at the rate before the first weighing, ms (default 0: the run weighs from the
+   * pump's start, the standard's start-up curve). Sample times count from the first weighing.
+   */
+  readonly primeMs?: number;
   readonly read?: ReadMode;
   /** Stop after this many samples in a row without a mass (default 5). */
   readonly maxMissingInARow?: number;
@@ -117,16 +125,51 @@ export async function runAccuracy(deps: RunDeps, o: AccuracyRunOptions): Promise
     failure = e instanceof HostError ? e : balanceError('ZERO_REFUSED', e instanceof Error ? e.message : String(e));
     return finish();
   }
-  const first = await weigh(balance, o.read ?? 'stable');
-  const t0 = scheduler.now();
-  samples.push({ tMs: 0, massMg: first.massMg, flags: first.flags, ...(first.note !== undefined && { note: first.note }) });
-  try {
-    await pump.program({ rateNlPerH: o.rateNlPerH, name: 'accuracy' });
-  } catch (e) {
-    status = 'failed';
-    failure = balanceError('PUMP_REFUSED', e instanceof HostError ? e.text : e instanceof Error ? e.message : String(e));
-    return finish();
+  const start = async (): Promise<boolean> => {
+    try {
+      await pump.program({ rateNlPerH: o.rateNlPerH, name: 'accuracy' });
+      return true;
+    } catch (e) {
+      status = 'failed';
+      failure = balanceError('PUMP_REFUSED', e instanceof HostError ? e.text : e instanceof Error ? e.message : String(e));
+      return false;
+    }
+  };
+  const primeMs = o.primeMs ?? 0;
+  const primeAlarms: PumpAlarm[] = [];
+  let first: Awaited<ReturnType<typeof weigh>>;
+  if (primeMs > 0) {
+    if (!(await start())) return finish();
+    onProgress?.({ phase: 'priming', elapsedMs: 0, remainingMs: durationMs + primeMs, samples: 0, lastMassMg: null, lastIntervalErrorPct: null, runningErrorPct: null, marks: [] });
   }
+  try {
+    if (primeMs > 0) {
+      await scheduler.sleepUntil(scheduler.now() + primeMs);
+      if (signal?.aborted) {
+        await pump.stop().catch(() => undefined);
+        status = 'aborted';
+        failure = balanceError('ABORTED', String(signal.reason ?? 'by the operator'));
+        return finish();
+      }
+      // An alarm in the prime is kept: it marks the first sample, as one between samples does.
+      primeAlarms.push(...watch.fresh(await pump.alarms()));
+    }
+    first = await weigh(balance, o.read ?? 'stable');
+  } catch (e) {
+    // A primed pump is running: never leave it so.
+    if (primeMs > 0) await pump.stop().catch(() => undefined);
+    throw e;
+  }
+  const t0 = scheduler.now();
+  const firstFlags = [...first.flags];
+  const firstNotes = first.note === undefined ? [] : [first.note];
+  for (const a of primeAlarms) {
+    alarms.push({ atMs: 0, alarm: a });
+    firstNotes.push(`pump alarm in the prime ${a.code} ${a.name}${a.detail ? `: ${a.detail}` : ''}`);
+    if (!firstFlags.includes('pump-alarm')) firstFlags.push('pump-alarm');
+  }
+  samples.push({ tMs: 0, massMg: first.massMg, flags: firstFlags, ...(firstNotes.length && { note: firstNotes.join('; ') }) });
+  if (primeMs === 0 && !(await start())) return finish();
 
   let missingInARow = 0;
   try {

@@ -89,11 +89,17 @@ export async function accuracy(c: StepContext): Promise<StepOutcome> {
     {
       rateNlPerH: Math.round(p.rateMlH * 1_000_000),
       durationMs,
+      primeMs: Math.round(p.primeMin * 60_000),
       intervalMs,
       temperatureC: p.temperatureC,
-      ...periods(durationMs, intervalMs),
+      ...periods(durationMs, intervalMs, p.primeMin > 0),
       signal: c.link.signal,
-      onProgress: (x) => c.phase(`weighing ${x.samples - 1}/${count}${x.runningErrorPct === null ? '' : `, ${x.runningErrorPct >= 0 ? '+' : ''}${x.runningErrorPct.toFixed(2)} %`}`),
+      onProgress: (x) =>
+        c.phase(
+          x.phase === 'priming'
+            ? `priming the line for ${p.primeMin} min`
+            : `weighing ${x.samples - 1}/${count}${x.runningErrorPct === null ? '' : `, ${x.runningErrorPct >= 0 ? '+' : ''}${x.runningErrorPct.toFixed(2)} %`}`,
+        ),
     },
   );
   const out = writeAccuracyRun(join(c.dir, 'accuracy'), rec, tolerancesOf(c.profile));

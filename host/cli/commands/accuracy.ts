@@ -22,6 +22,7 @@ interface AccuracyOptions extends BalanceCliOptions {
   readonly rateMlH: string;
   readonly hours?: string;
   readonly minutes?: string;
+  readonly primeMinutes?: string;
   readonly intervalS: string;
   readonly temperatureC: string;
   readonly evaporationMgMin?: string;
@@ -49,12 +50,18 @@ export function parseTolerances(ctx: Context, text: string | undefined): Toleran
 /**
  * The standard's periods need two hours: start-up in the first, analysis in the second. A
  * shorter run (a quick check) splits in halves and keeps the windows that fit the second half.
+ * A primed quick check weighed nothing of the start-up (the line filled in the prime), so A, the
+ * total and the windows take the whole run; the first half is still drawn as the start-up.
+ * The whole run matters for A: the screw's once-per-turn wobble comes back to nothing only over
+ * whole turns (a turn is 20 min at 1 mL/h on the 10 mL syringe and the Tr8x2 screw), and over
+ * half a turn it is up to twice its amplitude (2.4 % of 10 min on the worst rig).
  */
-export function periods(durationMs: number, intervalMs: number): { startupEndMs?: number; analysisStartMs?: number; analysisEndMs?: number; windowsMin?: number[] } {
+export function periods(durationMs: number, intervalMs: number, primed = false): { startupEndMs?: number; analysisStartMs?: number; analysisEndMs?: number; windowsMin?: number[] } {
   if (durationMs >= 2 * HOUR) return {};
   const half = Math.floor(durationMs / 2 / intervalMs) * intervalMs;
   const end = Math.floor(durationMs / intervalMs) * intervalMs;
-  return { startupEndMs: half, analysisStartMs: half, analysisEndMs: end, windowsMin: IEC_WINDOWS_MIN.filter((p) => p * MIN <= end - half) };
+  const from = primed ? 0 : half;
+  return { startupEndMs: half, analysisStartMs: from, analysisEndMs: end, windowsMin: IEC_WINDOWS_MIN.filter((p) => p * MIN <= end - from) };
 }
 
 export const registerAccuracy: Register = (program, act) => {
@@ -64,6 +71,7 @@ export const registerAccuracy: Register = (program, act) => {
     .requiredOption('--rate-ml-h <mL/h>', 'set rate')
     .option('--hours <h>', 'delivery time in hours (default 2: the start-up hour and the analysis hour)')
     .option('--minutes <min>', 'delivery time in minutes, for a quick check (periods split in halves)')
+    .option('--prime-minutes <min>', 'run at the rate this long before the first weighing, so the line is full (a quick check then judges its whole run)')
     .option('--interval-s <s>', 'sample interval S, seconds (must divide 60)', '30')
     .option('--temperature-c <C>', 'water temperature, for the density', '20')
     .option('--evaporation-mg-min <mg/min>', 'evaporation measured in a blank run, added back')
@@ -73,6 +81,7 @@ export const registerAccuracy: Register = (program, act) => {
         const rateNlPerH = ctx.decimal('--rate-ml-h', o.rateMlH, 1_000_000, 1_000, 100_000_000);
         if (o.hours !== undefined && o.minutes !== undefined) throw cliError('USAGE', 'give --hours or --minutes, not both');
         const durationMs = o.minutes !== undefined ? ctx.decimal('--minutes', o.minutes, MIN, MIN, 48 * HOUR) : ctx.decimal('--hours', o.hours ?? '2', HOUR, MIN, 48 * HOUR);
+        const primeMs = o.primeMinutes === undefined ? 0 : ctx.decimal('--prime-minutes', o.primeMinutes, MIN, 0, 2 * HOUR);
         const intervalS = ctx.int('--interval-s', o.intervalS, 1, 60);
         // Every IEC window (2, 5, 11, 19, 31 min) must be a whole number of intervals.
         if (60 % intervalS !== 0) throw cliError('USAGE', `--interval-s must divide 60 so every observation window is a whole number of intervals (got ${intervalS})`);
@@ -88,17 +97,25 @@ export const registerAccuracy: Register = (program, act) => {
         const { balance, port } = await openBalance(ctx, o, scheduler);
         const pump = new SessionPump(s, (why) => ac.abort(why));
         const count = Math.floor(durationMs / intervalMs);
-        if (durationMs < 2 * HOUR) ctx.note(`pumpctl: a ${duration(durationMs)} run is shorter than the standard's 2 h: start-up curve over the first half, A and the trumpet curve over the second`);
+        if (durationMs < 2 * HOUR) {
+          ctx.note(
+            primeMs > 0
+              ? `pumpctl: a ${duration(durationMs)} run after a ${duration(primeMs)} prime: A, the total and the trumpet curve over the whole run`
+              : `pumpctl: a ${duration(durationMs)} run is shorter than the standard's 2 h: start-up curve over the first half, A and the trumpet curve over the second`,
+          );
+        }
+        if (primeMs > 0) ctx.note(`pumpctl: priming the line at the rate for ${duration(primeMs)} before the first weighing`);
         ctx.note(`pumpctl: programming a continuous ${o.rateMlH} mL/h and weighing every ${intervalS} s for ${duration(durationMs)} (Ctrl-C stops and keeps the data)`);
         const rec = await runAccuracy(
           { pump, balance, scheduler },
           {
             rateNlPerH,
             durationMs,
+            primeMs,
             intervalMs,
             temperatureC,
             ...(evap !== undefined && { evaporationMgPerMin: evap }),
-            ...periods(durationMs, intervalMs),
+            ...periods(durationMs, intervalMs, primeMs > 0),
             signal: ac.signal,
             onProgress: liveView(ctx, 'accuracy', count),
           },

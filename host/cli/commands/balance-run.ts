@@ -94,7 +94,7 @@ export function liveView(ctx: Context, label: string, totalSamples?: number): (p
     }
     const extra = `${p.phase}, elapsed ${duration(p.elapsedMs)}, remaining ${duration(p.remainingMs)}${p.lastMassMg === null ? '' : `, ${p.lastMassMg.toFixed(1)} mg`}, running error ${pct(p.runningErrorPct)}, last interval ${pct(p.lastIntervalErrorPct)}`;
     // Counted in samples where the run has a fixed number, else in seconds of the expected time.
-    if (totalSamples !== undefined) bar.update(p.samples - 1, totalSamples, extra);
+    if (totalSamples !== undefined) bar.update(Math.max(0, p.samples - 1), totalSamples, extra);
     else bar.update(Math.round(p.elapsedMs / 1000), Math.round((p.elapsedMs + p.remainingMs) / 1000), extra);
     if (p.remainingMs <= 0) bar.done();
   };
