@@ -69,3 +69,25 @@ describe('the back-off course', () => {
     expect(nut).toEqual({ at: -150, lastForwardRun: PLAY });
   });
 });
+
+describe('the back-off runs exact, and a driver that runs on is booked', () => {
+  it('plans both parts as exact segments (no PWM train whose late stop runs on)', () => {
+    const f = faultPath();
+    occlusion(f, 10_000);
+    const plan = f.backoffPlan(new Planner(), 0, 2_000, Infinity)!;
+    expect(plan.segment).toMatchObject({ count: 100 + PLAY, exact: true });
+    expect(f.moved(-(100 + PLAY))).toBe(0);
+    expect(f.backoffPlan(new Planner(), 0, 2_000, Infinity)!.segment).toMatchObject({ count: PLAY, exact: true });
+  });
+
+  it('forward steps past the return pushed into the line: booked as delivery, not lost', () => {
+    // Population rig 1 at 0.1 mL/h: a stop 136 ms late ran the return 137 microsteps past its 256.
+    const f = faultPath();
+    occlusion(f, 10_000);
+    f.backoffPlan(new Planner(), 0, 2_000, Infinity);
+    expect(f.moved(-(100 + PLAY))).toBe(0);
+    f.backoffPlan(new Planner(), 0, 2_000, Infinity);
+    expect(f.moved(PLAY + 137)).toBe(137);
+    expect(f.relieving).toBe(false);
+  });
+});

@@ -199,3 +199,27 @@ describe('a day of fast delivery on the virtual pump with late timers', () => {
     expect(worstHigh).toBeLessThanOrEqual(2);
   });
 });
+
+describe('an exact segment (the occlusion back-off) under a late timer', () => {
+  it('runs from timers at the fast rate, never more than its count, and slips rather than bursts', () => {
+    // The return of a back-off: 256 microsteps at 1 kHz, with a 136 ms stall in the middle (what
+    // population rig 1 met at 0.1 mL/h). As a PWM train it ran on 137 pulses past its count.
+    const { clock, io, rig, stepper } = bench([{ atMs: 100, ms: 136 }]);
+    stepper.run({ count: 256, intervalUs: 1_000, exact: true });
+    clock.runFor(2_000);
+    expect(io.pwms).toHaveLength(0);
+    expect(rig.pulsesCounted).toBe(256);
+    expect(stepper.position).toBe(256);
+    const gaps = rig.pulseTimes.slice(1).map((t, i) => t - rig.pulseTimes[i]!);
+    // No two pulses in the same ms: the stall delays the rest of the train (one gap of 136 ms or so).
+    expect(Math.min(...gaps)).toBeGreaterThanOrEqual(1);
+    expect(Math.max(...gaps)).toBeGreaterThanOrEqual(130);
+  });
+
+  it('the same segment without exact runs on past its count while its stop is late', () => {
+    const { clock, rig, stepper } = bench([{ atMs: 254, ms: 136 }]);
+    stepper.run({ count: 256, intervalUs: 1_000 });
+    clock.runFor(2_000);
+    expect(rig.pulsesCounted).toBeGreaterThan(256 + 100);
+  });
+});

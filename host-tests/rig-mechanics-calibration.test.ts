@@ -68,14 +68,17 @@ describe('the virtual pump on the rig with real mechanics', () => {
     // 23 382 nl the line holds (it asked 23 776), 13 microsteps less, 1.3 uL more at the outlet;
     // and when the back-off came to leave the flow check's volume floor (5 uL) in the line and
     // to end with a forward return by the play bound (backoff.ts): 49 microsteps less backed
-    // off, 5.0 uL more at the outlet, and 463 more STEP pulses (256 more back, 256 forward).
+    // off, 5.0 uL more at the outlet, and 463 more STEP pulses (256 more back, 256 forward);
+    // and when the back-off became an exact segment stepped from timers (a PWM train's late stop
+    // ran on past its count): 675 more pulse records, its pulses logged one by one rather than as
+    // PWM runs, and nothing else.
     // A change here is a change in delivery.
     expect(snapshot(vp)).toEqual({
       pushedFl: 2_196_136_906_185,
       position: 21_495,
       pulses: 21_495,
       line: 22_349,
-      records: 21_671,
+      records: 22_346,
       outletFl: 2_196_136_906_185,
       reservoirFl: 7_803_863_093_815,
       deliveredNl: 2_196_136,

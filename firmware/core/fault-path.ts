@@ -133,12 +133,17 @@ export class FaultPath {
 
   /**
    * Steps the motor ran (negative: reverse): the reverse ones and the return's come off the
-   * back-off. Returns the forward steps that were delivery.
+   * back-off. Returns the forward steps that were delivery, a return's overrun included (the
+   * back-off's segments are exact, so only a driver that breaks that contract makes one).
    */
   moved(steps: number): number {
     if (steps < 0) this.backoffSteps = Math.max(0, this.backoffSteps + steps);
-    else if (this.#returning) this.returnSteps = Math.max(0, this.returnSteps - steps);
-    else return steps;
+    else if (this.#returning) {
+      // Forward steps past the return (a driver that ran on) pushed into the line: delivery.
+      const over = steps - this.returnSteps;
+      this.returnSteps = Math.max(0, -over);
+      return Math.max(0, over);
+    } else return steps;
     return 0;
   }
 

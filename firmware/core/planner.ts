@@ -17,7 +17,7 @@ type MutablePlan = { -readonly [K in keyof Plan]: Plan[K] };
 
 export class Planner {
   readonly #plan: MutablePlan = { segment: undefined, direction: 1, enable: false, wakeAtMs: 0 };
-  readonly #segment: { count: number; intervalUs: number } = { count: 0, intervalUs: 1 };
+  readonly #segment: { count: number; intervalUs: number; exact: boolean } = { count: 0, intervalUs: 1, exact: false };
 
   /** Motor off until `wakeAtMs` (idle, paused, alarm, empty). */
   idle(wakeAtMs: number): Plan {
@@ -26,12 +26,14 @@ export class Planner {
 
   /**
    * The occlusion back-off at half the top speed: reverse to relieve line pressure, then forward
-   * by the play bound (backoff.ts); wake when it is done (or on the hour).
+   * by the play bound (backoff.ts); wake when it is done (or on the hour). Exact (StepSegment):
+   * run as a PWM train, a stop 136 ms late pushed 137 microsteps more than the return's 256 back
+   * into the blocked line, and the release doubled (population rig 1 at 0.1 mL/h).
    */
   backoff(now: number, steps: number, direction: Direction, maxStepHz: number, hourEndMs: number): Plan {
     const intervalUs = Math.ceil(2_000_000 / maxStepHz);
     const wake = Math.min(hourEndMs, now + Math.ceil((steps * intervalUs) / 1_000) + 1);
-    return this.#set(steps, intervalUs, direction, true, wake);
+    return this.#set(steps, intervalUs, direction, true, wake, true);
   }
 
   /**
@@ -51,11 +53,12 @@ export class Planner {
   }
 
   /** Refills the one plan object; `count` 0 means no segment (stop). */
-  #set(count: number, intervalUs: number, direction: Direction, enable: boolean, wakeAtMs: number): Plan {
+  #set(count: number, intervalUs: number, direction: Direction, enable: boolean, wakeAtMs: number, exact = false): Plan {
     const plan = this.#plan;
     if (count > 0) {
       this.#segment.count = count;
       this.#segment.intervalUs = intervalUs;
+      this.#segment.exact = exact;
       plan.segment = this.#segment;
     } else plan.segment = undefined;
     plan.direction = direction;

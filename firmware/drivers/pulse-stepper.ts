@@ -89,6 +89,8 @@ interface TimerPhase {
   startMs: number;
   spacingUs: number;
   k: number;
+  /** An exact segment's train slips when a timer is late, and never bursts (StepSegment.exact). */
+  slip: boolean;
 }
 interface PwmPhase {
   readonly kind: 'pwm';
@@ -136,7 +138,7 @@ export class PulseStepper implements StepperPort {
   #direction: Direction = 1;
   #position = 0;
   #phase: Phase = IDLE;
-  readonly #timerPhase: TimerPhase = { kind: 'timer', startMs: 0, spacingUs: 0, k: 0 };
+  readonly #timerPhase: TimerPhase = { kind: 'timer', startMs: 0, spacingUs: 0, k: 0, slip: false };
   readonly #pwmPhase: PwmPhase = { kind: 'pwm', pwm: undefined, hz: 0, startMs: 0, startUs: 0 };
   /** Bumped whenever a phase starts or ends. */
   #generation = 0;
@@ -229,7 +231,8 @@ export class PulseStepper implements StepperPort {
     this.#count = count;
     this.#emitted = 0;
     this.#clock.restart(this.#ticks.ticks);
-    if (intervalUs < SLOW_STEP_INTERVAL_US && this.#PWM !== undefined) {
+    this.#timerPhase.slip = segment.exact === true;
+    if (!segment.exact && intervalUs < SLOW_STEP_INTERVAL_US && this.#PWM !== undefined) {
       const hz = Math.round(1_000_000 / intervalUs);
       // The stop is due T whole ms in with (T + PWM_STOP_EARLY_MS) * hz / 1000 <= count: a run
       // stopped a tick late holds ceil of that many rising edges, at most `count`.
@@ -324,7 +327,12 @@ export class PulseStepper implements StepperPort {
     if (phase.kind !== 'timer') return;
     const generation = this.#generation;
     const now = this.#now();
-    // A late wake emits every pulse already due rather than letting the train slip.
+    // A late wake emits every pulse already due rather than letting the train slip, unless the
+    // segment is exact: then the train moves on by the lateness, one pulse now, the rest spaced.
+    if (phase.slip) {
+      const due = phase.startMs + offsetMs(phase.k, phase.spacingUs);
+      if (due < now) phase.startMs += now - due;
+    }
     while (this.#emitted < this.#count && phase.startMs + offsetMs(phase.k, phase.spacingUs) <= now) {
       this.#pulse();
       // Something the pulse woke (on the rig, a listener) stopped or replaced the segment: the

@@ -6,6 +6,14 @@
 export interface StepSegment {
   readonly count: number;
   readonly intervalUs: number;
+  /**
+   * Never more than `count` pulses and never two closer than `intervalUs`, whatever the timers
+   * do: a late timer delays the rest of the train instead of bursting it, and no hardware train
+   * runs on past its count while its stop is late. For motions whose length matters more than
+   * their time, the occlusion back-off: a late stop there pulled the plunger back too far
+   * (suction) or pushed the pressure back into a blocked line.
+   */
+  readonly exact?: boolean;
 }
 
 /** +1 pushes the plunger (infuse), -1 pulls it back (relieve pressure, withdraw). */
