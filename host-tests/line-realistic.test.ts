@@ -190,6 +190,7 @@ describe('the flow sensor zero, within its datasheet', () => {
       expect(z.meanTemperatureC).toBeLessThanOrEqual(r.meanTemperatureC[1]);
       expect(z.temperatureSwingC).toBeGreaterThanOrEqual(r.temperatureSwingC[0]);
       expect(z.temperatureSwingC).toBeLessThanOrEqual(r.temperatureSwingC[1]);
+      expect(Math.abs(z.spanErrorFraction)).toBeLessThanOrEqual(r.spanPctMv / 100);
     }
     expect(flowSensorErrorsFor(7)).toEqual(flowSensorErrorsFor(7));
     expect(flowSensorErrorsFor(7)).not.toEqual(flowSensorErrorsFor(8));
@@ -216,6 +217,25 @@ describe('the flow sensor zero, within its datasheet', () => {
       // It does wander: over a month it covers a good part of its band.
       expect(hi - lo).toBeGreaterThan(z.driftLimitNlPerMin / 2);
     }
+  });
+});
+
+describe('the flow sensor span, within its datasheet', () => {
+  it('reads the flow through it (1 + span) times, the zero errors on top', () => {
+    const z = { ...flowSensorErrorsFor(3), spanErrorFraction: 0.05, zeroOffsetNlPerMin: 0, tempcoNlPerMinPerC: 0, driftLimitNlPerMin: 0, driftNlPerMinPerSqrtHour: 0 };
+    const line = new FluidLine();
+    const sensor = new FlowSensorModel({ line, seed: 3, noiseSigmaNlPerMin: 0, zeroErrors: z });
+    line.push(0, 10_000); // 10 uL pushed at once
+    sensor.sample(0);
+    const r = sensor.sample(10 * MIN);
+    const through = (line.outletNl * MIN) / (10 * MIN);
+    expect(r.flowNlPerMin).toBeCloseTo(1.05 * through, 6);
+  });
+
+  it('draws a spread of spans over the population, both signs', () => {
+    const spans = Array.from({ length: 100 }, (_, i) => flowSensorErrorsFor(i + 1).spanErrorFraction);
+    expect(Math.min(...spans)).toBeLessThan(-0.04);
+    expect(Math.max(...spans)).toBeGreaterThan(0.04);
   });
 });
 

@@ -10,6 +10,12 @@
 // after a drop from 6 to 0.1 mL/h in the bench's session of runs and stops (stopAlarms). Five
 // bring what such a line still holds of a run at the top basal rate (10 mL/h) under the 5 uL
 // floor, and more, what the drive's error can add to it.
+// Once the flow sensor's span error was drawn (5 % of the reading, its datasheet's), rigs 23 and
+// 24 (reading 4.1 and 4.7 % high) raised OVER_DELIVERY ten minutes after the session's drop from
+// 6 to 0.1 mL/h: in 20 min of steady 6 mL/h the flow check took the sensor's and the drive's
+// error as the line emptying (124 uL of a 190 uL line), and the drain then came out as excess.
+// Steady reads within the allowance no longer count as the line giving back (flow-check.ts,
+// #drainable).
 // Virtual time only.
 import { describe, expect, it } from 'vitest';
 import { createVirtualAccuracyRig } from '../host/accuracy/virtual-rig';
@@ -44,6 +50,13 @@ describe('a stop after a fast run on a slow line', () => {
   it.each(['10', '39', '58', 'worst-syringe'])('rig %s goes through the bench session of runs and stops without an alarm', (name) => {
     const r = parseRig(name);
     if (!r.ok) throw new Error(r.message);
+    expect(stopAlarms(r.rig.options)).toBe(0);
+  });
+
+  it.each(['23', '24', 'worst-sensor'])('rig %s, its sensor reading up to 5 percent high, goes through the session without an alarm', (name) => {
+    const r = parseRig(name);
+    if (!r.ok) throw new Error(r.message);
+    expect(r.rig.options.flowZeroErrors!.spanErrorFraction).toBeGreaterThan(0.04);
     expect(stopAlarms(r.rig.options)).toBe(0);
   });
 

@@ -98,6 +98,28 @@ describe('XS parity', () => {
     expect(stream.at(-1)![4]).toBe('paused');
   });
 
+  it('a back-off hit by a late timer ends where it was asked to (checked on Node; XS gives the same stream)', () => {
+    const stream = onNode('backoff-exact-late-timer');
+    expect(stream.filter((r) => r[1] === 'alarm').map((r) => r[2])).toEqual(['OCCLUSION']);
+    const backoff = stream.find((r) => r[1] === 'backoff')!;
+    const asked = (backoff[4] as { microsteps: number }).microsteps;
+    const [before, after] = stream.filter((r) => r[1] === 'position').map((r) => r[2] as number);
+    // Back by the ask (the delivery between the first reading and the alarm: a step or two).
+    expect(before! - after!).toBeGreaterThanOrEqual(asked - 3);
+    expect(before! - after!).toBeLessThanOrEqual(asked);
+  });
+
+  it('a drop from 6 to 0.1 mL/h on a sensor reading 4 % high raises nothing while the line drains (checked on Node; XS gives the same stream)', () => {
+    const stream = onNode('rate-drop-span-sensor');
+    expect(stream.filter((r) => r[1] === 'cmd').map((r) => [r[2], r[3]])).toEqual([
+      ['pause', true],
+      ['resume', true],
+      ['program', true],
+    ]);
+    expect(stream.filter((r) => r[1] === 'alarm')).toEqual([]);
+    expect(stream.at(-1)![4]).toBe('running');
+  });
+
   it('a pause after an hour on a wide syringe raises nothing and moves nothing (checked on Node; XS gives the same stream)', () => {
     const stream = onNode('rest-after-run-wide-syringe');
     expect(stream.filter((r) => r[1] === 'alarm' || r[1] === 'backoff')).toEqual([]);

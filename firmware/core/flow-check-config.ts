@@ -15,6 +15,13 @@ export interface FlowCheckConfig {
    * half its capacity or more; the lead screw adds under 0.1 % (rig-mechanics-draw.ts).
    */
   readonly driveErrorPercent: number;
+  /**
+   * The flow sensor's span error, in percent of the reading: Sensirion's liquid flow sensors state
+   * their accuracy as 5 % of the measured value or a share of full scale, whichever is larger
+   * (LD20 and SLI datasheets; host/sim/sensor-flow-errors.ts). A zero learned in delivery takes it
+   * up with the drive's error, and it too is gone at rest (flow-zero.ts restDoubtNlPerMin).
+   */
+  readonly sensorSpanPercent: number;
   /** Smallest volume either sum must reach to alarm (nl). */
   readonly thresholdNl: number;
   /** The line time constants the threshold tolerates: threshold += peak rate x lagMs. */
@@ -119,6 +126,7 @@ export const DEFAULT_FLOW_CHECK: FlowCheckConfig = {
   allowanceNlPerMin: 150,
   allowancePercent: 10,
   driveErrorPercent: 4,
+  sensorSpanPercent: 5,
   thresholdNl: 5_000,
   lagMs: 60_000,
   occlusionFlowPercent: 20,

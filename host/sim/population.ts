@@ -113,6 +113,7 @@ export const MIDDLE_SENSOR: FlowZeroErrors = Object.freeze({
   meanTemperatureC: 23,
   temperatureSwingC: mid({ min: F.temperatureSwingC[0], max: F.temperatureSwingC[1] }),
   temperaturePhase: 0,
+  spanErrorFraction: 0,
 });
 
 interface CornerSpec {
@@ -139,8 +140,14 @@ export const CORNER_SPECS: Readonly<Record<string, CornerSpec>> = Object.freeze(
   },
   'worst-syringe': { why: 'every mechanics error at its bad end: bore and lead long, most wobble, backlash and stick-slip, the weakest motor', mechanics: WORST_MECHANICS },
   'worst-sensor': {
-    why: 'the flow sensor at its datasheet bounds: zero offset and tempco both high, the warm end of the lab with the widest swing',
-    sensor: { zeroOffsetNlPerMin: F.zeroOffsetPctFs * pctFs, tempcoNlPerMinPerC: F.tempcoPctFsPerC * pctFs, meanTemperatureC: F.meanTemperatureC[1], temperatureSwingC: F.temperatureSwingC[1] },
+    why: 'the flow sensor at its datasheet bounds: zero offset, tempco and span all high, the warm end of the lab with the widest swing',
+    sensor: {
+      spanErrorFraction: F.spanPctMv / 100,
+      zeroOffsetNlPerMin: F.zeroOffsetPctFs * pctFs,
+      tempcoNlPerMinPerC: F.tempcoPctFsPerC * pctFs,
+      meanTemperatureC: F.meanTemperatureC[1],
+      temperatureSwingC: F.temperatureSwingC[1],
+    },
   },
 });
 

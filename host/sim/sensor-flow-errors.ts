@@ -1,6 +1,7 @@
-// A flow sensor's zero errors as its datasheet bounds them, and a seeded draw of one sensor
-// within those bounds: a fixed zero-point offset, a wandering zero (repeatability) and a zero that
-// moves with the liquid's temperature, which follows the lab's day. FlowSensorModel
+// A flow sensor's errors as its datasheet bounds them, and a seeded draw of one sensor within
+// those bounds: a fixed zero-point offset, a wandering zero (repeatability), a zero that moves
+// with the liquid's temperature, which follows the lab's day, and a span error (the reading off
+// in proportion to the flow). FlowSensorModel
 // (sensor-models.ts) applies them when given (`zeroErrors`); without them it keeps its own small
 // default drift. No Node APIs, no Math.random (bundled into the XS engine with host/sim).
 //
@@ -33,6 +34,11 @@ export interface FlowZeroErrors {
   readonly temperatureSwingC: number;
   /** Fraction of a day [0, 1) at which the temperature is at its mean, rising. */
   readonly temperaturePhase: number;
+  /**
+   * Span error: the reading is (1 + this) times the flow through the sensor, before the zero
+   * errors (within the accuracy spec's share of the measured value, 5 %).
+   */
+  readonly spanErrorFraction: number;
 }
 
 /** The temperature the datasheets' figures are calibrated at. */
@@ -52,6 +58,13 @@ export const FLOW_SENSOR_RANGES = {
   driftHoursToCross: 24,
   /** Temperature coefficient bound, % of full scale per deg C. */
   tempcoPctFsPerC: 0.01,
+  /**
+   * Span error bound, % of the measured value (the accuracy spec's other share: 5 % m.v. on both
+   * families). Drawn beside the zero offset, each within its own share, so at the flows where the
+   * two shares are close (100 uL/min, 6 mL/h) the sum can reach twice the "whichever is larger"
+   * bound: a harsher sensor than the datasheet's, never a kinder one.
+   */
+  spanPctMv: 5,
   meanTemperatureC: [21, 25],
   temperatureSwingC: [0.5, 2],
 } as const;
@@ -82,6 +95,8 @@ export function drawFlowSensorErrors(prng: Prng, fullScaleNlPerMin: number = SLF
     meanTemperatureC: between(r.meanTemperatureC),
     temperatureSwingC: between(r.temperatureSwingC),
     temperaturePhase: prng.next(),
+    // Drawn last, so the draws before it are what they were before the span was modelled.
+    spanErrorFraction: within(r.spanPctMv / 100),
   };
 }
 

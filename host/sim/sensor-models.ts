@@ -184,8 +184,9 @@ export class FlowSensorModel implements FlowSensorFaults {
       this.#drift = reflectInto(this.#drift + step, this.#driftLimit);
     }
     const noise = this.#sigma > 0 ? this.#prng.gaussian() * this.#sigma * Math.sqrt(1_000 / windowMs) : 0;
-    const seen = air ? trueMean * this.airReadingFactor : trueMean;
     const z = this.#zero;
+    const through = air ? trueMean * this.airReadingFactor : trueMean;
+    const seen = z ? through * (1 + z.spanErrorFraction) : through;
     const temperatureC = z ? liquidTemperatureC(z, atMs) : this.temperatureC;
     const flow = seen + this.#drift + this.#offset + noise;
     return {

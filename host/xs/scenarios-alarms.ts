@@ -72,6 +72,41 @@ export const ALARMS_SCENARIOS: Readonly<Record<string, Scenario>> = {
   },
 
   /**
+   * An occlusion at 2 h at 0.1 mL/h on population rig 1 (late timers): its OCCLUSION at 878 s
+   * falls where a late timer delays the back-off's return. Run as a PWM train, that return went
+   * on 137 microsteps past its 256 while its stop was late, pushed the line's pressure back and
+   * doubled the release; an exact segment ends where it was asked to. The positions before the
+   * alarm and after the back-off are in the stream.
+   */
+  'backoff-exact-late-timer'(createVirtualPump, lib) {
+    const vp = createVirtualPump({ ...rigFor(1), mechanics: RIG_10, library: lib.library, reservoirNl: 10_000_000, prescription: continuous(2_400_000), faults: ['occlusion@2h'] });
+    const rec = new Recorder(vp);
+    rec.run(2 * HOUR + 877_000);
+    rec.rows.push([vp.nowMs, 'position', vp.rig.position]);
+    rec.run(2 * MIN);
+    rec.rows.push([vp.nowMs, 'position', vp.rig.position]);
+    return rec.finish();
+  },
+
+  /**
+   * Population rig 23 (a sensor reading 4.1 % high, within its datasheet's 5 %; a slow line):
+   * rested 2 h, 20 min at 6 mL/h, then 30 min at 0.1 mL/h while the line drains. No alarm: the
+   * line's content was taken as shrinking by the sensor's and the drive's error in steady flow,
+   * and its drain came out as a false OVER_DELIVERY ten minutes after the drop.
+   */
+  'rate-drop-span-sensor'(createVirtualPump, lib) {
+    const vp = createVirtualPump({ ...rigFor(23), mechanics: RIG_10, library: lib.library, reservoirNl: 10_000_000, prescription: continuous(144_000_000) });
+    const rec = new Recorder(vp);
+    rec.command('pause', vp.controller.pause());
+    rec.run(2 * HOUR);
+    rec.command('resume', vp.controller.resume());
+    rec.run(20 * MIN);
+    rec.command('program', vp.controller.program(continuous(2_400_000, { name: 'low' })));
+    rec.run(30 * MIN);
+    return rec.finish();
+  },
+
+  /**
    * An hour at 6 mL/h on a syringe 2 % wider than its table, then paused for two hours: the zero
    * learned in delivery carries the drive's 2 %, which stops with the drive; no alarm and no
    * back-off while it stands (a false OCCLUSION and a back-off seven minutes in before the zero's
