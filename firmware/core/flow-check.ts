@@ -15,7 +15,8 @@
 import type { FlowCheckConfig, FlowFinding } from './flow-check-config';
 import { DEFAULT_FLOW_CHECK } from './flow-check-config';
 import { StoppedFlowTest } from './flow-stopped';
-import { SensorZero, ZeroFoldedSum } from './flow-zero';
+import { SensorZero } from './flow-zero';
+import { LineContent } from './line-content';
 import { MS_PER_DAY, MS_PER_MINUTE } from './units';
 
 export { DEFAULT_FLOW_CHECK, type FlowCheckConfig, type FlowFinding, type FlowVerdict } from './flow-check-config';
@@ -60,39 +61,17 @@ export class FlowCheck {
    */
   #excessPeakRate = 0;
   #excessPeakUntilMs = 0;
-  /**
-   * What the line holds before the sensor (nl): pushed minus measured since the line last lay
-   * drained, kept through restarts (the line keeps its pressure when delivery pauses), with the
-   * zero as learned so far (ZeroFoldedSum).
-   */
-  readonly #held = new ZeroFoldedSum();
+  /** What the line holds before the sensor (line-content.ts). */
+  readonly #line = new LineContent();
   /**
    * The line has filled: flow arrives in full at a rate held for settleMs. Its content no longer
-   * changes then, so what pushed and measured still disagree by is the sensor's zero error (or
-   * the drive's volume error, which the zero takes up), not content. #held takes it all the
-   * same (a break downstream drains the line in seconds, and what it gives back must come out of
-   * it, not count as excess), and #drift keeps what it took while filled, for the back-off to
-   * leave out (#contentNl).
+   * changes then, so what pushed and measured still disagree by, read by read within the rate
+   * allowance, is the sensor's error (its zero, and its span: up to 5 % of the reading) and the
+   * drive's volume error, not content (#steadyRead, LineContent).
    */
   #filled = false;
-  readonly #drift = new ZeroFoldedSum();
-  /**
-   * What the line can give back (nl): #held less what steady delivery's reads disagreed by within
-   * the rate allowance (#steadyRead), which is the sensor's error (its zero, and its span: up to
-   * 5 % of the reading) and the drive's volume error, not content. In #held, a sensor reading 6 %
-   * high (a 4 % span error within its datasheet and a drive 2 % generous) took 124 uL off a
-   * 190 uL line in 20 min at 6 mL/h before the zero learned it; after a drop to 0.1 mL/h the
-   * line's drain came out as a false OVER_DELIVERY (population rigs 23 and 24;
-   * stop-drain-excess.test.ts). A read beyond the allowance is the line changing (a break
-   * downstream drains it in seconds) and is taken. #held itself still takes every read: the
-   * back-off's estimate (#contentNl) is tuned on it, and on this sum it sucked back up to 8.6 uL
-   * at 0.1 mL/h, where the zero's error is a large share of the rate.
-   */
-  readonly #drainable = new ZeroFoldedSum();
   /** What the line held before the sensor when flow last arrived in full, or at the restart (nl). */
   #heldAtFlowNl = 0;
-  /** What the line gave back of that at the latest read (nl): drainage, not over-delivery. */
-  #gaveBackNl = 0;
   /** Slack still to take up since the restart (nl); 0 once flow was seen arriving. */
   #takeUpLeft = 0;
   /** The sensor's zero as learned, and how far it may still be off (flow-zero.ts). */
@@ -184,9 +163,7 @@ export class FlowCheck {
     this.#stillMs += dtMs;
     if (this.#stillMs < c.settleMs) return;
     // Still and steady this long: the line has drained.
-    this.#held.fold(0);
-    this.#drift.fold(0);
-    this.#drainable.fold(0);
+    this.#line.drained();
     zero.atRest(dtMs, readNlPerMin);
   }
 
@@ -200,22 +177,9 @@ export class FlowCheck {
   #hold(dtMs: number, pushedNl: number, rawMeasuredNl: number): void {
     const c = this.config;
     const zero = this.#zero.nlPerMin;
-    const before = Math.max(0, this.#drainable.value(zero));
-    const gap = pushedNl - rawMeasuredNl;
-    this.#held.add(gap, dtMs);
-    if (this.#filled) this.#drift.add(gap, dtMs);
-    if (!this.#filled || !this.#steadyRead(dtMs, pushedNl, rawMeasuredNl)) this.#drainable.add(gap, dtMs);
-    const drainable = Math.max(0, this.#drainable.value(zero));
-    this.#gaveBackNl = Math.max(0, before - drainable);
-    const after = this.heldNl;
-    // Once the zero is known the sums are folded in. Growth beyond what a normal line takes up at
-    // the peak rate is not taken as content then: a sensor reading low by a zero error must not
-    // build an excuse for later free flow (an occlusion's growth is the flow check's to judge).
-    if (this.#zero.doubtNlPerMin > c.allowanceNlPerMin) return;
-    const cap = c.thresholdNl + this.#lineHoldNl(this.#excessPeakRate);
-    this.#held.fold(Math.min(after, Math.max(this.#held.folded, cap)));
-    this.#drift.fold(this.#drift.value(this.#zero.nlPerMin));
-    this.#drainable.fold(Math.min(drainable, Math.max(this.#drainable.folded, cap)));
+    const filled = this.#filled;
+    this.#line.add(pushedNl - rawMeasuredNl, dtMs, filled, filled && this.#steadyRead(dtMs, pushedNl, rawMeasuredNl), zero);
+    if (this.#zero.doubtNlPerMin <= c.allowanceNlPerMin) this.#line.fold(zero, c.thresholdNl + this.#lineHoldNl(this.#excessPeakRate));
   }
 
   /**
@@ -230,22 +194,8 @@ export class FlowCheck {
     return p > 0 && 100 * Math.abs(m - p) <= this.config.allowancePercent * p;
   }
 
-  /**
-   * What the line holds before the sensor, for the back-off (nl): #held less what it took while
-   * filled. Taken on, that is the zero's error times the whole time since the line lay drained
-   * (the zero, learned 30-40 min in, is applied to all of it; 100 nl/min off over 40 min is 4 uL):
-   * the held content at 2 h was -7 to +17 uL off on the population's rigs at 1 mL/h, and without
-   * what it took while filled -4 to +8 (issue 15). Both err the same way where they err: growth
-   * #held's cap kept out is left out twice, and a line that takes up less than the rate allowance
-   * while filled (a partial block building slowly) is not counted: a bolus, not suction.
-   */
   #contentNl(): number {
-    return Math.max(0, this.heldNl - this.#drift.value(this.#zero.nlPerMin));
-  }
-
-  /** What the line holds before the sensor now (nl): see #held. */
-  get heldNl(): number {
-    return Math.max(0, this.#held.value(this.#zero.nlPerMin));
+    return this.#line.contentNl(this.#zero.nlPerMin);
   }
 
   /**
@@ -322,8 +272,8 @@ export class FlowCheck {
     const gap = pushedNl - measuredNl;
     this.#deficit = Math.max(0, this.#deficit + gap - this.#allowance(this.#peakRate, dtMs, doubt));
     // What the line gives back of what it took up (after a stop or a rate drop) is not excess.
-    this.#excess = Math.max(0, this.#excess - (rawPushedNl - measuredNl) - this.#gaveBackNl - this.#allowance(this.#excessPeakRate, dtMs, doubt));
-    this.#gaveBackNl = 0;
+    this.#excess = Math.max(0, this.#excess - (rawPushedNl - measuredNl) - this.#line.gaveBackNl - this.#allowance(this.#excessPeakRate, dtMs, doubt));
+    this.#line.gaveBackNl = 0;
     // Flow arrives in full when the recent window sees the pushed volume within the rate
     // allowance: the line then holds what that flow needs to pass the catheter, and what it
     // takes up beyond that is counted from here.
@@ -378,7 +328,7 @@ export class FlowCheck {
 
   /**
    * What a blocked line holds (nl), for the back-off. Before the sensor: what it held when flow
-   * last arrived in full (measured: pushed minus measured since it lay drained, #held), and what
+   * last arrived in full (measured: pushed minus measured since it lay drained, LineContent), and what
    * it took up since (pushed minus measured). Past the sensor, which the sensor never sees as
    * content: that compliance is C2 / C1 = s / (1 - s) of the one before it, s the share of the
    * pushed flow still passing the sensor after the block (the catheter filling), so it took up
