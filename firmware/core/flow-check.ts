@@ -194,6 +194,7 @@ export class FlowCheck {
     return p > 0 && 100 * Math.abs(m - p) <= this.config.allowancePercent * p;
   }
 
+  /** What the line holds before the sensor, for the back-off (nl): LineContent.contentNl. */
   #contentNl(): number {
     return this.#line.contentNl(this.#zero.nlPerMin);
   }

@@ -91,11 +91,11 @@ export class SensorZero {
    * How far it may be off while the plunger stands (nl/min): the doubt, and the drive's volume
    * error and the sensor's span error a zero learned in delivery took up (up to driveErrorPercent
    * and sensorSpanPercent of the rate it was learned at), which are not there when nothing is
-   * pushed or flows. With the drive's share alone, a sensor reading 4.1-4.7 % high (within its
-   * datasheet's 5 %) raised a false alarm at a stop on 2 of the population's rigs. Without it a stop after 90 min at 6 mL/h on a
-   * syringe 2 % wide of its table read as 2 % of 6 mL/h flowing back, and the deficit built to
-   * a false OCCLUSION (and a back-off drawing on the stopped line) in 7 min; 2 % narrow, a false
-   * OVER_DELIVERY in 11 (host-tests/rest-zero.test.ts).
+   * pushed or flows. Without the drive's share a stop after 90 min at 6 mL/h on a syringe 2 %
+   * wide of its table read as 2 % of 6 mL/h flowing back, and the deficit built to a false
+   * OCCLUSION (and a back-off drawing on the stopped line) in 7 min; 2 % narrow, a false
+   * OVER_DELIVERY in 11. Without the span's, a sensor reading 5 % high or low on such a syringe
+   * did the same (host-tests/rest-zero.test.ts).
    */
   get restDoubtNlPerMin(): number {
     return this.doubtNlPerMin + ((this.#c.driveErrorPercent + this.#c.sensorSpanPercent) * Math.abs(this.#rateNlPerMin)) / 100;

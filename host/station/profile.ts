@@ -54,8 +54,8 @@ export interface StationProfile {
  * up to 150 s), and good boards failed. Ten minutes is four of the slowest line's time constants
  * (what is left of its fill is under 0.4 % of the run). The whole run: a turn of the screw is
  * 20 minutes at 1 mL/h, and its once-per-turn wobble comes back to nothing only over whole turns
- * (over the second half alone it was 2.4 % on rig 2). The total-volume limit is then the
- * standard's 2 %, as pumpctl's.
+ * (over the second half alone it was 2.4 % on rig 2). The total-volume limit is then
+ * pumpctl's default, 2 %.
  */
 export const DEFAULT_PROFILE: StationProfile = {
   name: 'default',
