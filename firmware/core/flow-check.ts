@@ -273,8 +273,7 @@ export class FlowCheck {
     const gap = pushedNl - measuredNl;
     this.#deficit = Math.max(0, this.#deficit + gap - this.#allowance(this.#peakRate, dtMs, doubt));
     // What the line gives back of what it took up (after a stop or a rate drop) is not excess.
-    this.#excess = Math.max(0, this.#excess - (rawPushedNl - measuredNl) - this.#line.gaveBackNl - this.#allowance(this.#excessPeakRate, dtMs, doubt));
-    this.#line.gaveBackNl = 0;
+    this.#excess = Math.max(0, this.#excess - (rawPushedNl - measuredNl) - this.#line.takeGivenBackNl() - this.#allowance(this.#excessPeakRate, dtMs, doubt));
     // Flow arrives in full when the recent window sees the pushed volume within the rate
     // allowance: the line then holds what that flow needs to pass the catheter, and what it
     // takes up beyond that is counted from here.

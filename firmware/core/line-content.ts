@@ -25,8 +25,8 @@ export class LineContent {
    * 0.1 mL/h, where the zero's error is a large share of the rate.
    */
   readonly #drainable = new ZeroFoldedSum();
-  /** What the line gave back at the latest read (nl): drainage, not over-delivery. */
-  gaveBackNl = 0;
+  /** What the line gave back at the latest read (nl), until taken. */
+  #gaveBackNl = 0;
 
   /**
    * One valid read's gap (pushed less measured, raw: nl over `dtMs`). `filled`: the line is
@@ -37,7 +37,14 @@ export class LineContent {
     this.#held.add(gapNl, dtMs);
     if (filled) this.#drift.add(gapNl, dtMs);
     if (!steady) this.#drainable.add(gapNl, dtMs);
-    this.gaveBackNl = Math.max(0, before - Math.max(0, this.#drainable.value(zeroNlPerMin)));
+    this.#gaveBackNl = Math.max(0, before - Math.max(0, this.#drainable.value(zeroNlPerMin)));
+  }
+
+  /** What the line gave back at the latest read (nl): drainage, not over-delivery. Counted once. */
+  takeGivenBackNl(): number {
+    const nl = this.#gaveBackNl;
+    this.#gaveBackNl = 0;
+    return nl;
   }
 
   /**
