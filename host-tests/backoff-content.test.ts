@@ -50,4 +50,13 @@ describe("the back-off asks for the blocked line's content", () => {
     expect(Math.abs(estimateErrorUl('1482'))).toBeLessThan(5);
     expect(occlusionRun(rigOptions('1482'), 1, HOUR).releaseBolusUl).toBeGreaterThan(-5);
   });
+
+  it('with a sensor reading 3 uL/min low (rig 2128): the content stops summing at the settle, not when the zero is learned', () => {
+    // Drawn beyond the bench's sample, 48 % of the compliance past the sensor. The plain arrival
+    // test failed for 30 min, until the zero was learned, and the content took the zero's
+    // residue over that time: the back-off sucked 7.5 uL back when the block cleared. What is left
+    // of its over-ask (about 10 uL with the floor) is the drive's play taken at the first start,
+    // kept in the content (without play the same run asks the content less the floor, 4.97 uL).
+    expect(occlusionRun(rigOptions('2128'), 1, HOUR).releaseBolusUl).toBeGreaterThan(-5);
+  });
 });

@@ -74,15 +74,7 @@ export const ALARMS_SCENARIOS: Readonly<Record<string, Scenario>> = {
    * doubled the release; an exact segment ends where it was asked to. The positions before the
    * alarm and after the back-off are in the stream.
    */
-  'backoff-exact-late-timer'(createVirtualPump, lib) {
-    const vp = createVirtualPump({ ...rigFor(1), mechanics: RIG_10, library: lib.library, reservoirNl: 10_000_000, prescription: continuous(2_400_000), faults: ['occlusion@2h'] });
-    const rec = new Recorder(vp);
-    rec.run(2 * HOUR + 877_000);
-    rec.rows.push([vp.nowMs, 'position', vp.rig.position]);
-    rec.run(2 * MIN);
-    rec.rows.push([vp.nowMs, 'position', vp.rig.position]);
-    return rec.finish();
-  },
+  'backoff-exact-late-timer': occlusionBackoff(1, 2_400_000, 877_000),
 
   /**
    * An occlusion at 2 h at 1 mL/h on rig 1482, drawn beyond the bench's sample (a sensor reading
@@ -91,15 +83,14 @@ export const ALARMS_SCENARIOS: Readonly<Record<string, Scenario>> = {
    * when the filled reads' error was taken off the content). The positions before the alarm and
    * after the back-off are in the stream.
    */
-  'backoff-filled-high-sensor'(createVirtualPump, lib) {
-    const vp = createVirtualPump({ ...rigFor(1482), mechanics: RIG_10, library: lib.library, reservoirNl: 10_000_000, prescription: continuous(24_000_000), faults: ['occlusion@2h'] });
-    const rec = new Recorder(vp);
-    rec.run(2 * HOUR + 100_000);
-    rec.rows.push([vp.nowMs, 'position', vp.rig.position]);
-    rec.run(2 * MIN);
-    rec.rows.push([vp.nowMs, 'position', vp.rig.position]);
-    return rec.finish();
-  },
+  'backoff-filled-high-sensor': occlusionBackoff(1482, 24_000_000, 100_000),
+
+  /**
+   * The same on rig 2128 (a sensor reading 3 uL/min low, 48 % of the compliance past it): the
+   * content stops summing at the settle though the plain arrival test fails until the zero is
+   * learned; the back-off asked 51.7 uL and sucked 7.5 uL back when it went on to then.
+   */
+  'backoff-low-zero-sensor': occlusionBackoff(2128, 24_000_000, 125_000),
 
   /**
    * Population rig 23 (a sensor reading 4.1 % high, within its datasheet's 5 %; a slow line):
@@ -308,6 +299,22 @@ function stopAfterFastRun(seed: number): Scenario {
     rec.run(5 * MIN);
     rec.command('pause', vp.controller.pause());
     rec.run(20 * MIN);
+    return rec.finish();
+  };
+}
+
+/**
+ * An occlusion at 2 h on population rig `seed` at `rateNlPerDay`: the rig's position `beforeMs`
+ * after the block (just before its OCCLUSION) and 2 min later (after the back-off).
+ */
+function occlusionBackoff(seed: number, rateNlPerDay: number, beforeMs: number): Scenario {
+  return (createVirtualPump, lib) => {
+    const vp = createVirtualPump({ ...rigFor(seed), mechanics: RIG_10, library: lib.library, reservoirNl: 10_000_000, prescription: continuous(rateNlPerDay), faults: ['occlusion@2h'] });
+    const rec = new Recorder(vp);
+    rec.run(2 * HOUR + beforeMs);
+    rec.rows.push([vp.nowMs, 'position', vp.rig.position]);
+    rec.run(2 * MIN);
+    rec.rows.push([vp.nowMs, 'position', vp.rig.position]);
     return rec.finish();
   };
 }
