@@ -2,10 +2,13 @@
 // lies within the ranges of the mechanics, line and flow-sensor draws; the corners sit at those
 // ranges' ends; parseRig takes a seed or a corner and names the choices when it cannot; one rig
 // runs through the virtual pump for ten minutes of virtual time; the population bench's
-// percentile picks a value some rig had. Virtual time only.
+// percentile picks a value some rig had; the holdout draws other seeds and is judged by the same
+// targets. Virtual time only.
 import { describe, expect, it } from 'vitest';
 import library from '../firmware/app/examples/library.example.json';
-import { quantile } from '../host/bench/population';
+import { HOLDOUT_SIZE, holdoutFigures, holdoutSeeds } from '../host/bench/holdout';
+import { drawnPlans, quantile } from '../host/bench/population';
+import type { RigResult } from '../host/bench/population-run';
 import { BoardCore } from '../host/board/core';
 import { readBoardOptions } from '../host/board/options';
 import { LINE_RANGES } from '../host/sim/line-draw';
@@ -146,5 +149,44 @@ describe("the bench's percentile", () => {
     const xs = Array.from({ length: 100 }, (_, i) => i + 1);
     expect(quantile(xs, 0.95)).toBe(95);
     expect(quantile([3, 1, 2], 0.95)).toBe(3);
+  });
+});
+
+describe('the holdout (npm run bench:holdout)', () => {
+  const result = (name: string, over: Partial<RigResult> = {}): RigResult => ({
+    name,
+    uncalibratedPct: 1,
+    calibratedPct: 0.05,
+    trumpet2MinPct: 2,
+    timeToAlarmS1: 100,
+    timeToAlarmS01: 600,
+    releaseBolusUl: 8,
+    suctionUl: 0,
+    falseAlarms: 0,
+    stopAlarms: 0,
+    falseAlarmDays: 1,
+    ...over,
+  });
+
+  it("draws rigs the bench never runs, from the same ranges, each run as the bench's drawn rigs are", () => {
+    const seeds = holdoutSeeds();
+    expect(seeds).toHaveLength(HOLDOUT_SIZE);
+    expect(seeds.filter((s) => POPULATION_SEEDS.includes(s))).toEqual([]);
+    const [plan] = drawnPlans([seeds[0]!]);
+    const [benchPlan] = drawnPlans([POPULATION_SEEDS[0]!]);
+    expect(plan!.name).toBe(`seed ${seeds[0]}`);
+    expect(plan!.rig).toEqual(rigFor(seeds[0]!));
+    expect({ ...plan, name: '', rig: {} }).toEqual({ ...benchPlan, name: '', rig: {} });
+  });
+
+  it("reports the population's figures under holdout.*, each against the population's target", () => {
+    const { figures, rows } = holdoutFigures([result('seed 1001'), result('seed 1002', { stopAlarms: 1, suctionUl: 8.2 })]);
+    expect(figures['holdout.occlusion.falseAlarmsAtStops.population']).toBe(1);
+    expect(figures['holdout.firstSeed']).toBe(1001);
+    const verdict = (name: string) => rows.find((r) => r.figure === name)!;
+    expect(verdict('holdout.occlusion.falseAlarmsAtStops.population')).toMatchObject({ target: '<= 0', verdict: 'MISSED' });
+    expect(verdict('holdout.occlusion.suctionUl.population.worst')).toMatchObject({ value: 8.2, target: '<= 5', verdict: 'MISSED' });
+    expect(verdict('holdout.occlusion.timeToAlarmS.p95.1mlh')).toMatchObject({ value: 100, target: '<= 180', verdict: 'ok' });
+    expect(verdict('holdout.population.rigs')).toMatchObject({ value: 2, verdict: '' });
   });
 });

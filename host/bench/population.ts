@@ -40,15 +40,18 @@ export function idealBeside(f: Readonly<Record<string, number>>): Record<string,
   return Object.fromEntries(pairs.filter(([from]) => from in f).map(([from, to]) => [to, f[from]!]));
 }
 
+const WAITS = { waitMs1: WAIT_MS_1, waitMs01: WAIT_MS_01 };
+
 export function populationPlans(): RigPlan[] {
-  const wait = { waitMs1: WAIT_MS_1, waitMs01: WAIT_MS_01 };
-  return [
-    ...Object.values(CORNER_RIGS).map((r) => ({ name: r.name, rig: r.options, ...wait, falseAlarmDays: CORNER_FALSE_ALARM_DAYS })),
-    ...POPULATION_SEEDS.map((seed) => {
-      const r = drawnRig(seed);
-      return { name: r.name, rig: r.options, ...wait, falseAlarmDays: DRAWN_FALSE_ALARM_DAYS };
-    }),
-  ];
+  return [...Object.values(CORNER_RIGS).map((r) => ({ name: r.name, rig: r.options, ...WAITS, falseAlarmDays: CORNER_FALSE_ALARM_DAYS })), ...drawnPlans(POPULATION_SEEDS)];
+}
+
+/** The drawn rigs `seeds`, each run as the bench runs its drawn rigs (the holdout's too: holdout.ts). */
+export function drawnPlans(seeds: readonly number[]): RigPlan[] {
+  return seeds.map((seed) => {
+    const r = drawnRig(seed);
+    return { name: r.name, rig: r.options, ...WAITS, falseAlarmDays: DRAWN_FALSE_ALARM_DAYS };
+  });
 }
 
 /** The rigs measured on `workers` threads, longest first, in plan order. */
