@@ -65,9 +65,10 @@ export class FlowCheck {
   readonly #line = new LineContent();
   /**
    * The line has filled: flow arrives in full (as far as the zero's doubt can tell) at a rate
-   * held for settleMs. Its content no longer changes then, so what pushed and measured still disagree by, read by read within the rate
-   * allowance, is the sensor's error (its zero, and its span: up to 5 % of the reading) and the
-   * drive's volume error, not content (#steadyRead, LineContent).
+   * held for settleMs. Its content no longer changes then, so what pushed and measured still
+   * disagree by, read by read within the rate allowance, is the sensor's error (its zero, and its
+   * span: up to 5 % of the reading) and the drive's volume error, not content (#steadyRead,
+   * LineContent).
    */
   #filled = false;
   /** What the line held before the sensor when flow last arrived in full, or at the restart (nl). */
