@@ -78,8 +78,9 @@ describe('a stop after a fast run on a slow line', () => {
     [10_000, 15],
   ])('on such a rig a %i nl/min siphon from the stop is over-delivery within %i min', async (nlPerMin, withinMin) => {
     // The carry-over is let go at the settle only when the reads would build no excess: a siphon
-    // above the stopped line's allowance keeps it, and one below is caught once the run's peak
-    // rate lapses from the allowance (5 lineHoldMs after the stop).
+    // above the stopped line's allowance keeps it, and one below is caught at the latest once the
+    // run's peak rate lapses from the allowance (5 lineHoldMs after the stop). On this rig the
+    // carry-over with the siphon in it alarms first: 2.7 and 5.6 min.
     let stoppedAt = 0;
     const { rig } = await stationSequence(1089, (r) => {
       stoppedAt = r.vp.nowMs;

@@ -203,7 +203,8 @@ export class FlowCheck {
    * error over the run before (a zero 4.8-4.9 uL/min high and not yet learned, 5 min at 6 mL/h on
    * lines of tau 100-140 s: 16-21 uL): a plain stop raised OVER_DELIVERY the moment the threshold
    * dropped (rigs 1089 and 1433, drawn beyond the bench's sample; stop-drain-excess.test.ts).
-   * A siphon from the stop still alarms once the excess side's peak rate lapses (lineHoldMs).
+   * A siphon from the stop still alarms, at the latest once the excess side's peak rate lapses
+   * (5 lineHoldMs after the stop).
    */
   #settled(rateNlPerDay: number): boolean {
     const p = this.#recentPushed;
