@@ -102,7 +102,8 @@ describe('XS parity', () => {
     ['a stop after a fast run on a slow line', 'stop-slow-line-drain', ['pause', 'program', 'pause'], 'paused'],
     ['the same on a sensor whose zero reads 4.9 uL/min high', 'stop-high-zero-sensor', ['pause', 'program', 'pause'], 'paused'],
     ['a drop from 6 to 0.1 mL/h on a sensor reading 4 % high', 'rate-drop-span-sensor', ['pause', 'resume', 'program'], 'running'],
-  ])('%s raises nothing while the line drains (%s, checked on Node; XS gives the same stream)', (_what, name, commands, state) => {
+    ['a night step to 25 uL/h on a sensor reading 4.2 uL/min low', 'night-step-wandering-zero', ['program'], 'running'],
+  ])('%s raises nothing (%s, checked on Node; XS gives the same stream)', (_what, name, commands, state) => {
     const stream = onNode(name);
     expect(stream.filter((r) => r[1] === 'cmd').map((r) => [r[2], r[3]])).toEqual(commands.map((c) => [c, true]));
     expect(stream.filter((r) => r[1] === 'alarm')).toEqual([]);

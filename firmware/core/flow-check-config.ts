@@ -82,6 +82,16 @@ export interface FlowCheckConfig {
    * more flow error, shrinking as it learns.
    */
   readonly zeroBoundNlPerMin: number;
+  /**
+   * How fast the zero wanders away from what was learned (nl/min per square root of an hour): its
+   * doubt grows by this times the root of the time since it was last learned. The datasheet
+   * bounds the long-term wander at 0.025 % FS (500 nl/min on the SLF3S-0600F) without a time;
+   * taken as a random walk that crosses that band in a day, 500 / sqrt(24) = 102. Without it the
+   * doubt shrank to nothing once learned, and at the 25 uL/h night step on a 60 mL syringe,
+   * hours after the zero was last confirmed, its wander raised 3 false OCCLUSIONs in 3000
+   * rig-days of the population (host-tests/zero-wander.test.ts).
+   */
+  readonly zeroWanderNlPerMinPerSqrtHour: number;
   /** Time constant of the zero estimate (ms of delivery): long against an occlusion's detection. */
   readonly zeroLearnMs: number;
   /**
@@ -137,6 +147,7 @@ export const DEFAULT_FLOW_CHECK: FlowCheckConfig = {
   lineHoldMs: 150_000,
   pastSensorPressureShare: 0.2,
   zeroBoundNlPerMin: 6_500,
+  zeroWanderNlPerMinPerSqrtHour: 100,
   zeroLearnMs: 10 * 60_000,
   zeroSpanMs: 150_000,
   zeroConfirmMs: 10 * 60_000,

@@ -152,6 +152,7 @@ export class FlowCheck {
   rest(dtMs: number, pushedNl: number, rawMeasuredNl: number): void {
     const c = this.config;
     if (!(dtMs > 0)) return;
+    this.#zero.passed(dtMs);
     this.#hold(dtMs, pushedNl, rawMeasuredNl);
     const readNlPerMin = (rawMeasuredNl * MS_PER_MINUTE) / dtMs;
     // Still, and steady: a reading beyond what the zero's doubt allows is flow (a line draining

@@ -13,11 +13,13 @@
 // band in about a day; the lab's temperature turns once a day), so data 10-15 min old costs
 // nothing: a span is learned only after 10 min more of normal delivery followed it.
 
-import { MS_PER_MINUTE } from './units';
+import { MS_PER_HOUR, MS_PER_MINUTE } from './units';
 
 /** The figures the zero is learned with (FlowCheckConfig's fields of the same names). */
 export interface SensorZeroConfig {
   readonly zeroBoundNlPerMin: number;
+  /** How fast the zero wanders from what was learned (nl/min per root hour). */
+  readonly zeroWanderNlPerMinPerSqrtHour: number;
   /** The share of the rate the drive's volume error may reach (percent): what a zero learned in delivery may carry. */
   readonly driveErrorPercent: number;
   /** The sensor's span error (percent of the reading): the same share of a zero learned in delivery, gone at rest. */
@@ -57,6 +59,8 @@ export class SensorZero {
   #deliveryLearnedMs = 0;
   /** A stick-slip jump and the drive's position error as volume (nl): flow-check.ts travel. */
   #jumpNl = 0;
+  /** Time since the zero was last learned (ms): its wander since then is doubt. */
+  #sinceMs = 0;
 
   constructor(config: SensorZeroConfig) {
     this.#c = config;
@@ -84,7 +88,17 @@ export class SensorZero {
   get doubtNlPerMin(): number {
     const d = this.#deliveryLearnedMs;
     const jumps = d > 0 && d < 4 * this.#c.zeroLearnMs ? Math.min(this.#c.zeroBoundNlPerMin, (this.#jumpNl * MS_PER_MINUTE) / d) : 0;
-    return Math.max(this.#doubt, jumps);
+    return Math.max(this.#doubt, jumps, this.#wander());
+  }
+
+  /**
+   * How far the sensor may have wandered since the zero was last learned (nl/min): the wander
+   * rate times the root of that time (a random walk's spread), never past the datasheet's bound.
+   * Nothing before anything was learned: the bound itself is the doubt then.
+   */
+  #wander(): number {
+    if (this.#learnedMs === 0) return 0;
+    return Math.min(this.#c.zeroBoundNlPerMin, this.#c.zeroWanderNlPerMinPerSqrtHour * Math.sqrt(this.#sinceMs / MS_PER_HOUR));
   }
 
   /**
@@ -104,6 +118,11 @@ export class SensorZero {
   /** A new syringe or drive: the volume of a jump (nl). */
   setJumpNl(nl: number): void {
     this.#jumpNl = nl;
+  }
+
+  /** Time passes for the sensor (every valid read, delivering or not): it wanders from its zero. */
+  passed(dtMs: number): void {
+    this.#sinceMs += dtMs;
   }
 
   /** At rest, the line drained: the reading is the zero alone (learned with restLearnMs). */
@@ -172,6 +191,7 @@ export class SensorZero {
     this.#zero = Math.max(-bound, Math.min(bound, z));
     this.#rateNlPerMin += k * (rateNlPerMin - this.#rateNlPerMin);
     this.#doubt *= 1 - k;
+    this.#sinceMs = 0;
   }
 }
 
