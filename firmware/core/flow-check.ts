@@ -321,7 +321,8 @@ export class FlowCheck {
       // Some flow still arrives: stopped flow behind a compliance past the sensor, or a partial
       // occlusion (flow-stopped.ts tells them apart).
       // (Not asked when the recent window already says occlusion: the share past the sensor is
-      // then taken as 0, as what the window still holds is flow from before the block.)
+      // then what the test judged before, the least of its later halves, or 0 if it judged none,
+      // as what the window still holds is flow from before the block.)
       const stopped = !occluded && this.#stopped.step(now, pushedNl, measuredNl, threshold, arrived, c.escalateMs, c.stoppedFlowPercent, c.recoveryPoints);
       const why = stopped ? this.#stopped.why(now) : '';
       if (stopped) occluded = true;
@@ -366,8 +367,10 @@ export class FlowCheck {
    */
   #lineNl(): number {
     const c = this.config;
-    // s from the stopped-flow test's later part; 0 for a plain occlusion (under a fifth arriving:
-    // the recent window still holds flow from before the block, and counting it would be suction).
+    // s from the stopped-flow test's later part (its least, where a stick phase called the
+    // occlusion before the test passed); 0 for a plain occlusion called before the test judged a
+    // share (under a fifth arriving: the recent window still holds flow from before the block, and
+    // counting it would be suction).
     const s = this.#stopped.share;
     const taken = Math.max(0, this.#pushedSince - this.#measuredSince);
     // Less the floor a volume sum of pushed less measured must pass to mean anything (the zero's

@@ -95,6 +95,15 @@ export const ALARMS_SCENARIOS: Readonly<Record<string, Scenario>> = {
   'backoff-low-zero-sensor': occlusionBackoff(2128, 24_000_000, 125_000),
 
   /**
+   * Rig 2200 at 0.1 mL/h (43 % of the compliance past the sensor, a sticking stopper): the
+   * stopped-flow test judges the catheter's share (UNDER_DELIVERY while it goes on), then a stick
+   * phase empties the recent window and it calls OCCLUSION 1098 s in. The back-off takes the
+   * least share judged (flow-stopped.ts): it asked 13.9 uL of the 34 the line held with none,
+   * and 20.4 uL came out when the block cleared.
+   */
+  'backoff-stick-phase-share': occlusionBackoff(2200, 2_400_000, 1_090_000),
+
+  /**
    * Population rig 23 (a sensor reading 4.1 % high, within its datasheet's 5 %; a slow line):
    * rested 2 h, 20 min at 6 mL/h, then 30 min at 0.1 mL/h while the line drains. No alarm: the
    * line's content was taken as shrinking by the sensor's and the drive's error in steady flow,
