@@ -1,5 +1,5 @@
 // What the occlusion back-off asks for against what the blocked line holds (issue 15's release
-// bolus): rigs of the population (two corners, three drawn beyond the bench's sample) where the
+// bolus): rigs of the population (two corners, four drawn beyond the bench's sample) where the
 // flow check's estimate of the line's content (firmware/core/flow-check.ts #lineNl) was 10-15 uL off. The drive's play is
 // cancelled by the back-off's return (host-tests/rig-backoff-play.test.ts); here only the estimate is judged, as
 // host/bench/release-breakdown.ts does over the whole population. Virtual time only.
@@ -67,5 +67,16 @@ describe("the back-off asks for the blocked line's content", () => {
     // the 34 uL the line held, and 20.4 uL came out when the block cleared.
     expect(Math.abs(estimateErrorUl('2200', 0.1))).toBeLessThan(5);
     expect(occlusionRun(rigOptions('2200'), 0.1, 2 * HOUR).releaseBolusUl).toBeLessThan(10);
+  });
+
+  it('at 0.1 mL/h with a stick phase before any half was judged (rig 1406): the least share since the crossing is counted', () => {
+    // Drawn beyond the bench's sample. The window called OCCLUSION before the stopped-flow test
+    // had judged a half, with no share past the sensor: the ask was 9.1 uL of the 25.5 uL the line
+    // held, and 17.2 uL came out when the block cleared. The least the share can be (the drive's
+    // travel error and the zero's doubt against it) errs short of the content, never over.
+    const error = estimateErrorUl('1406', 0.1);
+    expect(error).toBeGreaterThan(-8);
+    expect(error).toBeLessThan(0);
+    expect(occlusionRun(rigOptions('1406'), 0.1, 2 * HOUR).releaseBolusUl).toBeLessThan(12);
   });
 });

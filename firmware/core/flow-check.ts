@@ -36,6 +36,8 @@ export class FlowCheck {
    */
   #pushedSince = 0;
   #measuredSince = 0;
+  /** When that span began (ms; -1: at the next sample, the first since the restart). */
+  #sinceAtMs = -1;
   /** The pushed flow the sensor last saw arrive in full (nl/day; 0: not since the restart). */
   #arrivedNlPerDay = 0;
   /** Recent window: filtered sums of pushed and measured volume (nl) and of time (ms). */
@@ -132,6 +134,7 @@ export class FlowCheck {
     this.#excess = 0;
     this.#pushedSince = 0;
     this.#measuredSince = 0;
+    this.#sinceAtMs = -1;
     this.#arrivedNlPerDay = 0;
     this.#heldAtFlowNl = this.#contentNl();
     this.#recentPushed = 0;
@@ -300,7 +303,9 @@ export class FlowCheck {
     // fill's 10: 2 uL more content, which the back-off multiplies by the share past the sensor,
     // and 7.5 uL sucked back from the catheter (4.5 now; rig 2128, backoff-content.test.ts).
     this.#filled = this.#steadyMs >= c.settleMs && this.#recentPushed > 0 && 100 * (this.#recentMeasured + doubtNl) >= (100 - c.allowancePercent) * this.#recentPushed;
+    if (this.#sinceAtMs < 0) this.#sinceAtMs = now;
     if (this.#deficit === 0 || arriving) {
+      this.#sinceAtMs = now;
       this.#pushedSince = 0;
       this.#measuredSince = 0;
       this.#heldAtFlowNl = this.#contentNl();
@@ -321,12 +326,11 @@ export class FlowCheck {
       // Some flow still arrives: stopped flow behind a compliance past the sensor, or a partial
       // occlusion (flow-stopped.ts tells them apart).
       // (Not asked when the recent window already says occlusion: the share past the sensor is
-      // then what the test judged before, the least of its later halves, or 0 if it judged none,
-      // as what the window still holds is flow from before the block.)
+      // then what the test made of the span so far, #pastSensorShare.)
       const stopped = !occluded && this.#stopped.step(now, pushedNl, measuredNl, threshold, arrived, c.escalateMs, c.stoppedFlowPercent, c.recoveryPoints);
       const why = stopped ? this.#stopped.why(now) : '';
       if (stopped) occluded = true;
-      const stored = occluded ? this.#lineNl() : Math.max(0, this.#pushedSince - this.#measuredSince);
+      const stored = occluded ? this.#lineNl(this.#pastSensorShare(now)) : Math.max(0, this.#pushedSince - this.#measuredSince);
       // Flow still arrives. Within settleMs of a rate change or a restart that may be a slow line
       // filling (tau 113-150 s lines raised UNDER_DELIVERY at the start of 6 mL/h, which then
       // stayed for good): under-delivery then only once the deficit is more than the slowest
@@ -348,6 +352,23 @@ export class FlowCheck {
   }
 
   /**
+   * The share of the pushed flow passing the sensor behind a block, for the back-off (0-1): as the
+   * stopped-flow test judged it. Where the recent window called the block before the test judged
+   * any half, the least the share since the crossing can be: at 0.1 mL/h a stopper's stick phase
+   * empties the 30 s window, and with no share the back-off left out what the catheter past the
+   * sensor had taken (17-19 uL released when the block cleared on rigs 1094, 1406 and 2246, drawn
+   * beyond the bench's sample; backoff-content.test.ts). Only where the crossing came lineHoldMs
+   * after the flow last arrived in full: the flow before a block still crossing the sensor (a
+   * quarter of the slowest line's time constant at most) would count as share, and a share too
+   * high is suction.
+   */
+  #pastSensorShare(now: number): number {
+    const t = this.#stopped;
+    if (t.judged || !t.crossed || t.crossedAtMs - this.#sinceAtMs < this.config.lineHoldMs) return t.share;
+    return t.shareAtLeast(now, this.#zero.doubtNlPerMin, this.#travelNl());
+  }
+
+  /**
    * What a blocked line holds (nl), for the back-off. Before the sensor: what it held when flow
    * last arrived in full (measured: pushed minus measured since it lay drained, LineContent), and what
    * it took up since (pushed minus measured). Past the sensor, which the sensor never sees as
@@ -365,13 +386,11 @@ export class FlowCheck {
    * constant: on lines of tau 150 s and half the compliance past the sensor it left up to 180 uL to
    * come out when the line cleared.
    */
-  #lineNl(): number {
+  #lineNl(s: number): number {
     const c = this.config;
-    // s from the stopped-flow test's later part (its least, where a stick phase called the
-    // occlusion before the test passed); 0 for a plain occlusion called before the test judged a
-    // share (under a fifth arriving: the recent window still holds flow from before the block, and
-    // counting it would be suction).
-    const s = this.#stopped.share;
+    // s: #pastSensorShare; 0 for a plain occlusion called soon after the block (under a fifth
+    // arriving: the recent window still holds flow from before the block, and counting it would be
+    // suction).
     const taken = Math.max(0, this.#pushedSince - this.#measuredSince);
     // Less the floor a volume sum of pushed less measured must pass to mean anything (the zero's
     // leftover, the drive's position error and a stopper jump: thresholdNl), so that the

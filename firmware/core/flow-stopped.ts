@@ -15,6 +15,8 @@
 // rising, and it never does. (A margin for the jumps instead, travel / half, was 15 points at
 // 1 mL/h and called a 10x partial occlusion on the ideal rig stopped.)
 
+import { MS_PER_MINUTE } from './units';
+
 export class StoppedFlowTest {
   /** When the deficit passed the threshold (-1: it is under it), and the share arriving then (%). */
   #crossedAt = -1;
@@ -49,6 +51,23 @@ export class StoppedFlowTest {
   /** The share of the pushed flow still passing the sensor behind the block, as judged (0-1; 0: not judged). */
   get share(): number {
     return this.#share;
+  }
+
+  /** When the deficit passed the threshold (ms; -1: it is under it). */
+  get crossedAtMs(): number {
+    return this.#crossedAt;
+  }
+
+  /**
+   * The least the share passing the sensor since the crossing can be (0-1): what was measured,
+   * less what the zero's doubt could add, over what was pushed plus the drive's travel error (a
+   * stick-slip jump landing in the span carries flow the count put before it). For a block the
+   * recent window called before any half was judged (flow-check.ts #pastSensorShare).
+   */
+  shareAtLeast(now: number, doubtNlPerMin: number, travelNl: number): number {
+    if (this.#crossedAt < 0 || !(this.#pushed > 0)) return 0;
+    const doubtNl = (doubtNlPerMin * (now - this.#crossedAt)) / MS_PER_MINUTE;
+    return Math.max(0, (this.#measured - doubtNl) / (this.#pushed + travelNl));
   }
 
   /** The deficit is under its threshold again, or the line restarted. */

@@ -104,6 +104,13 @@ export const ALARMS_SCENARIOS: Readonly<Record<string, Scenario>> = {
   'backoff-stick-phase-share': occlusionBackoff(2200, 2_400_000, 1_090_000),
 
   /**
+   * Rig 1406 at 0.1 mL/h: a stick phase calls OCCLUSION 914 s in, before the stopped-flow test
+   * judged a half. The back-off counts the least the share since the crossing can be
+   * (flow-check.ts #pastSensorShare): it asked 9.1 uL of the 25.5 the line held with none.
+   */
+  'backoff-unjudged-share': occlusionBackoff(1406, 2_400_000, 905_000),
+
+  /**
    * Population rig 23 (a sensor reading 4.1 % high, within its datasheet's 5 %; a slow line):
    * rested 2 h, 20 min at 6 mL/h, then 30 min at 0.1 mL/h while the line drains. No alarm: the
    * line's content was taken as shrinking by the sensor's and the drive's error in steady flow,
