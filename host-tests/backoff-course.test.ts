@@ -1,8 +1,9 @@
-// The back-off's course (firmware/core/fault-path.ts, backoff.ts): back by the ask and the drive's
-// play bound, then forward by the bound, so that the nut ends the ask behind on its driving flank
-// whatever the play. A second occlusion's back-off can land while the first still runs; the
+// The back-off's course (firmware/core/fault-path.ts, backoff.ts): back by the ask, a hold while
+// the line evens out, back by the drive's play bound, then forward by the bound, so that the nut
+// ends the ask behind on its driving flank whatever the play. A second occlusion's back-off can land while the first still runs; the
 // course must then still end both asks behind, approached forward by the whole bound.
 import { describe, expect, it } from 'vitest';
+import { BACKOFF_SETTLE_MS } from '../firmware/core/backoff';
 import { EventQueue } from '../firmware/core/event-queue';
 import { FaultPath } from '../firmware/core/fault-path';
 import { Planner } from '../firmware/core/planner';
@@ -21,19 +22,39 @@ function faultPath(): FaultPath {
   });
 }
 
-/** Runs the back-off as the planner does: the reverse first, then the return; the nut's path. */
+/** The planner's clock: the back-off's hold ends at a time (BACKOFF_SETTLE_MS). */
+const clock = { now: 0 };
+
+/**
+ * Runs the back-off as the planner does, the clock following its hold: the reverse by the ask,
+ * the hold, the reverse by the overshoot, then the return (at most `reverseAtMost` reverse and
+ * `forwardAtMost` forward steps); the nut's path.
+ */
 function run(f: FaultPath, nut: { at: number; lastForwardRun: number }, reverseAtMost = Infinity, forwardAtMost = Infinity): void {
-  const plan = (): Plan => f.backoffPlan(new Planner(), 0, 2_000, Infinity)!;
-  const back = Math.min(plan().segment!.count, reverseAtMost);
-  expect(f.moved(-back)).toBe(0);
-  nut.at -= back;
-  if (back > 0) nut.lastForwardRun = 0;
-  if (f.backoffSteps > 0) return;
-  expect(plan().direction).toBe(1);
-  const fwd = Math.min(f.returnSteps, forwardAtMost);
-  expect(f.moved(fwd)).toBe(0); // the return's steps are never delivery
-  nut.at += fwd;
-  nut.lastForwardRun += fwd;
+  let back = reverseAtMost;
+  let fwd = forwardAtMost;
+  for (let plan = f.backoffPlan(new Planner(), clock.now, 2_000, Infinity); plan; plan = f.backoffPlan(new Planner(), clock.now, 2_000, Infinity)) {
+    if (!plan.segment) {
+      // The hold: powered and still until it ends.
+      expect(plan.enable).toBe(true);
+      expect(plan.wakeAtMs).toBeGreaterThan(clock.now);
+      clock.now = plan.wakeAtMs;
+      continue;
+    }
+    const n = Math.min(plan.segment.count, plan.direction === -1 ? back : fwd);
+    if (n === 0) return;
+    if (plan.direction === -1) {
+      back -= n;
+      expect(f.moved(-n)).toBe(0);
+      nut.at -= n;
+      nut.lastForwardRun = 0;
+    } else {
+      fwd -= n;
+      expect(f.moved(n)).toBe(0); // the return's steps are never delivery
+      nut.at += n;
+      nut.lastForwardRun += n;
+    }
+  }
 }
 
 function occlusion(f: FaultPath, storedNl: number): void {
@@ -71,13 +92,18 @@ describe('the back-off course', () => {
 });
 
 describe('the back-off runs exact, and a driver that runs on is booked', () => {
-  it('plans both parts as exact segments (no PWM train whose late stop runs on)', () => {
+  it('plans every part as an exact segment (no PWM train whose late stop runs on), the hold between the ask and the overshoot', () => {
     const f = faultPath();
     occlusion(f, 10_000);
-    const plan = f.backoffPlan(new Planner(), 0, 2_000, Infinity)!;
-    expect(plan.segment).toMatchObject({ count: 100 + PLAY, exact: true });
-    expect(f.moved(-(100 + PLAY))).toBe(0);
-    expect(f.backoffPlan(new Planner(), 0, 2_000, Infinity)!.segment).toMatchObject({ count: PLAY, exact: true });
+    const plan = (now: number): Plan => f.backoffPlan(new Planner(), now, 2_000, Infinity)!;
+    expect(plan(0)).toMatchObject({ direction: -1, segment: { count: 100, exact: true } });
+    expect(f.moved(-100)).toBe(0);
+    // The line evens out across the sensor with the pusher held (backoff.ts): powered, still.
+    expect(plan(0)).toMatchObject({ segment: undefined, enable: true, wakeAtMs: BACKOFF_SETTLE_MS });
+    expect(plan(BACKOFF_SETTLE_MS - 1)).toMatchObject({ segment: undefined, wakeAtMs: BACKOFF_SETTLE_MS });
+    expect(plan(BACKOFF_SETTLE_MS)).toMatchObject({ direction: -1, segment: { count: PLAY, exact: true } });
+    expect(f.moved(-PLAY)).toBe(0);
+    expect(plan(BACKOFF_SETTLE_MS)).toMatchObject({ direction: 1, segment: { count: PLAY, exact: true } });
   });
 
   it('forward steps past the return pushed into the line: booked as delivery, not lost', () => {

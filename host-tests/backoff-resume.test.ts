@@ -4,6 +4,7 @@
 // engine meanwhile; when the back-off ended, the engine integrated the basal over the whole
 // back-off time and gave it as one burst: a catch-up, which the safety rules forbid.
 import { describe, expect, it } from 'vitest';
+import { BACKOFF_SETTLE_MS } from '../firmware/core/backoff';
 import { stuckInReverseDriver } from '../host/sim/broken-driver';
 import type { VirtualPump } from '../host/sim/virtual-pump';
 import { createVirtualPump } from '../host/sim/virtual-pump';
@@ -59,7 +60,9 @@ describe('an alarm acknowledged during the occlusion back-off', () => {
     expect(vp.controller.pump.state).toBe('alarm');
     stuck.on = false;
     const forward = forwardPulses(vp);
-    vp.runFor(2_000); // the back-off runs (a few hundred microsteps at half the top speed)
+    // The back-off runs: a few hundred microsteps at half the top speed, with its hold between
+    // the ask and the overshoot (backoff.ts).
+    vp.runFor(BACKOFF_SETTLE_MS + 2_000);
     expect(vp.controller.pump.state).toBe('running');
     vp.runFor(28_000);
     // Half a minute of 1 mL/h from the back-off's end: 8.3 uL, about 80 microsteps of 0.104 uL,
@@ -78,7 +81,7 @@ describe('an alarm acknowledged during the occlusion back-off', () => {
     expect(vp.controller.acknowledge().ok).toBe(true);
     expect(vp.controller.pause().ok).toBe(true);
     stuck.on = false;
-    vp.runFor(MIN);
+    vp.runFor(BACKOFF_SETTLE_MS + 2_000);
     expect(vp.controller.pump.state).toBe('paused');
     expect(vp.controller.resume().ok).toBe(true);
     expect(vp.controller.pump.state).toBe('running');
@@ -95,7 +98,7 @@ describe('an alarm acknowledged during the occlusion back-off', () => {
     vp.runFor(10 * MIN);
     stuck.on = false;
     const forward = forwardPulses(vp);
-    vp.runFor(30_000);
+    vp.runFor(BACKOFF_SETTLE_MS + 30_000);
     expect(vp.controller.pump.state).toBe('running');
     expect(forward.count - returnSteps(vp)).toBeGreaterThan(60);
     expect(forward.count - returnSteps(vp)).toBeLessThan(110);

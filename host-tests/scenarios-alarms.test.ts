@@ -1,6 +1,7 @@
 // Every alarm in the table on the virtual rig: the right alarm, within its stated time, the
 // motor in the safe state where the alarm stops delivery, and the event with its reason.
 import { describe, expect, it } from 'vitest';
+import { BACKOFF_SETTLE_MS } from '../firmware/core/backoff';
 import { boardPin } from '../firmware/app/board';
 import type { AlarmName } from '../firmware/core/alarms';
 import { ALARMS } from '../firmware/core/alarms';
@@ -59,7 +60,7 @@ describe('occlusion', () => {
     expect(timeTo(vp, 'OCCLUSION', HOUR, limitS * S)).toBeLessThanOrEqual(limitS * S);
     expect(alarmEvent(vp, 'OCCLUSION').reason.text).toMatch(/pushed.*measured/);
     expect(vp.events.find((e) => e.type === 'backoff')?.data['microsteps']).toBeGreaterThan(0);
-    vp.runFor(10 * S); // the back-off runs
+    vp.runFor(BACKOFF_SETTLE_MS + 10 * S); // the back-off runs, its hold included (backoff.ts)
     expectSafeState(vp, 'OCCLUSION');
     // Anything else waits for the acknowledgement.
     const refused = vp.controller.patientBolus();

@@ -120,6 +120,7 @@ describe('XS parity', () => {
     ['read 3 uL/min low until its zero was learned', 'backoff-low-zero-sensor', 30_000, 50_000, ['OCCLUSION']],
     ['lost the flow in a stick phase before the stopped-flow test passed', 'backoff-stick-phase-share', 20_000, 34_000, ['UNDER_DELIVERY', 'OCCLUSION']],
     ['lost the flow in a stick phase before the stopped-flow test judged a half', 'backoff-unjudged-share', 12_000, 25_000, ['OCCLUSION']],
+    ['stands before a large resistance to the catheter (the back-off holds between ask and overshoot)', 'backoff-hold-high-resistance', 55_000, 72_000, ['OCCLUSION']],
   ])('a back-off on a line whose sensor %s asks for about what the line holds (%s, checked on Node; XS gives the same stream)', (_what, name, least, most, alarms) => {
     const stream = onNode(name);
     expect(stream.filter((r) => r[1] === 'alarm').map((r) => r[2])).toEqual(alarms);

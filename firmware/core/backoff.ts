@@ -36,6 +36,22 @@ export function backoffNl(storedNl: number, rateNlPerDay: number, arrivedNlPerDa
 export const REVERSAL_PLAY_UM = 160;
 
 /**
+ * Between the ask and the overshoot the pusher holds still this long (ms), so that the line
+ * evens out across the flow sensor before the course goes on. Pulled back fast, the syringe's
+ * side of the line falls into vacuum while the catheter's side, behind the sensor's resistance,
+ * still stands at the block's pressure; the vacuum pulls the stopper, and through the chain the
+ * pusher, forward onto the nut's pulling flank, and the return then moved the pusher without
+ * taking up the play: the play was lost after all (rig 1496 at 1 mL/h: -40 kPa, the stopper
+ * back by 55.3 uL of the 64.5 asked, and 16.4 uL released when the block cleared; drawn beyond
+ * the bench's sample, rig-backoff-play.test.ts). The two sides even out with R1 C1 C2 / (C1 +
+ * C2), under a quarter of the line's time constant: 37.5 s on the slowest normal line (150 s),
+ * and 60 s leaves a fifth of it. Held after the ask and not after the overshoot: while the
+ * pusher holds, the line keeps the floor the ask leaves (a small bolus if the block clears
+ * then), not the overshoot's vacuum (suction).
+ */
+export const BACKOFF_SETTLE_MS = 60_000;
+
+/**
  * The back-off is run as single-direction positioning (a machine tool's G60): back by what the
  * line holds plus the play bound, then forward by the play bound. Whatever the real play b (up to
  * the bound), the pusher goes back `ask + bound - b` and forward `bound - b`, so it ends `ask`

@@ -7,7 +7,7 @@
 
 import type { AlarmName } from './alarms';
 import { ALARMS, AlarmBoard } from './alarms';
-import { backoffNl } from './backoff';
+import { BACKOFF_SETTLE_MS, backoffNl } from './backoff';
 import type { Result } from './errors';
 import { fail, ok, pumpError } from './errors';
 import type { EventQueue } from './event-queue';
@@ -40,6 +40,8 @@ export class FaultPath {
   returnSteps = 0;
   /** The segment handed out last is the back-off's return. */
   #returning = false;
+  /** When the hold between the ask and the overshoot ends (ms; -1: not begun). */
+  #settleUntilMs = -1;
   readonly #events: EventQueue;
   readonly #holds: Holds;
 
@@ -121,13 +123,24 @@ export class FaultPath {
   }
 
   /**
-   * The back-off's next segment, the reverse first and then the return, or undefined when it has
-   * none. It remembers which it handed out, so that the forward steps booked next (`moved`) go to
-   * the return, never to delivery.
+   * The back-off's next segment, or undefined when it has none: the reverse by the ask, a hold
+   * of BACKOFF_SETTLE_MS (the pusher powered and still), the reverse by the overshoot (the
+   * return's steps), then the return. It remembers which it handed out, so that the forward
+   * steps booked next (`moved`) go to the return, never to delivery.
    */
   backoffPlan(planner: Planner, now: number, maxStepHz: number, hourEndMs: number): Plan | undefined {
     this.#returning = this.backoffSteps === 0 && this.returnSteps > 0;
-    if (this.backoffSteps > 0) return planner.backoff(now, this.backoffSteps, -1, maxStepHz, hourEndMs);
+    if (this.backoffSteps > 0) {
+      const ask = this.backoffSteps - this.returnSteps;
+      if (ask > 0) {
+        this.#settleUntilMs = -1;
+        return planner.backoff(now, ask, -1, maxStepHz, hourEndMs);
+      }
+      if (this.#settleUntilMs < 0) this.#settleUntilMs = now + BACKOFF_SETTLE_MS;
+      if (now < this.#settleUntilMs) return planner.hold(Math.min(hourEndMs, this.#settleUntilMs));
+      return planner.backoff(now, this.backoffSteps, -1, maxStepHz, hourEndMs);
+    }
+    this.#settleUntilMs = -1;
     return this.#returning ? planner.backoff(now, this.returnSteps, 1, maxStepHz, hourEndMs) : undefined;
   }
 

@@ -24,6 +24,11 @@ export class Planner {
     return this.#set(0, 0, 1, false, wakeAtMs);
   }
 
+  /** Motor powered and still until `wakeAtMs`: the back-off's hold, the pusher kept where it stands. */
+  hold(wakeAtMs: number): Plan {
+    return this.#set(0, 0, 1, true, wakeAtMs);
+  }
+
   /**
    * The occlusion back-off at half the top speed: reverse to relieve line pressure, then forward
    * by the play bound (backoff.ts); wake when it is done (or on the hour). Exact (StepSegment):

@@ -111,6 +111,13 @@ export const ALARMS_SCENARIOS: Readonly<Record<string, Scenario>> = {
   'backoff-unjudged-share': occlusionBackoff(1406, 2_400_000, 905_000),
 
   /**
+   * Rig 1496 at 1 mL/h (177 kPa s/uL, 38 % of it on the sensor's side): OCCLUSION 126 s in; the
+   * back-off holds 60 s between the ask and the overshoot while the line evens out across the
+   * sensor (backoff.ts BACKOFF_SETTLE_MS), so the return takes up the nut's play.
+   */
+  'backoff-hold-high-resistance': occlusionBackoff(1496, 24_000_000, 120_000),
+
+  /**
    * Population rig 23 (a sensor reading 4.1 % high, within its datasheet's 5 %; a slow line):
    * rested 2 h, 20 min at 6 mL/h, then 30 min at 0.1 mL/h while the line drains. No alarm: the
    * line's content was taken as shrinking by the sensor's and the drive's error in steady flow,
