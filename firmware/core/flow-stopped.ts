@@ -32,7 +32,7 @@ export class StoppedFlowTest {
   /**
    * The share of the pushed flow passing the sensor behind the block (0-1): when stopped, the
    * later half's; until then the least later half judged under stoppedFlowPercent, for when the
-   * recent window calls the occlusion first (flow-check.ts #lineNl).
+   * recent window calls the occlusion first (flow-check.ts #pastSensorShare).
    */
   #share = 0;
   /** The least later half's share judged since the crossing (%; 100: none yet). */
@@ -70,7 +70,7 @@ export class StoppedFlowTest {
     return Math.max(0, (this.#measured - doubtNl) / (this.#pushed + travelNl));
   }
 
-  /** The deficit is under its threshold again, or the line restarted. */
+  /** The deficit is under its threshold again, or the line restarted: the next crossing starts afresh. */
   clear(): void {
     this.#crossedAt = -1;
     this.#judged = false;
@@ -89,9 +89,6 @@ export class StoppedFlowTest {
       this.#pushed = 0;
       this.#measured = 0;
       this.#midPushed = -1;
-      this.#judged = false;
-      this.#share = 0;
-      this.#least = 100;
       return false;
     }
     this.#pushed += pushedNl;
