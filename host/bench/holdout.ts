@@ -12,7 +12,7 @@ import { pathToFileURL } from 'node:url';
 import { POPULATION_SIZE } from '../sim/population';
 import { mergeFigures } from './figures-file';
 import type { RigResult } from './population-run';
-import { drawnPlans, populationFigures, runPopulation } from './population';
+import { drawnPlans, populationFigures, runWithProgress } from './population';
 import type { VerdictRow } from './targets';
 import { verdictRows } from './targets';
 
@@ -34,15 +34,10 @@ export function holdoutFigures(results: readonly RigResult[]): { figures: Record
 }
 
 async function main(): Promise<void> {
-  const started = performance.now();
-  const tty = process.stderr.isTTY;
-  const results = await runPopulation(drawnPlans(holdoutSeeds()), 2, (done, total) => {
-    const line = `holdout: ${done}/${total} rigs, ${Math.round((performance.now() - started) / 1000)} s`;
-    process.stderr.write(tty ? `\r${line}` : done % 50 === 0 || done === total ? `${line}\n` : '');
-  });
-  if (tty) process.stderr.write('\n');
+  const { results, seconds } = await runWithProgress('holdout', drawnPlans(holdoutSeeds()), 50);
   const { figures, rows } = holdoutFigures(results);
-  figures[`${PREFIX}seconds`] = Math.round((performance.now() - started) / 1000);
+  figures[`${PREFIX}seconds`] = seconds;
+  rows.push({ figure: `${PREFIX}seconds`, value: seconds, target: '', verdict: '' });
   console.table(rows);
   mergeFigures(figures);
   console.log('wrote build/bench.json');

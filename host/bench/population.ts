@@ -137,15 +137,25 @@ export function populationFigures(rs: readonly RigResult[]): Record<string, numb
 /** Per-rig lines on stdout with POPULATION_ROWS=1. */
 const showRows = (): boolean => process.env['POPULATION_ROWS'] === '1';
 
-export async function benchPopulation(): Promise<Record<string, number>> {
+/**
+ * Runs `plans` on the workers with a progress line on stderr (`label: done/total rigs, s`):
+ * rewritten in place on a terminal, else a line every `every` rigs. Returns the results and the
+ * wall time in seconds.
+ */
+export async function runWithProgress(label: string, plans: readonly RigPlan[], every: number): Promise<{ results: RigResult[]; seconds: number }> {
   const started = performance.now();
-  const plans = populationPlans();
+  const seconds = (): number => Math.round((performance.now() - started) / 1000);
   const tty = process.stderr.isTTY;
   const results = await runPopulation(plans, WORKERS, (done, total) => {
-    const line = `population: ${done}/${total} rigs, ${Math.round((performance.now() - started) / 1000)} s`;
-    process.stderr.write(tty ? `\r${line}` : done % 10 === 0 || done === total ? `${line}\n` : '');
+    const line = `${label}: ${done}/${total} rigs, ${seconds()} s`;
+    process.stderr.write(tty ? `\r${line}` : done % every === 0 || done === total ? `${line}\n` : '');
   });
   if (tty) process.stderr.write('\n');
+  return { results, seconds: seconds() };
+}
+
+export async function benchPopulation(): Promise<Record<string, number>> {
+  const { results, seconds } = await runWithProgress('population', populationPlans(), 10);
   if (showRows()) for (const r of results) console.log(JSON.stringify(r));
-  return { ...populationFigures(results), 'sim.populationSeconds': Math.round((performance.now() - started) / 1000) };
+  return { ...populationFigures(results), 'sim.populationSeconds': seconds };
 }
