@@ -21,6 +21,12 @@ import { MS_PER_DAY, MS_PER_MINUTE } from './units';
 
 export { DEFAULT_FLOW_CHECK, type FlowCheckConfig, type FlowFinding, type FlowVerdict } from './flow-check-config';
 
+/** `measured` is `pushed` within `percent` of it, either way (the rate allowance). */
+const withinPercent = (measured: number, pushed: number, percent: number): boolean => pushed > 0 && 100 * Math.abs(measured - pushed) <= percent * pushed;
+
+/** All but `percent` of `pushed` was `measured`: the flow arrives in full. */
+const inFull = (measured: number, pushed: number, percent: number): boolean => pushed > 0 && 100 * measured >= (100 - percent) * pushed;
+
 /** The verdict of almost every sample, made once: a sample per second must not allocate. */
 const FLOW_OK: FlowFinding = Object.freeze({ verdict: 'ok', storedEstimateNl: 0, arrivedNlPerDay: 0, detail: '' });
 
@@ -196,7 +202,7 @@ export class FlowCheck {
     const w = this.config.recentMs / (this.config.recentMs + dtMs);
     const p = this.#recentRawPushed * w + pushedNl;
     const m = this.#recentMeasured * w + rawMeasuredNl - (this.#zero.nlPerMin * dtMs) / MS_PER_MINUTE;
-    return p > 0 && 100 * Math.abs(m - p) <= this.config.allowancePercent * p;
+    return withinPercent(m, p, this.config.allowancePercent);
   }
 
   /**
@@ -213,7 +219,7 @@ export class FlowCheck {
   #settled(rateNlPerDay: number): boolean {
     const p = this.#recentPushed;
     const m = this.#recentMeasured;
-    if (rateNlPerDay > 0) return p > 0 && 100 * Math.abs(m - p) <= this.config.allowancePercent * p;
+    if (rateNlPerDay > 0) return withinPercent(m, p, this.config.allowancePercent);
     return this.#recentMs > 0 && Math.abs(m - this.#recentRawPushed) <= this.#allowance(this.#excessPeakRate, this.#recentMs, this.#zero.restDoubtNlPerMin);
   }
 
@@ -295,14 +301,14 @@ export class FlowCheck {
     // Flow arrives in full when the recent window sees the pushed volume within the rate
     // allowance: the line then holds what that flow needs to pass the catheter, and what it
     // takes up beyond that is counted from here.
-    const arriving = this.#recentPushed > 0 && 100 * this.#recentMeasured >= (100 - c.allowancePercent) * this.#recentPushed;
+    const arriving = inFull(this.#recentMeasured, this.#recentPushed, c.allowancePercent);
     if (arriving) this.#arrivedNlPerDay = (this.#recentPushed / this.#recentMs) * MS_PER_DAY;
     // Filled, for the content sums: the flow arrives in full as far as the zero's doubt can tell.
     // On a sensor reading 3 uL/min low at 1 mL/h the plain test fails until the zero is learned,
     // 30 min in, and the unfilled sum took the zero's residue for those 30 min as well as the
     // fill's 10: 2 uL more content, which the back-off multiplies by the share past the sensor,
     // and 7.5 uL sucked back from the catheter (4.5 now; rig 2128, backoff-content.test.ts).
-    this.#filled = this.#steadyMs >= c.settleMs && this.#recentPushed > 0 && 100 * (this.#recentMeasured + doubtNl) >= (100 - c.allowancePercent) * this.#recentPushed;
+    this.#filled = this.#steadyMs >= c.settleMs && inFull(this.#recentMeasured + doubtNl, this.#recentPushed, c.allowancePercent);
     if (this.#sinceAtMs < 0) this.#sinceAtMs = now;
     if (this.#deficit === 0 || arriving) {
       this.#sinceAtMs = now;
