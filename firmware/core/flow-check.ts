@@ -332,11 +332,13 @@ export class FlowCheck {
       // Some flow still arrives: stopped flow behind a compliance past the sensor, or a partial
       // occlusion (flow-stopped.ts tells them apart).
       // (Not asked when the recent window already says occlusion: the share past the sensor is
-      // then what the test made of the span so far, #pastSensorShare.)
+      // then what the test made of the span so far, StoppedFlowTest.backoffShare.)
       const stopped = !occluded && this.#stopped.step(now, pushedNl, measuredNl, threshold, arrived, c.escalateMs, c.stoppedFlowPercent, c.recoveryPoints);
       const why = stopped ? this.#stopped.why(now) : '';
       if (stopped) occluded = true;
-      const stored = occluded ? this.#lineNl(this.#pastSensorShare(now)) : Math.max(0, this.#pushedSince - this.#measuredSince);
+      const stored = occluded
+        ? this.#lineNl(this.#stopped.backoffShare(now, this.#sinceAtMs, c.lineHoldMs, this.#zero.doubtNlPerMin, this.#travelNl()))
+        : Math.max(0, this.#pushedSince - this.#measuredSince);
       // Flow still arrives. Within settleMs of a rate change or a restart that may be a slow line
       // filling (tau 113-150 s lines raised UNDER_DELIVERY at the start of 6 mL/h, which then
       // stayed for good): under-delivery then only once the deficit is more than the slowest
@@ -355,23 +357,6 @@ export class FlowCheck {
       return { verdict: 'over-delivery', storedEstimateNl: 0, arrivedNlPerDay: 0, detail: `${Math.round(this.#excess)} nl more measured than pushed (threshold ${Math.round(excessThreshold)} nl)` };
     }
     return FLOW_OK;
-  }
-
-  /**
-   * The share of the pushed flow passing the sensor behind a block, for the back-off (0-1): as the
-   * stopped-flow test judged it. Where the recent window called the block before the test judged
-   * any half, the least the share since the crossing can be: at 0.1 mL/h a stopper's stick phase
-   * empties the 30 s window, and with no share the back-off left out what the catheter past the
-   * sensor had taken (17-19 uL released when the block cleared on rigs 1094, 1406 and 2246, drawn
-   * beyond the bench's sample; backoff-content.test.ts). Only where the crossing came lineHoldMs
-   * after the flow last arrived in full: the flow before a block still crossing the sensor (a
-   * quarter of the slowest line's time constant at most) would count as share, and a share too
-   * high is suction.
-   */
-  #pastSensorShare(now: number): number {
-    const t = this.#stopped;
-    if (t.judged || !t.crossed || t.crossedAtMs - this.#sinceAtMs < this.config.lineHoldMs) return t.share;
-    return t.shareAtLeast(now, this.#zero.doubtNlPerMin, this.#travelNl());
   }
 
   /**
@@ -394,9 +379,9 @@ export class FlowCheck {
    */
   #lineNl(s: number): number {
     const c = this.config;
-    // s: #pastSensorShare; 0 for a plain occlusion called soon after the block (under a fifth
-    // arriving: the recent window still holds flow from before the block, and counting it would be
-    // suction).
+    // s: StoppedFlowTest.backoffShare; 0 for a plain occlusion called soon after the block
+    // (under a fifth arriving: the recent window still holds flow from before the block, and
+    // counting it would be suction).
     const taken = Math.max(0, this.#pushedSince - this.#measuredSince);
     // Less the floor a volume sum of pushed less measured must pass to mean anything (the zero's
     // leftover, the drive's position error and a stopper jump: thresholdNl), so that the

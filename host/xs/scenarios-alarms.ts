@@ -106,7 +106,7 @@ export const ALARMS_SCENARIOS: Readonly<Record<string, Scenario>> = {
   /**
    * Rig 1406 at 0.1 mL/h: a stick phase calls OCCLUSION 914 s in, before the stopped-flow test
    * judged a half. The back-off counts the least the share since the crossing can be
-   * (flow-check.ts #pastSensorShare): it asked 9.1 uL of the 25.5 the line held with none.
+   * (flow-stopped.ts backoffShare): it asked 9.1 uL of the 25.5 the line held with none.
    */
   'backoff-unjudged-share': occlusionBackoff(1406, 2_400_000, 905_000),
 
