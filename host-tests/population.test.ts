@@ -6,10 +6,11 @@
 // targets. Virtual time only.
 import { describe, expect, it } from 'vitest';
 import library from '../firmware/app/examples/library.example.json';
-import { HOLDOUT_SIZE, holdoutFigures, holdoutSeeds } from '../host/bench/holdout';
+import { HOLDOUT, HOLDOUT_SIZE, holdoutFigures, holdoutSeeds, isHoldout, parseSample, SAMPLE_MAX, worstRigs } from '../host/bench/holdout';
 import { drawnPlans, quantile } from '../host/bench/population';
 import type { RigResult } from '../host/bench/population-run';
 import { BoardCore } from '../host/board/core';
+import { EXIT, HostError } from '../host/errors';
 import { readBoardOptions } from '../host/board/options';
 import { LINE_RANGES } from '../host/sim/line-draw';
 import { CORNER_RIGS, drawnRig, MIDDLE_MECHANICS, parseRig, POPULATION_SEEDS, rigFor, WORST_MECHANICS } from '../host/sim/population';
@@ -152,22 +153,23 @@ describe("the bench's percentile", () => {
   });
 });
 
-describe('the holdout (npm run bench:holdout)', () => {
-  const result = (name: string, over: Partial<RigResult> = {}): RigResult => ({
-    name,
-    uncalibratedPct: 1,
-    calibratedPct: 0.05,
-    trumpet2MinPct: 2,
-    timeToAlarmS1: 100,
-    timeToAlarmS01: 600,
-    releaseBolusUl: 8,
-    suctionUl: 0,
-    falseAlarms: 0,
-    stopAlarms: 0,
-    falseAlarmDays: 1,
-    ...over,
-  });
+/** One rig's result, every figure fine unless `over` says otherwise. */
+const result = (name: string, over: Partial<RigResult> = {}): RigResult => ({
+  name,
+  uncalibratedPct: 1,
+  calibratedPct: 0.05,
+  trumpet2MinPct: 2,
+  timeToAlarmS1: 100,
+  timeToAlarmS01: 600,
+  releaseBolusUl: 8,
+  suctionUl: 0,
+  falseAlarms: 0,
+  stopAlarms: 0,
+  falseAlarmDays: 1,
+  ...over,
+});
 
+describe('the holdout (npm run bench:holdout)', () => {
   it("draws rigs the bench never runs, from the same ranges, each run as the bench's drawn rigs are", () => {
     const seeds = holdoutSeeds();
     expect(seeds).toHaveLength(HOLDOUT_SIZE);
@@ -188,5 +190,61 @@ describe('the holdout (npm run bench:holdout)', () => {
     expect(verdict('holdout.occlusion.suctionUl.population.worst')).toMatchObject({ value: 8.2, target: '<= 5', verdict: 'MISSED' });
     expect(verdict('holdout.occlusion.timeToAlarmS.p95.1mlh')).toMatchObject({ value: 100, target: '<= 180', verdict: 'ok' });
     expect(verdict('holdout.population.rigs')).toMatchObject({ value: 2, verdict: '' });
+  });
+});
+
+describe('another sample (npm run bench:holdout -- --first-seed N --count M)', () => {
+  const failure = (args: string[]): HostError => {
+    try {
+      parseSample(args);
+    } catch (e) {
+      if (e instanceof HostError) return e;
+      throw e;
+    }
+    throw new Error(`${args.join(' ')} was taken`);
+  };
+
+  it('is the holdout without options, and any seeds past the bench’s own with them', () => {
+    expect(parseSample([])).toEqual(HOLDOUT);
+    expect(isHoldout(parseSample([]))).toBe(true);
+    const s = parseSample(['--first-seed', '3001', '--count', '20']);
+    expect(s).toEqual({ firstSeed: 3001, count: 20 });
+    expect(isHoldout(s)).toBe(false);
+    expect(holdoutSeeds(s)).toEqual(Array.from({ length: 20 }, (_, i) => 3001 + i));
+    expect(holdoutFigures([], 3001).figures['holdout.firstSeed']).toBe(3001);
+  });
+
+  it('refuses the bench’s seeds, a bad count and unknown options with E790 and the usage exit', () => {
+    const cases: [string[], RegExp][] = [
+      [['--first-seed', '100'], /from 101 .*bench's own sample.*"100"/],
+      [['--first-seed', '2.5'], /"2\.5"/],
+      [['--first-seed'], /--first-seed needs a value/],
+      [['--count', '0'], /from 1 to 5000, not "0"/],
+      [['--count', `${SAMPLE_MAX + 1}`], /from 1 to 5000/],
+      [['--count', '-3'], /"-3"/],
+      [['--seeds', '3'], /unknown option "--seeds"/],
+      [['--first-seed', `${Number.MAX_SAFE_INTEGER}`, '--count', '2'], /runs past the largest seed/],
+    ];
+    for (const [args, text] of cases) {
+      const e = failure(args);
+      expect(e.text, args.join(' ')).toMatch(/^E790 OPTION: /);
+      expect(e.text, args.join(' ')).toMatch(text);
+      expect(e.exitCode).toBe(EXIT.usage);
+    }
+  });
+
+  it('names the rigs worst on each figure, and only rigs with any suction or alarm', () => {
+    const rigs = [
+      result('seed 1', { releaseBolusUl: 3 }),
+      result('seed 2', { releaseBolusUl: 14.5, suctionUl: 1.25, timeToAlarmS01: 1300 }),
+      result('seed 3', { releaseBolusUl: 9, calibratedPct: Number.NaN, stopAlarms: 2 }),
+    ];
+    const rows = Object.fromEntries(worstRigs(rigs, 2).map((r) => [r.figure, r.rigs]));
+    expect(rows['release uL']).toBe('seed 2 14.5, seed 3 9');
+    expect(rows['suction uL']).toBe('seed 2 1.25');
+    expect(rows['OCCLUSION s, 0.1 mL/h']).toBe('seed 2 1300, seed 1 600');
+    expect(rows['error % calibrated']).toBe('seed 3 Infinity, seed 1 0.05');
+    expect(rows['alarms at stops']).toBe('seed 3 2');
+    expect(rows['alarms in normal days']).toBe('(none)');
   });
 });

@@ -20,6 +20,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { HostError } from '../errors';
+import { benchError } from '../errors/bench';
 import { buildLinProgram } from '../lin/build';
 import { BENCH_FILE, mergeFigures } from './figures-file';
 
@@ -178,11 +180,17 @@ function imageFigures(env: Record<string, string>): Record<string, number> {
 }
 
 async function main(): Promise<number> {
+  const args = process.argv.slice(2);
+  for (let i = 0; i < args.length; i += 2) {
+    if (args[i] !== '--only' && args[i] !== '--scale') throw benchError('OPTION', `unknown option "${args[i]}": bench:device takes --only KEY,KEY and --scale X`);
+    if (args[i + 1] === undefined) throw benchError('OPTION', `${args[i]} needs a value`);
+  }
   const only = option('--only')?.split(',');
   const scale = Number(option('--scale') ?? 1);
-  if (!(scale > 0)) throw new Error('--scale must be a positive number');
+  if (!(scale > 0)) throw benchError('OPTION', `--scale takes a positive number, not "${option('--scale')}"`);
   const chosen = WORKLOADS.filter((w) => only === undefined || only.includes(w.key));
-  if (chosen.length === 0) throw new Error(`--only takes ${WORKLOADS.map((w) => w.key).join(', ')}`);
+  const unknown = only?.filter((k) => !WORKLOADS.some((w) => w.key === k)) ?? [];
+  if (chosen.length === 0 || unknown.length > 0) throw benchError('OPTION', `--only takes ${WORKLOADS.map((w) => w.key).join(', ')} (comma-separated), not "${unknown.join(',') || option('--only')}"`);
 
   const valgrind = spawnSync('valgrind', ['--version'], { encoding: 'utf8' });
   if (valgrind.error !== undefined || valgrind.status !== 0) {
@@ -261,6 +269,10 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (e: unknown) => {
+    if (e instanceof HostError) {
+      process.stderr.write(`bench:device: ${e.text}\n`);
+      process.exit(e.exitCode);
+    }
     process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
     process.exit(1);
   },

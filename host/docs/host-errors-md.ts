@@ -1,6 +1,6 @@
 // The host tools' error lists in the docs, generated from host/errors/ so the documented
 // codes, exit statuses and advice are the ones the tools use: docs/host-errors.md whole, the
-// end of docs/pumpctl.md (pumpctl-md.ts), and in docs/virtual-board.md, accuracy.md, flashing.md and station.md the section
+// end of docs/pumpctl.md (pumpctl-md.ts), and in docs/virtual-board.md, accuracy.md, flashing.md, station.md and performance.md the section
 // between the marker lines `<!-- host-errors:ID -->` and `<!-- /host-errors -->`.
 // `npm run docs` writes them; host-tests/docs.test.ts fails when a committed one differs.
 
@@ -13,6 +13,7 @@ export const ERROR_SECTIONS: Readonly<Record<string, readonly ErrorRange['id'][]
   'accuracy.md': ['balance'],
   'flashing.md': ['device'],
   'station.md': ['station'],
+  'performance.md': ['bench'],
 };
 
 /** Exit statuses that moved when the tables were merged (the old number meant another thing in another tool). */

@@ -1,6 +1,6 @@
 // The shape of every numbered host error (code, name, exit status, meaning, what to do) and
 // the one error class the host tools throw. The tables are one file per range beside this one
-// (pumpctl.ts, board.ts, device.ts, station.ts, balance.ts); index.ts gathers them.
+// (pumpctl.ts, board.ts, device.ts, station.ts, bench.ts, balance.ts); index.ts gathers them.
 
 import type { ExitName } from './exit';
 import { EXIT } from './exit';

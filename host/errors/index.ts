@@ -3,6 +3,7 @@
 // (E100-E6xx) are firmware/core/errors.ts.
 
 import { BALANCE_ERRORS } from './balance';
+import { BENCH_ERRORS } from './bench';
 import { BOARD_ERRORS } from './board';
 import { DEVICE_ERRORS } from './device';
 import type { ExitName } from './exit';
@@ -16,7 +17,7 @@ export { EXIT, EXIT_STATUSES, type ExitName } from './exit';
 export { type ErrorRecord, HostError, type HostErrorSpec, isHostError } from './host-error';
 
 export interface ErrorRange {
-  readonly id: 'device' | 'station' | 'pumpctl' | 'board' | 'balance';
+  readonly id: 'device' | 'station' | 'bench' | 'pumpctl' | 'board' | 'balance';
   /** E701-E727 as the docs write it. */
   readonly range: string;
   /** Who raises these errors. */
@@ -29,6 +30,7 @@ export interface ErrorRange {
 export const ERROR_RANGES: readonly ErrorRange[] = [
   { id: 'device', range: 'E701-E769', tools: '`npm run build:esp32`, `npm run flash`, `npx tsx host/lin/build.ts`', source: 'host/errors/device.ts', errors: Object.values(DEVICE_ERRORS) },
   { id: 'station', range: 'E770-E789', tools: '`pumpctl station`', source: 'host/errors/station.ts', errors: Object.values(STATION_ERRORS) },
+  { id: 'bench', range: 'E790-E799', tools: '`npm run bench:holdout`, `npm run bench:device`', source: 'host/errors/bench.ts', errors: Object.values(BENCH_ERRORS) },
   { id: 'pumpctl', range: 'E800-E849', tools: '`pumpctl`', source: 'host/errors/pumpctl.ts', errors: Object.values(PUMPCTL_ERRORS) },
   { id: 'board', range: 'E850-E899', tools: '`npm start` (the virtual board)', source: 'host/errors/board.ts', errors: Object.values(BOARD_ERRORS) },
   { id: 'balance', range: 'E900-E999', tools: "`pumpctl`'s balance commands and the station", source: 'host/errors/balance.ts', errors: Object.values(BALANCE_ERRORS) },
