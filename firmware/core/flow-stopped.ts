@@ -40,22 +40,13 @@ export class StoppedFlowTest {
   #first = 0;
   #later = 0;
 
-  get crossed(): boolean {
-    return this.#crossedAt >= 0;
-  }
-
   get judged(): boolean {
     return this.#judged;
   }
 
-  /** The share of the pushed flow still passing the sensor behind the block, as judged (0-1; 0: not judged). */
-  get share(): number {
-    return this.#share;
-  }
-
   /**
    * The share of the pushed flow passing the sensor behind a block, for the back-off (0-1): as
-   * judged (`share`). Where the recent window called the block before any half was judged, the
+   * judged (`#share`). Where the recent window called the block before any half was judged, the
    * least the share since the crossing can be: what was measured, less what the zero's doubt
    * could add, over what was pushed plus the drive's travel error (a stick-slip jump landing in
    * the span carries flow the count put before it). At 0.1 mL/h a stopper's stick phase empties
