@@ -115,7 +115,7 @@ const HOST_IMPORTS: Readonly<Record<string, readonly string[]>> = {
   balance: ['accuracy', 'errors', 'serial', 'sim'],
   // cli: newcomer.ts runs the README's pumpctl steps through pumpctl's own entry point;
   // station: station.ts runs the test station's engine over virtual boards.
-  bench: ['accuracy', 'board', 'cli', 'lin', 'protocol', 'sim', 'station', 'storage', 'web', 'xs'],
+  bench: ['accuracy', 'board', 'cli', 'errors', 'lin', 'protocol', 'sim', 'station', 'storage', 'web', 'xs'],
   board: ['accuracy', 'balance', 'cli', 'errors', 'json-file', 'protocol', 'serial', 'sim', 'storage', 'web', 'xs'],
   chart: [],
   cli: ['accuracy', 'balance', 'board', 'chart', 'csv', 'errors', 'json-file', 'protocol', 'serial', 'station', 'web'],
