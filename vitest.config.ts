@@ -8,6 +8,7 @@
 import { configDefaults, defineConfig } from 'vitest/config';
 
 const XS_BUNDLES = 'host-tests/xs-bundles.setup.ts';
+const CHROMIUM = 'host-tests/chromium.setup.ts';
 const PTY = ['host-tests/pty.test.ts', 'host-tests/*-pty.test.ts', 'host-tests/virtual-board*.test.ts'];
 const XS = ['host-tests/xs-*.test.ts'];
 const SLOW = [
@@ -74,7 +75,8 @@ export default defineConfig({
       { extends: true, test: { name: 'slow', include: SLOW, sequence: { groupOrder: 1 } } },
       // The XS bundles these use are built once before their files start (the setup file says why).
       { extends: true, test: { name: 'xs', include: XS, globalSetup: [XS_BUNDLES], sequence: { groupOrder: 1 } } },
-      { extends: true, test: { name: 'pty', include: PTY, globalSetup: [XS_BUNDLES], sequence: { groupOrder: 1 } } },
+      // Chromium is installed first where it is missing (the setup file says why).
+      { extends: true, test: { name: 'pty', include: PTY, globalSetup: [CHROMIUM, XS_BUNDLES], sequence: { groupOrder: 1 } } },
     ],
   },
 });

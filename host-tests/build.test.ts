@@ -100,7 +100,7 @@ async function layerViolations(root: string): Promise<string[]> {
 
 /**
  * Which host units each may import, by relative import: a unit is a folder of host/, or a file
- * at host/'s top named without its extension (json-file, tests-load). Every unit may also import
+ * at host/'s top named without its extension (json-file, tests-load, debian). Every unit may also import
  * firmware/ (any layer: the host runs the same code, mocked IO passed in) and hardware/ (the pin
  * map); firmware never imports host/ (checked above). Anything else outside host/ is refused.
  * Non-relative imports (Node, npm) are not checked here: the host is Node.
@@ -115,11 +115,12 @@ const HOST_IMPORTS: Readonly<Record<string, readonly string[]>> = {
   balance: ['accuracy', 'errors', 'serial', 'sim'],
   // cli: newcomer.ts runs the README's pumpctl steps through pumpctl's own entry point;
   // station: station.ts runs the test station's engine over virtual boards.
-  bench: ['accuracy', 'board', 'cli', 'errors', 'lin', 'protocol', 'sim', 'station', 'storage', 'web', 'xs'],
+  bench: ['accuracy', 'board', 'cli', 'errors', 'lin', 'protocol', 'serial', 'sim', 'station', 'storage', 'web', 'xs'],
   board: ['accuracy', 'balance', 'cli', 'errors', 'json-file', 'protocol', 'serial', 'sim', 'storage', 'web', 'xs'],
   chart: [],
   cli: ['accuracy', 'balance', 'board', 'chart', 'csv', 'errors', 'json-file', 'protocol', 'serial', 'station', 'web'],
   csv: [],
+  debian: [],
   device: ['errors'],
   docs: ['accuracy', 'chart', 'cli', 'errors', 'hardware', 'protocol'],
   errors: [],
@@ -128,12 +129,12 @@ const HOST_IMPORTS: Readonly<Record<string, readonly string[]>> = {
   'json-position': [],
   lin: ['device', 'errors', 'sim', 'xs'],
   protocol: ['serial', 'sim', 'storage'],
-  serial: ['board', 'errors'],
+  serial: ['board', 'debian', 'errors'],
   sim: [],
   station: ['accuracy', 'balance', 'board', 'chart', 'cli', 'csv', 'device', 'errors', 'protocol', 'serial', 'sim'],
   storage: ['protocol', 'sim'],
   'tests-load': ['bench', 'board'],
-  web: ['accuracy', 'board', 'chart', 'cli', 'errors', 'protocol'],
+  web: ['accuracy', 'board', 'chart', 'cli', 'debian', 'errors', 'protocol'],
   xs: ['board', 'protocol', 'sim', 'storage'],
 };
 
@@ -337,7 +338,7 @@ describe('host folders (the table HOST_IMPORTS)', () => {
         'host/chart/svg.ts:2: chart imports ../cli/format (host/cli); host/chart may import no other host folder',
         'host/json-file.ts:2: json-file imports ../host-tests/fixtures (host-tests/); the host may import host/, firmware/ and hardware/ only',
         'host/newfolder/a.ts:1: newfolder imports ../protocol/codec (host/protocol); host/newfolder is not in the host table',
-        'host/web/reach.ts:1: web imports ../sim/rig (host/sim); host/web may import accuracy, board, chart, cli, errors, protocol',
+        'host/web/reach.ts:1: web imports ../sim/rig (host/sim); host/web may import accuracy, board, chart, cli, debian, errors, protocol',
       ]);
     } finally {
       await rm(root, { recursive: true, force: true });

@@ -1,5 +1,9 @@
 // `npm run bench`: runs every benchmark, prints a table with targets, and writes
 // build/bench.json as one flat object of named figures (later issues add theirs here).
+import { HostError } from '../errors';
+import { benchError } from '../errors/bench';
+import { ensureSocat } from '../serial/pty';
+import { ensureChromium } from '../web/harness';
 import { mergeFigures } from './figures-file';
 import type { PoolTask } from './pool';
 import { runPool } from './pool';
@@ -47,6 +51,25 @@ const BENCHES: readonly Bench[] = [
   { name: 'lint', alone: benchLint },
 ];
 const POOL_WORKERS = 2;
+
+// What the benchmarks need from Debian, checked (and installed where we are root with apt-get)
+// before anything runs: a missing chromium crashed the dashboard's benchmark, 16th of 19, after
+// four minutes of the others.
+{
+  const say = (line: string): void => void process.stderr.write(`bench: ${line}\n`);
+  const missing = (e: HostError): never => {
+    say(e.text);
+    process.exit(e.exitCode);
+  };
+  try {
+    ensureSocat(say);
+  } catch (e) {
+    if (!(e instanceof HostError)) throw e;
+    missing(e);
+  }
+  const problem = ensureChromium(say);
+  if (problem !== undefined) missing(benchError('PACKAGE_MISSING', problem));
+}
 
 const started = performance.now();
 const total = BENCHES.length;

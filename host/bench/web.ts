@@ -18,8 +18,12 @@ import { launchChromium, startDashboardBoard } from '../web/harness';
 const HOUR_MS = 3_600_000;
 
 export async function benchWeb(o: { events?: number; write?: boolean } = {}): Promise<Record<string, number>> {
-  const board = await startDashboardBoard();
+  // The browser first: a launch that fails must not leave the board running behind the bench.
   const browser = await launchChromium();
+  const board = await startDashboardBoard().catch(async (e: unknown) => {
+    await browser.close();
+    throw e;
+  });
   try {
     const page = await browser.context.newPage();
     let encoded = 0;

@@ -29,6 +29,7 @@ export const EXIT_STATUSES = {
   declined: { status: 11, meaning: 'Not confirmed: nothing was changed.' },
   unknownOutcome: { status: 12, meaning: 'The connection was lost while a state change was in flight: check status and the log before repeating it.' },
   alarms: { status: 13, meaning: '`alarms --check`: alarms are active.' },
+  package: { status: 14, meaning: 'A Debian package the tool needs is missing and could not be installed here (the message names it and the command that installs it).' },
   balance: { status: 20, meaning: 'The balance did not answer or reported an error, or its data cannot be analysed (see the E9xx code).' },
   aborted: { status: 21, meaning: 'A measurement run was aborted; its partial data and report were written.' },
   tolerance: { status: 22, meaning: 'A measurement or station run finished outside the tolerances set.' },

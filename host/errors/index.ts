@@ -30,7 +30,7 @@ export interface ErrorRange {
 export const ERROR_RANGES: readonly ErrorRange[] = [
   { id: 'device', range: 'E701-E769', tools: '`npm run build:esp32`, `npm run flash`, `npx tsx host/lin/build.ts`', source: 'host/errors/device.ts', errors: Object.values(DEVICE_ERRORS) },
   { id: 'station', range: 'E770-E789', tools: '`pumpctl station`', source: 'host/errors/station.ts', errors: Object.values(STATION_ERRORS) },
-  { id: 'bench', range: 'E790-E799', tools: '`npm run bench:holdout`, `npm run bench:device`', source: 'host/errors/bench.ts', errors: Object.values(BENCH_ERRORS) },
+  { id: 'bench', range: 'E790-E799', tools: '`npm run bench`, `npm run bench:holdout`, `npm run bench:device`', source: 'host/errors/bench.ts', errors: Object.values(BENCH_ERRORS) },
   { id: 'pumpctl', range: 'E800-E849', tools: '`pumpctl`', source: 'host/errors/pumpctl.ts', errors: Object.values(PUMPCTL_ERRORS) },
   { id: 'board', range: 'E850-E899', tools: '`npm start` (the virtual board)', source: 'host/errors/board.ts', errors: Object.values(BOARD_ERRORS) },
   { id: 'balance', range: 'E900-E999', tools: "`pumpctl`'s balance commands and the station", source: 'host/errors/balance.ts', errors: Object.values(BALANCE_ERRORS) },

@@ -5,69 +5,33 @@
 // stopped, links removed) when the process exits or is signalled.
 
 import type { ChildProcess } from 'node:child_process';
-import { spawn, spawnSync } from 'node:child_process';
-import { accessSync, constants, lstatSync, readlinkSync, unlinkSync } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { lstatSync, readlinkSync, unlinkSync } from 'node:fs';
+import { aptInstall, findOnPath } from '../debian';
 import { boardError } from '../errors/board';
 
 /** socat on PATH, or undefined. */
 export function findSocat(env: NodeJS.ProcessEnv = process.env): string | undefined {
-  for (const dir of (env['PATH'] ?? '').split(delimiter)) {
-    if (dir === '') continue;
-    const p = join(dir, 'socat');
-    try {
-      accessSync(p, constants.X_OK);
-      return p;
-    } catch {
-      // not here
-    }
-  }
-  return undefined;
+  return findOnPath('socat', env);
 }
 
 const INSTALL_HINT = 'install it with `sudo apt-get install socat` (Debian, Ubuntu), `sudo dnf install socat` (Fedora) or `brew install socat` (macOS), then start again';
 
 /**
  * The path of socat, installing it first when missing and we are root with apt-get (the CI
- * case). `say` gets a line before anything is installed. Throws E855/E856 otherwise.
+ * case, host/debian.ts). `say` gets a line before anything is installed. Throws E855/E856 otherwise.
  */
 export function ensureSocat(say: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): string {
   const found = findSocat();
   if (found) return found;
-  const root = process.getuid?.() === 0;
-  const aptGet = findOnPath('apt-get');
-  if (!root || !aptGet) {
-    throw boardError('SOCAT_MISSING', `socat is not installed; the virtual board needs it to create its pseudo-terminal pair: ${INSTALL_HINT}.`);
-  }
-  say("socat is not installed: installing Debian's socat package with apt-get (the virtual board needs it for its pseudo-terminals)...");
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  const install = (): number | null => spawnSync(aptGet, ['install', '-y', '--no-install-recommends', 'socat'], { stdio: ['ignore', 'inherit', 'inherit'], env }).status;
-  let status = install();
-  if (status !== 0) {
-    // A fresh image often has no package lists yet ("Unable to locate package socat").
-    say('apt-get install failed; running apt-get update and trying again...');
-    spawnSync(aptGet, ['update'], { stdio: ['ignore', 'inherit', 'inherit'], env });
-    status = install();
-  }
+  const apt = aptInstall('socat', 'the virtual board needs it for its pseudo-terminals', say);
+  if (!apt.tried) throw boardError('SOCAT_MISSING', `socat is not installed; the virtual board needs it to create its pseudo-terminal pair: ${INSTALL_HINT}.`);
   const installed = findSocat();
-  if (status !== 0 || !installed) {
-    throw boardError('SOCAT_INSTALL_FAILED', `apt-get could not install socat (exit ${status}); run \`apt-get update && apt-get install -y socat\` yourself and look at its messages.`);
+  if (apt.status !== 0 || !installed) {
+    throw boardError('SOCAT_INSTALL_FAILED', `apt-get could not install socat (exit ${apt.status}); run \`apt-get update && apt-get install -y socat\` yourself and look at its messages.`);
   }
   say(`socat installed: ${installed}`);
   return installed;
-}
-
-function findOnPath(name: string): string | undefined {
-  for (const dir of (process.env['PATH'] ?? '').split(delimiter)) {
-    if (dir === '') continue;
-    try {
-      accessSync(join(dir, name), constants.X_OK);
-      return join(dir, name);
-    } catch {
-      // not here
-    }
-  }
-  return undefined;
 }
 
 export interface PtyPair {
