@@ -152,16 +152,25 @@ const CMD_STOP = 0x3ff9;
 
 /** Sensirion CRC-8 (poly 0x31, init 0xFF), written out again so the driver's is checked. */
 function crc8(a: number, b: number): number {
-  let crc = 0xff;
-  for (const byte of [a, b]) {
-    crc ^= byte;
-    for (let i = 0; i < 8; i++) crc = crc & 0x80 ? ((crc << 1) ^ 0x31) & 0xff : (crc << 1) & 0xff;
-  }
+  // Two bytes unrolled, with no array: the rig reads the sensor every second for simulated months.
+  let crc = 0xff ^ a;
+  for (let i = 0; i < 8; i++) crc = crc & 0x80 ? ((crc << 1) ^ 0x31) & 0xff : (crc << 1) & 0xff;
+  crc ^= b;
+  for (let i = 0; i < 8; i++) crc = crc & 0x80 ? ((crc << 1) ^ 0x31) & 0xff : (crc << 1) & 0xff;
   return crc;
 }
 
 function int16(value: number): number {
   return Math.max(-0x8000, Math.min(0x7fff, Math.round(value)));
+}
+
+/** A 16-bit word and its CRC at `at` of a measurement frame. */
+function putWord(frame: Uint8Array, at: number, w: number): void {
+  const hi = (w >> 8) & 0xff;
+  const lo = w & 0xff;
+  frame[at] = hi;
+  frame[at + 1] = lo;
+  frame[at + 2] = crc8(hi, lo);
 }
 
 /**
@@ -230,6 +239,9 @@ export class Sf06Device implements I2cDeviceModel {
     if (this.#mode === 'idle') throw new Error('NACK: not measuring');
     if (!this.stuck || this.#last === undefined) this.#last = this.#frame();
     this.#frames++;
+    // The frame itself when read whole: MockI2c copies it into the driver's buffer. (Two typed
+    // arrays a read were a quarter of the population bench's time.)
+    if (count === this.#last.length) return this.#last;
     // Reading fewer bytes than a frame is allowed (the sensor stops on the NACK); more repeat 0xFF.
     const out = new Uint8Array(count).fill(0xff);
     out.set(this.#last.subarray(0, Math.min(count, this.#last.length)));
@@ -238,13 +250,10 @@ export class Sf06Device implements I2cDeviceModel {
 
   #frame(): Uint8Array {
     const c = this.#source();
-    const words = [int16(RAW_FROM_NL_PER_MIN[this.model](c.flowNlPerMin)), int16(c.temperatureC * 200), (c.airInLine ? 1 : 0) | (c.highFlow ? 2 : 0)];
     const frame = new Uint8Array(9);
-    words.forEach((w, i) => {
-      const hi = (w >> 8) & 0xff;
-      const lo = w & 0xff;
-      frame.set([hi, lo, crc8(hi, lo)], i * 3);
-    });
+    putWord(frame, 0, int16(RAW_FROM_NL_PER_MIN[this.model](c.flowNlPerMin)));
+    putWord(frame, 3, int16(c.temperatureC * 200));
+    putWord(frame, 6, (c.airInLine ? 1 : 0) | (c.highFlow ? 2 : 0));
     if (this.corruptCrc) frame[2]! ^= 0x01;
     return frame;
   }
