@@ -3,7 +3,7 @@
 // Nothing here runs apt-get: the paths given are ones that exist or that CHROMIUM_PATH named.
 import { describe, expect, it } from 'vitest';
 import { findOnPath, isExecutable } from '../host/debian';
-import { ensureChromium } from '../host/web/harness';
+import { chromiumProblem, ensureChromium } from '../host/web/harness';
 
 describe('Debian packages the host needs', () => {
   it('finds a program on PATH, and nothing for a name no folder has', () => {
@@ -24,5 +24,12 @@ describe('Debian packages the host needs', () => {
     const problem = ensureChromium((l) => said.push(l), { path: '/nonexistent/chromium', fromEnv: true });
     expect(problem).toMatch(/^CHROMIUM_PATH is \/nonexistent\/chromium, which is not an executable/);
     expect(said).toEqual([]);
+  });
+
+  it('says what to install when the browser is missing, without installing it (as a test launching it does)', () => {
+    expect(chromiumProblem({ path: '/nonexistent/chromium', fromEnv: false })).toMatch(
+      /^Chromium is not installed at \/nonexistent\/chromium: install it with `sudo apt-get update && sudo apt-get install -y chromium`/,
+    );
+    expect(chromiumProblem({ path: findOnPath('sh')!, fromEnv: false })).toBeUndefined();
   });
 });

@@ -119,27 +119,39 @@ async function spawnDashboardBoard(args: readonly string[], timeoutMs: number): 
   };
 }
 
-/**
- * Why Chromium cannot be launched, or undefined once it can: Debian's chromium is installed
- * first when it is missing and we are root with apt-get (host/debian.ts), as the virtual board
- * installs socat. Without it the browser tests failed with playwright's "executable doesn't
- * exist", and `npm run bench` crashed after four minutes of other benchmarks.
- */
-export function ensureChromium(say: (line: string) => void = (l) => process.stderr.write(`${l}\n`), at = { path: CHROMIUM, fromEnv: process.env['CHROMIUM_PATH'] !== undefined }): string | undefined {
+const CHROMIUM_HOW = '`sudo apt-get update && sudo apt-get install -y chromium` (Debian), or set CHROMIUM_PATH to a Chromium or Chrome of your own';
+
+/** Where Chromium is looked for, and whether CHROMIUM_PATH chose it (then nothing is installed). */
+const CHROMIUM_AT = { path: CHROMIUM, fromEnv: process.env['CHROMIUM_PATH'] !== undefined };
+
+/** Why Chromium cannot be launched, or undefined when it can: a check, nothing installed. */
+export function chromiumProblem(at = CHROMIUM_AT): string | undefined {
   if (isExecutable(at.path)) return undefined;
   if (at.fromEnv) return `CHROMIUM_PATH is ${at.path}, which is not an executable: point it at a Chromium or Chrome, or unset it to use Debian's /usr/bin/chromium`;
+  return `Chromium is not installed at ${at.path}: install it with ${CHROMIUM_HOW}`;
+}
+
+/**
+ * The same, after installing Debian's chromium where it is missing and we are root with apt-get
+ * (host/debian.ts), as the virtual board installs socat: the pty project's setup and `npm run
+ * bench` call this before anything runs. Without it the browser tests failed with playwright's
+ * "executable doesn't exist", and the bench crashed after four minutes of other benchmarks.
+ */
+export function ensureChromium(say: (line: string) => void = (l) => process.stderr.write(`${l}\n`), at = CHROMIUM_AT): string | undefined {
+  const problem = chromiumProblem(at);
+  if (problem === undefined || at.fromEnv) return problem;
   const apt = aptInstall('chromium', "the dashboard's browser tests and benchmark drive it headless", say);
   if (isExecutable(at.path)) {
     say(`chromium installed: ${at.path}`);
     return undefined;
   }
-  const how = '`sudo apt-get update && sudo apt-get install -y chromium` (Debian), or set CHROMIUM_PATH to a Chromium or Chrome of your own';
-  return apt.tried ? `apt-get could not install chromium (exit ${apt.status}): run ${how}` : `Chromium is not installed at ${at.path}: install it with ${how}`;
+  return apt.tried ? `apt-get could not install chromium (exit ${apt.status}): run ${CHROMIUM_HOW}` : problem;
 }
 
 /** Debian's Chromium, headless, with a fresh profile directory (removed by close()). */
 export async function launchChromium(): Promise<{ context: BrowserContext; close(): Promise<void> }> {
-  const problem = ensureChromium();
+  // Checked, not installed: a test's timeout is no place for apt-get (chromium.setup.ts is).
+  const problem = chromiumProblem();
   if (problem !== undefined) throw new Error(problem);
   const profile = mkdtempSync(join(tmpdir(), 'pump-chromium-'));
   const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, viewport: { width: 1280, height: 900 }, acceptDownloads: true });
