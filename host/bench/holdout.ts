@@ -4,7 +4,7 @@
 // 500 more rigs from the same ranges (seeds 1001-1500), runs each as the bench runs its drawn rigs
 // (population-run.ts: accuracy before and after calibration, the two occlusions, the stop
 // session, a day of normal delivery), and reports the same figures under holdout.*, against the
-// same targets. Not part of `npm run bench`: it takes about 3 min more on 2 cores, past the
+// same targets. Not part of `npm run bench`: it takes about 2 min more on 2 cores, past the
 // bench's 5. Its first run found two false OVER_DELIVERYs at stops and two suctions past 5 uL
 // that seeds 1-100 never showed (docs/virtual-rig.md, "A sample the bench never tuned on").
 //
@@ -26,7 +26,7 @@ import { verdictRows } from './targets';
 
 export const HOLDOUT_FIRST_SEED = 1001;
 export const HOLDOUT_SIZE = 500;
-/** The most rigs one run takes (about 50 min on 2 cores). */
+/** The most rigs one run takes (about 25 min on 2 cores). */
 export const SAMPLE_MAX = 5000;
 const PREFIX = 'holdout.';
 
