@@ -211,7 +211,10 @@ describe('another sample (npm run bench:holdout -- --first-seed N --count M)', (
     expect(s).toEqual({ firstSeed: 3001, count: 20 });
     expect(isHoldout(s)).toBe(false);
     expect(holdoutSeeds(s)).toEqual(Array.from({ length: 20 }, (_, i) => 3001 + i));
-    expect(holdoutFigures([], 3001).figures['holdout.firstSeed']).toBe(3001);
+    const other = holdoutFigures([result('seed 3001', { suctionUl: 6 })], 3001, 'sample.');
+    expect(other.figures['sample.firstSeed']).toBe(3001);
+    expect(other.rows.find((r) => r.figure === 'sample.occlusion.suctionUl.population.worst')).toMatchObject({ value: 6, target: '<= 5', verdict: 'MISSED' });
+    expect(Object.keys(other.figures).filter((k) => !k.startsWith('sample.'))).toEqual([]);
   });
 
   it('refuses the bench’s seeds, a bad count and unknown options with E790 and the usage exit', () => {

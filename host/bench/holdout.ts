@@ -10,7 +10,7 @@
 //
 // `--first-seed N --count M` runs another sample (seeds N..N+M-1) the same way: the third and
 // fourth samples each found or cleared something the holdout had not, and were run by hand with
-// scratch code before this. Such a sample's figures are printed, not written: build/bench.json
+// scratch code before this. Such a sample's figures are printed as sample.*, not written: build/bench.json
 // names one holdout, and a figure there must say which rigs it is over. After the table, the
 // rigs worst on each figure, to replay with `npm start -- --rig SEED`.
 
@@ -29,6 +29,8 @@ export const HOLDOUT_SIZE = 500;
 /** The most rigs one run takes (about 25 min on 2 cores). */
 export const SAMPLE_MAX = 5000;
 const PREFIX = 'holdout.';
+/** Another sample's figures, printed only: not to be mistaken for the holdout's. */
+const SAMPLE_PREFIX = 'sample.';
 
 /** Which drawn rigs to run: seeds firstSeed..firstSeed+count-1. */
 export interface Sample {
@@ -74,11 +76,14 @@ export function parseSample(args: readonly string[]): Sample {
   return { firstSeed, count };
 }
 
-/** The population's figures over `results`, named holdout.*, and each against the population's target. */
-export function holdoutFigures(results: readonly RigResult[], firstSeed = HOLDOUT.firstSeed): { figures: Record<string, number>; rows: VerdictRow[] } {
-  const figures = Object.fromEntries(Object.entries(populationFigures(results)).map(([k, v]) => [PREFIX + k, v]));
-  figures[`${PREFIX}firstSeed`] = firstSeed;
-  return { figures, rows: verdictRows(figures, (name) => name.slice(PREFIX.length)) };
+/**
+ * The population's figures over `results`, each against the population's target: named
+ * holdout.* for the holdout, sample.* for any other sample (`firstSeed` says which).
+ */
+export function holdoutFigures(results: readonly RigResult[], firstSeed = HOLDOUT.firstSeed, prefix = PREFIX): { figures: Record<string, number>; rows: VerdictRow[] } {
+  const figures = Object.fromEntries(Object.entries(populationFigures(results)).map(([k, v]) => [prefix + k, v]));
+  figures[`${prefix}firstSeed`] = firstSeed;
+  return { figures, rows: verdictRows(figures, (name) => name.slice(prefix.length)) };
 }
 
 /** The figures a rig's worst is shown for, as the rig's own result gives them (higher is worse). */
@@ -109,9 +114,10 @@ async function run(args: readonly string[]): Promise<number> {
   const sample = parseSample(args);
   const seeds = holdoutSeeds(sample);
   const { results, seconds } = await runWithProgress(`seeds ${seeds[0]}-${seeds.at(-1)}`, drawnPlans(seeds), 50);
-  const { figures, rows } = holdoutFigures(results, sample.firstSeed);
-  figures[`${PREFIX}seconds`] = seconds;
-  rows.push({ figure: `${PREFIX}seconds`, value: seconds, target: '', verdict: '' });
+  const prefix = isHoldout(sample) ? PREFIX : SAMPLE_PREFIX;
+  const { figures, rows } = holdoutFigures(results, sample.firstSeed, prefix);
+  figures[`${prefix}seconds`] = seconds;
+  rows.push({ figure: `${prefix}seconds`, value: seconds, target: '', verdict: '' });
   console.table(rows);
   console.log('The worst rigs on each figure (npm start -- --rig SEED runs one):');
   console.table(worstRigs(results, 3));
