@@ -2,7 +2,7 @@
 // are root with apt-get (CI, a lab machine set up as root), apt-get installs its package after a
 // line saying so; otherwise the caller's error names the command to run. socat (the virtual
 // board's pseudo-terminals, serial/pty.ts) and chromium (the dashboard's browser tests and its
-// benchmark, web/chromium.ts) are installed this way.
+// benchmark, web/harness.ts ensureChromium) are installed this way.
 
 import { spawnSync } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
