@@ -51,6 +51,7 @@ export default defineConfig({
     // Scenario tests run days of virtual time; a slow CI machine needs headroom.
     testTimeout: 120_000,
     hookTimeout: 60_000,
+    globalSetup: ['host-tests/scratch.setup.ts'],
     projects: [
       // Worker threads start faster than processes, and every core may run a file: the quick
       // loop's cost is mostly starting 70-odd small files and importing the firmware into each
