@@ -6,7 +6,7 @@
 // targets. Virtual time only.
 import { describe, expect, it } from 'vitest';
 import library from '../firmware/app/examples/library.example.json';
-import { HOLDOUT, HOLDOUT_SIZE, holdoutFigures, holdoutSeeds, isHoldout, parseSample, SAMPLE_MAX, worstRigs } from '../host/bench/holdout';
+import { HOLDOUT, HOLDOUT_SIZE, sampleFigures, holdoutSeeds, isHoldout, parseSample, SAMPLE_MAX, worstRigs } from '../host/bench/holdout';
 import { drawnPlans, quantile } from '../host/bench/population';
 import type { RigResult } from '../host/bench/population-run';
 import { BoardCore } from '../host/board/core';
@@ -182,7 +182,7 @@ describe('the holdout (npm run bench:holdout)', () => {
   });
 
   it("reports the population's figures under holdout.*, each against the population's target", () => {
-    const { figures, rows } = holdoutFigures([result('seed 1001'), result('seed 1002', { stopAlarms: 1, suctionUl: 8.2 })]);
+    const { figures, rows } = sampleFigures([result('seed 1001'), result('seed 1002', { stopAlarms: 1, suctionUl: 8.2 })]);
     expect(figures['holdout.occlusion.falseAlarmsAtStops.population']).toBe(1);
     expect(figures['holdout.firstSeed']).toBe(1001);
     const verdict = (name: string) => rows.find((r) => r.figure === name)!;
@@ -211,7 +211,7 @@ describe('another sample (npm run bench:holdout -- --first-seed N --count M)', (
     expect(s).toEqual({ firstSeed: 3001, count: 20 });
     expect(isHoldout(s)).toBe(false);
     expect(holdoutSeeds(s)).toEqual(Array.from({ length: 20 }, (_, i) => 3001 + i));
-    const other = holdoutFigures([result('seed 3001', { suctionUl: 6 })], 3001, 'sample.');
+    const other = sampleFigures([result('seed 3001', { suctionUl: 6 })], s);
     expect(other.figures['sample.firstSeed']).toBe(3001);
     expect(other.rows.find((r) => r.figure === 'sample.occlusion.suctionUl.population.worst')).toMatchObject({ value: 6, target: '<= 5', verdict: 'MISSED' });
     expect(Object.keys(other.figures).filter((k) => !k.startsWith('sample.'))).toEqual([]);

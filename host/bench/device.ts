@@ -20,6 +20,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { HostError } from '../errors';
 import { benchError } from '../errors/bench';
 import { buildLinProgram } from '../lin/build';
@@ -154,9 +155,33 @@ function callgrind(program: string, env: Record<string, string>, args: readonly 
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-US').replace(/,/g, ' ');
 const mega = (n: number): string => `${(n / 1e6).toFixed(n >= 1e8 ? 0 : 2)} M`;
 
-function option(name: string): string | undefined {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? process.argv[i + 1] : undefined;
+/** What `npm run bench:device -- ...` asked for: the workloads to count, and how much of each. */
+export interface DeviceOptions {
+  readonly workloads: readonly Workload[];
+  readonly scale: number;
+}
+
+/**
+ * `--only KEY,KEY` and `--scale X` from `args`, read once: an unknown option, a missing value,
+ * an unknown key or a scale that is not a positive number is E790, never a crash or ignored.
+ */
+export function parseDeviceOptions(args: readonly string[]): DeviceOptions {
+  let only: string[] | undefined;
+  let scale = 1;
+  for (let i = 0; i < args.length; i += 2) {
+    const [name, text] = [args[i]!, args[i + 1]];
+    if (name !== '--only' && name !== '--scale') throw benchError('OPTION', `unknown option "${name}": bench:device takes --only KEY,KEY and --scale X`);
+    if (text === undefined) throw benchError('OPTION', `${name} needs a value`);
+    if (name === '--only') {
+      only = text.split(',');
+      const unknown = only.filter((k) => !WORKLOADS.some((w) => w.key === k));
+      if (unknown.length > 0) throw benchError('OPTION', `--only takes ${WORKLOADS.map((w) => w.key).join(', ')} (comma-separated), not "${unknown.join(',') || text}"`);
+    } else {
+      scale = Number(text);
+      if (!(scale > 0 && Number.isFinite(scale))) throw benchError('OPTION', `--scale takes a positive number, not "${text}"`);
+    }
+  }
+  return { workloads: WORKLOADS.filter((w) => only === undefined || only.includes(w.key)), scale };
 }
 
 /**
@@ -179,18 +204,8 @@ function imageFigures(env: Record<string, string>): Record<string, number> {
   return out;
 }
 
-async function main(): Promise<number> {
-  const args = process.argv.slice(2);
-  for (let i = 0; i < args.length; i += 2) {
-    if (args[i] !== '--only' && args[i] !== '--scale') throw benchError('OPTION', `unknown option "${args[i]}": bench:device takes --only KEY,KEY and --scale X`);
-    if (args[i + 1] === undefined) throw benchError('OPTION', `${args[i]} needs a value`);
-  }
-  const only = option('--only')?.split(',');
-  const scale = Number(option('--scale') ?? 1);
-  if (!(scale > 0)) throw benchError('OPTION', `--scale takes a positive number, not "${option('--scale')}"`);
-  const chosen = WORKLOADS.filter((w) => only === undefined || only.includes(w.key));
-  const unknown = only?.filter((k) => !WORKLOADS.some((w) => w.key === k)) ?? [];
-  if (chosen.length === 0 || unknown.length > 0) throw benchError('OPTION', `--only takes ${WORKLOADS.map((w) => w.key).join(', ')} (comma-separated), not "${unknown.join(',') || option('--only')}"`);
+async function main(args: readonly string[]): Promise<number> {
+  const { workloads: chosen, scale } = parseDeviceOptions(args);
 
   const valgrind = spawnSync('valgrind', ['--version'], { encoding: 'utf8' });
   if (valgrind.error !== undefined || valgrind.status !== 0) {
@@ -266,14 +281,16 @@ async function main(): Promise<number> {
   return 0;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (e: unknown) => {
-    if (e instanceof HostError) {
-      process.stderr.write(`bench:device: ${e.text}\n`);
-      process.exit(e.exitCode);
-    }
-    process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
-    process.exit(1);
-  },
-);
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (e: unknown) => {
+      if (e instanceof HostError) {
+        process.stderr.write(`bench:device: ${e.text}\n`);
+        process.exit(e.exitCode);
+      }
+      process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
+      process.exit(1);
+    },
+  );
+}

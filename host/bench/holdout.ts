@@ -76,13 +76,17 @@ export function parseSample(args: readonly string[]): Sample {
   return { firstSeed, count };
 }
 
+/** Where a sample's figures are named: holdout.* for the holdout, sample.* for any other. */
+export const samplePrefix = (s: Sample): string => (isHoldout(s) ? PREFIX : SAMPLE_PREFIX);
+
 /**
- * The population's figures over `results`, each against the population's target: named
- * holdout.* for the holdout, sample.* for any other sample (`firstSeed` says which).
+ * The population's figures over `results`, each against the population's target, named by the
+ * sample they came from (samplePrefix), with its first seed.
  */
-export function holdoutFigures(results: readonly RigResult[], firstSeed = HOLDOUT.firstSeed, prefix = PREFIX): { figures: Record<string, number>; rows: VerdictRow[] } {
+export function sampleFigures(results: readonly RigResult[], sample: Sample = HOLDOUT): { figures: Record<string, number>; rows: VerdictRow[] } {
+  const prefix = samplePrefix(sample);
   const figures = Object.fromEntries(Object.entries(populationFigures(results)).map(([k, v]) => [prefix + k, v]));
-  figures[`${prefix}firstSeed`] = firstSeed;
+  figures[`${prefix}firstSeed`] = sample.firstSeed;
   return { figures, rows: verdictRows(figures, (name) => name.slice(prefix.length)) };
 }
 
@@ -114,8 +118,8 @@ async function run(args: readonly string[]): Promise<number> {
   const sample = parseSample(args);
   const seeds = holdoutSeeds(sample);
   const { results, seconds } = await runWithProgress(`seeds ${seeds[0]}-${seeds.at(-1)}`, drawnPlans(seeds), 50);
-  const prefix = isHoldout(sample) ? PREFIX : SAMPLE_PREFIX;
-  const { figures, rows } = holdoutFigures(results, sample.firstSeed, prefix);
+  const prefix = samplePrefix(sample);
+  const { figures, rows } = sampleFigures(results, sample);
   figures[`${prefix}seconds`] = seconds;
   rows.push({ figure: `${prefix}seconds`, value: seconds, target: '', verdict: '' });
   console.table(rows);

@@ -54,58 +54,64 @@ const POOL_WORKERS = 2;
 
 // What the benchmarks need from Debian, checked (and installed where we are root with apt-get)
 // before anything runs: a missing chromium crashed the dashboard's benchmark, 16th of 19, after
-// four minutes of the others.
-{
-  const say = (line: string): void => void process.stderr.write(`bench: ${line}\n`);
-  const missing = (e: HostError): never => {
-    say(e.text);
-    process.exit(e.exitCode);
-  };
+// four minutes of the others. The exit status when something is missing and cannot be installed.
+function preflight(say: (line: string) => void): number | undefined {
   try {
     ensureSocat(say);
   } catch (e) {
     if (!(e instanceof HostError)) throw e;
-    missing(e);
+    say(e.text);
+    return e.exitCode;
   }
   const problem = ensureChromium(say);
-  if (problem !== undefined) missing(benchError('PACKAGE_MISSING', problem));
+  if (problem === undefined) return undefined;
+  const e = benchError('PACKAGE_MISSING', problem);
+  say(e.text);
+  return e.exitCode;
 }
 
-const started = performance.now();
-const total = BENCHES.length;
-const index = new Map(BENCHES.map((b, i) => [b.name, i + 1]));
-const begin = (name: string): void => void process.stderr.write(`bench [${index.get(name)}/${total}] ${name}...\n`);
-const end = (name: string, seconds: number): void =>
-  void process.stderr.write(`bench [${index.get(name)}/${total}] ${name}: ${seconds.toFixed(1)} s (${((performance.now() - started) / 1000).toFixed(0)} s in all)\n`);
+async function main(): Promise<number> {
+  const missing = preflight((line) => void process.stderr.write(`bench: ${line}\n`));
+  if (missing !== undefined) return missing;
 
-const byName = await runPool(
-  BENCHES.flatMap((b) => ('pool' in b ? [{ name: b.name, ...b.pool }] : [])),
-  POOL_WORKERS,
-  { start: (t) => begin(t.name), done: (t, s) => end(t.name, s) },
-);
-for (const b of BENCHES) {
-  if (!('alone' in b)) continue;
-  const t0 = performance.now();
-  begin(b.name);
-  byName.set(b.name, await b.alone());
-  end(b.name, (performance.now() - t0) / 1000);
+  const started = performance.now();
+  const total = BENCHES.length;
+  const index = new Map(BENCHES.map((b, i) => [b.name, i + 1]));
+  const begin = (name: string): void => void process.stderr.write(`bench [${index.get(name)}/${total}] ${name}...\n`);
+  const end = (name: string, seconds: number): void =>
+    void process.stderr.write(`bench [${index.get(name)}/${total}] ${name}: ${seconds.toFixed(1)} s (${((performance.now() - started) / 1000).toFixed(0)} s in all)\n`);
+
+  const byName = await runPool(
+    BENCHES.flatMap((b) => ('pool' in b ? [{ name: b.name, ...b.pool }] : [])),
+    POOL_WORKERS,
+    { start: (t) => begin(t.name), done: (t, s) => end(t.name, s) },
+  );
+  for (const b of BENCHES) {
+    if (!('alone' in b)) continue;
+    const t0 = performance.now();
+    begin(b.name);
+    byName.set(b.name, await b.alone());
+    end(b.name, (performance.now() - t0) / 1000);
+  }
+  const figures: Record<string, number> = {};
+  for (const b of BENCHES) if (!fuzzShards.includes(b)) Object.assign(figures, byName.get(b.name));
+  Object.assign(figures, combineProtocolShards(fuzzShards.map((b) => byName.get(b.name)!)));
+  const benchSeconds = Math.round((performance.now() - started) / 1000);
+  process.stderr.write(`bench: all ${total} in ${benchSeconds} s\n`);
+  // The whole bench's wall time, this machine's as it was loaded (issue 15: about 5 minutes on 2 cores).
+  figures['bench.seconds'] = benchSeconds;
+  Object.assign(figures, idealBeside(figures));
+
+  const rows: VerdictRow[] = verdictRows(figures);
+  // Every injected over-delivery must be caught: a figure pair, not a target on one figure.
+  if (figures['guard.faultsCaught'] !== figures['guard.faultsInjected'])
+    rows.push({ figure: 'guard.faultsCaught = guard.faultsInjected', value: figures['guard.faultsCaught'] ?? 0, target: `= ${figures['guard.faultsInjected']}`, verdict: 'MISSED' });
+  console.table(rows);
+
+  // Merged: the test checks' figures (tests.*, `npm run test:load`) stay.
+  mergeFigures(figures);
+  console.log('wrote build/bench.json');
+  return rows.some((r) => r.verdict === 'MISSED') ? 1 : 0;
 }
-const figures: Record<string, number> = {};
-for (const b of BENCHES) if (!fuzzShards.includes(b)) Object.assign(figures, byName.get(b.name));
-Object.assign(figures, combineProtocolShards(fuzzShards.map((b) => byName.get(b.name)!)));
-const benchSeconds = Math.round((performance.now() - started) / 1000);
-process.stderr.write(`bench: all ${total} in ${benchSeconds} s\n`);
-// The whole bench's wall time, this machine's as it was loaded (issue 15: about 5 minutes on 2 cores).
-figures['bench.seconds'] = benchSeconds;
-Object.assign(figures, idealBeside(figures));
 
-const rows: VerdictRow[] = verdictRows(figures);
-// Every injected over-delivery must be caught: a figure pair, not a target on one figure.
-if (figures['guard.faultsCaught'] !== figures['guard.faultsInjected'])
-  rows.push({ figure: 'guard.faultsCaught = guard.faultsInjected', value: figures['guard.faultsCaught'] ?? 0, target: `= ${figures['guard.faultsInjected']}`, verdict: 'MISSED' });
-console.table(rows);
-
-// Merged: the test checks' figures (tests.*, `npm run test:load`) stay.
-mergeFigures(figures);
-console.log('wrote build/bench.json');
-if (rows.some((r) => r.verdict === 'MISSED')) process.exitCode = 1;
+process.exitCode = await main();
