@@ -4,9 +4,10 @@
 // increase (refused by the pump until confirmed), gives a bolus, blocks the line until the
 // alarm shows and is announced, acknowledges it, stops from the keyboard, downloads the CSV and
 // opens an accuracy run folder. Board time moves only through the clock socket; every wait is
-// for a page condition, never for the wall clock. Screenshots go to docs/images.
+// for a page condition, never for the wall clock. Screenshots go to build/screenshots
+// (docs/images with PUMP_DOCS_IMAGES=1: screenshots.ts).
 
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
@@ -14,12 +15,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runAccuracy } from '../host/accuracy/run';
 import { writeAccuracyRun } from '../host/accuracy/run-folder';
 import { createVirtualAccuracyRig } from '../host/accuracy/virtual-rig';
-import { ROOT } from '../host/board/spawn';
 import type { DashboardBoard } from '../host/web/harness';
 import { launchChromium, startDashboardBoard } from '../host/web/harness';
+import { screenshotPath } from './screenshots';
 
 const WAIT = { timeout: 60_000 };
-const IMAGES = join(ROOT, 'docs/images');
 /** Water at 1 mL/day: the form then asks for 24 mL/day, 24 times as much. */
 const SLOW_WATER = {
   name: 'water-1ml-day',
@@ -55,7 +55,6 @@ beforeAll(async () => {
   page = await browser.context.newPage();
   page.on('pageerror', (e) => pageErrors.push(e.message));
   page.on('console', (m) => (m.type() === 'error' ? pageErrors.push(m.text()) : undefined));
-  mkdirSync(IMAGES, { recursive: true });
 }, 120_000);
 
 afterAll(async () => {
@@ -110,7 +109,7 @@ describe('the dashboard in Chromium', () => {
     await page.locator('#rx-commit').waitFor(WAIT);
     const diff = await page.locator('table.diff').innerText();
     expect(diff).toMatch(/rateNlPerDay\s+1000000\s+24000000/);
-    await page.screenshot({ path: join(IMAGES, 'dashboard-program.png'), fullPage: false, clip: (await page.locator('#program-h').locator('..').boundingBox())! });
+    await page.screenshot({ path: screenshotPath('dashboard-program.png'), fullPage: false, clip: (await page.locator('#program-h').locator('..').boundingBox())! });
     await page.locator('#rx-commit').click();
     await result(page, 'program-result').filter({ hasText: 'E124' }).waitFor(WAIT);
     expect(await result(page, 'program-result').innerText()).toMatch(/^E821 PUMP_REFUSED: commit: E124 /);
@@ -154,7 +153,7 @@ describe('the dashboard in Chromium', () => {
     await page.locator('li.event[data-type="alarm"]').first().waitFor(WAIT);
     // The alarm at the top of the page, where it shows (the fault button scrolled the page down).
     await page.evaluate(() => window.scrollTo(0, 0));
-    await page.screenshot({ path: join(IMAGES, 'dashboard-alarm.png'), fullPage: false });
+    await page.screenshot({ path: screenshotPath('dashboard-alarm.png'), fullPage: false });
   });
 
   it('acknowledges the alarm once the line is clear', async () => {
@@ -221,13 +220,13 @@ describe('the dashboard in Chromium', () => {
     // The SVG images really drew (a broken image has no natural width).
     expect(await page.getByRole('img', { name: 'Trumpet curve' }).evaluate((i) => (i as unknown as { naturalWidth: number }).naturalWidth)).toBeGreaterThan(100);
     await page.locator('#accuracy-h').scrollIntoViewIfNeeded();
-    await page.screenshot({ path: join(IMAGES, 'dashboard-accuracy.png'), clip: (await page.locator('#accuracy-h').locator('..').boundingBox())! });
+    await page.screenshot({ path: screenshotPath('dashboard-accuracy.png'), clip: (await page.locator('#accuracy-h').locator('..').boundingBox())! });
   });
 
   it('fits a narrow window with stop still in view', async () => {
     await page.setViewportSize({ width: 380, height: 800 });
     await page.evaluate(() => window.scrollTo(0, 0));
-    await page.screenshot({ path: join(IMAGES, 'dashboard-narrow.png') });
+    await page.screenshot({ path: screenshotPath('dashboard-narrow.png') });
     const width = await page.evaluate(() => document.documentElement.scrollWidth);
     expect(width).toBeLessThanOrEqual(380);
     await page.evaluate(() => window.scrollTo(0, 2000));
@@ -236,7 +235,7 @@ describe('the dashboard in Chromium', () => {
     expect(box!.y).toBeLessThan(100);
     await page.setViewportSize({ width: 1280, height: 900 });
     await page.evaluate(() => window.scrollTo(0, 0));
-    await page.screenshot({ path: join(IMAGES, 'dashboard-overview.png') });
+    await page.screenshot({ path: screenshotPath('dashboard-overview.png') });
   });
 
   it('had no script errors and no control without a label', async () => {

@@ -3,14 +3,13 @@
 // page is told the new speed, and it stands still again on the next choice. Nothing here
 // depends on how fast this machine is: the test waits for what the page shows (board time past
 // two hours; the same board time over several status messages), never for the wall clock.
-// The virtual board's panel goes to docs/images/dashboard-speed.png.
+// The virtual board's panel goes to dashboard-speed.png (screenshots.ts says where).
 
-import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT } from '../host/board/spawn';
 import type { DashboardBoard } from '../host/web/harness';
 import { launchChromium, startWallDashboardBoard } from '../host/web/harness';
+import { screenshotPath } from './screenshots';
 
 const WAIT = { timeout: 60_000 };
 
@@ -76,7 +75,7 @@ describe("the virtual board's speed from the dashboard", () => {
     await page
       .locator('#virtual-h')
       .locator('..')
-      .screenshot({ path: join(ROOT, 'docs/images/dashboard-speed.png') });
+      .screenshot({ path: screenshotPath('dashboard-speed.png') });
   });
 
   it('slows to a minute a second and keeps going: no debt from the fast pace stalls it', async () => {
