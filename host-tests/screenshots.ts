@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { ROOT } from '../host/board/spawn';
 
 /** Docs images are written only when asked for. */
-export const DOCS_IMAGES = process.env.PUMP_DOCS_IMAGES === '1';
+const DOCS_IMAGES = process.env.PUMP_DOCS_IMAGES === '1';
 
 /** The path to save the screenshot `name` (dashboard-alarm.png, say) at; its folder exists. */
 export function screenshotPath(name: string): string {
