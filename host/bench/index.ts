@@ -54,25 +54,25 @@ const POOL_WORKERS = 2;
 
 // What the benchmarks need from Debian, checked (and installed where we are root with apt-get)
 // before anything runs: a missing chromium crashed the dashboard's benchmark, 16th of 19, after
-// four minutes of the others. The exit status when something is missing and cannot be installed.
-function preflight(say: (line: string) => void): number | undefined {
+// four minutes of the others. The error when something is missing and cannot be installed.
+function preflight(say: (line: string) => void): HostError | undefined {
   try {
     ensureSocat(say);
   } catch (e) {
     if (!(e instanceof HostError)) throw e;
-    say(e.text);
-    return e.exitCode;
+    return e;
   }
   const problem = ensureChromium(say);
-  if (problem === undefined) return undefined;
-  const e = benchError('PACKAGE_MISSING', problem);
-  say(e.text);
-  return e.exitCode;
+  return problem === undefined ? undefined : benchError('PACKAGE_MISSING', problem);
 }
 
 async function main(): Promise<number> {
-  const missing = preflight((line) => void process.stderr.write(`bench: ${line}\n`));
-  if (missing !== undefined) return missing;
+  const say = (line: string): void => void process.stderr.write(`bench: ${line}\n`);
+  const missing = preflight(say);
+  if (missing !== undefined) {
+    say(missing.text);
+    return missing.exitCode;
+  }
 
   const started = performance.now();
   const total = BENCHES.length;
