@@ -182,6 +182,25 @@ describe('each error on its own, on a bare rig', () => {
     expect(fast.rig.mechanics!.pusherUm - fast.rig.mechanics!.stopperUm).toBeCloseTo(10, 9);
   });
 
+  it('the seal force the load cell feels: the glide force while gliding, a sawtooth while it sticks', () => {
+    const errors = { stickGlideUm: 10, stickSlipUm: 4, stickCriticalUmPerS: 2, glideForceN: 4 };
+    expect(bench({}).rig.mechanics!.sealForceMn).toBeUndefined(); // a rigid chain: the force model's own
+    const fast = bench(errors);
+    fast.step(400, 1, 10);
+    expect(fast.rig.mechanics!.sealForceMn).toBeCloseTo(4_000, 6);
+    // Sticking, the force climbs to break-loose (glide + half a slip: 4.8 N) and a slip takes a
+    // slip's worth off (1.6 N): between 3.2 and 4.8 N, every value of the band visited.
+    const slow = bench(errors);
+    const seen: number[] = [];
+    for (let i = 0; i < 400; i++) {
+      slow.step(1, 1, 1_000);
+      if (i >= 40) seen.push(slow.rig.mechanics!.sealForceMn!);
+    }
+    expect(Math.max(...seen)).toBeLessThanOrEqual(4_800 + 1e-6);
+    expect(Math.min(...seen)).toBeGreaterThanOrEqual(3_200 - 1e-6);
+    expect(Math.max(...seen) - Math.min(...seen)).toBeGreaterThan(1_400);
+  });
+
   it('lost steps: none below the pull-out force, about half at 1.25 x, all at 1.5 x', () => {
     let loadN = 0;
     const { rig, step } = bench({ pullOutForceN: 200, seed: 5 }, { loadN: () => loadN });

@@ -202,6 +202,19 @@ export class MechanicsTrain {
     return this.#stopperUm - this.#stopperStartUm;
   }
 
+  /**
+   * The seal's friction as the pusher feels it, mN: the chain's deflection (pusher - stopper) times
+   * its stiffness (glide force / glide deflection). It is the glide force while the stopper glides,
+   * and a sawtooth while it sticks and slips: rising to break-loose as the pusher closes in, falling
+   * by a slip's worth at each jump. Undefined for a rigid chain (no glide deflection drawn), whose
+   * seal the force model supplies itself.
+   */
+  get sealForceMn(): number | undefined {
+    const e = this.errors;
+    if (!(e.stickGlideUm > 0)) return undefined;
+    return ((this.#pusherUm - this.#stopperUm) * e.glideForceN * 1_000) / e.stickGlideUm;
+  }
+
   /** Volume the stopper displaced since the start, whole femtolitres (a function of the state). */
   get stopperFl(): number {
     return Math.round((this.#stopperUm - this.#stopperStartUm) * this.flPerUm);

@@ -222,6 +222,12 @@ export interface ForceModelOptions {
   readonly frictionNoiseMn?: number;
   readonly noiseMn?: number;
   readonly seed?: number;
+  /**
+   * The seal's friction from the rig's mechanics, mN (MechanicsTrain.sealForceMn): where it gives
+   * a figure it replaces the constant friction, so the load cell sees the stopper's stick-slip
+   * the drive has. The sample-to-sample wobble stays on top (the seal's ripple while it glides).
+   */
+  readonly sealMn?: () => number | undefined;
 }
 
 export class ForceModel {
@@ -231,6 +237,7 @@ export class ForceModel {
   readonly frictionMn: number;
   readonly frictionNoiseMn: number;
   readonly noiseMn: number;
+  readonly #seal: (() => number | undefined) | undefined;
 
   constructor(options: ForceModelOptions) {
     if (!(options.boreDiameterUm > 0)) throw new RangeError(`boreDiameterUm ${options.boreDiameterUm}`);
@@ -242,6 +249,7 @@ export class ForceModel {
     this.frictionMn = options.frictionMn ?? d.frictionMn;
     this.frictionNoiseMn = options.frictionNoiseMn ?? d.frictionNoiseMn;
     this.noiseMn = options.noiseMn ?? d.noiseMn;
+    this.#seal = options.sealMn;
   }
 
   /** The force of the fluid alone at the line's pressure, mN (no friction, no noise). */
@@ -257,7 +265,9 @@ export class ForceModel {
   sample(atMs: number): number {
     this.#line.advanceTo(atMs);
     const sign = this.#line.lastPushSign;
-    const friction = sign === 0 ? 0 : sign * (this.frictionMn + this.#prng.gaussian() * this.frictionNoiseMn);
+    const seal = this.#seal?.();
+    const friction =
+      seal !== undefined ? seal + (sign === 0 ? 0 : this.#prng.gaussian() * this.frictionNoiseMn) : sign === 0 ? 0 : sign * (this.frictionMn + this.#prng.gaussian() * this.frictionNoiseMn);
     return this.pressureForceMn() + friction + this.#prng.gaussian() * this.noiseMn;
   }
 }

@@ -206,7 +206,9 @@ export function createVirtualPump(options: VirtualPumpOptions): VirtualPump {
   let forceModel: ForceModel | undefined;
   let hx711: Hx711Device | undefined;
   if (options.loadCell) {
-    const fm = new ForceModel({ line, boreDiameterUm: mechanics.value.syringe.innerDiameterUm, seed });
+    // With real mechanics the load cell feels the stopper the drive has (its stick-slip).
+    const train = rig.mechanics;
+    const fm = new ForceModel({ line, boreDiameterUm: mechanics.value.syringe.innerDiameterUm, seed, ...(train && { sealMn: () => train.sealForceMn }) });
     forceModel = fm;
     hx711 = new Hx711Device({ bus, timer: clock, pins: { sck: pin('hx711Sck'), dout: pin('hx711Dout') }, source: () => fm.sample(clock.nowMs), countsPerMilliNewton: HX711_COUNTS_PER_MN });
   }
