@@ -127,7 +127,7 @@ export class Monitor {
     this.config = config;
     this.flowCheck = config.flow ? new FlowCheck(config.flow, plungerAreaMm2) : undefined;
     this.forceCheck = config.force ? new ForceCheck(plungerAreaMm2, config.force) : undefined;
-    this.dropCheck = config.drop ? new PressureDropCheck(config.drop) : undefined;
+    this.dropCheck = config.drop ? new PressureDropCheck(plungerAreaMm2, config.drop) : undefined;
     this.battery = new BatteryMonitor(now, config.battery);
   }
 
@@ -135,6 +135,7 @@ export class Monitor {
   pushed(nl: number): void {
     this.#pushedNl += nl;
     this.#sinceReadNl += nl;
+    this.forceCheck?.pushed(nl);
     if (nl === 0) return;
     this.#lastForward = nl > 0;
     if (nl > 0) this.#movedForward = true;
@@ -145,6 +146,7 @@ export class Monitor {
   setPlungerArea(plungerAreaMm2: number): void {
     this.flowCheck?.setPlungerArea(plungerAreaMm2);
     if (this.config.force) this.forceCheck = new ForceCheck(plungerAreaMm2, this.config.force);
+    this.dropCheck?.setPlungerArea(plungerAreaMm2);
   }
 
   /** Delivery (re)starts: the line checks learn afresh. */
