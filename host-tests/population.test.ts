@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import library from '../firmware/app/examples/library.example.json';
 import { HOLDOUT, HOLDOUT_SIZE, sampleFigures, holdoutSeeds, isHoldout, parseSample, SAMPLE_MAX, worstRigs } from '../host/bench/holdout';
-import { drawnPlans, quantile } from '../host/bench/population';
+import { drawnPlans, populationFigures, quantile } from '../host/bench/population';
 import type { RigResult } from '../host/bench/population-run';
 import { BoardCore } from '../host/board/core';
 import { EXIT, HostError } from '../host/errors';
@@ -166,7 +166,27 @@ const result = (name: string, over: Partial<RigResult> = {}): RigResult => ({
   falseAlarms: 0,
   stopAlarms: 0,
   falseAlarmDays: 1,
+  loadCell: { alarms: 0, hours: 19, disconnectS: 40 },
   ...over,
+});
+
+describe('the load-cell figures (population-load-cell.ts)', () => {
+  it('sum the alarms and hours, and time a disconnection over the rigs that saw it', () => {
+    const f = populationFigures([
+      result('seed 1', { loadCell: { alarms: 0, hours: 10, disconnectS: 40 } }),
+      result('seed 2', { loadCell: { alarms: 2, hours: 10, disconnectS: Infinity } }),
+      result('seed 3', { loadCell: { alarms: 0, hours: 10, disconnectS: 100 } }),
+    ]);
+    expect(f['force.falseAlarms.population']).toBe(2);
+    expect(f['force.falseAlarms.populationRigHours']).toBe(30);
+    expect(f['force.falseAlarms.population.rigsWithAny']).toBe(1);
+    expect(f['force.disconnect.seenRigs.1mlh']).toBe(2);
+    expect(f['force.disconnectS.p50.seen.1mlh']).toBe(40);
+    expect(f['force.disconnectS.worst.seen.1mlh']).toBe(100);
+    const unseen = populationFigures([result('seed 4', { loadCell: { alarms: 0, hours: 10, disconnectS: Infinity } })]);
+    expect(unseen['force.disconnect.seenRigs.1mlh']).toBe(0);
+    expect(unseen['force.disconnectS.p50.seen.1mlh']).toBeNaN();
+  });
 });
 
 describe('the holdout (npm run bench:holdout)', () => {

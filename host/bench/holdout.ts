@@ -100,6 +100,8 @@ const PER_RIG: readonly { readonly figure: string; readonly of: (r: RigResult) =
   { figure: 'trumpet % 2 min', of: (r) => r.trumpet2MinPct },
   { figure: 'alarms at stops', of: (r) => r.stopAlarms, anyOnly: true },
   { figure: 'alarms in normal days', of: (r) => r.falseAlarms, anyOnly: true },
+  { figure: 'alarms, load cell fitted', of: (r) => r.loadCell.alarms, anyOnly: true },
+  { figure: 'disconnection s, 1 mL/h', of: (r) => r.loadCell.disconnectS },
 ];
 
 /** The `k` rigs worst on each figure, as `seed 2200 20.352`; suction and alarms list only rigs with any. */

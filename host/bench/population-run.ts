@@ -14,6 +14,8 @@ import type { RigOptions } from '../sim/population';
 import type { VirtualPump } from '../sim/virtual-pump';
 import { createVirtualPump } from '../sim/virtual-pump';
 import { HOUR, MIN, NORMAL_DAY_RX, RIG } from './occlusion-run';
+import type { LoadCellResult } from './population-load-cell';
+import { loadCellRuns } from './population-load-cell';
 
 const BALANCE = { resolutionMg: 0.1, noiseMg: 0.05, evaporationMgPerMin: 0 };
 const ACCURACY_RUN = { rateNlPerH: 1_000_000, durationMs: 2 * 3_600_000, intervalMs: 30_000, temperatureC: 20 };
@@ -37,6 +39,8 @@ export interface RigResult {
   /** Alarms of any kind in a bench session's runs and stops (stopAlarms). */
   readonly stopAlarms: number;
   readonly falseAlarmDays: number;
+  /** With the load cell fitted (population-load-cell.ts): alarms in its runs, their hours, a disconnection's time to UNDER_DELIVERY. */
+  readonly loadCell: LoadCellResult;
 }
 
 const worst2Min = (a: Analysis): number => {
@@ -238,5 +242,6 @@ export async function measureRig(p: RigPlan): Promise<RigResult> {
     falseAlarms: p.falseAlarmDays > 0 ? falseAlarms(p.rig, p.falseAlarmDays) : 0,
     stopAlarms: stopAlarms(p.rig),
     falseAlarmDays: p.falseAlarmDays,
+    loadCell: loadCellRuns(p.rig),
   };
 }

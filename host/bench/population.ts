@@ -130,7 +130,23 @@ export function populationFigures(rs: readonly RigResult[]): Record<string, numb
     // Every rig through a bench session's runs and stops (population-run.ts stopAlarms).
     'occlusion.falseAlarmsAtStops.population': rs.reduce((n, r) => n + r.stopAlarms, 0),
     'occlusion.falseAlarmsAtStops.population.rigsWithAny': rs.filter((r) => r.stopAlarms > 0).length,
+    ...loadCellFigures(rs),
     'population.rigs': rs.length,
+  };
+}
+
+/** The load cell fitted (population-load-cell.ts): false alarms, and a disconnection at 1 mL/h. */
+function loadCellFigures(rs: readonly RigResult[]): Record<string, number> {
+  const seen = rs.map((r) => r.loadCell.disconnectS).filter((s) => Number.isFinite(s));
+  return {
+    'force.falseAlarms.population': rs.reduce((n, r) => n + r.loadCell.alarms, 0),
+    'force.falseAlarms.populationRigHours': rs.reduce((n, r) => n + r.loadCell.hours, 0),
+    'force.falseAlarms.population.rigsWithAny': rs.filter((r) => r.loadCell.alarms > 0).length,
+    // UNDER_DELIVERY within the wait; the rest have too little working pressure to lose against
+    // their seal (detection.md, "Force check").
+    'force.disconnect.seenRigs.1mlh': seen.length,
+    'force.disconnectS.p50.seen.1mlh': seen.length ? quantile(seen, 0.5) : NaN,
+    'force.disconnectS.worst.seen.1mlh': seen.length ? Math.max(...seen) : NaN,
   };
 }
 

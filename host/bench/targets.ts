@@ -46,6 +46,8 @@ export const TARGETS: Record<string, ['<=' | '>=', number]> = {
   'occlusion.falseAlarms30d.population': ['<=', 0],
   // The same rigs through a bench session's runs and stops (population-run.ts stopAlarms).
   'occlusion.falseAlarmsAtStops.population': ['<=', 0],
+  // The same rigs with the load cell fitted, feeling the rig's own drive (population-load-cell.ts).
+  'force.falseAlarms.population': ['<=', 0],
   // Issue 17: the dashboard in Chromium against the virtual board (web.ts).
   'web.eventToPaintMs.p95': ['<=', 250],
   'web.pageKb': ['<=', 300],
