@@ -166,7 +166,7 @@ const result = (name: string, over: Partial<RigResult> = {}): RigResult => ({
   falseAlarms: 0,
   stopAlarms: 0,
   falseAlarmDays: 1,
-  loadCell: { alarms: 0, hours: 19, disconnectS: 40 },
+  loadCell: { alarms: 0, hours: 10, disconnectS: 40 },
   ...over,
 });
 

@@ -21,18 +21,17 @@ const continuous = (mlPerHour: number) => ({ name: 'load-cell', drug: WATER, mod
 
 /** The stretches of normal delivery counted for false alarms, each from a fresh start. */
 export const LOAD_CELL_RUNS: readonly {
-  readonly why: string;
   readonly syringe: string;
   readonly reservoirNl: number;
   readonly prescription: VirtualPumpOptions['prescription'];
   readonly ms: number;
 }[] = [
   // The drop check watches (1.7 um/s); the stopper sticks on rigs whose critical speed is above it.
-  { why: '10 mL at 1 mL/h', syringe: 'bd-10ml', reservoirNl: 10_000_000, prescription: continuous(1), ms: 3 * HOUR },
+  { syringe: 'bd-10ml', reservoirNl: 10_000_000, prescription: continuous(1), ms: 3 * HOUR },
   // The most working pressure on the cell: the screw's wobble swings it most.
-  { why: '60 mL at 2 mL/h', syringe: 'bd-60ml', reservoirNl: 60_000_000, prescription: continuous(2), ms: 3 * HOUR },
+  { syringe: 'bd-60ml', reservoirNl: 60_000_000, prescription: continuous(2), ms: 3 * HOUR },
   // Implant rates with boluses: the stopper always sticks and slips (the check does not watch).
-  { why: '60 mL, the normal day', syringe: 'bd-60ml', reservoirNl: 60_000_000, prescription: NORMAL_DAY_RX, ms: 3 * HOUR },
+  { syringe: 'bd-60ml', reservoirNl: 60_000_000, prescription: NORMAL_DAY_RX, ms: 3 * HOUR },
 ];
 
 /** When the disconnection run's line comes apart, and how long it waits for UNDER_DELIVERY. */
