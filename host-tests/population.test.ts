@@ -166,16 +166,16 @@ const result = (name: string, over: Partial<RigResult> = {}): RigResult => ({
   falseAlarms: 0,
   stopAlarms: 0,
   falseAlarmDays: 1,
-  loadCell: { alarms: 0, hours: 10, disconnectS: 40 },
+  loadCell: { alarms: 0, hours: 10, disconnectS: 40, baselineAlarms: 0 },
   ...over,
 });
 
 describe('the load-cell figures (population-load-cell.ts)', () => {
   it('sum the alarms and hours, and time a disconnection over the rigs that saw it', () => {
     const f = populationFigures([
-      result('seed 1', { loadCell: { alarms: 0, hours: 10, disconnectS: 40 } }),
-      result('seed 2', { loadCell: { alarms: 2, hours: 10, disconnectS: Infinity } }),
-      result('seed 3', { loadCell: { alarms: 0, hours: 10, disconnectS: 100 } }),
+      result('seed 1', { loadCell: { alarms: 0, hours: 10, disconnectS: 40, baselineAlarms: 1 } }),
+      result('seed 2', { loadCell: { alarms: 2, hours: 10, disconnectS: Infinity, baselineAlarms: 0 } }),
+      result('seed 3', { loadCell: { alarms: 0, hours: 10, disconnectS: 100, baselineAlarms: 2 } }),
     ]);
     expect(f['force.falseAlarms.population']).toBe(2);
     expect(f['force.falseAlarms.populationRigHours']).toBe(30);
@@ -183,7 +183,8 @@ describe('the load-cell figures (population-load-cell.ts)', () => {
     expect(f['force.disconnect.seenRigs.1mlh']).toBe(2);
     expect(f['force.disconnectS.p50.seen.1mlh']).toBe(40);
     expect(f['force.disconnectS.worst.seen.1mlh']).toBe(100);
-    const unseen = populationFigures([result('seed 4', { loadCell: { alarms: 0, hours: 10, disconnectS: Infinity } })]);
+    expect(f['occlusion.baselineFalseAlarms.population']).toBe(3);
+    const unseen = populationFigures([result('seed 4', { loadCell: { alarms: 0, hours: 10, disconnectS: Infinity, baselineAlarms: 0 } })]);
     expect(unseen['force.disconnect.seenRigs.1mlh']).toBe(0);
     expect(unseen['force.disconnectS.p50.seen.1mlh']).toBeNaN();
   });

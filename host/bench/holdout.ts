@@ -102,6 +102,7 @@ const PER_RIG: readonly { readonly figure: string; readonly of: (r: RigResult) =
   { figure: 'alarms in normal days', of: (r) => r.falseAlarms, anyOnly: true },
   { figure: 'alarms, load cell fitted', of: (r) => r.loadCell.alarms, anyOnly: true },
   { figure: 'disconnection s, 1 mL/h', of: (r) => r.loadCell.disconnectS },
+  { figure: 'fair baseline alarms', of: (r) => r.loadCell.baselineAlarms, anyOnly: true },
 ];
 
 /** The `k` rigs worst on each figure, as `seed 2200 20.352`; suction and alarms list only rigs with any. */

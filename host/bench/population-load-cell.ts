@@ -11,9 +11,12 @@
 // drop check's level share covers a few per cent of the level, not more).
 
 import library from '../../firmware/app/examples/library.example.json';
+import { findSyringe } from '../../firmware/core/mechanics';
 import type { RigOptions } from '../sim/population';
+import { ForceModel } from '../sim/sensor-models';
 import type { VirtualPumpOptions } from '../sim/virtual-pump';
 import { createVirtualPump } from '../sim/virtual-pump';
+import { FairPressureDetector } from './occlusion-baseline';
 import { HOUR, MIN, NORMAL_DAY_RX, RIG } from './occlusion-run';
 
 const WATER = { name: 'water-bench', concentrationUgPerMl: 1_000_000 };
@@ -44,6 +47,32 @@ export interface LoadCellResult {
   readonly hours: number;
   /** Seconds from a disconnection downstream of the sensor at 1 mL/h to UNDER_DELIVERY; Infinity if unseen. */
   readonly disconnectS: number;
+  /** The fair baseline's alarms (occlusion-baseline.ts) in BASELINE_RUN_MS at 1 mL/h, nothing blocked. */
+  readonly baselineAlarms: number;
+}
+
+/** How long the fair baseline watches the rig's drive at 1 mL/h on the 10 mL syringe. */
+export const BASELINE_RUN_MS = 3 * HOUR;
+
+/**
+ * The fair baseline on this rig's drive and line: a load cell of its own (its own noise draw)
+ * on the rig's line and seal, read once a second as the firmware reads it, while the firmware
+ * delivers 1 mL/h. The baseline has no flow sensor to confirm a block with, so every alarm here
+ * is false. Before it took the drop check's level share and a clip per reading, it raised
+ * OCCLUSION on 4 of rigs 1-40 within the 3 h.
+ */
+function baselineAlarms(rig: RigOptions): number {
+  const vp = createVirtualPump({ ...rig, mechanics: RIG, library, reservoirNl: 10_000_000, lowReservoirNl: 0, keepEvents: false, prescription: continuous(1) });
+  const train = vp.rig.mechanics;
+  const boreUm = findSyringe(RIG.syringe)!.innerDiameterUm;
+  const cell = new ForceModel({ line: vp.line, boreDiameterUm: boreUm, seed: rig.seed + 1, ...(train && { sealMn: () => train.sealForceMn }) });
+  const detector = new FairPressureDetector(Math.PI * (boreUm / 2_000) ** 2);
+  let alarms = 0;
+  for (let t = 0; t < BASELINE_RUN_MS; t += 1_000) {
+    vp.runFor(1_000);
+    if (detector.sample(cell.sample(vp.nowMs), vp.line.pushedNl)) alarms++;
+  }
+  return alarms;
 }
 
 /** A virtual pump that keeps when each alarm came and which it was. */
@@ -80,5 +109,5 @@ export function loadCellRuns(rig: RigOptions): LoadCellResult {
   alarms += d.alarms.length;
   d.run(DISCONNECT_WAIT_MS);
   const seen = d.alarms.find((a) => a.ms > DISCONNECT_AT_MS && a.name === 'UNDER_DELIVERY');
-  return { alarms, hours: (ms + DISCONNECT_AT_MS) / HOUR, disconnectS: seen ? (seen.ms - DISCONNECT_AT_MS) / 1_000 : Infinity };
+  return { alarms, hours: (ms + DISCONNECT_AT_MS) / HOUR, disconnectS: seen ? (seen.ms - DISCONNECT_AT_MS) / 1_000 : Infinity, baselineAlarms: baselineAlarms(rig) };
 }

@@ -147,6 +147,9 @@ function loadCellFigures(rs: readonly RigResult[]): Record<string, number> {
     'force.disconnect.seenRigs.1mlh': seen.length,
     'force.disconnectS.p50.seen.1mlh': seen.length ? quantile(seen, 0.5) : NaN,
     'force.disconnectS.worst.seen.1mlh': seen.length ? Math.max(...seen) : NaN,
+    // The fair baseline on each rig's drive, nothing blocked: a baseline that cries wolf is no
+    // pump's detector, and its times against the flow check's would mean nothing.
+    'occlusion.baselineFalseAlarms.population': rs.reduce((n, r) => n + r.loadCell.baselineAlarms, 0),
   };
 }
 
