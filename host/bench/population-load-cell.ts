@@ -47,7 +47,7 @@ export interface LoadCellResult {
   readonly hours: number;
   /** Seconds from a disconnection downstream of the sensor at 1 mL/h to UNDER_DELIVERY; Infinity if unseen. */
   readonly disconnectS: number;
-  /** The fair baseline's alarms (occlusion-baseline.ts) in BASELINE_RUN_MS at 1 mL/h, nothing blocked. */
+  /** 1 if the fair baseline (occlusion-baseline.ts) alarmed in BASELINE_RUN_MS at 1 mL/h, nothing blocked. */
   readonly baselineAlarms: number;
 }
 
@@ -67,12 +67,12 @@ function baselineAlarms(rig: RigOptions): number {
   const boreUm = findSyringe(RIG.syringe)!.innerDiameterUm;
   const cell = new ForceModel({ line: vp.line, boreDiameterUm: boreUm, seed: rig.seed + 1, ...(train && { sealMn: () => train.sealForceMn }) });
   const detector = new FairPressureDetector(Math.PI * (boreUm / 2_000) ** 2);
-  let alarms = 0;
+  // A pump stops at its first OCCLUSION, so the run ends there: one alarm at most.
   for (let t = 0; t < BASELINE_RUN_MS; t += 1_000) {
     vp.runFor(1_000);
-    if (detector.sample(cell.sample(vp.nowMs), vp.line.pushedNl)) alarms++;
+    if (detector.sample(cell.sample(vp.nowMs), vp.line.pushedNl)) return 1;
   }
-  return alarms;
+  return 0;
 }
 
 /** A virtual pump that keeps when each alarm came and which it was. */
