@@ -49,7 +49,7 @@ export const ALARMS = {
     momentary: true,
     ackBeforeChange: false,
     raisedBy:
-      'The cumulative deficit passes its threshold while a fifth or more of the pushed volume still reaches the sensor over the last 30 s or so (a partial occlusion or a kinked catheter); or, where a load cell is fitted, the plunger force falls below its working level (the line pressure fell: a disconnection or leak downstream of the sensor, which the flow sensor cannot see). Limits in detection.md.',
+      'The cumulative deficit passes its threshold while a fifth or more of the pushed volume still reaches the sensor over the last 30 s or so (a partial occlusion or a kinked catheter); or, where a load cell is fitted and the plunger moves at 0.3 um/s or faster (0.18 mL/h on a 10 mL syringe), the plunger force falls below its working level (the line pressure fell: a disconnection or leak downstream of the sensor, which the flow sensor cannot see). Limits in detection.md.',
     clears: 'Acknowledge after checking the line; delivery carries on meanwhile.',
   },
   OVER_DELIVERY: {
