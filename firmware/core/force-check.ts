@@ -56,11 +56,6 @@ export class ForceCheck {
     this.#travelNl += nl;
   }
 
-  /** The drive's play and the stopper's deflection are taken up: the friction is being learned. */
-  get loaded(): boolean {
-    return this.#travelNl >= this.#loadUpNl;
-  }
-
   get baselineMilliNewton(): number | undefined {
     return this.#baseline;
   }
@@ -78,7 +73,8 @@ export class ForceCheck {
 
   /** One reading; returns a description when it says occlusion. */
   sample(forceMilliNewton: number): string | undefined {
-    if (!this.loaded) return undefined;
+    // Until the drive's play and the stopper's deflection are taken up, the friction is not all there.
+    if (this.#travelNl < this.#loadUpNl) return undefined;
     if (this.#baseline === undefined || forceMilliNewton < this.#baseline) this.#baseline = forceMilliNewton;
     const rise = forceMilliNewton - this.#baseline;
     this.#over = rise > this.thresholdMilliNewton ? this.#over + 1 : 0;

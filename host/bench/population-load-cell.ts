@@ -11,7 +11,7 @@
 // drop check's level share covers a few per cent of the level, not more).
 
 import library from '../../firmware/app/examples/library.example.json';
-import { findSyringe } from '../../firmware/core/mechanics';
+import { plungerAreaMm2, readMechanics } from '../../firmware/core/mechanics';
 import type { RigOptions } from '../sim/population';
 import { ForceModel } from '../sim/sensor-models';
 import type { VirtualPumpOptions } from '../sim/virtual-pump';
@@ -42,8 +42,9 @@ export const DISCONNECT_AT_MS = HOUR;
 export const DISCONNECT_WAIT_MS = 15 * MIN;
 
 export interface LoadCellResult {
-  /** Alarms of any kind in LOAD_CELL_RUNS. */
+  /** Alarms of any kind in LOAD_CELL_RUNS and in the hour before the disconnection. */
   readonly alarms: number;
+  /** The delivery those alarms were counted over, hours. */
   readonly hours: number;
   /** Seconds from a disconnection downstream of the sensor at 1 mL/h to UNDER_DELIVERY; Infinity if unseen. */
   readonly disconnectS: number;
@@ -64,9 +65,10 @@ export const BASELINE_RUN_MS = 3 * HOUR;
 function baselineAlarms(rig: RigOptions): number {
   const vp = createVirtualPump({ ...rig, mechanics: RIG, library, reservoirNl: 10_000_000, lowReservoirNl: 0, keepEvents: false, prescription: continuous(1) });
   const train = vp.rig.mechanics;
-  const boreUm = findSyringe(RIG.syringe)!.innerDiameterUm;
-  const cell = new ForceModel({ line: vp.line, boreDiameterUm: boreUm, seed: rig.seed + 1, ...(train && { sealMn: () => train.sealForceMn }) });
-  const detector = new FairPressureDetector(Math.PI * (boreUm / 2_000) ** 2);
+  const mech = readMechanics(RIG);
+  if (!mech.ok) throw new Error(`mechanics: ${mech.error.message}`);
+  const cell = new ForceModel({ line: vp.line, boreDiameterUm: mech.value.syringe.innerDiameterUm, seed: rig.seed + 1, ...(train && { sealMn: () => train.sealForceMn }) });
+  const detector = new FairPressureDetector(plungerAreaMm2(mech.value));
   // A pump stops at its first OCCLUSION, so the run ends there: one alarm at most.
   for (let t = 0; t < BASELINE_RUN_MS; t += 1_000) {
     vp.runFor(1_000);
