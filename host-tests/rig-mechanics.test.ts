@@ -201,6 +201,24 @@ describe('each error on its own, on a bare rig', () => {
     expect(Math.max(...seen) - Math.min(...seen)).toBeGreaterThan(1_400);
   });
 
+  it('the glide force wanders along the barrel: the drag the pusher feels follows the stopper', () => {
+    // 10 % of 4 N over each 1 mm of travel; the chain's stiffness is the drive's (400 N/mm), so
+    // the stopper lags by 10 um +- 1 um and the pusher feels 4 N +- 0.4 N where it stands.
+    const r = bench({ stickGlideUm: 10, stickCriticalUmPerS: 2, glideForceN: 4, glideWander: 0.1, glideWanderMm: 1, glideWanderPhase: 0.25 });
+    const seen: number[] = [];
+    for (let i = 0; i < 40; i++) {
+      r.step(100, 1, 10); // 62.5 um at 62.5 um/s: gliding
+      const m = r.rig.mechanics!;
+      const expected = 4_000 * (1 + 0.1 * Math.sin(2 * Math.PI * (m.stopperUm / 1_000 + 0.25)));
+      // Within a microstep's worth of the wander (0.625 um: 1.6 mN at its steepest).
+      expect(Math.abs(m.sealForceMn! - expected)).toBeLessThan(5);
+      seen.push(m.sealForceMn!);
+    }
+    expect(Math.max(...seen)).toBeGreaterThan(4_380);
+    expect(Math.min(...seen)).toBeLessThan(3_620);
+    expect(() => bench({ stickGlideUm: 10, glideForceN: 4, glideWander: 1 })).toThrow(/glideWander/);
+  });
+
   it('lost steps: none below the pull-out force, about half at 1.25 x, all at 1.5 x', () => {
     let loadN = 0;
     const { rig, step } = bench({ pullOutForceN: 200, seed: 5 }, { loadN: () => loadN });

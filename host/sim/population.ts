@@ -71,6 +71,9 @@ export const MIDDLE_MECHANICS: RigMechanicsErrors = Object.freeze({
   stickCriticalUmPerS: mid(R.stickCriticalUmPerS),
   pullOutForceN: mid(R.pullOutForceN),
   glideForceN: mid(R.glideForceN),
+  glideWander: mid(R.glideWander),
+  glideWanderMm: mid(R.glideWanderMm),
+  glideWanderPhase: 0,
 });
 
 /** Every mechanics error at its bad end: wide bore, long lead, most wobble, play and stick-slip, weakest motor. */
@@ -90,6 +93,9 @@ export const WORST_MECHANICS: RigMechanicsErrors = Object.freeze({
   pullOutForceN: R.pullOutForceN.min,
   // The strongest seal: the line's pressure stops holding the nut on its flank soonest.
   glideForceN: R.glideForceN.max,
+  // The patchiest barrel: the most wander over the shortest length, the steepest drag change.
+  glideWander: R.glideWander.max,
+  glideWanderMm: R.glideWanderMm.min,
 });
 
 const L = LINE_RANGES;

@@ -15,7 +15,7 @@ export interface MechanicsRange {
   readonly source: string;
 }
 
-type RangedField = Exclude<keyof RigMechanicsErrors, 'seed' | 'pitchWobblePhase' | 'microstepErrorPhase' | 'detentErrorPhase'>;
+type RangedField = Exclude<keyof RigMechanicsErrors, 'seed' | 'pitchWobblePhase' | 'microstepErrorPhase' | 'detentErrorPhase' | 'glideWanderPhase'>;
 
 /** The range of each error a drawn rig gets. Phases are uniform over a whole period. */
 export const MECHANICS_RANGES: Readonly<Record<RangedField, MechanicsRange>> = Object.freeze({
@@ -107,6 +107,21 @@ export const MECHANICS_RANGES: Readonly<Record<RangedField, MechanicsRange>> = O
     source:
       'glide force of a lubricated 10 mL plastic syringe stopper, measured by the ISO 7886-1 Annex E / ISO 11040-4 method: a few N (no maker publishes it for the BD 10 mL; assumed 2-6 N). With stickGlideUm it sets the chain stiffness (67-1200 N/mm), so a line pressure above glide force / bore area (12-37 kPa) keeps the nut on its driving flank in a back-off',
   },
+  glideWander: {
+    min: 0,
+    max: 0.1,
+    signed: false,
+    unit: 'share of the glide force, amplitude along the barrel',
+    source:
+      'silicone oil migrates and leaves lubricant-depleted patches of the barrel where the glide force rises (TriboFilm Research, "Inconsistent plunger forces"); the ISO 7886-1 Annex E / ISO 11040-4 glide-force curve records it along the stroke. No maker publishes its size for the BD 10 mL: assumed up to +-10 %',
+  },
+  glideWanderMm: {
+    min: 10,
+    max: 40,
+    signed: false,
+    unit: 'mm of travel per period',
+    source: "one patch to a few over a 10 mL barrel's 60 mm stroke (assumed)",
+  },
 });
 
 /** One rig's errors, drawn within MECHANICS_RANGES from `seed` alone (same seed, same rig). */
@@ -133,6 +148,9 @@ export function drawMechanicsErrors(seed: number): RigMechanicsErrors {
   const stickCriticalUmPerS = draw(R.stickCriticalUmPerS);
   const pullOutForceN = draw(R.pullOutForceN);
   const glideForceN = draw(R.glideForceN);
+  const glideWander = draw(R.glideWander);
+  const glideWanderMm = draw(R.glideWanderMm);
+  const glideWanderPhase = prng.next();
   return {
     seed,
     boreAreaError,
@@ -150,5 +168,8 @@ export function drawMechanicsErrors(seed: number): RigMechanicsErrors {
     stickCriticalUmPerS,
     pullOutForceN,
     glideForceN,
+    glideWander,
+    glideWanderMm,
+    glideWanderPhase,
   };
 }

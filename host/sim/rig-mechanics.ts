@@ -47,6 +47,15 @@ export interface RigMechanicsErrors {
    * line's force on the stopper can be set against the seal's: 0 only with no glide deflection.
    */
   readonly glideForceN: number;
+  /**
+   * How the glide force wanders along the barrel, a share of it (amplitude): silicone oil is
+   * thinner in places, and the seal drags harder there. 0: the same force along the whole stroke.
+   */
+  readonly glideWander: number;
+  /** Length of one wander period along the barrel, mm (a single patch to a few per stroke). */
+  readonly glideWanderMm: number;
+  /** Where along that period the stroke starts, in periods [0, 1). */
+  readonly glideWanderPhase: number;
 }
 
 /** No errors at all: the chain reproduces the ideal rig (to a femtolitre of rounding). */
@@ -67,6 +76,9 @@ export const IDEAL_MECHANICS: RigMechanicsErrors = Object.freeze({
   stickCriticalUmPerS: 0,
   pullOutForceN: Infinity,
   glideForceN: 0,
+  glideWander: 0,
+  glideWanderMm: 1,
+  glideWanderPhase: 0,
 });
 
 /** The nominal drive the firmware believes in (firmware/core/mechanics.ts). */
@@ -148,6 +160,9 @@ export class MechanicsTrain {
   #gliding: -1 | 0 | 1 = 0;
   #lost = 0;
   #slips = 0;
+  /** Where the glide deflection was last worked out (um from the start; NaN: never), and its value. */
+  #glideAtUm = Number.NaN;
+  #glideUm = 0;
 
   /** `flPerMicrostep`: the nominal volume of a microstep (the geometry's, not a calibration). */
   constructor(options: RigMechanicsOptions, flPerMicrostep: number) {
@@ -156,6 +171,8 @@ export class MechanicsTrain {
     if (e.stickSlipUm > 2 * e.stickGlideUm) throw new RangeError(`stickSlipUm ${e.stickSlipUm} is more than twice stickGlideUm ${e.stickGlideUm}: the stopper would overshoot the pusher`);
     if (e.backlashUm < 0 || e.stickGlideUm < 0 || e.stickSlipUm < 0 || !(e.pullOutForceN > 0) || e.glideForceN < 0) throw new RangeError('mechanics errors out of their physical range');
     if (e.stickGlideUm > 0 && !(e.glideForceN > 0)) throw new RangeError(`stickGlideUm ${e.stickGlideUm} needs a glide force (glideForceN) to give the chain a stiffness`);
+    if (!(e.glideWander >= 0 && e.glideWander < 1 && e.glideWanderMm > 0))
+      throw new RangeError(`glideWander ${e.glideWander} must be a share in [0, 1) over a length > 0 mm (glideWanderMm ${e.glideWanderMm})`);
     this.errors = e;
     this.#microsteps = g.microsteps;
     this.#perRev = g.fullStepsPerRev * g.microsteps;
@@ -296,13 +313,32 @@ export class MechanicsTrain {
   }
 
   /**
+   * The glide deflection where the stopper stands now, um. The chain's stiffness is the drive's,
+   * so where the seal drags harder (a patch short of silicone) the chain deflects more, and the
+   * pusher feels the harder drag (sealForceMn): the glide force, wandering along the barrel.
+   */
+  #glideUmHere(): number {
+    const e = this.errors;
+    if (e.glideWander === 0 || e.stickGlideUm === 0) return e.stickGlideUm;
+    // Worked out again only once the stopper has moved a micrometre (a wander period is 10 mm or
+    // more, so the drag moves by under 0.4 mN in between): the sine on every pulse made the
+    // population's runs a quarter slower.
+    const alongUm = this.#stopperUm - this.#stopperStartUm;
+    if (!(Math.abs(alongUm - this.#glideAtUm) < 1)) {
+      this.#glideAtUm = alongUm;
+      this.#glideUm = e.stickGlideUm * (1 + e.glideWander * sinTurns(alongUm / 1_000 / e.glideWanderMm + e.glideWanderPhase));
+    }
+    return this.#glideUm;
+  }
+
+  /**
    * Stick-slip: the stopper holds until the chain's deflection reaches break-loose (glide + half
    * a slip). Above the critical speed it then glides at the glide deflection; below, it jumps
    * one slip at a time and sticks again, so flow comes in steps.
    */
   #followPusher(speedUmPerS: number): void {
     const e = this.errors;
-    const g = e.stickGlideUm;
+    const g = this.#glideUmHere();
     const j = e.stickSlipUm;
     const p = this.#pusherUm;
     if (g === 0 && j === 0) {
