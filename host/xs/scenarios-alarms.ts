@@ -145,6 +145,19 @@ export const ALARMS_SCENARIOS: Readonly<Record<string, Scenario>> = {
   },
 
   /**
+   * Population rig 4 with the load cell at 5 mL/h on the 10 mL syringe (issue 15): its seal's
+   * glide force wanders along the barrel, and the pressure-drop check's level follows it by the
+   * plunger's travel. No alarm (following by time alone, UNDER_DELIVERY at 19 min).
+   */
+  'load-cell-seal-wander'(createVirtualPump, lib) {
+    const vp = createVirtualPump({ ...rigFor(4), mechanics: RIG_10, library: lib.library, reservoirNl: 10_000_000, prescription: continuous(120_000_000), loadCell: true });
+    const rec = new Recorder(vp);
+    rec.run(25 * MIN);
+    rec.rows.push([vp.nowMs, 'force', vp.forceModel!.sample(vp.nowMs), vp.rig.mechanics!.slips]);
+    return rec.finish();
+  },
+
+  /**
    * Population rig 23 (a sensor reading 4.1 % high, within its datasheet's 5 %; a slow line):
    * rested 2 h, 20 min at 6 mL/h, then 30 min at 0.1 mL/h while the line drains. No alarm: the
    * line's content was taken as shrinking by the sensor's and the drive's error in steady flow,
