@@ -42,6 +42,22 @@ export interface FairDetectorConfig {
    */
   readonly clipSigma: number;
   readonly hSigma: number;
+  /**
+   * After learning, the level follows the force along the barrel over this much plunger travel,
+   * um. A seal's glide force wanders along the barrel (silicone thinner in patches: up to 10 %
+   * over 10 mm on the drawn rigs), and a level fixed at the start read that wander as a rise:
+   * false OCCLUSION on 18 of rigs 1-50 within 3 h at 1 mL/h. Following by travel, not time, keeps
+   * the lag on the steepest wander to 1.3 % of the glide force (inside the level share) at every
+   * rate, while a block's rise, tens of times steeper per um on all but the softest lines, gets
+   * ahead of it.
+   */
+  readonly followUm: number;
+  /**
+   * The trend's allowance for the same wander, a share of the level per mm of travel: a block's
+   * slope must beat the steepest wander's (10 % x 2 pi / 10 mm = 6.3 % per mm) as well as the
+   * slope's noise.
+   */
+  readonly wanderSharePerMm: number;
   /** Trend window (samples) and its threshold in sigmas of the slope's own noise. */
   readonly trendSamples: number;
   readonly trendSigmas: number;
@@ -58,6 +74,8 @@ export const FAIR_DETECTOR: FairDetectorConfig = {
   levelShare: 0.025,
   clipSigma: 3,
   hSigma: 30,
+  followUm: 200,
+  wanderSharePerMm: 0.1,
   trendSamples: 120,
   trendSigmas: 6,
   classicKpa: 66,
@@ -78,11 +96,14 @@ export class FairPressureDetector {
   #level = 0;
   #m2 = 0;
   #sum = 0;
-  /** The last trendSamples forces. */
+  /** The last trendSamples forces, and the volume pushed before the first of them. */
   readonly #window: number[] = [];
+  readonly #windowNl: number[] = [];
   /** The last historySamples forces and volumes pushed, for the onset fit at the alarm. */
   readonly #forces: number[] = [];
   readonly #volumes: number[] = [];
+  /** The level as it stood at each of those readings: the flat part of the onset fit. */
+  readonly #levels: number[] = [];
 
   constructor(areaMm2: number, config: FairDetectorConfig = FAIR_DETECTOR) {
     this.config = config;
@@ -111,19 +132,37 @@ export class FairPressureDetector {
     this.#sum = Math.max(0, this.#sum + (counted - this.#level) - c.kSigma * sigma - c.levelShare * this.#level);
     this.#forces.push(forceMn);
     this.#volumes.push(pushedNl);
+    this.#levels.push(this.#level);
     if (this.#forces.length > c.historySamples) {
       this.#forces.shift();
       this.#volumes.shift();
+      this.#levels.shift();
     }
     const w = this.#window;
     w.push(counted);
-    if (w.length > c.trendSamples) w.shift();
+    this.#windowNl.push(pushedNl);
+    if (w.length > c.trendSamples) {
+      w.shift();
+      this.#windowNl.shift();
+    }
     let why: FairAlarm['why'] | undefined;
     if (this.#sum > c.hSigma * sigma) why = 'cusum';
     else if (rise > c.classicKpa * this.#areaMm2) why = 'classic';
     else if (w.length === c.trendSamples && this.#trendOver(sigma)) why = 'trend';
+    // The level follows along the barrel, each reading clipped to 3 sigma both ways (a stuck
+    // seal's jump does not drag it), by the window's mean travel: the stopper moves only as it
+    // slips, when the force falls, and following each second's own travel sank the level under
+    // the sawtooth (a false OCCLUSION within 6 min of learning on rig 10).
+    const followed = Math.max(this.#level - c.clipSigma * sigma, counted);
+    this.#level += (followed - this.#level) * Math.min(1, this.#umPerSample() / c.followUm);
     if (!why) return undefined;
     return { why, backoffNl: this.#backoff() };
+  }
+
+  /** The plunger's mean travel per reading over the trend window, um (nl over mm^2). */
+  #umPerSample(): number {
+    const v = this.#windowNl;
+    return v.length < 2 ? 0 : Math.max(0, v[v.length - 1]! - v[0]!) / this.#areaMm2 / (v.length - 1);
   }
 
   /** Least-squares slope of the window above trendSigmas of its noise, the window above the level. */
@@ -139,12 +178,15 @@ export class FairPressureDetector {
     const tMean = (n - 1) / 2;
     const slope = (sty - tMean * sy) / ((n * (n * n - 1)) / 12);
     const slopeSigma = sigma * Math.sqrt(12 / (n * (n * n - 1)));
-    return slope > this.config.trendSigmas * slopeSigma && sy / n > this.#level;
+    // The seal's wander along the barrel over the window's travel, per sample.
+    const wander = (this.config.wanderSharePerMm * this.#level * this.#umPerSample()) / 1_000;
+    return slope > this.config.trendSigmas * slopeSigma + wander && sy / n > this.#level;
   }
 
   /**
    * C x P, both measured: a hinge fitted to the force against the volume pushed (flat at the
-   * learned level, then rising from an onset), the onset chosen by least squares. The pressure
+   * level as it stood at the onset, which has since followed part of the rise; then rising from
+   * the onset), the onset chosen by least squares. The pressure
    * rise over the compliance it took is the volume pushed since the onset: what the blocked line
    * took up. (A straight-line fit from the CUSUM's start instead wandered by a factor of 4.)
    */
@@ -157,11 +199,12 @@ export class FairPressureDetector {
     let bestVolume = 0;
     for (let k = n - 3; k >= 0; k--) {
       const v0 = v[k]!;
+      const flat = this.#levels[k]!;
       let sxy = 0;
       let sxx = 0;
       for (let i = k + 1; i < n; i++) {
         const x = v[i]! - v0;
-        sxy += x * (f[i]! - this.#level);
+        sxy += x * (f[i]! - flat);
         sxx += x * x;
       }
       // The fit's gain over a flat line at the level: the larger, the better the onset.

@@ -6,9 +6,9 @@
 //
 // What it proves: the alarms counted are false (nothing is wrong with these lines), and a
 // disconnection's time to UNDER_DELIVERY is the firmware's, on the rig's own line and drive.
-// What it does not: the seal's friction between slips is the drawn glide force with a white
-// ripple; a real seal's glide force also wanders with temperature and along the barrel (the
-// drop check's level share covers a few per cent of the level, not more).
+// What it does not: the seal's glide force wanders along the barrel (up to 10 % over 10 mm), not
+// with temperature or time at rest; and the runs go no faster than 2 mL/h, where the wander is
+// slowest in time (scenarios-load-cell-rigs.test.ts runs 5 mL/h on two rigs).
 
 import library from '../../firmware/app/examples/library.example.json';
 import { plungerAreaMm2, readMechanics } from '../../firmware/core/mechanics';
