@@ -99,6 +99,9 @@ export class FairPressureDetector {
   /** The last trendSamples forces, and the volume pushed before the first of them. */
   readonly #window: number[] = [];
   readonly #windowNl: number[] = [];
+  /** The 2-minute slopes seen while learning: their sum of squares and count. */
+  #slopeSq = 0;
+  #slopes = 0;
   /** The last historySamples forces and volumes pushed, for the onset fit at the alarm. */
   readonly #forces: number[] = [];
   readonly #volumes: number[] = [];
@@ -123,6 +126,13 @@ export class FairPressureDetector {
       const d = forceMn - this.#level;
       this.#level += d / i;
       this.#m2 += d * (forceMn - this.#level);
+      // The trend's own noise: the 2-minute slopes of the learning readings themselves.
+      this.#toWindow(forceMn, pushedNl);
+      if (this.#window.length === c.trendSamples) {
+        const slope = this.#slope();
+        this.#slopeSq += slope * slope;
+        this.#slopes++;
+      }
       return undefined;
     }
     const sigma = Math.sqrt(this.#m2 / (c.learnSamples - 1)) || 1;
@@ -138,17 +148,11 @@ export class FairPressureDetector {
       this.#volumes.shift();
       this.#levels.shift();
     }
-    const w = this.#window;
-    w.push(counted);
-    this.#windowNl.push(pushedNl);
-    if (w.length > c.trendSamples) {
-      w.shift();
-      this.#windowNl.shift();
-    }
+    this.#toWindow(counted, pushedNl);
     let why: FairAlarm['why'] | undefined;
     if (this.#sum > c.hSigma * sigma) why = 'cusum';
     else if (rise > c.classicKpa * this.#areaMm2) why = 'classic';
-    else if (w.length === c.trendSamples && this.#trendOver(sigma)) why = 'trend';
+    else if (this.#window.length === c.trendSamples && this.#trendOver(sigma)) why = 'trend';
     // The level follows along the barrel, each reading clipped to 3 sigma both ways (a stuck
     // seal's jump does not drag it), by the window's mean travel: the stopper moves only as it
     // slips, when the force falls, and following each second's own travel sank the level under
@@ -165,8 +169,17 @@ export class FairPressureDetector {
     return v.length < 2 ? 0 : Math.max(0, v[v.length - 1]! - v[0]!) / this.#areaMm2 / (v.length - 1);
   }
 
-  /** Least-squares slope of the window above trendSigmas of its noise, the window above the level. */
-  #trendOver(sigma: number): boolean {
+  #toWindow(forceMn: number, pushedNl: number): void {
+    this.#window.push(forceMn);
+    this.#windowNl.push(pushedNl);
+    if (this.#window.length > this.config.trendSamples) {
+      this.#window.shift();
+      this.#windowNl.shift();
+    }
+  }
+
+  /** Least-squares slope of the window, mN per reading. */
+  #slope(): number {
     const w = this.#window;
     const n = w.length;
     let sy = 0;
@@ -175,12 +188,28 @@ export class FairPressureDetector {
       sy += w[t]!;
       sty += t * w[t]!;
     }
-    const tMean = (n - 1) / 2;
-    const slope = (sty - tMean * sy) / ((n * (n * n - 1)) / 12);
-    const slopeSigma = sigma * Math.sqrt(12 / (n * (n * n - 1)));
+    return (sty - ((n - 1) / 2) * sy) / ((n * (n * n - 1)) / 12);
+  }
+
+  /**
+   * The window's slope above trendSigmas of its noise, the window above the level. The noise is
+   * the larger of white noise's (sigma over the window) and the slopes measured while learning:
+   * a drawn drive's force is not white. Stuck below the critical speed, the seal's force follows
+   * the driver's microstep error (up to 0.5 um of the pusher, a third of a newton through a stiff
+   * chain) round its 4-full-step cycle, 4 min at 0.1 mL/h: on rig 97, with its seal's wander
+   * keeping the window above the level, a 2-minute slope of that cycle passed the white noise's
+   * 6 sigma at 126 min, nothing blocked.
+   */
+  #trendOver(sigma: number): boolean {
+    const w = this.#window;
+    const n = w.length;
+    const white = sigma * Math.sqrt(12 / (n * (n * n - 1)));
+    const slopeSigma = Math.max(white, this.#slopes > 0 ? Math.sqrt(this.#slopeSq / this.#slopes) : 0);
     // The seal's wander along the barrel over the window's travel, per sample.
     const wander = (this.config.wanderSharePerMm * this.#level * this.#umPerSample()) / 1_000;
-    return slope > this.config.trendSigmas * slopeSigma + wander && sy / n > this.#level;
+    let sy = 0;
+    for (let t = 0; t < n; t++) sy += w[t]!;
+    return this.#slope() > this.config.trendSigmas * slopeSigma + wander && sy / n > this.#level;
   }
 
   /**
