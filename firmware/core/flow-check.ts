@@ -207,8 +207,8 @@ export class FlowCheck {
 
   /**
    * The line has settled after a rate change: the recent window sees what was pushed, within the
-   * rate allowance and the zero's doubt; or, stopped, its reads would build no excess (they are within the excess
-   * side's allowance, the zero's doubt at rest included). Stopped, the carry-over is then the
+   * rate allowance and the zero's doubt; or, stopped, its reads would build no excess (they are
+   * within the excess side's allowance, the zero's doubt at rest included). Stopped, the carry-over is then the
    * line's drain less what the content sums could excuse, and they fall short by the sensor's
    * error over the run before (a zero 4.8-4.9 uL/min high and not yet learned, 5 min at 6 mL/h on
    * lines of tau 100-140 s: 16-21 uL): a plain stop raised OVER_DELIVERY the moment the threshold

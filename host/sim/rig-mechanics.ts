@@ -160,9 +160,6 @@ export class MechanicsTrain {
   #gliding: -1 | 0 | 1 = 0;
   #lost = 0;
   #slips = 0;
-  /** Where the glide deflection was last worked out (um from the start; NaN: never), and its value. */
-  #glideAtUm = Number.NaN;
-  #glideUm = 0;
 
   /** `flPerMicrostep`: the nominal volume of a microstep (the geometry's, not a calibration). */
   constructor(options: RigMechanicsOptions, flPerMicrostep: number) {
@@ -320,15 +317,8 @@ export class MechanicsTrain {
   #glideUmHere(): number {
     const e = this.errors;
     if (e.glideWander === 0 || e.stickGlideUm === 0) return e.stickGlideUm;
-    // Worked out again only once the stopper has moved a micrometre (a wander period is 10 mm or
-    // more, so the drag moves by under 0.4 mN in between): the sine on every pulse made the
-    // population's runs a quarter slower.
-    const alongUm = this.#stopperUm - this.#stopperStartUm;
-    if (!(Math.abs(alongUm - this.#glideAtUm) < 1)) {
-      this.#glideAtUm = alongUm;
-      this.#glideUm = e.stickGlideUm * (1 + e.glideWander * sinTurns(alongUm / 1_000 / e.glideWanderMm + e.glideWanderPhase));
-    }
-    return this.#glideUm;
+    const alongMm = (this.#stopperUm - this.#stopperStartUm) / 1_000;
+    return e.stickGlideUm * (1 + e.glideWander * sinTurns(alongMm / e.glideWanderMm + e.glideWanderPhase));
   }
 
   /**
