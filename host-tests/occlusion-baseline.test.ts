@@ -49,7 +49,7 @@ describe('the fair baseline on a drawn drive, nothing blocked', () => {
 
   it('follows a sticking seal by its mean travel: the stopper moves only as the force falls', () => {
     // A 1 N sawtooth every 5 s, the stopper still while the force climbs and jumping a slip's
-    // worth (9.4 um here) as it falls: followed by each reading's own travel, the level sank
+    // worth (8.5 um here) as it falls: followed by each reading's own travel, the level sank
     // under the sawtooth (rig 10: 470 mN in 6 min) and the sum passed h.
     const noise = new Prng(10);
     const d = new FairPressureDetector(AREA_10ML);

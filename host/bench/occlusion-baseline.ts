@@ -96,7 +96,7 @@ export class FairPressureDetector {
   #level = 0;
   #m2 = 0;
   #sum = 0;
-  /** The last trendSamples forces, and the volume pushed before the first of them. */
+  /** The last trendSamples forces (clipped once learned), and the volume pushed at each. */
   readonly #window: number[] = [];
   readonly #windowNl: number[] = [];
   /** The 2-minute slopes seen while learning: their sum of squares and count. */
@@ -195,7 +195,7 @@ export class FairPressureDetector {
    * The window's slope above trendSigmas of its noise, the window above the level. The noise is
    * the larger of white noise's (sigma over the window) and the slopes measured while learning:
    * a drawn drive's force is not white. Stuck below the critical speed, the seal's force follows
-   * the driver's microstep error (up to 0.5 um of the pusher, a third of a newton through a stiff
+   * the driver's microstep error (up to 0.5 um of the pusher: a third of a newton through rig 97's
    * chain) round its 4-full-step cycle, 4 min at 0.1 mL/h: on rig 97, with its seal's wander
    * keeping the window above the level, a 2-minute slope of that cycle passed the white noise's
    * 6 sigma at 126 min, nothing blocked.
@@ -215,9 +215,9 @@ export class FairPressureDetector {
   /**
    * C x P, both measured: a hinge fitted to the force against the volume pushed (flat at the
    * level as it stood at the onset, which has since followed part of the rise; then rising from
-   * the onset), the onset chosen by least squares. The pressure
-   * rise over the compliance it took is the volume pushed since the onset: what the blocked line
-   * took up. (A straight-line fit from the CUSUM's start instead wandered by a factor of 4.)
+   * the onset), the onset chosen by least squares. The pressure rise over the compliance it took
+   * is the volume pushed since the onset: what the blocked line took up. (A straight-line fit
+   * from the CUSUM's start instead wandered by a factor of 4.)
    */
   #backoff(): number {
     const f = this.#forces;

@@ -58,7 +58,7 @@ export interface LoadCellResult {
  * The fair baseline on this rig's drive and line: a load cell of its own (its own noise draw) on
  * the rig's line and seal, read once a second as the firmware reads it, while the firmware
  * delivers 1 mL/h (LOAD_CELL_RUNS' first run: it rode a 3 h run of its own until stop 38, the
- * same physics at a fifth of the load-cell runs' time). The baseline has no flow sensor to confirm
+ * same physics for a third of the load-cell runs' time). The baseline has no flow sensor to confirm
  * a block with, so every alarm here is false. Before it took the drop check's level share and a
  * clip per reading, it raised OCCLUSION on 4 of rigs 1-40 within the 3 h; before its level
  * followed along the barrel, on 18 of rigs 1-50 once the seals wandered.
@@ -104,11 +104,12 @@ export function loadCellRuns(rig: RigOptions): LoadCellResult {
     });
     if (r.baseline) {
       const watch = baselineWatch(rig, log.vp);
+      let alarmed = false;
       for (let t = 0; t < r.ms; t += 1_000) {
         log.run(1_000);
-        watch();
+        alarmed = watch();
       }
-      baselineAlarms += watch() ? 1 : 0;
+      if (alarmed) baselineAlarms++;
     } else log.run(r.ms);
     alarms += log.alarms.length;
     ms += r.ms;

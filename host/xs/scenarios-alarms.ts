@@ -101,7 +101,7 @@ export const ALARMS_SCENARIOS: Readonly<Record<string, Scenario>> = {
    * phase empties the recent window and it calls OCCLUSION 1098 s in. The back-off takes the
    * least share judged (flow-stopped.ts): it asked 13.9 uL of the 34 the line held with none,
    * and 20.4 uL came out when the block cleared. Its seal as drawn then, without the wander along
-   * the barrel (with it, a stick phase calls OCCLUSION before the stopped-flow test judges).
+   * the barrel (with it, OCCLUSION comes with no UNDER_DELIVERY before it).
    */
   'backoff-stick-phase-share': occlusionBackoff(2200, 2_400_000, 1_090_000, true),
 
