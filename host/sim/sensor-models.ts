@@ -265,11 +265,11 @@ export class ForceModel {
   sample(atMs: number): number {
     this.#line.advanceTo(atMs);
     const sign = this.#line.lastPushSign;
-    // The ripple is drawn only while the seal has moved, in the same order as before the seal
-    // came from the mechanics, so the ideal rig's readings are unchanged.
-    const ripple = (): number => (sign === 0 ? 0 : this.#prng.gaussian() * this.frictionNoiseMn);
+    // The ripple is drawn only while the seal has moved, and before the reading's own noise, as
+    // before the seal came from the mechanics, so the ideal rig's readings are unchanged.
+    const ripple = sign === 0 ? 0 : this.#prng.gaussian() * this.frictionNoiseMn;
     const seal = this.#seal?.();
-    const friction = seal !== undefined ? seal + ripple() : sign * this.frictionMn + sign * ripple();
+    const friction = seal !== undefined ? seal + ripple : sign * (this.frictionMn + ripple);
     return this.pressureForceMn() + friction + this.#prng.gaussian() * this.noiseMn;
   }
 }
